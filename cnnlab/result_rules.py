@@ -1,0 +1,82 @@
+"""When is a result right? SPEC section 2, in one place for the self-check and the grader.
+
+``compare(function, expected, actual)`` returns None when ``actual`` is right and otherwise a
+short sentence that says what is wrong, written for the student.
+"""
+
+import numbers
+
+import numpy as np
+
+from cnnlab.catalog import FUNCTIONS
+
+RELATIVE_TOLERANCE = 1e-5
+
+COUNTS = {"conv_output_size", "pool_output_size", "same_padding", "n_input_features",
+          "dense_weights", "sparse_weights", "shared_weights", "conv_layer_params",
+          "dense_layer_params", "count_parameters", "receptive_field", "effective_stride"}
+FLOAT_ARRAYS = {"conv1d", "conv2d", "conv_layer", "avg_pool", "sigmoid", "weights_as_image"}
+SAME_DTYPE_ARRAYS = {"zero_pad"}
+NUMERIC_ARRAYS = {"max_pool", "relu"}
+SHAPES = {"output_shape"}
+assert set(FUNCTIONS) == COUNTS | FLOAT_ARRAYS | SAME_DTYPE_ARRAYS | NUMERIC_ARRAYS | SHAPES
+
+
+def within_tolerance(expected, actual) -> bool:
+    """``max|actual - expected| <= 1e-5 * max(1, max|expected|)``, NaN never equal."""
+    expected = np.asarray(expected, dtype=np.float64)
+    actual = np.asarray(actual, dtype=np.float64)
+    if expected.size == 0:
+        return True
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    error = np.max(np.abs(actual - expected))
+    return bool(error <= RELATIVE_TOLERANCE * scale)  # NaN compares False
+
+
+def is_integer(value) -> bool:
+    """An ``int`` or numpy integer; ``bool`` and floats are not counts."""
+    return isinstance(value, numbers.Integral | np.integer) and not isinstance(value, bool)
+
+
+def compare(function: str, expected, actual) -> str | None:
+    """None if ``actual`` is a right result of ``function``, else what is wrong with it."""
+    if function in COUNTS:
+        return _compare_count(expected, actual)
+    if function in SHAPES:
+        return _compare_shape(expected, actual)
+    return _compare_array(function, np.asarray(expected), actual)
+
+
+def _compare_count(expected, actual) -> str | None:
+    if not is_integer(actual):
+        return f"expected an integer, got {type(actual).__name__} {actual!r}"
+    if int(actual) != int(expected):
+        return f"expected {int(expected)}, got {int(actual)}"
+    return None
+
+
+def _compare_shape(expected, actual) -> str | None:
+    if not isinstance(actual, tuple):
+        return f"expected a tuple, got {type(actual).__name__} {actual!r}"
+    if not all(is_integer(d) for d in actual):
+        return f"expected a tuple of integers, got {actual!r}"
+    if tuple(int(d) for d in actual) != tuple(expected):
+        return f"expected {tuple(expected)}, got {tuple(int(d) for d in actual)}"
+    return None
+
+
+def _compare_array(function: str, expected: np.ndarray, actual) -> str | None:
+    if not isinstance(actual, np.ndarray | numbers.Number | np.generic):
+        return f"expected a numpy array, got {type(actual).__name__}"
+    actual = np.asarray(actual)
+    if actual.dtype.kind not in "biuf":
+        return f"expected numbers, got an array of dtype {actual.dtype}"
+    if actual.shape != expected.shape:
+        return f"expected shape {expected.shape}, got shape {actual.shape}"
+    if function in FLOAT_ARRAYS and actual.dtype.kind != "f":
+        return f"expected a floating-point array, got dtype {actual.dtype}"
+    if function in SAME_DTYPE_ARRAYS and actual.dtype != expected.dtype:
+        return f"expected dtype {expected.dtype} (the input's), got {actual.dtype}"
+    if not within_tolerance(expected, actual):
+        return "values differ from the expected ones"
+    return None

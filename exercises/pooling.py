@@ -1,0 +1,79 @@
+# cnnlab exercise: replace every 'raise NotImplementedError' below with your code.
+# Check yourself with `cnnlab check`. Generated from solutions/pooling.py by `cnnlab build`.
+"""Max- and average-pooling with square windows, each channel on its own."""
+
+import numpy as np
+
+from exercises.convolution import conv2d
+from exercises.validation import check_fits, check_ndim, check_positive
+
+
+def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) -> int:
+    """The number of pooling windows along one axis.
+
+        n_out = floor((n - size) / stride) + 1,   stride defaults to size
+
+    Args:
+        input_size: ``n >= 1``.
+        size: the window's side, ``1 <= size <= n``.
+        stride: the step between windows, ``>= 1``; None means ``size`` (no overlap).
+
+    Returns:
+        ``n_out`` as an int.
+
+    Example:
+        >>> pool_output_size(24)  # 2x2 pooling halves a 24x24 image
+        12
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """Keep the largest value of every ``size x size`` window.
+
+        out[i, j, c] = max_{0 <= a, b < size} x[i*s + a, j*s + b, c]
+
+    Max-pooling has no weights; it shrinks the feature map and makes the result
+    insensitive to small shifts inside a window.
+
+    Args:
+        x: ``(H, W)`` or ``(H, W, C)``; each channel is pooled on its own.
+        size: the window's side, ``1 <= size <= min(H, W)``.
+        stride: the step between windows, ``>= 1``; None means ``size``.
+
+    Returns:
+        ``(Ho, Wo)`` or ``(Ho, Wo, C)``, ``Ho = floor((H - size) / stride) + 1``, ``Wo`` alike.
+
+    Example:
+        >>> max_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+        array([[6, 8],
+               [3, 4]])
+    """
+    x = np.asarray(x)
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """Average every ``size x size`` window.
+
+        out[i, j, c] = mean_{0 <= a, b < size} x[i*s + a, j*s + b, c]
+
+    Args:
+        x: ``(H, W)`` or ``(H, W, C)``; each channel is pooled on its own.
+        size: the window's side, ``1 <= size <= min(H, W)``.
+        stride: the step between windows, ``>= 1``; None means ``size``.
+
+    Returns:
+        float array ``(Ho, Wo)`` or ``(Ho, Wo, C)``, sizes as for ``max_pool``.
+
+    Example:
+        >>> avg_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+        array([[3.25, 5.25],
+               [2.  , 2.  ]])
+    """
+    x = np.asarray(x)
+    # YOUR CODE HERE
+    raise NotImplementedError
+

@@ -1,0 +1,56 @@
+# cnnlab exercise: replace every 'raise NotImplementedError' below with your code.
+# Check yourself with `cnnlab check`. Generated from solutions/receptive_field.py by `cnnlab build`.
+"""The receptive field of a stack of conv and pooling layers, along one axis."""
+
+from exercises.architecture import POOLING, layer_settings
+
+
+def receptive_field(layers: list[dict]) -> int:
+    """How many input pixels (along one axis) one unit of the last layer sees.
+
+    Walk the layers from the input; ``jump`` is the distance in input pixels between two
+    neighbouring units of the current layer:
+
+        r = 1, jump = 1
+        for each conv (k = kernel_size) or pooling (k = size) layer with stride s:
+            r    = r + (k - 1) * jump
+            jump = jump * s
+
+    Activations do not change it; ``flatten`` and ``dense`` see everything and raise
+    ``ValueError``. Padding changes nothing. No layers: 1.
+
+    Example:
+        >>> receptive_field([{"type": "conv", "filters": 1, "kernel_size": 3}] * 2)
+        5
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def effective_stride(layers: list[dict]) -> int:
+    """The distance in input pixels between two neighbouring units of the last layer:
+    the product of the strides of the conv and pooling layers. No layers: 1.
+
+    Example:
+        >>> effective_stride([{"type": "conv", "filters": 1, "kernel_size": 3, "stride": 2},
+        ...                   {"type": "maxpool"}])
+        4
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def _windows(layers: list[dict]) -> list[tuple[int, int]]:
+    """``(window size, stride)`` of every conv and pooling layer, in order."""
+    windows = []
+    for index, layer in enumerate(layers):
+        settings = layer_settings(layer, index)
+        kind = settings["type"]
+        if kind in ("flatten", "dense"):
+            raise ValueError(f"layers[{index}] ({kind}) has no receptive field: "
+                             "it is connected to every input")
+        if kind == "conv":
+            windows.append((settings["kernel_size"], settings["stride"]))
+        elif kind in POOLING:
+            windows.append((settings["size"], settings["stride"]))
+    return windows

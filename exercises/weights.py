@@ -1,0 +1,159 @@
+# cnnlab exercise: replace every 'raise NotImplementedError' below with your code.
+# Check yourself with `cnnlab check`. Generated from solutions/weights.py by `cnnlab build`.
+"""Reducing the number of weights: dense, sparse and shared connections, and whole networks.
+
+The lecture's running example: a 24x24x3 image has 1728 input features. A dense layer from
+5 inputs to 3 outputs needs 15 weights, a sparsely connected one (each output sees 3
+neighbouring inputs) 9, and a shared-weight (convolutional) one only 3.
+"""
+
+import math
+
+import numpy as np
+
+from exercises.architecture import ACTIVATIONS, SPATIAL, check_input_shape, layer_settings
+from exercises.padding import conv_output_size
+from exercises.pooling import pool_output_size
+from exercises.validation import check_fits, check_ndim, check_positive
+
+
+def n_input_features(height: int, width: int, channels: int = 1) -> int:
+    """The number of input features (values) of an image: ``H * W * C``.
+
+    Example:
+        >>> n_input_features(24, 24, 3)
+        1728
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def dense_weights(n_inputs: int, n_outputs: int) -> int:
+    """Weights of a fully connected layer without biases: every input to every output.
+
+        n_weights = n_inputs * n_outputs
+
+    Example:
+        >>> dense_weights(5, 3)
+        15
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def sparse_weights(n_inputs: int, kernel_size: int) -> int:
+    """Weights of a sparsely connected layer: each output sees ``k`` neighbouring inputs,
+    with its own weights (local, not shared), no padding.
+
+        n_weights = (n - k + 1) * k      (n - k + 1 outputs, k weights each)
+
+    Example:
+        >>> sparse_weights(5, 3)
+        9
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def shared_weights(kernel_size: int, n_kernels: int = 1) -> int:
+    """Weights of a shared-weight (1-D convolutional) layer: one kernel of ``k`` weights is
+    reused at every position, whatever the input size.
+
+        n_weights = k * n_kernels
+
+    Example:
+        >>> shared_weights(3), shared_weights(3, 2)
+        (3, 6)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def conv_layer_params(kernel_size: int, in_channels: int, out_channels: int,
+                      bias: bool = True) -> int:
+    """Trainable parameters of a conv layer with square ``k x k`` kernels.
+
+        n_params = k * k * C_in * C_out  (+ C_out biases)
+
+    Example:
+        >>> conv_layer_params(3, 3, 16)
+        448
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
+    """Trainable parameters of a dense layer.
+
+        n_params = n_inputs * n_outputs  (+ n_outputs biases)
+
+    Example:
+        >>> dense_layer_params(1728, 10)
+        17290
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def output_shape(layers: list[dict], input_shape: tuple[int, int, int]) -> tuple[int, ...]:
+    """The shape after the last layer of a network (see ``architecture.py`` for the format).
+
+    Shapes are ``(H, W, C)`` until ``flatten`` and ``(n,)`` after it. ``conv`` changes H and W
+    as ``conv_output_size`` and C to ``filters``; pooling changes H and W as
+    ``pool_output_size``; activations change nothing; ``dense`` gives ``(units,)``.
+
+    Args:
+        layers: a list of layer dicts.
+        input_shape: ``(H, W, C)``.
+
+    Returns:
+        a tuple of ints.
+
+    Example:
+        >>> output_shape([{"type": "conv", "filters": 8, "kernel_size": 3},
+        ...               {"type": "maxpool"}], (24, 24, 3))
+        (11, 11, 8)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def count_parameters(layers: list[dict], input_shape: tuple[int, int, int]) -> int:
+    """All trainable parameters of a network, weights and biases.
+
+    A conv layer has ``k*k*C_in*filters (+ filters)``, a dense layer
+    ``n_in*units (+ units)``; pooling, activations and flatten have none.
+
+    Example:
+        >>> count_parameters([{"type": "conv", "filters": 16, "kernel_size": 3},
+        ...                   {"type": "flatten"}, {"type": "dense", "units": 10}],
+        ...                  (24, 24, 3))
+        77898
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Reshape a vector of learned weights into an image and scale it to [0, 1] for display,
+    as the lecture does with the 1728 weights of one unit looking at a 24x24x3 image.
+
+        image = reshape(weights, shape)            (C order)
+        image = (image - min) / (max - min)        (all zeros when max == min)
+
+    Args:
+        weights: ``(prod(shape),)``.
+        shape: the image's shape, for example ``(24, 24, 3)``.
+
+    Returns:
+        float array of shape ``shape`` with values in [0, 1].
+
+    Example:
+        >>> weights_as_image(np.array([0.0, 5.0, 10.0, 5.0]), (2, 2))
+        array([[0. , 0.5],
+               [1. , 0.5]])
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    # YOUR CODE HERE
+    raise NotImplementedError

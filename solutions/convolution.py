@@ -1,0 +1,178 @@
+"""Convolution in 1-D and 2-D, a convolutional layer, and its activation functions.
+
+"Convolution" here is what the lecture and every deep-learning framework compute: the
+cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* flipped.
+"""
+
+import numpy as np
+
+from solutions.padding import zero_pad
+from solutions.validation import check_fits, check_ndim, check_positive
+
+
+def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
+    """Slide the kernel ``w`` along the signal ``x``: the lecture's shared-weight layer.
+
+        out[i] = sum_j xp[i*s + j] * w[j],   xp = zero_pad(x, padding)
+
+    With ``x = (x1, ..., x5)`` and ``w = (w1, w2, w3)`` this is ``a1 = x1 w1 + x2 w2 + x3 w3``,
+    ``a2 = x2 w1 + x3 w2 + x4 w3``, ``a3 = x3 w1 + x4 w2 + x5 w3``.
+
+    Args:
+        x: the input signal, shape ``(n,)``.
+        w: the kernel, shape ``(k,)``, not empty, ``k <= n + 2 padding``.
+        padding: zeros added on both sides of ``x``, ``>= 0``.
+        stride: the step between two positions of the kernel, ``>= 1``.
+
+    Returns:
+        float array of shape ``(floor((n + 2 padding - k) / stride) + 1,)``.
+
+    Example:
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 0, -1]))
+        array([-2., -2., -2.])
+    """
+    x, w = np.asarray(x), np.asarray(w)
+    ### BEGIN SOLUTION
+    check_ndim("x", x, 1)
+    check_ndim("w", w, 1)
+    if w.size == 0:
+        raise ValueError("w must not be empty")
+    xp = zero_pad(x, padding)
+    check_fits("the kernel w", w.size, "the padded input x", xp.size)
+    # A signal is an image with one row; padding is already done, so pad 0 here.
+    return conv2d(xp[np.newaxis, :], w[np.newaxis, :], padding=0, stride=stride)[0]
+    ### END SOLUTION
+
+
+def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
+           stride: int = 1) -> np.ndarray:
+    """Slide a 2-D kernel over a grey image.
+
+        out[i, j] = sum_{a, b} xp[i*s + a, j*s + b] * kernel[a, b],
+        xp = zero_pad(image, padding)
+
+    Args:
+        image: ``(H, W)``.
+        kernel: ``(kh, kw)``, not empty, ``kh <= H + 2 padding`` and ``kw <= W + 2 padding``.
+        padding: zeros added on all four sides, ``>= 0``.
+        stride: the step in both directions, ``>= 1``.
+
+    Returns:
+        float array ``(Ho, Wo)`` with ``Ho = floor((H + 2 padding - kh) / stride) + 1`` and
+        ``Wo`` likewise.
+
+    Example:
+        >>> conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.array([[1, 2], [3, 4]]))
+        array([[37., 47.],
+               [67., 77.]])
+    """
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    ### BEGIN SOLUTION
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    # A grey image is an image with one channel, filtered by one kernel.
+    out = conv_layer(image[:, :, np.newaxis], kernel[:, :, np.newaxis, np.newaxis],
+                     padding=padding, stride=stride)
+    return out[:, :, 0]
+    ### END SOLUTION
+
+
+def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None = None,
+               padding: int = 0, stride: int = 1) -> np.ndarray:
+    """A convolutional layer: ``C_out`` kernels, each spanning all input channels.
+
+        out[i, j, o] = sum_{a, b, c} xp[i*s + a, j*s + b, c] * kernels[a, b, c, o] + bias[o]
+
+    Args:
+        image: ``(H, W, C_in)``, channels last.
+        kernels: ``(kh, kw, C_in, C_out)``, not empty.
+        bias: ``(C_out,)``, or None for no bias.
+        padding: zeros added around the spatial axes, ``>= 0``.
+        stride: the step in both directions, ``>= 1``.
+
+    Returns:
+        float array ``(Ho, Wo, C_out)``, sizes as for ``conv2d``.
+
+    Example:
+        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)), bias=np.array([0.5]))[:, :, 0]
+        array([[8.5, 8.5],
+               [8.5, 8.5]])
+    """
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    ### BEGIN SOLUTION
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError(f"kernels must not be empty, got shape {kernels.shape}")
+    kh, kw, c_in, c_out = kernels.shape
+    if image.shape[2] != c_in:
+        raise ValueError(f"image has {image.shape[2]} channels but kernels expect C_in={c_in}")
+    if bias is not None:
+        bias = np.asarray(bias)
+        if bias.shape != (c_out,):
+            raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
+    stride = check_positive("stride", stride)
+    xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
+    check_fits("kernel height", kh, "the padded image height", xp.shape[0])
+    check_fits("kernel width", kw, "the padded image width", xp.shape[1])
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+
+    # Loop over the kh*kw kernel offsets, never over pixels: each offset adds the shifted,
+    # strided image times one (C_in, C_out) slice of the kernels, for all pixels at once.
+    out = np.zeros((h_out, w_out, c_out))
+    weights = kernels.astype(np.float64)
+    for a in range(kh):
+        for b in range(kw):
+            shifted = xp[a:a + stride * (h_out - 1) + 1:stride,
+                         b:b + stride * (w_out - 1) + 1:stride]
+            out += shifted @ weights[a, b]
+    if bias is not None:
+        out += bias
+    return out
+    ### END SOLUTION
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """The rectified linear unit, element-wise: ``relu(x) = max(x, 0)``.
+
+    Args:
+        x: an array of any shape.
+
+    Returns:
+        an array of the same shape.
+
+    Example:
+        >>> relu(np.array([-2.0, 0.0, 3.0]))
+        array([0., 0., 3.])
+    """
+    x = np.asarray(x)
+    ### BEGIN SOLUTION
+    return np.maximum(x, 0)
+    ### END SOLUTION
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic sigmoid, element-wise: ``sigmoid(x) = 1 / (1 + exp(-x))``.
+
+    Must be numerically stable: no overflow warning and no NaN for any finite ``x``
+    (``np.exp(1000)`` overflows, so never compute ``exp`` of a large positive number).
+
+    Args:
+        x: an array of any shape.
+
+    Returns:
+        a float array of the same shape, values in [0, 1].
+
+    Example:
+        >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+        array([0. , 0.5, 1. ])
+    """
+    x = np.asarray(x)
+    ### BEGIN SOLUTION
+    # exp(-|x|) lies in (0, 1], so it never overflows; the two forms are equal.
+    e = np.exp(-np.abs(x.astype(np.float64)))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    ### END SOLUTION

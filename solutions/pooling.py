@@ -1,0 +1,105 @@
+"""Max- and average-pooling with square windows, each channel on its own."""
+
+import numpy as np
+
+from solutions.convolution import conv2d
+from solutions.validation import check_fits, check_ndim, check_positive
+
+
+def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) -> int:
+    """The number of pooling windows along one axis.
+
+        n_out = floor((n - size) / stride) + 1,   stride defaults to size
+
+    Args:
+        input_size: ``n >= 1``.
+        size: the window's side, ``1 <= size <= n``.
+        stride: the step between windows, ``>= 1``; None means ``size`` (no overlap).
+
+    Returns:
+        ``n_out`` as an int.
+
+    Example:
+        >>> pool_output_size(24)  # 2x2 pooling halves a 24x24 image
+        12
+    """
+    ### BEGIN SOLUTION
+    input_size = check_positive("input_size", input_size)
+    size = check_positive("size", size)
+    stride = size if stride is None else check_positive("stride", stride)
+    check_fits("the pooling window size", size, "input_size", input_size)
+    return (input_size - size) // stride + 1
+    ### END SOLUTION
+
+
+def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """Keep the largest value of every ``size x size`` window.
+
+        out[i, j, c] = max_{0 <= a, b < size} x[i*s + a, j*s + b, c]
+
+    Max-pooling has no weights; it shrinks the feature map and makes the result
+    insensitive to small shifts inside a window.
+
+    Args:
+        x: ``(H, W)`` or ``(H, W, C)``; each channel is pooled on its own.
+        size: the window's side, ``1 <= size <= min(H, W)``.
+        stride: the step between windows, ``>= 1``; None means ``size``.
+
+    Returns:
+        ``(Ho, Wo)`` or ``(Ho, Wo, C)``, ``Ho = floor((H - size) / stride) + 1``, ``Wo`` alike.
+
+    Example:
+        >>> max_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+        array([[6, 8],
+               [3, 4]])
+    """
+    x = np.asarray(x)
+    ### BEGIN SOLUTION
+    check_ndim("x", x, 2, 3)
+    stride = size if stride is None else stride
+    h_out = pool_output_size(x.shape[0], size, stride)  # also checks size and stride
+    w_out = pool_output_size(x.shape[1], size, stride)
+    # Loop over the size*size offsets inside a window, never over pixels: each offset gives
+    # one strided view holding that element of every window.
+    out = None
+    for a in range(size):
+        for b in range(size):
+            shifted = x[a:a + stride * (h_out - 1) + 1:stride,
+                        b:b + stride * (w_out - 1) + 1:stride]
+            out = shifted.copy() if out is None else np.maximum(out, shifted)
+    return out
+    ### END SOLUTION
+
+
+def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """Average every ``size x size`` window.
+
+        out[i, j, c] = mean_{0 <= a, b < size} x[i*s + a, j*s + b, c]
+
+    Args:
+        x: ``(H, W)`` or ``(H, W, C)``; each channel is pooled on its own.
+        size: the window's side, ``1 <= size <= min(H, W)``.
+        stride: the step between windows, ``>= 1``; None means ``size``.
+
+    Returns:
+        float array ``(Ho, Wo)`` or ``(Ho, Wo, C)``, sizes as for ``max_pool``.
+
+    Example:
+        >>> avg_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+        array([[3.25, 5.25],
+               [2.  , 2.  ]])
+    """
+    x = np.asarray(x)
+    ### BEGIN SOLUTION
+    check_ndim("x", x, 2, 3)
+    stride = size if stride is None else stride
+    pool_output_size(x.shape[0], size, stride)  # checks size, stride and that the window fits
+    pool_output_size(x.shape[1], size, stride)
+    # Average pooling is a convolution with a fixed kernel of 1/size^2, channel by channel.
+    kernel = np.full((size, size), 1.0 / size**2)
+    channels = x.reshape(x.shape[0], x.shape[1], -1)
+    pooled = [conv2d(channels[:, :, c], kernel, stride=stride) for c in range(channels.shape[2])]
+    out = np.stack(pooled, axis=2)
+    return out.reshape(out.shape[:2] + x.shape[2:])
+    ### END SOLUTION
+

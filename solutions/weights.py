@@ -1,0 +1,216 @@
+"""Reducing the number of weights: dense, sparse and shared connections, and whole networks.
+
+The lecture's running example: a 24x24x3 image has 1728 input features. A dense layer from
+5 inputs to 3 outputs needs 15 weights, a sparsely connected one (each output sees 3
+neighbouring inputs) 9, and a shared-weight (convolutional) one only 3.
+"""
+
+import math
+
+import numpy as np
+
+from solutions.architecture import ACTIVATIONS, SPATIAL, check_input_shape, layer_settings
+from solutions.padding import conv_output_size
+from solutions.pooling import pool_output_size
+from solutions.validation import check_fits, check_ndim, check_positive
+
+
+def n_input_features(height: int, width: int, channels: int = 1) -> int:
+    """The number of input features (values) of an image: ``H * W * C``.
+
+    Example:
+        >>> n_input_features(24, 24, 3)
+        1728
+    """
+    ### BEGIN SOLUTION
+    return (check_positive("height", height) * check_positive("width", width)
+            * check_positive("channels", channels))
+    ### END SOLUTION
+
+
+def dense_weights(n_inputs: int, n_outputs: int) -> int:
+    """Weights of a fully connected layer without biases: every input to every output.
+
+        n_weights = n_inputs * n_outputs
+
+    Example:
+        >>> dense_weights(5, 3)
+        15
+    """
+    ### BEGIN SOLUTION
+    return check_positive("n_inputs", n_inputs) * check_positive("n_outputs", n_outputs)
+    ### END SOLUTION
+
+
+def sparse_weights(n_inputs: int, kernel_size: int) -> int:
+    """Weights of a sparsely connected layer: each output sees ``k`` neighbouring inputs,
+    with its own weights (local, not shared), no padding.
+
+        n_weights = (n - k + 1) * k      (n - k + 1 outputs, k weights each)
+
+    Example:
+        >>> sparse_weights(5, 3)
+        9
+    """
+    ### BEGIN SOLUTION
+    n_inputs = check_positive("n_inputs", n_inputs)
+    kernel_size = check_positive("kernel_size", kernel_size)
+    check_fits("kernel_size", kernel_size, "n_inputs", n_inputs)
+    return (n_inputs - kernel_size + 1) * kernel_size
+    ### END SOLUTION
+
+
+def shared_weights(kernel_size: int, n_kernels: int = 1) -> int:
+    """Weights of a shared-weight (1-D convolutional) layer: one kernel of ``k`` weights is
+    reused at every position, whatever the input size.
+
+        n_weights = k * n_kernels
+
+    Example:
+        >>> shared_weights(3), shared_weights(3, 2)
+        (3, 6)
+    """
+    ### BEGIN SOLUTION
+    return check_positive("kernel_size", kernel_size) * check_positive("n_kernels", n_kernels)
+    ### END SOLUTION
+
+
+def conv_layer_params(kernel_size: int, in_channels: int, out_channels: int,
+                      bias: bool = True) -> int:
+    """Trainable parameters of a conv layer with square ``k x k`` kernels.
+
+        n_params = k * k * C_in * C_out  (+ C_out biases)
+
+    Example:
+        >>> conv_layer_params(3, 3, 16)
+        448
+    """
+    ### BEGIN SOLUTION
+    k = check_positive("kernel_size", kernel_size)
+    c_in = check_positive("in_channels", in_channels)
+    c_out = check_positive("out_channels", out_channels)
+    return k * k * c_in * c_out + (c_out if bias else 0)
+    ### END SOLUTION
+
+
+def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
+    """Trainable parameters of a dense layer.
+
+        n_params = n_inputs * n_outputs  (+ n_outputs biases)
+
+    Example:
+        >>> dense_layer_params(1728, 10)
+        17290
+    """
+    ### BEGIN SOLUTION
+    n_outputs = check_positive("n_outputs", n_outputs)
+    return dense_weights(n_inputs, n_outputs) + (n_outputs if bias else 0)
+    ### END SOLUTION
+
+
+def output_shape(layers: list[dict], input_shape: tuple[int, int, int]) -> tuple[int, ...]:
+    """The shape after the last layer of a network (see ``architecture.py`` for the format).
+
+    Shapes are ``(H, W, C)`` until ``flatten`` and ``(n,)`` after it. ``conv`` changes H and W
+    as ``conv_output_size`` and C to ``filters``; pooling changes H and W as
+    ``pool_output_size``; activations change nothing; ``dense`` gives ``(units,)``.
+
+    Args:
+        layers: a list of layer dicts.
+        input_shape: ``(H, W, C)``.
+
+    Returns:
+        a tuple of ints.
+
+    Example:
+        >>> output_shape([{"type": "conv", "filters": 8, "kernel_size": 3},
+        ...               {"type": "maxpool"}], (24, 24, 3))
+        (11, 11, 8)
+    """
+    ### BEGIN SOLUTION
+    shape: tuple[int, ...] = check_input_shape(input_shape)
+    for index, layer in enumerate(layers):
+        settings = layer_settings(layer, index)
+        kind = settings["type"]
+        if kind in SPATIAL and len(shape) != 3:
+            raise ValueError(f"layers[{index}] ({kind}) needs an (H, W, C) input; "
+                             "it comes after flatten")
+        if kind == "conv":
+            h, w = (conv_output_size(n, settings["kernel_size"], settings["padding"],
+                                     settings["stride"]) for n in shape[:2])
+            shape = (h, w, settings["filters"])
+        elif kind in ("maxpool", "avgpool"):
+            h, w = (pool_output_size(n, settings["size"], settings["stride"]) for n in shape[:2])
+            shape = (h, w, shape[2])
+        elif kind == "flatten":
+            shape = (math.prod(shape),)
+        elif kind == "dense":
+            if len(shape) != 1:
+                raise ValueError(f"layers[{index}] (dense) needs a flat input; "
+                                 "put a flatten layer before it")
+            shape = (settings["units"],)
+        else:
+            assert kind in ACTIVATIONS  # element-wise: the shape stays
+    return tuple(int(d) for d in shape)
+    ### END SOLUTION
+
+
+def count_parameters(layers: list[dict], input_shape: tuple[int, int, int]) -> int:
+    """All trainable parameters of a network, weights and biases.
+
+    A conv layer has ``k*k*C_in*filters (+ filters)``, a dense layer
+    ``n_in*units (+ units)``; pooling, activations and flatten have none.
+
+    Example:
+        >>> count_parameters([{"type": "conv", "filters": 16, "kernel_size": 3},
+        ...                   {"type": "flatten"}, {"type": "dense", "units": 10}],
+        ...                  (24, 24, 3))
+        77898
+    """
+    ### BEGIN SOLUTION
+    output_shape(layers, input_shape)  # checks the whole network first
+    total = 0
+    for index, layer in enumerate(layers):
+        settings = layer_settings(layer, index)
+        shape_in = output_shape(layers[:index], input_shape)  # what this layer receives
+        if settings["type"] == "conv":
+            total += conv_layer_params(settings["kernel_size"], shape_in[2],
+                                       settings["filters"], settings["bias"])
+        elif settings["type"] == "dense":
+            total += dense_layer_params(shape_in[0], settings["units"], settings["bias"])
+    return total
+    ### END SOLUTION
+
+
+def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Reshape a vector of learned weights into an image and scale it to [0, 1] for display,
+    as the lecture does with the 1728 weights of one unit looking at a 24x24x3 image.
+
+        image = reshape(weights, shape)            (C order)
+        image = (image - min) / (max - min)        (all zeros when max == min)
+
+    Args:
+        weights: ``(prod(shape),)``.
+        shape: the image's shape, for example ``(24, 24, 3)``.
+
+    Returns:
+        float array of shape ``shape`` with values in [0, 1].
+
+    Example:
+        >>> weights_as_image(np.array([0.0, 5.0, 10.0, 5.0]), (2, 2))
+        array([[0. , 0.5],
+               [1. , 0.5]])
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    ### BEGIN SOLUTION
+    check_ndim("weights", weights, 1)
+    shape = tuple(check_positive("shape", d) for d in shape)
+    if weights.size != math.prod(shape):
+        raise ValueError(f"weights has {weights.size} values but shape {shape} needs "
+                         f"{math.prod(shape)}")
+    image = weights.reshape(shape)
+    low, high = image.min(), image.max()
+    if high == low:
+        return np.zeros(shape)
+    return (image - low) / (high - low)
+    ### END SOLUTION
