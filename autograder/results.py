@@ -1,0 +1,119 @@
+"""The contract between the parts of the grader.
+
+* ``Student`` is how the trusted side calls a student's functions: in a sandboxed worker
+  (``autograder.sandbox``) or, for notebooks and tests, in-process.
+* ``SubmissionResult`` is what grading one submission produces; the outputs (CSV, feedback,
+  Gradescope JSON, gradebook, report) are all written from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+# Why a call gave no usable result.
+RAISED = "raised"  # the function raised an exception (exception_type says which)
+TIMEOUT = "timeout"  # it ran out of its CPU/wall time for the call
+CRASHED = "crashed"  # the worker died: segfault, os._exit, out of memory, killed
+INVALID = "invalid_result"  # it returned something that is not plain numeric data
+MISSING = "missing"  # the function or its module is not there / did not import
+NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
+
+
+class CallError(Exception):
+    """A call into student code that did not return a result."""
+
+    def __init__(self, kind: str, message: str = "", exception_type: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.exception_type = exception_type
+
+    def describe(self) -> str:
+        if self.kind == RAISED:
+            return f"raised {self.exception_type}: {self.message}"
+        return f"{self.kind.replace('_', ' ')}: {self.message}" if self.message else self.kind
+
+    def __repr__(self) -> str:
+        return f"CallError({self.kind!r}, {self.message!r}, {self.exception_type!r})"
+
+
+Call = tuple[tuple, dict]  # (args, kwargs), plain data: numbers, tuples, lists, dicts, arrays
+
+
+class Student(Protocol):
+    """The student's functions, as seen from the trusted side."""
+
+    def missing(self) -> dict[str, str]:
+        """Function -> why it cannot be called (module missing, syntax error, ...)."""
+        ...
+
+    def call_many(self, function: str, calls: Sequence[Call]) -> list[Any | CallError]:
+        """Call ``function`` once per ``(args, kwargs)``; each result is plain data (ints,
+        floats, tuples, numpy arrays) or a ``CallError``. Inputs are copied: the caller's
+        arrays are never modified."""
+        ...
+
+
+@dataclass
+class FailingExample:
+    """The smallest input found on which a check fails."""
+
+    call: str  # e.g. "conv2d(image=array([[0., 1.]]), kernel=array([[1.]]))"
+    expected: str
+    actual: str
+    # Numbers for a picture (input, expected, actual), when the check compares arrays.
+    arrays: dict[str, list] | None = None
+
+
+@dataclass
+class CheckResult:
+    function: str
+    check: str  # stable id, e.g. "conv2d.translation_equivariant"
+    description: str  # one line for the student, in the lecture's words
+    max_points: float
+    points: float
+    examples_run: int
+    message: str = ""  # what went wrong, empty when passed
+    example: FailingExample | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.points >= self.max_points
+
+
+@dataclass
+class FunctionResult:
+    function: str
+    max_points: float
+    points: float
+    checks: list[CheckResult] = field(default_factory=list)
+    note: str = ""  # e.g. "padding.py does not import: SyntaxError ..." or a forbidden call
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    functions: list[FunctionResult]
+    notes: list[str] = field(default_factory=list)  # isolation level, files found, ...
+
+    @property
+    def score(self) -> float:
+        return sum(f.points for f in self.functions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.max_points for f in self.functions)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SubmissionResult:
+        functions = []
+        for f in data["functions"]:
+            checks = [CheckResult(**{**c, "example": FailingExample(**c["example"])
+                                     if c.get("example") else None}) for c in f["checks"]]
+            functions.append(FunctionResult(**{**f, "checks": checks}))
+        return cls(student=data["student"], functions=functions, notes=list(data["notes"]))
