@@ -1,0 +1,119 @@
+"""``cnnlab grade SUBMISSIONS --out OUT``: grade a class with the hidden suite.
+
+Exit status 0 when every submission was graded, whatever the scores; 1 when the grader itself
+failed on some submission (listed); 2 for wrong arguments (a missing folder, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+MAX_STUDENT_ROWS = 40
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "grade", help="grade a class with the hidden tests",
+        description="Grade every student's hand-in (a sub-folder or .zip named by the student "
+                    "id) with the hidden property-based suite, each in its own sandbox.")
+    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                        help="folder with one sub-folder or .zip per student")
+    parser.add_argument("--out", type=Path, required=True, metavar="OUT",
+                        help="where grades.csv, feedback/, results/, gradebook.sqlite and "
+                             "report.html go")
+    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                        help="submissions graded at the same time (default: all cores)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the gradebook's results for unchanged submissions")
+    parser.add_argument("--detail", choices=("full", "brief"), default="full",
+                        help="brief: feedback without the failing inputs")
+    parser.add_argument("--rubric", type=Path, metavar="FILE",
+                        help="points per function and check (default: the bundled rubric)")
+    parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
+                        help="sandbox: bubblewrap, a plain process, or auto (default; also "
+                             "$CNNLAB_SANDBOX)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _argument_problem(args)
+    if problem:
+        print(f"cnnlab grade: error: {problem}", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+
+    from autograder.pipeline import Options, grade_class
+    from autograder.submissions import find_candidates
+
+    options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
+                      rubric=args.rubric, isolation=args.isolation)
+    try:
+        total = len(find_candidates(args.submissions, exclude=args.out))
+        with tqdm(total=total, unit="student", desc="grading", file=sys.stderr,
+                  disable=None) as bar:
+            run_ = grade_class(args.submissions, args.out, options, progress=bar.update)
+    except (ValueError, RuntimeError, FileNotFoundError) as error:
+        print(f"cnnlab grade: error: {error}", file=sys.stderr)
+        return 2
+    print(summary(run_, args.out))
+    return 1 if run_.errors else 0
+
+
+def _argument_problem(args: argparse.Namespace) -> str | None:
+    if not args.submissions.is_dir():
+        return f"SUBMISSIONS folder {args.submissions} does not exist or is not a folder"
+    if args.jobs < 0:
+        return f"-j must be at least 1 (or 0 for all cores), got {args.jobs}"
+    if args.rubric is not None and not args.rubric.is_file():
+        return f"rubric file {args.rubric} does not exist"
+    if args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out} exists and is not a folder"
+    if os.path.realpath(args.out) == os.path.realpath(args.submissions):
+        return "--out must not be the SUBMISSIONS folder"
+    return None
+
+
+def summary(run, out: Path) -> str:
+    """The table printed at the end: one row per student (the first ones), then the class."""
+    from autograder.outputs import points
+    from autograder.sandbox import isolation_note
+
+    rows = [("student", "score", "max", "seconds")]
+    for result in run.results[:MAX_STUDENT_ROWS]:
+        rows.append((result.student, points(result.score), points(result.max_score),
+                     f"{run.seconds_per_student.get(result.student, 0.0):.1f}"))
+    lines = _table(rows)
+    if len(run.results) > MAX_STUDENT_ROWS:
+        lines.append(f"... and {len(run.results) - MAX_STUDENT_ROWS} more: see grades.csv")
+    lines += ["", *_function_table(run.results), ""]
+    lines.append(f"{len(run.results)} students ({len(run.graded)} graded now, "
+                 f"{len(run.reused)} unchanged and kept) in {run.seconds:.1f} s")
+    lines.append(isolation_note(run.isolation))
+    for student, error in run.errors.items():
+        lines.append(f"GRADER ERROR for {student} (not graded):\n{error}")
+    lines.append(f"written: {out}/grades.csv, feedback/, results/, gradebook.sqlite, "
+                 "report.html")
+    return "\n".join(lines)
+
+
+def _function_table(results) -> list[str]:
+    from autograder.outputs import points
+
+    rows = [("function", "mean points", "max", "full marks")]
+    per_student = [{f.function: f for f in r.functions} for r in results]
+    names = list(dict.fromkeys(name for functions in per_student for name in functions))
+    for name in names:
+        graded = [functions[name] for functions in per_student if name in functions]
+        full = sum(f.points >= f.max_points for f in graded)
+        rows.append((name, points(sum(f.points for f in graded) / len(graded)),
+                     points(max(f.max_points for f in graded)), f"{full}/{len(graded)}"))
+    return _table(rows)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    line = lambda row: "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))  # noqa: E731
+    return [line(rows[0]), "  ".join("-" * w for w in widths), *map(line, rows[1:])]

@@ -1,0 +1,114 @@
+"""What ``cnnlab grade`` writes for people and platforms, all from ``SubmissionResult``s.
+
+* ``grades.csv``: ``student, score, max_score`` and one column per graded function (named
+  exactly as the function, in the order of ``cnnlab.catalog.FUNCTIONS``) with its points;
+* ``feedback/<student>.md``: per function the points and, per failed check, the smallest
+  failing input with the expected and the actual result;
+* ``results/<student>.json``: Gradescope's ``results.json`` (one test per function).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from autograder.results import CheckResult, FunctionResult, SubmissionResult
+from cnnlab.catalog import FUNCTIONS
+
+GRADES_COLUMNS = ("student", "score", "max_score", *FUNCTIONS)
+
+
+def points(value: float) -> str:
+    """Points as people write them: 3, 2.5, 0.33."""
+    return f"{round(value, 2):g}"
+
+
+def write_grades_csv(results: list[SubmissionResult], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(GRADES_COLUMNS)
+        for result in sorted(results, key=lambda r: r.student):
+            earned = {f.function: f.points for f in result.functions}
+            writer.writerow([result.student, points(result.score), points(result.max_score),
+                             *(points(earned.get(name, 0.0)) for name in FUNCTIONS)])
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+def feedback_markdown(result: SubmissionResult, detail: str = "full") -> str:
+    lines = [f"# Feedback for {result.student}", "",
+             f"**Score: {points(result.score)} / {points(result.max_score)}**", "",
+             "| function | points |", "| --- | --- |"]
+    lines += [f"| `{f.function}` | {points(f.points)} / {points(f.max_points)} |"
+              for f in result.functions]
+    for function in result.functions:
+        lines += ["", *function_feedback(function, detail)]
+    if result.notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in result.notes)]
+    return "\n".join(lines) + "\n"
+
+
+def function_feedback(function: FunctionResult, detail: str = "full") -> list[str]:
+    """Markdown lines for one function: its points, its note, and every failed check."""
+    mark = "passed" if function.points >= function.max_points else "not all checks passed"
+    lines = [f"## `{function.function}`: {points(function.points)} / "
+             f"{points(function.max_points)} ({mark})"]
+    if function.note:
+        lines += ["", function.note]
+    failed = [c for c in function.checks if not c.passed]
+    if failed:
+        lines.append("")
+    for check in failed:
+        lines += check_feedback(check, detail)
+    return lines
+
+
+def check_feedback(check: CheckResult, detail: str) -> list[str]:
+    lines = [f"- **{check.description}** ({points(check.points)} / "
+             f"{points(check.max_points)}): {check.message or 'failed'}"]
+    if detail == "full" and check.example is not None:
+        lines += ["  - smallest failing input:", _code_block(check.example.call),
+                  "  - expected:", _code_block(check.example.expected),
+                  "  - actual:", _code_block(check.example.actual)]
+    return lines
+
+
+def _code_block(text: str) -> str:
+    fence = "````" if "```" in text else "```"
+    body = "\n".join("    " + line for line in str(text).splitlines() or [""])
+    return f"    {fence}\n{body}\n    {fence}"
+
+
+def write_feedback(result: SubmissionResult, folder: Path, detail: str = "full") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.student}.md"
+    path.write_text(feedback_markdown(result, detail), encoding="utf-8")
+    return path
+
+
+# --- Gradescope ----------------------------------------------------------------------------
+
+def gradescope_results(result: SubmissionResult, seconds: float, detail: str = "full") -> dict:
+    """Gradescope's results.json: overall score and time, one test per graded function."""
+    tests = []
+    for number, function in enumerate(result.functions, start=1):
+        passed = function.points >= function.max_points
+        tests.append({
+            "name": function.function, "number": str(number),
+            "score": round(function.points, 4), "max_score": round(function.max_points, 4),
+            "status": "passed" if passed else "failed",
+            "output": "\n".join(function_feedback(function, detail)[1:]).strip(),
+            "output_format": "md", "visibility": "visible"})
+    return {"score": round(result.score, 4), "execution_time": round(seconds, 3),
+            "output": "\n".join(result.notes), "output_format": "text",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def write_gradescope(result: SubmissionResult, folder: Path, seconds: float,
+                     detail: str = "full") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.student}.json"
+    path.write_text(json.dumps(gradescope_results(result, seconds, detail), indent=2),
+                    encoding="utf-8")
+    return path

@@ -1,0 +1,241 @@
+"""``OUT/report.html``: the class at a glance, for the instructor. One self-contained file.
+
+* the grade distribution;
+* per check, the share of students who failed it and its discrimination: the point-biserial
+  correlation between passing the check and the rest of the score (the total without this
+  check), as in Moodle's and PrairieLearn's item statistics. Near 0 or negative: the check
+  does not separate stronger from weaker students (too easy, too hard, or unfair);
+* the most common failure messages: what to explain again in the next lecture.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder.outputs import points
+from autograder.results import CheckResult, SubmissionResult
+
+LOW_DISCRIMINATION = 0.2  # the usual rule of thumb for item analysis
+
+
+@dataclass
+class CheckStatistics:
+    check: str
+    function: str
+    description: str
+    students: int
+    failed: int
+    discrimination: float | None  # point-biserial with the rest-score; None if undefined
+
+    @property
+    def failed_share(self) -> float:
+        return self.failed / self.students if self.students else 0.0
+
+
+def check_statistics(results: list[SubmissionResult]) -> list[CheckStatistics]:
+    """One row per check id, in the order the checks first appear. A student passed a check
+    when every result with its id passed; a student whose function has no check results at
+    all (missing, did not import) failed every check of that function."""
+    known: dict[str, CheckResult] = {}  # check id -> a first result, for its description
+    for result in results:
+        for function in result.functions:
+            for check in function.checks:
+                known.setdefault(check.check, check)
+    rows = []
+    for check_id, first in known.items():
+        outcomes = [_outcome(result, first.function, check_id) for result in results]
+        passed = np.array([float(ok) for ok, _ in outcomes])
+        rest = np.array([r.score - earned for r, (_, earned) in zip(results, outcomes,
+                                                                      strict=True)])
+        rows.append(CheckStatistics(check_id, first.function, first.description, len(results),
+                                    int(len(results) - passed.sum()),
+                                    point_biserial(passed, rest)))
+    return rows
+
+
+def _outcome(result: SubmissionResult, function_name: str, check_id: str) -> tuple[bool, float]:
+    """(passed, points earned) of one student on one check."""
+    for function in result.functions:
+        if function.function != function_name:
+            continue
+        entries = [c for c in function.checks if c.check == check_id]
+        if entries:
+            return all(c.passed for c in entries), sum(c.points for c in entries)
+        return function.points >= function.max_points, 0.0
+    return False, 0.0
+
+
+def point_biserial(passed: np.ndarray, rest: np.ndarray) -> float | None:
+    """Pearson's correlation of a 0/1 item with the rest-score; None when either is constant."""
+    if len(passed) < 2 or passed.std() == 0 or rest.std() == 0:
+        return None
+    return float(np.corrcoef(passed, rest)[0, 1])
+
+
+def common_failures(results: list[SubmissionResult], top: int = 10) -> list[tuple[str, int, str]]:
+    """(check description: message pattern, number of students, an example message). Numbers
+    in messages are replaced by N so that the same mistake on other inputs counts once."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for result in results:
+        seen = set()
+        for function, description, message in _failures(result):
+            pattern = f"{function}: {re.sub(r'-?[0-9][0-9.e+-]*', 'N', message)}"
+            if pattern not in seen:
+                seen.add(pattern)
+                counts[pattern] += 1
+                examples.setdefault(pattern, f"{description}: {message}")
+    return [(pattern, n, examples[pattern]) for pattern, n in counts.most_common(top)]
+
+
+def _failures(result: SubmissionResult) -> Iterator[tuple[str, str, str]]:
+    """(function, what failed, first line of the message) for every failed check, and for a
+    function whose module did not import, its note (one not handed in teaches nothing)."""
+    for function in result.functions:
+        if not function.checks and "import" in function.note:
+            note = (function.note or "not graded").splitlines()[0]
+            yield function.function, "could not be checked", note
+        for check in function.checks:
+            if not check.passed:
+                yield check.function, check.description, (check.message or
+                                                          "failed").splitlines()[0]
+
+
+# --- the page ------------------------------------------------------------------------------
+
+def write_report(results: list[SubmissionResult], path: Path) -> None:
+    path.write_text(report_html(results), encoding="utf-8")
+
+
+def report_html(results: list[SubmissionResult]) -> str:
+    stats = check_statistics(results)
+    parts = [_HEAD, "<h1>Grading report</h1>", _summary(results)]
+    if results:
+        parts += ["<h2>Grade distribution</h2>", _img(_distribution_png(results)),
+                  "<h2>Checks: who failed them, and do they discriminate?</h2>",
+                  _img(_failures_png(stats)) if stats else "", _check_table(stats),
+                  "<h2>What to explain again next lecture</h2>", _failure_list(results),
+                  *_example_pictures(results)]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _summary(results: list[SubmissionResult]) -> str:
+    if not results:
+        return "<p>No submissions were graded.</p>"
+    scores = np.array([r.score for r in results])
+    maximum = max(r.max_score for r in results)
+    return (f"<p>{len(results)} students; maximum {points(maximum)} points; mean "
+            f"{points(scores.mean())}, median {points(float(np.median(scores)))}, lowest "
+            f"{points(scores.min())}, highest {points(scores.max())}.</p>")
+
+
+def _check_table(stats: list[CheckStatistics]) -> str:
+    rows = []
+    for s in sorted(stats, key=lambda s: -s.failed_share):
+        d = "n/a" if s.discrimination is None else f"{s.discrimination:+.2f}"
+        flag = " class='low'" if s.discrimination is not None and (
+            s.discrimination < LOW_DISCRIMINATION) else ""
+        rows.append(f"<tr><td><code>{html.escape(s.check)}</code></td>"
+                    f"<td>{html.escape(s.description)}</td><td>{s.failed}/{s.students} "
+                    f"({100 * s.failed_share:.0f}%)</td><td{flag}>{d}</td></tr>")
+    return ("<table><tr><th>check</th><th>what it checks</th><th>failed</th>"
+            "<th>discrimination</th></tr>" + "".join(rows) + "</table>"
+            f"<p class='note'>Discrimination: point-biserial correlation of passing the check "
+            f"with the rest of the score; below {LOW_DISCRIMINATION} (highlighted) the check "
+            "does not separate stronger from weaker students.</p>")
+
+
+def _failure_list(results: list[SubmissionResult]) -> str:
+    failures = common_failures(results)
+    if not failures:
+        return "<p>Nobody failed a check.</p>"
+    items = "".join(f"<li><b>{n} student{'s' * (n != 1)}</b>: {html.escape(pattern)}"
+                    f"<br><span class='note'>e.g. {html.escape(example)}</span></li>"
+                    for pattern, n, example in failures)
+    return f"<ol>{items}</ol>"
+
+
+def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[str]:
+    """Expected next to actual for the first failing example of each check that compares
+    arrays (convolution, pooling), when the figure helpers are installed."""
+    try:
+        from cnnlab.figures.comparison import side_by_side
+    except ImportError:
+        return []
+    pictures, seen = [], set()
+    for result in results:
+        for function in result.functions:
+            for check in function.checks:
+                arrays = check.example.arrays if check.example else None
+                if check.passed or not arrays or check.check in seen or len(seen) >= most:
+                    continue
+                seen.add(check.check)
+                figure = side_by_side(np.asarray(arrays["expected"]),
+                                      np.asarray(arrays["actual"]),
+                                      input=_optional_array(arrays.get("input")),
+                                      title=f"{check.check}: {check.description}")
+                pictures += [f"<h3><code>{html.escape(check.check)}</code></h3>",
+                             _img(_png(figure))]
+    return ["<h2>What the mistakes look like</h2>", *pictures] if pictures else []
+
+
+def _optional_array(values) -> np.ndarray | None:
+    return None if values is None else np.asarray(values)
+
+
+def _distribution_png(results: list[SubmissionResult]) -> bytes:
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(6, 3))
+    axes = figure.subplots()
+    percent = [100 * r.score / r.max_score if r.max_score else 0 for r in results]
+    axes.hist(percent, bins=np.linspace(0, 100, 11), color="#4c72b0", edgecolor="white")
+    axes.set_xlabel("score (% of the maximum)")
+    axes.set_ylabel("students")
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _failures_png(stats: list[CheckStatistics]) -> bytes:
+    from matplotlib.figure import Figure
+    stats = sorted(stats, key=lambda s: s.failed_share)
+    figure = Figure(figsize=(7, 0.6 + 0.22 * len(stats)))
+    axes = figure.subplots()
+    colours = ["#c44e52" if s.discrimination is not None and s.discrimination <
+               LOW_DISCRIMINATION else "#4c72b0" for s in stats]
+    axes.barh([s.check for s in stats], [100 * s.failed_share for s in stats], color=colours)
+    axes.set_xlabel("students who failed the check (%); red: low discrimination")
+    axes.set_xlim(0, 100)
+    axes.tick_params(axis="y", labelsize=7)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _png(figure) -> bytes:
+    try:
+        from cnnlab.figures.render import to_png
+    except ImportError:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+    return to_png(figure, dpi=100)
+
+
+def _img(png: bytes) -> str:
+    return f"<img alt='plot' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+_HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Grading report</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}
+.low{background:#f7d4d4}.note{color:#666;font-size:90%}img{max-width:100%}</style>
+</head><body>"""

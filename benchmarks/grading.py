@@ -1,0 +1,121 @@
+"""How fast does ``cnnlab grade`` grade a class? Prints tables; asserts nothing.
+
+    python benchmarks/grading.py                 # 300 students, -j 2, the hidden suite
+    python benchmarks/grading.py --students 60 --jobs 1 2
+    python benchmarks/grading.py --fake          # pipeline and sandbox only (public examples)
+
+A synthetic class is made by replicating the students of ``examples/class`` into a temporary
+folder. Endless loops cost their full time limit, so they are mixed in at a realistic rate
+(``--loop-share``, default 2%) rather than at the example class's 2 in 11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "class"
+SLOW = ("s007_infinite_loop", "s009_hostile")  # each spends a per-call time limit
+
+
+def make_class(target: Path, students: int, loop_share: float) -> Path:
+    """``students`` hand-ins copied from the example class: the slow ones at ``loop_share``."""
+    examples = sorted(p for p in EXAMPLES.iterdir() if p.is_dir() or p.suffix == ".zip")
+    fast = [p for p in examples if p.name not in SLOW]
+    slow = [p for p in examples if p.name in SLOW]
+    n_slow = round(students * loop_share)
+    chosen = [slow[i % len(slow)] for i in range(n_slow)]
+    chosen += [fast[i % len(fast)] for i in range(students - n_slow)]
+    target.mkdir(parents=True)
+    for number, source in enumerate(chosen):
+        name = f"student{number:04d}_{source.stem}"
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy(source, target / f"{name}.zip")
+    return target
+
+
+def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
+    from autograder.pipeline import Options, grade_class
+    engine = None
+    if fake:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from grader_helpers import FakeEngine
+        engine = FakeEngine
+    out = Path(tempfile.mkdtemp(prefix="cnnlab-bench-out-"))
+    started = time.perf_counter()
+    run = grade_class(class_dir, out, Options(jobs=jobs), engine)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(out)
+    per = sorted(run.seconds_per_student.values())
+    return {"jobs": jobs, "students": len(run.results), "seconds": seconds,
+            "per_mean": statistics.mean(per), "per_median": statistics.median(per),
+            "per_p95": per[int(0.95 * (len(per) - 1))], "isolation": run.isolation}
+
+
+def nbgrader_autograde(class_dir: Path) -> float | None:
+    """HOOK for the nbgrader comparison: seconds for ``nbgrader autograde`` on the same class
+    (as notebooks), or None while it is not implemented. To be filled in by the nbgrader
+    integration (cnnlab.platforms.nbgrader_course)."""
+    return None
+
+
+def startup_seconds(repeats: int = 20) -> dict[str, float]:
+    """The cost of one sandboxed worker: start, import numpy and the perfect student; with the
+    fork server (numpy preloaded, started once before) and with a fresh worker each time."""
+    from autograder.sandbox import SandboxedStudent, bwrap_works
+    times = {}
+    for isolation in (["bwrap"] if bwrap_works() else []) + ["process"]:
+        for fork_server in (True, False):
+            samples = []
+            for _ in range(repeats + 1):
+                started = time.perf_counter()
+                with SandboxedStudent(EXAMPLES / "s001_perfect", isolation=isolation,
+                                      fork_server=fork_server) as student:
+                    student.missing()
+                samples.append(time.perf_counter() - started)
+            label = f"{isolation}, {'fork server' if fork_server else 'fresh worker'}"
+            times[label] = statistics.median(samples[1:])  # the first starts the server
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2])
+    parser.add_argument("--loop-share", type=float, default=0.02)
+    parser.add_argument("--fake", action="store_true",
+                        help="grade with the public examples only (the stand-in engine)")
+    args = parser.parse_args()
+
+    print("sandbox start-up (median of 20, start + import numpy + student modules)")
+    for isolation, seconds in startup_seconds().items():
+        print(f"  {isolation:28s} {1000 * seconds:7.1f} ms")
+    print()
+    with tempfile.TemporaryDirectory(prefix="cnnlab-bench-class-") as tmp:
+        class_dir = make_class(Path(tmp) / "class", args.students, args.loop_share)
+        engine = "stand-in (public examples)" if args.fake else "hidden suite"
+        print(f"class of {args.students} students ({args.loop_share:.0%} endless loops), "
+              f"{engine}")
+        print(f"{'jobs':>4}  {'total s':>8}  {'students/min':>12}  {'per-sub mean s':>14}  "
+              f"{'median s':>8}  {'p95 s':>6}  isolation")
+        for jobs in args.jobs:
+            r = grade_once(class_dir, jobs, args.fake)
+            rate = 60 * r["students"] / r["seconds"]
+            print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
+                  f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
+                  f"{r['isolation']}")
+        nbgrader = nbgrader_autograde(class_dir)
+        print(f"nbgrader autograde, same class: "
+              f"{'not measured (hook not filled in)' if nbgrader is None else f'{nbgrader:.1f} s'}")
+
+
+if __name__ == "__main__":
+    main()

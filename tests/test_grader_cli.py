@@ -1,0 +1,53 @@
+"""``cnnlab grade``: arguments, exit status, the summary table and the files it writes."""
+
+import json
+
+import pytest
+from grader_helpers import EXAMPLE_CLASS, FakeEngine
+
+from autograder import pipeline
+from cnnlab.catalog import FUNCTIONS
+from cnnlab.cli import main
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    monkeypatch.setattr(pipeline, "_real_engine", lambda: FakeEngine)
+
+
+def test_grading_the_example_class_prints_a_table_and_writes_everything(
+        fake_engine, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["grade", str(EXAMPLE_CLASS), "--out", str(out), "-j", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "s001_perfect          22     22" in printed
+    assert "11 students (11 graded now, 0 unchanged and kept)" in printed
+    students = sorted(p.stem for p in (out / "feedback").iterdir())
+    assert students == sorted(p.stem for p in EXAMPLE_CLASS.iterdir()
+                              if p.is_dir() or p.suffix == ".zip")
+    assert sorted(p.stem for p in (out / "results").iterdir()) == students
+    gradescope = json.loads((out / "results" / "s001_perfect.json").read_text())
+    assert gradescope["score"] == len(FUNCTIONS)
+    assert (out / "report.html").stat().st_size > 1000
+    assert (out / "gradebook.sqlite").exists()
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["grade", "/no/such/class", "--out", "OUT"], "does not exist"),
+    (["grade", str(EXAMPLE_CLASS), "--out", "OUT", "-j", "-1"], "-j must be at least 1"),
+    (["grade", str(EXAMPLE_CLASS), "--out", "OUT", "--rubric", "/no/rubric.toml"],
+     "rubric file"),
+    (["grade", str(EXAMPLE_CLASS), "--out", str(EXAMPLE_CLASS)], "must not be the SUBMISSIONS"),
+])
+def test_wrong_arguments_exit_with_2_and_say_what_is_wrong(arguments, message, capsys):
+    assert main(arguments) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_fallback_isolation_is_reported_in_the_summary(fake_engine, tmp_path, capsys):
+    single = tmp_path / "class"
+    (single / "alice").mkdir(parents=True)
+    (single / "alice" / "padding.py").write_text("def same_padding(k):\n    return 0\n")
+    assert main(["grade", str(single), "--out", str(tmp_path / "out"),
+                 "--isolation", "process"]) == 0
+    assert "WEAKER" in capsys.readouterr().out

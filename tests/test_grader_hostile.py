@@ -1,0 +1,152 @@
+"""Hostile submissions: each attack may cost the attacked function, never anything else.
+
+Every submission is the perfect example student with one function (or module) replaced by an
+attack. It is graded with the stand-in engine (public examples, one point per function): the
+attacked function may lose its point, every other function keeps full marks, and a clean
+student graded in the same run is unaffected.
+"""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from grader_helpers import PERFECT, FakeEngine, full_marks, perfect_with
+
+from autograder.pipeline import Options, grade_class
+from autograder.sandbox import Limits, SandboxedStudent, bwrap_works
+from cnnlab.catalog import EXERCISES, FUNCTIONS
+
+FAST = Limits(seconds_per_call=1.5, seconds_import=5)
+REFERENCE_FILE = Path(__file__).resolve().parent.parent / "solutions" / "padding.py"
+
+RIGHT = "    if k < 1 or k % 2 == 0:\n        raise ValueError('k must be odd')\n" \
+        "    return (k - 1) // 2\n"  # the right answer, after the attack
+# name -> (module, the code appended to it, code prepended to it)
+ATTACKS = {
+    "endless_loop": ("padding", "def same_padding(k):\n    while True:\n        pass\n", ""),
+    "sleep": ("padding", "def same_padding(k):\n    import time\n    time.sleep(600)\n", ""),
+    "memory_bomb": ("padding", "def same_padding(k):\n    return len(bytearray(10 * 2**30))\n",
+                    ""),
+    "bounded_fork": ("padding", "def same_padding(k):\n    import os\n    for _ in range(5):\n"
+                                "        os.fork()\n    return (k - 1) // 2\n", ""),
+    "os_exit": ("padding", "def same_padding(k):\n    import os\n    os._exit(0)\n", ""),
+    "sys_exit": ("padding", "def same_padding(k):\n    import sys\n    sys.exit(0)\n", ""),
+    "deep_recursion": ("padding", "def same_padding(k):\n    import sys\n"
+                                  "    sys.setrecursionlimit(10**9)\n"
+                                  "    def down(n):\n        return down(n + 1) + 1\n"
+                                  "    return down(0)\n", ""),
+    "kill_parent": ("padding", "def same_padding(k):\n    import os, signal\n"
+                               "    os.kill(os.getppid(), signal.SIGKILL)\n"
+                               "    os.kill(0, signal.SIGKILL)\n    return (k - 1) // 2\n", ""),
+    "ignore_sigterm": ("padding", "def same_padding(k):\n    import signal\n"
+                                  "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                  "    while True:\n        pass\n", ""),
+    "always_equal": ("padding", "class Liar(int):\n    def __eq__(self, other):\n"
+                                "        return True\n    __hash__ = int.__hash__\n\n\n"
+                                "def same_padding(k):\n    return Liar(0)\n", ""),
+    "patched_numpy": ("convolution", "def relu(x):\n    return np.zeros(1)\n",
+                      "import numpy\nnumpy.allclose = numpy.array_equal = "
+                      "lambda *a, **k: True\nnumpy.testing.assert_allclose = lambda *a, **k: "
+                      "None\n"),
+    "import_solutions": ("padding", "def same_padding(k):\n    import solutions.padding\n"
+                                    f"    return len(open({str(REFERENCE_FILE)!r}).read())\n",
+                         ""),
+    "print_flood": ("padding", "def same_padding(k):\n    import sys\n"
+                               "    for _ in range(200):\n        print('x' * 2**20)\n"
+                               "        sys.stderr.write('y' * 2**20)\n" + RIGHT, ""),
+    "background_process": ("padding", "def same_padding(k):\n    import subprocess\n"
+                                      "    subprocess.Popen(['sleep', '600'])\n"
+                                      "    return (k - 1) // 2\n", ""),
+    "background_thread": ("padding", "def same_padding(k):\n    import threading, time\n"
+                                     "    threading.Thread(target=lambda: time.sleep(600), "
+                                     "daemon=True).start()\n" + RIGHT, ""),
+    "segfault": ("padding", "def same_padding(k):\n    import ctypes\n"
+                            "    return ctypes.string_at(0)\n", ""),
+    "network": ("padding", "def same_padding(k):\n    import socket\n"
+                           "    socket.create_connection(('pypi.org', 443), timeout=1)\n"
+                           "    return (k - 1) // 2\n", ""),
+    "crash_at_import": ("receptive_field", "", "raise RuntimeError('boom')\n"),
+}
+ATTACKED = {"patched_numpy": {"relu"},
+            "crash_at_import": set(EXERCISES["receptive_field"])}
+HARMLESS = {"print_flood", "background_thread"}  # these return the right answer
+BWRAP_ONLY = {"import_solutions"}  # without bubblewrap the file system is visible
+ISOLATIONS = ["bwrap", "process"] if bwrap_works() else ["process"]
+
+
+def _grade(folder: Path, isolation: str):
+    engine = FakeEngine
+    with SandboxedStudent(folder, FAST, isolation) as student:
+        return engine.grade(student, engine.prepare(engine.load_rubric()), {}, folder.name)
+
+
+# The plain-process fallback does not hide files (it is reported as weaker isolation).
+CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOLATIONS
+         if not (attack in BWRAP_ONLY and isolation != "bwrap")]
+
+
+@pytest.mark.parametrize(("attack", "isolation"), CASES)
+def test_an_attack_costs_at_most_the_attacked_function(attack, isolation, tmp_path):
+    module, code, top = ATTACKS[attack]
+    result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation)
+    attacked = ATTACKED.get(attack, {"same_padding"})
+    marks = full_marks(result)
+    assert {f for f in FUNCTIONS if not marks[f]} == (set() if attack in HARMLESS else attacked)
+
+
+def test_the_reference_cannot_be_read_from_the_sandbox(tmp_path):
+    if not bwrap_works():
+        pytest.skip("needs bubblewrap")
+    folder = perfect_with(tmp_path / "s", "padding", f"""
+def same_padding(k):
+    import importlib.util, os
+    found = importlib.util.find_spec("solutions.padding").origin
+    return found + " " + str(os.path.exists({str(REFERENCE_FILE)!r}))
+""")
+    with SandboxedStudent(folder, FAST, "bwrap") as student:
+        seen = student.call_many("same_padding", [((3,), {})])[0]
+    origin, reference_exists = seen.split()
+    assert origin.endswith("/padding.py") and origin != str(REFERENCE_FILE)  # its own file
+    assert reference_exists == "False"
+
+
+def test_a_hostile_class_leaves_a_clean_student_and_the_outputs_alone(tmp_path):
+    out = tmp_path / "out"
+    attacks = {"kill_parent", "os_exit", "segfault", "endless_loop", "print_flood"}
+    for attack in attacks:
+        module, code, top = ATTACKS[attack]
+        perfect_with(tmp_path / "class" / attack, module, code, top)
+    writer = f"""
+def same_padding(k):
+    for name in ("grades.csv", "gradebook.sqlite"):
+        open({str(out)!r} + "/" + name, "w").write("hacked")
+    return (k - 1) // 2
+"""
+    perfect_with(tmp_path / "class" / "writer", "padding", writer)
+    perfect_with(tmp_path / "class" / "clean", "padding", "")
+    run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), FakeEngine)
+    scores = {r.student: r.score for r in run.results}
+    assert scores["clean"] == len(FUNCTIONS)
+    assert all(scores[a] >= len(FUNCTIONS) - 1 for a in attacks)
+    assert run.errors == {}
+    rows = sqlite3.connect(out / "gradebook.sqlite").execute("SELECT count(*) FROM grades")
+    assert rows.fetchone()[0] == len(attacks) + 2
+    assert scores["writer"] >= len(FUNCTIONS) - 1
+    assert (out / "grades.csv").read_text().startswith("student,score,max_score")
+
+
+def test_the_perfect_example_student_gets_full_marks():
+    result = _grade(PERFECT, ISOLATIONS[0])
+    assert all(full_marks(result).values())
+
+
+def test_a_child_cannot_write_into_the_fork_servers_memory(tmp_path):
+    folder = perfect_with(tmp_path / "s", "padding", """
+def same_padding(k):
+    import os
+    with open(f"/proc/{os.getppid()}/mem", "r+b") as memory:
+        return "opened"
+""")
+    with SandboxedStudent(folder, FAST, ISOLATIONS[0], fork_server=True) as student:
+        result = student.call_many("same_padding", [((3,), {})])[0]
+    assert result.exception_type == "PermissionError"

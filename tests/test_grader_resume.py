@@ -1,0 +1,96 @@
+"""The gradebook is written as it goes: a killed run resumes to the same end, and --resume
+regrades only what changed. Grades do not depend on -j or on the run."""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine
+
+from autograder.pipeline import Options, grade_class
+from autograder.sandbox import Limits
+
+FAST = Limits(seconds_per_call=1.5, seconds_import=5)
+
+
+def _rows(out: Path) -> dict[str, tuple]:
+    """student -> (key, result, score): everything in the gradebook but the timing."""
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        return {row[0]: row[1:] for row in
+                db.execute("SELECT student, key, result, score FROM grades")}
+
+
+def test_resume_regrades_only_changed_submissions(tmp_path):
+    shutil.copytree(EXAMPLE_CLASS, tmp_path / "class")
+    out = tmp_path / "out"
+    first = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), FakeEngine)
+    assert first.reused == [] and len(first.graded) == len(first.results)
+    again = grade_class(tmp_path / "class", out, Options(jobs=2, resume=True, limits=FAST),
+                        FakeEngine)
+    assert again.graded == [] and len(again.reused) == len(first.results)
+    padding = tmp_path / "class" / "s002_partial" / "padding.py"
+    padding.write_text(padding.read_text().replace("return kernel_size // 2",
+                                                   "return (kernel_size - 1) // 2"))
+    third = grade_class(tmp_path / "class", out, Options(jobs=2, resume=True, limits=FAST),
+                        FakeEngine)
+    assert third.graded == ["s002_partial"]
+    shutil.rmtree(tmp_path / "class" / "s003_flipped_kernel")
+    fourth = grade_class(tmp_path / "class", out, Options(jobs=2, resume=True, limits=FAST),
+                         FakeEngine)
+    assert "s003_flipped_kernel" not in _rows(out) and fourth.graded == []
+
+
+def test_grades_do_not_depend_on_jobs_or_run(tmp_path):
+    csvs = []
+    for jobs in (1, 2, 2):
+        out = tmp_path / f"out{len(csvs)}"
+        grade_class(EXAMPLE_CLASS, out, Options(jobs=jobs, limits=FAST), FakeEngine)
+        csvs.append((out / "grades.csv").read_text())
+    assert csvs[0] == csvs[1] == csvs[2]
+    assert csvs[0].count("\n") == 12  # header and 11 students
+
+
+# `cnnlab grade` as a process of its own, with the stand-in engine.
+DRIVER = ("import sys; sys.path.insert(0, {tests!r}); from grader_helpers import FakeEngine; "
+          "from autograder import pipeline; pipeline._real_engine = lambda: FakeEngine; "
+          "from cnnlab.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def _grade_command(out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-c", DRIVER.format(tests=str(ROOT / "tests")), "grade",
+            str(EXAMPLE_CLASS), "--out", str(out), "-j", "2", *extra]
+
+
+def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path):
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(_grade_command(whole), check=True, capture_output=True, env=env)
+    run = subprocess.Popen(_grade_command(broken), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if (broken / "gradebook.sqlite").exists() and len(_safe_rows(broken)) >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)  # the grader and everything it started
+    run.wait()
+    done_before = len(_safe_rows(broken))
+    assert 0 < done_before < len(_rows(whole)), "the kill did not land half-way"
+    resumed = subprocess.run(_grade_command(broken, "--resume"), capture_output=True,
+                             text=True, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done_before} unchanged and kept" in resumed.stdout
+    assert _rows(broken) == _rows(whole)
+    assert (broken / "grades.csv").read_text() == (whole / "grades.csv").read_text()
+
+
+def _safe_rows(out: Path) -> dict:
+    try:
+        return _rows(out)
+    except sqlite3.Error:  # the table is not there yet
+        return {}

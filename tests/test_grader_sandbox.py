@@ -1,0 +1,195 @@
+"""The sandboxed worker: calls, errors, limits and isolation, in bubblewrap and without it."""
+
+import numpy as np
+import pytest
+from grader_helpers import PERFECT, perfect_with
+
+from autograder.results import CRASHED, INVALID, MISSING, NOT_IMPLEMENTED, RAISED, TIMEOUT
+from autograder.results import CallError as Error
+from autograder.sandbox import Limits, SandboxedStudent, bwrap_works
+from cnnlab.catalog import EXERCISES
+
+ISOLATIONS = ["process", pytest.param("bwrap", marks=pytest.mark.skipif(
+    not bwrap_works(), reason="bubblewrap does not work on this machine"))]
+FAST = Limits(seconds_per_call=2, seconds_import=5)
+
+
+@pytest.fixture(params=ISOLATIONS)
+def isolation(request):
+    return request.param
+
+
+@pytest.fixture(params=[True, False], ids=["fork-server", "fresh-worker"])
+def fork_server(request):
+    return request.param
+
+
+def test_results_come_back_as_plain_data(isolation, fork_server):
+    image = np.arange(16.0).reshape(4, 4)
+    with SandboxedStudent(PERFECT, isolation=isolation, fork_server=fork_server) as student:
+        assert student.missing() == {}
+        out, size = student.call_many("conv2d", [((image, np.ones((2, 2))), {})])[0], \
+            student.call_many("conv_output_size", [((5, 3), {"padding": 1})])[0]
+    # 2x2 box sums of 0..15, worked by hand: 0+1+4+5 = 10, then +4 along a row, +16 down.
+    assert np.array_equal(out, [[10, 14, 18], [26, 30, 34], [42, 46, 50]])
+    assert out.dtype == np.float64
+    assert size == 5 and type(size) is int
+
+
+def test_a_raised_error_names_its_builtin_type(isolation):
+    with SandboxedStudent(PERFECT, isolation=isolation) as student:
+        error = student.call_many("same_padding", [((4,), {})])[0]
+    assert isinstance(error, Error) and error.kind == RAISED
+    assert error.exception_type == "ValueError" and "odd" in error.message
+
+
+def test_inputs_come_back_as_they_were_after_the_call(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def relu(x):
+            x[x < 0] = 0  # modifies its input
+            return x
+    """)
+    x = np.array([-1.0, 2.0])
+    with SandboxedStudent(folder) as student:
+        (result, (args, kwargs)), = student.call_many("relu", [((x,), {})], return_inputs=True)
+    assert np.array_equal(result, [0.0, 2.0])
+    assert np.array_equal(args[0], [0.0, 2.0]) and kwargs == {}
+    assert np.array_equal(x, [-1.0, 2.0])  # the caller's array is untouched
+
+
+def test_warnings_as_errors_turns_an_overflow_into_a_failure(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def sigmoid(x):
+            return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+    """)
+    call = ((np.array([-1000.0]),), {})
+    with SandboxedStudent(folder) as student:
+        quiet = student.call_many("sigmoid", [call])[0]
+        loud = student.call_many("sigmoid", [call], warnings_as_errors=True)[0]
+    assert np.array_equal(quiet, [0.0])
+    assert loud.kind == RAISED and loud.exception_type == "RuntimeWarning"
+
+
+def test_missing_and_not_implemented_functions(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "padding.py").write_text("def zero_pad(x, pad):\n    raise NotImplementedError\n")
+    with SandboxedStudent(folder) as student:
+        missing = student.missing()
+        stub = student.call_many("zero_pad", [((np.ones(2), 1), {})])[0]
+        absent = student.call_many("conv1d", [((np.ones(2), np.ones(1)), {})])[0]
+    assert missing["same_padding"] == "padding.py has no function same_padding"
+    assert missing["conv1d"] == "convolution.py was not handed in"
+    assert "zero_pad" not in missing
+    assert stub.kind == NOT_IMPLEMENTED and absent.kind == MISSING
+
+
+def test_after_a_timeout_the_rest_of_the_function_fails_fast(tmp_path, isolation, fork_server):
+    folder = perfect_with(tmp_path / "s", "padding", """
+        def same_padding(kernel_size):
+            while kernel_size == 3:
+                pass
+            return (kernel_size - 1) // 2
+    """)
+    with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
+        results = student.call_many("same_padding", [((1,), {}), ((3,), {}), ((5,), {})])
+        after = student.call_many("conv_output_size", [((5, 3), {})])
+    assert results[0] == 0
+    assert results[1].kind == TIMEOUT and results[2].kind == TIMEOUT
+    assert "not run" in results[2].message
+    assert after == [3]  # a new worker serves the next function
+
+
+def test_an_endless_loop_at_import_costs_only_that_module(tmp_path, isolation, fork_server):
+    folder = perfect_with(tmp_path / "s", "pooling", "", top="while True:\n    pass\n")
+    with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
+        missing = student.missing()
+        size = student.call_many("conv_output_size", [((5, 3), {})])
+    # weights.py imports pooling.py, so it cannot be imported either
+    assert set(missing) == set(EXERCISES["pooling"]) | set(EXERCISES["weights"])
+    assert "did not finish in time" in missing["max_pool"]
+    assert "pooling.py was skipped" in missing["dense_weights"]
+    assert size == [3]
+
+
+def test_a_process_exit_at_import_costs_only_that_module(tmp_path):
+    folder = perfect_with(tmp_path / "s", "receptive_field", "",
+                          top="import os\nos._exit(1)\n")
+    with SandboxedStudent(folder, FAST) as student:
+        missing = student.missing()
+    assert set(missing) == {"receptive_field", "effective_stride"}
+    assert "ended the process" in missing["receptive_field"]
+
+
+def test_a_crash_is_reported_and_the_worker_replaced(tmp_path, isolation, fork_server):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            import ctypes
+            return ctypes.string_at(0)  # segfault
+    """)
+    with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
+        crashed = student.call_many("dense_weights", [((5, 3), {})])[0]
+        fine = student.call_many("shared_weights", [((3, 2), {})])[0]
+    assert crashed.kind == CRASHED and "SIGSEGV" in crashed.message
+    assert fine == 6
+
+
+def test_a_result_that_is_not_plain_data_is_invalid(tmp_path):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def shared_weights(kernel_size, n_kernels=1):
+            return object()
+    """)
+    with SandboxedStudent(folder) as student:
+        error = student.call_many("shared_weights", [((3,), {})])[0]
+    assert error.kind == INVALID and "object" in error.message
+
+
+def test_a_result_that_cannot_be_sent_is_invalid_not_an_exception(tmp_path):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            return 10**5000  # json cannot print it: that must not look like a ValueError
+    """)
+    with SandboxedStudent(folder) as student:
+        error = student.call_many("dense_weights", [((5, 3), {})])[0]
+    assert error.kind == INVALID and error.exception_type is None
+
+
+def test_the_total_time_of_a_submission_is_limited(tmp_path):
+    folder = perfect_with(tmp_path / "s", "padding", """
+        def same_padding(kernel_size):
+            import time
+            time.sleep(0.4)
+            return (kernel_size - 1) // 2
+    """)
+    limits = Limits(seconds_per_call=2, seconds_total=1)
+    with SandboxedStudent(folder, limits) as student:
+        results = student.call_many("same_padding", [((3,), {})] * 5)
+    assert results[:2] == [1, 1]
+    assert results[-1].kind == TIMEOUT and "all calls together" in results[-1].message
+
+
+def test_randomness_is_seeded_before_every_call(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def relu(x):
+            return np.random.rand(3)
+    """)
+    with SandboxedStudent(folder) as student:
+        first, second = student.call_many("relu", [((np.ones(1),), {})] * 2)
+    assert np.array_equal(first, second)
+    assert np.array_equal(first, np.random.RandomState(0).rand(3))
+
+
+def test_the_weaker_fallback_is_reported(isolation):
+    with SandboxedStudent(PERFECT, isolation=isolation) as student:
+        student.missing()
+        notes = " ".join(student.notes)
+    assert ("WEAKER" in notes) == (isolation == "process")
+
+
+def test_a_missing_folder_and_an_unknown_isolation_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        SandboxedStudent(tmp_path / "nobody")
+    with pytest.raises(ValueError, match="isolation must be"):
+        SandboxedStudent(PERFECT, isolation="docker")
+    with SandboxedStudent(PERFECT) as student, pytest.raises(ValueError, match="graded"):
+        student.call_many("solve_exam", [])

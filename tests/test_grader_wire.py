@@ -1,0 +1,73 @@
+"""The plain-data wire format between grader and worker: round trips and refusals."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder import wire
+
+NUMERIC = st.sampled_from(["bool", "int8", "uint16", "int32", "int64", "float32", "float64"])
+
+
+@given(hnp.arrays(NUMERIC, hnp.array_shapes(min_dims=0, max_dims=4, max_side=4)))
+def test_arrays_come_back_with_dtype_shape_and_values(array):
+    back = wire.loads(wire.dumps(array))
+    assert type(back) is np.ndarray
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert back.tobytes() == array.tobytes()
+
+
+def test_containers_and_scalars_keep_their_types():
+    value = {"args": (1, 2.5, None, True, "x", [3, (4,)]), "n": np.int64(7),
+             "f": np.float32(0.5), "inf": float("inf")}
+    back = wire.loads(wire.dumps(value))
+    assert back == value
+    assert type(back["args"]) is tuple and type(back["args"][5]) is list
+    assert type(back["n"]) is np.int64 and type(back["f"]) is np.float32
+    assert type(back["args"][3]) is bool
+
+
+class AlwaysEqual(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("value", [AlwaysEqual(3), np.array([object()]), {1: 2}, {"k": set()},
+                                   np.array(["a"]), np.ma.masked_array([1, 2]), 1 + 2j,
+                                   pytest.param(10**5000, id="huge-int")])
+def test_anything_but_plain_data_is_refused_when_encoding(value):
+    with pytest.raises(wire.WireError):
+        wire.dumps(value)
+
+
+def _message(tree) -> bytes:
+    return json.dumps(tree).encode()
+
+
+RAW8 = base64.b64encode(b"\0" * 8).decode()
+
+
+@pytest.mark.parametrize("message", [
+    _message({"array": ["|O", [1], RAW8]}),  # object dtype
+    _message({"array": ["<f8", [2], RAW8]}),  # 8 bytes for a shape of 2 floats
+    _message({"array": ["<f8", [-1], RAW8]}),  # negative size
+    _message({"array": ["<f8", [1] * 9, RAW8]}),  # too many dimensions
+    _message({"pickle": "gASVAAAAAAAAAAA="}),  # unknown tag
+    _message({"tuple": [1], "list": [2]}),  # two tags
+    _message([1, 2]),  # an untagged list
+    _message({"dict": [[1, 2]]}),  # a key that is no string
+    b"[" * 5000 + b"]" * 5000,  # nested too deeply for json
+    _message({"list": [{"list": []}] * (wire.MAX_ITEMS + 1)}),  # too many values
+    b"NaN",  # bare constants are not plain data here
+    b"not json",
+])
+def test_malformed_messages_are_refused_when_decoding(message):
+    with pytest.raises(wire.WireError):
+        wire.loads(message)
