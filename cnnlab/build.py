@@ -13,6 +13,7 @@ committed stubs differ from what would be generated.
 import argparse
 import re
 import sys
+from importlib import import_module
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -110,7 +111,11 @@ def build_exercises(solutions_dir: Path = ROOT / "solutions",
 
 
 # Later steps (notebooks, ...) register here: name -> (build, stale) functions.
-EXTRA_TARGETS: dict[str, tuple] = {}
+EXTRA_TARGETS: dict[str, tuple] = {
+    # imported when used: the notebook builder imports this module
+    "notebooks": (lambda: import_module("cnnlab.platforms.notebooks").build_notebooks(),
+                  lambda: import_module("cnnlab.platforms.notebooks").stale_notebooks()),
+}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* fli
 import numpy as np
 
 from exercises.padding import zero_pad
-from exercises.validation import check_fits, check_ndim, check_positive
+from exercises.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
 def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:

@@ -7,7 +7,7 @@ cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* fli
 import numpy as np
 
 from solutions.padding import zero_pad
-from solutions.validation import check_fits, check_ndim, check_positive
+from solutions.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
 def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
@@ -37,6 +37,7 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
     check_ndim("w", w, 1)
     if w.size == 0:
         raise ValueError("w must not be empty")
+    padding = check_non_negative("padding", padding)  # zero_pad's message would say "pad"
     xp = zero_pad(x, padding)
     check_fits("the kernel w", w.size, "the padded input x", xp.size)
     # A signal is an image with one row; padding is already done, so pad 0 here.
@@ -72,6 +73,12 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
     check_ndim("kernel", kernel, 2)
     if kernel.size == 0:
         raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    # Checked here, not only in conv_layer, so that the messages name this function's kernel.
+    padding = check_non_negative("padding", padding)
+    check_fits("kernel height", kernel.shape[0], "the padded image height",
+               image.shape[0] + 2 * padding)
+    check_fits("kernel width", kernel.shape[1], "the padded image width",
+               image.shape[1] + 2 * padding)
     # A grey image is an image with one channel, filtered by one kernel.
     out = conv_layer(image[:, :, np.newaxis], kernel[:, :, np.newaxis, np.newaxis],
                      padding=padding, stride=stride)
@@ -114,9 +121,10 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
         if bias.shape != (c_out,):
             raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
     stride = check_positive("stride", stride)
+    padding = check_non_negative("padding", padding)  # zero_pad's message would say "pad"
     xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
-    check_fits("kernel height", kh, "the padded image height", xp.shape[0])
-    check_fits("kernel width", kw, "the padded image width", xp.shape[1])
+    check_fits("the height of kernels", kh, "the padded image height", xp.shape[0])
+    check_fits("the width of kernels", kw, "the padded image width", xp.shape[1])
     h_out = (xp.shape[0] - kh) // stride + 1
     w_out = (xp.shape[1] - kw) // stride + 1
 
