@@ -1,52 +1,186 @@
-"""``cnnlab bank build``: write a generated bank as JSON."""
+"""``cnnlab bank build|stress|coverage`` and ``cnnlab drill``.
+
+The generator, the stress test and the coverage table are imported inside the command
+functions, so that ``cnnlab --help`` stays fast and a broken template never breaks the other
+commands.
+"""
+
+from __future__ import annotations
 
 import argparse
+import sys
+import time
+import warnings
 from pathlib import Path
+
+from question_bank.model import LEARNING_OUTCOMES
+
+DEFAULT_PROGRESS = Path.home() / ".cnnlab_drill.json"
+DRILL_BANK_SIZE = 200  # items generated for a drill without --bank
+PROGRESS_FROM = 200  # print progress lines for banks at least this large
+
+
+def outcome(text: str) -> str:
+    """An argparse type: "lo1" or "LO1" -> "LO1"; anything else is a clear error."""
+    name = text.strip().upper()
+    if name not in LEARNING_OUTCOMES:
+        raise argparse.ArgumentTypeError(
+            f"unknown learning outcome {text!r}; choose from {', '.join(LEARNING_OUTCOMES)}")
+    return name
+
+
+def format_list(text: str) -> list[str]:
+    """An argparse type: "json,html" or "all" -> the format names, checked."""
+    from question_bank.export import parse_formats
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("format: ")) from error
+
+
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def register(subparsers) -> None:
+    """Add ``bank`` (with build, stress, coverage) and ``drill`` to the cnnlab command line."""
     bank = subparsers.add_parser("bank", help="the generated question bank")
+    bank.set_defaults(func=lambda _args: bank.print_help() or 2)
     sub = bank.add_subparsers(metavar="ACTION")
-    build = sub.add_parser("build", help="generate a bank and write it as JSON")
-    build.add_argument("--seed", type=int, default=0)
-    build.add_argument("--n", type=int, default=50)
-    build.add_argument("--out", required=True, help="the JSON file to write")
-    build.set_defaults(func=_build)
 
-    drill = subparsers.add_parser("drill", help="practise exam questions in the terminal")
-    drill.add_argument("--bank", help="a bank JSON file from 'cnnlab bank build' "
-                                      "(needed when solutions/ is not installed)")
-    drill.add_argument("--n", type=int, default=5)
+    build = sub.add_parser(
+        "build", help="generate a bank and export it",
+        description="Generate a bank and write it in each format into --out: json (bank.json), "
+                    "markdown (bank.md, answers.md, images/), html (exam.html, "
+                    "answer_key.html), moodle (moodle.xml), canvas (canvas_qti.zip).")
+    build.add_argument("--seed", type=int, default=0, help="the same seed gives the same bank")
+    build.add_argument("--n", type=positive, default=50, help="number of items (default 50)")
+    build.add_argument("--outcome", type=outcome, nargs="+", action="extend", metavar="LO",
+                       help="only these learning outcomes, e.g. --outcome LO1 LO4")
+    build.add_argument("--difficulty", type=int, choices=(1, 2, 3),
+                       help="only this difficulty (1 easy, 2 medium, 3 hard)")
+    build.add_argument("--format", type=format_list, default=None, dest="formats",
+                       metavar="FORMATS",
+                       help="comma-separated: json,markdown,html,moodle,canvas, or all "
+                            "(the default)")
+    build.add_argument("--no-figures", action="store_true", help="leave the figures out")
+    build.add_argument("--out", required=True, type=Path,
+                       help="the folder to write into (a file name ending in .json writes "
+                            "only that JSON file)")
+    build.set_defaults(func=build_command)
+
+    stress = sub.add_parser("stress", help="generate many seeds per template and report problems")
+    stress.add_argument("--seeds", type=positive, default=2000, help="seeds per template")
+    stress.set_defaults(func=stress_command)
+
+    coverage = sub.add_parser("coverage", help="which templates cover which learning outcome")
+    coverage.set_defaults(func=coverage_command)
+
+    drill = subparsers.add_parser(
+        "drill", help="practise exam questions in the terminal",
+        description="Practise exam questions. Replies: a number (1.5 or 1,5), a letter A/B/C, "
+                    "or T/F; q stops. Progress per learning outcome is kept in --progress; "
+                    "the weakest outcome is asked most. Answers can be piped in.")
+    drill.add_argument("--bank", type=Path,
+                       help="a bank.json from 'cnnlab bank build' (default: generate one)")
+    drill.add_argument("--n", type=positive, default=5, help="number of questions (default 5)")
     drill.add_argument("--seed", type=int, default=0)
-    drill.add_argument("--outcome", help="only this learning outcome, e.g. LO1")
-    drill.add_argument("--progress", default=str(Path.home() / ".cnnlab_drill.json"),
-                       help="where per-outcome progress is kept")
-    drill.set_defaults(func=_drill)
+    drill.add_argument("--outcome", type=outcome, metavar="LO",
+                       help="only this learning outcome, e.g. LO1")
+    drill.add_argument("--progress", type=Path, default=DEFAULT_PROGRESS,
+                       help=f"where per-outcome progress is kept (default {DEFAULT_PROGRESS})")
+    drill.set_defaults(func=drill_command)
 
 
-def _build(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
+def _generate(args: argparse.Namespace) -> list:
     from question_bank.generate import build_bank
-    items = [item.to_dict() for item in build_bank(args.n, args.seed)]
-    Path(args.out).write_text(json.dumps(items, indent=1))
-    print(f"wrote {len(items)} items to {args.out}")
+    started = time.perf_counter()
+    if args.n >= PROGRESS_FROM:
+        print(f"generating {args.n} items ...", file=sys.stderr, flush=True)
+    items = build_bank(args.n, args.seed, outcomes=args.outcome, difficulty=args.difficulty,
+                       figures=not args.no_figures)
+    if args.n >= PROGRESS_FROM:
+        print(f"generated {len(items)} items in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr, flush=True)
+    return items
+
+
+def build_command(args: argparse.Namespace) -> int:
+    """``cnnlab bank build``: generate, then write each requested format into ``--out``."""
+    from question_bank.export import FORMATS
+    from question_bank.export.json_export import write_json_file
+    out: Path = args.out
+    if out.suffix == ".json" and args.formats is None:
+        formats, single_file = ["json"], True
+    else:
+        formats, single_file = args.formats or list(FORMATS), False
+        if out.exists() and not out.is_dir():
+            raise SystemExit(f"cnnlab bank build: --out {out} is a file; give a folder")
+    items = _generate(args)
+    if single_file:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            write_json_file(items, out)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"wrote {len(items)} items to {out}")
+        return 0
+    for name in formats:
+        if len(items) >= PROGRESS_FROM:
+            print(f"writing {name} ...", file=sys.stderr, flush=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            paths = FORMATS[name](items, out)
+        for warning in caught:  # a skipped item: say so plainly, without a traceback line
+            print(f"warning: {warning.message}", file=sys.stderr)
+        shown = ", ".join(str(path) for path in paths[:3]) + (
+            f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        print(f"{name}: wrote {shown}")
+    print(f"{len(items)} items in {len(formats)} format(s) in {out}")
     return 0
 
 
-def _drill(args: argparse.Namespace) -> int:
-    import json
+def stress_command(args: argparse.Namespace) -> int:
+    """``cnnlab bank stress``: the stress report of every template."""
+    from question_bank.stress import format_report, stress_report
+    print(format_report(stress_report(args.seeds)))
+    return 0
 
+
+def coverage_command(_args: argparse.Namespace) -> int:
+    """``cnnlab bank coverage``: the template x learning-outcome table."""
+    from question_bank.coverage import coverage_table
+    print(coverage_table())
+    return 0
+
+
+def drill_command(args: argparse.Namespace) -> int:
+    """``cnnlab drill``: load or generate items, keep those of --outcome, run the drill."""
     from question_bank.drill import run_drill
-    if args.bank:
-        items = json.loads(Path(args.bank).read_text())
+    if args.bank is not None:
+        from question_bank.export import read_json
+        try:
+            items = read_json(args.bank)
+        except ValueError as error:
+            raise SystemExit(f"cnnlab drill: --bank: {error}") from None
+        if args.outcome:
+            items = [item for item in items if item.learning_outcome == args.outcome]
     else:
         from question_bank.generate import build_bank
-        items = [item.to_dict() for item in build_bank(200, args.seed)]
-    if args.outcome:
-        items = [item for item in items if item["learning_outcome"] == args.outcome]
-        if not items:
-            raise SystemExit(f"--outcome: no items for {args.outcome!r}")
-    run_drill(items, Path(args.progress), args.n)
+        outcomes = [args.outcome] if args.outcome else None
+        items = build_bank(DRILL_BANK_SIZE, args.seed, outcomes=outcomes)
+    if not items:
+        raise SystemExit(f"cnnlab drill: --outcome: the bank has no items for {args.outcome}")
+    try:
+        run_drill(items, args.progress, args.n, seed=args.seed)
+    except ValueError as error:
+        raise SystemExit(f"cnnlab drill: {error}") from None
     return 0

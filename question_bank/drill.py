@@ -1,49 +1,273 @@
-"""A terminal drill: asks numeric items, checks within tolerance, shows the worked solution.
+"""``cnnlab drill``: exam practice in the terminal.
 
-Reads answers line by line from stdin, so it also runs scripted (piped input). Progress per
-learning outcome is kept in a JSON file; the next question comes from the weakest outcome.
+The drill asks one question at a time, checks the reply, says right or wrong (with the chosen
+choice's feedback), shows the worked solution, and keeps per-learning-outcome progress
+(``asked``, ``correct``) in a small JSON file. The next question comes from the outcome the
+student is weakest in: outcomes never asked come first, then the lowest smoothed success rate
+``(correct + 1) / (asked + 2)`` (so one lucky answer does not count as mastery).
+
+Replies: a number for numeric questions (``1.5`` or ``1,5``; right when within the item's
+absolute tolerance), a letter ``A``, ``B``, ... for choices, ``T``/``F``/``true``/``false`` for
+true/false. ``q`` quits; end of input ends the drill too; progress is saved after every answer.
+When standard input is not a terminal the replies are read line by line, so the drill can be
+scripted: ``printf '12\\nB\\n' | cnnlab drill --n 2 --seed 3``.
 """
 
+from __future__ import annotations
+
 import json
+import math
+import os
+import random
 import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
+
+from question_bank.model import LEARNING_OUTCOMES, Item
+
+Progress = dict[str, dict[str, int]]
+QUIT = ("q", "quit", "exit")
+TRUE_WORDS, FALSE_WORDS = ("t", "true", "waar", "w"), ("f", "false", "onwaar", "o")
 
 
-def load_progress(path: Path) -> dict[str, dict[str, int]]:
-    return json.loads(path.read_text()) if path.exists() else {}
+# --- progress file ---------------------------------------------------------------------------
 
-
-def weakest_first(items: list[dict[str, Any]], progress: dict) -> list[dict[str, Any]]:
-    """Items of the outcome with the lowest share correct (unseen outcomes count as 0) first."""
-    def share(item: dict[str, Any]) -> float:
-        record = progress.get(item["learning_outcome"], {"asked": 0, "correct": 0})
-        return record["correct"] / record["asked"] if record["asked"] else 0.0
-    return sorted(items, key=share)
-
-
-def is_correct(item: dict[str, Any], reply: str) -> bool:
+def load_progress(path: Path) -> Progress:
+    """{outcome: {"asked": n, "correct": m}} from ``path``; {} when the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return {}
     try:
-        return abs(float(reply) - float(item["answer"])) <= float(item["tolerance"] or 0)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"progress file {path}: cannot read it as JSON ({error}); "
+                         "move it away or pass another --progress") from error
+    if not isinstance(data, dict) or not all(
+            isinstance(record, dict) and isinstance(record.get("asked"), int)
+            and isinstance(record.get("correct"), int) for record in data.values()):
+        raise ValueError(f"progress file {path}: expected {{outcome: {{\"asked\": n, "
+                         f"\"correct\": m}}}}; move it away or pass another --progress")
+    return data
+
+
+def save_progress(path: Path, progress: Progress) -> None:
+    """Write ``progress`` to ``path`` atomically, so an interrupted drill never corrupts it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(progress, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def record(progress: Progress, outcome: str, correct: bool) -> None:
+    """Count one answer to a question of ``outcome``."""
+    entry = progress.setdefault(outcome, {"asked": 0, "correct": 0})
+    entry["asked"] += 1
+    entry["correct"] += int(correct)
+
+
+# --- choosing the next question ----------------------------------------------------------------
+
+def smoothed_rate(progress: Progress, outcome: str) -> float:
+    """(correct + 1) / (asked + 2): 0.5 with no answers, moving towards the observed share."""
+    entry = progress.get(outcome, {"asked": 0, "correct": 0})
+    return (entry["correct"] + 1) / (entry["asked"] + 2)
+
+
+def weakest_outcome(progress: Progress, outcomes: Iterable[str]) -> str:
+    """The outcome to drill next: unseen first, then the lowest smoothed rate.
+
+    Ties go to the lower outcome id, so a new student meets LO1, LO2, ... in the lecture's order.
+    """
+    def key(outcome: str) -> tuple[bool, float, str]:
+        seen = progress.get(outcome, {}).get("asked", 0) > 0
+        return seen, smoothed_rate(progress, outcome), outcome
+
+    candidates = set(outcomes)
+    if not candidates:
+        raise ValueError("outcomes: none to choose from")
+    return min(candidates, key=key)
+
+
+def next_item(pool: dict[str, list[Item]], progress: Progress, rng: random.Random) -> Item:
+    """Take (and remove) a random item of the weakest outcome that still has items."""
+    outcome = weakest_outcome(progress, [lo for lo, items in pool.items() if items])
+    items = pool[outcome]
+    return items.pop(rng.randrange(len(items)))
+
+
+# --- reading and checking a reply --------------------------------------------------------------
+
+def parse_number(reply: str) -> float | None:
+    """"1.5", "1,5", " 12 " -> a float; None when the reply is not a finite number."""
+    text = reply.strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # decimal comma, as written in the Netherlands
+    try:
+        value = float(text)
     except ValueError:
-        return False
+        return None
+    return value if math.isfinite(value) else None
 
 
-def run_drill(items: list[dict[str, Any]], progress_path: Path, n: int,
-              stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Ask n items; return how many were answered correctly."""
+def parse_choice(item: Item, reply: str) -> int | None:
+    """The index of the choice a reply names (a letter; T/F for true/false), or None."""
+    text = reply.strip().lower().rstrip(".)")
+    if item.type == "true_false":
+        texts = [choice.text.strip().lower() for choice in item.choices]
+        if text in TRUE_WORDS and "true" in texts:
+            return texts.index("true")
+        if text in FALSE_WORDS and "false" in texts:
+            return texts.index("false")
+    if len(text) == 1 and "a" <= text <= "z":
+        index = ord(text) - ord("a")
+        return index if index < len(item.choices) else None
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one reply: right or not, and which choice it named (if any)."""
+
+    correct: bool
+    understood: bool
+    chosen: int | None = None
+
+
+def check(item: Item, reply: str) -> Verdict:
+    """Judge ``reply`` to ``item``; a reply that cannot be read counts as wrong."""
+    if item.type == "numeric":
+        value = parse_number(reply)
+        if value is None:
+            return Verdict(False, False)
+        tolerance = item.tolerance or 0
+        # a hair of slack so that typing the printed answer is never wrong by rounding
+        slack = 1e-9 * max(1.0, abs(float(item.answer)))
+        return Verdict(abs(value - float(item.answer)) <= tolerance + slack, True)
+    chosen = parse_choice(item, reply)
+    if chosen is None:
+        return Verdict(False, False)
+    return Verdict(chosen == item.answer, True, chosen)
+
+
+# --- the conversation ----------------------------------------------------------------------
+
+def letter(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+def show_question(item: Item, number: int, total: int, out: TextIO) -> None:
+    """Print the question with its outcome, figure description and lettered choices."""
+    print(f"\nQuestion {number}/{total} [{item.learning_outcome}, difficulty {item.difficulty}]",
+          file=out)
+    print(item.stem, file=out)
+    if item.figure is not None:
+        print(f"(figure: {item.figure_alt or 'see the HTML export'})", file=out)
+    for i, choice in enumerate(item.choices):
+        print(f"  {letter(i)}. {choice.text}", file=out)
+
+
+def hint(item: Item) -> str:
+    """What kind of reply the question expects."""
+    if item.type == "numeric":
+        return "a number"
+    if item.type == "true_false":
+        return "T or F"
+    return "a letter " + "/".join(letter(i) for i in range(len(item.choices)))
+
+
+def right_answer(item: Item) -> str:
+    if item.type == "numeric":
+        tolerance = item.tolerance or 0
+        return f"{item.answer}" + (f" (± {tolerance})" if tolerance else "")
+    return f"{letter(item.answer)}. {item.choices[item.answer].text}"
+
+
+def show_verdict(item: Item, verdict: Verdict, out: TextIO) -> None:
+    """Right or wrong, the chosen choice's feedback, the right answer and the worked solution."""
+    if not verdict.understood:
+        print(f"could not read that as {hint(item)}: counted as wrong", file=out)
+    print("right!" if verdict.correct else f"wrong: the answer is {right_answer(item)}",
+          file=out)
+    if verdict.chosen is not None:
+        print(f"feedback: {item.choices[verdict.chosen].feedback}", file=out)
+    print(f"solution: {item.solution}", file=out)
+
+
+def make_reader(stdin: TextIO, stdout: TextIO) -> Callable[[str], str | None]:
+    """A function that asks with a prompt and returns the reply line, or None at end of input.
+
+    On a terminal it uses ``input`` (line editing); otherwise it reads a line from ``stdin``
+    and echoes it, so that a scripted run reads like a conversation.
+    """
+    if stdin is sys.stdin and stdout is sys.stdout and stdin.isatty():
+        def from_terminal(prompt: str) -> str | None:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        return from_terminal
+
+    def from_stream(prompt: str) -> str | None:
+        line = stdin.readline()
+        if not line:
+            print(prompt, file=stdout)
+            return None
+        reply = line.rstrip("\r\n")
+        print(prompt + reply, file=stdout)
+        return reply
+    return from_stream
+
+
+def summary(session: Progress, progress: Progress) -> str:
+    """Per outcome: right/asked in this session and over all sessions; then the score."""
+    lines = ["", "summary", "outcome  this session  all sessions  smoothed rate"]
+    for outcome in LEARNING_OUTCOMES:
+        if outcome in session or outcome in progress:
+            now = session.get(outcome, {"asked": 0, "correct": 0})
+            ever = progress.get(outcome, {"asked": 0, "correct": 0})
+            lines.append(f"{outcome:<8} {now['correct']:>5}/{now['asked']:<6} "
+                         f"{ever['correct']:>6}/{ever['asked']:<6} "
+                         f"{smoothed_rate(progress, outcome):>10.2f}")
+    right = sum(entry["correct"] for entry in session.values())
+    asked = sum(entry["asked"] for entry in session.values())
+    lines.append(f"score: {right}/{asked}")
+    return "\n".join(lines)
+
+
+def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
+              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Ask up to ``n`` questions from ``items``; save progress; return how many were right."""
+    if n < 1:
+        raise ValueError(f"n: must be at least 1, got {n}")
+    if not items:
+        raise ValueError("items: the bank is empty")
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
     progress = load_progress(progress_path)
-    score = 0
-    for item in weakest_first(items, progress)[:n]:
-        print(f"[{item['learning_outcome']}] {item['stem']}", file=stdout)
-        reply = stdin.readline().strip()
-        ok = is_correct(item, reply)
-        score += ok
-        print("correct" if ok else f"wrong: the answer is {item['answer']}", file=stdout)
-        print(f"solution: {item['solution']}\n", file=stdout)
-        record = progress.setdefault(item["learning_outcome"], {"asked": 0, "correct": 0})
-        record["asked"] += 1
-        record["correct"] += ok
-    progress_path.write_text(json.dumps(progress, indent=1))
-    print(f"score: {score}/{min(n, len(items))}", file=stdout)
-    return score
+    rng = random.Random(seed)
+    pool: dict[str, list[Item]] = {}
+    for item in items:
+        pool.setdefault(item.learning_outcome, []).append(item)
+    total = min(n, len(items))
+    read = make_reader(stdin, stdout)
+    session: Progress = {}
+    print(f"{total} questions; reply with q to stop. Progress: {progress_path}", file=stdout)
+    for number in range(1, total + 1):
+        item = next_item(pool, progress, rng)
+        show_question(item, number, total, stdout)
+        try:
+            reply = read(f"your answer ({hint(item)}): ")
+        except KeyboardInterrupt:
+            reply = None
+        if reply is None or reply.strip().lower() in QUIT:
+            break
+        verdict = check(item, reply)
+        show_verdict(item, verdict, stdout)
+        record(progress, item.learning_outcome, verdict.correct)
+        record(session, item.learning_outcome, verdict.correct)
+        save_progress(progress_path, progress)
+    print(summary(session, progress), file=stdout)
+    return sum(entry["correct"] for entry in session.values())

@@ -1,0 +1,112 @@
+"""``bank.md`` (questions), ``answers.md`` (answers, solutions, feedback), ``images/<id>.png``.
+
+Stems are plain text that may hold a Markdown table; everything else a Markdown renderer would
+read as markup (``<b>``, ``*``, ``_``, a leading ``#``) is escaped so that it prints as typed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from question_bank.export._common import (
+    answer_text,
+    figure_names,
+    letter,
+    usable_items,
+)
+from question_bank.model import LEARNING_OUTCOMES, Item
+
+QUESTIONS, ANSWERS, IMAGES = "bank.md", "answers.md", "images"
+
+# Characters Markdown treats as emphasis, code or escape anywhere in a line.
+_INLINE = re.compile(r"([\\`*_\[\]])")
+# Line starts that make a heading, a quote, a list item or a rule.
+_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+[.)])")
+
+
+def escape_line(line: str, in_table: bool = False) -> str:
+    """One line of plain text, escaped so Markdown shows it literally (table pipes kept)."""
+    line = html.escape(line, quote=False)  # raw HTML would be rendered, entities print as text
+    line = _INLINE.sub(r"\\\1", line)
+    if not in_table:
+        line = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
+    return line
+
+
+def escape_text(text: str) -> str:
+    """Plain text (which may hold a Markdown table) as Markdown that prints as typed."""
+    source = text.splitlines()
+    lines = []
+    for number, line in enumerate(source):
+        in_table = line.strip().startswith("|")
+        escaped = escape_line(line, in_table)
+        following = source[number + 1] if number + 1 < len(source) else ""
+        if line.strip() and not in_table and following.strip() \
+                and not following.strip().startswith("|"):
+            escaped += "  "  # a hard line break: keep the author's lines (e.g. a list) apart
+        lines.append(escaped)
+    return "\n".join(lines)
+
+
+def _heading(number: int, item: Item) -> str:
+    code = item.id.replace("`", "'")  # a code span shows the id as is, bar backticks
+    return (f"## Question {number} ({item.learning_outcome}, difficulty {item.difficulty})\n\n"
+            f"id `{code}`\n\n")
+
+
+def question_markdown(number: int, item: Item, figure: str | None) -> str:
+    """The section of one question in ``bank.md``: heading, stem, figure, lettered choices."""
+    parts = [_heading(number, item), escape_text(item.stem), "\n\n"]
+    if figure is not None:
+        alt = escape_line(item.figure_alt or f"figure of question {number}")
+        parts.append(f"![{alt}]({IMAGES}/{figure})\n\n")
+    if item.choices:
+        parts += [f"- **{letter(i)}.** {escape_line(choice.text)}\n"
+                  for i, choice in enumerate(item.choices)]
+        parts.append("\n")
+    else:
+        parts.append("Answer: ______\n\n")
+    return "".join(parts)
+
+
+def answer_markdown(number: int, item: Item) -> str:
+    """The section of one question in ``answers.md``: answer, worked solution, feedback."""
+    parts = [_heading(number, item), f"**Answer:** {escape_line(answer_text(item))}\n\n",
+             "**Solution:**\n\n", escape_text(item.solution), "\n\n"]
+    if item.choices:
+        parts.append("**Feedback per choice:**\n\n")
+        parts += [f"- **{letter(i)}** ({'right' if choice.correct else 'wrong'}): "
+                  f"{escape_line(choice.feedback)}\n" for i, choice in enumerate(item.choices)]
+        parts.append("\n")
+    return "".join(parts)
+
+
+def _outcomes_line(items: list[Item]) -> str:
+    used = sorted({item.learning_outcome for item in items})
+    return "".join(f"- {lo}: {LEARNING_OUTCOMES[lo]}\n" for lo in used)
+
+
+def write_markdown(items: list[Item], out_dir: Path) -> list[Path]:
+    """Write ``bank.md``, ``answers.md`` and one PNG per figure; return every path written."""
+    items = usable_items(items, "markdown")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = figure_names(items)
+    images = []
+    if names:
+        (out_dir / IMAGES).mkdir(exist_ok=True)
+    for item in items:
+        if item.id in names:
+            path = out_dir / IMAGES / names[item.id]
+            path.write_bytes(item.figure)
+            images.append(path)
+    intro = f"{len(items)} questions. Learning outcomes:\n\n{_outcomes_line(items)}\n"
+    questions = "# Exam questions\n\n" + intro + "".join(
+        question_markdown(n, item, names.get(item.id)) for n, item in enumerate(items, 1))
+    answers = "# Answers and worked solutions\n\n" + "".join(
+        answer_markdown(n, item) for n, item in enumerate(items, 1))
+    for name, text in ((QUESTIONS, questions), (ANSWERS, answers)):
+        (out_dir / name).write_text(text, encoding="utf-8")
+    return [out_dir / QUESTIONS, out_dir / ANSWERS, *images]

@@ -1,0 +1,98 @@
+"""LO1, computing: 1-D and 2-D convolution by hand and the size of a convolution's output."""
+
+from __future__ import annotations
+
+import random
+
+from question_bank.templates.base import Draft, integer, markdown_table, random_grid
+from solutions.convolution import conv1d, conv2d
+from solutions.padding import conv_output_size, zero_pad
+
+
+def _sum_of_products(values: list[int], weights: list[int]) -> str:
+    """'x*w + x*w + ...' with negative numbers in brackets, as worked on paper."""
+    def show(v: int) -> str:
+        return f"({v})" if v < 0 else str(v)
+    return " + ".join(f"{show(v)}*{show(w)}" for v, w in zip(values, weights, strict=True))
+
+
+def conv1d_entry(rng: random.Random, difficulty: int) -> Draft:
+    """The lecture's shared-weight layer: a1 = x1 w1 + x2 w2 + x3 w3, a2, a3, ..."""
+    # d1 is the lecture's example (5 inputs, kernel 3); d2 adds padding; d3 stride and size.
+    n, k, padding, stride = {1: (5, 3, 0, 1),
+                             2: (rng.randint(5, 7), 3, 1, 1),
+                             3: (rng.randint(7, 9), rng.choice([3, 5]), rng.randint(0, 2), 2),
+                             }[difficulty]
+    x = [rng.randint(-3, 6) for _ in range(n)]
+    w = [rng.randint(-2, 3) for _ in range(k)]
+    n_out = integer(conv_output_size(n, k, padding, stride))
+    index = rng.randint(1, n_out)
+    answer = integer(conv1d(x, w, padding, stride)[index - 1])
+    padded = [int(v) for v in zero_pad(x, padding)]
+    start = (index - 1) * stride
+    window = padded[start:start + k]
+
+    x_names = ", ".join(f"x{i + 1}" for i in range(n))
+    w_names = ", ".join(f"w{j + 1}" for j in range(k))
+    setting = "no padding, stride 1" if (padding, stride) == (0, 1) else \
+        f"padding {padding} (zeros on both sides), stride {stride}"
+    stem = (f"A shared-weight (convolutional) layer slides the kernel w = ({w_names}) = "
+            f"({', '.join(map(str, w))}) over the input x = ({x_names}) = "
+            f"({', '.join(map(str, x))}), {setting}, without flipping the kernel: "
+            f"a1 = x1 w1 + x2 w2 + ..., the next output starts {stride} input(s) further. "
+            f"There are {n_out} outputs a1 ... a{n_out}. What is a{index}?")
+    solution = (f"Padded input: ({', '.join(map(str, padded))}). Output a{index} starts at "
+                f"padded position {start + 1} = ({index} - 1) * {stride} + 1 and uses "
+                f"({', '.join(map(str, window))}). a{index} = {_sum_of_products(window, w)} "
+                f"= {answer}.")
+    params = {"x": x, "w": w, "padding": padding, "stride": stride, "index": index}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+def conv2d_entry(rng: random.Random, difficulty: int) -> Draft:
+    """One entry of a 2-D convolution with padding and stride; input and kernel as tables."""
+    size, k, padding, stride = {1: (rng.randint(3, 5), rng.choice([2, 3]), 0, 1),
+                                2: (rng.randint(4, 5), 3, 1, 1),
+                                3: (rng.randint(5, 7), 3, 1, 2),
+                                }[difficulty]
+    image = random_grid(rng, size, size, 0, 9)
+    kernel = random_grid(rng, k, k, -1, 2)
+    n_out = integer(conv_output_size(size, k, padding, stride))
+    row, col = rng.randint(1, n_out), rng.randint(1, n_out)
+    answer = integer(conv2d(image, kernel, padding, stride)[row - 1, col - 1])
+    padded = zero_pad(image, padding)
+    top, left = (row - 1) * stride, (col - 1) * stride
+    window = padded[top:top + k, left:left + k]
+    weights = [v for kernel_row in kernel for v in kernel_row]
+
+    stem = (f"A {size}x{size} grey image is convolved (kernel not flipped, as in CNNs) with "
+            f"a {k}x{k} kernel, padding {padding} and stride {stride}; the output is "
+            f"{n_out}x{n_out}. What is the output value in row {row}, column {col} "
+            f"(counting from 1)?\n\nImage:\n\n{markdown_table(image)}\n\n"
+            f"Kernel:\n\n{markdown_table(kernel)}")
+    solution = (f"With padding {padding} the image becomes {size + 2 * padding}x"
+                f"{size + 2 * padding}. Output ({row}, {col}) uses the window whose top-left "
+                f"corner is padded row {top + 1}, column {left + 1} (= (index - 1) * {stride} "
+                f"+ 1): rows {window.tolist()}. Multiply element-wise with the kernel and add: "
+                f"{_sum_of_products(window.ravel().tolist(), weights)} = {answer}.")
+    params = {"image": image, "kernel": kernel, "padding": padding, "stride": stride,
+              "row": row, "col": col}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+def conv_output(rng: random.Random, difficulty: int) -> Draft:
+    """The output width of a convolution: floor((n + 2p - k) / s) + 1."""
+    n = rng.randint(12, 512)  # at least the largest kernel
+    k = rng.choice([1, 3, 5, 7, 9, 11])
+    padding = 0 if difficulty == 1 else rng.randint(0, 3)
+    stride = 1 if difficulty < 3 else rng.randint(2, 4)
+    answer = integer(conv_output_size(n, k, padding, stride))
+    what = rng.choice(["An image", "A feature map", "A CT slice"])
+    stem = (f"{what} of width {n} pixels is convolved with a kernel of {k}x{k}, padding {padding} "
+            f"and stride {stride}. How wide is the output? Windows that do not fit "
+            f"completely are dropped.")
+    solution = (f"n_out = floor((n + 2p - k) / s) + 1 = floor(({n} + 2*{padding} - {k}) / "
+                f"{stride}) + 1 = floor({n + 2 * padding - k} / {stride}) + 1 = {answer}.")
+    params = {"n": n, "k": k, "padding": padding, "stride": stride, "what": what}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+

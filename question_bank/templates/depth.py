@@ -1,0 +1,139 @@
+"""LO3, computing: why convolution keeps deep networks small, in weights and parameters."""
+
+from __future__ import annotations
+
+import random
+
+from question_bank.templates.base import Draft, integer
+from question_bank.templates.networks import (
+    Layers,
+    conv,
+    describe_network,
+    shape_text,
+    valid_network,
+)
+from solutions.architecture import layer_settings
+from solutions.weights import (
+    conv_layer_params,
+    count_parameters,
+    dense_layer_params,
+    dense_weights,
+    output_shape,
+    shared_weights,
+    sparse_weights,
+)
+
+CONNECTIONS = {
+    "dense": "fully connected (every input to every output, each connection its own weight)",
+    "sparse": "sparsely connected (each output sees only its {k} neighbouring inputs, with its "
+              "own {k} weights; nothing shared)",
+    "shared": "shared-weight, a convolution (one kernel of {k} weights used at every position)",
+}
+
+
+def layer_weights(rng: random.Random, difficulty: int) -> Draft:
+    """The lecture's dense vs sparse vs shared 1-D layer (5 inputs, kernel 3: 15, 9, 3)."""
+    n, k, kernels = {1: (rng.randint(5, 40), rng.choice([2, 3, 4, 5]), 1),
+                     2: (rng.randint(16, 256), rng.choice([3, 5, 7]), 1),
+                     3: (rng.randint(64, 2048), rng.choice([3, 5, 7, 9]), rng.randint(2, 16)),
+                     }[difficulty]
+    kind = rng.choice(list(CONNECTIONS))
+    positions = n - k + 1
+    outputs = positions * kernels
+    if kind == "dense":
+        answer = integer(dense_weights(n, outputs))
+        steps = f"every input to every output: {n} * {outputs} = {answer}"
+    elif kind == "sparse":
+        answer = integer(sparse_weights(n, k)) * kernels
+        steps = (f"{positions} positions * {k} weights each"
+                 + (f" * {kernels} kernels" if kernels > 1 else "") + f" = {answer}")
+    else:
+        answer = integer(shared_weights(k, kernels))
+        steps = (f"one kernel of {k} weights" + (f" per feature map, {kernels} feature maps: "
+                 f"{k} * {kernels}" if kernels > 1 else ", whatever n") + f" = {answer}")
+    maps = f" for each of {kernels} feature maps" if kernels > 1 else ""
+    stem = (f"A 1-D layer has {n} inputs and, as a convolution with a kernel of {k} without "
+            f"padding would, {positions} outputs{maps} ({outputs} outputs in all). How many "
+            f"weights (no biases) does it have if it is "
+            f"{CONNECTIONS[kind].format(k=k)}?")
+    solution = (f"{kind.capitalize()}: {steps}. For comparison the three kinds need "
+                f"{n * outputs} (dense), {positions * k * kernels} (sparse) and {k * kernels} "
+                f"(shared) weights.")
+    params = {"n": n, "k": k, "kernels": kernels, "kind": kind}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+def conv_params(rng: random.Random, difficulty: int) -> Draft:
+    """Trainable parameters of one conv layer: k*k*C_in*C_out (+ C_out biases)."""
+    k = 3 if difficulty == 1 else rng.choice([1, 3, 5, 7])
+    c_in = rng.choice([1, 3]) if difficulty == 1 else rng.randint(1, 256)
+    c_out = rng.randint(1, 64 if difficulty == 1 else 512)
+    bias = True if difficulty < 3 else rng.random() < 0.5
+    answer = integer(conv_layer_params(k, c_in, c_out, bias))
+    source = (f"an image with {c_in} channel(s)" if difficulty < 3 else
+              f"the output of a conv layer with {c_in} kernels")
+    counted = "weights and biases" if bias else "the layer has no biases"
+    stem = (f"A convolutional layer has {c_out} kernels of {k}x{k} and takes {source}. How "
+            f"many trainable parameters does it have ({counted})?")
+    solution = (f"Each kernel spans all {c_in} input channels: {k}*{k}*{c_in} = {k * k * c_in} "
+                f"weights; {c_out} kernels give {k * k * c_in * c_out}"
+                + (f", plus {c_out} biases (one per kernel)" if bias else ", no biases")
+                + f": {answer}.")
+    params = {"k": k, "c_in": c_in, "c_out": c_out, "bias": bias}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+def draw_network(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[int, int, int]]:
+    """A small CNN ending in dense layers; bigger and deeper with the difficulty."""
+    def draw(rng: random.Random) -> tuple[Layers, tuple[int, int, int]]:
+        if difficulty == 1:
+            side = rng.randint(8, 32)
+            layers = [conv(rng, (3, 5)), {"type": "relu"}]
+        elif difficulty == 2:
+            side = rng.randint(16, 64)
+            layers = [conv(rng, (3,)), {"type": "relu"}, {"type": "maxpool"},
+                      conv(rng, (3,)), {"type": "relu"}, {"type": "maxpool"}]
+        else:
+            side = rng.randint(32, 128)
+            layers = [conv(rng, (5, 7), stride=2, same=True), {"type": "relu"},
+                      {"type": "maxpool"}, conv(rng, (3,)), {"type": "relu"},
+                      {"type": "maxpool"}, conv(rng, (1, 3)), {"type": "relu"}]
+        layers += [{"type": "flatten"}, {"type": "dense", "units": rng.choice([2, 5, 10, 64])}]
+        if difficulty == 3:
+            layers[-1:-1] = [{"type": "dense", "units": rng.choice([32, 64, 128])},
+                             {"type": "relu"}]
+        return layers, (side, side, rng.choice([1, 3]))
+    return valid_network(rng, draw)
+
+
+def network_steps(layers: Layers, input_shape: tuple[int, int, int]) -> list[str]:
+    """Per layer: its output shape and its parameters, computed with solutions/."""
+    steps = []
+    for index, layer in enumerate(layers):
+        settings = layer_settings(layer, index)
+        shape_in = output_shape(layers[:index], input_shape)
+        shape_out = output_shape(layers[:index + 1], input_shape)
+        if settings["type"] == "conv":
+            k, filters = settings["kernel_size"], settings["filters"]
+            n = integer(conv_layer_params(k, shape_in[2], filters, settings["bias"]))
+            note = f"{k}*{k}*{shape_in[2]}*{filters} + {filters} = {n} parameters"
+        elif settings["type"] == "dense":
+            n = integer(dense_layer_params(shape_in[0], settings["units"], settings["bias"]))
+            note = f"{shape_in[0]}*{settings['units']} + {settings['units']} = {n} parameters"
+        else:
+            note = "0 parameters"
+        steps.append(f"layer {index + 1} -> {shape_text(shape_out)}, {note}")
+    return steps
+
+
+def architecture_params(rng: random.Random, difficulty: int) -> Draft:
+    """All trainable parameters of a small CNN, via solutions.weights.count_parameters."""
+    layers, input_shape = draw_network(rng, difficulty)
+    answer = integer(count_parameters(layers, input_shape))
+    stem = (f"How many trainable parameters (weights and biases) does this network have?\n\n"
+            f"{describe_network(layers, input_shape)}")
+    solution = ("Walk through the layers, keeping track of the shape (conv: k*k*C_in*filters "
+                "+ filters; dense: n_in*units + units; the rest: 0):\n"
+                + "\n".join(network_steps(layers, input_shape)) + f"\nTotal: {answer}.")
+    params = {"layers": layers, "input_shape": list(input_shape)}
+    return Draft(stem, answer, solution, params, tolerance=0.0)

@@ -1,0 +1,128 @@
+"""LO4, computing: pooling's output size, one entry of max- or average-pooling, flatten size."""
+
+from __future__ import annotations
+
+import random
+
+from question_bank.templates.base import Draft, integer, markdown_table, number, random_grid
+from question_bank.templates.networks import (
+    Layers,
+    conv,
+    describe_network,
+    shape_text,
+    valid_network,
+)
+from solutions.padding import conv_output_size
+from solutions.pooling import avg_pool, max_pool, pool_output_size
+from solutions.weights import output_shape
+
+
+def pool_output(rng: random.Random, difficulty: int) -> Draft:
+    """Pooled width: floor((n - size) / stride) + 1; at d3 after a convolution."""
+    n = rng.randint(24, 512)  # room for a 7x7 conv at stride 2 and a 4x4 window after it
+    size = rng.choice([2, 3, 4])
+    stride = size if difficulty == 1 else rng.randint(1, size)
+    if difficulty < 3:
+        answer = integer(pool_output_size(n, size, stride))
+        stem = (f"A feature map of width {n} is max-pooled with {size}x{size} windows and "
+                f"stride {stride}. How wide is the output? Windows that do not fit are dropped.")
+        solution = (f"floor((n - size) / stride) + 1 = floor(({n} - {size}) / {stride}) + 1 "
+                    f"= {answer}.")
+        params = {"n": n, "size": size, "stride": stride}
+        return Draft(stem, answer, solution, params, tolerance=0.0)
+    k, padding, conv_stride = rng.choice([3, 5, 7]), rng.randint(0, 3), rng.randint(1, 2)
+    width = integer(conv_output_size(n, k, padding, conv_stride))
+    answer = integer(pool_output_size(width, size, stride))
+    stem = (f"An image of width {n} goes through a conv layer ({k}x{k} kernels, padding "
+            f"{padding}, stride {conv_stride}) and then {size}x{size} max-pooling with stride "
+            f"{stride}. How wide is the output? Windows that do not fit are dropped.")
+    solution = (f"Conv: floor(({n} + 2*{padding} - {k}) / {conv_stride}) + 1 = {width}. "
+                f"Pooling: floor(({width} - {size}) / {stride}) + 1 = {answer}.")
+    params = {"n": n, "size": size, "stride": stride, "k": k, "padding": padding,
+              "conv_stride": conv_stride}
+    return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+def _pool_grid(rng: random.Random, difficulty: int) -> tuple[int, int, int]:
+    """(side, window size, stride): d1 2x2/2 on 4x4; d2 overlapping windows; d3 larger."""
+    return {1: (4, 2, 2),
+            2: rng.choice([(5, 2, 1), (6, 3, 3), (6, 2, 2), (5, 3, 1)]),
+            3: rng.choice([(7, 3, 2), (8, 3, 2), (8, 4, 4), (7, 2, 1)])}[difficulty]
+
+
+def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
+    side, size, stride = _pool_grid(rng, difficulty)
+    low = -5 if difficulty == 3 else 0  # negative values: max is not "the biggest magnitude"
+    x = random_grid(rng, side, side, low, 9)
+    n_out = integer(pool_output_size(side, size, stride))
+    row, col = rng.randint(1, n_out), rng.randint(1, n_out)
+    top, left = (row - 1) * stride, (col - 1) * stride
+    if mode == "avg" and size % 2:
+        # An odd window (9 values) would give a repeating decimal; set the window's last cell
+        # so that the sum is a multiple of 9 and the average a whole number.
+        total = sum(sum(r[left:left + size]) for r in x[top:top + size])
+        last = x[top + size - 1][left + size - 1]
+        options = [v for v in range(low, 10) if (total - last + v) % (size * size) == 0]
+        x[top + size - 1][left + size - 1] = rng.choice(options)
+    pool = max_pool if mode == "max" else avg_pool
+    value = pool(x, size, stride)[row - 1, col - 1]
+    # The mean is a multiple of 1/16 by construction; rounding removes float noise (2.99..96).
+    answer = integer(value) if mode == "max" else round(float(value), 4)
+    window = [r[left:left + size] for r in x[top:top + size]]
+    flat = [v for r in window for v in r]
+    name = "max-pooled" if mode == "max" else "average-pooled"
+    stem = (f"This {side}x{side} feature map is {name} with {size}x{size} windows and stride "
+            f"{stride} (output {n_out}x{n_out}). What is the output value in row {row}, "
+            f"column {col} (counting from 1)?"
+            + (" Give it to two decimals." if mode == "avg" else "")
+            + f"\n\n{markdown_table(x)}")
+    how = (f"max({', '.join(map(str, flat))}) = {answer}" if mode == "max" else
+           f"({' + '.join(map(str, flat))}) / {size * size} = {sum(flat)} / {size * size} "
+           f"= {number(answer)}")
+    solution = (f"Output ({row}, {col}) pools the window starting at row {top + 1}, column "
+                f"{left + 1} (= (index - 1) * {stride} + 1): {window}. {how}.")
+    params = {"x": x, "size": size, "stride": stride, "row": row, "col": col, "mode": mode}
+    tolerance = 0.0 if mode == "max" else 0.01
+    return Draft(stem, answer, solution, params, tolerance=tolerance)
+
+
+def max_pool_entry(rng: random.Random, difficulty: int) -> Draft:
+    """One entry of max-pooling a small feature map shown as a table."""
+    return _pool_entry(rng, difficulty, "max")
+
+
+def avg_pool_entry(rng: random.Random, difficulty: int) -> Draft:
+    """One entry of average pooling; drawn so the answer is whole or a multiple of 1/4 or 1/16."""
+    return _pool_entry(rng, difficulty, "avg")
+
+
+def _feature_stack(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[int, int, int]]:
+    """Conv and pooling layers (no dense part), ending in flatten."""
+    def draw(rng: random.Random) -> tuple[Layers, tuple[int, int, int]]:
+        side = {1: rng.randint(8, 64), 2: rng.randint(16, 128), 3: rng.randint(32, 256)}[
+            difficulty]
+        layers = [conv(rng, (3, 5)), {"type": "relu"}, {"type": "maxpool"}]
+        if difficulty >= 2:
+            layers += [conv(rng, (3,)), {"type": "relu"},
+                       {"type": "maxpool", "size": rng.choice([2, 3]), "stride": 2}]
+        if difficulty == 3:
+            layers[0]["stride"] = 2
+            layers += [conv(rng, (3,)), {"type": "relu"}, {"type": "maxpool"}]
+        return [*layers, {"type": "flatten"}], (side, side, rng.choice([1, 3]))
+    return valid_network(rng, draw)
+
+
+def flatten_size(rng: random.Random, difficulty: int) -> Draft:
+    """How many values reach the dense part after conv and pooling layers."""
+    layers, input_shape = _feature_stack(rng, difficulty)
+    answer = integer(output_shape(layers, input_shape)[0])
+    shapes = [shape_text(output_shape(layers[:i + 1], input_shape)) for i in range(len(layers))]
+    stem = ("How many values does the flatten layer of this network output (the number of "
+            f"inputs of a dense layer that would follow)?\n\n"
+            f"{describe_network(layers, input_shape)}")
+    solution = ("Follow the shape (conv: floor((n + 2p - k) / s) + 1 and C = kernels; pooling: "
+                "floor((n - size) / stride) + 1, channels unchanged; ReLU: unchanged):\n"
+                + "\n".join(f"layer {i + 1} -> {s}" for i, s in enumerate(shapes))
+                + f"\nflatten: H * W * C = {answer}.")
+    params = {"layers": layers, "input_shape": list(input_shape)}
+    return Draft(stem, answer, solution, params, tolerance=0.0)

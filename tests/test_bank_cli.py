@@ -1,0 +1,151 @@
+"""``cnnlab bank build|stress|coverage`` and ``cnnlab drill`` from the command line.
+
+The generator, stress test and coverage table are replaced by small fakes (in ``sys.modules``),
+so these tests check the command line itself: arguments, files written, messages, errors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import types
+import zipfile
+
+import pytest
+from bank_fixtures import all_items, no_correct_choice, numeric_int, true_false
+
+from cnnlab.cli import main
+
+EVERY_FILE = {"bank.json", "bank.md", "answers.md", "images", "exam.html", "answer_key.html",
+              "moodle.xml", "canvas_qti.zip"}
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[tuple]:
+    """Fake generate/stress/coverage modules; returns the list of calls they received."""
+    received: list[tuple] = []
+
+    def build_bank(n, seed, outcomes=None, difficulty=None, figures=True):
+        received.append(("build_bank", n, seed, outcomes, difficulty, figures))
+        return all_items()[:n]
+
+    def stress_report(n_seeds=2000):
+        received.append(("stress_report", n_seeds))
+        return [{"template": "fake"}]
+
+    fakes = {
+        "question_bank.generate": {"build_bank": build_bank},
+        "question_bank.stress": {"stress_report": stress_report,
+                                 "format_report": lambda rows: f"REPORT {rows[0]['template']}"},
+        "question_bank.coverage": {"coverage_table": lambda: "COVERAGE TABLE"},
+    }
+    for name, attributes in fakes.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(attributes)
+        monkeypatch.setitem(sys.modules, name, module)
+    return received
+
+
+def test_build_writes_every_format_by_default(calls, tmp_path, capsys):
+    assert main(["bank", "build", "--n", "5", "--out", str(tmp_path)]) == 0
+    assert {path.name for path in tmp_path.iterdir()} == EVERY_FILE
+
+
+def test_build_prints_what_it_wrote(calls, tmp_path, capsys):
+    main(["bank", "build", "--n", "5", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in ("bank.json", "exam.html", "moodle.xml",
+                                            "canvas_qti.zip"))
+
+
+def test_build_writes_only_the_formats_asked(calls, tmp_path):
+    main(["bank", "build", "--n", "5", "--format", "json,html", "--out", str(tmp_path)])
+    assert {path.name for path in tmp_path.iterdir()} == {"bank.json", "exam.html",
+                                                          "answer_key.html"}
+
+
+def test_build_passes_seed_outcomes_difficulty_and_no_figures(calls, tmp_path):
+    main(["bank", "build", "--seed", "7", "--n", "3", "--outcome", "LO1", "lo4",
+          "--difficulty", "2", "--no-figures", "--format", "json", "--out", str(tmp_path)])
+    assert calls == [("build_bank", 3, 7, ["LO1", "LO4"], 2, False)]
+
+
+def test_build_output_holds_the_generated_items(calls, tmp_path):
+    main(["bank", "build", "--n", "5", "--format", "canvas", "--out", str(tmp_path)])
+    with zipfile.ZipFile(tmp_path / "canvas_qti.zip") as package:
+        assert "images/conv_output-s1.png" in package.namelist()
+
+
+def test_build_to_a_json_file_name_writes_that_file(calls, tmp_path):
+    target = tmp_path / "my_bank.json"
+    main(["bank", "build", "--n", "2", "--out", str(target)])
+    assert [record["id"] for record in json.loads(target.read_text())] == \
+        [item.id for item in all_items()[:2]]
+
+
+def test_unknown_format_is_a_clear_error(calls, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["bank", "build", "--format", "json,pdf", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert stop.value.code == 2 and "'pdf'" in error and "moodle" in error
+
+
+def test_unknown_outcome_is_a_clear_error(calls, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["bank", "build", "--outcome", "LO9", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert stop.value.code == 2 and "'LO9'" in error and "LO5" in error
+
+
+def test_stress_prints_the_report_for_the_seeds_asked(calls, capsys):
+    main(["bank", "stress", "--seeds", "30"])
+    assert calls == [("stress_report", 30)] and "REPORT fake" in capsys.readouterr().out
+
+
+def test_coverage_prints_the_table(calls, capsys):
+    main(["bank", "coverage"])
+    assert "COVERAGE TABLE" in capsys.readouterr().out
+
+
+def test_drill_without_bank_generates_items_of_the_outcome(calls, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("5\n"))
+    main(["drill", "--n", "1", "--seed", "4", "--outcome", "LO1",
+          "--progress", str(tmp_path / "p.json")])
+    assert calls[0][:4] == ("build_bank", 200, 4, ["LO1"])
+
+
+def test_drill_with_a_missing_bank_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match=r"missing\.json"):
+        main(["drill", "--bank", str(tmp_path / "missing.json")])
+
+
+def test_drill_with_an_outcome_the_bank_lacks_is_a_clear_error(tmp_path):
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    with pytest.raises(SystemExit, match="LO2"):
+        main(["drill", "--bank", str(bank), "--outcome", "LO2",
+              "--progress", str(tmp_path / "p.json")])
+
+
+def test_piped_drill_scores_and_keeps_progress(tmp_path):
+    """The documented use: ``printf '5\\nF\\n' | cnnlab drill --bank ... --n 2``."""
+    bank, progress = tmp_path / "bank.json", tmp_path / "progress.json"
+    bank.write_text(json.dumps([numeric_int().to_dict(), true_false().to_dict()]))
+    command = [sys.executable, "-m", "cnnlab", "drill", "--bank", str(bank), "--n", "2",
+               "--progress", str(progress)]
+    result = subprocess.run(command, input="5\nT\n", text=True, capture_output=True,
+                            check=True, timeout=60)
+    assert "score: 1/2" in result.stdout
+    assert json.loads(progress.read_text()) == {"LO1": {"asked": 1, "correct": 1},
+                                                "LO4": {"asked": 1, "correct": 0}}
+
+
+def test_build_reports_a_skipped_item_and_writes_the_rest(calls, tmp_path, capsys, monkeypatch):
+    fake = sys.modules["question_bank.generate"]
+    bank = [*all_items(), no_correct_choice()]
+    monkeypatch.setattr(fake, "build_bank", lambda n, seed, **_: bank)
+    main(["bank", "build", "--format", "moodle", "--out", str(tmp_path)])
+    assert "warning: moodle: skipped 1 item(s): broken_mc-s6" in capsys.readouterr().err
+    assert (tmp_path / "moodle.xml").read_text().count("<question type=\"multichoice\">") == 2

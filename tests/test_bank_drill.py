@@ -1,0 +1,139 @@
+"""The terminal drill, scripted: replies come from a StringIO, progress goes to a temp file."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from bank_fixtures import multiple_choice, numeric_float, numeric_int, true_false
+
+from question_bank.drill import load_progress, run_drill, weakest_outcome
+
+
+def drill(items, replies: str, progress, n: int = 1, seed: int = 0) -> tuple[int, str]:
+    """Run the drill on ``items`` with the scripted ``replies``; (score, transcript)."""
+    stdout = io.StringIO()
+    score = run_drill(items, progress, n, seed=seed, stdin=io.StringIO(replies), stdout=stdout)
+    return score, stdout.getvalue()
+
+
+@pytest.fixture
+def progress(tmp_path):
+    return tmp_path / "progress.json"
+
+
+def test_right_number_scores_one(progress):
+    assert drill([numeric_int()], "5\n", progress)[0] == 1
+
+
+def test_wrong_number_scores_zero_and_shows_the_answer(progress):
+    score, transcript = drill([numeric_int()], "6\n", progress)
+    assert score == 0 and "the answer is 5" in transcript
+
+
+def test_number_within_tolerance_is_right(progress):
+    assert drill([numeric_float()], "0.6229\n", progress)[0] == 1  # 0.62246 +- 0.001
+
+
+def test_number_outside_tolerance_is_wrong(progress):
+    assert drill([numeric_float()], "0.624\n", progress)[0] == 0
+
+
+def test_decimal_comma_is_read(progress):
+    assert drill([numeric_float()], "0,6225\n", progress)[0] == 1
+
+
+def test_unreadable_reply_is_wrong_and_says_so(progress):
+    score, transcript = drill([numeric_int()], "five\n", progress)
+    assert score == 0 and "could not read" in transcript
+
+
+def test_right_letter_scores_one(progress):
+    assert drill([multiple_choice()], "b\n", progress)[0] == 1
+
+
+def test_wrong_letter_shows_that_choice_feedback(progress):
+    score, transcript = drill([multiple_choice()], "A\n", progress)
+    assert score == 0 and "Forgot the bias." in transcript
+
+
+@pytest.mark.parametrize("reply", ["F", "false", "f"])
+def test_true_false_accepts_f_and_false(progress, reply):
+    assert drill([true_false()], f"{reply}\n", progress)[0] == 1
+
+
+def test_true_false_wrong_side_is_wrong(progress):
+    assert drill([true_false()], "T\n", progress)[0] == 0
+
+
+def test_worked_solution_is_shown(progress):
+    assert "(7 - 3) / 1 + 1 = 5" in drill([numeric_int()], "5\n", progress)[1]
+
+
+def test_progress_file_counts_asked_and_correct_per_outcome(progress):
+    drill([numeric_int(), numeric_float()], "5\n0\n", progress, n=2)
+    assert load_progress(progress) == {"LO1": {"asked": 1, "correct": 1},
+                                       "LO3": {"asked": 1, "correct": 0}}
+
+
+def test_progress_adds_up_over_sessions(progress):
+    drill([numeric_int()], "5\n", progress)
+    drill([numeric_int()], "4\n", progress)
+    assert load_progress(progress) == {"LO1": {"asked": 2, "correct": 1}}
+
+
+def test_unseen_outcomes_come_in_lecture_order(progress):
+    assert first_outcome_asked([numeric_float(), true_false(), numeric_int()], progress) == "LO1"
+
+
+def test_q_quits_and_keeps_the_answers_given(progress):
+    transcript = drill([numeric_int(), numeric_float()], "5\nq\n", progress, n=2)[1]
+    assert sum(r["asked"] for r in load_progress(progress).values()) == 1
+    assert "score: 1/1" in transcript
+
+
+def test_end_of_input_ends_cleanly_with_a_summary(progress):
+    score, transcript = drill([numeric_int(), numeric_float()], "", progress, n=2)
+    assert score == 0 and "score: 0/0" in transcript and not progress.exists()
+
+
+def test_summary_lists_each_outcome_asked(progress):
+    transcript = drill([numeric_int(), true_false()], "5\nF\n", progress, n=2)[1]
+    summary = transcript.split("summary", 1)[1]
+    assert "LO1" in summary and "LO4" in summary
+
+
+def first_outcome_asked(items, progress, seed=0) -> str:
+    """The learning outcome of the first question the drill asks."""
+    transcript = drill(items, "q\n", progress, seed=seed)[1]
+    return transcript.split("[", 1)[1].split(",", 1)[0]
+
+
+def test_weakest_outcome_is_asked_first(progress):
+    progress.write_text(json.dumps({"LO1": {"asked": 10, "correct": 9},
+                                    "LO3": {"asked": 10, "correct": 2}}))
+    items = [numeric_int(), numeric_float()]  # LO1, LO3
+    assert {first_outcome_asked(items, progress, seed) for seed in range(10)} == {"LO3"}
+
+
+def test_unseen_outcome_is_asked_before_a_weak_one(progress):
+    progress.write_text(json.dumps({"LO1": {"asked": 10, "correct": 0}}))
+    items = [numeric_int(), numeric_float()]  # LO1 (weak), LO3 (never asked)
+    assert {first_outcome_asked(items, progress, seed) for seed in range(10)} == {"LO3"}
+
+
+def test_one_lucky_answer_counts_as_weaker_than_a_long_good_record():
+    progress = {"LO1": {"asked": 1, "correct": 1}, "LO2": {"asked": 10, "correct": 9}}
+    assert weakest_outcome(progress, ["LO1", "LO2"]) == "LO1"
+
+
+def test_no_question_is_asked_twice_in_a_session(progress):
+    transcript = drill([numeric_int(), numeric_float()], "1\n1\n1\n", progress, n=3)[1]
+    assert transcript.count("Question ") == 2
+
+
+def test_corrupt_progress_file_is_a_clear_error(progress):
+    progress.write_text("{not json")
+    with pytest.raises(ValueError, match="progress file"):
+        drill([numeric_int()], "5\n", progress)
