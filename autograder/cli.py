@@ -37,6 +37,46 @@ def register(subparsers) -> None:
                              "$CNNLAB_SANDBOX)")
     parser.set_defaults(func=run)
 
+    rubric = subparsers.add_parser(
+        "rubric", help="show the hidden suite's rubric: functions, points and checks",
+        description="List every graded function with its points and its checks with their "
+                    "weights and points; --write copies the default rubric to edit.")
+    rubric.add_argument("--rubric", type=Path, metavar="FILE", help="a rubric to show")
+    rubric.add_argument("--write", type=Path, metavar="FILE",
+                        help="write a copy of the default rubric to FILE")
+    rubric.set_defaults(func=show_rubric)
+
+
+def show_rubric(args: argparse.Namespace) -> int:
+    from autograder.checks import all_checks
+    from autograder.rubric import DEFAULT_RUBRIC, RubricError, check_weight_names, load_rubric
+
+    if args.write:
+        if args.write.exists():
+            print(f"cnnlab rubric: error: {args.write} exists; not overwritten", file=sys.stderr)
+            return 2
+        args.write.write_text(DEFAULT_RUBRIC.read_text())
+        print(f"wrote {args.write}: edit it, then grade with --rubric {args.write}")
+        return 0
+    try:
+        rubric = load_rubric(args.rubric)
+        checks = all_checks()
+        check_weight_names(rubric, checks)
+    except RubricError as error:
+        print(f"cnnlab rubric: error: {error}", file=sys.stderr)
+        return 2
+    for function, own in checks.items():
+        forbid = rubric.functions[function].forbid
+        print(f"{function}: {rubric.points_of(function):g} points"
+              + (f", forbids {', '.join(forbid)}" if forbid else ""))
+        shares = rubric.check_points(function, own)
+        for check, share in zip(own, shares, strict=True):
+            weight = rubric.functions[function].weights.get(check.name, check.weight)
+            print(f"  {check.name:<38} weight {weight:<4g} {share:5.2f} points  "
+                  f"{check.description}")
+    print(f"total: {rubric.max_score:g} points")
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     problem = _argument_problem(args)
@@ -52,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
                       rubric=args.rubric, isolation=args.isolation)
     try:
         total = len(find_candidates(args.submissions, exclude=args.out))
+        print(f"grading {total} hand-ins from {args.submissions} (the first run also draws "
+              "the hidden suite's examples: about 15 s)", file=sys.stderr)
         with tqdm(total=total, unit="student", desc="grading", file=sys.stderr,
                   disable=None) as bar:
             run_ = grade_class(args.submissions, args.out, options, progress=bar.update)

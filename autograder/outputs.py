@@ -36,31 +36,37 @@ def write_grades_csv(results: list[SubmissionResult], path: Path) -> None:
 
 # --- feedback ------------------------------------------------------------------------------
 
-def feedback_markdown(result: SubmissionResult, detail: str = "full") -> str:
+def feedback_markdown(result: SubmissionResult, detail: str = "full",
+                      pictures: dict[str, str] | None = None) -> str:
+    """``pictures``: check id -> relative path of its side-by-side picture."""
     lines = [f"# Feedback for {result.student}", "",
              f"**Score: {points(result.score)} / {points(result.max_score)}**", "",
              "| function | points |", "| --- | --- |"]
     lines += [f"| `{f.function}` | {points(f.points)} / {points(f.max_points)} |"
               for f in result.functions]
     for function in result.functions:
-        lines += ["", *function_feedback(function, detail)]
+        lines += ["", *function_feedback(function, detail, pictures or {})]
     if result.notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in result.notes)]
     return "\n".join(lines) + "\n"
 
 
-def function_feedback(function: FunctionResult, detail: str = "full") -> list[str]:
-    """Markdown lines for one function: its points, its note, and every failed check."""
+def function_feedback(function: FunctionResult, detail: str = "full",
+                      pictures: dict[str, str] | None = None) -> list[str]:
+    """Markdown lines for one function: its points, its note, and every failed check
+    (none when the note says why the function was not called at all)."""
     mark = "passed" if function.points >= function.max_points else "not all checks passed"
     lines = [f"## `{function.function}`: {points(function.points)} / "
              f"{points(function.max_points)} ({mark})"]
     if function.note:
         lines += ["", function.note]
-    failed = [c for c in function.checks if not c.passed]
+    failed = [c for c in function.checks if not c.passed and c.examples_run]
     if failed:
         lines.append("")
     for check in failed:
         lines += check_feedback(check, detail)
+        if detail == "full" and check.check in (pictures or {}):
+            lines += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
     return lines
 
 
@@ -80,11 +86,36 @@ def _code_block(text: str) -> str:
     return f"    {fence}\n{body}\n    {fence}"
 
 
+MAX_PICTURES = 4  # per student: the first failed convolution or pooling checks
+
+
 def write_feedback(result: SubmissionResult, folder: Path, detail: str = "full") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    pictures = write_pictures(result, folder / result.student) if detail == "full" else {}
     path = folder / f"{result.student}.md"
-    path.write_text(feedback_markdown(result, detail), encoding="utf-8")
+    path.write_text(feedback_markdown(result, detail, pictures), encoding="utf-8")
     return path
+
+
+def write_pictures(result: SubmissionResult, folder: Path) -> dict[str, str]:
+    """Side-by-side pictures (expected, actual, difference) of failed array checks."""
+    pictured = [c for f in result.functions for c in f.checks
+                if c.example is not None and c.example.arrays][:MAX_PICTURES]
+    if not pictured:
+        return {}
+    import numpy as np  # matplotlib only when there is something to draw
+
+    from cnnlab.figures.comparison import side_by_side
+    from cnnlab.figures.render import save
+    folder.mkdir(parents=True, exist_ok=True)
+    links = {}
+    for check in pictured:
+        arrays = check.example.arrays
+        figure = side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
+                              np.asarray(arrays["input"]), title=check.check)
+        save(figure, folder / f"{check.check}.png", dpi=70)
+        links[check.check] = f"{folder.name}/{check.check}.png"
+    return links
 
 
 # --- Gradescope ----------------------------------------------------------------------------

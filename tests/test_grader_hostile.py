@@ -1,17 +1,17 @@
 """Hostile submissions: each attack may cost the attacked function, never anything else.
 
 Every submission is the perfect example student with one function (or module) replaced by an
-attack. It is graded with the stand-in engine (public examples, one point per function): the
-attacked function may lose its point, every other function keeps full marks, and a clean
-student graded in the same run is unaffected.
+attack. It is graded with the real hidden suite: the attacked function may lose points, every
+other function keeps full marks, and a clean student graded in the same run is unaffected.
 """
 
 import sqlite3
 from pathlib import Path
 
 import pytest
-from grader_helpers import PERFECT, FakeEngine, full_marks, perfect_with
+from grader_helpers import PERFECT, full_marks, perfect_with
 
+from autograder import engine
 from autograder.pipeline import Options, grade_class
 from autograder.sandbox import Limits, SandboxedStudent, bwrap_works
 from cnnlab.catalog import EXERCISES, FUNCTIONS
@@ -69,15 +69,19 @@ ATTACKS = {
 }
 ATTACKED = {"patched_numpy": {"relu"},
             "crash_at_import": set(EXERCISES["receptive_field"])}
-HARMLESS = {"print_flood", "background_thread"}  # these return the right answer
+HARMLESS = {"print_flood"}  # returns the right answer: must keep its points
+# Right answer, but one new thread per call soon meets the process limit: may lose them.
+EITHER_WAY = {"background_thread"}
 BWRAP_ONLY = {"import_solutions"}  # without bubblewrap the file system is visible
 ISOLATIONS = ["bwrap", "process"] if bwrap_works() else ["process"]
 
 
+SUITE = engine.prepare(engine.load_rubric())  # read from the cache after the first run
+
+
 def _grade(folder: Path, isolation: str):
-    engine = FakeEngine
     with SandboxedStudent(folder, FAST, isolation) as student:
-        return engine.grade(student, engine.prepare(engine.load_rubric()), {}, folder.name)
+        return engine.grade(student, SUITE, {}, folder.name)
 
 
 # The plain-process fallback does not hide files (it is reported as weaker isolation).
@@ -91,7 +95,11 @@ def test_an_attack_costs_at_most_the_attacked_function(attack, isolation, tmp_pa
     result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation)
     attacked = ATTACKED.get(attack, {"same_padding"})
     marks = full_marks(result)
-    assert {f for f in FUNCTIONS if not marks[f]} == (set() if attack in HARMLESS else attacked)
+    lost = {f for f in FUNCTIONS if not marks[f]}
+    if attack in EITHER_WAY:
+        assert lost <= attacked
+    else:
+        assert lost == (set() if attack in HARMLESS else attacked)
 
 
 def test_the_reference_cannot_be_read_from_the_sandbox(tmp_path):
@@ -124,14 +132,15 @@ def same_padding(k):
 """
     perfect_with(tmp_path / "class" / "writer", "padding", writer)
     perfect_with(tmp_path / "class" / "clean", "padding", "")
-    run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), FakeEngine)
+    run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), engine)
     scores = {r.student: r.score for r in run.results}
-    assert scores["clean"] == len(FUNCTIONS)
-    assert all(scores[a] >= len(FUNCTIONS) - 1 for a in attacks)
+    full, same_padding = SUITE.rubric.max_score, SUITE.rubric.points_of("same_padding")
+    assert scores["clean"] == full
+    assert all(scores[a] >= full - same_padding for a in attacks)
     assert run.errors == {}
     rows = sqlite3.connect(out / "gradebook.sqlite").execute("SELECT count(*) FROM grades")
     assert rows.fetchone()[0] == len(attacks) + 2
-    assert scores["writer"] >= len(FUNCTIONS) - 1
+    assert scores["writer"] >= full - same_padding
     assert (out / "grades.csv").read_text().startswith("student,score,max_score")
 
 

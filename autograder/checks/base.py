@@ -1,0 +1,132 @@
+"""What a check is, and the judgements most checks share.
+
+A check draws examples with a hypothesis strategy. Each example becomes one or more calls of
+the student's function (``calls``); the trusted side computes the reference's results for
+the same calls and ``judge`` decides, from both, whether the example passes. The default
+judge wants the student's results to agree with the reference, call by call, including
+raising ``ValueError`` where the reference does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from autograder.results import RAISED, CallError
+from cnnlab.result_rules import compare, within_tolerance
+
+Call = tuple[tuple, dict]
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The reference raised ValueError for this call: the student must too."""
+
+    message: str
+
+
+Judge = Callable[[Any, Sequence[Any], Sequence[Any]], "str | None"]
+
+
+def one_call(example: Call) -> list[Call]:
+    return [example]
+
+
+def agrees(function: str) -> Judge:
+    """Every call agrees with the reference (the default judge)."""
+    def judge(example, actual: Sequence, expected: Sequence) -> str | None:
+        for got, want in zip(actual, expected, strict=True):
+            problem = verdict(function, want, got)
+            if problem:
+                return problem
+        return None
+    return judge
+
+
+def verdict(function: str, expected, actual) -> str | None:
+    """None if ``actual`` is right; else what is wrong with it, for the student."""
+    if isinstance(expected, Raised):
+        if isinstance(actual, CallError):
+            if actual.kind == RAISED and actual.exception_type == "ValueError":
+                return None
+            return f"should raise ValueError ({expected.message}), but {actual.describe()}"
+        return f"should raise ValueError ({expected.message}), but returned a result"
+    if isinstance(actual, CallError):
+        return actual.describe()
+    return compare(function, expected, actual)
+
+
+def problem_in(results: Sequence) -> str | None:
+    """The first call of a property that gave no result, if any."""
+    for result in results:
+        if isinstance(result, CallError):
+            return result.describe()
+    return None
+
+
+def close(a, b) -> bool:
+    """Equal shapes and values within the tolerance of SPEC section 2."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and within_tolerance(a, b)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One hidden check of one function."""
+
+    function: str
+    name: str  # stable id within the function; the rubric refers to it
+    description: str  # one line for the student, in the lecture's words
+    examples: st.SearchStrategy
+    calls: Callable[[Any], list[Call]] = one_call
+    judge: Judge | None = None  # None: agrees(function)
+    weight: float = 1.0
+    max_examples: int = 100
+    warnings_as_errors: bool = False
+    inputs_unchanged: bool = False  # judge the inputs after the call instead of the result
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}.{self.name}"
+
+    def judgement(self) -> Judge:
+        return self.judge or agrees(self.function)
+
+
+def agreement(function: str, name: str, description: str, examples: st.SearchStrategy,
+              weight: float = 1.0, **options) -> Check:
+    return Check(function, name, description, examples, weight=weight, **options)
+
+
+def raises_value_error(function: str, description: str, examples: st.SearchStrategy,
+                       weight: float = 1.0) -> Check:
+    """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
+    return Check(function, "rejects_invalid_arguments", description, examples,
+                 weight=weight)
+
+
+def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
+    return Check(function, "does_not_modify_inputs",
+                 "the input arrays are the same after the call", examples,
+                 judge=_inputs_unchanged, weight=weight, max_examples=50,
+                 inputs_unchanged=True)
+
+
+def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> str | None:
+    (sent_args, sent_kwargs), = [example]
+    after = actual[0]
+    if isinstance(after, CallError):  # no result to look at: another check says why
+        return after.describe()
+    args, kwargs = after
+    for name, before, now in [*zip(range(len(sent_args)), sent_args, args, strict=False),
+                              *((k, v, kwargs.get(k)) for k, v in sent_kwargs.items())]:
+        if isinstance(before, np.ndarray) and not (
+                isinstance(now, np.ndarray) and now.dtype == before.dtype
+                and np.array_equal(now, before)):
+            where = f"argument {name + 1}" if isinstance(name, int) else f"argument {name!r}"
+            return f"{where} was modified by the call"
+    return None

@@ -1,0 +1,298 @@
+"""The hidden suite: grade a student's functions with the checks of ``autograder.checks``.
+
+``prepare`` draws every check's examples once (deterministically) and computes the
+reference's results for them in this, the trusted, process. ``grade`` sends each check's
+calls to the student in one batch, judges what comes back, and, for a check that fails,
+lets hypothesis shrink the failure to the smallest input it can find for the feedback.
+
+API used by the pipeline, the notebooks and Gradescope:
+``load_rubric(path)``, ``prepare(rubric)``, ``grade(student, suite, sources, student_id)``,
+``grade_function(student, suite, function)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from autograder import suite_cache
+from autograder.checks import all_checks
+from autograder.checks.base import Check, Raised
+from autograder.forbidden import forbidden_uses
+from autograder.generation import draw_examples, smallest_failure
+from autograder.results import (
+    CRASHED,
+    MISSING,
+    NOT_IMPLEMENTED,
+    TIMEOUT,
+    CallError,
+    CheckResult,
+    FailingExample,
+    FunctionResult,
+    Student,
+    SubmissionResult,
+)
+from autograder.rubric import Rubric, check_weight_names
+from autograder.rubric import load_rubric as _load_rubric
+from cnnlab.catalog import FUNCTIONS, MODULE_OF
+
+# A failure of these kinds is the same on every input: no point in searching for a smaller.
+NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
+PICTURED = {"conv2d", "max_pool", "avg_pool", "zero_pad", "conv1d"}  # side-by-side figures
+
+
+def load_rubric(path=None) -> Rubric:
+    return _load_rubric(path)
+
+
+@dataclass
+class PreparedCheck:
+    check: Check
+    points: float
+    examples: list[Any]
+    calls: list[list]  # per example, the calls it makes
+    expected: list[list]  # per example, the reference's result of each call
+
+
+@dataclass
+class Suite:
+    rubric: Rubric
+    checks: dict[str, list[Check]]
+    prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
+
+    def of(self, function: str) -> list[PreparedCheck]:
+        """The prepared checks of ``function``, drawn on first use."""
+        if function not in self.prepared:
+            points = self.rubric.check_points(function, self.checks[function])
+            self.prepared[function] = [
+                _prepare_check(check, share) for check, share
+                in zip(self.checks[function], points, strict=True)
+                if share > 0 or self.rubric.points_of(function) == 0]
+        return self.prepared[function]
+
+
+def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
+            cache: bool = True) -> Suite:
+    """The suite for ``rubric``. Drawing every example takes some seconds, so a complete
+    suite is kept in a cache file (``suite_cache``) and read back when nothing it depends
+    on has changed. ``functions=None`` draws a function's examples only when it is first
+    graded (notebooks grade one function at a time)."""
+    checks = all_checks()
+    check_weight_names(rubric, checks)
+    suite = Suite(rubric, checks)
+    if cache and suite_cache.load(suite):
+        return suite
+    for function in functions or ():
+        suite.of(function)
+    if cache and functions == FUNCTIONS:
+        suite_cache.store(suite)
+    return suite
+
+
+def _prepare_check(check: Check, points: float) -> PreparedCheck:
+    # Smallest first: the first failing example is then the smallest the corpus has.
+    examples = sorted(draw_examples(check.examples, check.max_examples), key=example_size)
+    calls = [check.calls(example) for example in examples]
+    expected = [[reference(check.function, call) for call in group] for group in calls]
+    return PreparedCheck(check, points, examples, calls, expected)
+
+
+def example_size(example) -> tuple[int, float]:
+    """How big an example looks to a student: array elements and list items, then the
+    magnitude of its numbers."""
+    count, magnitude = 0, 0.0
+    todo = [example]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, np.ndarray):
+            count += value.size
+            magnitude += float(np.abs(value.astype(float)).sum()) if value.size else 0.0
+        elif isinstance(value, dict):
+            todo += value.values()
+        elif isinstance(value, list | tuple):
+            count += len(value) if isinstance(value, list) else 0
+            todo += value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            magnitude += abs(value)
+    return count, magnitude
+
+
+def reference(function: str, call) -> Any:
+    """What ``solutions/`` gives for ``call``, or ``Raised`` for a ValueError."""
+    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
+    args, kwargs = copy.deepcopy(call)
+    try:
+        return getattr(module, function)(*args, **kwargs)
+    except ValueError as error:
+        return Raised(str(error))
+
+
+# --- grading ------------------------------------------------------------------------------
+
+def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
+          student_id: str = "student", detail: str = "full") -> SubmissionResult:
+    """Every function of the submission. ``sources``: module -> source text, for the
+    rubric's forbidden names. ``detail`` is kept for the outputs, which use it."""
+    results = [grade_function(student, suite, f, sources) for f in FUNCTIONS]
+    return SubmissionResult(student_id, results)
+
+
+def grade_function(student: Student, suite: Suite, function: str,
+                   sources: dict[str, str] | None = None) -> FunctionResult:
+    prepared = suite.of(function)
+    max_points = suite.rubric.points_of(function)
+    why_not = _why_not_called(student, suite, function, sources or {})
+    if why_not:
+        checks = [_result(p, 0, why_not) for p in prepared]  # failed: for the item analysis
+        return FunctionResult(function, max_points, 0.0, checks, note=why_not)
+    checks, shrink = [], True
+    for p in prepared:
+        checks.append(_run_check(student, p, shrink))
+        shrink = shrink and checks[-1].passed  # hypothesis shrinks one failure per function
+    earned = max_points if all(c.passed for c in checks) else round(
+        sum(c.points for c in checks), 6)  # no 2.9999999 for a full mark
+    note = ""
+    if checks and all(c.message.startswith("not implemented") for c in checks):
+        note = "not implemented yet"
+    return FunctionResult(function, max_points, earned, checks, note=note)
+
+
+def _why_not_called(student: Student, suite: Suite, function: str,
+                    sources: dict[str, str]) -> str:
+    missing = student.missing().get(function)
+    if missing:
+        return missing
+    forbid = suite.rubric.functions[function].forbid
+    used = forbidden_uses(sources.get(MODULE_OF[function], ""), function, forbid)
+    if used:
+        return (f"{function} uses {', '.join(used)}, which the rubric does not allow here "
+                f"(forbidden: {', '.join(forbid)})")
+    return ""
+
+
+def _result(p: PreparedCheck, examples_run: int, message: str = "",
+            example: FailingExample | None = None) -> CheckResult:
+    return CheckResult(p.check.function, p.check.id, p.check.description, p.points,
+                       0.0 if message else p.points, examples_run, message, example)
+
+
+def _ask(student: Student, check: Check, calls: list) -> list:
+    """The student's results for ``calls``; for an inputs check, the inputs after each call
+    (or the CallError when there is no result)."""
+    answers = student.call_many(check.function, calls, return_inputs=check.inputs_unchanged,
+                                warnings_as_errors=check.warnings_as_errors)
+    if not check.inputs_unchanged:
+        return answers
+    return [result if isinstance(result, CallError) or inputs is None else inputs
+            for result, inputs in answers]
+
+
+def _judge(check: Check, example, actual: list, expected: list) -> str | None:
+    try:
+        return check.judgement()(example, actual, expected)
+    except Exception as error:  # a result odd enough to break the judge is wrong
+        return f"the result could not be checked ({type(error).__name__}: {error})"
+
+
+def _run_check(student: Student, p: PreparedCheck, shrink: bool = True) -> CheckResult:
+    flat = [call for group in p.calls for call in group]
+    answers = _ask(student, p.check, flat) if flat else []
+    failures, start = [], 0
+    for example, group, expected in zip(p.examples, p.calls, p.expected, strict=True):
+        actual = answers[start:start + len(group)]
+        start += len(group)
+        problem = _judge(p.check, example, actual, expected)
+        if problem:
+            failures.append((example, group, expected, actual, problem))
+    if not failures:
+        return _result(p, len(p.examples))
+    message = _summary(failures, len(p.examples))
+    return _result(p, len(p.examples), message, _failing_example(student, p, failures,
+                                                                  shrink))
+
+
+def _summary(failures: list, n: int) -> str:
+    problem = failures[0][4]
+    if problem.startswith("not implemented"):
+        return "not implemented yet"
+    return f"failed on {len(failures)} of {n} generated inputs: {problem}"
+
+
+def _failing_example(student: Student, p: PreparedCheck, failures: list,
+                     shrink: bool) -> FailingExample:
+    """The smallest failing input: the smallest of the generated ones, shrunk further by
+    hypothesis for the first failed check of each function (shrinking costs time)."""
+    _, group, expected, actual, _ = failures[0]
+    if shrink and not any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in actual):
+        found = smallest_failure(p.check.examples, _problem_of(student, p.check),
+                                 p.check.max_examples)
+        if found:
+            _, (group, expected, actual, _) = found
+    return _describe(p.check, group, expected, actual)
+
+
+def _problem_of(student: Student, check: Check):
+    def problem_of(example):
+        group = check.calls(example)
+        expected = [reference(check.function, call) for call in group]
+        actual = _ask(student, check, group)
+        problem = _judge(check, example, actual, expected)
+        return (group, expected, actual, problem) if problem else None
+    return problem_of
+
+
+# --- how a failing example is shown --------------------------------------------------------
+
+def _describe(check: Check, group: list, expected: list, actual: list) -> FailingExample:
+    calls = "\n".join(call_text(check.function, call) for call in group)
+    shown_expected = "\n".join(_value_text(e) for e in expected)
+    if check.inputs_unchanged:
+        shown_expected = "the inputs unchanged"
+        actual = [a if isinstance(a, CallError) else "an input was changed" for a in actual]
+    shown_actual = "\n".join(_value_text(a) for a in actual)
+    return FailingExample(calls, shown_expected, shown_actual,
+                          _arrays(check, group, expected, actual))
+
+
+def call_text(function: str, call) -> str:
+    """``conv2d(image=array(...), kernel=array(...), padding=1)``."""
+    args, kwargs = call
+    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
+    names = list(inspect.signature(getattr(module, function)).parameters)
+    parts = [f"{names[i] if i < len(names) else '*'}={_value_text(a)}"
+             for i, a in enumerate(args)]
+    parts += [f"{k}={_value_text(v)}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"
+
+
+def _value_text(value) -> str:
+    if isinstance(value, Raised):
+        return f"ValueError ({value.message})"
+    if isinstance(value, CallError):
+        return value.describe()
+    if isinstance(value, np.ndarray):
+        body = np.array2string(value, separator=", ", precision=4, suppress_small=True,
+                               max_line_width=100, threshold=400)
+        dtype = "" if value.dtype == np.float64 else f", dtype={value.dtype}"
+        return f"array({body}{dtype})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return repr(value)
+
+
+def _arrays(check: Check, group: list, expected: list, actual: list) -> dict | None:
+    """Numbers for the side-by-side picture of a 2-D result, when there is one."""
+    if check.function not in PICTURED or len(group) != 1 or check.inputs_unchanged:
+        return None
+    (args, _), want, got = group[0], expected[0], actual[0]
+    if not (isinstance(want, np.ndarray) and isinstance(got, np.ndarray)
+            and want.ndim in (1, 2) and got.ndim == want.ndim and np.asarray(args[0]).ndim
+            in (1, 2)):
+        return None
+    return {"input": np.asarray(args[0], float).tolist(), "expected": want.tolist(),
+            "actual": np.asarray(got, float).tolist()}

@@ -1,0 +1,70 @@
+"""Hypothesis, run deterministically: drawing a check's examples, and shrinking a failure.
+
+Both run with ``derandomize=True`` and no example database, and hypothesis is pinned in
+``pyproject.toml``: the same suite draws the same examples on every run and machine, and
+the same wrong function gets the same smallest failing example.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+
+_QUIET = dict(derandomize=True, database=None, deadline=None, print_blob=False,
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
+
+
+def draw_examples(strategy: st.SearchStrategy, n: int) -> list[Any]:
+    """Up to ``n`` distinct examples (fewer when the strategy has fewer)."""
+    drawn: list[Any] = []
+    seen: set[bytes] = set()
+
+    @settings(max_examples=n, phases=[Phase.generate], **_QUIET)
+    @given(strategy)
+    def collect(example):
+        key = hashlib.sha256(pickle.dumps(example)).digest()
+        if key not in seen:
+            seen.add(key)
+            drawn.append(example)
+
+    collect()
+    return drawn
+
+
+class _Fails(Exception):
+    pass
+
+
+SHRINK_BUDGET = 200  # tries per failing check: enough for a small example, bounded time
+
+
+def smallest_failure(strategy: st.SearchStrategy, problem_of: Callable[[Any], Any],
+                     n: int, budget: int = SHRINK_BUDGET) -> tuple[Any, Any] | None:
+    """Search ``strategy`` for an example where ``problem_of(example)`` is not None, and
+    shrink it: ``(example, what problem_of returned for it)``, or None if none was found.
+    After ``budget`` tries the smallest failure found so far is kept (hypothesis then sees
+    passes and stops). ``problem_of`` calls the student: anything it does is contained."""
+    found: list[tuple[Any, Any]] = []
+    tries = [0]
+
+    @settings(max_examples=n, phases=[Phase.generate, Phase.shrink],
+              report_multiple_bugs=False, **_QUIET)
+    @given(strategy)
+    def search(example):
+        tries[0] += 1
+        if tries[0] > budget:
+            return
+        outcome = problem_of(example)
+        if outcome is not None:
+            found.append((example, outcome))  # the last one is the shrunk example
+            raise _Fails
+
+    with contextlib.suppress(Exception):  # _Fails, or Flaky for a non-deterministic student
+        search()
+    return found[-1] if found else None

@@ -1,0 +1,67 @@
+"""A ``Student`` whose functions run in this process: for notebooks (nbgrader runs the hidden
+tests inside the student's kernel) and for the grader's own tests. No sandbox: use it only
+where the code is already trusted or already running anyway.
+
+Results go through the same plain-data check as in the sandbox (``autograder.wire``), so a
+result object with a clever ``__eq__`` is rejected here too.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.results import INVALID, MISSING, NOT_IMPLEMENTED, RAISED, CallError
+from cnnlab.catalog import FUNCTIONS
+
+
+class InProcessStudent:
+    def __init__(self, functions: dict[str, Callable]):
+        self.functions = {name: f for name, f in functions.items()
+                          if name in FUNCTIONS and callable(f)}
+        self.notes: list[str] = ["graded in-process (no sandbox)"]
+
+    def missing(self) -> dict[str, str]:
+        return {f: f"{f} is not defined" for f in FUNCTIONS if f not in self.functions}
+
+    def call_many(self, function: str, calls: Sequence, return_inputs: bool = False,
+                  warnings_as_errors: bool = False) -> list[Any]:
+        results = [self._call(function, args, kwargs, warnings_as_errors)
+                   for args, kwargs in (copy.deepcopy(c) for c in calls)]
+        if not return_inputs:
+            return [result for result, _ in results]
+        return results
+
+    def _call(self, function: str, args, kwargs, warnings_as_errors: bool):
+        if function not in self.functions:
+            return CallError(MISSING, f"{function} is not defined"), None
+        np.random.seed(0)
+        random.seed(0)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="warn", under="ignore"):
+                warnings.simplefilter("error" if warnings_as_errors else "ignore",
+                                      RuntimeWarning)
+                value = self.functions[function](*args, **kwargs)
+        except NotImplementedError:
+            return CallError(NOT_IMPLEMENTED, "still raises NotImplementedError"), None
+        except Exception as problem:  # the student's bug, reported like the sandbox does
+            return CallError(RAISED, str(problem)[:500], _builtin_name(type(problem))), \
+                (args, kwargs)
+        try:
+            value = wire.loads(wire.dumps(value))
+        except Exception as problem:
+            return CallError(INVALID, f"returned {problem}, not plain data"), (args, kwargs)
+        return value, (args, kwargs)
+
+
+def _builtin_name(kind: type) -> str:
+    for cls in kind.__mro__:
+        if cls.__module__ == "builtins":
+            return cls.__name__
+    return "Exception"

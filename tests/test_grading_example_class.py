@@ -1,0 +1,87 @@
+"""The README's first command, as an instructor runs it: grade the bundled example class with
+the real hidden suite, twice, and get the same grades.csv both times."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from grader_helpers import EXAMPLE_CLASS
+
+from autograder.engine import load_rubric
+from cnnlab.catalog import EXERCISES, FUNCTIONS
+
+RUBRIC = load_rubric()
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> list[Path]:
+    outs = []
+    for run in ("first", "second"):
+        out = tmp_path_factory.mktemp(run)
+        done = subprocess.run([sys.executable, "-m", "cnnlab", "grade", str(EXAMPLE_CLASS),
+                               "--out", str(out), "-j", "2"], capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outs.append(out)
+    return outs
+
+
+def _rows(out: Path) -> dict[str, dict[str, float]]:
+    with open(out / "grades.csv", newline="") as file:
+        return {row["student"]: {k: float(v) for k, v in row.items() if k != "student"}
+                for row in csv.DictReader(file)}
+
+
+def test_grading_the_example_class_twice_gives_identical_grades(two_runs):
+    first, second = ((out / "grades.csv").read_bytes() for out in two_runs)
+    assert first == second
+
+
+def test_the_perfect_student_gets_every_point(two_runs):
+    assert _rows(two_runs[0])["s001_perfect"]["score"] == RUBRIC.max_score
+
+
+def test_every_student_is_graded_and_no_one_else_gets_full_marks(two_runs):
+    rows = _rows(two_runs[0])
+    assert len(rows) == len([p for p in EXAMPLE_CLASS.iterdir() if p.name != "README.md"])
+    assert [s for s, row in rows.items() if row["score"] == RUBRIC.max_score] == \
+        ["s001_perfect"]
+
+
+def test_a_flipped_kernel_costs_the_convolutions(two_runs):
+    row = _rows(two_runs[0])["s003_flipped_kernel"]
+    assert row["conv2d"] < RUBRIC.points_of("conv2d")
+    assert row["conv1d"] < RUBRIC.points_of("conv1d")
+
+
+def test_a_module_that_does_not_parse_costs_only_its_functions(two_runs):
+    row = _rows(two_runs[0])["s006_syntax_error"]
+    assert all(row[f] == 0 for f in EXERCISES["convolution"])
+    feedback = (two_runs[0] / "feedback" / "s006_syntax_error.md").read_text()
+    assert "SyntaxError" in feedback or "does not parse" in feedback
+
+
+def test_an_endless_loop_costs_only_the_function_that_loops(two_runs):
+    row = _rows(two_runs[0])["s007_infinite_loop"]
+    assert row["conv1d"] < RUBRIC.points_of("conv1d")
+    assert row["relu"] == RUBRIC.points_of("relu")
+
+
+def test_every_output_of_section_6_is_written(two_runs):
+    out = two_runs[0]
+    header = (out / "grades.csv").read_text().splitlines()[0].split(",")
+    assert header == ["student", "score", "max_score", *FUNCTIONS]
+    students = set(_rows(out))
+    assert {p.stem for p in (out / "feedback").glob("*.md")} == students
+    assert {p.stem for p in (out / "results").glob("*.json")} == students
+    assert (out / "gradebook.sqlite").stat().st_size > 0
+    assert "<img" in (out / "report.html").read_text()
+
+
+def test_failed_convolution_checks_come_with_a_side_by_side_picture(two_runs):
+    feedback = (two_runs[0] / "feedback" / "s003_flipped_kernel.md").read_text()
+    pictures = list((two_runs[0] / "feedback" / "s003_flipped_kernel").glob("*.png"))
+    assert pictures and all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
+    assert f"s003_flipped_kernel/{pictures[0].name}" in feedback
