@@ -21,7 +21,13 @@ _QUIET = dict(derandomize=True, database=None, deadline=None, print_blob=False,
 
 
 def draw_examples(strategy: st.SearchStrategy, n: int) -> list[Any]:
-    """Up to ``n`` distinct examples (fewer when the strategy has fewer)."""
+    """``n`` distinct examples, or all that hypothesis finds in ``3 n`` tries when the
+    strategy has fewer (hypothesis repeats small examples often)."""
+    drawn = _draw(strategy, n)
+    return drawn if len(drawn) >= n else _draw(strategy, 3 * n)[:n]
+
+
+def _draw(strategy: st.SearchStrategy, n: int) -> list[Any]:
     drawn: list[Any] = []
     seen: set[bytes] = set()
 

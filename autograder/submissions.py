@@ -60,7 +60,7 @@ def find_candidates(root: Path, exclude: Path | None = None) -> list[Candidate]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"SUBMISSIONS folder {root} does not exist or is not a folder")
-    if (root / "submitted").is_dir() and not _has_code(root):  # an nbgrader course folder
+    if _is_nbgrader_course(root):
         root = root / "submitted"
     found: dict[str, Candidate] = {}
     for path in sorted(root.iterdir()):
@@ -153,6 +153,12 @@ def _code_files(folder: Path, recursive: bool) -> list[Path]:
             if len(files) > MAX_FILES:
                 raise SubmissionError(f"more than {MAX_FILES} code files")
     return files
+
+
+def _is_nbgrader_course(folder: Path) -> bool:
+    """A course folder: ``submitted/`` next to nbgrader's config or without any code."""
+    return (folder / "submitted").is_dir() and (
+        (folder / "nbgrader_config.py").is_file() or not _has_code(folder))
 
 
 def _has_code(folder: Path) -> bool:

@@ -60,11 +60,81 @@ def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
             "per_p95": per[int(0.95 * (len(per) - 1))], "isolation": run.isolation}
 
 
-def nbgrader_autograde(class_dir: Path) -> float | None:
-    """HOOK for the nbgrader comparison: seconds for ``nbgrader autograde`` on the same class
-    (as notebooks), or None while it is not implemented. To be filled in by the nbgrader
-    integration (cnnlab.platforms.nbgrader_course)."""
-    return None
+# Imports of the student's own or the given modules: in the notebook they are one namespace.
+LOCAL_MODULES = ("solutions", "exercises", "padding", "convolution", "pooling", "weights",
+                 "receptive_field", "validation", "architecture")
+NBGRADER_SAMPLE = 12  # nbgrader needs a kernel and the suite's preparation per hand-in
+
+
+def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = None,
+                       sample: int = NBGRADER_SAMPLE) -> float | None:
+    """Seconds per hand-in for ``nbgrader autograde`` on the same class, as notebooks, and the
+    ratio to cnnlab's seconds per hand-in. A sample of ``sample`` hand-ins of modules (not the
+    endless loops: in-process, nbgrader would wait for its cell timeout) is turned into the
+    released notebook with each student's functions (and the module's imports) in the
+    solution cells. None when nbgrader is not installed."""
+    import importlib.util
+    import json
+    import subprocess
+
+    if importlib.util.find_spec("nbgrader") is None:
+        return None
+    from cnnlab.platforms.nbgrader_course import init_course
+    from cnnlab.platforms.notebooks import NOTEBOOK_NAME
+
+    students = [p for p in sorted(class_dir.iterdir()) if p.is_dir() and any(p.glob("*.py"))
+                and not any(slow in p.name for slow in SLOW)][:sample]
+    with tempfile.TemporaryDirectory(prefix="cnnlab-bench-nbgrader-") as tmp:
+        course = Path(tmp) / "course"
+        init_course(course)
+        nbgrader = [sys.executable, "-m", "nbgrader"]
+        subprocess.run([*nbgrader, "generate_assignment", "cnn", "--force"], cwd=course,
+                       check=True, capture_output=True)
+        released = json.loads((course / "release" / "cnn" / NOTEBOOK_NAME).read_text())
+        for student in students:
+            folder = course / "submitted" / student.name / "cnn"
+            folder.mkdir(parents=True)
+            notebook = _as_notebook(released, student)
+            (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
+        started = time.perf_counter()
+        subprocess.run([*nbgrader, "autograde", "cnn", "--force"], cwd=course, check=True,
+                       capture_output=True)
+        seconds = time.perf_counter() - started
+    per = seconds / max(len(students), 1)
+    ratio = f", {per / cnnlab_per_submission:.1f}x cnnlab's median {cnnlab_per_submission:.2f} s" \
+        if cnnlab_per_submission else ""
+    print(f"nbgrader autograde: {len(students)} hand-ins in {seconds:.1f} s, "
+          f"{per:.2f} s per hand-in{ratio}")
+    return seconds
+
+
+def _as_notebook(released: dict, student: Path) -> dict:
+    """The released notebook with the student's function definitions in its solution cells;
+    a function the student did not write keeps the stub."""
+    import ast
+    import copy
+
+    definitions: dict[str, str] = {}
+    for module in sorted(student.glob("*.py")):
+        source = module.read_text(errors="replace")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # as in cnnlab grade: the module's functions get nothing
+        lines = source.splitlines()
+        imports = [ast.get_source_segment(source, n) for n in tree.body
+                   if isinstance(n, ast.Import | ast.ImportFrom)
+                   and (getattr(n, "module", None) or "").split(".")[0] not in LOCAL_MODULES]
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                body = "\n".join(lines[node.lineno - 1:node.end_lineno])
+                definitions[node.name] = "\n".join([*imports, "", body])
+    notebook = copy.deepcopy(released)
+    for cell in notebook["cells"]:
+        name = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["metadata"].get("nbgrader", {}).get("solution") and name in definitions:
+            cell["source"] = definitions[name]
+    return notebook
 
 
 def startup_seconds(repeats: int = 20) -> dict[str, float]:
@@ -112,9 +182,9 @@ def main() -> None:
             print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
-        nbgrader = nbgrader_autograde(class_dir)
-        print(f"nbgrader autograde, same class: "
-              f"{'not measured (hook not filled in)' if nbgrader is None else f'{nbgrader:.1f} s'}")
+        nbgrader = nbgrader_autograde(class_dir, r["per_median"])
+        if nbgrader is None:
+            print("nbgrader autograde: not measured (nbgrader is not installed)")
 
 
 if __name__ == "__main__":

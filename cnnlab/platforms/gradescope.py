@@ -1,0 +1,175 @@
+"""``cnnlab gradescope OUT.zip``: a Gradescope autograder bundle (programming assignment).
+
+Gradescope unzips the bundle into ``/autograder/source``, runs ``setup.sh`` once when it
+builds the image, and for every hand-in runs ``/autograder/run_autograder`` (copied from
+``source/``) with the student's files in ``/autograder/submission``; the result must be
+``/autograder/results/results.json``. The bundle holds:
+
+* ``setup.sh``: installs Python and the bundled cnnlab source tree (``cnnlab/``,
+  ``solutions/``, ``autograder/``, ``exercises/``);
+* ``run_autograder``: calls ``python3 -m cnnlab.platforms.gradescope`` (``main`` below), which
+  grades the submission as one student with the hidden suite, in the sandbox, and writes
+  ``results.json`` with ``autograder.outputs.gradescope_results``, the same writer as
+  ``cnnlab grade``.
+
+The root is ``/autograder`` unless ``CNNLAB_GRADESCOPE_ROOT`` says otherwise (for tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
+DEFAULT_ROOT = "/autograder"
+PROJECT = Path(__file__).resolve().parents[2]
+# What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite.
+BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "exercises", "autograder")
+SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once when it builds the autograder image (Ubuntu, as root).
+set -euo pipefail
+apt-get update
+# cnnlab needs Python 3.11 or newer; Ubuntu 22.04's python3 is 3.10.
+apt-get install -y --no-install-recommends python3.11 python3.11-venv bubblewrap \
+    || apt-get install -y --no-install-recommends python3 python3-venv bubblewrap
+PYTHON="$(command -v python3.11 || command -v python3)"
+"$PYTHON" -m venv /opt/cnnlab
+/opt/cnnlab/bin/pip install --upgrade pip
+/opt/cnnlab/bin/pip install -e /autograder/source/cnnlab
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every hand-in: grade $ROOT/submission, write
+# $ROOT/results/results.json. CNNLAB_GRADESCOPE_ROOT replaces /autograder (for tests).
+set -uo pipefail
+ROOT="${CNNLAB_GRADESCOPE_ROOT:-/autograder}"
+PYTHON=python3
+if [ -x /opt/cnnlab/bin/python ]; then PYTHON=/opt/cnnlab/bin/python; fi
+mkdir -p "$ROOT/results"
+# Not in source/: there the bundled tree's folder "cnnlab" would shadow the installed package.
+cd "$ROOT" || exit 1
+exec "$PYTHON" -m cnnlab.platforms.gradescope --root "$ROOT"
+"""
+
+
+def build_bundle(out: Path, project: Path = PROJECT) -> Path:
+    """Write the autograder zip to ``out`` and return it."""
+    if out.suffix != ".zip":
+        raise ValueError(f"OUT must end in .zip (Gradescope takes a zip), got {out}")
+    if out.exists() and out.is_dir():
+        raise ValueError(f"OUT {out} is a folder, expected a .zip file name")
+    if not (project / "autograder" / "engine.py").is_file():
+        raise ValueError(f"{project}/autograder/engine.py (the hidden suite) is missing: "
+                         "the bundle would grade nothing")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cnnlab-gradescope-") as tmp:
+        staging = Path(tmp)
+        tree = staging / "cnnlab"
+        for name in BUNDLED:
+            source = project / name
+            if source.is_dir():
+                shutil.copytree(source, tree / name, ignore=SKIP)
+            elif source.is_file():
+                tree.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, tree / name)
+        _write_script(staging / "setup.sh", SETUP_SH)
+        _write_script(staging / "run_autograder", RUN_AUTOGRADER)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(staging.rglob("*")):
+                if path.is_file():
+                    info = zipfile.ZipInfo.from_file(path, path.relative_to(staging).as_posix())
+                    info.date_time = (2024, 1, 1, 0, 0, 0)  # the same sources, the same zip
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    archive.writestr(info, path.read_bytes())
+    return out
+
+
+def _write_script(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+# --- inside Gradescope ---------------------------------------------------------------------
+
+def grade_submission(root: Path, engine=None) -> dict:
+    """Grade ``root/submission`` as one student; write and return ``results.json``."""
+    from autograder import outputs
+    from autograder.pipeline import _real_engine
+    from autograder.sandbox import Limits, SandboxedStudent, choose_isolation, runtime_dir
+    from autograder.submissions import Candidate, digest_of, prepare
+
+    started = time.monotonic()
+    submission = root / "submission"
+    if not submission.is_dir():
+        raise FileNotFoundError(f"no submission folder at {submission}")
+    engine = engine or _real_engine()
+    suite = engine.prepare(engine.load_rubric())
+    isolation = choose_isolation(None)
+    runtime_dir()
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        candidate = Candidate("submission", submission, digest_of(submission))
+        handed_in = prepare(candidate, workdir)
+        with SandboxedStudent(handed_in.folder, Limits(), isolation) as student:
+            result = engine.grade(student, suite, handed_in.sources, "submission", "full")
+            result.notes.extend(handed_in.notes + student.notes)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results = outputs.gradescope_results(result, time.monotonic() - started, "full")
+    path = root / "results" / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The entry point of ``run_autograder``. A grader failure still writes a results.json
+    (score 0, the error in its output) so that Gradescope shows what happened."""
+    parser = argparse.ArgumentParser(prog="python3 -m cnnlab.platforms.gradescope",
+                                     description="grade ROOT/submission for Gradescope")
+    parser.add_argument("--root", type=Path,
+                        default=Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT)))
+    args = parser.parse_args(argv)
+    try:
+        grade_submission(args.root)
+    except Exception as error:  # the student must see that grading failed, not a blank page
+        failure = {"score": 0.0, "execution_time": 0.0, "visibility": "visible",
+                   "output": f"The autograder failed: {type(error).__name__}: {error}. "
+                             "Please tell your instructor.", "tests": []}
+        (args.root / "results").mkdir(parents=True, exist_ok=True)
+        (args.root / "results" / "results.json").write_text(json.dumps(failure, indent=2))
+        print(f"grading failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    try:
+        out = build_bundle(Path(args.out))
+    except ValueError as error:
+        print(f"cnnlab gradescope: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "gradescope", help="build a Gradescope autograder bundle (zip)",
+        description=__doc__.splitlines()[0])
+    parser.add_argument("out", metavar="OUT.zip", help="the zip file to write")
+    parser.set_defaults(func=run_build)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
