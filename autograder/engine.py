@@ -168,7 +168,9 @@ def _why_not_called(student: Student, suite: Suite, function: str,
     if missing:
         return missing
     forbid = suite.rubric.functions[function].forbid
-    used = forbidden_uses(sources.get(MODULE_OF[function], ""), function, forbid)
+    own = MODULE_OF[function]
+    used = forbidden_uses(sources.get(own, ""), function, forbid,
+                          [text for module, text in sorted(sources.items()) if module != own])
     if used:
         return (f"{function} uses {', '.join(used)}, which the rubric does not allow here "
                 f"(forbidden: {', '.join(forbid)})")
@@ -291,8 +293,8 @@ def _arrays(check: Check, group: list, expected: list, actual: list) -> dict | N
         return None
     (args, _), want, got = group[0], expected[0], actual[0]
     if not (isinstance(want, np.ndarray) and isinstance(got, np.ndarray)
-            and want.ndim in (1, 2) and got.ndim == want.ndim and np.asarray(args[0]).ndim
-            in (1, 2)):
+            and want.ndim in (1, 2) and got.ndim == want.ndim and want.size and got.size
+            and np.asarray(args[0]).ndim in (1, 2)):
         return None
     return {"input": np.asarray(args[0], float).tolist(), "expected": want.tolist(),
             "actual": np.asarray(got, float).tolist()}

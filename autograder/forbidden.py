@@ -10,20 +10,30 @@ count as forbidden too: they would hide what is used.
 from __future__ import annotations
 
 import ast
+import contextlib
+from collections.abc import Sequence
 
 HIDING = ("__import__", "importlib", "eval", "exec", "getattr", "compile")
 
 
-def forbidden_uses(source: str, function: str, forbid: tuple[str, ...]) -> list[str]:
-    """The forbidden names ``function`` (and the helpers it calls) uses, sorted."""
+def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
+                   other_sources: Sequence[str] = ()) -> list[str]:
+    """The forbidden names ``function`` (and the helpers it calls) uses, sorted.
+    ``other_sources``: the student's other modules, where imported helpers may live."""
     if not forbid:
         return []
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []  # does not import anyway: graded as missing
-    aliases = _aliases(tree)
-    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    defs, aliases = {}, {}
+    for other in other_sources:  # the function's own module, read last, wins
+        with contextlib.suppress(SyntaxError):
+            other_tree = ast.parse(other)
+            defs.update(_top_level(other_tree))
+            aliases.update(_aliases(other_tree))
+    defs.update(_top_level(tree))
+    aliases.update(_aliases(tree))
     if function not in defs:
         return []
     used: set[str] = set()
@@ -32,6 +42,22 @@ def forbidden_uses(source: str, function: str, forbid: tuple[str, ...]) -> list[
     prefixes = tuple(_normalise(f) for f in forbid)
     return sorted(name for name in used if name.startswith(prefixes) or name in HIDING
                   or name.startswith("importlib"))
+
+
+def _top_level(tree: ast.Module) -> dict[str, ast.AST]:
+    """Module-level names a function can call: defs, classes, and assignments
+    (``helper = lambda ...``, ``correlate = signal.correlate2d``, ``partial(...)``)."""
+    found: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        found[name.id] = node.value or node
+    return found
 
 
 def _normalise(name: str) -> str:

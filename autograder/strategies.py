@@ -25,9 +25,10 @@ def float_arrays(shape) -> st.SearchStrategy[np.ndarray]:
 
 
 def int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
-    # 0..15 fits every dtype; a sum of products overflows uint8, as it should be caught.
-    return st.sampled_from(INT_DTYPES).flatmap(
-        lambda dtype: hnp.arrays(dtype, shape, elements=st.integers(0, 15)))
+    # Non-negative: fits every dtype. uint8 values go up to 60 so that even a two-element
+    # product overflows 255: computing in the input's dtype must be caught.
+    return st.sampled_from(INT_DTYPES).flatmap(lambda dtype: hnp.arrays(
+        dtype, shape, elements=st.integers(0, 60 if dtype == np.uint8 else 15)))
 
 
 def arrays_of(shape, ints: bool = False) -> st.SearchStrategy[np.ndarray]:

@@ -1,0 +1,679 @@
+"""Realistic wrong answers, one bug each, as students write them.
+
+Each ``Mutant`` replaces one graded function of an otherwise perfect submission. The bugs
+are the ones the lecture's exercises invite: a flipped kernel (true convolution), a missing
+``+ 1`` in an output size, a stride applied to the rows only, a pooling stride that defaults
+to 1, a sigmoid that overflows, and so on. Where a mutant needs another exercise function it
+imports the reference (``solutions``): it stands for the student's own, correct, version.
+
+Validation uses the given helpers (``exercises.validation``, ``exercises.architecture``), as a
+student would, so each mutant is wrong in one way only; ``only_fails`` names the checks a
+mutant must fail when its bug shows nowhere else (e.g. a missing ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from exercises.architecture import POOLING, check_input_shape, layer_settings
+from exercises.validation import check_fits, check_ndim, check_non_negative, check_positive
+from solutions.padding import zero_pad
+from solutions.weights import output_shape
+
+
+@dataclass(frozen=True)
+class Mutant:
+    function: str
+    description: str
+    implementation: Callable
+    only_fails: tuple[str, ...] = ()  # check ids; empty: any failing check will do
+    suite_gap: str = ""  # why the hidden suite does not catch this one (a reported bug)
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}: {self.description}"
+
+
+# --- padding ---------------------------------------------------------------------------------
+
+def _checked_pad(x, pad) -> tuple[np.ndarray, int]:
+    x = np.asarray(x)
+    pad = check_non_negative("pad", pad)
+    check_ndim("x", x, 1, 2, 3)
+    return x, pad
+
+
+def zero_pad_pads_channels(x, pad):
+    x, pad = _checked_pad(x, pad)
+    return np.pad(x, pad)  # every axis, the channels too
+
+
+def zero_pad_one_side(x, pad):
+    x, pad = _checked_pad(x, pad)
+    spatial = min(x.ndim, 2)
+    return np.pad(x, [(pad, 0)] * spatial + [(0, 0)] * (x.ndim - spatial))
+
+
+def zero_pad_float_result(x, pad):
+    x, pad = _checked_pad(x, pad)
+    spatial = min(x.ndim, 2)
+    out = np.zeros([n + 2 * pad if axis < spatial else n for axis, n in enumerate(x.shape)])
+    out[tuple(slice(pad, pad + n) for n in x.shape[:spatial])] = x
+    return out
+
+
+def zero_pad_accepts_4d(x, pad):
+    x = np.asarray(x)
+    pad = check_non_negative("pad", pad)
+    spatial = min(x.ndim, 2)  # no ndim check: a 4-D array is padded too
+    return np.pad(x, [(pad, pad)] * spatial + [(0, 0)] * (x.ndim - spatial))
+
+
+def _checked_sizes(n, k, p, s) -> None:
+    check_positive("input_size", n)
+    check_positive("kernel_size", k)
+    check_non_negative("padding", p)
+    check_positive("stride", s)
+    check_fits("kernel_size", k, "the padded input", n + 2 * p)
+
+
+def conv_output_size_no_plus_one(input_size, kernel_size, padding=0, stride=1):
+    _checked_sizes(input_size, kernel_size, padding, stride)
+    return (input_size + 2 * padding - kernel_size) // stride
+
+
+def conv_output_size_ceil(input_size, kernel_size, padding=0, stride=1):
+    _checked_sizes(input_size, kernel_size, padding, stride)
+    return math.ceil((input_size + 2 * padding - kernel_size) / stride) + 1
+
+
+def conv_output_size_ignores_stride(input_size, kernel_size, padding=0, stride=1):
+    _checked_sizes(input_size, kernel_size, padding, stride)
+    return input_size + 2 * padding - kernel_size + 1
+
+
+def conv_output_size_true_division(input_size, kernel_size, padding=0, stride=1):
+    _checked_sizes(input_size, kernel_size, padding, stride)
+    return (input_size + 2 * padding - kernel_size) / stride + 1
+
+
+def conv_output_size_no_checks(input_size, kernel_size, padding=0, stride=1):
+    return (input_size + 2 * padding - kernel_size) // stride + 1
+
+
+def same_padding_accepts_even(kernel_size):
+    return kernel_size // 2
+
+
+def same_padding_float(kernel_size):
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd and positive, got {kernel_size}")
+    return (kernel_size - 1) / 2
+
+
+# --- convolution -----------------------------------------------------------------------------
+
+def _checked_1d(x, w, padding, stride) -> tuple[np.ndarray, np.ndarray, int, int]:
+    x, w = np.asarray(x), np.asarray(w)
+    check_ndim("x", x, 1)
+    check_ndim("w", w, 1)
+    if w.size == 0:
+        raise ValueError("w must not be empty")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    check_fits("w", w.size, "the padded x", x.size + 2 * padding)
+    return x, w, padding, stride
+
+
+def conv1d_flipped_kernel(x, w, padding=0, stride=1):
+    x, w, padding, stride = _checked_1d(x, w, padding, stride)
+    # np.convolve flips the kernel: the mathematician's convolution, not the lecture's.
+    return np.convolve(zero_pad(x, padding).astype(float), w, mode="valid")[::stride]
+
+
+def conv1d_ignores_stride(x, w, padding=0, stride=1):
+    x, w, padding, stride = _checked_1d(x, w, padding, stride)
+    xp = zero_pad(x, padding).astype(float)
+    return np.array([xp[i:i + w.size] @ w for i in range(xp.size - w.size + 1)])
+
+
+def conv1d_pads_one_side(x, w, padding=0, stride=1):
+    x, w, padding, stride = _checked_1d(x, w, padding, stride)
+    xp = np.concatenate([np.zeros(padding), x])
+    n_out = (xp.size - w.size) // stride + 1
+    return np.array([xp[i * stride:i * stride + w.size] @ w for i in range(n_out)], float)
+
+
+def conv1d_in_input_dtype(x, w, padding=0, stride=1):
+    x, w, padding, stride = _checked_1d(x, w, padding, stride)
+    xp = zero_pad(x, padding)  # still uint8 for a uint8 image: the dot product wraps
+    n_out = (xp.size - w.size) // stride + 1
+    out = np.zeros(n_out)
+    for i in range(n_out):
+        out[i] = np.dot(xp[i * stride:i * stride + w.size], w)
+    return out
+
+
+def _checked_2d(image, kernel, padding, stride) -> tuple[np.ndarray, np.ndarray, int, int]:
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("kernel", kernel.shape[axis], "the padded image", image.shape[axis]
+                   + 2 * padding)
+    return image, kernel, padding, stride
+
+
+def _slide(xp: np.ndarray, kernel: np.ndarray, rows: range, cols: range) -> np.ndarray:
+    kh, kw = kernel.shape
+    return np.array([[np.sum(xp[i:i + kh, j:j + kw] * kernel) for j in cols] for i in rows],
+                    dtype=float).reshape(len(rows), len(cols))
+
+
+def conv2d_flipped_kernel(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kernel = kernel[::-1, ::-1]  # "convolution flips the kernel", says the textbook
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1, stride))
+
+
+def conv2d_stride_rows_only(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1))
+
+
+def conv2d_transposed_kernel(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kernel = kernel.T  # rows and columns mixed up
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1, stride))
+
+
+def conv2d_no_plus_one(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride, (xp.shape[1] - kw) // stride
+    return _slide(xp, kernel, range(0, h_out * stride, stride),
+                  range(0, w_out * stride, stride))
+
+
+def conv2d_size_without_padding(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    h_out = max(0, (image.shape[0] - kh) // stride + 1)  # the unpadded size
+    w_out = max(0, (image.shape[1] - kw) // stride + 1)
+    return _slide(xp, kernel, range(0, h_out * stride, stride),
+                  range(0, w_out * stride, stride))
+
+
+def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding)  # uint8 stays uint8: tensordot wraps around
+    kh, kw = kernel.shape
+    rows, cols = range(0, xp.shape[0] - kh + 1, stride), range(0, xp.shape[1] - kw + 1, stride)
+    return np.array([[np.tensordot(xp[i:i + kh, j:j + kw], kernel) for j in cols]
+                     for i in rows], dtype=float)
+
+
+def _checked_layer(image, kernels, bias, padding, stride):
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    if image.shape[2] != kernels.shape[2]:
+        raise ValueError("image channels and kernels' C_in differ")
+    if bias is not None:
+        bias = np.asarray(bias)
+        if bias.shape != (kernels.shape[3],):
+            raise ValueError("bias must have shape (C_out,)")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("kernels", kernels.shape[axis], "the padded image", image.shape[axis]
+                   + 2 * padding)
+    return image, kernels, bias, padding, stride
+
+
+def _layer_loops(xp: np.ndarray, kernels: np.ndarray, stride: int, channels=None):
+    """out[i, j, o] = sum over the window and ``channels`` (default: all)."""
+    kh, kw, c_in, c_out = kernels.shape
+    channels = range(c_in) if channels is None else channels
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    out = np.zeros((h_out, w_out, c_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            for o in range(c_out):
+                out[i, j, o] = sum(np.sum(window[:, :, c] * kernels[:, :, c, o])
+                                   for c in channels)
+    return out
+
+
+def conv_layer_forgets_bias(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    return _layer_loops(zero_pad(image, padding).astype(float), kernels, stride)
+
+
+def conv_layer_bias_per_input_channel(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding).astype(float)
+    out = 0
+    for c in range(kernels.shape[2]):  # one conv2d per input channel, each with the bias
+        part = _layer_loops(xp, kernels, stride, channels=[c])
+        out = out + (part if bias is None else part + bias)
+    return out
+
+
+def conv_layer_first_channel_only(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    out = _layer_loops(zero_pad(image, padding).astype(float), kernels, stride, channels=[0])
+    return out if bias is None else out + bias
+
+
+def conv_layer_im2col_wrong_order(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw, _, c_out = kernels.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    # Patches flattened channel-first, kernels flattened channels-last: they do not match.
+    patches = np.array([xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+                        .transpose(2, 0, 1).ravel()
+                        for i in range(h_out) for j in range(w_out)])
+    out = (patches @ kernels.reshape(-1, c_out)).reshape(h_out, w_out, c_out)
+    return out if bias is None else out + bias
+
+
+def conv_layer_in_input_dtype(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding)  # uint8 stays uint8: tensordot wraps around
+    kh, kw, _, c_out = kernels.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    out = np.zeros((h_out, w_out, c_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[i, j] = np.tensordot(window, kernels, axes=3)
+    return out if bias is None else out + bias
+
+
+def relu_in_place(x):
+    x = np.asarray(x)
+    x[x < 0] = 0  # changes the caller's array
+    return x
+
+
+def relu_returns_the_derivative(x):
+    x = np.asarray(x)
+    return (x > 0).astype(x.dtype)
+
+
+def sigmoid_overflows(x):
+    x = np.asarray(x, dtype=float)
+    return 1 / (1 + np.exp(-x))  # exp(1000) overflows (with a warning) for x = -1000
+
+
+def sigmoid_wrong_sign(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, e / (1 + e), 1 / (1 + e))  # the two branches swapped
+
+
+# --- pooling ---------------------------------------------------------------------------------
+
+def _checked_pool_size(n, size, stride) -> None:
+    check_positive("input_size", n)
+    check_positive("size", size)
+    check_positive("stride", stride)
+    check_fits("size", size, "input_size", n)
+
+
+def pool_output_size_stride_one(input_size, size=2, stride=None):
+    stride = 1 if stride is None else stride  # the conv default, not the pooling one
+    _checked_pool_size(input_size, size, stride)
+    return (input_size - size) // stride + 1
+
+
+def pool_output_size_ignores_stride(input_size, size=2, stride=None):
+    _checked_pool_size(input_size, size, size if stride is None else stride)
+    return input_size // size
+
+
+def pool_output_size_ceil(input_size, size=2, stride=None):
+    stride = size if stride is None else stride
+    _checked_pool_size(input_size, size, stride)
+    return math.ceil((input_size - size) / stride) + 1
+
+
+def _windows(x, size, stride):
+    """Each window ``(size, size[, C])`` by output position, and the output's (h, w)."""
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)
+    stride = size if stride is None else stride
+    for n in x.shape[:2]:
+        _checked_pool_size(n, size, stride)
+    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    return x, [[x[i * stride:i * stride + size, j * stride:j * stride + size]
+                for j in range(w)] for i in range(h)]
+
+
+def _pooled(x, windows, reduce) -> np.ndarray:
+    return np.array([[reduce(win) for win in row] for row in windows]).reshape(
+        len(windows), len(windows[0]), *x.shape[2:])
+
+
+def max_pool_stride_one(x, size=2, stride=None):
+    x, windows = _windows(x, size, 1 if stride is None else stride)
+    return _pooled(x, windows, lambda win: win.max(axis=(0, 1)))
+
+
+def max_pool_returns_argmax(x, size=2, stride=None):
+    x, windows = _windows(x, size, stride)
+    return _pooled(x, windows, lambda win: win.reshape(size * size, -1).argmax(axis=0))
+
+
+def max_pool_across_channels(x, size=2, stride=None):
+    x, windows = _windows(x, size, stride)
+    return np.array([[win.max() for win in row] for row in windows])
+
+
+def max_pool_ignores_stride(x, size=2, stride=None):
+    x, windows = _windows(x, size, None)  # the stride argument is never used
+    return _pooled(x, windows, lambda win: win.max(axis=(0, 1)))
+
+
+def avg_pool_integer_division(x, size=2, stride=None):
+    x, windows = _windows(x, size, stride)
+    return _pooled(x, windows, lambda win: win.sum(axis=(0, 1)) // (size * size)).astype(float)
+
+
+def avg_pool_divides_by_size(x, size=2, stride=None):
+    x, windows = _windows(x, size, stride)
+    return _pooled(x, windows, lambda win: win.sum(axis=(0, 1)) / size).astype(float)
+
+
+def avg_pool_keeps_partial_windows(x, size=2, stride=None):
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)
+    stride = size if stride is None else stride
+    for n in x.shape[:2]:
+        _checked_pool_size(n, size, stride)
+    # ceil mode: a last window that sticks out is averaged over what is there.
+    rows, cols = range(0, x.shape[0] - size + stride, stride), range(
+        0, x.shape[1] - size + stride, stride)
+    return np.array([[x[i:i + size, j:j + size].mean(axis=(0, 1)) for j in cols]
+                     for i in rows])
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+def n_input_features_ignores_channels(height, width, channels=1):
+    check_positive("channels", channels)
+    return check_positive("height", height) * check_positive("width", width)
+
+
+def dense_weights_counts_biases(n_inputs, n_outputs):
+    n_outputs = check_positive("n_outputs", n_outputs)
+    return check_positive("n_inputs", n_inputs) * n_outputs + n_outputs
+
+
+def sparse_weights_n_times_k(n_inputs, kernel_size):
+    n_inputs = check_positive("n_inputs", n_inputs)
+    kernel_size = check_positive("kernel_size", kernel_size)
+    check_fits("kernel_size", kernel_size, "n_inputs", n_inputs)
+    return n_inputs * kernel_size  # one kernel per input, the border ones too
+
+
+def shared_weights_ignores_n_kernels(kernel_size, n_kernels=1):
+    check_positive("n_kernels", n_kernels)
+    return check_positive("kernel_size", kernel_size)
+
+
+def conv_layer_params_bias_per_channel_pair(kernel_size, in_channels, out_channels,
+                                            bias=True):
+    k = check_positive("kernel_size", kernel_size)
+    c_in = check_positive("in_channels", in_channels)
+    c_out = check_positive("out_channels", out_channels)
+    return k * k * c_in * c_out + (c_in * c_out if bias else 0)
+
+
+def conv_layer_params_k_not_squared(kernel_size, in_channels, out_channels, bias=True):
+    k = check_positive("kernel_size", kernel_size)
+    c_in = check_positive("in_channels", in_channels)
+    c_out = check_positive("out_channels", out_channels)
+    return k * c_in * c_out + (c_out if bias else 0)
+
+
+def dense_layer_params_always_bias(n_inputs, n_outputs, bias=True):
+    n_outputs = check_positive("n_outputs", n_outputs)
+    return check_positive("n_inputs", n_inputs) * n_outputs + n_outputs
+
+
+def _shapes(layers, input_shape, use_padding: bool = True) -> list[tuple[int, ...]]:
+    """The shape before each layer and after the last; raises for invalid networks."""
+    shapes = [check_input_shape(input_shape)]
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        shape, kind = shapes[-1], s["type"]
+        if kind in ("conv", *POOLING) and len(shape) != 3:
+            raise ValueError(f"layers[{index}] ({kind}) comes after flatten")
+        if kind == "conv":
+            p = s["padding"] if use_padding else 0
+            sizes = [n + 2 * p - s["kernel_size"] for n in shape[:2]]
+            if min(sizes) < 0:
+                raise ValueError(f"layers[{index}]: the kernel is larger than its input")
+            shape = (*(d // s["stride"] + 1 for d in sizes), s["filters"])
+        elif kind in POOLING:
+            if s["size"] > min(shape[:2]):
+                raise ValueError(f"layers[{index}]: the window is larger than its input")
+            shape = (*((n - s["size"]) // s["stride"] + 1 for n in shape[:2]), shape[2])
+        elif kind == "flatten":
+            shape = (math.prod(shape),)
+        elif kind == "dense":
+            if len(shape) != 1:
+                raise ValueError(f"layers[{index}] (dense) needs flatten before it")
+            shape = (s["units"],)
+        shapes.append(shape)
+    return shapes
+
+
+def output_shape_forgets_padding(layers, input_shape):
+    return _shapes(layers, input_shape, use_padding=False)[-1]
+
+
+def output_shape_returns_a_list(layers, input_shape):
+    return list(_shapes(layers, input_shape)[-1])
+
+
+def count_parameters_no_dense_biases(layers, input_shape):
+    shapes, total = _shapes(layers, input_shape), 0
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] == "conv":
+            total += s["kernel_size"] ** 2 * shapes[index][2] * s["filters"] + (
+                s["filters"] if s["bias"] else 0)
+        elif s["type"] == "dense":
+            total += shapes[index][0] * s["units"]  # the biases forgotten
+    return total
+
+
+def count_parameters_input_channels_everywhere(layers, input_shape):
+    output_shape(layers, input_shape)  # the student's own, correct, check of the network
+    total, c_in = 0, input_shape[2]  # never updated: every conv sees the image's channels
+    n_in = None
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] == "conv":
+            total += s["kernel_size"] ** 2 * c_in * s["filters"] + (
+                s["filters"] if s["bias"] else 0)
+        elif s["type"] == "flatten":
+            n_in = math.prod(output_shape(layers[:index], input_shape))
+        elif s["type"] == "dense":
+            total += n_in * s["units"] + (s["units"] if s["bias"] else 0)
+            n_in = s["units"]
+    return total
+
+
+def _image(weights, shape) -> np.ndarray:
+    weights = np.asarray(weights, dtype=float)
+    check_ndim("weights", weights, 1)
+    if weights.size != math.prod(shape):
+        raise ValueError(f"weights has {weights.size} values, shape needs {math.prod(shape)}")
+    return weights
+
+
+def weights_as_image_divides_by_max(weights, shape):
+    weights = _image(weights, shape)
+    low, high = weights.min(), weights.max()
+    image = weights.reshape(shape) - low
+    return image / high if high != low else np.zeros(shape)  # should be / (high - low)
+
+
+def weights_as_image_fortran_order(weights, shape):
+    weights = _image(weights, shape)
+    low, high = weights.min(), weights.max()
+    image = weights.reshape(shape, order="F")  # MATLAB's column order
+    return (image - low) / (high - low) if high > low else np.zeros(shape)
+
+
+# --- receptive field -------------------------------------------------------------------------
+
+def _kernels_and_strides(layers, pooling: bool = True) -> list[tuple[int, int]]:
+    found = []
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] in ("flatten", "dense"):
+            raise ValueError(f"layers[{index}] ({s['type']}) has no receptive field")
+        if s["type"] == "conv":
+            found.append((s["kernel_size"], s["stride"]))
+        elif s["type"] in POOLING and pooling:
+            found.append((s["size"], s["stride"]))
+    return found
+
+
+def receptive_field_ignores_strides(layers):
+    return 1 + sum(k - 1 for k, _ in _kernels_and_strides(layers))
+
+
+def receptive_field_adds_k(layers):
+    field, jump = 1, 1
+    for k, s in _kernels_and_strides(layers):
+        field += k * jump
+        jump *= s
+    return field
+
+
+def receptive_field_ignores_pooling(layers):
+    field, jump = 1, 1
+    for k, s in _kernels_and_strides(layers, pooling=False):
+        field += (k - 1) * jump
+        jump *= s
+    return field
+
+
+def effective_stride_sums_strides(layers):
+    return max(1, sum(s for _, s in _kernels_and_strides(layers)))
+
+
+def effective_stride_ignores_pooling(layers):
+    return math.prod(s for _, s in _kernels_and_strides(layers, pooling=False))
+
+
+MUTANTS: list[Mutant] = [
+    Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
+    Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
+    Mutant("zero_pad", "returns float64 for integer input", zero_pad_float_result),
+    Mutant("zero_pad", "no ndim check: pads a 4-D array", zero_pad_accepts_4d,
+           ("zero_pad.rejects_invalid_arguments",)),
+    Mutant("conv_output_size", "forgets the + 1", conv_output_size_no_plus_one),
+    Mutant("conv_output_size", "ceil instead of floor", conv_output_size_ceil),
+    Mutant("conv_output_size", "ignores the stride", conv_output_size_ignores_stride),
+    Mutant("conv_output_size", "true division gives a float",
+           conv_output_size_true_division),
+    Mutant("conv_output_size", "no ValueError for negative padding or a kernel too large",
+           conv_output_size_no_checks, ("conv_output_size.rejects_invalid_arguments",)),
+    Mutant("same_padding", "k // 2, no ValueError for an even kernel",
+           same_padding_accepts_even, ("same_padding.rejects_invalid_arguments",)),
+    Mutant("same_padding", "(k - 1) / 2 is a float", same_padding_float),
+    Mutant("conv1d", "flips the kernel (np.convolve)", conv1d_flipped_kernel),
+    Mutant("conv1d", "ignores the stride", conv1d_ignores_stride),
+    Mutant("conv1d", "pads only on the left", conv1d_pads_one_side),
+    Mutant("conv1d", "np.dot in the input dtype: uint8 wraps around", conv1d_in_input_dtype),
+    Mutant("conv2d", "flips the kernel (true convolution)", conv2d_flipped_kernel),
+    Mutant("conv2d", "stride applied to the rows only", conv2d_stride_rows_only),
+    Mutant("conv2d", "transposed kernel (kh and kw swapped)", conv2d_transposed_kernel),
+    Mutant("conv2d", "forgets the + 1 in the output size", conv2d_no_plus_one),
+    Mutant("conv2d", "output size computed without the padding",
+           conv2d_size_without_padding),
+    Mutant("conv2d", "tensordot in the input dtype: uint8 wraps around", conv2d_in_input_dtype,
+           ("conv2d.integer_input_gives_floats",)),
+    Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
+    Mutant("conv_layer", "adds the bias once per input channel",
+           conv_layer_bias_per_input_channel),
+    Mutant("conv_layer", "sums only the first input channel", conv_layer_first_channel_only),
+    Mutant("conv_layer", "im2col patches and kernels flattened in different orders",
+           conv_layer_im2col_wrong_order),
+    Mutant("conv_layer", "tensordot in the input dtype: uint8 wraps around",
+           conv_layer_in_input_dtype),
+    Mutant("relu", "modifies its input in place", relu_in_place,
+           ("relu.does_not_modify_inputs",)),
+    Mutant("relu", "returns the derivative (x > 0)", relu_returns_the_derivative),
+    Mutant("sigmoid", "1 / (1 + exp(-x)) overflows for large negative x", sigmoid_overflows,
+           ("sigmoid.stable_for_large_inputs",)),
+    Mutant("sigmoid", "the two stable branches swapped", sigmoid_wrong_sign),
+    Mutant("pool_output_size", "stride defaults to 1", pool_output_size_stride_one),
+    Mutant("pool_output_size", "n // size, the stride ignored", pool_output_size_ignores_stride),
+    Mutant("pool_output_size", "ceil instead of floor", pool_output_size_ceil),
+    Mutant("max_pool", "stride defaults to 1", max_pool_stride_one),
+    Mutant("max_pool", "returns the argmax, not the max", max_pool_returns_argmax),
+    Mutant("max_pool", "takes the max over the channels too", max_pool_across_channels),
+    Mutant("max_pool", "ignores the stride argument", max_pool_ignores_stride),
+    Mutant("avg_pool", "integer division by size**2", avg_pool_integer_division),
+    Mutant("avg_pool", "divides by size, not size**2", avg_pool_divides_by_size),
+    Mutant("avg_pool", "keeps partial windows at the border (ceil mode)",
+           avg_pool_keeps_partial_windows),
+    Mutant("n_input_features", "forgets the channels", n_input_features_ignores_channels),
+    Mutant("dense_weights", "counts biases too", dense_weights_counts_biases),
+    Mutant("sparse_weights", "n * k", sparse_weights_n_times_k),
+    Mutant("shared_weights", "ignores n_kernels", shared_weights_ignores_n_kernels),
+    Mutant("conv_layer_params", "a bias per (input, output) channel pair",
+           conv_layer_params_bias_per_channel_pair),
+    Mutant("conv_layer_params", "k instead of k * k", conv_layer_params_k_not_squared),
+    Mutant("dense_layer_params", "adds biases even with bias=False",
+           dense_layer_params_always_bias),
+    Mutant("output_shape", "forgets the padding", output_shape_forgets_padding),
+    Mutant("output_shape", "returns a list, not a tuple", output_shape_returns_a_list),
+    Mutant("count_parameters", "ignores the dense biases", count_parameters_no_dense_biases),
+    Mutant("count_parameters", "every conv gets the image's channels as C_in",
+           count_parameters_input_channels_everywhere),
+    Mutant("weights_as_image", "divides by max instead of (max - min)",
+           weights_as_image_divides_by_max),
+    Mutant("weights_as_image", "Fortran-order reshape", weights_as_image_fortran_order),
+    Mutant("receptive_field", "ignores the strides", receptive_field_ignores_strides),
+    Mutant("receptive_field", "adds k instead of k - 1", receptive_field_adds_k),
+    Mutant("receptive_field", "ignores pooling layers", receptive_field_ignores_pooling),
+    Mutant("effective_stride", "sums the strides", effective_stride_sums_strides),
+    Mutant("effective_stride", "ignores pooling layers", effective_stride_ignores_pooling),
+]

@@ -1,0 +1,198 @@
+"""The hidden suite through the real sandbox: module files in a folder, graded by
+``SandboxedStudent`` and ``engine.grade`` as the class pipeline does.
+
+Three mutants and one variant, each a copy of the perfect example student
+(``examples/class/s001_perfect``) with one function or one whole module rewritten. The
+mutated function loses points, nothing else does, the feedback shows the failing example,
+the variant gets full marks, and grading a folder twice gives the same result.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from grader_helpers import PERFECT, perfect_with
+
+from autograder import engine
+from autograder.engine import Suite
+from autograder.results import FunctionResult, SubmissionResult
+from autograder.sandbox import SandboxedStudent
+
+
+@dataclass(frozen=True)
+class ModuleMutant:
+    function: str
+    module: str
+    code: str  # appended to the module: a later def replaces the perfect one
+
+
+MUTANTS = {
+    "conv2d-flipped-kernel": ModuleMutant("conv2d", "convolution", """
+        def conv2d(image, kernel, padding=0, stride=1):
+            image, kernel = np.asarray(image), np.asarray(kernel)
+            check_ndim("image", image, 2)
+            check_ndim("kernel", kernel, 2)
+            kernel = kernel[::-1, ::-1]  # "a convolution flips the kernel"
+            out = conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
+                             stride)
+            return out[:, :, 0]
+    """),
+    "max_pool-stride-defaults-to-1": ModuleMutant("max_pool", "pooling", """
+        def max_pool(x, size=2, stride=None):
+            return _pool(x, size, 1 if stride is None else stride, np.max)
+    """),
+    "receptive_field-adds-k": ModuleMutant("receptive_field", "receptive_field", """
+        def receptive_field(layers):
+            field, jump = 1, 1
+            for kernel, stride in _steps(layers):
+                field = field + kernel * jump
+                jump = jump * stride
+            return field
+    """),
+}
+
+# A whole convolution.py written differently from the reference: sliding windows, einsum,
+# tanh, its own validation, importing nothing of the exercises (fully self-contained).
+VARIANT_CONVOLUTION = '''
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def _at_least(name, value, low):
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    return int(value)
+
+
+def _padded(x, pad, spatial):
+    out = np.zeros([n + 2 * pad if a < spatial else n for a, n in enumerate(x.shape)])
+    out[tuple(slice(pad, pad + n) for n in x.shape[:spatial])] = x
+    return out
+
+
+def _checked(x, kernel, padding, stride, ndim):
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    if x.ndim != ndim or kernel.ndim != ndim:
+        raise ValueError(f"x and kernel must be {ndim}-D, got {x.shape} and {kernel.shape}")
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
+    if any(k > n + 2 * padding for n, k in zip(x.shape, kernel.shape)):
+        raise ValueError("kernel is larger than the padded input")
+    return _padded(x, padding, ndim), kernel.astype(float), stride
+
+
+def conv1d(x, w, padding=0, stride=1):
+    xp, w, stride = _checked(x, w, padding, stride, 1)
+    return sliding_window_view(xp, w.size)[::stride] @ w
+
+
+def conv2d(image, kernel, padding=0, stride=1):
+    xp, kernel, stride = _checked(image, kernel, padding, stride, 2)
+    views = sliding_window_view(xp, kernel.shape)[::stride, ::stride]
+    return np.einsum("ijab,ab->ij", views, kernel)
+
+
+def conv_layer(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    if image.ndim != 3 or kernels.ndim != 4:
+        raise ValueError(f"image must be 3-D and kernels 4-D, got {image.shape}, "
+                         f"{kernels.shape}")
+    if kernels.size == 0 or image.shape[2] != kernels.shape[2]:
+        raise ValueError("kernels must be non-empty with C_in = the image's channels")
+    if bias is not None and np.shape(bias) != (kernels.shape[3],):
+        raise ValueError(f"bias must have shape ({kernels.shape[3]},)")
+    padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
+    if any(k > n + 2 * padding for n, k in zip(image.shape[:2], kernels.shape[:2])):
+        raise ValueError("kernels are larger than the padded image")
+    xp = _padded(image, padding, 2)
+    views = sliding_window_view(xp, kernels.shape[:2], axis=(0, 1))[::stride, ::stride]
+    out = np.einsum("ijcab,abco->ijo", views, kernels.astype(float))
+    return out if bias is None else out + np.asarray(bias, dtype=float)
+
+
+def relu(x):
+    return np.clip(np.asarray(x), 0, None)
+
+
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+'''
+
+
+def _sources(folder: Path) -> dict[str, str]:
+    return {path.stem: path.read_text() for path in folder.glob("*.py")}
+
+
+def _grade(folder: Path, suite: Suite) -> SubmissionResult:
+    with SandboxedStudent(folder) as student:
+        return engine.grade(student, suite, _sources(folder), folder.name)
+
+
+def _function(result: SubmissionResult, function: str) -> FunctionResult:
+    (found,) = [f for f in result.functions if f.function == function]
+    return found
+
+
+@pytest.fixture(scope="module")
+def suite() -> Suite:
+    return engine.prepare(engine.load_rubric())
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("submissions")
+    made = {name: perfect_with(root / name, m.module, m.code) for name, m in MUTANTS.items()}
+    variant = root / "variant"
+    shutil.copytree(PERFECT, variant)
+    (variant / "convolution.py").write_text(textwrap.dedent(VARIANT_CONVOLUTION))
+    return {**made, "variant": variant}
+
+
+@pytest.fixture(scope="module")
+def graded(folders: dict[str, Path], suite: Suite) -> dict[str, SubmissionResult]:
+    return {name: _grade(folder, suite) for name, folder in folders.items()}
+
+
+@pytest.mark.parametrize("name", MUTANTS)
+def test_the_mutated_function_loses_points(graded, name: str) -> None:
+    own = _function(graded[name], MUTANTS[name].function)
+    assert own.points < own.max_points
+
+
+@pytest.mark.parametrize("name", MUTANTS)
+def test_every_other_function_keeps_full_marks(graded, name: str) -> None:
+    short = {f.function: f.points for f in graded[name].functions
+             if f.function != MUTANTS[name].function and f.points < f.max_points}
+    assert short == {}
+
+
+@pytest.mark.parametrize("name", MUTANTS)
+def test_each_failed_check_shows_a_failing_example(graded, name: str) -> None:
+    function = MUTANTS[name].function
+    failed = [c for c in _function(graded[name], function).checks if not c.passed]
+    assert failed
+    for check in failed:
+        assert check.example is not None, check.check
+        assert check.example.call.startswith(f"{function}(")
+        assert check.example.expected.strip() and check.example.actual.strip()
+
+
+def test_the_variant_gets_full_marks(graded) -> None:
+    short = {f.function: f.points for f in graded["variant"].functions
+             if f.points < f.max_points}
+    assert short == {} and graded["variant"].max_score > 0
+
+
+def test_the_perfect_example_gets_full_marks(suite: Suite) -> None:
+    result = _grade(PERFECT, suite)
+    assert result.score == result.max_score > 0
+
+
+def test_grading_a_folder_twice_gives_the_same_result(folders, graded, suite: Suite) -> None:
+    name = "conv2d-flipped-kernel"
+    assert _grade(folders[name], suite).to_dict() == graded[name].to_dict()
