@@ -55,15 +55,10 @@ def test_grades_do_not_depend_on_jobs_or_run(tmp_path):
     assert csvs[0].count("\n") == 12  # header and 11 students
 
 
-# `cnnlab grade` as a process of its own, with the stand-in engine.
-DRIVER = ("import sys; sys.path.insert(0, {tests!r}); from grader_helpers import FakeEngine; "
-          "from autograder import pipeline; pipeline._real_engine = lambda: FakeEngine; "
-          "from cnnlab.cli import main; sys.exit(main(sys.argv[1:]))")
-
-
 def _grade_command(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-c", DRIVER.format(tests=str(ROOT / "tests")), "grade",
-            str(EXAMPLE_CLASS), "--out", str(out), "-j", "2", *extra]
+    """`cnnlab grade` as an instructor runs it: a process of its own, the real hidden suite."""
+    return [sys.executable, "-m", "cnnlab", "grade", str(EXAMPLE_CLASS), "--out", str(out),
+            "-j", "2", *extra]
 
 
 def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path):
