@@ -7,6 +7,7 @@ cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* fli
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from exercises.padding import zero_pad
 from exercises.validation import check_fits, check_ndim, check_non_negative, check_positive

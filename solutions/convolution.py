@@ -5,6 +5,7 @@ cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* fli
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from solutions.padding import zero_pad
 from solutions.validation import check_fits, check_ndim, check_non_negative, check_positive
@@ -73,16 +74,25 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
     check_ndim("kernel", kernel, 2)
     if kernel.size == 0:
         raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
-    # Checked here, not only in conv_layer, so that the messages name this function's kernel.
     padding = check_non_negative("padding", padding)
     check_fits("kernel height", kernel.shape[0], "the padded image height",
                image.shape[0] + 2 * padding)
     check_fits("kernel width", kernel.shape[1], "the padded image width",
                image.shape[1] + 2 * padding)
-    # A grey image is an image with one channel, filtered by one kernel.
-    out = conv_layer(image[:, :, np.newaxis], kernel[:, :, np.newaxis, np.newaxis],
-                     padding=padding, stride=stride)
-    return out[:, :, 0]
+    stride = check_positive("stride", stride)
+    xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
+    kh, kw = kernel.shape
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+
+    # Loop over the kh*kw kernel offsets, never over pixels: each offset adds one weight
+    # times the shifted, strided image, for all output pixels at once.
+    out = np.zeros((h_out, w_out))
+    for a in range(kh):
+        for b in range(kw):
+            out += kernel[a, b] * xp[a:a + stride * (h_out - 1) + 1:stride,
+                                     b:b + stride * (w_out - 1) + 1:stride]
+    return out
     ### END SOLUTION
 
 
@@ -125,18 +135,11 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
     xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
     check_fits("the height of kernels", kh, "the padded image height", xp.shape[0])
     check_fits("the width of kernels", kw, "the padded image width", xp.shape[1])
-    h_out = (xp.shape[0] - kh) // stride + 1
-    w_out = (xp.shape[1] - kw) // stride + 1
 
-    # Loop over the kh*kw kernel offsets, never over pixels: each offset adds the shifted,
-    # strided image times one (C_in, C_out) slice of the kernels, for all pixels at once.
-    out = np.zeros((h_out, w_out, c_out))
-    weights = kernels.astype(np.float64)
-    for a in range(kh):
-        for b in range(kw):
-            shifted = xp[a:a + stride * (h_out - 1) + 1:stride,
-                         b:b + stride * (w_out - 1) + 1:stride]
-            out += shifted @ weights[a, b]
+    # im2col: every (kh, kw, C_in) window of the strided positions, side by side, then one
+    # tensor product with the kernels sums over a, b and c for all pixels and kernels at once.
+    windows = sliding_window_view(xp, (kh, kw), axis=(0, 1))[::stride, ::stride]
+    out = np.tensordot(windows, kernels.astype(np.float64), axes=([3, 4, 2], [0, 1, 2]))
     if bias is not None:
         out += bias
     return out
