@@ -30,6 +30,9 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from oracles import conv_layer_loops, pool_loops  # plain loops written for the tests
 
 from solutions.convolution import conv2d, conv_layer
 from solutions.pooling import max_pool
@@ -65,50 +68,18 @@ def same_result(name: str, actual, expected) -> None:
                          f"and {expected.shape}")
 
 
-# --- plain loops (run on a smaller input and scaled) -----------------------------------------
+# --- plain loops (run on a smaller input and scaled): the tests' independent oracles -----
 
 def loop_conv2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Valid 2-D cross-correlation, one output value and one product at a time."""
-    kh, kw = kernel.shape
-    h_out, w_out = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    out = np.zeros((h_out, w_out))
-    for i in range(h_out):
-        for j in range(w_out):
-            total = 0.0
-            for a in range(kh):
-                for b in range(kw):
-                    total += image[i + a, j + b] * kernel[a, b]
-            out[i, j] = total
-    return out
+    return conv_layer_loops(image[:, :, None], kernel[:, :, None, None])[:, :, 0]
 
 
 def loop_conv_layer(image: np.ndarray, kernels: np.ndarray) -> np.ndarray:
-    """Valid conv layer with six nested loops."""
-    kh, kw, c_in, c_out = kernels.shape
-    h_out, w_out = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    out = np.zeros((h_out, w_out, c_out))
-    for i in range(h_out):
-        for j in range(w_out):
-            for o in range(c_out):
-                total = 0.0
-                for a in range(kh):
-                    for b in range(kw):
-                        for c in range(c_in):
-                            total += image[i + a, j + b, c] * kernels[a, b, c, o]
-                out[i, j, o] = total
-    return out
+    return conv_layer_loops(image, kernels)
 
 
 def loop_max_pool(x: np.ndarray, size: int) -> np.ndarray:
-    """Non-overlapping max-pooling, window by window, channel by channel."""
-    x3 = x.reshape(x.shape[0], x.shape[1], -1)
-    h_out, w_out = x3.shape[0] // size, x3.shape[1] // size
-    out = np.zeros((h_out, w_out, x3.shape[2]))
-    for i in range(h_out):
-        for j in range(w_out):
-            for c in range(x3.shape[2]):
-                out[i, j, c] = x3[i * size:(i + 1) * size, j * size:(j + 1) * size, c].max()
-    return out.reshape((h_out, w_out, *x.shape[2:]))
+    return pool_loops(x, size, None, "max")
 
 
 def scaled_loop(case: str, run_small: Callable[[], object], small: str, factor: float,
