@@ -68,10 +68,14 @@ def test_errors_are_recorded_with_their_seed(monkeypatch):
 
 
 def test_duplicates_are_counted(monkeypatch):
-    fixed = TEMPLATES["conv_facts"]  # 12 statements: 40 seeds must repeat some
-    monkeypatch.setattr(stress, "TEMPLATES", {"conv_facts": fixed})
-    [row] = stress.stress_report(n_seeds=40)
-    assert row["distinct"] <= 12 and row["duplicates"] >= 28
+    from question_bank.templates.concepts import Fact, Statements
+    facts = tuple(Fact(level, f"statement {level} {truth}", truth, "because")
+                  for level in (1, 2, 3) for truth in (True, False))
+    fixed = Template("tiny_facts", "LO1", "true_false", "six statements", Statements(facts))
+    monkeypatch.setattr(stress, "TEMPLATES", {"tiny_facts": fixed})
+    monkeypatch.setattr("question_bank.generate.TEMPLATES", {"tiny_facts": fixed})
+    [row] = stress.stress_report(n_seeds=40)  # 6 statements: 40 seeds must repeat some
+    assert row["distinct"] <= 6 and row["duplicates"] >= 34
 
 
 def test_report_rejects_a_bad_seed_count():

@@ -257,6 +257,30 @@ def test_difficulty_changes_the_item(name):
     assert not stems[1] & stems[3]
 
 
+@pytest.mark.parametrize("name", WITH_CHOICES)
+def test_difficulty_gives_understanding_items_their_own_questions(name):
+    stems = {level: {make_item(name, s, level).stem for s in range(60)} for level in LEVELS}
+    assert not stems[1] & stems[2] and not stems[2] & stems[3] and not stems[1] & stems[3]
+
+
+@pytest.mark.parametrize("name", WITH_CHOICES)
+def test_understanding_template_has_at_least_25_distinct_right_answers(name):
+    pairs = set()
+    for level in LEVELS:
+        for seed in range(200):
+            item = make_item(name, seed, level)
+            pairs.add((item.stem, item.choices[item.answer].text))
+    assert len(pairs) >= 25, len(pairs)
+
+
+@pytest.mark.parametrize("name", WITH_CHOICES)
+def test_understanding_template_has_true_and_false_or_varied_positions_at_every_level(name):
+    for level in LEVELS:
+        answers = {make_item(name, seed, level).answer for seed in range(80)}
+        expected = {0, 1} if TEMPLATES[name].type == "true_false" else {0, 1, 2, 3}
+        assert answers == expected, (name, level, answers)
+
+
 # ---- choices and feedback ----------------------------------------------------------------
 
 @pytest.mark.parametrize("name", WITH_CHOICES)
@@ -336,6 +360,51 @@ def test_receptive_figure_neither_states_nor_colours_the_answer(drawn):
                                  for patch in input_row)
 
 
+def _shapes(fig) -> list[tuple]:
+    """Every rectangle of the figure's axis: position, size and colour."""
+    return sorted((p.get_x(), p.get_y(), p.get_width(), p.get_height(),
+                   tuple(round(v, 3) for v in p.get_facecolor()))
+                  for p in fig.axes[0].patches)
+
+
+def test_receptive_figure_does_not_depend_on_the_answer(drawn):
+    """Stacks of three layers with fields 7 and 19 (by hand: 1 + 2 + 2 + 2, 1 + 6 + 6 + 6)."""
+    from question_bank.templates import figures
+    small = [{"type": "conv", "filters": 4, "kernel_size": 3}] * 3
+    large = [{"type": "conv", "filters": 4, "kernel_size": 7}] * 3
+    strided = [{"type": "conv", "filters": 4, "kernel_size": 5, "stride": 2},
+               {"type": "maxpool"}, {"type": "conv", "filters": 4, "kernel_size": 3}]
+    shapes = []
+    for layers in (small, large, strided):
+        figures.receptive_figure({"layers": layers})
+        shapes.append(_shapes(drawn[-1]))
+    assert shapes[0] == shapes[1] == shapes[2]
+    input_row = [shape for shape in shapes[0] if shape[1] == 0]
+    assert len(input_row) > 19  # wider than the largest field above: nothing is cut to it
+    coloured = [shape for shape in shapes[0] if shape[4][:3] not in ((1.0, 1.0, 1.0),
+                                                                      (0.92, 0.92, 0.92))]
+    assert len(coloured) == 1 and coloured[0][1] == max(shape[1] for shape in shapes[0])
+
+
+def test_receptive_figure_labels_kernel_sizes_and_strides(drawn):
+    from question_bank.templates import figures
+    layers = [{"type": "conv", "filters": 4, "kernel_size": 5, "stride": 2}, {"type": "relu"},
+              {"type": "maxpool", "size": 3, "stride": 2},
+              {"type": "conv", "filters": 4, "kernel_size": 3}]
+    figures.receptive_figure({"layers": layers})
+    texts = [text.get_text() for text in drawn[-1].axes[0].texts]
+    assert texts == ["input", "conv 5x5, stride 2", "max-pool 3x3, stride 2",
+                     "conv 3x3, stride 1"]
+
+
+def test_every_drawn_receptive_field_fits_the_input_row():
+    from question_bank.templates.figures import INPUT_PIXELS
+    for level in LEVELS:
+        for seed in range(300):
+            item = make_item("receptive_field_stack", seed, level)
+            assert _receptive_field(item.params["layers"]) < INPUT_PIXELS
+
+
 # ---- build_bank --------------------------------------------------------------------------
 
 def test_bank_has_the_asked_number_of_items(bank):
@@ -400,11 +469,31 @@ def test_bank_items_survive_json(bank):
 
 
 def test_exhausted_templates_end_the_bank_with_a_clear_error(monkeypatch):
-    monkeypatch.setattr(generate, "TEMPLATES", {"conv_facts": TEMPLATES["conv_facts"]})
-    n_statements = 12  # the number of statements in concepts.CONV_FACTS
-    assert len(build_bank(n_statements, figures=False)) == n_statements
+    from question_bank.templates.concepts import Fact, Statements
+    facts = tuple(Fact(level, f"statement {level} {truth}", truth, "because")
+                  for level in LEVELS for truth in (True, False))
+    tiny = Template("tiny_facts", "LO1", "true_false", "two statements per level",
+                    Statements(facts))
+    monkeypatch.setattr(generate, "TEMPLATES", {"tiny_facts": tiny})
+    assert len(build_bank(2, difficulty=1, figures=False)) == 2
     with pytest.raises(ValueError, match="distinct items"):
-        build_bank(n_statements + 1, figures=False)
+        build_bank(3, difficulty=1, figures=False)
+    assert len(build_bank(6, figures=False)) == 6  # all three levels: six statements
+
+
+@pytest.mark.parametrize("outcome", list(LEARNING_OUTCOMES))
+@pytest.mark.parametrize("level", LEVELS)
+def test_large_bank_for_one_outcome_and_difficulty(outcome, level):
+    items = build_bank(500, seed=level, outcomes=[outcome], difficulty=level, figures=False)
+    keys = [item_key(item) for item in items]
+    assert len(items) == 500 and len(set(keys)) == 500
+    assert {item.learning_outcome for item in items} == {outcome}
+    assert {item.difficulty for item in items} == {level}
+    kinds = Counter(item.type for item in items)
+    assert set(kinds) == {t.type for t in TEMPLATES.values() if t.learning_outcome == outcome}
+    assert kinds["multiple_choice"] + kinds["true_false"] >= 75, kinds  # at least 15 %
+    per_template = Counter(item.template for item in items)
+    assert min(per_template.values()) >= 5, per_template
 
 
 @pytest.mark.parametrize("kwargs, word", [({"n": 0}, "n"), ({"n": 5, "outcomes": ["LO9"]},

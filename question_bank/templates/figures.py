@@ -1,8 +1,9 @@
 """Pictures for grid and receptive-field questions, drawn from an item's ``params``.
 
 Each maker returns ``(png_bytes, alt_text)``. The value a question asks for is never drawn:
-the output cells' numbers are removed, and in the receptive-field stack the title (which
-states the answer) and the colouring of the input row (which counts it) are removed.
+the output cells' numbers are removed, and the receptive-field stack is drawn by this module
+with a fixed input row, labelled layer bands and one marked top unit, so that nothing in it
+depends on the receptive field.
 ``cnnlab.figures`` (matplotlib) is imported only here, and only when a figure is wanted,
 because importing and rendering are the slow part of building a bank.
 """
@@ -50,18 +51,55 @@ def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     return to_png(fig, dpi=FIGURE_DPI), alt
 
 
-def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
-    """The layer stack as rows of units; the answer (title, coloured input row) is removed."""
-    from cnnlab.figures.receptive import receptive_field_stack
-    from cnnlab.figures.render import to_png
+INPUT_PIXELS = 41  # input row drawn for every stack: more than any drawn receptive field
+ROW_HEIGHT = 0.5
 
-    fig = receptive_field_stack(params["layers"])
-    ax = fig.axes[0]
-    ax.set_title("which input pixels does the top unit see?")
-    for patch in ax.patches:
-        if patch.get_y() == 0:  # the input row: its orange cells would count the answer
-            patch.set_facecolor("white")
-    alt = ("The layer stack drawn as rows of units, input at the bottom; above the input, "
-           "the units the top unit depends on are coloured orange. The input row is left "
-           "uncoloured: which input pixels are seen is the question.")
+
+def _window_layers(layers: list[dict[str, Any]]) -> list[str]:
+    """A label per conv or pooling layer (bottom to top); activations change no field."""
+    labels = []
+    for layer in layers:
+        if layer["type"] == "conv":
+            k = layer["kernel_size"]
+            labels.append(f"conv {k}x{k}, stride {layer.get('stride', 1)}")
+        elif layer["type"] in ("maxpool", "avgpool"):
+            size = layer.get("size", 2)
+            kind = "max-pool" if layer["type"] == "maxpool" else "avg-pool"
+            labels.append(f"{kind} {size}x{size}, stride {layer.get('stride', size)}")
+    return labels
+
+
+def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
+    """The layer stack, labelled with kernel sizes and strides; nothing depends on the answer.
+
+    The input is a row of ``INPUT_PIXELS`` blank cells whatever the stack, every layer above it
+    a labelled band of the same width, and the top layer's one unit is marked in its middle.
+    Drawing the real number of units per layer, or colouring what the top unit sees, would
+    let a student count the receptive field instead of working it out.
+    """
+    from matplotlib.patches import Rectangle
+
+    from cnnlab.figures.render import new_figure, to_png
+
+    labels = _window_layers(params["layers"])
+    fig = new_figure(0.16 * INPUT_PIXELS + 2.2, 0.55 * (len(labels) + 1) + 0.8)
+    ax = fig.add_subplot()
+    for pixel in range(INPUT_PIXELS):
+        ax.add_patch(Rectangle((pixel, 0), 1, ROW_HEIGHT, edgecolor="0.3", facecolor="white"))
+    ax.text(-0.5, ROW_HEIGHT / 2, "input", ha="right", va="center", fontsize=9)
+    for level, label in enumerate(labels, start=1):
+        ax.add_patch(Rectangle((0, level), INPUT_PIXELS, ROW_HEIGHT, edgecolor="0.5",
+                               facecolor="0.92"))
+        ax.text(-0.5, level + ROW_HEIGHT / 2, label, ha="right", va="center", fontsize=9)
+    top, middle = len(labels), INPUT_PIXELS // 2
+    ax.add_patch(Rectangle((middle, top), 1, ROW_HEIGHT, edgecolor="black",
+                           facecolor="tab:orange"))
+    ax.set_xlim(-0.5, INPUT_PIXELS + 0.5)
+    ax.set_ylim(-0.3, top + 1)
+    ax.axis("off")
+    ax.set_title("which input pixels does the marked top unit see?")
+    alt = (f"The stack drawn bottom to top: an input row of {INPUT_PIXELS} blank pixels, then "
+           f"one band per layer labelled with its kernel size and stride ("
+           + "; ".join(labels) + "); one unit of the top layer is marked. Nothing shows "
+           "which input pixels it sees: that is the question.")
     return to_png(fig, dpi=FIGURE_DPI), alt
