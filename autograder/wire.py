@@ -52,6 +52,9 @@ def _encode(value, depth: int):
     if kind is float:
         return value if math.isfinite(value) else {"float": repr(value)}
     if kind is np.ndarray:
+        if value.nbytes > MAX_ARRAY_BYTES:
+            raise WireError(f"an array of {value.nbytes:,} bytes (shape {value.shape}), more "
+                            f"than the {MAX_ARRAY_BYTES:,} allowed")
         return {"array": [_dtype_name(value.dtype), list(value.shape),
                           base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()]}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":

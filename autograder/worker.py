@@ -212,7 +212,7 @@ def _call(wire, np, function, args, kwargs, request: dict) -> bytes:
 
 def _text(error: BaseException) -> str:
     try:
-        return str(error)[:500]
+        return (str(error) or type(error).__name__)[:500]  # MemoryError() says nothing
     except BaseException:  # a __str__ that raises
         return "(the exception cannot be shown)"
 

@@ -75,7 +75,8 @@ def test_every_other_function_keeps_full_marks(graded, mutant: Mutant) -> None:
 
 @CAUGHT
 def test_each_failed_check_shows_a_failing_example(graded, mutant: Mutant) -> None:
-    failed = [c for c in result_of(graded(mutant), mutant.function).checks if not c.passed]
+    failed = [c for c in result_of(graded(mutant), mutant.function).checks
+              if not c.passed and c.message != engine.HYGIENE_ONLY]
     assert failed
     for check in failed:
         example = check.example
@@ -90,3 +91,24 @@ def test_a_narrow_bug_fails_only_its_own_checks(graded, mutant: Mutant) -> None:
     failed = {c.check for c in result_of(graded(mutant), mutant.function).checks
               if not c.passed}
     assert failed == set(mutant.only_fails)
+
+
+def _raises_for_everything(*args, **kwargs):
+    raise ValueError("whatever you pass")
+
+
+def _returns_its_input(x, *args, **kwargs):
+    return x
+
+
+@pytest.mark.parametrize(("function", "fake"), [
+    ("conv2d", _raises_for_everything), ("same_padding", _raises_for_everything),
+    ("relu", _returns_its_input), ("zero_pad", _returns_its_input)])
+def test_a_function_that_only_passes_hygiene_checks_earns_nothing(suite: Suite, function,
+                                                                   fake) -> None:
+    """Raising ValueError always passes the invalid-argument check, returning the input
+    unchanged passes the unchanged-inputs check: neither may earn points on its own."""
+    student = InProcessStudent(perfect_except({function: fake}))
+    result = engine.grade_function(student, suite, function)
+    assert result.points == 0
+    assert any(c.message == engine.HYGIENE_ONLY for c in result.checks)

@@ -88,6 +88,9 @@ class Check:
     max_examples: int = 100
     warnings_as_errors: bool = False
     inputs_unchanged: bool = False  # judge the inputs after the call instead of the result
+    # Hygiene (raising ValueError, leaving inputs alone) is easy to pass with a function that
+    # does nothing useful, so it counts only when another check of the function passes.
+    hygiene: bool = False
 
     @property
     def id(self) -> str:
@@ -106,14 +109,14 @@ def raises_value_error(function: str, description: str, examples: st.SearchStrat
                        weight: float = 1.0) -> Check:
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
     return Check(function, "rejects_invalid_arguments", description, examples,
-                 weight=weight)
+                 weight=weight, hygiene=True)
 
 
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
     return Check(function, "does_not_modify_inputs",
                  "the input arrays are the same after the call", examples,
                  judge=_inputs_unchanged, weight=weight,
-                 inputs_unchanged=True)
+                 inputs_unchanged=True, hygiene=True)
 
 
 def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> str | None:
