@@ -17,6 +17,7 @@ from question_bank.model import LEARNING_OUTCOMES
 
 DEFAULT_PROGRESS = Path.home() / ".cnnlab_drill.json"
 DRILL_BANK_SIZE = 200  # items generated for a drill without --bank
+PRACTICE_BANK = Path(__file__).with_name("practice_bank.json")  # only in the student release
 PROGRESS_FROM = 200  # print progress lines for banks at least this large
 
 
@@ -114,6 +115,7 @@ def _generate(args: argparse.Namespace) -> list:
 
 def build_command(args: argparse.Namespace) -> int:
     """``cnnlab bank build``: generate, then write each requested format into ``--out``."""
+    _require_generator()
     from question_bank.export import FORMATS
     from question_bank.export.json_export import write_json_file
     out: Path = args.out
@@ -150,6 +152,7 @@ def build_command(args: argparse.Namespace) -> int:
 
 def stress_command(args: argparse.Namespace) -> int:
     """``cnnlab bank stress``: the stress report of every template."""
+    _require_generator()
     from question_bank.stress import format_report, stress_report
     print(format_report(stress_report(args.seeds)))
     return 0
@@ -157,9 +160,27 @@ def stress_command(args: argparse.Namespace) -> int:
 
 def coverage_command(_args: argparse.Namespace) -> int:
     """``cnnlab bank coverage``: the template x learning-outcome table."""
+    _require_generator()
     from question_bank.coverage import coverage_table
     print(coverage_table())
     return 0
+
+
+def _require_generator() -> None:
+    if not _can_generate():
+        raise SystemExit("cnnlab bank: this installation has no question generator (the "
+                         "student release ships a practice bank instead: try cnnlab drill)")
+
+
+def _can_generate() -> bool:
+    """False in the student release: its question bank has no generator (the templates use
+    the reference solutions), only the practice bank generated when it was released."""
+    import importlib
+    try:
+        importlib.import_module("question_bank.generate")
+    except ImportError:
+        return False
+    return True
 
 
 def drill_command(args: argparse.Namespace) -> int:
@@ -173,6 +194,10 @@ def drill_command(args: argparse.Namespace) -> int:
             raise SystemExit(f"cnnlab drill: --bank: {error}") from None
         if args.outcome:
             items = [item for item in items if item.learning_outcome == args.outcome]
+    elif PRACTICE_BANK.is_file() and not _can_generate():  # the student release
+        from question_bank.export import read_json
+        items = [item for item in read_json(PRACTICE_BANK)
+                 if not args.outcome or item.learning_outcome == args.outcome]
     else:
         from question_bank.generate import build_bank
         outcomes = [args.outcome] if args.outcome else None

@@ -125,3 +125,17 @@ def test_init_refuses_an_existing_course(course):
     done = subprocess.run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "nbgrader_config.py" in done.stderr
+
+
+def test_cnnlab_release_strips_the_notebook_as_nbgrader_does(course):
+    """`cnnlab release` (which needs no nbgrader) ships the notebook nbgrader releases: the
+    same cells with the same code, solutions and hidden tests removed alike."""
+    from cnnlab.platforms.notebooks import make_notebook, release_notebook
+
+    ours = release_notebook(make_notebook())
+    theirs = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
+
+    def code(notebook: dict) -> list[str]:
+        return ["".join(c["source"]).strip() for c in notebook["cells"]
+                if c["cell_type"] == "code"]
+    assert code(ours) == code(theirs)

@@ -56,8 +56,9 @@ def test_venv_has_no_grader_and_no_solutions(venv):
 
 
 def test_drill_runs_on_the_practice_bank(bundle, venv, tmp_path):
-    done = subprocess.run([str(venv / "bin" / "cnnlab"), "drill", "--bank", BANK_FILE, "--n",
-                           "1", "--progress", str(tmp_path / "p.json")], cwd=bundle,
+    assert (bundle / BANK_FILE).is_file()
+    done = subprocess.run([str(venv / "bin" / "cnnlab"), "drill", "--n",
+                           "1", "--progress", str(tmp_path / "p.json")], cwd=tmp_path,
                           input="0\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "score: " in done.stdout, done.stderr[-2000:]
 

@@ -29,8 +29,10 @@ from cnnlab.platforms.notebooks import (
 
 CNNLAB_MODULES = ("__init__", "__main__", "catalog", "check", "loading", "public_checks",
                   "result_rules", "cli")
-BANK_FILE = "practice_bank.json"
+BANK_FILE = "question_bank/practice_bank.json"  # package data: what `cnnlab drill` asks
 BANK_SIZE, BANK_SEED = 60, 2024
+# The bank's generator computes answers with the reference: never released.
+GENERATOR = ("templates", "generate.py", "stress.py", "coverage.py")
 TEXT_SUFFIXES = (".py", ".ipynb", ".json", ".md", ".toml", ".txt", ".cfg", ".html")
 # Lines of solution code shorter than this are too generic to count as a leak
 # ("return field", "jump = 1").
@@ -70,7 +72,7 @@ practice.
 ```bash
 python3 -m pip install .          # in this folder; gives you the `cnnlab` command
 cnnlab check                      # checks ./exercises against the public examples
-cnnlab drill --bank {bank}   # exam practice in the terminal
+cnnlab drill                      # exam practice in the terminal
 ```
 
 - `exercises/`: fill in every function that says `raise NotImplementedError` in
@@ -84,8 +86,8 @@ cnnlab drill --bank {bank}   # exam practice in the terminal
 - `cnnlab check` tells you per function *passed*, *not implemented yet* or *failing* (with
   the input, the expected and your result). These examples are few; your grade comes from
   hidden tests with many generated inputs, so test your functions on inputs of your own too.
-- `cnnlab drill --bank {bank}` asks exam-style questions and shows worked solutions;
-  `--outcome LO4` practises one learning outcome.
+- `cnnlab drill` asks exam-style questions (from `{bank}`) and shows worked solutions;
+  `--outcome LO4` practises one learning outcome, `--n 10` asks ten.
 """
 
 
@@ -146,7 +148,7 @@ def _copy_question_bank(target: Path) -> list[Path]:
     """The question bank package without its generator's templates, which use the reference:
     every module that would leak is left out (the drill reads the pre-generated bank)."""
     shutil.copytree(ROOT / "question_bank", target,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *GENERATOR))
     secret = solution_lines()
     left_out = [path for path in sorted(target.rglob("*.py"))
                 if file_leaks(path, path.relative_to(target.parent), secret)]
