@@ -125,7 +125,7 @@ def test_side_by_side_marks_the_wrong_cell():
     actual[1, 2] = 40
     fig = side_by_side(expected, actual, input=np.ones((4, 4)), title="conv2d")
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["input", "expected", "actual", "difference"]
+    assert titles == ["input", "expected", "actual", "actual - expected"]
     assert texts_of(fig.axes[3])[(1, 2)] == "35" and texts_of(fig.axes[3])[(0, 0)] == "0"
     red = [(round(p.get_y()), round(p.get_x())) for p in fig.axes[2].patches
            if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]

@@ -60,7 +60,7 @@ def side_by_side(expected, actual, input=None, title: str = "") -> Figure:
     columns = [] if input is None else [_channels(np.asarray(input, dtype=float), "input")]
     columns += [_channels(expected, "expected"), _channels(actual, "actual")]
     if same:
-        columns.append(_channels(actual - expected, "difference"))
+        columns.append(_channels(actual - expected, "actual - expected"))
     rows = max(len(column) for column in columns)
     wrong = _channels(_wrong_cells(expected, actual), "wrong") if same else []
 
