@@ -1481,9 +1481,9 @@ KERNEL_TRADEOFF = Concept(
             (("A larger receptive field per layer against more weights ({big} instead of "
               "{small}) and more multiply-adds",
               "Weights and computation grow with k*k; the field grows with k."),
-             ("Each unit sees more context, but the layer needs {k}*{k}/9 times the weights "
-              "and computation of the 3x3 layer",
-              "{big} / {small} = {k}*{k}/9.")),
+             ("Each unit sees more context, but the layer needs ({k}*{k})/(3*3) times the "
+              "weights and computation of the 3x3 layer",
+              "{big} / {small} = ({k}*{k})/(3*3).")),
             (("A larger kernel has fewer weights, because fewer positions fit",
               "Weights grow with k*k and do not depend on the number of positions (shared)."),
              ("A larger kernel makes the output larger",
