@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine
+from autograder import engine, suite_cache
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.gradescope import build_bundle
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+# The grader's usual cache, not Gradescope's /opt/cnnlab/cache (unless CNNLAB_CACHE is set).
+SUITE_CACHE = suite_cache.cache_dir()
 BUGGY = "relu"
 BUG = "\n\ndef relu(x):\n    return np.asarray(x, dtype=float)  # forgets max(0, x)\n"
 
@@ -40,7 +42,8 @@ def _grade(bundle: Path, root: Path, bug: str = "") -> dict:
     (submission / "convolution.py").write_text((submission / "convolution.py").read_text()
                                                + bug)
     done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
-                          text=True, env={**os.environ, "CNNLAB_GRADESCOPE_ROOT": str(root)},
+                          text=True, env={"CNNLAB_CACHE": str(SUITE_CACHE), **os.environ,
+                                         "CNNLAB_GRADESCOPE_ROOT": str(root)},
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((root / "results" / "results.json").read_text())

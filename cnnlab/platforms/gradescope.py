@@ -46,6 +46,9 @@ PYTHON="$(command -v python3.11 || command -v python3)"
 "$PYTHON" -m venv /opt/cnnlab
 /opt/cnnlab/bin/pip install --upgrade pip
 /opt/cnnlab/bin/pip install -e /autograder/source/cnnlab
+# Draw the hidden suite's examples once, into the image: every hand-in then starts at once.
+CNNLAB_CACHE=/opt/cnnlab/cache /opt/cnnlab/bin/python -c \
+    "from autograder import engine; engine.prepare(engine.load_rubric())"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -54,6 +57,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 ROOT="${CNNLAB_GRADESCOPE_ROOT:-/autograder}"
 PYTHON=python3
+export CNNLAB_CACHE="${CNNLAB_CACHE:-/opt/cnnlab/cache}"  # the suite prepared by setup.sh
 if [ -x /opt/cnnlab/bin/python ]; then PYTHON=/opt/cnnlab/bin/python; fi
 mkdir -p "$ROOT/results"
 # Not in source/: there the bundled tree's folder "cnnlab" would shadow the installed package.
