@@ -28,6 +28,7 @@ from autograder.generation import draw_examples, smallest_failure
 from autograder.results import (
     CRASHED,
     MISSING,
+    NOT_DONE,
     NOT_IMPLEMENTED,
     TIMEOUT,
     CallError,
@@ -161,7 +162,7 @@ def grade_function(student: Student, suite: Suite, function: str,
         sum(c.points for c in checks), 6)  # no 2.9999999 for a full mark
     note = ""
     if checks and all(c.message.startswith("not implemented") for c in checks):
-        note = "not implemented yet"
+        note = NOT_DONE
     return FunctionResult(function, max_points, earned, checks, note=note)
 
 
@@ -232,7 +233,7 @@ def _run_check(student: Student, p: PreparedCheck, shrink: bool = True) -> Check
 def _summary(failures: list, n: int) -> str:
     problem = failures[0][4]
     if problem.startswith("not implemented"):
-        return "not implemented yet"
+        return NOT_DONE
     return f"failed on {len(failures)} of {n} generated inputs: {problem}"
 
 

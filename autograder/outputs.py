@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from autograder.results import CheckResult, FunctionResult, SubmissionResult
+from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
 from cnnlab.catalog import FUNCTIONS
 
 GRADES_COLUMNS = ("student", "score", "max_score", *FUNCTIONS)
@@ -60,7 +60,8 @@ def function_feedback(function: FunctionResult, detail: str = "full",
              f"{points(function.max_points)} ({mark})"]
     if function.note:
         lines += ["", function.note]
-    failed = [c for c in function.checks if not c.passed and c.examples_run]
+    failed = [c for c in function.checks if not c.passed and c.examples_run
+              and function.note != NOT_DONE]  # a stub: the note says it all
     if failed:
         lines.append("")
     for check in failed:

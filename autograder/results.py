@@ -19,6 +19,7 @@ CRASHED = "crashed"  # the worker died: segfault, os._exit, out of memory, kille
 INVALID = "invalid_result"  # it returned something that is not plain numeric data
 MISSING = "missing"  # the function or its module is not there / did not import
 NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
+NOT_DONE = "not implemented yet"  # what feedback says of a function that is still a stub
 
 
 class CallError(Exception):

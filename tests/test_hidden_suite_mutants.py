@@ -112,3 +112,21 @@ def test_a_function_that_only_passes_hygiene_checks_earns_nothing(suite: Suite, 
     result = engine.grade_function(student, suite, function)
     assert result.points == 0
     assert any(c.message == engine.HYGIENE_ONLY for c in result.checks)
+
+
+def test_a_stub_is_reported_once_as_not_implemented(suite: Suite) -> None:
+    """The untouched exercise stubs: every function gets 0 and the feedback says "not
+    implemented yet" once per function, without a page of failing examples."""
+    import importlib
+
+    from autograder.outputs import feedback_markdown
+    from autograder.results import NOT_DONE
+    from cnnlab.catalog import MODULE_OF
+
+    stubs = {f: getattr(importlib.import_module(f"exercises.{MODULE_OF[f]}"), f)
+             for f in FUNCTIONS}
+    result = engine.grade(InProcessStudent(stubs), suite, student_id="stubs")
+    assert result.score == 0
+    assert all(f.note == NOT_DONE for f in result.functions)
+    text = feedback_markdown(result)
+    assert text.count(NOT_DONE) == len(FUNCTIONS) and "smallest failing input" not in text
