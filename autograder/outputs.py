@@ -104,19 +104,24 @@ def write_pictures(result: SubmissionResult, folder: Path) -> dict[str, str]:
                 if c.example is not None and c.example.arrays][:MAX_PICTURES]
     if not pictured:
         return {}
-    import numpy as np  # matplotlib only when there is something to draw
-
-    from cnnlab.figures.comparison import side_by_side
-    from cnnlab.figures.render import save
+    from cnnlab.figures.render import save  # matplotlib only when there is something to draw
     folder.mkdir(parents=True, exist_ok=True)
     links = {}
     for check in pictured:
-        arrays = check.example.arrays
-        figure = side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
-                              np.asarray(arrays["input"]), title=check.check)
-        save(figure, folder / f"{check.check}.png", dpi=70)
+        save(failure_figure(check, check.check), folder / f"{check.check}.png", dpi=70)
         links[check.check] = f"{folder.name}/{check.check}.png"
     return links
+
+
+def failure_figure(check: CheckResult, title: str):
+    """The input, the expected and the actual result and their difference, for a failed
+    check whose example holds arrays (``FailingExample.arrays``)."""
+    import numpy as np
+
+    from cnnlab.figures.comparison import side_by_side
+    arrays = check.example.arrays
+    return side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
+                        np.asarray(arrays["input"]), title=title)
 
 
 # --- Gradescope ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.outputs import points
+from autograder.outputs import failure_figure, points
 from autograder.results import CheckResult, SubmissionResult
+from cnnlab.figures.render import to_png
 
 LOW_DISCRIMINATION = 0.2  # the usual rule of thumb for item analysis
 
@@ -167,11 +167,7 @@ def _failure_list(results: list[SubmissionResult]) -> str:
 
 def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[str]:
     """Expected next to actual for the first failing example of each check that compares
-    arrays (convolution, pooling), when the figure helpers are installed."""
-    try:
-        from cnnlab.figures.comparison import side_by_side
-    except ImportError:
-        return []
+    arrays (convolution, pooling)."""
     pictures, seen = [], set()
     for result in results:
         for function in result.functions:
@@ -180,17 +176,10 @@ def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[st
                 if check.passed or not arrays or check.check in seen or len(seen) >= most:
                     continue
                 seen.add(check.check)
-                figure = side_by_side(np.asarray(arrays["expected"]),
-                                      np.asarray(arrays["actual"]),
-                                      input=_optional_array(arrays.get("input")),
-                                      title=f"{check.check}: {check.description}")
+                figure = failure_figure(check, f"{check.check}: {check.description}")
                 pictures += [f"<h3><code>{html.escape(check.check)}</code></h3>",
-                             _img(_png(figure))]
+                             _img(to_png(figure, dpi=100))]
     return ["<h2>What the mistakes look like</h2>", *pictures] if pictures else []
-
-
-def _optional_array(values) -> np.ndarray | None:
-    return None if values is None else np.asarray(values)
 
 
 def _distribution_png(results: list[SubmissionResult]) -> bytes:
@@ -202,7 +191,7 @@ def _distribution_png(results: list[SubmissionResult]) -> bytes:
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("students")
     figure.tight_layout()
-    return _png(figure)
+    return to_png(figure, dpi=100)
 
 
 def _failures_png(stats: list[CheckStatistics]) -> bytes:
@@ -217,16 +206,6 @@ def _failures_png(stats: list[CheckStatistics]) -> bytes:
     axes.set_xlim(0, 100)
     axes.tick_params(axis="y", labelsize=7)
     figure.tight_layout()
-    return _png(figure)
-
-
-def _png(figure) -> bytes:
-    try:
-        from cnnlab.figures.render import to_png
-    except ImportError:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
     return to_png(figure, dpi=100)
 
 
