@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import hashlib
 import importlib
-import importlib.util
 import multiprocessing
 import os
 import shutil
@@ -30,6 +29,7 @@ from autograder.gradebook import Gradebook
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, choose_isolation, runtime_dir
 from autograder.submissions import Candidate, find_candidates, prepare
+from autograder.suite_cache import source_files
 
 # What a grade depends on besides the hand-in: the grader, the suite and its rubric, the
 # reference, and the rules for a right result. A change to any of them regrades on --resume.
@@ -129,12 +129,7 @@ def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
     text = repr(rubric)
     text = "" if " at 0x" in text else text  # an address differs on every run: files suffice
     digest = hashlib.sha256(text.encode() + getattr(engine, "__name__", "").encode())
-    files = [Path(importlib.util.find_spec(m).origin) for m in VERSION_MODULES]
-    for package in VERSION_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        for folder in spec.submodule_search_locations if spec else []:
-            files += sorted(f for f in Path(folder).rglob("*") if f.suffix in VERSION_SUFFIXES
-                            and "__pycache__" not in f.parts)
+    files = source_files(VERSION_MODULES + VERSION_PACKAGES, VERSION_SUFFIXES)
     for file in [*files, *([rubric_file] if rubric_file else [])]:
         digest.update(str(file.name).encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()

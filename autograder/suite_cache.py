@@ -28,16 +28,26 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "cnnlab")
 
 
+def source_files(names: tuple[str, ...], suffixes: tuple[str, ...] = (".py",)) -> list[Path]:
+    """The files behind modules and packages (a package's files recursively), in a stable
+    order: what a cache key or a grade's version depends on."""
+    files = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        folders = spec.submodule_search_locations if spec else None
+        if not folders:
+            files += [Path(spec.origin)] if spec else []
+            continue
+        files += sorted(f for folder in folders for f in Path(folder).rglob("*")
+                        if f.suffix in suffixes and "__pycache__" not in f.parts)
+    return files
+
+
 def digest(rubric) -> str:
     text = hashlib.sha256(f"{hypothesis.__version__} {np.__version__} {rubric.functions!r}"
                           .encode())
-    for name in DEPENDS_ON:
-        spec = importlib.util.find_spec(name)
-        locations = spec.submodule_search_locations or [] if spec else []
-        files = [Path(spec.origin)] if spec and not locations else sorted(
-            f for folder in locations for f in Path(folder).glob("*.py"))
-        for file in files:
-            text.update(file.name.encode() + file.read_bytes())
+    for file in source_files(DEPENDS_ON):
+        text.update(file.name.encode() + file.read_bytes())
     return text.hexdigest()[:24]
 
 
