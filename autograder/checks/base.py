@@ -9,6 +9,7 @@ raising ``ValueError`` where the reference does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,15 @@ def verdict(function: str, expected, actual) -> str | None:
     if isinstance(actual, CallError):
         return actual.describe()
     return compare(function, expected, actual)
+
+
+def on_results(judge: Judge) -> Judge:
+    """A property judged on the student's results: an example where a call gave no result
+    (raised, timed out, ...) fails with that reason before the property is looked at."""
+    @functools.wraps(judge)
+    def judged(example, actual: Sequence, expected: Sequence) -> str | None:
+        return problem_in(actual) or judge(example, actual, expected)
+    return judged
 
 
 def problem_in(results: Sequence) -> str | None:

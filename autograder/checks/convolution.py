@@ -11,7 +11,7 @@ from autograder.checks.base import (
     agreement,
     close,
     keeps_inputs,
-    problem_in,
+    on_results,
     raises_value_error,
 )
 
@@ -62,10 +62,8 @@ def _linear_calls(e: dict) -> list:
     return [((v, e["kernel"]), e["options"]) for v in (e["x"], e["y"], mixed)]
 
 
+@on_results
 def _is_linear(e: dict, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     fx, fy, fmix = actual
     if not close(fmix, e["a"] * np.asarray(fx) + e["b"] * np.asarray(fy)):
         return (f"conv(a*x + b*y) differs from a*conv(x) + b*conv(y) "
@@ -93,10 +91,8 @@ def _shift_calls(e: dict) -> list:
     return [((e["x"], e["kernel"]), {}), ((_shifted(e["x"], e["shift"]), e["kernel"]), {})]
 
 
+@on_results
 def _is_equivariant(e: dict, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     plain, moved = (np.asarray(a) for a in actual)
     if plain.shape != moved.shape:
         return f"shifting the input changed the output shape {plain.shape} -> {moved.shape}"
@@ -165,10 +161,8 @@ def _subset_calls(e: dict) -> list:
             ((e["image"], e["kernels"][..., :e["keep"]]), fewer)]
 
 
+@on_results
 def _kernels_are_independent(e: dict, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     every, first = (np.asarray(a) for a in actual)
     if every.ndim != 3 or not close(first, every[..., :e["keep"]]):
         return ("output channel o must depend only on kernel o: with the first "
@@ -246,10 +240,8 @@ def _negated(example) -> list:
     return [((x,), {}), ((-x,), {})]
 
 
+@on_results
 def _is_symmetric(example, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     s, s_neg = (np.asarray(a, dtype=float) for a in actual)
     if not close(s_neg, 1 - s):
         return "sigmoid(-x) differs from 1 - sigmoid(x)"

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograder import strategies as S
-from autograder.checks.base import Check, agreement, keeps_inputs, problem_in, raises_value_error
+from autograder.checks.base import Check, agreement, keeps_inputs, on_results, raises_value_error
 
 COUNT = st.integers(1, 600)
 KERNEL = st.integers(1, 11)
@@ -27,10 +27,8 @@ def _with_one_below_one(n_args: int) -> st.SearchStrategy:
 def _property(f: str, name: str, description: str, examples, calls, holds, message: str,
               weight: float = 1.0) -> Check:
     """A property over the student's own results: ``holds(example, results)``."""
+    @on_results
     def judge(example, actual, expected) -> str | None:
-        problem = problem_in(actual)
-        if problem:
-            return problem
         return None if holds(example, actual) else message.format(*example)
     return Check(f, name, description, examples, calls=calls, judge=judge, weight=weight,
                  max_examples=100)
@@ -161,10 +159,8 @@ def _parts(e: dict) -> list:
             S.call(layers[e["cut"]:], e["middle"])]
 
 
+@on_results
 def _add_up(e: dict, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     whole, first, rest = actual
     if whole != first + rest:
         return (f"the parameters of the whole network ({whole}) are not those of its first "
@@ -236,10 +232,8 @@ def _compare_calls(e: dict) -> list:
     return [S.call(e["layers"]), S.call(e["bigger"])]
 
 
+@on_results
 def _grows(e: dict, actual, expected) -> str | None:
-    problem = problem_in(actual)
-    if problem:
-        return problem
     if not actual[1] > actual[0]:
         return (f"changing layer {e['at']} should enlarge the receptive field, but it went "
                 f"from {actual[0]} to {actual[1]}")
