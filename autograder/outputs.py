@@ -143,9 +143,19 @@ def gradescope_results(result: SubmissionResult, seconds: float, detail: str = "
 
 
 def write_gradescope(result: SubmissionResult, folder: Path, seconds: float,
-                     detail: str = "full") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{result.student}.json"
-    path.write_text(json.dumps(gradescope_results(result, seconds, detail), indent=2),
-                    encoding="utf-8")
+                     detail: str = "full", name: str | None = None) -> Path:
+    """``folder/<student>.json`` (or ``folder/name``: Gradescope wants ``results.json``)."""
+    return write_gradescope_json(gradescope_results(result, seconds, detail),
+                                 folder / (name or f"{result.student}.json"))
+
+
+def write_gradescope_json(results: dict, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return path
+
+
+def gradescope_failure(message: str) -> dict:
+    """A results.json for a hand-in the grader itself failed on: the student sees why."""
+    return {"score": 0.0, "execution_time": 0.0, "visibility": "visible",
+            "output": message, "tests": []}

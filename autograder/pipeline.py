@@ -72,7 +72,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     started = time.monotonic()
     options = options or Options()
     candidates = find_candidates(submissions, exclude=out)
-    engine = engine or _real_engine()
+    engine = engine or real_engine()
     isolation = choose_isolation(options.isolation)
     runtime_dir()  # made once here, shared by the forked grading processes
     rubric = engine.load_rubric(options.rubric)
@@ -114,7 +114,7 @@ def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
     write_report(results, out / "report.html")
 
 
-def _real_engine() -> ModuleType:
+def real_engine() -> ModuleType:
     try:
         engine = importlib.import_module("autograder.engine")
     except ModuleNotFoundError as error:
@@ -157,16 +157,26 @@ def _die_with_parent() -> None:
 def _grade_one(candidate: Candidate) -> tuple[str, object, float]:
     """(student, SubmissionResult or the grader's own error, seconds)."""
     started = time.monotonic()
-    engine, suite, options = _SHARED["engine"], _SHARED["suite"], _SHARED["options"]
-    workdir = Path(tempfile.mkdtemp(prefix="grade-", dir=runtime_dir().parent))
+    options = _SHARED["options"]
     try:
-        submission = prepare(candidate, workdir)
-        with SandboxedStudent(submission.folder, options.limits, _SHARED["isolation"]) as student:
-            result = engine.grade(student, suite, submission.sources, candidate.student,
-                                  options.detail)
-            result.notes.extend(submission.notes + student.notes)
+        result = grade_candidate(candidate, _SHARED["engine"], _SHARED["suite"], options.limits,
+                                 _SHARED["isolation"], options.detail)
         return candidate.student, result, time.monotonic() - started
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
         return candidate.student, traceback.format_exc(limit=5), time.monotonic() - started
+
+
+def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Limits,
+                    isolation: str, detail: str = "full") -> SubmissionResult:
+    """Unpack one hand-in into a scratch folder and grade it in a sandbox of its own
+    (also what Gradescope's ``run_autograder`` does for its single student)."""
+    workdir = Path(tempfile.mkdtemp(prefix="grade-", dir=runtime_dir().parent))
+    try:
+        submission = prepare(candidate, workdir)
+        with SandboxedStudent(submission.folder, limits, isolation) as student:
+            result = engine.grade(student, suite, submission.sources, candidate.student,
+                                  detail)
+            result.notes.extend(submission.notes + student.notes)
+        return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

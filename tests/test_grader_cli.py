@@ -12,7 +12,7 @@ from cnnlab.cli import main
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    monkeypatch.setattr(pipeline, "_real_engine", lambda: FakeEngine)
+    monkeypatch.setattr(pipeline, "real_engine", lambda: FakeEngine)
 
 
 def test_grading_the_example_class_prints_a_table_and_writes_everything(

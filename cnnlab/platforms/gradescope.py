@@ -18,7 +18,6 @@ The root is ``/autograder`` unless ``CNNLAB_GRADESCOPE_ROOT`` says otherwise (fo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import stat
@@ -28,9 +27,10 @@ import time
 import zipfile
 from pathlib import Path
 
+from cnnlab.build import ROOT
+
 ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
 DEFAULT_ROOT = "/autograder"
-PROJECT = Path(__file__).resolve().parents[2]
 # What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite.
 BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "exercises", "autograder")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
@@ -66,7 +66,7 @@ exec "$PYTHON" -m cnnlab.platforms.gradescope --root "$ROOT"
 """
 
 
-def build_bundle(out: Path, project: Path = PROJECT) -> Path:
+def build_bundle(out: Path, project: Path = ROOT) -> Path:
     """Write the autograder zip to ``out`` and return it."""
     if out.suffix != ".zip":
         raise ValueError(f"OUT must end in .zip (Gradescope takes a zip), got {out}")
@@ -105,40 +105,30 @@ def _write_script(path: Path, text: str) -> None:
 
 # --- inside Gradescope ---------------------------------------------------------------------
 
-def grade_submission(root: Path, engine=None) -> dict:
-    """Grade ``root/submission`` as one student; write and return ``results.json``."""
+def grade_submission(root: Path, engine=None) -> Path:
+    """Grade ``root/submission`` as one student; write ``root/results/results.json``."""
     from autograder import outputs
-    from autograder.pipeline import _real_engine
-    from autograder.sandbox import Limits, SandboxedStudent, choose_isolation, runtime_dir
-    from autograder.submissions import Candidate, digest_of, prepare
+    from autograder.pipeline import grade_candidate, real_engine
+    from autograder.sandbox import Limits, choose_isolation
+    from autograder.submissions import Candidate
 
     started = time.monotonic()
     submission = root / "submission"
     if not submission.is_dir():
         raise FileNotFoundError(f"no submission folder at {submission}")
-    engine = engine or _real_engine()
+    engine = engine or real_engine()
     suite = engine.prepare(engine.load_rubric())
-    isolation = choose_isolation(None)
-    runtime_dir()
-    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
-    try:
-        candidate = Candidate("submission", submission, digest_of(submission))
-        handed_in = prepare(candidate, workdir)
-        with SandboxedStudent(handed_in.folder, Limits(), isolation) as student:
-            result = engine.grade(student, suite, handed_in.sources, "submission", "full")
-            result.notes.extend(handed_in.notes + student.notes)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    results = outputs.gradescope_results(result, time.monotonic() - started, "full")
-    path = root / "results" / "results.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return results
+    candidate = Candidate("submission", submission, digest="")  # nothing to resume here
+    result = grade_candidate(candidate, engine, suite, Limits(), choose_isolation(None))
+    return outputs.write_gradescope(result, root / "results", time.monotonic() - started,
+                                    name="results.json")
 
 
 def main(argv: list[str] | None = None) -> int:
     """The entry point of ``run_autograder``. A grader failure still writes a results.json
     (score 0, the error in its output) so that Gradescope shows what happened."""
+    from autograder import outputs
+
     parser = argparse.ArgumentParser(prog="python3 -m cnnlab.platforms.gradescope",
                                      description="grade ROOT/submission for Gradescope")
     parser.add_argument("--root", type=Path,
@@ -147,11 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         grade_submission(args.root)
     except Exception as error:  # the student must see that grading failed, not a blank page
-        failure = {"score": 0.0, "execution_time": 0.0, "visibility": "visible",
-                   "output": f"The autograder failed: {type(error).__name__}: {error}. "
-                             "Please tell your instructor.", "tests": []}
-        (args.root / "results").mkdir(parents=True, exist_ok=True)
-        (args.root / "results" / "results.json").write_text(json.dumps(failure, indent=2))
+        outputs.write_gradescope_json(outputs.gradescope_failure(
+            f"The autograder failed: {type(error).__name__}: {error}. "
+            "Please tell your instructor."), args.root / "results" / "results.json")
         print(f"grading failed: {error}", file=sys.stderr)
         return 1
     return 0
