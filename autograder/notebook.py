@@ -53,12 +53,13 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
+    from autograder.submissions import without_magics
+
     kept = []
     for cell in cells:
-        if not isinstance(cell, str) or cell.lstrip().startswith("%%"):
+        if not isinstance(cell, str):
             continue
-        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                         for line in cell.splitlines())
+        code = without_magics(cell)
         try:
             ast.parse(code)
         except SyntaxError:

@@ -230,7 +230,7 @@ def notebook_modules(path: Path) -> dict[str, str]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        code = _without_magics("".join(source) if isinstance(source, list) else str(source))
+        code = without_magics("".join(source) if isinstance(source, list) else str(source))
         try:
             kept.extend(_definitions(code))
         except SyntaxError:
@@ -243,7 +243,8 @@ def notebook_modules(path: Path) -> dict[str, str]:
             for module in EXERCISES if module in defined | set(broken)}
 
 
-def _without_magics(code: str) -> str:
+def without_magics(code: str) -> str:
+    """A notebook cell as Python: IPython's ``%%`` cells empty, ``%`` and ``!`` lines blank."""
     if code.lstrip().startswith("%%"):
         return ""
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line

@@ -37,7 +37,7 @@ TEXT_SUFFIXES = (".py", ".ipynb", ".json", ".md", ".toml", ".txt", ".cfg", ".htm
 # Lines of solution code shorter than this are too generic to count as a leak
 # ("return field", "jump = 1").
 MIN_LEAK_LENGTH = 20
-FORBIDDEN = (re.compile(r"BEGIN HIDDEN TESTS"), re.compile(r"\bhidden_points\b"),
+FORBIDDEN = (re.compile(re.escape(HIDDEN_BEGIN.lstrip("# "))), re.compile(r"\bhidden_points\b"),
              re.compile(r"^\s*(import|from)\s+autograder\b", re.MULTILINE),
              re.compile(r"^\s*(import|from)\s+solutions\b", re.MULTILINE),
              re.compile(re.escape(BEGIN)), re.compile(re.escape(END)))
@@ -144,17 +144,11 @@ def _notebook_text(text: str) -> str:
     return "\n".join("".join(cell.get("source", "")) for cell in cells)
 
 
-def _copy_question_bank(target: Path) -> list[Path]:
-    """The question bank package without its generator's templates, which use the reference:
-    every module that would leak is left out (the drill reads the pre-generated bank)."""
+def _copy_question_bank(target: Path) -> None:
+    """The question bank package without its generator, which computes answers with the
+    reference (the drill reads the pre-generated practice bank)."""
     shutil.copytree(ROOT / "question_bank", target,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *GENERATOR))
-    secret = solution_lines()
-    left_out = [path for path in sorted(target.rglob("*.py"))
-                if file_leaks(path, path.relative_to(target.parent), secret)]
-    for path in left_out:
-        path.unlink()
-    return left_out
 
 
 def practice_bank() -> list[dict]:
@@ -162,8 +156,7 @@ def practice_bank() -> list[dict]:
     the generator needs the reference)."""
     from question_bank.generate import build_bank
 
-    return [item.to_dict() if hasattr(item, "to_dict") else dict(item)
-            for item in build_bank(BANK_SIZE, BANK_SEED)]
+    return [item.to_dict() for item in build_bank(BANK_SIZE, BANK_SEED)]
 
 
 def build_release(out: Path) -> list[Path]:
@@ -192,7 +185,6 @@ def build_release(out: Path) -> list[Path]:
     if leaks:
         raise ValueError("the bundle would leak (nothing is released):\n  " +
                          "\n  ".join(leaks[:20]))
-    assert HIDDEN_BEGIN not in (out / "notebooks" / NOTEBOOK_NAME).read_text()
     return sorted(p for p in out.rglob("*") if p.is_file())
 
 
