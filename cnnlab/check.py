@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.catalog import EXERCISES, FUNCTIONS
+from cnnlab.catalog import FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from
 from cnnlab.public_checks import CASES, RAISES, Case
 from cnnlab.result_rules import compare
@@ -87,7 +87,7 @@ def _show(value) -> str:
 
 
 def check_function(loaded: LoadedExercises, name: str) -> Outcome:
-    module = next(m for m, functions in EXERCISES.items() if name in functions)
+    module = MODULE_OF[name]
     if module in loaded.errors:
         return Outcome(name, FAILING, [f"{module}.py does not import: {loaded.errors[module]}"])
     function = loaded.function(name)

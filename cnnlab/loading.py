@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cnnlab.catalog import EXERCISES, SUPPORT_MODULES
+from cnnlab.catalog import EXERCISES, MODULE_OF, SUPPORT_MODULES
 
 PACKAGE_ALIASES = ("exercises", "solutions")
 
@@ -34,10 +34,8 @@ class LoadedExercises:
 
     def function(self, name: str):
         """The student's function ``name``, or None when its module did not import."""
-        for module_name, functions in EXERCISES.items():
-            if name in functions and module_name in self.modules:
-                return getattr(self.modules[module_name], name, None)
-        return None
+        module = self.modules.get(MODULE_OF.get(name, ""))
+        return getattr(module, name, None) if module else None
 
 
 def given_code_dir() -> Path | None:

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from cnnlab.figures.grids import draw_grid
 from cnnlab.figures.render import new_figure
+from cnnlab.result_rules import RELATIVE_TOLERANCE
 
 MAX_CHANNELS = 3  # a 3-D result shows at most this many channels
 MAX_CELLS = 12  # larger arrays are drawn as images instead of numbered grids
@@ -44,7 +45,7 @@ def _draw(ax: Axes, array: np.ndarray, title: str, cmap: str = "gray",
 
 def _wrong_cells(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
     """Cells outside the grading tolerance of SPEC section 2 (NaN counts as wrong)."""
-    tolerance = 1e-5 * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    tolerance = RELATIVE_TOLERANCE * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     return ~(np.abs(actual - expected) <= tolerance)
 
 

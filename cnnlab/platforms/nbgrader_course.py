@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from cnnlab.platforms.notebooks import FIGURE_DIR, NOTEBOOK_NAME, dumps, make_notebook
+from cnnlab.platforms.notebooks import FIGURE_DIR, NOTEBOOK_DIR, NOTEBOOK_NAME, dumps, make_notebook
 
 DEFAULT_ASSIGNMENT = "cnn"
 DEFAULT_COURSE_ID = "8DC00-cnn"
@@ -72,7 +72,7 @@ def init_course(course_dir: Path, assignment: str = DEFAULT_ASSIGNMENT,
     notebook = source / NOTEBOOK_NAME
     notebook.write_text(dumps(make_notebook()))
     written = [config, notebook]
-    figures = Path(__file__).resolve().parents[2] / "notebooks" / FIGURE_DIR
+    figures = NOTEBOOK_DIR / FIGURE_DIR
     if figures.is_dir():
         shutil.copytree(figures, source / FIGURE_DIR, dirs_exist_ok=True)
         written += sorted((source / FIGURE_DIR).iterdir())

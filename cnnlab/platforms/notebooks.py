@@ -401,7 +401,7 @@ def expected_notebooks(solutions_dir: Path = ROOT / "solutions") -> dict[str, st
     return {NOTEBOOK_NAME: dumps(make_notebook(solutions_dir))}
 
 
-def _render_figures(folder: Path, only_missing: bool) -> list[Path]:
+def _render_figures(folder: Path) -> list[Path]:
     """The notebook's PNG figures. Their bytes depend on the matplotlib version, so the drift
     check asks only that they exist; ``cnnlab build`` renders them afresh."""
     from cnnlab.figures.gallery import figures
@@ -411,8 +411,6 @@ def _render_figures(folder: Path, only_missing: bool) -> list[Path]:
     written = []
     for stem in FIGURES:
         path = folder / f"{stem}.png"
-        if only_missing and path.is_file():
-            continue
         data = to_png(makers[stem]())
         if not path.is_file() or path.read_bytes() != data:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -431,7 +429,7 @@ def build_notebooks(solutions_dir: Path = ROOT / "solutions",
         if not target.is_file() or target.read_text() != text:
             target.write_text(text)
             changed.append(target)
-    return changed + _render_figures(notebook_dir / FIGURE_DIR, only_missing=False)
+    return changed + _render_figures(notebook_dir / FIGURE_DIR)
 
 
 def stale_notebooks(solutions_dir: Path = ROOT / "solutions",
@@ -486,9 +484,3 @@ def release_notebook(notebook: dict) -> dict:
         cells.append(cell)
     return {**notebook, "cells": cells}
 
-
-def graded_function_of(cell: dict) -> str | None:
-    """The function a solution or test cell belongs to (None for other cells)."""
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-    name = grade_id.removeprefix("test_")
-    return name if name in MODULE_OF else None
