@@ -41,25 +41,31 @@ class MarkerError(ValueError):
     """A solution block that is not closed, or closed without being opened."""
 
 
-def strip_solutions(source: str, name: str = "<source>") -> str:
-    """Replace every solution block of ``source`` by the stub, keeping its indentation."""
+def strip_solutions(source: str, name: str = "<source>", stub: tuple[str, ...] = STUB,
+                    drop: tuple[tuple[str, str], ...] = ()) -> str:
+    """Replace every solution block of ``source`` by ``stub``, keeping its indentation; the
+    blocks between the marker pairs of ``drop`` (nbgrader's hidden tests) disappear."""
+    ends = {BEGIN: END, **dict(drop)}
     out: list[str] = []
-    indent: str | None = None
+    inside: str | None = None  # the opening marker of the block we are in
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         stripped = line.strip()
-        if stripped == BEGIN:
-            if indent is not None:
-                raise MarkerError(f"{name}:{number}: {BEGIN} inside another solution block")
-            indent = line[: len(line) - len(line.lstrip())]
-            out.extend(f"{indent}{stub}\n" for stub in STUB)
-        elif stripped == END:
-            if indent is None:
-                raise MarkerError(f"{name}:{number}: {END} without {BEGIN}")
-            indent = None
-        elif indent is None:
+        if stripped in ends:
+            if inside is not None:
+                raise MarkerError(f"{name}:{number}: {stripped} inside another marked block")
+            inside = stripped
+            if stripped == BEGIN:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.extend(f"{indent}{text}\n" for text in stub)
+        elif stripped in ends.values():
+            if inside is None or ends[inside] != stripped:
+                opening = next(b for b, e in ends.items() if e == stripped)
+                raise MarkerError(f"{name}:{number}: {stripped} without {opening}")
+            inside = None
+        elif inside is None:
             out.append(line)
-    if indent is not None:
-        raise MarkerError(f"{name}: {BEGIN} is never closed")
+    if inside is not None:
+        raise MarkerError(f"{name}: {inside} is never closed")
     return "".join(out)
 
 

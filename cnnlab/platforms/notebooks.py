@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.build import BEGIN, END, ROOT
+from cnnlab.build import ROOT, strip_solutions
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, SUPPORT_MODULES
 from cnnlab.public_checks import CASES, RAISES, Case
 
@@ -448,29 +448,9 @@ def stale_notebooks(solutions_dir: Path = ROOT / "solutions",
 def strip_cell_source(text: str, cell: str = "<cell>") -> str:
     """A cell as students get it, as nbgrader's ``generate_assignment`` makes it: solution
     blocks become ``raise NotImplementedError()``, hidden tests disappear."""
-    out: list[str] = []
-    inside: str | None = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped in (BEGIN, HIDDEN_BEGIN):
-            if inside is not None:
-                raise ValueError(f"{cell}: {stripped} inside another marked block")
-            inside = stripped
-            if stripped == BEGIN:
-                indent = line[: len(line) - len(line.lstrip())]
-                out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
-        elif stripped in (END, HIDDEN_END):
-            expected = BEGIN if stripped == END else HIDDEN_BEGIN
-            if inside != expected:
-                raise ValueError(f"{cell}: {stripped} without {expected}")
-            inside = None
-        elif inside is None:
-            out.append(line)
-    if inside is not None:
-        raise ValueError(f"{cell}: {inside} is never closed")
-    while out and not out[-1].strip():
-        out.pop()
-    return "\n".join(out)
+    stripped = strip_solutions(text, cell, stub=("# YOUR CODE HERE", "raise NotImplementedError()"),
+                               drop=((HIDDEN_BEGIN, HIDDEN_END),))
+    return stripped.rstrip()
 
 
 def release_notebook(notebook: dict) -> dict:
