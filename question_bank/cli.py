@@ -128,26 +128,28 @@ def build_command(args: argparse.Namespace) -> int:
     items = _generate(args)
     if single_file:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            write_json_file(items, out)
-        for warning in caught:
-            print(f"warning: {warning.message}", file=sys.stderr)
+        _warn_plainly(write_json_file, items, out)
         print(f"wrote {len(items)} items to {out}")
         return 0
     for name in formats:
         if len(items) >= PROGRESS_FROM:
             print(f"writing {name} ...", file=sys.stderr, flush=True)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            paths = FORMATS[name](items, out)
-        for warning in caught:  # a skipped item: say so plainly, without a traceback line
-            print(f"warning: {warning.message}", file=sys.stderr)
+        paths = _warn_plainly(FORMATS[name], items, out)
         shown = ", ".join(str(path) for path in paths[:3]) + (
             f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         print(f"{name}: wrote {shown}")
     print(f"{len(items)} items in {len(formats)} format(s) in {out}")
     return 0
+
+
+def _warn_plainly(write, items: list, out: Path):
+    """``write(items, out)``, printing each warning (a skipped item) as one plain line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = write(items, out)
+    for warning in caught:  # say so plainly, without a traceback line
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return result
 
 
 def stress_command(args: argparse.Namespace) -> int:
@@ -186,26 +188,28 @@ def _can_generate() -> bool:
 def drill_command(args: argparse.Namespace) -> int:
     """``cnnlab drill``: load or generate items, keep those of --outcome, run the drill."""
     from question_bank.drill import run_drill
+    prepare = None
     if args.bank is not None:
         from question_bank.export import read_json
         try:
             items = read_json(args.bank)
         except ValueError as error:
             raise SystemExit(f"cnnlab drill: --bank: {error}") from None
-        if args.outcome:
-            items = [item for item in items if item.learning_outcome == args.outcome]
     elif PRACTICE_BANK.is_file() and not _can_generate():  # the student release
         from question_bank.export import read_json
-        items = [item for item in read_json(PRACTICE_BANK)
-                 if not args.outcome or item.learning_outcome == args.outcome]
+        items = read_json(PRACTICE_BANK)
     else:
-        from question_bank.generate import build_bank
+        from question_bank.generate import build_bank, with_figure
         outcomes = [args.outcome] if args.outcome else None
-        items = build_bank(DRILL_BANK_SIZE, args.seed, outcomes=outcomes)
+        # figures are slow to render: only the asked items get theirs (the drill names it)
+        items = build_bank(DRILL_BANK_SIZE, args.seed, outcomes=outcomes, figures=False)
+        prepare = with_figure
+    if args.outcome:
+        items = [item for item in items if item.learning_outcome == args.outcome]
     if not items:
         raise SystemExit(f"cnnlab drill: --outcome: the bank has no items for {args.outcome}")
     try:
-        run_drill(items, args.progress, args.n, seed=args.seed)
+        run_drill(items, args.progress, args.n, seed=args.seed, prepare=prepare)
     except ValueError as error:
         raise SystemExit(f"cnnlab drill: {error}") from None
     return 0

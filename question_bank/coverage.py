@@ -41,20 +41,26 @@ def template_table() -> str:
 
 def between_markers(text: str, name: str) -> str:
     """The text between the named pair of markers, without surrounding blank lines."""
+    return _split_at_markers(text, name)[1].strip()
+
+
+def _split_at_markers(text: str, name: str) -> tuple[str, str, str]:
+    """(before the start marker, between the markers, after the end marker)."""
     start, end = MARKERS[name]
-    if start not in text or end not in text:
+    before, _, rest = text.partition(start)
+    between, _, after = rest.partition(end)
+    if start not in text or end not in rest:
         raise ValueError(f"docs: markers {start} ... {end} not found")
-    return text.split(start, 1)[1].split(end, 1)[0].strip()
+    return before, between, after
 
 
 def update_docs(path: Path = DOCS) -> None:
     """Rewrite both tables in the docs page in place."""
     text = path.read_text()
     for name, table in (("coverage", coverage_table()), ("templates", template_table())):
-        between_markers(text, name)  # raises when the markers are missing
+        before, _old, after = _split_at_markers(text, name)
         start, end = MARKERS[name]
-        before, rest = text.split(start, 1)
-        text = f"{before}{start}\n\n{table}\n\n{end}{rest.split(end, 1)[1]}"
+        text = f"{before}{start}\n\n{table}\n\n{end}{after}"
     path.write_text(text)
 
 

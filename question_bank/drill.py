@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from question_bank.export._common import answer_text, letter, tolerance_of
 from question_bank.model import LEARNING_OUTCOMES, Item
 
 Progress = dict[str, dict[str, int]]
@@ -142,7 +143,7 @@ def check(item: Item, reply: str) -> Verdict:
         value = parse_number(reply)
         if value is None:
             return Verdict(False, False)
-        tolerance = item.tolerance or 0
+        tolerance = tolerance_of(item)
         # a hair of slack so that typing the printed answer is never wrong by rounding
         slack = 1e-9 * max(1.0, abs(float(item.answer)))
         return Verdict(abs(value - float(item.answer)) <= tolerance + slack, True)
@@ -153,10 +154,6 @@ def check(item: Item, reply: str) -> Verdict:
 
 
 # --- the conversation ----------------------------------------------------------------------
-
-def letter(index: int) -> str:
-    return chr(ord("A") + index)
-
 
 def show_question(item: Item, number: int, total: int, out: TextIO) -> None:
     """Print the question with its outcome, figure description and lettered choices."""
@@ -179,10 +176,11 @@ def hint(item: Item) -> str:
 
 
 def right_answer(item: Item) -> str:
+    """The right answer; a number as stored ("2.0"), unlike ``answer_text`` ("2")."""
     if item.type == "numeric":
-        tolerance = item.tolerance or 0
+        tolerance = tolerance_of(item)
         return f"{item.answer}" + (f" (± {tolerance})" if tolerance else "")
-    return f"{letter(item.answer)}. {item.choices[item.answer].text}"
+    return answer_text(item)
 
 
 def show_verdict(item: Item, verdict: Verdict, out: TextIO) -> None:
@@ -238,8 +236,13 @@ def summary(session: Progress, progress: Progress) -> str:
 
 
 def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
-              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Ask up to ``n`` questions from ``items``; save progress; return how many were right."""
+              stdin: TextIO | None = None, stdout: TextIO | None = None,
+              prepare: Callable[[Item], Item] | None = None) -> int:
+    """Ask up to ``n`` questions from ``items``; save progress; return how many were right.
+
+    ``prepare``, when given, is applied to each item just before it is asked (e.g. to render
+    its figure only for the items actually asked).
+    """
     if n < 1:
         raise ValueError(f"n: must be at least 1, got {n}")
     if not items:
@@ -257,6 +260,8 @@ def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
     print(f"{total} questions; reply with q to stop. Progress: {progress_path}", file=stdout)
     for number in range(1, total + 1):
         item = next_item(pool, progress, rng)
+        if prepare is not None:
+            item = prepare(item)
         show_question(item, number, total, stdout)
         try:
             reply = read(f"your answer ({hint(item)}): ")

@@ -18,6 +18,9 @@ LEARNING_OUTCOMES: dict[str, str] = {
     "LO5": "motivate the choice of a kernel size (weights, computation, receptive field)",
 }
 TYPES = ("numeric", "multiple_choice", "true_false")
+# Canvas keeps 4 decimals of a numeric answer, so a non-zero answer below this would become 0:
+# templates never make one, and the Canvas export skips one.
+SMALLEST_ANSWER = 1e-4
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def calls(monkeypatch) -> list[tuple]:
         return [{"template": "fake"}]
 
     fakes = {
-        "question_bank.generate": {"build_bank": build_bank},
+        "question_bank.generate": {"build_bank": build_bank, "with_figure": lambda item: item},
         "question_bank.stress": {"stress_report": stress_report,
                                  "format_report": lambda rows: f"REPORT {rows[0]['template']}"},
         "question_bank.coverage": {"coverage_table": lambda: "COVERAGE TABLE"},

@@ -21,13 +21,10 @@ import pytest
 from bank_fixtures import all_items, escaping, no_correct_choice, tiny_answer
 
 from question_bank.export import FORMATS, ExportWarning, parse_formats, write_all
-from question_bank.export.moodle import fraction_allowed, write_moodle
+from question_bank.export.moodle import write_moodle
 from question_bank.model import Item
 
 PNG = b"\x89PNG\r\n\x1a\n"
-# Moodle's grade list (docs: "Moodle XML format"; question_bank::fraction_options_full).
-MOODLE_FRACTIONS = {100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
-                    16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0}
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 CP = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
 ITEMS = all_items()
@@ -265,10 +262,10 @@ def test_moodle_files_each_question_under_its_outcome_category(out):
             assert category is not None and category.endswith("/" + outcome)
 
 
-def test_moodle_fractions_come_from_the_allowed_list(out):
-    fractions = [float(answer.get("fraction")) for answer in
-                 ET.parse(out / "moodle.xml").getroot().iter("answer")]
-    assert fractions and all(abs(f) in MOODLE_FRACTIONS for f in fractions)
+def test_moodle_multichoice_fractions_are_100_or_0(out):
+    fractions = [answer.get("fraction") for question in moodle_questions(out)
+                 if question.get("type") == "multichoice" for answer in question.iter("answer")]
+    assert fractions and set(fractions) <= {"100", "0"}
 
 
 def test_moodle_numerical_has_the_answer_and_absolute_tolerance(out):
@@ -331,16 +328,6 @@ def test_moodle_skips_an_item_without_a_correct_choice_and_writes_the_rest(tmp_p
     with pytest.warns(ExportWarning, match="broken_mc-s6"):
         write_moodle([*ITEMS, no_correct_choice()], tmp_path)
     assert sorted(moodle_by_name(tmp_path)) == sorted(BY_ID)
-
-
-@pytest.mark.parametrize("fraction", [100, -100, 33.33333, 14.28571, 0, -5])
-def test_moodle_fraction_check_accepts_moodle_grades(fraction):
-    assert fraction_allowed(fraction)
-
-
-@pytest.mark.parametrize("fraction", [33.3, 101, 15, -1, 99.9])
-def test_moodle_fraction_check_refuses_other_grades(fraction):
-    assert not fraction_allowed(fraction)
 
 
 # --- Canvas QTI ------------------------------------------------------------------------------

@@ -71,8 +71,12 @@ def value_grid(array, ax: Axes | None = None, title: str = "",
 
 
 def conv_step(image, kernel, padding: int = 0, stride: int = 1,
-              position: tuple[int, int] = (0, 0)) -> Figure:
-    """Padded input with the window of output ``position``, the kernel, the partial output."""
+              position: tuple[int, int] = (0, 0), show_output: bool = True) -> Figure:
+    """Padded input with the window of output ``position``, the kernel, the partial output.
+
+    ``show_output=False`` leaves the numbers out of the output grid (its cells stay filled),
+    e.g. for an exam question that asks for one of them.
+    """
     image, kernel = _as_grid(image, "image"), _as_grid(kernel, "kernel")
     out = conv2d(image, kernel, padding=padding, stride=stride)
     i, j = position
@@ -95,15 +99,18 @@ def conv_step(image, kernel, padding: int = 0, stride: int = 1,
     draw_grid(axes[1], kernel, fill=np.full(kernel.shape, "mistyrose", dtype=object))
     axes[1].set_title("kernel")
     out_fill = np.where(done, "paleturquoise", "white").astype(object)
-    draw_grid(axes[2], out, shown=done, fill=out_fill)
+    draw_grid(axes[2], out, shown=done & show_output, fill=out_fill)
     outline(axes[2], i, j, 1, 1)
     axes[2].set_title("output")
     return fig
 
 
 def pool_step(x, size: int = 2, stride: int | None = None, mode: str = "max",
-              position: tuple[int, int] | None = None) -> Figure:
-    """Input with coloured pooling windows and the output; ``position=None`` shows all."""
+              position: tuple[int, int] | None = None, show_output: bool = True) -> Figure:
+    """Input with coloured pooling windows and the output; ``position=None`` shows all.
+
+    ``show_output=False`` leaves the numbers out of the output grid (its cells stay coloured).
+    """
     x = _as_grid(x, "x")
     pools = {"max": max_pool, "avg": avg_pool}
     if mode not in pools:
@@ -126,7 +133,7 @@ def pool_step(x, size: int = 2, stride: int | None = None, mode: str = "max",
         colour = WINDOW_COLOURS[(r * out.shape[1] + c) % len(WINDOW_COLOURS)]
         outline(axes[0], r * stride, c * stride, size, size, colour=colour)
         out_fill[r, c] = colour
-        shown[r, c] = True
+        shown[r, c] = show_output
     draw_grid(axes[1], out, fmt=fmt, shown=shown, fill=out_fill)
     for patch in axes[1].patches:
         patch.set_alpha(0.5)

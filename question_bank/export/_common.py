@@ -18,7 +18,6 @@ from decimal import Decimal
 from question_bank.model import LEARNING_OUTCOMES, TYPES, Item
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHOICE_TYPES = ("multiple_choice", "true_false")
 
 
 class ExportWarning(UserWarning):
@@ -72,6 +71,11 @@ def answer_text(item: Item) -> str:
         suffix = f" (± {number_text(tolerance)})" if tolerance else ""
         return number_text(item.answer) + suffix
     return f"{letter(item.answer)}. {item.choices[item.answer].text}"
+
+
+def figure_alt_html(item: Item) -> str:
+    """The figure's text alternative, escaped for an HTML attribute ("figure" when empty)."""
+    return html.escape(item.figure_alt or "figure")
 
 
 def problems(item: Item) -> list[str]:

@@ -29,29 +29,29 @@ from pathlib import Path
 
 from question_bank.export._common import (
     bounds_text,
+    figure_alt_html,
     figure_names,
     number_text,
     text_html,
     tolerance_of,
     usable_items,
 )
-from question_bank.model import Item
+from question_bank.model import SMALLEST_ANSWER, Item
 
 FILE_NAME = "canvas_qti.zip"
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 FILEBASE = "$IMS-CC-FILEBASE$"
 IMAGES = "images"
-SMALLEST_NUMBER = 1e-4  # Canvas keeps 4 decimals: a smaller non-zero answer would read as 0
 QUESTION_TYPES = {"numeric": "numerical_question", "multiple_choice": "multiple_choice_question",
                   "true_false": "true_false_question"}
 
 
 def canvas_problems(item: Item) -> list[str]:
     """Why Canvas would mangle ``item`` (a tiny numeric answer), or an empty list."""
-    if item.type == "numeric" and 0 < abs(item.answer) < SMALLEST_NUMBER:
+    if item.type == "numeric" and 0 < abs(item.answer) < SMALLEST_ANSWER:
         return [f"Canvas rounds the answer {number_text(item.answer)} to 0 "
-                f"(|answer| below {number_text(SMALLEST_NUMBER)})"]
+                f"(|answer| below {number_text(SMALLEST_ANSWER)})"]
     return []
 
 
@@ -93,8 +93,7 @@ def _condition(resprocessing: ET.Element, *, score: bool, feedback: str | None,
 def _stem_html(item: Item, figure: str | None) -> str:
     body = text_html(item.stem)
     if figure is not None:
-        alt = html.escape(item.figure_alt or "figure")
-        body += f'<p><img src="{FILEBASE}/{IMAGES}/{figure}" alt="{alt}"></p>'
+        body += f'<p><img src="{FILEBASE}/{IMAGES}/{figure}" alt="{figure_alt_html(item)}"></p>'
     return body
 
 

@@ -12,7 +12,13 @@ import base64
 import html
 from pathlib import Path
 
-from question_bank.export._common import answer_text, letter, text_html, usable_items
+from question_bank.export._common import (
+    answer_text,
+    figure_alt_html,
+    letter,
+    text_html,
+    usable_items,
+)
 from question_bank.model import LEARNING_OUTCOMES, Item
 
 EXAM, KEY = "exam.html", "answer_key.html"
@@ -58,8 +64,8 @@ def _figure(item: Item) -> str:
     if item.figure is None:
         return ""
     data = base64.b64encode(item.figure).decode("ascii")
-    alt = html.escape(item.figure_alt or "figure")
-    return f'<div class="figure"><img src="data:image/png;base64,{data}" alt="{alt}"></div>\n'
+    return (f'<div class="figure"><img src="data:image/png;base64,{data}" '
+            f'alt="{figure_alt_html(item)}"></div>\n')
 
 
 def exam_question(number: int, item: Item) -> str:

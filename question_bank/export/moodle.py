@@ -14,8 +14,8 @@ Layout (Moodle docs, "Moodle XML format"):
   ``<img src="@@PLUGINFILE@@/x.png">``;
 - ``<generalfeedback>`` holds the worked solution.
 
-Moodle accepts only the grade fractions in :data:`ALLOWED_FRACTIONS`; an item whose fractions
-are not among them, or that cannot be exported at all, is skipped with a warning.
+Every answer is graded 100 (right) or 0 (wrong): an exportable item has exactly one correct
+choice. An item that cannot be exported is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from question_bank.export._common import (
+    figure_alt_html,
     figure_names,
     number_text,
     text_html,
@@ -37,32 +38,6 @@ from question_bank.model import LEARNING_OUTCOMES, Item
 
 FILE_NAME = "moodle.xml"
 CATEGORY_ROOT = "$course$/top/cnnlab"
-# Moodle's grade choices (question/engine/lib.php, question_bank::fraction_options_full),
-# in percent; their negatives are allowed too.
-ALLOWED_FRACTIONS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
-                     16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0)
-
-
-def fraction_allowed(fraction: float) -> bool:
-    """True when ``fraction`` (percent) is one of Moodle's grades or the negative of one."""
-    return any(abs(abs(fraction) - allowed) < 1e-9 for allowed in ALLOWED_FRACTIONS)
-
-
-def fraction_text(fraction: float) -> str:
-    """A fraction as Moodle writes it: "100", "0", "33.33333"."""
-    return number_text(round(fraction, 5)) if fraction % 1 else str(int(fraction))
-
-
-def fractions(item: Item) -> list[float]:
-    """The grade, in percent, of each answer Moodle would be given for ``item``."""
-    if item.type == "numeric":
-        return [100]
-    return [100 if choice.correct else 0 for choice in item.choices]
-
-
-def _fraction_problems(item: Item) -> list[str]:
-    bad = [f for f in fractions(item) if not fraction_allowed(f)]
-    return [f"Moodle does not allow the fraction(s) {bad}"] if bad else []
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
@@ -76,8 +51,8 @@ def _question_text(question: ET.Element, item: Item, figure_name: str) -> None:
     body = text_html(item.stem)
     element = _text(question, "questiontext", "", format="html")
     if item.figure is not None:
-        alt = html.escape(item.figure_alt or "figure")
-        body += f'<p><img src="@@PLUGINFILE@@/{figure_name}" alt="{alt}"></p>'
+        body += (f'<p><img src="@@PLUGINFILE@@/{figure_name}" '
+                 f'alt="{figure_alt_html(item)}"></p>')
         file = ET.SubElement(element, "file", name=figure_name, path="/", encoding="base64")
         file.text = base64.b64encode(item.figure).decode("ascii")
     element.find("text").text = body
@@ -94,9 +69,9 @@ def _multichoice(question: ET.Element, item: Item) -> None:
     ET.SubElement(question, "single").text = "true"
     ET.SubElement(question, "shuffleanswers").text = "1"
     ET.SubElement(question, "answernumbering").text = "ABCD"
-    for choice, fraction in zip(item.choices, fractions(item), strict=True):
+    for choice in item.choices:
         answer = _text(question, "answer", html.escape(choice.text),
-                       fraction=fraction_text(fraction), format="html")
+                       fraction="100" if choice.correct else "0", format="html")
         _text(answer, "feedback", html.escape(choice.feedback), format="html")
 
 
@@ -137,7 +112,7 @@ def category_element(outcome: str) -> ET.Element:
 
 def build_quiz(items: list[Item]) -> ET.Element:
     """The ``<quiz>`` of the exportable items, grouped by learning outcome."""
-    items = usable_items(items, "moodle", _fraction_problems)
+    items = usable_items(items, "moodle")
     names = figure_names(items)
     quiz = ET.Element("quiz")
     for outcome in LEARNING_OUTCOMES:

@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from question_bank.model import LEARNING_OUTCOMES, TYPES, Choice, Item
+from question_bank.model import LEARNING_OUTCOMES, SMALLEST_ANSWER, TYPES, Choice, Item
 
 DIFFICULTIES = (1, 2, 3)
-# Canvas rounds numeric answers to 4 decimals, so a non-zero answer below this would become 0.
-SMALLEST_ANSWER = 1e-4
 FIGURE_DPI = 80  # small PNGs: rendering is the slow part of building a bank
+WORDS = {2: "two", 3: "three", 4: "four"}  # small counts written out in stems
 
 
 @dataclass(frozen=True)
@@ -125,18 +124,14 @@ def markdown_table(rows: Sequence[Sequence[Any]], corner: str = "") -> str:
     n_cols = len(rows[0])
     header = "| " + " | ".join([corner] + [f"c{j + 1}" for j in range(n_cols)]) + " |"
     rule = "|" + "---|" * (n_cols + 1)
-    body = ["| " + " | ".join([f"r{i + 1}"] + [_number(v) for v in row]) + " |"
+    body = ["| " + " | ".join([f"r{i + 1}"] + [number(v) for v in row]) + " |"
             for i, row in enumerate(rows)]
     return "\n".join([header, rule, *body])
 
 
-def _number(value: Any) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def number(value: float) -> str:
     """A number as a student would write it: no ``.0`` on whole numbers."""
-    return _number(value)
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def random_grid(rng: random.Random, rows: int, cols: int, low: int, high: int) -> list[list[int]]:

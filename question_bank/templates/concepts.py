@@ -16,6 +16,7 @@ fit are dropped (floor), images are channels last (H, W, C).
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 from collections.abc import Callable
@@ -23,14 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from question_bank.model import Choice
-from question_bank.templates.base import DIFFICULTIES, Draft, mc_choices, number
+from question_bank.templates.base import DIFFICULTIES, WORDS, Draft, mc_choices, number
 from solutions.padding import conv_output_size
 from solutions.pooling import pool_output_size
 from solutions.weights import conv_layer_params, dense_weights, sparse_weights
 
 Option = tuple[str, str]  # (text, feedback)
 N_WRONG = 3  # four choices per item
-WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def _fields(*texts: str) -> set[str]:
@@ -85,8 +85,7 @@ class Concept:
         choices, answer = mc_choices(rng, correct, wrong)
         solution = (f"Right: {correct[0]}. {correct[1]}\nThe others:\n"
                     + "\n".join(f"- {text}: {feedback}" for text, feedback in wrong))
-        used = _fields(variant.stem, *(t for option in variant.correct + variant.wrong
-                                       for t in option))
+        used = _variant_fields(variant)
         params = {"variant": v, "correct": c, "wrong": w,
                   **{key: value for key, value in values.items() if key in used}}
         return Draft(variant.stem.format(**values), answer, solution, params, choices=choices)
@@ -130,11 +129,24 @@ class Statements:
             Choice("False", not fact.true, f"{'Right' if not fact.true else 'No'}: the "
                                            f"statement is {verdict}. {why}"))
         solution = f"{verdict.capitalize()}. {why}"
-        used = _fields(fact.text, fact.why)
+        used = _fact_fields(fact)
         params = {"statement": index, "is_true": fact.true,
                   **{key: value for key, value in values.items() if key in used}}
         return Draft(f"True or false? {text}", 0 if fact.true else 1, solution, params,
                      choices=choices)
+
+
+@functools.cache
+def _variant_fields(variant: Variant) -> frozenset[str]:
+    """The placeholders of a variant's stem and options (parsed once per variant)."""
+    return frozenset(_fields(variant.stem, *(text for option in variant.correct + variant.wrong
+                                             for text in option)))
+
+
+@functools.cache
+def _fact_fields(fact: Fact) -> frozenset[str]:
+    """The placeholders of a statement and its explanation (parsed once per fact)."""
+    return frozenset(_fields(fact.text, fact.why))
 
 
 # ---- LO1: the concept of convolution ----------------------------------------------------
@@ -298,7 +310,7 @@ def _kernel_count_numbers(rng: random.Random) -> dict[str, Any]:
     return {"c": c, "k": k, "c_in": c_in, "c1": c + 1, "c2": c2,
             "after": (c + 1) * per, "no_chan": (c + 1) * (k * k + 1),
             "before": c * per, "one_bias": (c + 1) * k * k * c_in + 1,
-            "extra": k * k * c2, "kk": k * k}
+            "extra": k * k * c2}
 
 
 ADDED_KERNEL = Concept(

@@ -12,7 +12,7 @@ from question_bank.templates.networks import (
     shape_text,
     valid_network,
 )
-from solutions.architecture import layer_settings
+from solutions.architecture import check_input_shape, layer_settings
 from solutions.weights import (
     conv_layer_params,
     count_parameters,
@@ -109,10 +109,10 @@ def draw_network(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[int
 def network_steps(layers: Layers, input_shape: tuple[int, int, int]) -> list[str]:
     """Per layer: its output shape and its parameters, computed with solutions/."""
     steps = []
+    shape_out = check_input_shape(input_shape)  # what the first layer gets
     for index, layer in enumerate(layers):
         settings = layer_settings(layer, index)
-        shape_in = output_shape(layers[:index], input_shape)
-        shape_out = output_shape(layers[:index + 1], input_shape)
+        shape_in, shape_out = shape_out, output_shape(layers[:index + 1], input_shape)
         if settings["type"] == "conv":
             k, filters = settings["kernel_size"], settings["filters"]
             n = integer(conv_layer_params(k, shape_in[2], filters, settings["bias"]))

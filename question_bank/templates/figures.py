@@ -1,7 +1,7 @@
 """Pictures for grid and receptive-field questions, drawn from an item's ``params``.
 
 Each maker returns ``(png_bytes, alt_text)``. The value a question asks for is never drawn:
-the output cells' numbers are removed, and the receptive-field stack is drawn by this module
+the output grid is drawn without numbers, and the receptive-field stack is drawn by this module
 with a fixed input row, labelled layer bands and one marked top unit, so that nothing in it
 depends on the receptive field.
 ``cnnlab.figures`` (matplotlib) is imported only here, and only when a figure is wanted,
@@ -15,12 +15,6 @@ from typing import Any
 from question_bank.templates.base import FIGURE_DPI
 
 
-def _hide_numbers(ax: Any) -> None:
-    """Remove the numbers drawn on an axis (the output grid): they could hold the answer."""
-    for text in list(ax.texts):
-        text.remove()
-
-
 def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     """The padded input with the asked window, the kernel and an empty output grid."""
     from cnnlab.figures.grids import conv_step
@@ -28,8 +22,7 @@ def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
 
     row, col = params["row"] - 1, params["col"] - 1
     fig = conv_step(params["image"], params["kernel"], padding=params["padding"],
-                    stride=params["stride"], position=(row, col))
-    _hide_numbers(fig.axes[2])
+                    stride=params["stride"], position=(row, col), show_output=False)
     alt = (f"Left: the input padded with {params['padding']} zero(s), the window of output "
            f"row {params['row']}, column {params['col']} outlined in red (stride "
            f"{params['stride']}). Middle: the kernel. Right: the output grid, values hidden.")
@@ -43,8 +36,7 @@ def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
 
     row, col = params["row"] - 1, params["col"] - 1
     fig = pool_step(params["x"], size=params["size"], stride=params["stride"],
-                    mode=params["mode"], position=(row, col))
-    _hide_numbers(fig.axes[1])
+                    mode=params["mode"], position=(row, col), show_output=False)
     alt = (f"Left: the feature map with the {params['size']}x{params['size']} window of "
            f"output row {params['row']}, column {params['col']} outlined (stride "
            f"{params['stride']}). Right: the pooled output, value hidden.")

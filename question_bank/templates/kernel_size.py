@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from question_bank.templates.base import Draft, integer
+from question_bank.templates.base import WORDS, Draft, integer
 from question_bank.templates.networks import Layers, conv, describe_network
 from solutions.padding import conv_output_size, same_padding
 from solutions.receptive_field import effective_stride, receptive_field
@@ -57,7 +57,6 @@ def receptive_field_stack(rng: random.Random, difficulty: int) -> Draft:
 
 
 # (single kernel size, number of stacked 3x3 layers with the same receptive field)
-WORDS = {2: "two", 3: "three", 4: "four"}
 STACKS = {1: ((5, 2), (7, 3)), 2: ((5, 2), (7, 3)), 3: ((5, 2), (7, 3), (9, 4))}
 
 
