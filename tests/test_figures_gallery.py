@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pytest
+from oracles import conv_layer_loops, pool_loops
 from PIL import Image
 
 from cnnlab.cli import main
@@ -54,17 +55,10 @@ def test_phantom_is_a_noisy_image_in_unit_range():
 def test_feature_maps_follow_a_plain_loop():
     image = phantom(16, noise=0.0)
     stages = feature_maps(image)
-    kernel = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
-    padded = np.pad(image, 1)
-    conv = np.zeros((16, 16))
-    for i in range(16):
-        for j in range(16):
-            conv[i, j] = sum(padded[i + a, j + b] * kernel[a][b]
-                             for a in range(3) for b in range(3))
+    kernel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], float)
+    conv = conv_layer_loops(image[:, :, None], kernel[:, :, None, None], padding=1)[:, :, 0]
     assert np.allclose(stages["conv: vertical edges"], conv)
-    relu = np.maximum(conv, 0)
-    pooled = [[relu[2 * i:2 * i + 2, 2 * j:2 * j + 2].max() for j in range(8)]
-              for i in range(8)]
+    pooled = pool_loops(np.maximum(conv, 0), 2, None, "max")
     assert np.allclose(stages["max pool 2x2: vertical edges"], pooled)
     assert len(feature_map_figure(image).axes) == 8
 

@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
+from oracles import conv_layer_loops
 from PIL import Image
 
 from cnnlab.figures.comparison import side_by_side
@@ -35,20 +36,6 @@ def outlines(ax):
             for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill()]
 
 
-def loop_conv2d(image, kernel, padding, stride):
-    image = np.pad(np.asarray(image, dtype=float), padding)
-    kh, kw = len(kernel), len(kernel[0])
-    rows = (len(image) - kh) // stride + 1
-    cols = (len(image[0]) - kw) // stride + 1
-    out = [[0.0] * cols for _ in range(rows)]
-    for i in range(rows):
-        for j in range(cols):
-            for a in range(kh):
-                for b in range(kw):
-                    out[i][j] += image[i * stride + a][j * stride + b] * kernel[a][b]
-    return out
-
-
 def test_value_grid_writes_every_number_and_the_highlight():
     fig = value_grid([[1, 2, 3], [4, 5, 6]], highlight=(0, 1, 2, 2), title="x")
     ax = fig.axes[0]
@@ -70,7 +57,9 @@ def test_conv_step_shows_the_window_and_the_outputs_so_far(padding, stride, posi
     kernel = [[1, 0, -1], [2, 1, 0]]
     fig = conv_step(image, kernel, padding=padding, stride=stride, position=position)
     padded_ax, kernel_ax, out_ax = fig.axes
-    expected = loop_conv2d(image, kernel, padding, stride)
+    expected = conv_layer_loops(np.array(image, float)[:, :, None],
+                                np.array(kernel, float)[:, :, None, None], padding=padding,
+                                stride=stride)[:, :, 0]
     i, j = position
     shown = {(r, c): str(int(v)) for r, row in enumerate(expected) for c, v in enumerate(row)
              if (r, c) <= (i, j)}  # row-major order: everything up to the position
