@@ -18,6 +18,7 @@ import numpy as np
 
 from autograder import wire
 from autograder.results import INVALID, MISSING, NOT_IMPLEMENTED, RAISED, CallError
+from autograder.worker import builtin_name, error_text
 from cnnlab.catalog import FUNCTIONS
 
 
@@ -51,17 +52,10 @@ class InProcessStudent:
         except NotImplementedError:
             return CallError(NOT_IMPLEMENTED, "still raises NotImplementedError"), None
         except Exception as problem:  # the student's bug, reported like the sandbox does
-            return CallError(RAISED, str(problem)[:500], _builtin_name(type(problem))), \
+            return CallError(RAISED, error_text(problem), builtin_name(type(problem))), \
                 (args, kwargs)
         try:
             value = wire.loads(wire.dumps(value))
         except Exception as problem:
             return CallError(INVALID, f"returned {problem}, not plain data"), (args, kwargs)
         return value, (args, kwargs)
-
-
-def _builtin_name(kind: type) -> str:
-    for cls in kind.__mro__:
-        if cls.__module__ == "builtins":
-            return cls.__name__
-    return "Exception"

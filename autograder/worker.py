@@ -199,25 +199,25 @@ def _call(wire, np, function, args, kwargs, request: dict) -> bytes:
         return wire.dumps({"error": ["not_implemented", "still raises NotImplementedError",
                                      None]})
     except BaseException as problem:  # student code may raise anything, even SystemExit
-        return wire.dumps({"error": ["raised", _text(problem), _builtin_name(type(problem))]})
+        return wire.dumps({"error": ["raised", error_text(problem), builtin_name(type(problem))]})
     reply = {"ok": value}
     if request["return_inputs"]:
         reply["inputs"] = [list(args), kwargs]
     try:
         return wire.dumps(reply)  # plain data? otherwise say what is not
     except BaseException as problem:  # WireError, or what a hostile object raises
-        return wire.dumps({"error": ["invalid_result", f"returned {_text(problem)}, not plain "
+        return wire.dumps({"error": ["invalid_result", f"returned {error_text(problem)}, not plain "
                                      "data", None]})
 
 
-def _text(error: BaseException) -> str:
+def error_text(error: BaseException) -> str:
     try:
         return (str(error) or type(error).__name__)[:500]  # MemoryError() says nothing
     except BaseException:  # a __str__ that raises
         return "(the exception cannot be shown)"
 
 
-def _builtin_name(kind: type) -> str:
+def builtin_name(kind: type) -> str:
     """The exception's nearest built-in class: a student's ``class ShapeError(ValueError)``
     is a ValueError."""
     for cls in kind.__mro__:
