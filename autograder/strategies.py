@@ -11,6 +11,7 @@ draw calls; the others draw the pieces that properties combine.
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -114,7 +115,6 @@ def output_size_calls(draw, padding=st.just(0), stride=st.just(1), uneven: bool 
     n, k, p, s = w["sizes"][0], w["kernel"][0], w["padding"], w["stride"]
     n = draw(st.integers(max(1, k - 2 * p), 64))
     if uneven:
-        from hypothesis import assume
         assume((n + 2 * p - k) % s != 0)
     return call(n, k, padding=p, stride=s)
 

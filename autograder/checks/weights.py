@@ -30,8 +30,7 @@ def _property(f: str, name: str, description: str, examples, calls, holds, messa
     @on_results
     def judge(example, actual, expected) -> str | None:
         return None if holds(example, actual) else message.format(*example)
-    return Check(f, name, description, examples, calls=calls, judge=judge, weight=weight,
-                 max_examples=100)
+    return Check(f, name, description, examples, calls=calls, judge=judge, weight=weight)
 
 
 def _count_checks() -> list[Check]:
