@@ -176,7 +176,8 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
         with SandboxedStudent(submission.folder, limits, isolation) as student:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)
-            result.notes.extend(submission.notes + student.notes)
+            result.notes.extend(submission.notes)
+            result.grader_notes.extend(student.notes)
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

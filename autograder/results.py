@@ -25,11 +25,15 @@ NOT_DONE = "not implemented yet"  # what feedback says of a function that is sti
 class CallError(Exception):
     """A call into student code that did not return a result."""
 
-    def __init__(self, kind: str, message: str = "", exception_type: str | None = None):
+    def __init__(self, kind: str, message: str = "", exception_type: str | None = None,
+                 where: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.exception_type = exception_type
+        # Where in the student's own code it happened, for the feedback:
+        # "convolution.py, line 12: out[i] = x[i:i + k] @ w" (None when not known).
+        self.where = where
 
     def describe(self) -> str:
         if self.kind == RAISED:
@@ -37,7 +41,8 @@ class CallError(Exception):
         return f"{self.kind.replace('_', ' ')}: {self.message}" if self.message else self.kind
 
     def __repr__(self) -> str:
-        return f"CallError({self.kind!r}, {self.message!r}, {self.exception_type!r})"
+        return (f"CallError({self.kind!r}, {self.message!r}, {self.exception_type!r}, "
+                f"{self.where!r})")
 
 
 Call = tuple[tuple, dict]  # (args, kwargs), plain data: numbers, tuples, lists, dicts, arrays
@@ -97,7 +102,10 @@ class FunctionResult:
 class SubmissionResult:
     student: str
     functions: list[FunctionResult]
-    notes: list[str] = field(default_factory=list)  # isolation level, files found, ...
+    notes: list[str] = field(default_factory=list)  # for the student: files found, ...
+    # For the instructor's outputs only (terminal, report, gradebook), never in feedback:
+    # the isolation level, fork-server restarts, ...
+    grader_notes: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -117,4 +125,5 @@ class SubmissionResult:
             checks = [CheckResult(**{**c, "example": FailingExample(**c["example"])
                                      if c.get("example") else None}) for c in f["checks"]]
             functions.append(FunctionResult(**{**f, "checks": checks}))
-        return cls(student=data["student"], functions=functions, notes=list(data["notes"]))
+        return cls(student=data["student"], functions=functions, notes=list(data["notes"]),
+                   grader_notes=list(data.get("grader_notes", [])))
