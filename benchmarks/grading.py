@@ -67,12 +67,14 @@ NBGRADER_SAMPLE = 12  # nbgrader needs a kernel and the suite's preparation per 
 
 
 def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = None,
-                       sample: int = NBGRADER_SAMPLE) -> float | None:
+                       sample: int = NBGRADER_SAMPLE, tests: str = "hidden") -> float | None:
     """Seconds per hand-in for ``nbgrader autograde`` on the same class, as notebooks, and the
     ratio to cnnlab's seconds per hand-in. A sample of ``sample`` hand-ins of modules (not the
     endless loops: in-process, nbgrader would wait for its cell timeout) is turned into the
     released notebook with each student's functions (and the module's imports) in the
-    solution cells. None when nbgrader is not installed."""
+    solution cells. ``tests``: "hidden", our notebook's test cells (the hidden suite in the
+    kernel), or "asserts", the status quo of courses: 3 plain asserts per function.
+    None when nbgrader is not installed."""
     import importlib.util
     import json
     import subprocess
@@ -87,6 +89,8 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-nbgrader-") as tmp:
         course = Path(tmp) / "course"
         init_course(course)
+        if tests == "asserts":
+            _use_plain_asserts(course / "source" / "cnn" / NOTEBOOK_NAME)
         nbgrader = [sys.executable, "-m", "nbgrader"]
         subprocess.run([*nbgrader, "generate_assignment", "cnn", "--force"], cwd=course,
                        check=True, capture_output=True)
@@ -103,9 +107,50 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
     per = seconds / max(len(students), 1)
     ratio = f", {per / cnnlab_per_submission:.1f}x cnnlab's median {cnnlab_per_submission:.2f} s" \
         if cnnlab_per_submission else ""
-    print(f"nbgrader autograde: {len(students)} hand-ins in {seconds:.1f} s, "
+    label = "3 plain asserts per function" if tests == "asserts" else "our hidden test cells"
+    print(f"nbgrader autograde ({label}): {len(students)} hand-ins in {seconds:.1f} s, "
           f"{per:.2f} s per hand-in{ratio}")
     return seconds
+
+
+ASSERTS_PER_FUNCTION = 3
+
+
+def _use_plain_asserts(notebook_path: Path) -> None:
+    """Replace each graded cell's body by plain asserts on the public examples (repeated where a
+    function has fewer than three): the test cells courses write by hand today."""
+    import json
+
+    from cnnlab.public_checks import CASES
+
+    notebook = json.loads(notebook_path.read_text())
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        name = meta.get("grade_id", "")
+        if meta.get("grade") and name.startswith("test_"):
+            cases = [c for c in CASES if c.function == name[len("test_"):]]
+            chosen = [cases[i % len(cases)] for i in range(ASSERTS_PER_FUNCTION)]
+            cell["source"] = "import numpy as np\nfrom numpy import array\n" + "\n".join(
+                _plain_assert(case) for case in chosen)
+    notebook_path.write_text(json.dumps(notebook))
+
+
+def _plain_assert(case) -> str:
+    """One hand-written-style assert for ``case`` (a ``cnnlab.public_checks.Case``)."""
+    import numpy as np
+
+    from cnnlab.public_checks import RAISES
+
+    text = lambda v: repr(v.tolist()) if isinstance(v, np.ndarray) else repr(v)  # noqa: E731
+    args = [f"np.array({text(a)})" if isinstance(a, np.ndarray) else text(a) for a in case.args]
+    args += [f"{k}={text(v)}" for k, v in case.kwargs.items()]
+    call = f"{case.function}({', '.join(args)})"
+    if case.expected is RAISES:
+        return f"try:\n    {call}\n    raise AssertionError('no ValueError')\n" \
+               "except ValueError:\n    pass"
+    if isinstance(case.expected, np.ndarray):
+        return f"assert np.allclose({call}, np.array({text(case.expected)}))"
+    return f"assert {call} == {text(case.expected)}"
 
 
 def _as_notebook(released: dict, student: Path) -> dict:
@@ -182,9 +227,10 @@ def main() -> None:
             print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
-        nbgrader = nbgrader_autograde(class_dir, r["per_median"])
-        if nbgrader is None:
-            print("nbgrader autograde: not measured (nbgrader is not installed)")
+        for tests in ("asserts", "hidden"):
+            if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:
+                print("nbgrader autograde: not measured (nbgrader is not installed)")
+                break
 
 
 if __name__ == "__main__":
