@@ -92,7 +92,8 @@ class SandboxedStudent:
         self._process: launchers.DirectWorker | launchers.ForkedWorker | None = None
         self._scratch: str | None = None
         self._stage: Path | None = None
-        self._output = tempfile.TemporaryFile(prefix="printed-", dir=runtime_dir().parent)
+        # what the code prints; closed in close()
+        self._output = tempfile.TemporaryFile(prefix="printed-", dir=runtime_dir().parent)  # noqa: SIM115
         self._missing: dict[str, str] | None = None
         self._skip: dict[str, str] = {}  # module -> why it is skipped at import
         self._failed: dict[str, CallError] = {}  # function -> the error that stopped it

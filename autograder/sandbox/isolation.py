@@ -109,7 +109,8 @@ def isolation_note(isolation: str) -> str:
     """Exactly what the student's code can reach in ``isolation`` on this machine."""
     landlock = landlock_abi() > 0
     drop = worker_drop()
-    user = ("" if drop is None else f"; it runs as {os.environ.get(WORKER_USER_ENV) or 'an unprivileged uid of its own'} with no groups")
+    who = os.environ.get(WORKER_USER_ENV) or "an unprivileged uid of its own"
+    user = "" if drop is None else f"; it runs as {who} with no groups"
     confined = ("reads only the Python installation (without this project), the worker "
                 "runtime and its own hand-in, writes only its own fresh scratch folder, and "
                 "cannot read other processes' /proc entries")
