@@ -275,3 +275,85 @@ def test_the_perfect_student_is_unaffected_by_confinement(isolation, fork_server
     with SandboxedStudent(PERFECT, LIMITS, isolation, fork_server) as student:
         assert student.missing() == {}
         assert student.call_many("same_padding", [((5,), {})]) == [2]
+
+
+WHO = """
+def same_padding(k):
+    import os
+    return [os.getuid(), os.getgid(), os.getgroups()]
+"""
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the grader drops a user only as root")
+
+
+@root_only
+def test_a_root_graders_workers_run_as_distinct_unprivileged_users(tmp_path, fork_server):
+    folder = perfect_with(tmp_path / "s", "padding", WHO)
+    with SandboxedStudent(folder, LIMITS, "process", fork_server) as first, \
+            SandboxedStudent(folder, LIMITS, "process", fork_server) as second:
+        (uid, gid, groups), (other_uid, _, _) = (
+            s.call_many("same_padding", [((3,), {})])[0] for s in (first, second))
+    assert uid >= isolation_module.UID_BASE and gid >= isolation_module.UID_BASE
+    assert groups == [] and other_uid != uid  # running at the same time: never one uid
+
+
+@root_only
+def test_the_worker_user_can_be_named(tmp_path, monkeypatch):
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    monkeypatch.setenv(isolation_module.WORKER_USER_ENV, "nobody")
+    folder = perfect_with(tmp_path / "s", "padding", WHO)
+    assert _call(folder, "process", False, 3) == [nobody.pw_uid, nobody.pw_gid, []]
+    monkeypatch.setenv(isolation_module.WORKER_USER_ENV, "no-such-user-here")
+    with pytest.raises(RuntimeError, match="no-such-user-here"):
+        isolation_module.worker_drop()
+
+
+def test_an_import_error_names_the_file_and_line(tmp_path):
+    folder = perfect_with(tmp_path / "s", "pooling", "", top="import numpy as np\nx = 1 +\n")
+    with SandboxedStudent(folder, LIMITS) as student:
+        missing = student.missing()
+    assert "SyntaxError in pooling.py, line 2" in missing["max_pool"]
+
+
+def test_a_hard_limit_below_the_wanted_one_is_used_and_noted():
+    script = ("import resource, sys; sys.path.insert(0, 'autograder/worker_runtime'); "
+              "import confine; notes = confine.lower_limits({'RLIMIT_AS': 4 * 2**30}); "
+              "print(resource.getrlimit(resource.RLIMIT_AS)[0], notes)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, preexec_fn=_hard_address_space_limit, check=True)
+    limit, notes = done.stdout.split(" ", 1)
+    assert int(limit) == 3 * 2**30  # kept the outside hard limit, did not fail raising it
+    assert "below the 4294967296 asked for" in notes
+
+
+def test_the_in_process_student_also_says_where(tmp_path):
+    from autograder.inprocess import InProcessStudent
+
+    source = tmp_path / "padding.py"
+    source.write_text("def same_padding(k):\n    return {}[k]\n")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    error = InProcessStudent({"same_padding": namespace["same_padding"]}).call_many(
+        "same_padding", [((3,), {})])[0]
+    assert error.exception_type == "KeyError" and error.where == "padding.py, line 2: return {}[k]"
+
+
+@pytest.mark.skipif(not isolation_module.landlock_abi(), reason="needs Landlock")
+def test_landlock_alone_confines_a_worker_of_the_graders_own_user(tmp_path, monkeypatch,
+                                                                   fork_server):
+    import autograder.sandbox.client as client
+
+    monkeypatch.setattr(client, "worker_drop", lambda: None)  # as a grader that is not root
+    secret = tmp_path / "class" / "classmate" / "padding.py"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("the classmate's work")
+    os.chmod(secret, 0o666)  # even a file everybody may write
+    who = _call(perfect_with(tmp_path / "w", "padding", WHO), "process", fork_server, 3)
+    assert who[0] == os.getuid()  # not dropped: only Landlock stands between
+    wrote = _call(perfect_with(tmp_path / "a", "padding", WRITER), "process", fork_server,
+                  [str(secret), "/tmp/x"])
+    read = _call(perfect_with(tmp_path / "b", "padding", READER), "process", fork_server,
+                 [str(secret), f"/proc/{os.getpid()}/environ"])
+    assert "wrote" not in wrote and "read" not in read
+    assert secret.read_text() == "the classmate's work"
