@@ -357,3 +357,12 @@ def test_landlock_alone_confines_a_worker_of_the_graders_own_user(tmp_path, monk
                  [str(secret), f"/proc/{os.getpid()}/environ"])
     assert "wrote" not in wrote and "read" not in read
     assert secret.read_text() == "the classmate's work"
+
+
+def test_a_project_installed_inside_python_is_cut_out_of_what_workers_read(tmp_path):
+    for folder in ("lib/site/numpy", "lib/site/solutions", "lib/site/scipy", "bin"):
+        (tmp_path / folder).mkdir(parents=True)
+    hidden = [str(tmp_path / "lib" / "site" / "solutions")]
+    allowed = isolation_module.allowed_around([str(tmp_path)], hidden)
+    assert sorted(allowed) == sorted(str(tmp_path / p) for p in (
+        "bin", "lib/site/numpy", "lib/site/scipy"))

@@ -133,6 +133,7 @@ def isolation_note(isolation: str) -> str:
             "and read the grader's /proc entries; only seccomp stops network and new processes")
 
 
+@functools.cache
 def landlock_read_paths(runtime: str) -> list[str]:
     """What a worker may read (besides its hand-in): the system and Python folders without
     this project's packages, and the runtime."""
