@@ -77,7 +77,7 @@ def _confine(confine, config: dict) -> list[str]:
     if drop and drop["per_process"]:  # a uid of its own: no hand-in can touch another's files
         who = f"a uid and gid of its own ({drop['uid']} + its pid)"
         drop = {**drop, "uid": drop["uid"] + os.getpid(), "gid": drop["gid"] + os.getpid()}
-    os.makedirs(scratch, mode=0o700, exist_ok=True)
+    os.makedirs(scratch, mode=0o700, exist_ok=True)  # fresh: made by the grader or emptied
     if drop:  # the hand-in and the scratch become the worker user's, and nobody else's
         for folder in (scratch, config["folder"]):
             _own(folder, drop["uid"], drop["gid"])
@@ -89,12 +89,10 @@ def _confine(confine, config: dict) -> list[str]:
 
     tempfile.tempdir = scratch
     notes = []
-    if config.get("landlock", True):
-        read_only = [*config["read_only"], config["folder"]]
-        landlocked = confine.landlock(read_only, [scratch, "/dev/null"])
-        notes.append(landlocked)
+    notes.append(confine.landlock([*config["read_only"], config["folder"]],
+                                  [scratch, "/dev/null"]))
     if drop:
-        keep = drop["keep_read_search"] and bool(notes) and notes[-1].endswith("in force")
+        keep = drop["keep_read_search"] and notes[-1].endswith("in force")
         notes.append(confine.drop_user(drop["uid"], drop["gid"], keep, who))
     return notes
 
@@ -194,6 +192,7 @@ def _spawn_child(control, config: dict, fds: list[int], server: dict) -> int:
         try:
             control.close()
             scratch = _child_scratch(server, os.getpid())
+            shutil.rmtree(scratch, ignore_errors=True)  # never what an earlier child left
             _run_submission({**config, "scratch": scratch}, fds)
         finally:
             os._exit(0)
