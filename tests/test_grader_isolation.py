@@ -366,3 +366,25 @@ def test_a_project_installed_inside_python_is_cut_out_of_what_workers_read(tmp_p
     allowed = isolation_module.allowed_around([str(tmp_path)], hidden)
     assert sorted(allowed) == sorted(str(tmp_path / p) for p in (
         "bin", "lib/site/numpy", "lib/site/scipy"))
+
+
+def test_a_dead_fork_server_is_replaced_and_the_hand_in_goes_on(isolation):
+    import signal
+
+    from autograder.sandbox import launchers
+
+    with SandboxedStudent(PERFECT, LIMITS, isolation, fork_server=True) as student:
+        assert student.call_many("same_padding", [((3,), {})]) == [1]
+        server = launchers.fork_server(isolation)
+        os.killpg(server.popen.pid, signal.SIGKILL)  # as the OOM killer would
+        server.popen.wait()
+        import select  # wait until its worker has died with it: its end of the pipe closes
+
+        assert select.select([student._replies], [], [], 60)[0]
+        lost = student.call_many("conv_output_size", [((5, 3), {})])[0]
+        assert lost.kind == CRASHED  # the call that met the dead worker
+        assert student.call_many("shared_weights", [((3, 2), {})]) == [6]  # 3 * 2, by hand
+    assert launchers.fork_server(isolation) is not server
+    with SandboxedStudent(PERFECT, LIMITS, isolation, fork_server=True) as student:
+        assert student.call_many("same_padding", [((5,), {})]) == [2]
+        assert not any("fresh worker instead" in note for note in student.notes)
