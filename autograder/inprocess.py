@@ -9,6 +9,7 @@ result object with a clever ``__eq__`` is rejected here too.
 from __future__ import annotations
 
 import copy
+import os
 import random
 import warnings
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ import numpy as np
 
 from autograder import wire
 from autograder.results import INVALID, MISSING, NOT_IMPLEMENTED, RAISED, CallError
-from autograder.worker import builtin_name, error_text
+from autograder.worker_runtime.errors import builtin_name, error_text, where_in
 from cnnlab.catalog import FUNCTIONS
 
 
@@ -27,6 +28,7 @@ class InProcessStudent:
         self.functions = {name: f for name, f in functions.items()
                           if name in FUNCTIONS and callable(f)}
         self.notes: list[str] = ["graded in-process (no sandbox)"]
+        self._files = {_source_file(f) for f in self.functions.values()} - {None}
 
     def missing(self) -> dict[str, str]:
         return {f: f"{f} is not defined" for f in FUNCTIONS if f not in self.functions}
@@ -52,10 +54,16 @@ class InProcessStudent:
         except NotImplementedError:
             return CallError(NOT_IMPLEMENTED, "still raises NotImplementedError"), None
         except Exception as problem:  # the student's bug, reported like the sandbox does
-            return CallError(RAISED, error_text(problem), builtin_name(type(problem))), \
-                (args, kwargs)
+            return CallError(RAISED, error_text(problem), builtin_name(type(problem)),
+                             where_in(problem, self._files)), (args, kwargs)
         try:
             value = wire.loads(wire.dumps(value))
         except Exception as problem:
             return CallError(INVALID, f"returned {problem}, not plain data"), (args, kwargs)
         return value, (args, kwargs)
+
+
+def _source_file(function: Callable) -> str | None:
+    """The real path of the file that defines ``function``: the student's own code."""
+    code = getattr(function, "__code__", None)
+    return os.path.realpath(code.co_filename) if code is not None else None

@@ -26,7 +26,7 @@ class CallError(Exception):
     """A call into student code that did not return a result."""
 
     def __init__(self, kind: str, message: str = "", exception_type: str | None = None,
-                 where: str | None = None):
+                 where: str | None = None, printed: str = ""):
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -34,6 +34,7 @@ class CallError(Exception):
         # Where in the student's own code it happened, for the feedback:
         # "convolution.py, line 12: out[i] = x[i:i + k] @ w" (None when not known).
         self.where = where
+        self.printed = printed  # the end of what the code printed (crash, timeout, exit)
 
     def describe(self) -> str:
         if self.kind == RAISED:

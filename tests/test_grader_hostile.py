@@ -14,9 +14,10 @@ from grader_helpers import PERFECT, full_marks, perfect_with
 from autograder import engine
 from autograder.pipeline import Options, grade_class
 from autograder.sandbox import Limits, SandboxedStudent, bwrap_works
+from autograder.worker_runtime.confine import landlock_abi
 from cnnlab.catalog import EXERCISES, FUNCTIONS
 
-FAST = Limits(seconds_per_call=1.5, seconds_import=5)
+FAST = Limits(seconds_per_call=3, seconds_import=20)  # printing is capped, so never close
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "solutions" / "padding.py"
 
 RIGHT = "    if k < 1 or k % 2 == 0:\n        raise ValueError('k must be odd')\n" \
@@ -72,7 +73,8 @@ ATTACKED = {"patched_numpy": {"relu"},
 HARMLESS = {"print_flood"}  # returns the right answer: must keep its points
 # Right answer, but one new thread per call soon meets the process limit: may lose them.
 EITHER_WAY = {"background_thread"}
-BWRAP_ONLY = {"import_solutions"}  # without bubblewrap the file system is visible
+# Without bubblewrap and without Landlock the file system is visible (reported as weaker).
+BWRAP_ONLY = set() if landlock_abi() else {"import_solutions"}
 ISOLATIONS = ["bwrap", "process"] if bwrap_works() else ["process"]
 
 
@@ -84,7 +86,6 @@ def _grade(folder: Path, isolation: str):
         return engine.grade(student, SUITE, {}, folder.name)
 
 
-# The plain-process fallback does not hide files (it is reported as weaker isolation).
 CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOLATIONS
          if not (attack in BWRAP_ONLY and isolation != "bwrap")]
 

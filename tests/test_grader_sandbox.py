@@ -6,7 +6,8 @@ from grader_helpers import PERFECT, perfect_with
 
 from autograder.results import CRASHED, INVALID, MISSING, NOT_IMPLEMENTED, RAISED, TIMEOUT
 from autograder.results import CallError as Error
-from autograder.sandbox import Limits, SandboxedStudent, bwrap_works
+from autograder.sandbox import Limits, SandboxedStudent, bwrap_works, isolation_note
+from autograder.worker_runtime.confine import landlock_abi
 from cnnlab.catalog import EXERCISES
 
 ISOLATIONS = ["process", pytest.param("bwrap", marks=pytest.mark.skipif(
@@ -161,7 +162,7 @@ def test_the_total_time_of_a_submission_is_limited(tmp_path):
             time.sleep(0.4)
             return (kernel_size - 1) // 2
     """)
-    limits = Limits(seconds_per_call=2, seconds_total=1)
+    limits = Limits(seconds_per_call=2, seconds_per_function=60, seconds_total=1)
     with SandboxedStudent(folder, limits) as student:
         results = student.call_many("same_padding", [((3,), {})] * 5)
     assert results[:2] == [1, 1]
@@ -179,11 +180,14 @@ def test_randomness_is_seeded_before_every_call(tmp_path):
     assert np.array_equal(first, np.random.RandomState(0).rand(3))
 
 
-def test_the_weaker_fallback_is_reported(isolation):
+def test_the_isolation_and_its_confinement_are_reported(isolation):
     with SandboxedStudent(PERFECT, isolation=isolation) as student:
         student.missing()
         notes = " ".join(student.notes)
-    assert ("WEAKER" in notes) == (isolation == "process")
+    assert isolation_note(isolation) in student.notes
+    assert ("WEAKER" in notes) == (isolation == "process" and landlock_abi() == 0)
+    if landlock_abi():
+        assert f"worker: Landlock ABI {landlock_abi()} in force" in student.notes
 
 
 def test_a_missing_folder_and_an_unknown_isolation_are_clear_errors(tmp_path):

@@ -71,3 +71,47 @@ RAW8 = base64.b64encode(b"\0" * 8).decode()
 def test_malformed_messages_are_refused_when_decoding(message):
     with pytest.raises(wire.WireError):
         wire.loads(message)
+
+
+# --- replies: the trusted side decodes any reply of any shape without raising ---------------
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=20)
+TAGS = st.sampled_from(["ok", "inputs", "error", "tuple", "list", "dict", "array", "scalar",
+                        "float", "raised", "invalid_result", "not_implemented", "timeout"])
+# Trees built from the wire format's own tags and a reply's keys, nested in any way.
+WIRE = st.recursive(JSON, lambda inner: st.dictionaries(TAGS, inner, min_size=1, max_size=2)
+                    | st.lists(inner, max_size=4), max_leaves=25)
+
+
+@given(st.one_of(JSON, WIRE).map(json.dumps).map(str.encode) | st.binary(max_size=64))
+def test_any_reply_fails_only_its_own_call_and_never_raises(data):
+    from autograder.results import CRASHED, TIMEOUT, CallError
+    from autograder.sandbox import reply_from
+
+    result, inputs = reply_from(data)
+    if isinstance(result, CallError):
+        assert inputs is None
+        assert result.kind not in (CRASHED, TIMEOUT)  # a worker cannot claim the grader's verdicts
+        assert type(result.message) is str and len(result.message) <= 2000
+    elif inputs is not None:
+        assert type(inputs) is tuple and type(inputs[0]) is tuple and type(inputs[1]) is dict
+
+
+@pytest.mark.parametrize("reply", [
+    {"ok": 1, "inputs": [5, {}]},  # inputs that are no (args, kwargs)
+    {"ok": 1, "inputs": [[1], [2]]},
+    {"ok": 1, "extra": 2},
+    {"error": ["crashed", "I crashed, give me the points back", None]},  # not a worker's kind
+    {"error": ["raised", 5, None]},
+    {"error": ["raised", "x", None, None, None]},
+    {"error": "raised"},
+    [1, 2],
+])
+def test_a_malformed_reply_is_an_invalid_result(reply):
+    from autograder.results import INVALID
+    from autograder.sandbox import reply_from
+
+    result, inputs = reply_from(wire.dumps(reply))
+    assert result.kind == INVALID and inputs is None

@@ -1,0 +1,1 @@
+"""What runs inside the sandbox; ``autograder.sandbox.runtime_dir`` copies this folder whole."""
