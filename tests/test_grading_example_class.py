@@ -72,7 +72,7 @@ def test_an_endless_loop_costs_only_the_function_that_loops(two_runs):
 def test_every_output_of_section_6_is_written(two_runs):
     out = two_runs[0]
     header = (out / "grades.csv").read_text().splitlines()[0].split(",")
-    assert header == ["student", "score", "max_score", *FUNCTIONS]
+    assert header == ["student", "score", "max_score", *FUNCTIONS, "hand_in"]
     students = set(_rows(out))
     assert {p.stem for p in (out / "feedback").glob("*.md")} == students
     assert {p.stem for p in (out / "results").glob("*.json")} == students
