@@ -61,6 +61,7 @@ class ClassRun:
     isolation: str
     seconds: float
     seconds_per_student: dict[str, float]
+    skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
 
 
 # Set in the parent before forking, read by the forked grading processes.
@@ -77,7 +78,8 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     started = time.monotonic()
     options = options or Options()
     say = progress or (lambda event, text: None)
-    candidates = find_candidates(submissions, exclude=out)
+    skipped: dict[str, str] = {}
+    candidates = find_candidates(submissions, exclude=out, skipped=skipped)
     engine = engine or real_engine()
     isolation = choose_isolation(options.isolation)
     runtime_dir()  # made once here, shared by the forked grading processes
@@ -115,7 +117,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         _write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student not in errors)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
-                    time.monotonic() - started, times)
+                    time.monotonic() - started, times, skipped)
 
 
 def _write_errors(errors: dict[str, str], path: Path) -> None:
