@@ -103,7 +103,8 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         for student, outcome, seconds in _run_all(todo, options.jobs):
             result = decode_result(outcome, student) if outcome.startswith("{") else None
             if result is None:
-                errors[student] = outcome
+                errors[student] = ("the grading process sent back a result that does not "
+                                   "decode" if outcome.startswith("{") else outcome)
                 say("failed", student)
                 continue
             results[student], times[student] = result, seconds
@@ -113,6 +114,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     ordered = [results[c.student] for c in candidates if c.student in results]
     write_outputs(ordered, out, options.detail, times,
                   {c.student: c.path.name for c in candidates})
+    (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
         _write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student not in errors)

@@ -26,10 +26,12 @@ import hashlib
 import importlib.util
 import io
 import json
+import multiprocessing
 import os
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import hypothesis
@@ -136,17 +138,39 @@ def _covers(drawn: Drawn, checks: dict) -> bool:
 
 # --- drawing --------------------------------------------------------------------------------
 
-def draw(checks: dict, say: Callable[[str], None] | None = None) -> Drawn:
-    """Every check's examples, with a line per function (it takes minutes on 2 cores)."""
-    from autograder.engine import _prepare_check
+def draw(checks: dict, say: Callable[[str], None] | None = None, jobs: int = 0) -> Drawn:
+    """Every check's examples, a function per task on all cores (forked: the children run
+    only our own code), with a line per function as it is done."""
     say = say or _stderr
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    _DRAWING["checks"] = checks
     drawn: Drawn = {}
-    for number, (function, own) in enumerate(checks.items(), start=1):
-        say(f"drawing the hidden suite: {function} ({number}/{len(checks)})")
-        for check in own:
-            p = _prepare_check(check, 0.0)
-            drawn[check.id] = (p.examples, p.calls, p.expected)
+    order = sorted(checks, key=lambda f: -len(checks[f]))  # the big ones first
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
+        futures = {pool.submit(_draw_function, f): f for f in order}
+        for number, future in enumerate(as_completed(futures), start=1):
+            for check_id, message in future.result().items():
+                drawn[check_id] = _decode_check(check_id, message)
+            say(f"drawing the hidden suite: {futures[future]} ({number}/{len(order)})")
     return drawn
+
+
+_DRAWING: dict = {}  # set before forking the drawing processes
+
+
+def _draw_function(function: str) -> dict[str, bytes]:
+    """In a drawing process: the function's checks as wire messages."""
+    from autograder.engine import _prepare_check
+    messages = {}
+    for check in _DRAWING["checks"][function]:
+        p = _prepare_check(check, 0.0)
+        messages[check.id] = _message(p.examples, p.calls, p.expected)
+    return messages
+
+
+def _message(examples: list, calls: list, expected: list) -> bytes:
+    return wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected]])
 
 
 def _stderr(line: str) -> None:
@@ -160,7 +184,7 @@ def encode(drawn: Drawn, key: str) -> bytes:
     refuses must fail here, at build time, not when grading)."""
     checks = {}
     for check_id, (examples, calls, expected) in sorted(drawn.items()):
-        message = wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected]])
+        message = _message(examples, calls, expected)
         _decode_check(check_id, message)
         checks[check_id] = message.decode()
     body = gzip.compress(json.dumps({"format": FORMAT, "key": key, "checks": checks},
@@ -260,7 +284,9 @@ def write(path: Path, data: bytes, private: bool = False) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path.parent, 0o700)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
-        file.write(data)
+        file.write(data)  # mode 0600
+    if not private:
+        os.chmod(file.name, 0o644)  # package data: readable by whoever installs it
     os.replace(file.name, path)
 
 
