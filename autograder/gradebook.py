@@ -139,13 +139,13 @@ class Gradebook:
 def _secret() -> bytes:
     """The MAC key, kept with the suite cache (mode 0700), out of any worker's view; made on
     first use. Without a writable cache a fresh key: --resume then regrades everyone."""
-    from autograder.suite_cache import cache_dir, write
-    path = cache_dir() / SECRET_NAME
+    from autograder.suite_cache import private_dir, write
     with contextlib.suppress(OSError):
+        path = private_dir() / SECRET_NAME
         data = path.read_bytes()
         if len(data) >= 32:
             return data
     data = secrets.token_bytes(32)
     with contextlib.suppress(OSError):
-        write(path, data, private=True)  # a temporary file: mode 0600
+        write(private_dir() / SECRET_NAME, data, private=True)  # a temporary file: 0600
     return data

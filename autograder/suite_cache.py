@@ -81,8 +81,19 @@ def digest() -> str:
     return text.hexdigest()[:24]
 
 
+def private_dir() -> Path:
+    """The cache folder, made with mode 0700; ``PermissionError`` when it is someone
+    else's or others may write to it (what is read from it decides grades)."""
+    folder = cache_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise PermissionError(f"{folder} is not private to this user: not used as a cache")
+    return folder
+
+
 def _cache_path(key: str) -> Path:
-    return cache_dir() / f"suite-{key}.json.gz"
+    return private_dir() / f"suite-{key}.json.gz"
 
 
 # --- the suite's entry points (called by ``engine.prepare``) -------------------------------
@@ -93,10 +104,14 @@ def load(suite, say: Callable[[str], None] | None = None) -> bool:
     say = say or _stderr
     key = digest()
     drawn = None
-    for path in (SHIPPED, _cache_path(key)):
+    for where in (lambda: SHIPPED, lambda: _cache_path(key)):
         try:
+            path = where()
             drawn = read(path, key)
         except FileNotFoundError:
+            continue
+        except PermissionError as error:
+            say(f"{error}")
             continue
         except SuiteFileError as error:
             say(f"refusing the prepared suite {path}: {error}; drawing it again")
@@ -280,9 +295,6 @@ def store_drawn(drawn: Drawn, key: str) -> None:
 
 def write(path: Path, data: bytes, private: bool = False) -> None:
     """Atomically: a reader sees the old file or the new one."""
-    if private:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
         file.write(data)  # mode 0600
     if not private:
@@ -310,7 +322,7 @@ def build_shipped(say: Callable[[str], None] | None = None) -> list[Path]:
     key, checks = digest(), all_checks()
     try:
         drawn = read(_cache_path(key), key)
-    except (FileNotFoundError, SuiteFileError):
+    except (OSError, SuiteFileError):
         drawn = None
     if drawn is None or not _covers(drawn, checks):
         drawn = draw(checks, say)

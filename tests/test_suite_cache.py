@@ -90,7 +90,6 @@ def test_a_refused_cache_is_drawn_again_and_replaced(tmp_path, monkeypatch):
     draws, said = [], []
     monkeypatch.setattr(suite_cache, "draw", lambda checks, say=None: draws.append(1) or shipped)
     cache = suite_cache._cache_path(suite_cache.digest())
-    cache.parent.mkdir(parents=True)
     cache.write_bytes(b"cnnlab-suite-1 " + suite_cache.digest().encode() + b" 00\nnonsense")
     assert suite_cache.load(_suite(), said.append)
     assert draws == [1] and "does not match its sha256" in said[0]
@@ -132,3 +131,20 @@ def test_the_shipped_suite_is_current_and_build_check_notices_when_it_is_not(
     monkeypatch.setattr(suite_cache, "digest", lambda: "0" * 24)
     assert build_run(type("Args", (), {"check": True})()) == 1
     assert "prepared suite" in capsys.readouterr().out
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used(tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    monkeypatch.setenv(suite_cache.CACHE_ENV, str(folder))
+    monkeypatch.setattr(suite_cache, "SHIPPED", tmp_path / "absent.json.gz")
+    key = suite_cache.digest()
+    (folder / f"suite-{key}.json.gz").write_bytes(suite_cache.encode(DRAWN, key))  # planted
+    shipped = suite_cache.read(Path(suite_cache.__file__).parent / "prepared_suite.json.gz",
+                               key)
+    draws, said = [], []
+    monkeypatch.setattr(suite_cache, "draw", lambda checks, say=None: draws.append(1) or shipped)
+    assert suite_cache.load(_suite(), said.append)
+    assert draws == [1] and "not private" in said[0]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777  # left as it was, not taken over
