@@ -57,7 +57,7 @@ def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
     prefixes = tuple(_normalise(f) for f in forbid)
     used: set[str] = set()
     for node in [*_reachable(defs, function), *loose]:
-        used |= _dotted_names(node, aliases)
+        used |= _dotted_names(node, aliases, imports=node not in loose)
         used |= {f"{star}.{name}" for star in stars for name in _free_names(node, defs, aliases)}
         used |= _named_in_strings(node, prefixes)
     return sorted(name for name in used if _matches(name, prefixes) or _matches(name, HIDING)
@@ -166,20 +166,22 @@ def _reachable(defs: dict[str, ast.AST], start: str) -> list[ast.AST]:
     return [defs[name] for name in seen]
 
 
-def _dotted_names(node: ast.AST, aliases: dict[str, str]) -> set[str]:
+def _dotted_names(node: ast.AST, aliases: dict[str, str], imports: bool = True) -> set[str]:
+    """Full dotted names used in ``node``; ``imports``: count what it imports (a module-level
+    ``try: import ...`` does not use anything by importing it)."""
     names = set()
     resolved = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)
                 and _constant_getattr(c, aliases)}  # such a getattr hides nothing
     for child in ast.walk(node):
-        if id(child) in resolved:
-            continue
+        if id(child) in resolved or isinstance(getattr(child, "ctx", None), ast.Store):
+            continue  # a getattr that hides nothing; a name assigned to is not used
         if isinstance(child, ast.Attribute | ast.Name):
             dotted = _dotted(child)
             if dotted:
                 names.add(_resolve(dotted, aliases))
         elif isinstance(child, ast.Call):
             names |= _constant_getattr(child, aliases)
-        elif isinstance(child, ast.Import | ast.ImportFrom):  # imports inside the function
+        elif imports and isinstance(child, ast.Import | ast.ImportFrom):  # in the function
             module = getattr(child, "module", None)
             names |= {f"{module}.{a.name}" if module else a.name for a in child.names}
     return names

@@ -183,6 +183,15 @@ HONEST = {
         def conv2d(image, kernel):
             return zeros((1, 1)) + sum(image) * kernel[0, 0]
         """,
+    "an import in a module-level try": """
+        try:
+            from scipy import signal
+        except ImportError:
+            signal = None
+        import numpy as np
+        def conv2d(image, kernel):
+            return np.zeros((1, 1))
+        """,
     "a docstring that names the module": '''
         import numpy as np
         def conv2d(image, kernel):
