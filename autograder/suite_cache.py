@@ -100,7 +100,7 @@ def _cache_path(key: str) -> Path:
 
 def load(suite, say: Callable[[str], None] | None = None) -> bool:
     """Fill ``suite.prepared`` for every function: from the shipped file or the cache when
-    one is current, else by drawing (then cached). False only if drawing is impossible."""
+    one is current, else by drawing (then cached). Always True: the suite is complete."""
     say = say or _stderr
     key = digest()
     drawn = None
