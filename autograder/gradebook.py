@@ -61,14 +61,17 @@ class Gradebook:
         self.path = Path(path)
         self.secret = secret if secret is not None else _secret()
         if fresh:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._remove()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open()
         except sqlite3.DatabaseError:  # not a database: start again, graded anew
-            self.path.unlink(missing_ok=True)
+            self._remove()
             self.db = self._open()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
@@ -93,12 +96,33 @@ class Gradebook:
 
     def store(self, key: str, result: SubmissionResult, seconds: float) -> None:
         """Write one student's result and commit at once."""
-        text = result_text(result)
-        self.db.execute(
-            "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (result.student, key, text, result.score, result.max_score, seconds,
-             self._mac(result.student, key, text)))
+        self.store_all([(key, result, seconds)])
+
+    def store_all(self, rows: list[tuple[str, SubmissionResult, float]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [self._row(key, result, seconds) for key, result, seconds in rows])
         self.db.commit()
+
+    def _row(self, key: str, result: SubmissionResult, seconds: float) -> tuple:
+        text = result_text(result)
+        return (result.student, key, text, result.score, result.max_score, seconds,
+                self._mac(result.student, key, text))
+
+    def holds(self, keys: dict[str, str], students: set[str]) -> bool:
+        """Does the file on disk (read afresh) hold a good row for each of ``students``?"""
+        try:
+            with Gradebook(self.path, secret=self.secret) as again:
+                return set(again.reusable(keys)) >= students
+        except (sqlite3.Error, OSError):
+            return False
+
+    def rebuild(self, rows: list[tuple[str, SubmissionResult, float]]) -> None:
+        """Start the file again with ``rows`` (after it was damaged under our feet)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        self._remove()
+        self.db = self._open()
+        self.store_all(rows)
 
     def reusable(self, keys: dict[str, str]) -> dict[str, tuple[SubmissionResult, float]]:
         """Student -> (result, seconds) for the rows whose key is ``keys[student]``, whose MAC

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 import tempfile
 import time
 import traceback
@@ -108,8 +109,10 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
                 say("failed", student)
                 continue
             results[student], times[student] = result, seconds
-            book.store(keys[student], result, seconds)
+            _store(book, keys, results, times, student)
             say("graded", student)
+        if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
+            book.rebuild([(keys[s], results[s], times[s]) for s in results])
     say("stage", "writing grades.csv, feedback, results and report.html")
     ordered = [results[c.student] for c in candidates if c.student in results]
     write_outputs(ordered, out, options.detail, times,
@@ -120,6 +123,16 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     graded = sorted(c.student for c in todo if c.student not in errors)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
                     time.monotonic() - started, times, skipped)
+
+
+def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
+           times: dict[str, float], student: str) -> None:
+    """One row; a gradebook damaged during the run (a worker that could reach OUT) is
+    written again from the results in memory."""
+    try:
+        book.store(keys[student], results[student], times[student])
+    except sqlite3.DatabaseError:
+        book.rebuild([(keys[s], results[s], times[s]) for s in results])
 
 
 def _write_errors(errors: dict[str, str], path: Path) -> None:

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from grader_helpers import EXAMPLE_CLASS, FakeEngine
 
 from autograder import pipeline
@@ -132,3 +133,25 @@ def test_a_gradebook_that_is_not_a_database_is_started_again(tmp_path):
     (out / "gradebook.sqlite").write_bytes(b"garbage " * 100)
     run = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST), FakeEngine)
     assert run.reused == [] and len(run.graded) == 11
+
+
+@pytest.mark.parametrize("attack", ["overwrite", "remove"])
+def test_a_gradebook_clobbered_during_the_run_is_written_again_from_memory(tmp_path, attack):
+    """As a worker that could reach OUT would do (the fallback isolation): the run goes on
+    and ends with every row, and the outputs are the clean run's."""
+    clean, out = tmp_path / "clean", tmp_path / "out"
+    grade_class(EXAMPLE_CLASS, clean, Options(jobs=2, limits=FAST), FakeEngine)
+
+    def grade(student, suite, sources, student_id, detail="full"):
+        if student_id == VICTIM:
+            for file in out.glob("gradebook.sqlite*"):
+                file.unlink()
+                if attack == "overwrite":
+                    file.write_bytes(b"hacked" * 1000)
+        return FakeEngine.grade(student, suite, sources, student_id, detail)
+    clobbering = SimpleNamespace(**{**vars(FakeEngine), "grade": grade})
+    run = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), clobbering)
+    assert run.errors == {}
+    assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM grades").fetchone()[0] == 11
