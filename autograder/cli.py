@@ -1,7 +1,11 @@
 """``cnnlab grade SUBMISSIONS --out OUT``: grade a class with the hidden suite.
 
-Exit status 0 when every submission was graded, whatever the scores; 1 when the grader itself
-failed on some submission (listed); 2 for wrong arguments (a missing folder, ...).
+Exit status 0 when the class was graded, whatever the scores; 1 when the grader itself failed
+on some hand-in even after a retry (all outputs are still written, the failures listed and in
+``OUT/grader_errors.txt``); 2 for wrong arguments (a missing folder, ...).
+
+Progress goes to stderr: a line per stage, and a bar on a terminal or a line per hand-in when
+piped (a log, CI), so a long run never looks hung.
 """
 
 from __future__ import annotations
@@ -83,8 +87,6 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
-    from tqdm import tqdm
-
     from autograder.pipeline import Options, grade_class
     from autograder.submissions import find_candidates
 
@@ -92,16 +94,54 @@ def run(args: argparse.Namespace) -> int:
                       rubric=args.rubric, isolation=args.isolation)
     try:
         total = len(find_candidates(args.submissions, exclude=args.out))
-        print(f"grading {total} hand-ins from {args.submissions} (the first run also draws "
-              "the hidden suite's examples: about 15 s)", file=sys.stderr)
-        with tqdm(total=total, unit="student", desc="grading", file=sys.stderr,
-                  disable=None) as bar:
-            run_ = grade_class(args.submissions, args.out, options, progress=bar.update)
+        print(f"grading {total} hand-ins from {args.submissions}", file=sys.stderr, flush=True)
+        with Progress(total) as progress:
+            run_ = grade_class(args.submissions, args.out, options, progress=progress)
     except (ValueError, RuntimeError, FileNotFoundError) as error:
         print(f"cnnlab grade: error: {error}", file=sys.stderr)
         return 2
     print(summary(run_, args.out))
     return 1 if run_.errors else 0
+
+
+class Progress:
+    """The pipeline's events on stderr: stage lines always; per hand-in a tqdm bar on a
+    terminal, a line ``graded s001 (3/11)`` otherwise."""
+
+    def __init__(self, total: int, stream=None):
+        self.stream = stream or sys.stderr
+        self.total, self.done, self.bar = total, 0, None
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, event: str, text: str) -> None:
+        if event == "stage":
+            self._line(text)
+            return
+        if event == "todo":  # the hand-ins to grade now: the bar's length
+            self.total = int(text)
+            if self.tty:
+                from tqdm import tqdm
+                self.bar = tqdm(total=self.total, unit="hand-in", file=self.stream)
+            return
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        else:
+            verb = "graded" if event == "graded" else "GRADER FAILED on"
+            self._line(f"{verb} {text} ({self.done}/{self.total})")
+
+    def _line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        print(text, file=self.stream, flush=True)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _argument_problem(args: argparse.Namespace) -> str | None:
@@ -134,8 +174,10 @@ def summary(run, out: Path) -> str:
     lines.append(f"{len(run.results)} students ({len(run.graded)} graded now, "
                  f"{len(run.reused)} unchanged and kept) in {run.seconds:.1f} s")
     lines.append(isolation_note(run.isolation))
+    for entry, why in run.skipped.items():
+        lines.append(f"not graded: {entry!r} in SUBMISSIONS ({why})")
     for student, error in run.errors.items():
-        lines.append(f"GRADER ERROR for {student} (not graded):\n{error}")
+        lines.append(f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}")
     lines.append(f"written: {out}/grades.csv, feedback/, results/, gradebook.sqlite, "
                  "report.html")
     return "\n".join(lines)

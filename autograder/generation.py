@@ -2,7 +2,10 @@
 
 Both run with ``derandomize=True`` and no example database, and hypothesis is pinned in
 ``pyproject.toml``: the same suite draws the same examples on every run and machine, and
-the same wrong function gets the same smallest failing example.
+the same wrong function gets the same smallest failing example. Hypothesis also mixes in
+constants it reads from every "local" module loaded in the process (the tests, a notebook's
+student code, ...): that would make the examples depend on what happens to be imported, so
+it is switched off while we draw or shrink.
 """
 
 from __future__ import annotations
@@ -15,16 +18,31 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
 _QUIET = dict(derandomize=True, database=None, deadline=None, print_blob=False,
               suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
 
 
+@contextlib.contextmanager
+def _only_global_constants():
+    """Hypothesis without the constants of the modules that happen to be loaded."""
+    original = providers._get_local_constants
+    providers._get_local_constants = lambda: providers.Constants()
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def draw_examples(strategy: st.SearchStrategy, n: int) -> list[Any]:
     """``n`` distinct examples, or all that hypothesis finds in ``3 n`` tries when the
     strategy has fewer (hypothesis repeats small examples often)."""
-    drawn = _draw(strategy, n)
-    return drawn if len(drawn) >= n else _draw(strategy, 3 * n)[:n]
+    with _only_global_constants():
+        drawn = _draw(strategy, n)
+        return drawn if len(drawn) >= n else _draw(strategy, 3 * n)[:n]
 
 
 def _draw(strategy: st.SearchStrategy, n: int) -> list[Any]:
@@ -71,6 +89,6 @@ def smallest_failure(strategy: st.SearchStrategy, problem_of: Callable[[Any], An
             found.append((example, outcome))  # the last one is the shrunk example
             raise _Fails
 
-    with contextlib.suppress(Exception):  # _Fails, or Flaky for a non-deterministic student
-        search()
+    with _only_global_constants(), contextlib.suppress(Exception):  # _Fails, or Flaky for
+        search()  # a non-deterministic student
     return found[-1] if found else None

@@ -1,13 +1,21 @@
 """``OUT/gradebook.sqlite``: every graded submission, written as soon as it is graded.
 
 One row per student: the key (the hand-in's digest together with the rubric's), the
-``SubmissionResult`` as JSON and the seconds it took. A run that is interrupted keeps what it
-has; ``--resume`` skips every student whose key is unchanged.
+``SubmissionResult`` as JSON, the seconds it took, and a MAC over the row. The outputs of a
+run are written from the results in memory, never re-read from this file; the file only
+serves ``--resume``, and there a row is reused only when its MAC (keyed by a secret in the
+grader's private cache folder) is right and it decodes into a sane result. Anything else,
+an edited row, a row rewritten by a trigger, a damaged file, means: grade that student again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import json
+import math
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -20,23 +28,67 @@ CREATE TABLE IF NOT EXISTS grades (
     result TEXT NOT NULL,       -- SubmissionResult.to_dict() as JSON
     score REAL NOT NULL,
     max_score REAL NOT NULL,
-    seconds REAL NOT NULL       -- wall-clock time of grading it (not part of the grade)
+    seconds REAL NOT NULL,      -- wall-clock time of grading it (not part of the grade)
+    mac TEXT NOT NULL           -- HMAC-SHA256 of student, key and result
 )
 """
+COLUMNS = ["student", "key", "result", "score", "max_score", "seconds", "mac"]
+SECRET_NAME = "gradebook-secret"
+
+
+def result_text(result: SubmissionResult) -> str:
+    return json.dumps(result.to_dict(), sort_keys=True)
+
+
+def decode_result(text: str, student: str | None = None) -> SubmissionResult | None:
+    """The result in ``text``, or None when it is not a sane one for ``student``."""
+    try:
+        result = SubmissionResult.from_dict(json.loads(text))
+        numbers = [n for f in result.functions for n in (f.points, f.max_points)]
+        sane = (isinstance(result.student, str) and (student is None or result.student == student)
+                and all(isinstance(n, int | float) and math.isfinite(n) for n in numbers)
+                and all(0 <= f.points <= f.max_points + 1e-9 for f in result.functions)
+                and all(isinstance(n, str) for n in [*result.notes, *result.grader_notes]))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return result if sane else None
 
 
 class Gradebook:
     """The SQLite gradebook; use as a context manager."""
 
-    def __init__(self, path: Path, fresh: bool = False):
+    def __init__(self, path: Path, fresh: bool = False, secret: bytes | None = None):
         self.path = Path(path)
+        self.secret = secret if secret is not None else _secret()
         if fresh:
-            self.path.unlink(missing_ok=True)
+            self._remove()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")  # a killed run leaves a readable file
-        self.db.execute(SCHEMA)
-        self.db.commit()
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:  # not a database: start again, graded anew
+            self._remove()
+            self.db = self._open()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        db.execute("PRAGMA journal_mode=WAL")  # a killed run leaves a readable file
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                  ).fetchall():  # nothing of ours: someone else's
+            db.execute(f'DROP TRIGGER "{name.replace(chr(34), "")}"')
+        columns = [row[1] for row in db.execute("PRAGMA table_info(grades)")]
+        if columns and columns != COLUMNS:  # an older or foreign table: regrade all
+            db.execute("DROP TABLE grades")
+        db.execute(SCHEMA)
+        db.commit()
+        return db
+
+    def _mac(self, student: str, key: str, text: str) -> str:
+        message = "\0".join((student, key, text)).encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def keys(self) -> dict[str, str]:
         """Student -> key of what is stored."""
@@ -44,21 +96,52 @@ class Gradebook:
 
     def store(self, key: str, result: SubmissionResult, seconds: float) -> None:
         """Write one student's result and commit at once."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?)",
-            (result.student, key, json.dumps(result.to_dict(), sort_keys=True), result.score,
-             result.max_score, seconds))
+        self.store_all([(key, result, seconds)])
+
+    def store_all(self, rows: list[tuple[str, SubmissionResult, float]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [self._row(key, result, seconds) for key, result, seconds in rows])
         self.db.commit()
 
-    def results(self, students: list[str] | None = None) -> list[SubmissionResult]:
-        """The stored results, sorted by student, optionally only for ``students``."""
-        rows = self.db.execute("SELECT student, result FROM grades ORDER BY student")
-        wanted = None if students is None else set(students)
-        return [SubmissionResult.from_dict(json.loads(text)) for student, text in rows
-                if wanted is None or student in wanted]
+    def _row(self, key: str, result: SubmissionResult, seconds: float) -> tuple:
+        text = result_text(result)
+        return (result.student, key, text, result.score, result.max_score, seconds,
+                self._mac(result.student, key, text))
 
-    def seconds(self) -> dict[str, float]:
-        return dict(self.db.execute("SELECT student, seconds FROM grades"))
+    def holds(self, keys: dict[str, str], students: set[str]) -> bool:
+        """Does the file on disk (read afresh) hold a good row for each of ``students``?"""
+        try:
+            with Gradebook(self.path, secret=self.secret) as again:
+                return set(again.reusable(keys)) >= students
+        except (sqlite3.Error, OSError):
+            return False
+
+    def rebuild(self, rows: list[tuple[str, SubmissionResult, float]]) -> None:
+        """Start the file again with ``rows`` (after it was damaged under our feet)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        self._remove()
+        self.db = self._open()
+        self.store_all(rows)
+
+    def reusable(self, keys: dict[str, str]) -> dict[str, tuple[SubmissionResult, float]]:
+        """Student -> (result, seconds) for the rows whose key is ``keys[student]``, whose MAC
+        is right and which decode cleanly; every other student is to be graded."""
+        found = {}
+        try:
+            rows = self.db.execute("SELECT student, key, result, score, seconds, mac "
+                                   "FROM grades").fetchall()
+        except sqlite3.DatabaseError:
+            return {}
+        for student, key, text, score, seconds, mac in rows:
+            if not (isinstance(student, str) and keys.get(student) == key
+                    and isinstance(text, str) and isinstance(mac, str)
+                    and hmac.compare_digest(mac, self._mac(student, key, text))):
+                continue
+            result = decode_result(text, student)
+            if result is not None and score == result.score and isinstance(seconds, float):
+                found[student] = (result, seconds)
+        return found
 
     def forget_others(self, students: list[str]) -> None:
         """Drop rows of students no longer in SUBMISSIONS."""
@@ -75,3 +158,18 @@ class Gradebook:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _secret() -> bytes:
+    """The MAC key, kept with the suite cache (mode 0700), out of any worker's view; made on
+    first use. Without a writable cache a fresh key: --resume then regrades everyone."""
+    from autograder.suite_cache import private_dir, write
+    with contextlib.suppress(OSError):
+        path = private_dir() / SECRET_NAME
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    data = secrets.token_bytes(32)
+    with contextlib.suppress(OSError):
+        write(private_dir() / SECRET_NAME, data, private=True)  # a temporary file: 0600
+    return data

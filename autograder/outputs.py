@@ -24,14 +24,23 @@ def points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def write_grades_csv(results: list[SubmissionResult], path: Path) -> None:
+def write_grades_csv(results: list[SubmissionResult], path: Path,
+                     hand_ins: dict[str, str] | None = None) -> None:
+    """``hand_ins``: student id -> the hand-in's own name, as a trailing ``hand_in`` column."""
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(GRADES_COLUMNS)
+        writer.writerow([*GRADES_COLUMNS, *(["hand_in"] if hand_ins is not None else [])])
         for result in sorted(results, key=lambda r: r.student):
             earned = {f.function: f.points for f in result.functions}
             writer.writerow([result.student, points(result.score), points(result.max_score),
-                             *(points(earned.get(name, 0.0)) for name in FUNCTIONS)])
+                             *(points(earned.get(name, 0.0)) for name in FUNCTIONS),
+                             *([_cell(hand_ins.get(result.student, ""))]
+                               if hand_ins is not None else [])])
+
+
+def _cell(text: str) -> str:
+    """No formula in a spreadsheet from a hand-in's name."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- feedback ------------------------------------------------------------------------------

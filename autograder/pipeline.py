@@ -16,16 +16,19 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 from autograder import outputs
-from autograder.gradebook import Gradebook
+from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, choose_isolation, runtime_dir
 from autograder.submissions import Candidate, find_candidates, prepare
@@ -59,19 +62,25 @@ class ClassRun:
     isolation: str
     seconds: float
     seconds_per_student: dict[str, float]
+    skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
 
 
 # Set in the parent before forking, read by the forked grading processes.
 _SHARED: dict = {}
 
+# (event, text): "stage" (a line), "todo" (how many to grade), "graded"/"failed" (a student)
+Progress = Callable[[str, str], None]
+
 
 def grade_class(submissions: Path, out: Path, options: Options | None = None,
                 engine: ModuleType | None = None,
-                progress: Callable[[int], None] | None = None) -> ClassRun:
+                progress: Progress | None = None) -> ClassRun:
     """Grade every hand-in in ``submissions`` and write all outputs to ``out``."""
     started = time.monotonic()
     options = options or Options()
-    candidates = find_candidates(submissions, exclude=out)
+    say = progress or (lambda event, text: None)
+    skipped: dict[str, str] = {}
+    candidates = find_candidates(submissions, exclude=out, skipped=skipped)
     engine = engine or real_engine()
     isolation = choose_isolation(options.isolation)
     runtime_dir()  # made once here, shared by the forked grading processes
@@ -83,29 +92,58 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     errors: dict[str, str] = {}
     with Gradebook(out / "gradebook.sqlite", fresh=not options.resume) as book:
         book.forget_others(list(keys))
-        stored = book.keys()
-        todo = [c for c in candidates if stored.get(c.student) != keys[c.student]]
+        kept = book.reusable(keys) if options.resume else {}
+        results = {s: r for s, (r, _) in kept.items()}
+        times = {s: t for s, (_, t) in kept.items()}
+        todo = [c for c in candidates if c.student not in kept]
+        say("stage", "preparing the hidden suite")
         _SHARED.update(engine=engine, suite=engine.prepare(rubric), options=options,
                        isolation=isolation)
+        say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
+        say("todo", str(len(todo)))
         for student, outcome, seconds in _run_all(todo, options.jobs):
-            if isinstance(outcome, SubmissionResult):
-                book.store(keys[student], outcome, seconds)
-            else:
-                errors[student] = outcome
-            if progress:
-                progress(1)
-        results = book.results([c.student for c in candidates])
-        times = book.seconds()
-    write_outputs(results, out, options.detail, times)
+            result = decode_result(outcome, student) if outcome.startswith("{") else None
+            if result is None:
+                errors[student] = ("the grading process sent back a result that does not "
+                                   "decode" if outcome.startswith("{") else outcome)
+                say("failed", student)
+                continue
+            results[student], times[student] = result, seconds
+            _store(book, keys, results, times, student)
+            say("graded", student)
+        if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
+            book.rebuild([(keys[s], results[s], times[s]) for s in results])
+    say("stage", "writing grades.csv, feedback, results and report.html")
+    ordered = [results[c.student] for c in candidates if c.student in results]
+    write_outputs(ordered, out, options.detail, times,
+                  {c.student: c.path.name for c in candidates})
+    (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
+    if errors:
+        _write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student not in errors)
-    reused = sorted(c.student for c in candidates if c not in todo)
-    return ClassRun(results, graded, reused, errors, isolation, time.monotonic() - started,
-                    times)
+    return ClassRun(ordered, graded, sorted(kept), errors, isolation,
+                    time.monotonic() - started, times, skipped)
+
+
+def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
+           times: dict[str, float], student: str) -> None:
+    """One row; a gradebook damaged during the run (a worker that could reach OUT) is
+    written again from the results in memory."""
+    try:
+        book.store(keys[student], results[student], times[student])
+    except sqlite3.DatabaseError:
+        book.rebuild([(keys[s], results[s], times[s]) for s in results])
+
+
+def _write_errors(errors: dict[str, str], path: Path) -> None:
+    path.write_text("".join(f"{student}:\n{why}\n\n" for student, why in sorted(errors.items())),
+                    encoding="utf-8")
 
 
 def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
-                  times: dict[str, float]) -> None:
-    outputs.write_grades_csv(results, out / "grades.csv")
+                  times: dict[str, float], hand_ins: dict[str, str] | None = None) -> None:
+    """Everything from the results in memory (``hand_ins``: student -> hand-in name)."""
+    outputs.write_grades_csv(results, out / "grades.csv", hand_ins=hand_ins)
     for result in results:
         outputs.write_feedback(result, out / "feedback", detail)
         outputs.write_gradescope(result, out / "results", times.get(result.student, 0.0),
@@ -137,14 +175,63 @@ def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
 
 # --- running the submissions ---------------------------------------------------------------
 
-def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, object, float]]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) <= 1:
-        yield from map(_grade_one, todo)
-        return
+def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float]]:
+    """(student, result as JSON or why the grader failed, seconds) for every hand-in.
+
+    A grading process that dies (SIGKILL from the out-of-memory killer, ...) breaks its
+    pool: the hand-ins it was grading are retried once, each alone in a fresh pool, and
+    reported if that dies too; the others are graded in a fresh pool as before."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    tries = {c.student: 0 for c in todo}
+    waiting = list(todo)
+    with tempfile.TemporaryDirectory(prefix="cnnlab-grading-") as marks:
+        _SHARED["marks"] = marks
+        while waiting:
+            fresh = [c for c in waiting if not tries[c.student]]
+            rounds = [(fresh, jobs)] if fresh else []
+            rounds += [([c], 1) for c in waiting if tries[c.student]]
+            waiting = []
+            for batch, workers in rounds:
+                unfinished = yield from _pool_round(batch, workers, Path(marks))
+                waiting += _charge(unfinished, Path(marks), tries)
+            for c in [c for c in todo if tries[c.student] > 1 and c not in waiting]:
+                tries[c.student] = -1  # reported once
+                yield c.student, KILLED, 0.0
+
+
+KILLED = ("the grading process died while grading this hand-in, also when retried alone "
+          "(killed from outside, e.g. by the out-of-memory killer)")
+
+
+def _pool_round(batch: list[Candidate], workers: int,
+                marks: Path) -> Iterator[tuple[str, str, float]]:
+    """Grade ``batch`` in a fresh pool; returns the hand-ins left unfinished by a break."""
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(todo)), initializer=_die_with_parent) as pool:
-        yield from pool.imap_unordered(_grade_one, todo, chunksize=1)
+    unfinished = []
+    with ProcessPoolExecutor(min(workers, len(batch)), mp_context=context,
+                             initializer=_die_with_parent) as pool:
+        futures = {pool.submit(_grade_one, c): c for c in batch}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                unfinished.append(futures[future])
+    return unfinished
+
+
+def _charge(unfinished: list[Candidate], marks: Path,
+            tries: dict[str, int]) -> list[Candidate]:
+    """After a break: one try is charged to the hand-ins that were being graded (their mark
+    is there), or to all when none was; all are graded again unless tried twice."""
+    started = [c for c in unfinished if (marks / _mark(c)).exists()] or unfinished
+    for c in started:
+        tries[c.student] += 1
+        (marks / _mark(c)).unlink(missing_ok=True)
+    return [c for c in unfinished if tries[c.student] <= 1]
+
+
+def _mark(candidate: Candidate) -> str:
+    return hashlib.sha256(candidate.student.encode()).hexdigest()[:32]
 
 
 def _die_with_parent() -> None:
@@ -154,16 +241,21 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _grade_one(candidate: Candidate) -> tuple[str, object, float]:
-    """(student, SubmissionResult or the grader's own error, seconds)."""
+def _grade_one(candidate: Candidate) -> tuple[str, str, float]:
+    """(student, the result as JSON or the grader's own error, seconds); the result goes
+    back as text and is decoded like a gradebook row."""
     started = time.monotonic()
     options = _SHARED["options"]
+    mark = Path(_SHARED["marks"], _mark(candidate))
+    mark.touch()  # while this exists, a dead grading process was grading this hand-in
     try:
         result = grade_candidate(candidate, _SHARED["engine"], _SHARED["suite"], options.limits,
                                  _SHARED["isolation"], options.detail)
-        return candidate.student, result, time.monotonic() - started
+        return candidate.student, result_text(result), time.monotonic() - started
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
         return candidate.student, traceback.format_exc(limit=5), time.monotonic() - started
+    finally:
+        mark.unlink(missing_ok=True)
 
 
 def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Limits,

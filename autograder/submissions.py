@@ -12,22 +12,30 @@ left out, and each module gets the definitions, so that every graded function is
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import stat
+import unicodedata
 import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
 CODE_SUFFIXES = (".py", ".ipynb")
-MAX_FILES = 200
+MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
 MAX_FILE_BYTES = 5 * 2**20
 MAX_TOTAL_BYTES = 20 * 2**20
+MAX_ID = 64  # characters of a student id before its hash suffix
 SAFE_ID = re.compile(r"[^A-Za-z0-9._@+-]")
+NOT_HAND_INS = ("__MACOSX", "__pycache__")  # an archiver's or Python's, never a student's
+EXERCISE_FILES = {f"{module}.py" for module in EXERCISES}
 
 
 class SubmissionError(ValueError):
@@ -53,106 +61,215 @@ class Submission:
 
 # --- finding students ----------------------------------------------------------------------
 
-def find_candidates(root: Path, exclude: Path | None = None) -> list[Candidate]:
+def find_candidates(root: Path, exclude: Path | None = None,
+                    skipped: dict[str, str] | None = None) -> list[Candidate]:
     """Every student in ``root``, sorted by id, leaving out ``exclude`` (the output folder,
-    if it is inside). Raises ``FileNotFoundError`` for a missing folder and ``ValueError``
-    when two hand-ins claim the same id."""
+    if it is inside). ``skipped`` collects entry name -> why it is no hand-in. Raises
+    ``FileNotFoundError`` for a missing folder and ``ValueError`` when two hand-ins have
+    the very same name (``alice/`` and ``alice.zip``)."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"SUBMISSIONS folder {root} does not exist or is not a folder")
     if _is_nbgrader_course(root):
         root = root / "submitted"
-    found: dict[str, Candidate] = {}
+    skipped = {} if skipped is None else skipped
+    paths = []
     for path in sorted(root.iterdir()):
-        if path.name.startswith((".", "_")) or not (path.is_dir() or path.suffix == ".zip"):
-            continue
         if exclude is not None and path.resolve() == Path(exclude).resolve():
             continue
-        student = student_id(path)
-        if student in found:
-            raise ValueError(f"two hand-ins for student {student!r}: {found[student].path.name}"
-                             f" and {path.name}")
-        found[student] = Candidate(student, path, digest_of(path))
-    return [found[s] for s in sorted(found)]
+        why_not = _why_no_hand_in(path)
+        if why_not:
+            skipped[path.name] = why_not
+        else:
+            paths.append(path)
+    return [Candidate(student, path, digest_of(path)) for student, path in _unique_ids(paths)]
+
+
+def _why_no_hand_in(path: Path) -> str:
+    """Empty for a hand-in; else why the entry is not one (reported, never silent)."""
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link, not followed"
+    if stat.S_ISREG(mode) and path.suffix.lower() == ".zip":
+        return ""
+    if not stat.S_ISDIR(mode):
+        return "not a folder or a .zip file"
+    if path.name in NOT_HAND_INS:
+        return "an archiver's or Python's folder, not a hand-in"
+    if path.name.startswith((".", "_")) and not _has_code_inside(path):
+        return "a hidden folder without exercise files"
+    return ""
+
+
+def _has_code_inside(folder: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return _has_code(_enter_single_folder(folder))
+    return False
+
+
+def _unique_ids(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(id, path), sorted by id: ids that collide after sanitising (``Müller``, ``Mäller``)
+    each get a suffix made from the hand-in's own name, the same on every run."""
+    names = {path: path.stem if path.suffix.lower() == ".zip" else path.name for path in paths}
+    by_name: dict[str, Path] = {}
+    for path in paths:
+        if names[path] in by_name:
+            raise ValueError(f"two hand-ins for student {names[path]!r}: "
+                             f"{by_name[names[path]].name} and {path.name}")
+        by_name[names[path]] = path
+    ids = {path: student_id(path) for path in paths}
+    counts = Counter(ids.values())
+    unique = {path: _suffixed(ids[path], names[path]) if counts[ids[path]] > 1 else ids[path]
+              for path in paths}
+    return sorted(((i, p) for p, i in unique.items()), key=lambda pair: pair[0])
+
+
+def _suffixed(student: str, name: str) -> str:
+    return f"{student}-{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
 def student_id(path: Path) -> str:
-    """The folder or zip name, with characters that are unsafe in file names replaced."""
-    name = path.stem if path.suffix == ".zip" else path.name
-    name = SAFE_ID.sub("_", name) or "_"
-    return "_" + name[1:] if name[0] in "+-@" else name  # no formulas in a spreadsheet
+    """The folder or zip name as a safe file name and spreadsheet cell: accents dropped
+    (``Müller`` is ``Muller``), other unsafe characters replaced, at most ``MAX_ID``
+    characters (a longer name keeps its start and gets a hash of the whole)."""
+    name = path.stem if path.suffix.lower() == ".zip" else path.name
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = SAFE_ID.sub("_", plain) or "_"
+    safe = "_" + safe[1:] if safe[0] in "+-@." else safe  # no formula, no hidden file
+    if len(safe) > MAX_ID:
+        safe = _suffixed(safe[:MAX_ID], name)
+    return safe
 
 
 def digest_of(path: Path) -> str:
-    """sha256 over the relative names and contents of the hand-in's code files."""
+    """sha256 over what grading reads: the zip's bytes, or the names and contents of the
+    code files used from the folder."""
     digest = hashlib.sha256()
-    if path.is_file():
-        digest.update(path.read_bytes())
-        return digest.hexdigest()
-    for file in sorted(_code_files(path, recursive=True)):
-        digest.update(str(file.relative_to(path)).encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
+    try:
+        if path.is_file():
+            with open(path, "rb") as file:  # a regular file: checked by find_candidates
+                for block in iter(lambda: file.read(2**20), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+        folder = _enter_single_folder(path)
+        digest.update(str(folder.relative_to(path)).encode("utf-8", "surrogateescape"))
+        for file in _code_files(folder)[0]:
+            digest.update(b"\0" + file.name.encode("utf-8", "surrogateescape") + b"\0")
+            with contextlib.suppress(OSError, ValueError):
+                digest.update(read_regular(file, MAX_FILE_BYTES))
+    except OSError as error:  # unreadable: graded (with a note) every time
+        digest.update(f"unreadable {error} {os.urandom(8).hex()}".encode())
     return digest.hexdigest()
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file (never a link, FIFO or device, which
+    could hang or leak) of at most ``limit`` bytes; ``ValueError`` names what it is not."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"larger than the {limit // 2**20} MB allowed")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than the {limit // 2**20} MB allowed")
+    return data
 
 
 # --- unpacking one hand-in -----------------------------------------------------------------
 
 def prepare(candidate: Candidate, workdir: Path) -> Submission:
-    """Copy or extract the hand-in into ``workdir/<student>`` as plain ``.py`` modules."""
+    """Copy or extract the hand-in into ``workdir/<student>`` as plain ``.py`` modules,
+    as far as it can be read: every file left out is named in a note."""
     target = Path(workdir) / candidate.student
     target.mkdir(parents=True)
     submission = Submission(candidate.student, target)
     try:
-        source = _extract_zip(candidate.path, target / "_unzipped") if (
+        source = _extract_zip(candidate.path, target / "_unzipped", submission.notes) if (
             candidate.path.is_file()) else candidate.path
-        source = _enter_single_folder(source)
-        _collect(source, submission)
-    except SubmissionError as error:
+        _collect(_enter_single_folder(source), submission)
+    except (SubmissionError, OSError) as error:
         submission.notes.append(f"the hand-in could not be read: {error}")
     shutil.rmtree(target / "_unzipped", ignore_errors=True)
-    found = sorted(submission.sources)
+    found = sorted(m for m in submission.sources if m in EXERCISES)
     submission.notes.append("modules found: " + (", ".join(f"{m}.py" for m in found)
                                                  if found else "none"))
     return submission
 
 
 def _collect(source: Path, submission: Submission) -> None:
-    files = _code_files(source, recursive=False)
+    files, left_out = _code_files(source)
+    submission.notes += left_out
     total = 0
-    for file in sorted(files):
-        total += file.stat().st_size
-        if file.stat().st_size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-            raise SubmissionError(f"{file.name} makes the hand-in larger than allowed")
+    readable = []
+    for file in files:
+        try:
+            data = read_regular(file, MAX_FILE_BYTES)
+        except (OSError, ValueError) as error:
+            submission.notes.append(f"{file.name} could not be read: {error}; skipped")
+            continue
+        total += len(data)
+        if total > MAX_TOTAL_BYTES:
+            submission.notes.append(f"{file.name} and later files were skipped: the hand-in "
+                                    f"is larger than {MAX_TOTAL_BYTES // 2**20} MB")
+            break
+        readable.append((file, data))
+    for file, data in readable:
         if file.suffix == ".py":
-            text = file.read_text(encoding="utf-8", errors="replace")
-            _write_module(submission, file.stem, text)
-    for notebook in sorted(f for f in files if f.suffix == ".ipynb"):
-        for module, text in notebook_modules(notebook).items():
-            if module in submission.sources:
-                submission.notes.append(f"{notebook.name} also defines functions of "
-                                        f"{module}.py; the earlier file is used")
-                continue
-            _write_module(submission, module, text)
-            submission.notes.append(f"{module}.py was extracted from {notebook.name}")
+            _write_module(submission, file.stem, data.decode("utf-8", errors="replace"))
+    for file, data in readable:
+        if file.suffix == ".ipynb":
+            _collect_notebook(file, data, submission)
+
+
+def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> None:
+    try:
+        modules = notebook_modules(notebook, data)
+    except SubmissionError as error:
+        submission.notes.append(f"{error}; the other files were graded")
+        return
+    for module, text in modules.items():
+        if module in submission.sources:
+            submission.notes.append(f"{notebook.name} also defines functions of "
+                                    f"{module}.py; the earlier file is used")
+            continue
+        _write_module(submission, module, text)
+        submission.notes.append(f"{module}.py was extracted from {notebook.name}")
 
 
 def _write_module(submission: Submission, module: str, text: str) -> None:
     if not module.isidentifier():
         return
-    (submission.folder / f"{module}.py").write_text(text, encoding="utf-8")
-    if module in EXERCISES:
-        submission.sources[module] = text
+    (submission.folder / f"{module}.py").write_text(text, encoding="utf-8",
+                                                     errors="replace")
+    submission.sources[module] = text  # helpers too: ``forbid`` follows imports into them
 
 
-def _code_files(folder: Path, recursive: bool) -> list[Path]:
-    pattern = folder.rglob("*") if recursive else folder.iterdir()
-    files = []
-    for path in pattern:
-        if path.suffix in CODE_SUFFIXES and path.is_file() and not path.is_symlink():
+def _code_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The code files directly in ``folder`` that grading uses, sorted (exercise modules
+    and notebooks first when there are more than ``MAX_FILES``), and notes on the entries
+    left out (links, FIFOs, ...). Sub-folders (a virtualenv, data) are never read."""
+    files, notes = [], []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in CODE_SUFFIXES:
+            continue
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            notes.append(f"{path.name} is a symbolic link: skipped")
+        elif not stat.S_ISREG(mode):
+            notes.append(f"{path.name} is not a regular file: skipped")
+        else:
             files.append(path)
-            if len(files) > MAX_FILES:
-                raise SubmissionError(f"more than {MAX_FILES} code files")
-    return files
+    if len(files) > MAX_FILES:
+        files.sort(key=lambda f: (f.name not in EXERCISE_FILES and f.suffix != ".ipynb",
+                                  f.name))
+        notes.append(f"{len(files) - MAX_FILES} of the {len(files)} code files were not "
+                     f"used (at most {MAX_FILES}; exercise modules and notebooks first)")
+        files = sorted(files[:MAX_FILES])
+    return files, notes
 
 
 def _is_nbgrader_course(folder: Path) -> bool:
@@ -162,7 +279,8 @@ def _is_nbgrader_course(folder: Path) -> bool:
 
 
 def _has_code(folder: Path) -> bool:
-    return any(p.suffix in CODE_SUFFIXES for p in folder.iterdir() if p.is_file())
+    return any(p.suffix in CODE_SUFFIXES and stat.S_ISREG(p.lstat().st_mode)
+               for p in folder.iterdir())
 
 
 def _enter_single_folder(folder: Path) -> Path:
@@ -171,44 +289,68 @@ def _enter_single_folder(folder: Path) -> Path:
     for _ in range(5):
         if _has_code(folder):
             return folder
-        subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
-                      and not p.name.startswith((".", "__MACOSX"))]
+        subfolders = [p for p in folder.iterdir() if stat.S_ISDIR(p.lstat().st_mode)
+                      and not p.name.startswith(".") and p.name not in NOT_HAND_INS]
         if len(subfolders) != 1:
             return folder
         folder = subfolders[0]
     return folder
 
 
-def _extract_zip(path: Path, target: Path) -> Path:
-    """Extract only code files, refusing absolute or ``..`` paths, links and zip bombs."""
+def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
+    """Extract the code files; an entry that is a link, has an absolute or ``..`` path, or
+    is too large is skipped with a note, and the rest extracted."""
+    target.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist()
-                       if not m.is_dir() and Path(m.filename).suffix in CODE_SUFFIXES]
-            _check_members(members)
-            for member in members:
-                destination = target / _member_path(member)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as data:
-                    destination.write_bytes(data.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+                       if not m.is_dir() and Path(_member_path(m)).suffix in CODE_SUFFIXES
+                       and not _member_path(m).startswith(("__MACOSX/", "._"))]
+            total = 0
+            for member in members[:MAX_FILES]:
+                total += _extract_member(archive, member, target, notes, total)
+            if len(members) > MAX_FILES:
+                notes.append(f"the zip holds {len(members)} code files; only the first "
+                             f"{MAX_FILES} were used")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise SubmissionError(f"{path.name} is not a readable zip file ({error})") from None
     return target
 
 
-def _check_members(members: list[zipfile.ZipInfo]) -> None:
-    if len(members) > MAX_FILES:
-        raise SubmissionError(f"the zip holds more than {MAX_FILES} code files")
-    if sum(m.file_size for m in members) > MAX_TOTAL_BYTES:
-        raise SubmissionError("the zip unpacks to more than allowed")
-    for member in members:
-        parts = Path(_member_path(member)).parts
-        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in member.filename:
-            raise SubmissionError(f"the zip holds an unsafe path {member.filename!r}")
-        if stat.S_ISLNK(member.external_attr >> 16):
-            raise SubmissionError(f"the zip holds a link {member.filename!r}")
-        if member.file_size > MAX_FILE_BYTES:
-            raise SubmissionError(f"{member.filename} is larger than allowed")
+def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
+                    notes: list[str], total: int) -> int:
+    """Extract one entry (or note why not); the bytes written."""
+    problem = _member_problem(member, total)
+    data = b""
+    if not problem:
+        try:
+            with archive.open(member) as stream:
+                data = stream.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
+                ValueError, zlib.error) as error:
+            problem = f"it cannot be unpacked ({error})"
+    if not problem and (len(data) > MAX_FILE_BYTES or total + len(data) > MAX_TOTAL_BYTES):
+        problem = "it is larger than allowed"
+    if problem:
+        notes.append(f"the zip entry {member.filename!r} could not be read: {problem}; "
+                     "skipped")
+        return 0
+    destination = target / _member_path(member)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_bytes(data)
+    return len(data)
+
+
+def _member_problem(member: zipfile.ZipInfo, total: int) -> str:
+    name = _member_path(member)
+    parts = Path(name).parts
+    if name.startswith("/") or ".." in parts or ":" in name or "\0" in name:
+        return "its path leads outside the hand-in"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "it is a symbolic link"
+    if member.file_size > MAX_FILE_BYTES or total + member.file_size > MAX_TOTAL_BYTES:
+        return "it is larger than allowed"
+    return ""
 
 
 def _member_path(member: zipfile.ZipInfo) -> str:
@@ -218,22 +360,27 @@ def _member_path(member: zipfile.ZipInfo) -> str:
 
 # --- notebooks -----------------------------------------------------------------------------
 
-def notebook_modules(path: Path) -> dict[str, str]:
+def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
     """Module -> source made from the notebook's code cells, for every exercise module with
-    a graded function defined in the notebook."""
+    a graded function defined in the notebook. ``SubmissionError`` for a file that is not a
+    notebook; odd cells (no source, numbers for text) are left out."""
     try:
-        cells = json.loads(path.read_text(encoding="utf-8", errors="replace"))["cells"]
-    except (ValueError, KeyError, TypeError) as error:
+        data = read_regular(path, MAX_FILE_BYTES) if data is None else data
+        cells = json.loads(data.decode("utf-8", errors="replace"))["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("its cells are not a list")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
     kept, broken = [], {}  # definitions; module -> cells that do not parse
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        code = without_magics("".join(source) if isinstance(source, list) else str(source))
+        code = without_magics("".join(s for s in source if isinstance(s, str))
+                              if isinstance(source, list) else str(source))
         try:
             kept.extend(_definitions(code))
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             for module in _modules_defined_in_text(code):
                 broken.setdefault(module, []).append(code)
     defined = {MODULE_OF[name] for name in _names(kept) if name in MODULE_OF}

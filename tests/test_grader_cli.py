@@ -53,3 +53,26 @@ def test_the_fallback_isolation_is_reported_in_the_summary(fake_engine, tmp_path
                  "--isolation", "process"]) == 0
     # what the student's code can reach in that mode here (WEAKER without Landlock and root)
     assert isolation_note("process") in capsys.readouterr().out
+
+
+def test_piped_progress_has_a_line_per_stage_and_per_hand_in(fake_engine, tmp_path, capsys):
+    assert main(["grade", str(EXAMPLE_CLASS), "--out", str(tmp_path / "out"), "-j", "2"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "preparing the hidden suite" in err
+    assert "grading 11 hand-ins (0 unchanged and kept)" in err
+    graded = [line for line in err if line.startswith("graded ")]
+    assert len(graded) == 11 and graded[-1].endswith("(11/11)")
+    assert any("s001_perfect" in line for line in graded)
+    assert "about 15 s" not in "\n".join(err)
+
+
+def test_a_hand_in_the_grader_fails_on_is_listed_and_exits_1_with_all_outputs(
+        monkeypatch, tmp_path, capsys):
+    from test_grader_pipeline_robust import VICTIM, engine_that_kills
+    monkeypatch.setattr(pipeline, "real_engine", lambda: engine_that_kills(VICTIM))
+    out = tmp_path / "out"
+    assert main(["grade", str(EXAMPLE_CLASS), "--out", str(out), "-j", "2"]) == 1
+    printed = capsys.readouterr()
+    assert f"GRADER ERROR for {VICTIM}" in printed.out
+    assert f"GRADER FAILED on {VICTIM}" in printed.err
+    assert len(list((out / "feedback").glob("*.md"))) == 10 and (out / "report.html").exists()

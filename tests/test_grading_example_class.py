@@ -30,8 +30,16 @@ def two_runs(tmp_path_factory) -> list[Path]:
 
 def _rows(out: Path) -> dict[str, dict[str, float]]:
     with open(out / "grades.csv", newline="") as file:
-        return {row["student"]: {k: float(v) for k, v in row.items() if k != "student"}
+        return {row["student"]: {k: float(v) for k, v in row.items()
+                                 if k not in ("student", "hand_in")}
                 for row in csv.DictReader(file)}
+
+
+def test_the_hand_in_column_names_each_student_s_folder_or_zip(two_runs):
+    with open(two_runs[0] / "grades.csv", newline="") as file:
+        hand_ins = {row["student"]: row["hand_in"] for row in csv.DictReader(file)}
+    assert hand_ins["s011_zipped"] == "s011_zipped.zip"
+    assert hand_ins["s001_perfect"] == "s001_perfect"
 
 
 def test_grading_the_example_class_twice_gives_identical_grades(two_runs):
@@ -72,7 +80,7 @@ def test_an_endless_loop_costs_only_the_function_that_loops(two_runs):
 def test_every_output_of_section_6_is_written(two_runs):
     out = two_runs[0]
     header = (out / "grades.csv").read_text().splitlines()[0].split(",")
-    assert header == ["student", "score", "max_score", *FUNCTIONS]
+    assert header == ["student", "score", "max_score", *FUNCTIONS, "hand_in"]
     students = set(_rows(out))
     assert {p.stem for p in (out / "feedback").glob("*.md")} == students
     assert {p.stem for p in (out / "results").glob("*.json")} == students

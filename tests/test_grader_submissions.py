@@ -1,0 +1,190 @@
+"""No hand-in stops the class: odd names, odd files and odd archives are graded as far as
+they can be read, and every file left out is named in a true note."""
+
+import csv
+import json
+import os
+import signal
+import zipfile
+from pathlib import Path
+
+import pytest
+from grader_helpers import PERFECT, FakeEngine
+
+from autograder.pipeline import Options, grade_class
+from autograder.sandbox import Limits
+from autograder.submissions import MAX_ID, find_candidates, prepare
+
+PADDING = "def same_padding(kernel_size):\n    return kernel_size // 2\n"
+FAST = Limits(seconds_per_call=1.5, seconds_import=5)
+
+
+@pytest.fixture(autouse=True)
+def never_hang():
+    """Opening a FIFO would block for ever: fail instead."""
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("blocked on a hand-in's file"))
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+
+
+def hand_in(root: Path, name: str, files: dict[str, str] | None = None) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    for file, text in (files or {"padding.py": PADDING}).items():
+        (folder / file).parent.mkdir(parents=True, exist_ok=True)
+        (folder / file).write_text(text)
+    return folder
+
+
+def prepared(root: Path, work: Path, name: str):
+    (candidate,) = [c for c in find_candidates(root) if c.path.name == name]
+    return prepare(candidate, work)
+
+
+def test_names_that_collide_after_sanitising_get_distinct_ids_the_same_every_run(tmp_path):
+    for name in ("Müller", "Mäller", "Muller"):
+        hand_in(tmp_path, name)
+    first = {c.path.name: c.student for c in find_candidates(tmp_path)}
+    assert first == {c.path.name: c.student for c in find_candidates(tmp_path)}
+    assert len(set(first.values())) == 3
+    assert all(i.startswith(("Muller", "Maller")) and i.isascii() for i in first.values())
+    assert first["Mäller"] == "Maller"  # no collision, no suffix
+
+
+def test_a_very_long_name_is_cut_and_stays_unique(tmp_path):
+    long_a, long_b = "a" * 250 + "x", "a" * 250 + "y"
+    hand_in(tmp_path, long_a)
+    hand_in(tmp_path, long_b)
+    ids = [c.student for c in find_candidates(tmp_path)]
+    assert len(set(ids)) == 2 and all(len(i) <= MAX_ID + 9 for i in ids)
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", long_a)
+    assert submission.sources == {"padding": PADDING}
+
+
+def test_grades_csv_maps_each_id_to_the_original_hand_in(tmp_path):
+    root = tmp_path / "class"
+    for name in ("Müller", "Mäller"):
+        hand_in(root, name)
+    grade_class(root, tmp_path / "out", Options(jobs=2, limits=FAST), FakeEngine)
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0])[:3] == ["student", "score", "max_score"]
+    assert list(rows[0])[-1] == "hand_in"
+    assert {row["hand_in"] for row in rows} == {"Müller", "Mäller"}
+    assert len({row["student"] for row in rows}) == 2
+
+
+def test_a_virtualenv_inside_is_not_read_and_is_no_error(tmp_path):
+    files = {"padding.py": PADDING}
+    files |= {f"venv/lib/python3.11/site-packages/pkg{i}/mod.py": "x = 1\n" for i in range(300)}
+    hand_in(tmp_path, "alice", files)
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert submission.sources == {"padding": PADDING}
+    assert submission.notes == ["modules found: padding.py"]
+
+
+def test_many_files_next_to_the_modules_do_not_hide_the_exercise_modules(tmp_path):
+    files = {"padding.py": PADDING} | {f"a{i:03}.py": "x = 1\n" for i in range(250)}
+    hand_in(tmp_path, "alice", files)
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert "padding" in submission.sources
+    assert any("51 of the 251 code files were not used" in n for n in submission.notes)
+
+
+def test_a_symlink_is_skipped_with_a_note_and_the_rest_graded(tmp_path):
+    root = tmp_path / "class"
+    folder = hand_in(root, "alice")
+    secret = tmp_path / "secret.py"
+    secret.write_text("def conv2d(image, kernel):\n    return 'the grader file'\n")
+    (folder / "convolution.py").symlink_to(secret)
+    (root / "bob").symlink_to(folder)
+    skipped = {}
+    (candidate,) = find_candidates(root, skipped=skipped)
+    assert skipped == {"bob": "a symbolic link, not followed"}
+    submission = prepare(candidate, tmp_path / "work")
+    assert submission.sources == {"padding": PADDING}
+    assert "convolution.py is a symbolic link: skipped" in submission.notes
+
+
+def test_a_fifo_is_never_opened(tmp_path):
+    root = tmp_path / "class"
+    folder = hand_in(root, "alice")
+    os.mkfifo(folder / "convolution.py")
+    os.mkfifo(root / "bob.zip")
+    skipped = {}
+    (candidate,) = find_candidates(root, skipped=skipped)
+    assert skipped == {"bob.zip": "not a folder or a .zip file"}
+    submission = prepare(candidate, tmp_path / "work")
+    assert submission.sources == {"padding": PADDING}
+    assert "convolution.py is not a regular file: skipped" in submission.notes
+
+
+def test_dot_and_underscore_hand_ins_are_graded_and_archiver_folders_reported(tmp_path):
+    for name in (".alice", "_bob"):
+        hand_in(tmp_path, name)
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / ".git").mkdir()
+    skipped = {}
+    candidates = find_candidates(tmp_path, skipped=skipped)
+    assert sorted(c.path.name for c in candidates) == [".alice", "_bob"]
+    assert not any(c.student.startswith(".") for c in candidates)
+    assert set(skipped) == {"__MACOSX", ".git"}
+
+
+@pytest.mark.parametrize("notebook", [
+    "{not json",
+    json.dumps({"cells": {"a": 1}}),
+    json.dumps({"cells": [{"cell_type": "code", "source": [1, None, "def relu(x):\n",
+                                                            "    return x\n"]},
+                          {"cell_type": "code"}, "not a cell",
+                          {"cell_type": "code", "source": "def conv2d(\x00"}]}),
+    "[" * 100_000,
+])
+def test_a_broken_notebook_is_noted_and_the_other_files_graded(tmp_path, notebook):
+    hand_in(tmp_path, "alice", {"padding.py": PADDING, "work.ipynb": notebook})
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert submission.sources["padding"] == PADDING
+    assert not any("could not be read" in n and "hand-in" in n for n in submission.notes)
+
+
+def _zip(path: Path, entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in entries:
+            archive.writestr(info, data)
+    return path
+
+
+def _link(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (0o120777 << 16)
+    return info, target.encode()
+
+
+@pytest.mark.parametrize("bad", [_link("convolution.py", "/etc/passwd"),
+                                 ("../convolution.py", b"x = 1"),
+                                 ("/abs/convolution.py", b"x = 1")])
+def test_a_bad_zip_entry_is_skipped_with_a_note_and_the_rest_graded(tmp_path, bad):
+    root = tmp_path / "class"
+    root.mkdir()
+    _zip(root / "alice.zip", [bad, ("padding.py", PADDING.encode())])
+    (candidate,) = find_candidates(root)
+    submission = prepare(candidate, tmp_path / "work")
+    assert submission.sources == {"padding": PADDING}
+    assert any("could not be read" in n and "skipped" in n for n in submission.notes)
+    assert "modules found: padding.py" in submission.notes
+    assert not (tmp_path / "convolution.py").exists()
+
+
+def test_the_whole_class_is_graded_with_odd_hand_ins_beside_the_normal_ones(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    import shutil
+    shutil.copytree(PERFECT, root / "s001_perfect")
+    hand_in(root, "Müller" + "x" * 240, {"padding.py": PADDING, "nb.ipynb": "{"})
+    _zip(root / "zed.zip", [_link("convolution.py", "/etc/passwd"),
+                            ("padding.py", PADDING.encode())])
+    run = grade_class(root, tmp_path / "out", Options(jobs=2, limits=FAST), FakeEngine)
+    assert run.errors == {} and len(run.graded) == 3
+    feedback = (tmp_path / "out" / "feedback" / "zed.md").read_text()
+    assert "symbolic link" in feedback and "modules found: padding.py" in feedback
