@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from question_bank.templates.base import Draft, integer
+from question_bank.templates.base import WORDS, Draft, integer
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant
 from question_bank.templates.networks import (
     Layers,
     conv,
@@ -13,6 +15,7 @@ from question_bank.templates.networks import (
     valid_network,
 )
 from solutions.architecture import check_input_shape, layer_settings
+from solutions.padding import conv_output_size
 from solutions.weights import (
     conv_layer_params,
     count_parameters,
@@ -137,3 +140,329 @@ def architecture_params(rng: random.Random, difficulty: int) -> Draft:
                 + "\n".join(network_steps(layers, input_shape)) + f"\nTotal: {answer}.")
     params = {"layers": layers, "input_shape": list(input_shape)}
     return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+# ---- understanding questions: multiple choice and true/false ---------------------------------
+
+
+def _dense_numbers(rng: random.Random) -> dict[str, Any]:
+    side, c = rng.choice([24, 32, 64, 128]), rng.choice([1, 3])
+    depth = rng.choice([2, 3, 4])
+    return {"side": side, "c": c, "dense": int(dense_weights(side * side * c, side * side * c)),
+            "depth": depth, "Words": WORDS[depth].capitalize(), "rf": 2 * depth + 1}
+
+
+WHY_DEEP = Concept(
+    draw=_dense_numbers,
+    variants=(
+        Variant(
+            "Which two ideas give a conv layer far fewer weights than a fully connected layer "
+            "on the same {side}x{side}x{c} image?",
+            (("Sparse connectivity (each output sees a small window) and weight sharing (the "
+              "same kernel at every position)",
+              "Local windows cut the connections; sharing reuses one kernel everywhere."),
+             ("Local windows instead of all inputs, and one kernel reused over all positions",
+              "That is sparse connectivity plus weight sharing.")),
+            (("Pooling and padding",
+              "Pooling has no weights and padding adds none; the saving is in the conv layer "
+              "itself."),
+             ("Only positive weights and ReLU activations",
+              "Signs and activations do not change the number of weights."),
+             ("Smaller images and fewer channels",
+              "That shrinks any network; a conv layer's weights do not depend on the image "
+              "size at all."),
+             ("Each kernel is learned from a single training image",
+              "Kernels are learned from all images; the saving is locality and sharing."),
+             ("Dropping the biases",
+              "Biases are a tiny part of the count; the saving is locality and sharing.")),
+            level=1),
+        Variant(
+            "A fully connected layer from a {side}x{side}x{c} image to as many units would "
+            "need {dense} weights. What lets a CNN stack many layers on such images?",
+            (("Sparse connectivity and weight sharing: a conv layer has k*k*C_in*C_out "
+              "weights, independent of the image size",
+              "Few weights per layer make many layers affordable in memory, data and "
+              "computation."),
+             ("A conv layer's weights do not grow with the image size, so many layers fit "
+              "and can be trained with the data available",
+              "That is the effect of local, shared kernels.")),
+            (("Conv layers have no weights, so layers come for free",
+              "A conv layer has k*k*C_in*C_out weights plus biases; pooling has none."),
+             ("Each conv layer has more weights than a dense one, which makes deep networks "
+              "more powerful",
+              "The opposite: conv layers have far fewer weights."),
+             ("Convolution is non-linear, so no activation functions are needed between layers",
+              "Convolution is linear; without activations stacked convs collapse into one "
+              "linear map."),
+             ("Each conv unit sees the whole image at once",
+              "A conv unit sees one k x k window; the receptive field grows with depth."),
+             ("Deep CNNs need no training data because the kernels are fixed filters",
+              "The kernels are learned from data like any other weights.")),
+            level=2),
+        Variant(
+            "{Words} 3x3 conv layers (stride 1, no padding) are stacked without activation "
+            "functions. What is right?",
+            (("Together they are one linear convolution with a {rf}x{rf} kernel: without "
+              "non-linearities depth adds nothing",
+              "A convolution of convolutions is a convolution; ReLUs between the layers are "
+              "what make depth pay off."),
+             ("The stack computes a linear map, the same as a single {rf}x{rf} conv layer "
+              "could; activations such as ReLU are needed between the layers",
+              "Each layer is linear, so their composition is linear too.")),
+            (("The stack can learn any non-linear function because it is deep",
+              "Every layer is linear; a composition of linear maps is linear."),
+             ("The stack sees only 3x3 input pixels",
+              "Each layer adds 2: receptive field 1 + 2*{depth} = {rf}."),
+             ("The stack sees {rf}x{rf} pixels and can compute more than one {rf}x{rf} layer",
+              "Without activations it computes nothing that one {rf}x{rf} layer cannot."),
+             ("Convolution is non-linear, so no activations are needed",
+              "Convolution is a weighted sum: linear.")),
+            level=3),
+        Variant(
+            "Each kernel in a deep CNN is only 3x3. How can units high up in the network "
+            "respond to a whole organ in a {side}x{side} slice?",
+            (("The receptive field grows with every layer (by (k - 1) times the jump), and "
+              "pooling or strides make it grow faster",
+              "Depth gives large receptive fields while each layer keeps few weights."),
+             ("Stacked layers combine windows of windows: after {depth} 3x3 layers (stride 1) a "
+              "unit sees {rf}x{rf} pixels, and strides or pooling enlarge this further",
+              "1 + 2*{depth} = {rf}; downsampling multiplies later growth.")),
+            (("The kernels grow during training",
+              "The kernel size is fixed by the design; only the weights are learned."),
+             ("Zero padding enlarges the receptive field",
+              "Padding adds zeros at the border; a unit still sees the same number of pixels."),
+             ("More kernels per layer enlarge the receptive field",
+              "More kernels give more channels; the window stays the same."),
+             ("They cannot: a stack of 3x3 layers only ever sees 3x3 pixels",
+              "Each stacked layer widens the field; {depth} layers see {rf}x{rf}.")),
+            level=3),
+    ))
+
+
+def _parallel_numbers(rng: random.Random) -> dict[str, Any]:
+    side, c = rng.choice([32, 64, 128, 256]), rng.choice([16, 32, 64])
+    return {"side": side, "c": c, "layers": rng.randint(3, 20), "count": side * side * c}
+
+
+PARALLEL = Concept(
+    draw=_parallel_numbers,
+    variants=(
+        Variant(
+            "Which property of a convolutional layer with {c} kernels on a {side}x{side} image "
+            "makes it easy to compute in parallel?",
+            (("Its output values do not depend on each other: each is one window times one "
+              "kernel",
+              "Independent computations can all run at the same time."),
+             ("Every position applies the same small multiply-and-add, independently of the "
+              "other positions",
+              "Identical independent work suits GPUs.")),
+            (("Each output needs the output next to it",
+              "Outputs of one layer do not depend on each other."),
+             ("It needs no multiplications, only comparisons",
+              "That is max-pooling; convolution multiplies and adds."),
+             ("Weight sharing means only one output value is computed",
+              "Every position gets its own output; the weights are shared, the computations "
+              "are not."),
+             ("It always has fewer outputs than inputs",
+              "With padding the output is as large as the input; speed comes from independent "
+              "positions.")),
+            level=1),
+        Variant(
+            "A conv layer with {c} kernels computes a {side}x{side}x{c} output. Why can this "
+            "be computed efficiently in parallel (e.g. on a GPU)?",
+            (("Every output value is computed independently with the same small "
+              "multiply-and-add, so all positions and kernels can be done at once",
+              "The outputs of one layer do not depend on each other."),
+             ("The {count} outputs do not depend on each other; each is one window "
+              "times one kernel",
+              "Independent, identical small computations parallelise well.")),
+            (("Each output depends on the previous output, which the GPU keeps in memory",
+              "Outputs of one layer do not depend on each other; that independence is what "
+              "makes it parallel."),
+             ("Convolution needs no multiplications, only comparisons",
+              "That is max-pooling; convolution multiplies and adds."),
+             ("The kernel must be flipped, which GPUs do in hardware",
+              "CNNs do not flip kernels, and flipping is not what makes them fast."),
+             ("Weight sharing means only one output value has to be computed",
+              "Every position gets its own output; the weights are shared, the computations "
+              "are not."),
+             ("A conv layer has fewer outputs than inputs",
+              "With padding the output is as large as the input; speed comes from independent "
+              "positions.")),
+            level=2),
+        Variant(
+            "A CNN has {layers} conv layers; each computes a {side}x{side}x{c} output. What can "
+            "run in parallel?",
+            (("Within a layer all {count} outputs at once; the {layers} layers run one after "
+              "the other, as each needs the previous layer's output",
+              "Independence holds inside a layer, not between layers."),
+             ("All positions and kernels of one layer together, but layer by layer",
+              "Layer l + 1 reads layer l's feature maps, so it must wait for them.")),
+            (("All {layers} layers at the same time, since conv outputs are independent",
+              "Outputs within a layer are independent; a layer still needs its input first."),
+             ("Only one output at a time, from left to right, because windows overlap",
+              "Overlapping windows only read the same inputs; no output depends on another."),
+             ("Only the {c} kernels, while the positions are done one by one",
+              "Positions are independent too: window times kernel, nothing more."),
+             ("Nothing: weight sharing forces all positions to wait for one shared kernel",
+              "Reading the same weights is no dependency; all positions can use them at "
+              "once.")),
+            level=3),
+    ))
+
+
+def _sparse_numbers(rng: random.Random) -> dict[str, Any]:
+    n = rng.randint(5, 12)
+    k = rng.choice([3, 5])
+    n3 = rng.randint(2 * k, 16)  # at least 2k inputs: the counts below are all different
+    m3 = int(conv_output_size(n3, k))
+    return {"n": n, "m": int(conv_output_size(n, 3)), "dense": int(dense_weights(n, n - 2)),
+            "sparse": int(sparse_weights(n, 3)), "k": k, "n3": n3, "m3": m3,
+            "sparse3": int(sparse_weights(n3, k)), "dense3": int(dense_weights(n3, m3)),
+            "nk3": n3 * k}
+
+
+SPARSE_SHARED = Concept(
+    draw=_sparse_numbers,
+    variants=(
+        Variant(
+            "What does sparse connectivity mean in a convolutional layer with {k}x{k} "
+            "kernels?",
+            (("Each output is connected only to the inputs in its window, not to all inputs",
+              "Connections outside the window do not exist by design."),
+             ("A unit sees a small neighbourhood of inputs instead of the whole input",
+              "That is the 'local' in local connectivity.")),
+            (("Many weights become zero during training",
+              "Sparse here means connections that do not exist by design, not learned zeros."),
+             ("All outputs use the same weights",
+              "That is weight sharing, the other idea."),
+             ("A layer has only a few kernels",
+              "The number of kernels sets the channels; sparsity is about windows."),
+             ("Each output uses a random subset of the inputs",
+              "The window is a fixed neighbourhood, not random.")),
+            level=1),
+        Variant(
+            "As in the lecture, {n} inputs are connected to {m} outputs by windows of 3. What "
+            "is the difference between sparse connectivity and weight sharing?",
+            (("Sparse: each output sees only 3 neighbouring inputs; shared: all outputs use "
+              "the same 3 weights",
+              "Sparse connectivity cuts {dense} weights to {sparse}; sharing then cuts them to "
+              "3."),
+             ("Sparse connectivity removes connections ({sparse} weights instead of {dense}); "
+              "weight sharing ties them to one kernel of 3 weights",
+              "Both reduce weights, in two different ways.")),
+            (("There is none: both mean that each output has 3 weights",
+              "Sparse: each output has its own 3 weights ({sparse} in all); shared: one set of "
+              "3 weights for all outputs."),
+             ("Weight sharing connects each output to all inputs with one common weight",
+              "Shared kernels are still local; sharing is over positions."),
+             ("Sparse connectivity means that many weights become zero during training",
+              "Sparse here means connections that do not exist by design, not learned zeros."),
+             ("A sparsely connected layer needs more weights than a fully connected one",
+              "Fewer: {sparse} instead of {dense}."),
+             ("Weight sharing means that consecutive layers use the same kernel",
+              "Sharing is over positions within one layer; each layer has its own kernels.")),
+            level=2),
+        Variant(
+            "A layer maps {n3} inputs to {m3} outputs with windows of {k} (stride 1). How many "
+            "weights does a sparsely connected layer WITHOUT weight sharing need?",
+            (("{sparse3}: {m3} outputs with {k} weights of their own; sharing one kernel would "
+              "cut this to {k}",
+              "Sparse but not shared: (n - k + 1) * k = {m3} * {k}."),),
+            (("{k}, since each output sees only {k} inputs",
+              "{k} is the shared kernel; without sharing each output has its own {k} weights."),
+             ("{dense3}, since sparse layers keep all connections",
+              "{dense3} = {n3} * {m3} is the fully connected layer; sparse keeps only the "
+              "windows."),
+             ("{nk3}, one window of {k} per input",
+              "There is one window per output ({m3}), not per input ({n3})."),
+             ("{m3}, one weight per output",
+              "Each output has {k} weights, one per input in its window.")),
+            level=3),
+    ))
+
+
+def _depth_fact_numbers(rng: random.Random) -> dict[str, Any]:
+    k, c_in, c_out = rng.choice([3, 5, 7]), rng.choice([3, 8, 16, 32, 64]), \
+        rng.choice([8, 16, 32, 64, 128])
+    n, kk = rng.randint(6, 14), rng.choice([3, 5])
+    n = max(n, kk + 2)
+    depth, side = rng.choice([2, 3, 4]), rng.choice([16, 32, 64, 128, 256])
+    rf = 2 * depth + 1
+    return {"k": k, "c_in": c_in, "c_out": c_out,
+            "params": int(conv_layer_params(k, c_in, c_out)),
+            "no_chan": int(conv_layer_params(k, 1, c_out)), "n": n, "kk": kk,
+            "m": int(conv_output_size(n, kk)), "dense": int(dense_weights(n, n - kk + 1)),
+            "sparse": int(sparse_weights(n, kk)), "depth": depth,
+            "Words": WORDS[depth].capitalize(),
+            "rf": rf, "w3": 9 * depth, "big": rf * rf, "side": side, "side2": 2 * side}
+
+
+DEPTH_FACTS = Statements(draw=_depth_fact_numbers, facts=(
+    Fact(1, "The number of weights of a conv layer does not depend on the height and width of "
+         "its input.", True, "It is k*k*C_in*C_out (+ C_out)."),
+    Fact(1, "A network gets deeper when a layer gets more kernels.", False,
+         "More kernels give more channels in the same layer; depth counts stacked layers."),
+    Fact(1, "Stacking conv layers makes the receptive field of the top units grow.", True,
+         "Each k x k layer adds k - 1 (times the jump) input pixels."),
+    Fact(1, "All output positions of a conv layer can be computed in parallel.", True,
+         "They do not depend on each other."),
+    Fact(1, "Weight sharing means that all layers of a CNN use the same kernels.", False,
+         "Sharing is over positions within a layer; every layer learns its own kernels."),
+    Fact(1, "Sparse connectivity means that most weights of a conv layer are zero.", False,
+         "It means each output is connected to a small window only; the kernel's weights are "
+         "ordinary learned weights."),
+    Fact(1, "Sparse connectivity and weight sharing keep the weights per layer few, so many "
+         "layers fit in memory and can be trained.", True,
+         "That is why convolutions enable deep networks."),
+    Fact(1, "Conv layers have no trainable weights; only the dense layers learn.", False,
+         "Each kernel's k*k*C_in weights and bias are learned."),
+    Fact(1, "A conv layer with {c_out} kernels of {k}x{k} has the same number of weights on a "
+         "{side}x{side} image as on a {side2}x{side2} one.", True,
+         "k*k*C_in*C_out does not involve the image size."),
+    Fact(1, "A conv layer with {c_out} kernels of {k}x{k} has 4 times the weights on a "
+         "{side2}x{side2} image as on a {side}x{side} one.", False,
+         "Its weights do not depend on the image size; only the computation grows."),
+    Fact(2, "A {k}x{k} conv layer from {c_in} to {c_out} channels has {params} parameters "
+         "(weights and biases).", True, "{k}*{k}*{c_in}*{c_out} + {c_out} = {params}."),
+    Fact(2, "A {k}x{k} conv layer from {c_in} to {c_out} channels has {no_chan} parameters "
+         "(weights and biases).", False, "Each kernel spans all {c_in} input channels: "
+         "{k}*{k}*{c_in}*{c_out} + {c_out} = {params}."),
+    Fact(2, "{n} inputs and windows of {kk} ({m} outputs) need {dense} weights fully "
+         "connected, {sparse} sparsely connected and {kk} shared.", True,
+         "{n}*{m} = {dense}; {m}*{kk} = {sparse}; one kernel of {kk}."),
+    Fact(2, "{n} inputs and windows of {kk} ({m} outputs): a sparsely connected layer "
+         "without weight sharing needs {kk} weights.", False,
+         "Each of the {m} outputs has its own {kk} weights: {sparse}; {kk} is the shared "
+         "kernel."),
+    Fact(2, "With 'same' padding and stride 1, a conv layer on a {side2}x{side2} image needs 4 "
+         "times the multiply-adds it needs on a {side}x{side} image, with the same weights.",
+         True, "4 times the output positions, each with the same k*k*C_in*C_out work."),
+    Fact(2, "With 'same' padding and stride 1, a conv layer on a {side2}x{side2} image has 4 "
+         "times the weights it has on a {side}x{side} image.", False,
+         "The weights do not depend on the image size; only the computation grows 4 times."),
+    Fact(3, "Without activation functions, a stack of conv layers computes nothing a single "
+         "conv layer cannot.", True,
+         "Convolutions are linear; a stack of them is again one linear convolution."),
+    Fact(3, "Without activation functions, a stack of conv layers can compute more than a "
+         "single conv layer.", False, "Convolutions are linear; a stack of them is again one "
+         "linear convolution."),
+    Fact(3, "{Words} stacked 3x3 conv layers (stride 1) see {rf}x{rf} input pixels with "
+         "{w3} weights per channel pair, against {big} for one {rf}x{rf} layer.", True,
+         "Field 1 + 2*{depth} = {rf}; weights {depth}*9 = {w3} vs {rf}*{rf} = {big}."),
+    Fact(3, "All layers of a CNN can be computed at the same time, because conv outputs are "
+         "independent.", False,
+         "Outputs within a layer are independent; each layer needs the previous one's "
+         "output."),
+    Fact(3, "A sparsely connected layer without weight sharing still has a number of weights "
+         "that grows with the input size.", True,
+         "(n - k + 1) * k: one set of k weights per output."),
+    Fact(3, "A sparsely connected (local but not shared) layer has as few weights as a "
+         "convolution.", False, "Sparse: (n - k + 1) * k; shared: k."),
+    Fact(3, "Adding kernels to a layer makes the next layer's kernels larger in the channel "
+         "direction.", True, "The next layer's kernels span all channels of its input: "
+         "k*k*C_in grows with C_in."),
+    Fact(3, "Adding kernels to a layer leaves the number of weights of the next layer "
+         "unchanged.", False, "The next layer's kernels have k*k*C_in weights, and C_in just "
+         "grew."),
+))

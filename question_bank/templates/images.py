@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from question_bank.templates.base import Draft, integer
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant
 from solutions.weights import conv_layer_params, dense_weights, n_input_features
 
 # (description, channels): images of the course's kind; the channels follow from the kind.
@@ -61,3 +63,354 @@ def image_layer_weights(rng: random.Random, difficulty: int) -> Draft:
     params = {"kind": kind, "side": side, "channels": channels, "units": units, "k": k,
               "layer": layer}
     return Draft(stem, answer, solution, params, tolerance=0.0)
+
+
+# ---- understanding questions: multiple choice and true/false ---------------------------------
+
+
+def _shift_numbers(rng: random.Random) -> dict[str, Any]:
+    return {"d": rng.randint(2, 20), "s": rng.choice([2, 3, 4]),
+            "organ": rng.choice(["chest CT", "brain MRI", "abdominal CT", "knee MRI"]),
+            "finding": rng.choice(["nodule", "lesion", "tumour", "calcification"])}
+
+
+TRANSLATION = Concept(
+    draw=_shift_numbers,
+    variants=(
+        Variant(
+            "Which statement about convolution and translation (shifts) of a {finding} in a "
+            "{organ} slice is right?",
+            (("Convolution is translation equivariant: shifting the input shifts the feature "
+              "map by the same amount",
+              "The same kernel is applied at every position, so the pattern's response moves "
+              "along with it."),
+             ("Convolution is equivariant to shifts; max-pooling adds invariance to small "
+              "shifts within a window",
+              "Equivariance comes from weight sharing; pooling's maximum does not change when "
+              "the maximum moves inside its window.")),
+            (("Convolution is translation invariant: the feature map does not change when "
+              "the input shifts",
+              "The feature map does change: it moves with the input (equivariance)."),
+             ("A fully connected layer is translation equivariant too",
+              "A dense layer has its own weight per pixel, so a shifted input meets other "
+              "weights; it is neither equivariant nor invariant."),
+             ("Equivariance means a CNN's class output is the same for any shift of the object",
+              "That is invariance of the output; equivariance means the feature map moves with "
+              "the input."),
+             ("Equivariance holds only for symmetric kernels",
+              "Any kernel gives equivariance, because it is the same at every position."),
+             ("Max-pooling makes the feature map invariant to shifts of any size",
+              "Only shifts within one window leave the maximum in place; larger shifts still "
+              "move the pooled map.")),
+            level=1),
+        Variant(
+            "In a {organ} slice, a {finding} lies {d} pixels further to the right than in "
+            "another slice. What happens to the feature map of a convolutional layer (stride "
+            "1, no pooling)?",
+            (("The {finding}'s response in the feature map also moves {d} pixels to the right",
+              "Convolution is translation equivariant: the same kernel is used everywhere, so "
+              "a shifted input gives a shifted output."),
+             ("The same response appears, shifted by {d} pixels: the layer finds the "
+              "{finding} wherever it is",
+              "Weight sharing makes the layer equivariant: shift in, same shift out.")),
+            (("The feature map stays exactly the same",
+              "That would be invariance; a conv layer is equivariant, its output moves with "
+              "the input. Some invariance to small shifts only comes from pooling."),
+             ("The layer no longer responds to the {finding}, since its weights were learned "
+              "for the old position",
+              "The weights are shared over all positions, so the {finding} is found anywhere."),
+             ("The response values change, because every position has its own kernel",
+              "Every position uses the same kernel (weight sharing)."),
+             ("The response moves {d} pixels to the left",
+              "A shift of the input to the right moves the output to the right."),
+             ("The feature map becomes {d} pixels smaller",
+              "The output size depends on input size, kernel, padding and stride, not on where "
+              "the {finding} is.")),
+            level=2),
+        Variant(
+            "What is the difference between translation equivariance and translation "
+            "invariance in a CNN?",
+            (("Equivariance: a shifted input gives a shifted feature map (conv layers, from "
+              "weight sharing); invariance: the output stays the same, which max-pooling gives "
+              "only for small shifts within a window",
+              "Conv layers move their output along; pooling discards small moves."),
+             ("A conv layer (stride 1) is equivariant; a max-pooled value does not change when "
+              "the maximum moves inside its window, a limited invariance",
+              "Equivariance and invariance come from different layers.")),
+            (("Convolution is invariant, pooling is equivariant",
+              "The other way round: convolution is equivariant, pooling adds some invariance."),
+             ("Both come from zero padding",
+              "Padding only adds zeros at the border; equivariance comes from weight sharing."),
+             ("Equivariance means the output is the same for any shift, invariance that it "
+              "moves along",
+              "The definitions are swapped."),
+             ("A CNN classifier is invariant to any shift because its conv layers are",
+              "Conv layers are equivariant, not invariant; pooling gives invariance only to "
+              "small shifts."),
+             ("A fully connected layer is equivariant because it sees every pixel",
+              "Its weights differ per pixel, so a shifted input meets other weights.")),
+            level=3),
+        Variant(
+            "A conv layer has stride {s}. Its input (a {organ} slice) is shifted by one pixel. "
+            "What happens to the feature map (away from the borders)?",
+            (("It does not simply shift: one input pixel is not a whole output position, so "
+              "the values change; a shift by {s} pixels would shift it by one position",
+              "With stride {s} equivariance holds only for shifts by multiples of {s}."),
+             ("The values change, because the windows now start at other input pixels; only "
+              "shifts by multiples of {s} pixels move the map by whole positions",
+              "Stride {s} samples every {s}th window; a one-pixel shift samples other ones.")),
+            (("It shifts by one output position",
+              "One output position is {s} input pixels apart; a one-pixel shift does not line "
+              "up with it."),
+             ("It shifts by {s} output positions",
+              "Stride makes output positions {s} input pixels apart: the map would shift by "
+              "1/{s} of a position, which is not a shift at all."),
+             ("Nothing changes: the stride makes the layer invariant",
+              "Stride does not make the layer invariant; the sampled windows change."),
+             ("The feature map gets one position wider",
+              "The output size depends on input size, kernel, padding and stride only.")),
+            level=3),
+    ))
+
+
+def _structure_numbers(rng: random.Random) -> dict[str, Any]:
+    return {"n": rng.randint(8, 60), "side": rng.choice([24, 64, 128, 256, 512]),
+            "modality": rng.choice(["CT slice", "MRI slice", "X-ray", "histology patch"])}
+
+
+STRUCTURED_INPUTS = Concept(
+    draw=_structure_numbers,
+    variants=(
+        Variant(
+            "Which property of (medical) images, such as a {side}x{side} {modality}, makes a "
+            "convolutional approach suitable?",
+            (("Nearby pixels are strongly related, and the same local pattern (an edge, a "
+              "vessel, a lesion) can appear anywhere",
+              "Local connectivity exploits the first, weight sharing the second."),
+             ("Images have a grid structure: local patterns matter and look the same wherever "
+              "they occur",
+              "That is exactly what small shared kernels model.")),
+            (("Images have so few pixels that a fully connected network would be too small",
+              "The opposite: a {side}x{side} image has {side}*{side} values, so dense layers "
+              "need far too many weights."),
+             ("Every pixel is independent of its neighbours",
+              "Neighbouring pixels are strongly correlated; kernels exploit that."),
+             ("Medical images are always aligned, so each position can have its own weights",
+              "Anatomy and lesions vary in position between patients; shared weights find a "
+              "pattern wherever it is."),
+             ("Convolution is needed because images are stored as integers",
+              "The data type does not matter; convolution works on any numbers."),
+             ("Images have no channels, so kernels can stay small",
+              "Colour images and feature maps have channels; kernels span all of them.")),
+            level=1),
+        Variant(
+            "Weight sharing works well for images. Why does it not suit a vector of {n} "
+            "unrelated patient features (age, blood pressure, lab values, ...)?",
+            (("Sharing assumes the same pattern can occur at any position and that neighbours "
+              "are related; in such a vector position and neighbourhood mean nothing",
+              "A kernel sliding over unrelated features would look for a pattern that does "
+              "not exist."),
+             ("Neighbouring entries of the vector are not related like neighbouring pixels, "
+              "so a sliding kernel finds no meaningful local pattern",
+              "Convolution exploits local structure; an arbitrary feature order has none.")),
+            (("Because {n} features are too few for a kernel to fit",
+              "A kernel of 3 fits any vector of 3 or more values; the problem is meaning, not "
+              "size."),
+             ("Because weight sharing only works for colour images with 3 channels",
+              "Grey images, 1-D signals and 3-D scans work too; what matters is spatial "
+              "structure."),
+             ("It does suit it: weight sharing reduces the weights for any input",
+              "It reduces the weights, but it forces the same weights on unrelated features, "
+              "so the model cannot learn what each feature means."),
+             ("Because convolution needs positive inputs, like pixel intensities",
+              "Convolution works on any real numbers."),
+             ("Because the features would first have to be scaled to [0, 1]",
+              "Scaling helps training but is not what weight sharing needs; it needs spatial "
+              "structure.")),
+            level=2),
+        Variant(
+            "The pixels of every {side}x{side} {modality} in a data set are shuffled with the "
+            "same fixed permutation. Which network is hurt by this?",
+            (("The CNN: its kernels rely on neighbouring pixels being related, which the "
+              "shuffle destroys; a fully connected network can learn the permuted weights",
+              "A dense layer has one weight per pixel, so permuting its weights the same way "
+              "gives exactly the same outputs."),
+             ("Only the CNN; for a fully connected network pixel order does not matter, since "
+              "every pixel has its own weight anyway",
+              "Convolution needs spatial structure; a dense layer never used it.")),
+            (("The fully connected network, because it depends on the pixel order",
+              "Its weights can be permuted along with the pixels: it loses nothing."),
+             ("Neither: convolution does not depend on the order of the pixels",
+              "A kernel combines neighbours; after shuffling, neighbours are unrelated pixels."),
+             ("Both equally, because the pixel values change",
+              "A permutation moves pixels, it does not change their values."),
+             ("The CNN only for colour images; grey images have no structure to lose",
+              "Grey images have the same spatial structure; the shuffle destroys it.")),
+            level=3),
+    ))
+
+
+def _weight_image_numbers(rng: random.Random) -> dict[str, Any]:
+    side, c = rng.choice([16, 24, 28, 32]), rng.choice([1, 3])
+    return {"side": side, "m": rng.choice([10, 20, 30, 50, 100]), "c": c,
+            "weights": int(dense_weights(side * side * 3, 1)),
+            "weights_c": int(dense_weights(side * side * c, 1))}
+
+
+WEIGHT_IMAGE = Concept(
+    draw=_weight_image_numbers,
+    variants=(
+        Variant(
+            "A single unit is fully connected to {side}x{side}x{c} images and trained on {m} "
+            "of them. What is its 'weight image'?",
+            (("Its {weights_c} weights reshaped to {side}x{side}x{c}: each weight shown at the "
+              "pixel (and channel) it multiplies",
+              "One weight per input value, so the weights form an image of the input's "
+              "shape."),
+             ("A picture of the unit's weights in the input's shape, showing which pixels "
+              "raise or lower its output",
+              "Positive weights where bright pixels raise the output, negative where they "
+              "lower it.")),
+            (("The training image that activates the unit most",
+              "That is an image from the data set; the weight image shows the weights."),
+             ("The unit's {side}x{side} convolution kernel",
+              "A fully connected unit has no kernel: one weight per input value."),
+             ("The average of the training images",
+              "Weights are fitted to the labels, not averaged images."),
+             ("An image of the unit's outputs for every pixel",
+              "A dense unit has one output; the weight image shows its weights.")),
+            level=1),
+        Variant(
+            "A single unit is fully connected to {side}x{side}x3 images and trained on only "
+            "{m} images. Its {weights} weights, reshaped into a {side}x{side}x3 image, look "
+            "like noise. Why?",
+            (("There are far more weights ({weights}) than training images ({m}), so many "
+              "weights are fitted to noise and nothing ties neighbouring weights together",
+              "Few samples cannot pin down so many independent weights: overfitting."),
+             ("Each weight is learned on its own for one pixel, and {m} samples are too few to "
+              "make neighbouring weights similar",
+              "Without weight sharing or more data nothing smooths the weight image.")),
+            (("Because the weight image was not min-max scaled to [0, 1]",
+              "Scaling changes the contrast, not the pattern; the noise is in the weights."),
+             ("Because the weights are shared over all pixels",
+              "A fully connected unit has its own weight per pixel; nothing is shared."),
+             ("Because the weights were reshaped in the wrong order; learned weights are "
+              "always smooth",
+              "Learned dense weights are not smooth by themselves; with few samples they are "
+              "noisy whatever the order."),
+             ("Because more training images would make the weights even noisier",
+              "More samples constrain the weights better; the weight image gets smoother."),
+             ("Because a unit can only learn when all its weights are positive",
+              "Weights may have any sign; the sign is not the reason for the noise.")),
+            level=2),
+        Variant(
+            "A unit fully connected to {side}x{side}x3 images ({weights} weights) was trained "
+            "on {m} images and its weight image is noisy. What would make it less noisy?",
+            (("Many more training images, so the {weights} weights are constrained by the data",
+              "With more samples than free weights, noise no longer fits."),
+             ("A small shared kernel instead of the dense unit: few weights, each learned "
+              "from every position of every image",
+              "Weight sharing gives each weight far more data.")),
+            (("Training longer on the same {m} images",
+              "More epochs fit the same few images more closely; the weights stay "
+              "under-determined."),
+             ("Rescaling the weight image to [0, 1] before showing it",
+              "That changes the display, not the weights."),
+             ("Adding more units to the layer",
+              "Each unit has its own {weights} weights; more units add more free weights."),
+             ("Using larger images",
+              "Larger images give each unit more weights to fit from the same {m} samples.")),
+            level=3),
+    ))
+
+
+def _image_fact_numbers(rng: random.Random) -> dict[str, Any]:
+    side, c = rng.choice([24, 28, 32, 48, 64, 96, 128]), rng.choice([1, 3])
+    ct, units, k = rng.choice([256, 512]), rng.choice([10, 50, 100, 500, 1000]), rng.choice([3, 5])
+    f, slices, d, s = rng.choice([8, 16, 32, 64]), rng.randint(40, 300), rng.randint(2, 30), \
+        rng.choice([2, 3, 4])
+    return {"side": side, "c": c, "feat": side * side * c, "feat3": side * side * 3,
+            "side2": side * side, "ct": ct, "units": units, "dense": int(dense_weights(
+                ct * ct, units)), "k": k, "f": f, "convw": k * k * f, "slices": slices,
+            "plane": ct * ct, "vol": ct * ct * slices, "d": d, "s": s}
+
+
+IMAGE_FACTS = Statements(draw=_image_fact_numbers, facts=(
+    Fact(1, "Neighbouring pixels of an image are strongly related, which small kernels "
+         "exploit.", True, "Edges, vessels and textures are formed by neighbouring pixels."),
+    Fact(1, "Weight sharing lets one kernel detect the same pattern (e.g. an edge) anywhere in "
+         "the image.", True, "The same kernel is applied at every position."),
+    Fact(1, "A CNN needs the lesion at the same position in every training image.", False,
+         "Shared weights detect the lesion wherever it is."),
+    Fact(1, "Sparse connectivity suits images because a pixel is mostly related to the pixels "
+         "near it.", True, "Local patterns (edges, textures) are formed by neighbouring pixels."),
+    Fact(1, "Weight sharing makes sense for any input, also for a vector of unrelated lab "
+         "values.", False, "Sharing assumes the same pattern can occur at any position; "
+         "unrelated features have no positions in that sense."),
+    Fact(1, "A fully connected unit trained on a few images learns a smooth weight image.",
+         False, "With many more weights than samples its weight image is noisy."),
+    Fact(1, "The number of weights of a conv layer does not depend on the image size.", True,
+         "It is k*k*C_in*C_out (+ C_out), whatever H and W."),
+    Fact(1, "The number of weights of a fully connected layer does not depend on the image "
+         "size.", False, "It is H*W*C times the number of units."),
+    Fact(1, "A grey {ct}x{ct} CT slice has three channels, one per colour.", False,
+         "A grey image has one channel: ({ct}, {ct}) or ({ct}, {ct}, 1)."),
+    Fact(1, "A grey {ct}x{ct} CT slice has one channel.", True,
+         "Grey images have one value per pixel: ({ct}, {ct}) or ({ct}, {ct}, 1)."),
+    Fact(1, "Convolution is translation invariant: a shifted lesion gives exactly the same "
+         "feature map.", False, "Convolution is equivariant: the feature map shifts with the "
+         "lesion."),
+    Fact(2, "A {side}x{side}x{c} image has {feat} input features.", True,
+         "{side} * {side} * {c} = {feat}."),
+    Fact(2, "A {side}x{side} colour (RGB) image has {side2} input features.", False,
+         "Each pixel has 3 values: {side} * {side} * 3 = {feat3}."),
+    Fact(2, "A fully connected layer from a {ct}x{ct} grey CT slice to {units} units has "
+         "{dense} weights (no biases).", True, "{ct} * {ct} * {units} = {dense}."),
+    Fact(2, "A conv layer with {f} kernels of {k}x{k} has more weights on a {ct}x{ct} grey "
+         "slice than on a {side}x{side} one.", False,
+         "It has {k}*{k}*1*{f} = {convw} weights on either: the kernel does not grow with "
+         "the image."),
+    Fact(2, "A conv layer with {f} kernels of {k}x{k} on a {ct}x{ct} grey slice has {convw} "
+         "weights (no biases), as on any other image size.", True, "{k}*{k}*1*{f} = {convw}."),
+    Fact(2, "A CT scan of {slices} slices of {ct}x{ct} pixels holds {vol} values.", True,
+         "{ct} * {ct} * {slices} = {vol}."),
+    Fact(2, "A CT scan of {slices} slices of {ct}x{ct} pixels holds {plane} values.", False,
+         "That is one slice; the scan holds {ct} * {ct} * {slices} = {vol}."),
+    Fact(2, "Shifting a {ct}x{ct} slice {d} pixels to the right shifts a conv layer's feature "
+         "map (stride 1) {d} pixels to the right, away from the borders.", True,
+         "Translation equivariance: the same kernel is used everywhere."),
+    Fact(2, "Shifting a {ct}x{ct} slice {d} pixels to the right leaves a conv layer's feature "
+         "map (stride 1) unchanged.", False,
+         "Convolution is equivariant, not invariant: the map shifts {d} pixels as well."),
+    Fact(2, "Channels last, as in the lecture: a {side}x{side} colour image is an array of "
+         "shape ({side}, {side}, 3).", True, "(H, W, C) with C = 3."),
+    Fact(2, "Channels last, as in the lecture: a {side}x{side} colour image is an array of "
+         "shape (3, {side}, {side}).", False,
+         "That is channels first; channels last is ({side}, {side}, 3)."),
+    Fact(3, "A conv layer is translation equivariant, not invariant; some invariance to small "
+         "shifts comes from pooling.", True,
+         "Shifted input, shifted feature map; a max moving inside its window stays."),
+    Fact(3, "A fully connected layer is translation equivariant as long as it sees the whole "
+         "image.", False, "It has its own weight per pixel, so a shifted image meets other "
+         "weights."),
+    Fact(3, "Shuffling the pixels of every image with the same fixed permutation hurts a CNN "
+         "but not a fully connected network.", True,
+         "A dense layer can learn the permuted weights; a CNN loses the neighbourhoods its "
+         "kernels rely on."),
+    Fact(3, "Shuffling the pixels of every image with the same fixed permutation hurts a fully "
+         "connected network but not a CNN.", False,
+         "The other way round: kernels need neighbouring pixels to be related."),
+    Fact(3, "With stride {s}, shifting the input by {s} pixels shifts a conv layer's feature "
+         "map by one position (away from the borders).", True,
+         "Output positions are {s} input pixels apart."),
+    Fact(3, "With stride {s}, shifting the input by 1 pixel shifts a conv layer's feature map "
+         "by one position.", False,
+         "Output positions are {s} input pixels apart; a one-pixel shift changes the values "
+         "instead."),
+    Fact(3, "The conv layers of a network trained on {ct}x{ct} slices can be applied to "
+         "{side}x{side} slices: their weights do not depend on the image size.", True,
+         "Only the feature-map sizes change; a dense layer after flatten would not fit."),
+    Fact(3, "A conv layer trained on {ct}x{ct} slices cannot be applied to {side}x{side} "
+         "slices, because its number of weights depends on the image size.", False,
+         "Its k*k*C_in*C_out weights are the same for any image size."),
+))
