@@ -73,12 +73,13 @@ class Concept:
         v = rng.choice([i for i, var in enumerate(self.variants) if var.level == difficulty])
         variant = self.variants[v]
         c = rng.randrange(len(variant.correct))
-        w = sorted(rng.sample(range(len(variant.wrong)), N_WRONG))
 
         def fill(option: Option) -> Option:
             return option[0].format(**values), option[1].format(**values)
         correct = fill(variant.correct[c])
-        wrong = [fill(variant.wrong[i]) for i in w]
+        filled = [fill(option) for option in variant.wrong]
+        w = balanced_distractors(rng, len(correct[0]), [len(text) for text, _ in filled])
+        wrong = [filled[i] for i in w]
         choices, answer = mc_choices(rng, correct, wrong)
         solution = (f"Right: {correct[0]}. {correct[1]}\nThe others:\n"
                     + "\n".join(f"- {text}: {feedback}" for text, feedback in wrong))
@@ -144,3 +145,14 @@ def _variant_fields(variant: Variant) -> frozenset[str]:
 def _fact_fields(fact: Fact) -> frozenset[str]:
     """The placeholders of a statement and its explanation (parsed once per fact)."""
     return frozenset(_fields(fact.text, fact.why))
+
+
+def balanced_distractors(rng: random.Random, right: int, lengths: list[int]) -> list[int]:
+    """``N_WRONG`` distractor indices (sorted) so that length gives the right answer away no
+    more than chance: how many chosen distractors are longer than the right answer (its rank
+    by length) is drawn uniformly from 0 .. N_WRONG, as far as the pool allows."""
+    longer = [i for i, n in enumerate(lengths) if n > right]
+    others = [i for i, n in enumerate(lengths) if n <= right]
+    wanted = rng.randint(0, N_WRONG)
+    n_longer = min(max(wanted, N_WRONG - len(others)), len(longer))
+    return sorted(rng.sample(longer, n_longer) + rng.sample(others, N_WRONG - n_longer))
