@@ -58,6 +58,19 @@ def _pool_grid(rng: random.Random, difficulty: int) -> tuple[int, int, int]:
             3: rng.choice([(7, 3, 2), (8, 3, 2), (8, 4, 4), (7, 2, 1)])}[difficulty]
 
 
+def _place_maximum(rng: random.Random, x: list[list[int]], window: tuple[int, int, int],
+                   in_window: bool) -> None:
+    """Make 9 the map's one maximum, inside the window or in a cell outside it."""
+    top, left, size = window
+    cells = [(r, c) for r in range(len(x)) for c in range(len(x[0]))]
+    inside = [(r, c) for r, c in cells if top <= r < top + size and left <= c < left + size]
+    outside = [cell for cell in cells if cell not in inside]
+    for r, c in cells:
+        x[r][c] = min(x[r][c], 8)
+    r, c = rng.choice(inside if in_window else outside)
+    x[r][c] = 9
+
+
 def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
     side, size, stride = _pool_grid(rng, difficulty)
     low = -5 if difficulty == 3 else 0  # negative values: max is not "the biggest magnitude"
@@ -72,6 +85,9 @@ def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
         last = x[top + size - 1][left + size - 1]
         options = [v for v in range(low, 10) if (total - last + v) % (size * size) == 0]
         x[top + size - 1][left + size - 1] = rng.choice(options)
+    if mode == "max":
+        # The asked window holds the map's maximum no more often than a window at random.
+        _place_maximum(rng, x, (top, left, size), in_window=rng.random() < 1 / n_out ** 2)
     pool = max_pool if mode == "max" else avg_pool
     value = pool(x, size, stride)[row - 1, col - 1]
     # The mean is a multiple of 1/16 by construction; rounding removes float noise (2.99..96).
