@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from question_bank.export._common import answer_text, letter, tolerance_of
+from question_bank.export._common import answer_text, in_solution, letter, tolerance_of
 from question_bank.model import LEARNING_OUTCOMES, Item
 
 Progress = dict[str, dict[str, int]]
@@ -189,7 +189,7 @@ def show_verdict(item: Item, verdict: Verdict, out: TextIO) -> None:
         print(f"could not read that as {hint(item)}: counted as wrong", file=out)
     print("right!" if verdict.correct else f"wrong: the answer is {right_answer(item)}",
           file=out)
-    if verdict.chosen is not None:
+    if verdict.chosen is not None and not in_solution(item, item.choices[verdict.chosen]):
         print(f"feedback: {item.choices[verdict.chosen].feedback}", file=out)
     print(f"solution: {item.solution}", file=out)
 

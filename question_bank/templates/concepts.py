@@ -121,11 +121,12 @@ class Statements:
         fact = self.facts[index]
         text, why = fact.text.format(**values), fact.why.format(**values)
         verdict = "true" if fact.true else "false"
+        # The reason is said once, in the solution; a choice's feedback gives the verdict.
         choices = (
             Choice("True", fact.true, f"{'Right' if fact.true else 'No'}: the statement is "
-                                      f"{verdict}. {why}"),
+                                      f"{verdict}."),
             Choice("False", not fact.true, f"{'Right' if not fact.true else 'No'}: the "
-                                           f"statement is {verdict}. {why}"))
+                                           f"statement is {verdict}."))
         solution = f"{verdict.capitalize()}. {why}"
         used = _fact_fields(fact)
         params = {"statement": index, "is_true": fact.true,
