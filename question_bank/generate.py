@@ -10,6 +10,7 @@ repeating itself, so a small pool of text cannot stall the bank.
 from __future__ import annotations
 
 import random
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from question_bank.model import LEARNING_OUTCOMES, Item
 from question_bank.templates import TEMPLATES
 from question_bank.templates.base import DIFFICULTIES
 
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 RETIRE_AFTER = 60  # consecutive repeats before a template counts as exhausted
 SEED_STEP = 1_000_003  # a prime: banks with different seeds draw from disjoint item seeds
 
@@ -46,14 +48,12 @@ def with_figure(item: Item) -> Item:
 
 def question_key(item: Item) -> tuple:
     """Two items are the same question when they ask the same thing with the same right
-    answer: a multiple-choice item by its variant (the stem's meaning) and its right choice's
-    text, any other item by its answer and the numbers it drew. Drawn words (an organ, a
-    modality) do not make a new question, nor does another set of distractors."""
-    if item.type == "multiple_choice":
-        return item.template, item.params.get("variant"), item.choices[item.answer].text
-    numbers = tuple(sorted((key, repr(value)) for key, value in item.params.items()
-                           if not isinstance(value, str)))
-    return item.template, numbers, item.answer
+    answer: the same template and text variant (or statement), the same numbers in the stem
+    and the same right answer. Drawn words (an organ, a modality) do not make a new
+    question, nor does another set of distractors."""
+    text_variant = item.params.get("variant", item.params.get("statement"))
+    right = item.choices[item.answer].text if item.type == "multiple_choice" else item.answer
+    return item.template, text_variant, tuple(NUMBER.findall(item.stem)), right
 
 
 def _selected(outcomes: Iterable[str] | None) -> list[str]:

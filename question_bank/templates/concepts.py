@@ -157,3 +157,14 @@ def balanced_distractors(rng: random.Random, right: int, lengths: list[int]) -> 
     wanted = rng.randint(0, N_WRONG)
     n_longer = min(max(wanted, N_WRONG - len(others)), len(longer))
     return sorted(rng.sample(longer, n_longer) + rng.sample(others, N_WRONG - n_longer))
+
+
+def merged(*draws: Callable[[random.Random], dict[str, Any]]
+           ) -> Callable[[random.Random], dict[str, Any]]:
+    """One draw from several: each adds its numbers, in turn, from the same generator."""
+    def draw(rng: random.Random) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for part in draws:
+            values |= part(rng)
+        return values
+    return draw

@@ -11,7 +11,7 @@ from question_bank.templates.base import (
     markdown_table,
     random_grid,
 )
-from question_bank.templates.concepts import Concept, Fact, Statements, Variant
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from solutions.convolution import conv1d, conv2d
 from solutions.padding import conv_output_size, zero_pad
 from solutions.weights import conv_layer_params
@@ -123,19 +123,44 @@ def _conv_numbers(rng: random.Random) -> dict[str, Any]:
             "c_out": c_out, "c_in": c, "w11": c * c_out}
 
 
+def _product_numbers(rng: random.Random) -> dict[str, Any]:
+    k, ch = rng.choice([3, 5, 7]), rng.choice([2, 4, 6, 8, 12, 16, 24, 32])
+    side = rng.randint(16, 64)
+    return {"kp": k, "ch": ch, "side_p": side, "kk_p": k * k, "kc_p": k * ch,
+            "kkc_p": k * k * ch, "kkc1_p": k * k * ch + 1, "ssc_p": side * side * ch}
+
+
 CONV_COMPUTES = Concept(
-    draw=_conv_numbers,
+    draw=merged(_conv_numbers, _product_numbers),
     variants=(
+        Variant(
+            "A convolutional layer has {kp}x{kp} kernels; its input is a {side_p}x{side_p} "
+            "image with {ch} channels. How many products are summed for one value of one "
+            "feature map (before the bias is added)?",
+            (("{kkc_p} products: {kp}*{kp} for each of the {ch} channels",
+              "A kernel spans all input channels: {kp}*{kp}*{ch} = {kkc_p} weights, each "
+              "multiplied with the input value under it."),),
+            (("{kk_p} products: {kp}*{kp}, for one channel at a time",
+              "The kernel covers all {ch} channels at once: {kp}*{kp}*{ch} weights, summed "
+              "into one value."),
+             ("{kc_p} products: {kp} for each of the {ch} channels",
+              "A {kp}x{kp} kernel has {kp}*{kp} weights per channel, not {kp}."),
+             ("{kkc1_p} products: {kp}*{kp}*{ch}, and one for the bias",
+              "The bias is added, not multiplied: {kkc_p} products, then + bias."),
+             ("{ssc_p} products: one for each pixel of all {ch} channels",
+              "That is a fully connected unit; a convolution only sees its {kp}x{kp} window.")),
+            level=1),
         Variant(
             "In a convolutional layer, how is one value of a feature map computed from a grey "
             "image with a {k}x{k} kernel?",
-            (("The kernel's {k}x{k} weights are multiplied with the pixels under the kernel "
-              "and the products are summed (plus a bias)",
-              "That is the convolution of CNNs: a weighted sum over one window, with the same "
-              "kernel at every position (the kernel is not flipped)."),
-             ("A weighted sum of the {k}x{k} pixels in one window, using the same weights at "
-              "every position",
-              "Right: local (one window) and shared (same weights everywhere).")),
+            (("The {k}x{k} pixels under the kernel times its weights, summed, plus a bias",
+              "The kernel's {k}x{k} weights are multiplied with the pixels under the kernel and "
+              "the products are summed (plus a bias). That is the convolution of CNNs: a "
+              "weighted sum over one window, with the same kernel at every position (the kernel "
+              "is not flipped)."),
+             ("A weighted sum of one {k}x{k} window, with the same weights everywhere",
+              "A weighted sum of the {k}x{k} pixels in one window, using the same weights at "
+              "every position. Local (one window) and shared (same weights everywhere).")),
             (("A weighted sum of all pixels of the image, with its own weights per output",
               "That is a fully connected unit; a convolutional unit only sees its window."),
              ("The largest pixel value in the {k}x{k} window",
@@ -175,12 +200,16 @@ CONV_COMPUTES = Concept(
             "A {h}x{h}x{c} input is convolved with one {k}x{k} kernel, stride 1, no padding. "
             "Which input values does the output at row {r}, column {q} (counting from 1) "
             "combine, and how?",
-            (("Rows {r} to {r_end} and columns {q} to {q_end}, all {c} channels: each value "
-              "times its kernel weight, summed, plus one bias",
-              "Output (r, q) starts its window at input (r, q) without padding; the kernel "
-              "spans all channels and gives one number."),
-             ("The {k}x{k}x{c} block starting at row {r}, column {q}, multiplied element-wise "
-              "with the kernel (not flipped) and summed into one value plus a bias",
+            (("Rows {r}-{r_end}, columns {q}-{q_end}, all {c} channels: times the weights, "
+              "summed, plus a bias",
+              "Rows {r} to {r_end} and columns {q} to {q_end}, all {c} channels: each value "
+              "times its kernel weight, summed, plus one bias. Output (r, q) starts its window "
+              "at input (r, q) without padding; the kernel spans all channels and gives one "
+              "number."),
+             ("The {k}x{k}x{c} block from row {r}, column {q}, times the unflipped kernel, "
+              "summed, plus a bias",
+              "The {k}x{k}x{c} block starting at row {r}, column {q}, multiplied element-wise "
+              "with the kernel (not flipped) and summed into one value plus a bias. "
               "Cross-correlation: top-left weight with top-left value of the window.")),
             (("Rows {r} to {r_end} and columns {q} to {q_end}, each channel separately, "
               "giving {c} output values",
@@ -217,12 +246,14 @@ CONV_COMPUTES = Concept(
         Variant(
             "Deep-learning frameworks compute a conv layer as a cross-correlation (kernel not "
             "flipped), the mathematical convolution flips the kernel. Which is right?",
-            (("Since the kernel is learned, the network simply learns the flipped weights; "
-              "nothing is lost by not flipping",
-              "Flipping is a fixed re-ordering of the weights, which training can absorb."),
-             ("For a kernel that is the same after a 180 degree rotation both give the same "
-              "output; for other kernels they differ, but a learned kernel makes up for it",
-              "Only the order of the weights differs.")),
+            (("Nothing is lost: the network simply learns the flipped kernel",
+              "Since the kernel is learned, the network simply learns the flipped weights; "
+              "nothing is lost by not flipping. Flipping is a fixed re-ordering of the weights, "
+              "which training can absorb."),
+             ("They differ unless the kernel is symmetric, and learning makes up for it",
+              "For a kernel that is the same after a 180 degree rotation both give the same "
+              "output; for other kernels they differ, but a learned kernel makes up for it. Only "
+              "the order of the weights differs.")),
             (("Frameworks flip the kernel, just like the mathematical definition",
               "PyTorch and Keras compute a_i = x_i w_1 + x_(i+1) w_2 + ...: not flipped."),
              ("Only a flipped kernel can detect edges",
@@ -238,12 +269,14 @@ CONV_COMPUTES = Concept(
         Variant(
             "A conv layer with {c_out} kernels of 1x1 (stride 1) is applied to a {h}x{h}x{c_in} "
             "feature map. What does it do?",
-            (("It gives a {h}x{h}x{c_out} map: at every pixel a learned weighted sum of the "
-              "{c_in} channels ({w11} weights plus {c_out} biases)",
-              "A 1x1 kernel spans all input channels at one position."),
-             ("It mixes the channels at each pixel without looking at neighbours, and changes "
-              "the number of channels from {c_in} to {c_out}",
-              "Its receptive field is one pixel; it only combines channels.")),
+            (("A {h}x{h}x{c_out} map: per pixel, learned sums of the {c_in} channels",
+              "It gives a {h}x{h}x{c_out} map: at every pixel a learned weighted sum of the "
+              "{c_in} channels ({w11} weights plus {c_out} biases). A 1x1 kernel spans all input "
+              "channels at one position."),
+             ("It mixes {c_in} channels into {c_out} at each pixel, ignoring neighbours",
+              "It mixes the channels at each pixel without looking at neighbours, and changes "
+              "the number of channels from {c_in} to {c_out}. Its receptive field is one pixel; "
+              "it only combines channels.")),
             (("Nothing: a 1x1 kernel copies its input",
               "Its {w11} weights are learned; it computes weighted sums over the channels."),
              ("It has no weights, like pooling",
@@ -269,19 +302,41 @@ def _kernel_count_numbers(rng: random.Random) -> dict[str, Any]:
             "extra": k * k * c2}
 
 
+def _added_numbers(rng: random.Random) -> dict[str, Any]:
+    c, layers = rng.randint(2, 40), rng.randint(2, 6)
+    return {"ca": c, "ca1": c + 1, "la": layers, "la1": layers + 1}
+
+
 ADDED_KERNEL = Concept(
-    draw=_kernel_count_numbers,
+    draw=merged(_kernel_count_numbers, _added_numbers),
     variants=(
+        Variant(
+            "A network has {la} convolutional layers; its first layer has {ca} kernels. One "
+            "kernel is added to that first layer. What does the network have now?",
+            (("{ca1} channels out of its first layer, and still {la} layers",
+              "An added kernel is one more output channel (feature map) of the same layer; "
+              "depth only grows when a layer is added."),),
+            (("{ca} channels out of its first layer, and now {la1} layers",
+              "A kernel does not make a new layer: the kernels of a layer read the same "
+              "input side by side."),
+             ("{ca1} channels out of its first layer, and now {la1} layers",
+              "The channel count is right, but the number of layers stays {la}."),
+             ("{ca1} channels into its first layer, and still {la} layers",
+              "The layer's input is unchanged; its output gets one more channel."),
+             ("{ca} channels out of its first layer, and still {la} layers",
+              "The added kernel produces one more feature map: {ca1} channels.")),
+            level=1),
         Variant(
             "A conv layer has {c} kernels. What is the difference between adding one more "
             "kernel to it and adding another conv layer after it?",
-            (("An added kernel gives the same layer one more output channel; an added layer "
-              "works on the previous layer's output and makes the network deeper",
-              "Kernels of one layer work side by side on the same input; layers are applied "
-              "one after the other."),
-             ("Kernels of one layer all read the same input side by side; a new layer reads "
-              "the output of the layer before it",
-              "Width (channels) versus depth (layers).")),
+            (("A kernel adds an output channel to its layer; a layer adds depth",
+              "An added kernel gives the same layer one more output channel; an added layer "
+              "works on the previous layer's output and makes the network deeper. Kernels of one "
+              "layer work side by side on the same input; layers are applied one after the "
+              "other."),
+             ("Kernels of a layer read one input side by side; layers read in turn",
+              "Kernels of one layer all read the same input side by side; a new layer reads the "
+              "output of the layer before it. Width (channels) versus depth (layers).")),
             (("There is none: each kernel is a layer of its own",
               "A layer holds all kernels that read the same input; depth counts layers in "
               "sequence."),
@@ -299,13 +354,13 @@ ADDED_KERNEL = Concept(
         Variant(
             "A convolutional layer has {c} kernels of {k}x{k} on an input with {c_in} "
             "channels. What does adding one more kernel to this layer do?",
-            (("It adds one more feature map (output channel) to the same layer; the network "
-              "does not get deeper",
-              "Kernels of one layer work side by side on the same input; depth counts layers "
-              "applied one after the other."),
-             ("The layer outputs {c1} channels instead of {c}; the number of layers stays "
-              "the same",
-              "Each kernel makes one feature map, so one more kernel is one more channel.")),
+            (("One more feature map in the same layer; no extra depth",
+              "It adds one more feature map (output channel) to the same layer; the network does "
+              "not get deeper. Kernels of one layer work side by side on the same input; depth "
+              "counts layers applied one after the other."),
+             ("{c1} output channels instead of {c}; still as many layers",
+              "The layer outputs {c1} channels instead of {c}; the number of layers stays the "
+              "same. Each kernel makes one feature map, so one more kernel is one more channel.")),
             (("It adds a new layer, so the network gets deeper",
               "A layer's kernels all read the same input; a new layer would read this layer's "
               "output."),
@@ -340,13 +395,14 @@ ADDED_KERNEL = Concept(
         Variant(
             "Layer 1 of a CNN has {c} kernels; layer 2 has {c2} kernels of {k}x{k} and reads "
             "layer 1's output. One kernel is added to layer 1. What changes in layer 2?",
-            (("Each of its {c2} kernels gets {k}*{k} more weights, because its input now has "
-              "{c1} channels: {extra} more weights, still {c2} output channels",
-              "A kernel spans all input channels, so one more input channel adds a {k}x{k} "
-              "slice to every kernel."),
-             ("Its kernels must now span {c1} input channels instead of {c}; its number of "
-              "output channels stays {c2}",
-              "Layer 2's kernels are k*k*C_in; C_in grew by one.")),
+            (("{extra} more weights ({c2} kernels, {k}*{k} each), still {c2} channels",
+              "Each of its {c2} kernels gets {k}*{k} more weights, because its input now has "
+              "{c1} channels: {extra} more weights, still {c2} output channels. A kernel spans "
+              "all input channels, so one more input channel adds a {k}x{k} slice to every "
+              "kernel."),
+             ("Its kernels span {c1} input channels, not {c}; still {c2} outputs",
+              "Its kernels must now span {c1} input channels instead of {c}; its number of "
+              "output channels stays {c2}. Layer 2's kernels are k*k*C_in; C_in grew by one.")),
             (("Nothing: layer 2 is not affected by layer 1's kernels",
               "Layer 2's kernels span all channels of its input, which now has one more."),
              ("Layer 2 also gets one more kernel",
@@ -379,6 +435,11 @@ def _conv_fact_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 CONV_FACTS = Statements(draw=_conv_fact_numbers, facts=(
+    Fact(1, "One {ks}x{ks} kernel on an input with {c_in} channels has {kkc} weights (without "
+         "the bias).", True, "A kernel spans all input channels: {ks}*{ks}*{c_in} = {kkc}."),
+    Fact(1, "One {ks}x{ks} kernel on an input with {c_in} channels has {kk} weights (without "
+         "the bias).", False, "A kernel spans all {c_in} input channels: {ks}*{ks}*{c_in} = "
+         "{kkc} weights, not {kk}."),
     Fact(1, "CNNs compute convolution without flipping the kernel (a cross-correlation), as "
          "PyTorch and Keras do.", True,
          "a_i = x_i w_1 + x_(i+1) w_2 + ...; since the kernel is learned, flipping would not "

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from question_bank.templates.base import WORDS, Draft, integer
-from question_bank.templates.concepts import Concept, Fact, Statements, Variant
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from question_bank.templates.networks import (
     Layers,
     conv,
@@ -152,16 +152,79 @@ def _dense_numbers(rng: random.Random) -> dict[str, Any]:
             "depth": depth, "Words": WORDS[depth].capitalize(), "rf": 2 * depth + 1}
 
 
+def _stack_numbers(rng: random.Random) -> dict[str, Any]:
+    h, k, layers, c = rng.choice([12, 16, 20, 24, 28, 32, 48, 64]), rng.choice([3, 5, 7]), \
+        rng.randint(2, 8), rng.choice([8, 16, 32])
+    d = rng.randint(2, 8)
+    kd = rng.choice([3, 5, 7])
+    return {"hd": h, "kd0": k, "dense_d": (h * h) ** 2, "kk_d": k * k, "hhkk_d": h * h * k * k,
+            "hh_d": h * h, "ld": layers, "cd": c, "conv_l": layers * k * k * c * c,
+            "dense_l": layers * (h * h * c) ** 2, "one_l": k * k * c * c,
+            "dense_1": (h * h * c) ** 2, "dd": d, "kdd": kd,
+            "rf_d": 1 + d * (kd - 1), "dk_d": d * kd, "rf_1": kd + d - 1}
+
+
 WHY_DEEP = Concept(
-    draw=_dense_numbers,
+    draw=merged(_dense_numbers, _stack_numbers),
     variants=(
+        Variant(
+            "A layer maps a {hd}x{hd} grey image to a {hd}x{hd} map. How many weights does "
+            "it have fully connected, and as a convolution with one {kd0}x{kd0} kernel?",
+            (("{dense_d} fully connected, {kk_d} as a convolution",
+              "Dense: every one of the {hh_d} inputs to every one of the {hh_d} outputs. "
+              "Convolution: one shared {kd0}x{kd0} kernel. This is what makes depth "
+              "affordable."),),
+            (("{dense_d} fully connected, {hhkk_d} as a convolution",
+              "{hhkk_d} is a locally connected layer without sharing; a convolution reuses "
+              "one kernel of {kk_d} weights."),
+             ("{hh_d} fully connected, {kk_d} as a convolution",
+              "Fully connected links every input to every output: {hh_d}*{hh_d}."),
+             ("{kk_d} fully connected, {dense_d} as a convolution",
+              "The other way round: the convolution is the small one."),
+             ("{dense_d} fully connected, {hh_d} as a convolution",
+              "A convolution's weights do not depend on the image size: {kk_d}.")),
+            level=1),
+        Variant(
+            "A network stacks {ld} layers on {hd}x{hd}x{cd} maps, each keeping that shape. "
+            "How many weights (no biases) do the layers have in all as {kd0}x{kd0} "
+            "convolutions, and fully connected?",
+            (("{conv_l} as convolutions, {dense_l} fully connected",
+              "Per conv layer {kd0}*{kd0}*{cd}*{cd} = {one_l}, independent of the image size; "
+              "per dense layer ({hd}*{hd}*{cd})^2 = {dense_1}. Times {ld} layers."),),
+            (("{one_l} as convolutions, {dense_1} fully connected",
+              "That is one layer of each; the network has {ld}."),
+             ("{conv_l} as convolutions, {conv_l} fully connected",
+              "A dense layer connects every value to every value: far more weights."),
+             ("{dense_l} as convolutions, {conv_l} fully connected",
+              "The other way round: convolutions are the small ones."),
+             ("{conv_l} as convolutions, {one_l} fully connected",
+              "A dense layer on {hd}x{hd}x{cd} maps has ({hd}*{hd}*{cd})^2 weights.")),
+            level=2),
+        Variant(
+            "{dd} convolutional layers with {kdd}x{kdd} kernels (stride 1, no pooling) are "
+            "stacked. How many input pixels wide is the receptive field of one unit of the "
+            "last layer?",
+            (("{rf_d} pixels: 1 + {dd}*({kdd} - 1)",
+              "Each layer widens the field by k - 1 = {kdd} - 1: 1 + {dd}*({kdd} - 1) = "
+              "{rf_d}. Depth lets small kernels see a large part of the image."),),
+            (("{kdd} pixels: each layer sees only {kdd}",
+              "The last layer sees {kdd} values of the layer before, which each see more."),
+             ("{dk_d} pixels: {dd} layers times {kdd} pixels",
+              "Neighbouring windows overlap: each layer adds {kdd} - 1, not {kdd}."),
+             ("{rf_1} pixels: {kdd} + {dd} - 1",
+              "Each layer adds k - 1 = {kdd} - 1 pixels, not one."),
+             ("The whole image, from the second layer on",
+              "The field grows by {kdd} - 1 per layer; it is not the whole image.")),
+            level=3),
         Variant(
             "Which two ideas give a conv layer far fewer weights than a fully connected layer "
             "on the same {side}x{side}x{c} image?",
-            (("Sparse connectivity (each output sees a small window) and weight sharing (the "
-              "same kernel at every position)",
-              "Local windows cut the connections; sharing reuses one kernel everywhere."),
-             ("Local windows instead of all inputs, and one kernel reused over all positions",
+            (("Sparse connectivity and weight sharing",
+              "Sparse connectivity (each output sees a small window) and weight sharing (the "
+              "same kernel at every position). Local windows cut the connections; sharing reuses "
+              "one kernel everywhere."),
+             ("Local windows and one kernel reused everywhere",
+              "Local windows instead of all inputs, and one kernel reused over all positions. "
               "That is sparse connectivity plus weight sharing.")),
             (("Pooling and padding",
               "Pooling has no weights and padding adds none; the saving is in the conv layer "
@@ -179,13 +242,14 @@ WHY_DEEP = Concept(
         Variant(
             "A fully connected layer from a {side}x{side}x{c} image to as many units would "
             "need {dense} weights. What lets a CNN stack many layers on such images?",
-            (("Sparse connectivity and weight sharing: a conv layer has k*k*C_in*C_out "
-              "weights, independent of the image size",
-              "Few weights per layer make many layers affordable in memory, data and "
-              "computation."),
-             ("A conv layer's weights do not grow with the image size, so many layers fit "
-              "and can be trained with the data available",
-              "That is the effect of local, shared kernels.")),
+            (("Its k*k*C_in*C_out weights do not grow with the image",
+              "Sparse connectivity and weight sharing: a conv layer has k*k*C_in*C_out weights, "
+              "independent of the image size. Few weights per layer make many layers affordable "
+              "in memory, data and computation."),
+             ("Weights independent of image size, so many layers fit",
+              "A conv layer's weights do not grow with the image size, so many layers fit and "
+              "can be trained with the data available. That is the effect of local, shared "
+              "kernels.")),
             (("Conv layers have no weights, so layers come for free",
               "A conv layer has k*k*C_in*C_out weights plus biases; pooling has none."),
              ("Each conv layer has more weights than a dense one, which makes deep networks "
@@ -202,13 +266,14 @@ WHY_DEEP = Concept(
         Variant(
             "{Words} 3x3 conv layers (stride 1, no padding) are stacked without activation "
             "functions. What is right?",
-            (("Together they are one linear convolution with a {rf}x{rf} kernel: without "
-              "non-linearities depth adds nothing",
-              "A convolution of convolutions is a convolution; ReLUs between the layers are "
-              "what make depth pay off."),
-             ("The stack computes a linear map, the same as a single {rf}x{rf} conv layer "
-              "could; activations such as ReLU are needed between the layers",
-              "Each layer is linear, so their composition is linear too.")),
+            (("They equal one linear {rf}x{rf} convolution",
+              "Together they are one linear convolution with a {rf}x{rf} kernel: without "
+              "non-linearities depth adds nothing. A convolution of convolutions is a "
+              "convolution; ReLUs between the layers are what make depth pay off."),
+             ("A linear map, as one {rf}x{rf} conv layer; ReLUs are needed",
+              "The stack computes a linear map, the same as a single {rf}x{rf} conv layer could; "
+              "activations such as ReLU are needed between the layers. Each layer is linear, so "
+              "their composition is linear too.")),
             (("The stack can learn any non-linear function because it is deep",
               "Every layer is linear; a composition of linear maps is linear."),
              ("The stack sees only 3x3 input pixels",
@@ -221,12 +286,14 @@ WHY_DEEP = Concept(
         Variant(
             "Each kernel in a deep CNN is only 3x3. How can units high up in the network "
             "respond to a whole organ in a {side}x{side} slice?",
-            (("The receptive field grows with every layer (by (k - 1) times the jump), and "
-              "pooling or strides make it grow faster",
-              "Depth gives large receptive fields while each layer keeps few weights."),
-             ("Stacked layers combine windows of windows: after {depth} 3x3 layers (stride 1) a "
-              "unit sees {rf}x{rf} pixels, and strides or pooling enlarge this further",
-              "1 + 2*{depth} = {rf}; downsampling multiplies later growth.")),
+            (("The receptive field grows with every layer",
+              "The receptive field grows with every layer (by (k - 1) times the jump), and "
+              "pooling or strides make it grow faster. Depth gives large receptive fields while "
+              "each layer keeps few weights."),
+             ("Windows of windows: {depth} 3x3 layers see {rf}x{rf} pixels",
+              "Stacked layers combine windows of windows: after {depth} 3x3 layers (stride 1) a "
+              "unit sees {rf}x{rf} pixels, and strides or pooling enlarge this further. 1 + "
+              "2*{depth} = {rf}; downsampling multiplies later growth.")),
             (("The kernels grow during training",
               "The kernel size is fixed by the design; only the weights are learned."),
              ("Zero padding enlarges the receptive field",
@@ -244,18 +311,54 @@ def _parallel_numbers(rng: random.Random) -> dict[str, Any]:
     return {"side": side, "c": c, "layers": rng.randint(3, 20), "count": side * side * c}
 
 
+def _step_numbers(rng: random.Random) -> dict[str, Any]:
+    h, c, layers = rng.randint(8, 64), rng.choice([4, 8, 16, 32, 64]), rng.randint(2, 12)
+    return {"hp": h, "cp": c, "hhc": h * h * c, "hhp": h * h, "lp": layers,
+            "lhhc": layers * h * h * c, "hcp": h * c}
+
+
 PARALLEL = Concept(
-    draw=_parallel_numbers,
+    draw=merged(_parallel_numbers, _step_numbers),
     variants=(
+        Variant(
+            "A conv layer with {cp} kernels gives a {hp}x{hp}x{cp} output. On hardware with "
+            "enough cores, how many of its output values can be computed at the same time?",
+            (("All {hhc}: no value needs another's result",
+              "Each value is one window times one kernel, independent of the others: all "
+              "{hp}*{hp}*{cp} at once."),),
+            (("{hhp}: one kernel at a time, all positions",
+              "The kernels are independent too: all {cp} run together."),
+             ("{cp}: one position at a time, all kernels",
+              "The positions are independent too: all {hhp} run together."),
+             ("1: each value waits for the one before",
+              "No output of a layer depends on another output of the same layer."),
+             ("{hcp}: one row at a time, all kernels",
+              "The rows are independent too: nothing waits.")),
+            level=1),
+        Variant(
+            "A CNN has {lp} conv layers, each giving a {hp}x{hp}x{cp} output. With enough "
+            "cores, how many steps must run one after the other, at least?",
+            (("{lp} steps: the {hhc} values of a layer at once",
+              "Within a layer all values are independent; a layer needs the previous "
+              "layer's output, so the {lp} layers run in turn."),),
+            (("{lhhc} steps: one per output value",
+              "The values of one layer do not depend on each other: they run at once."),
+             ("1 step: all {lp} layers at the same time",
+              "A layer needs the output of the one before it."),
+             ("{hhc} steps: one per output value of a layer",
+              "Those values are independent; only the layers run in turn."),
+             ("{cp} steps: one per kernel of a layer",
+              "The kernels are independent too; the {lp} layers are the steps.")),
+            level=2),
         Variant(
             "Which property of a convolutional layer with {c} kernels on a {side}x{side} image "
             "makes it easy to compute in parallel?",
-            (("Its output values do not depend on each other: each is one window times one "
-              "kernel",
-              "Independent computations can all run at the same time."),
-             ("Every position applies the same small multiply-and-add, independently of the "
-              "other positions",
-              "Identical independent work suits GPUs.")),
+            (("Its outputs do not depend on each other",
+              "Its output values do not depend on each other: each is one window times one "
+              "kernel. Independent computations can all run at the same time."),
+             ("Each position is an independent multiply-add",
+              "Every position applies the same small multiply-and-add, independently of the "
+              "other positions. Identical independent work suits GPUs.")),
             (("Each output needs the output next to it",
               "Outputs of one layer do not depend on each other."),
              ("It needs no multiplications, only comparisons",
@@ -270,12 +373,13 @@ PARALLEL = Concept(
         Variant(
             "A conv layer with {c} kernels computes a {side}x{side}x{c} output. Why can this "
             "be computed efficiently in parallel (e.g. on a GPU)?",
-            (("Every output value is computed independently with the same small "
-              "multiply-and-add, so all positions and kernels can be done at once",
-              "The outputs of one layer do not depend on each other."),
-             ("The {count} outputs do not depend on each other; each is one window "
-              "times one kernel",
-              "Independent, identical small computations parallelise well.")),
+            (("Every output is an independent window times kernel",
+              "Every output value is computed independently with the same small "
+              "multiply-and-add, so all positions and kernels can be done at once. The outputs "
+              "of one layer do not depend on each other."),
+             ("The {count} outputs do not depend on each other",
+              "The {count} outputs do not depend on each other; each is one window times one "
+              "kernel. Independent, identical small computations parallelise well.")),
             (("Each output depends on the previous output, which the GPU keeps in memory",
               "Outputs of one layer do not depend on each other; that independence is what "
               "makes it parallel."),
@@ -293,11 +397,13 @@ PARALLEL = Concept(
         Variant(
             "A CNN has {layers} conv layers; each computes a {side}x{side}x{c} output. What can "
             "run in parallel?",
-            (("Within a layer all {count} outputs at once; the {layers} layers run one after "
-              "the other, as each needs the previous layer's output",
-              "Independence holds inside a layer, not between layers."),
-             ("All positions and kernels of one layer together, but layer by layer",
-              "Layer l + 1 reads layer l's feature maps, so it must wait for them.")),
+            (("All {count} outputs of a layer at once; the {layers} layers in turn",
+              "Within a layer all {count} outputs at once; the {layers} layers run one after the "
+              "other, as each needs the previous layer's output. Independence holds inside a "
+              "layer, not between layers."),
+             ("A whole layer at once, but the layers in turn",
+              "All positions and kernels of one layer together, but layer by layer. Layer l + 1 "
+              "reads layer l's feature maps, so it must wait for them.")),
             (("All {layers} layers at the same time, since conv outputs are independent",
               "Outputs within a layer are independent; a layer still needs its input first."),
              ("Only one output at a time, from left to right, because windows overlap",
@@ -322,16 +428,72 @@ def _sparse_numbers(rng: random.Random) -> dict[str, Any]:
             "nk3": n3 * k}
 
 
+def _link_numbers(rng: random.Random) -> dict[str, Any]:
+    k = rng.choice([3, 5, 7])
+    n = rng.choice([v for v in range(k + 4, 41) if v != 2 * k - 1])  # so that m != k
+    m = n - k + 1
+    return {"ks": k, "ns": n, "ms": m, "mk": m * k, "nm": n * m, "nk": n * k,
+            "mk_k": m * k - k, "nm_mk": n * m - m * k, "ks1": k + 1}
+
+
 SPARSE_SHARED = Concept(
-    draw=_sparse_numbers,
+    draw=merged(_sparse_numbers, _link_numbers),
     variants=(
+        Variant(
+            "A 1-D layer has {ns} inputs and {ms} outputs; each output is connected only to "
+            "{ks} neighbouring inputs, with weights of its own. How many weights has it?",
+            (("{mk}: {ks} for each of the {ms} outputs",
+              "Sparse connectivity: {ms} outputs * {ks} weights = {mk}; nothing is shared."),),
+            (("{ks}: one kernel for all {ms} outputs",
+              "That is a shared (convolutional) layer; here each output has its own weights."),
+             ("{nm}: every input to every output",
+              "That is the fully connected layer; each output sees only {ks} inputs."),
+             ("{nk}: {ks} for each of the {ns} inputs",
+              "Count per output: {ms} outputs, {ks} weights each."),
+             ("{ms}: one weight for each output",
+              "Each output has {ks} weights, one per input it sees.")),
+            level=1),
+        Variant(
+            "A 1-D layer has {ns} inputs and {ms} outputs, each output seeing {ks} "
+            "neighbouring inputs. How many weights does sharing one kernel save, compared to "
+            "the same sparse layer without sharing?",
+            (("{mk_k}: from {mk} weights down to {ks}",
+              "Without sharing: {ms}*{ks} = {mk}; with one shared kernel: {ks}. Saved: "
+              "{mk_k}."),),
+            (("{nm_mk}: from {nm} weights down to {mk}",
+              "That is what sparse connectivity saves over the dense layer."),
+             ("{mk}: from {mk} weights down to none",
+              "The shared kernel still has {ks} weights."),
+             ("{ks}: from {mk} weights down to {mk_k}",
+              "Sharing ties all outputs to one kernel: {ks} weights are left."),
+             ("None: sharing keeps all {mk} weights",
+              "Sharing means the outputs use the same {ks} weights: {ks} in all.")),
+            level=2),
+        Variant(
+            "A 1-D layer from {ns} inputs to {ms} outputs is fully connected ({nm} weights). "
+            "It is made sparse ({ks} inputs per output) and then shared. Which counts are "
+            "right?",
+            (("Sparse {mk} weights, then shared {ks} weights",
+              "Sparse: {ms}*{ks} = {mk}; shared: one kernel of {ks}. Each step cuts the "
+              "count; the outputs stay {ms}."),),
+            (("Sparse {nk} weights, then shared {ks} weights",
+              "Sparse counts per output: {ms}*{ks} = {mk}."),
+             ("Sparse {mk} weights, then shared {ms} weights",
+              "Shared means one kernel of {ks} weights, not one per output."),
+             ("Sparse {ks} weights, then shared {mk} weights",
+              "The other way round: sharing is the smaller one."),
+             ("Sparse {mk} weights, then shared {ks1} weights",
+              "Without biases a shared kernel has {ks} weights.")),
+            level=3),
         Variant(
             "What does sparse connectivity mean in a convolutional layer with {k}x{k} "
             "kernels?",
-            (("Each output is connected only to the inputs in its window, not to all inputs",
+            (("Each output sees only the inputs in its window",
+              "Each output is connected only to the inputs in its window, not to all inputs. "
               "Connections outside the window do not exist by design."),
-             ("A unit sees a small neighbourhood of inputs instead of the whole input",
-              "That is the 'local' in local connectivity.")),
+             ("A unit sees a neighbourhood, not all inputs",
+              "A unit sees a small neighbourhood of inputs instead of the whole input. That is "
+              "the 'local' in local connectivity.")),
             (("Many weights become zero during training",
               "Sparse here means connections that do not exist by design, not learned zeros."),
              ("All outputs use the same weights",
@@ -344,13 +506,14 @@ SPARSE_SHARED = Concept(
         Variant(
             "As in the lecture, {n} inputs are connected to {m} outputs by windows of 3. What "
             "is the difference between sparse connectivity and weight sharing?",
-            (("Sparse: each output sees only 3 neighbouring inputs; shared: all outputs use "
-              "the same 3 weights",
-              "Sparse connectivity cuts {dense} weights to {sparse}; sharing then cuts them to "
-              "3."),
-             ("Sparse connectivity removes connections ({sparse} weights instead of {dense}); "
-              "weight sharing ties them to one kernel of 3 weights",
-              "Both reduce weights, in two different ways.")),
+            (("Sparse: 3 inputs per output; shared: the same 3 weights",
+              "Sparse: each output sees only 3 neighbouring inputs; shared: all outputs use the "
+              "same 3 weights. Sparse connectivity cuts {dense} weights to {sparse}; sharing "
+              "then cuts them to 3."),
+             ("Sparsity: {sparse} weights, not {dense}; sharing: 3 in all",
+              "Sparse connectivity removes connections ({sparse} weights instead of {dense}); "
+              "weight sharing ties them to one kernel of 3 weights. Both reduce weights, in two "
+              "different ways.")),
             (("There is none: both mean that each output has 3 weights",
               "Sparse: each output has its own 3 weights ({sparse} in all); shared: one set of "
               "3 weights for all outputs."),
@@ -366,9 +529,9 @@ SPARSE_SHARED = Concept(
         Variant(
             "A layer maps {n3} inputs to {m3} outputs with windows of {k} (stride 1). How many "
             "weights does a sparsely connected layer WITHOUT weight sharing need?",
-            (("{sparse3}: {m3} outputs with {k} weights of their own; sharing one kernel would "
-              "cut this to {k}",
-              "Sparse but not shared: (n - k + 1) * k = {m3} * {k}."),),
+            (("{sparse3}: {m3} outputs with {k} weights each; shared, {k}",
+              "{sparse3}: {m3} outputs with {k} weights of their own; sharing one kernel would "
+              "cut this to {k}. Sparse but not shared: (n - k + 1) * k = {m3} * {k}."),),
             (("{k}, since each output sees only {k} inputs",
               "{k} is the shared kernel; without sharing each output has its own {k} weights."),
              ("{dense3}, since sparse layers keep all connections",
@@ -399,6 +562,12 @@ def _depth_fact_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 DEPTH_FACTS = Statements(draw=_depth_fact_numbers, facts=(
+    Fact(3, "A {k}x{k} conv layer from {c_in} to {c_out} channels has {params} parameters, "
+         "biases included.", True, "k*k*C_in*C_out + C_out = {k}*{k}*{c_in}*{c_out} + "
+         "{c_out} = {params}."),
+    Fact(3, "A {k}x{k} conv layer from {c_in} to {c_out} channels has {no_chan} parameters, "
+         "biases included.", False, "{no_chan} forgets that every kernel spans the {c_in} "
+         "input channels: k*k*C_in*C_out + C_out = {params}."),
     Fact(1, "The number of weights of a conv layer does not depend on the height and width of "
          "its input.", True, "It is k*k*C_in*C_out (+ C_out)."),
     Fact(1, "A network gets deeper when a layer gets more kernels.", False,

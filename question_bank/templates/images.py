@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import Draft, integer
-from question_bank.templates.concepts import Concept, Fact, Statements, Variant
+from question_bank.templates.base import WORDS, Draft, integer
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from solutions.weights import conv_layer_params, dense_weights, n_input_features
 
 # (description, channels): images of the course's kind; the channels follow from the kind.
@@ -74,20 +74,59 @@ def _shift_numbers(rng: random.Random) -> dict[str, Any]:
             "finding": rng.choice(["nodule", "lesion", "tumour", "calcification"])}
 
 
+def _moved_numbers(rng: random.Random) -> dict[str, Any]:
+    col, d, s, m = rng.randint(5, 30), rng.randint(2, 6), rng.choice([2, 3, 4]), rng.randint(2, 5)
+    return {"col": col, "dm": d, "col_d": col + d, "col_m": col - d, "col_dd": col + 2 * d,
+            "sv": s, "mv": m, "ms": m * s, "mss": m * s * s}
+
+
 TRANSLATION = Concept(
-    draw=_shift_numbers,
+    draw=merged(_shift_numbers, _moved_numbers),
     variants=(
+        Variant(
+            "A conv layer (stride 1, 'same' padding) responds most strongly to a {finding} at "
+            "column {col} of its feature map. The input image is moved {dm} pixels to the "
+            "right. Where is the strongest response now?",
+            (("At column {col_d}: the map moves along with the input",
+              "Convolution is translation equivariant: shift the input by {dm}, and the feature "
+              "map shifts by {dm}."),),
+            (("At column {col}: the map stays where it was",
+              "That would be invariance; a conv layer is equivariant, its map moves along."),
+             ("At column {col_m}: the map moves the other way",
+              "The kernel is the same everywhere, so the response follows the {finding}: to "
+              "the right."),
+             ("At column {col_dd}: the map moves twice as far",
+              "With stride 1 an input shift of {dm} is an output shift of {dm}."),
+             ("Nowhere: the kernel learned only the old place",
+              "The same kernel is applied at every position, so it finds the {finding} "
+              "anywhere.")),
+            level=1),
+        Variant(
+            "A conv layer with stride {sv} (and 'same' padding) is applied to a scan; then the "
+            "scan is moved {ms} pixels to the right. What happens to the layer's output map?",
+            (("It moves {mv} positions to the right, as {ms} / {sv} = {mv}",
+              "With stride {sv} one output position covers {sv} input pixels: a shift by a "
+              "multiple of {sv} moves the map by whole positions."),),
+            (("It moves {ms} positions to the right, as the input does",
+              "Each output position is {sv} input pixels apart, so the map moves {ms} / {sv}."),
+             ("It stays the same, as strides make the output invariant",
+              "Strides do not give invariance: a large enough shift moves the map."),
+             ("It moves {mss} positions to the right: {ms} times {sv}",
+              "The stride divides the shift, it does not multiply it: {mv} positions."),
+             ("It changes its values but does not move at all",
+              "That happens for shifts that are not a multiple of the stride; {ms} is.")),
+            level=3),
         Variant(
             "Which statement about convolution and translation (shifts) of a {finding} in a "
             "{organ} slice is right?",
-            (("Convolution is translation equivariant: shifting the input shifts the feature "
-              "map by the same amount",
-              "The same kernel is applied at every position, so the pattern's response moves "
-              "along with it."),
-             ("Convolution is equivariant to shifts; max-pooling adds invariance to small "
-              "shifts within a window",
-              "Equivariance comes from weight sharing; pooling's maximum does not change when "
-              "the maximum moves inside its window.")),
+            (("Equivariance: a shifted input gives an equally shifted map",
+              "Convolution is translation equivariant: shifting the input shifts the feature map "
+              "by the same amount. The same kernel is applied at every position, so the "
+              "pattern's response moves along with it."),
+             ("Conv is shift-equivariant; pooling adds a little invariance",
+              "Convolution is equivariant to shifts; max-pooling adds invariance to small shifts "
+              "within a window. Equivariance comes from weight sharing; pooling's maximum does "
+              "not change when the maximum moves inside its window.")),
             (("Convolution is translation invariant: the feature map does not change when "
               "the input shifts",
               "The feature map does change: it moves with the input (equivariance)."),
@@ -107,12 +146,14 @@ TRANSLATION = Concept(
             "In a {organ} slice, a {finding} lies {d} pixels further to the right than in "
             "another slice. What happens to the feature map of a convolutional layer (stride "
             "1, no pooling)?",
-            (("The {finding}'s response in the feature map also moves {d} pixels to the right",
-              "Convolution is translation equivariant: the same kernel is used everywhere, so "
-              "a shifted input gives a shifted output."),
-             ("The same response appears, shifted by {d} pixels: the layer finds the "
-              "{finding} wherever it is",
-              "Weight sharing makes the layer equivariant: shift in, same shift out.")),
+            (("Its response moves {d} pixels to the right as well",
+              "The {finding}'s response in the feature map also moves {d} pixels to the right. "
+              "Convolution is translation equivariant: the same kernel is used everywhere, so a "
+              "shifted input gives a shifted output."),
+             ("The same response, {d} pixels further to the right",
+              "The same response appears, shifted by {d} pixels: the layer finds the {finding} "
+              "wherever it is. Weight sharing makes the layer equivariant: shift in, same shift "
+              "out.")),
             (("The feature map stays exactly the same",
               "That would be invariance; a conv layer is equivariant, its output moves with "
               "the input. Some invariance to small shifts only comes from pooling."),
@@ -130,13 +171,16 @@ TRANSLATION = Concept(
         Variant(
             "What is the difference between translation equivariance and translation "
             "invariance in a CNN?",
-            (("Equivariance: a shifted input gives a shifted feature map (conv layers, from "
+            (("Equivariant: output shifts along (conv); invariant: output stays (pooling, small "
+              "shifts)",
+              "Equivariance: a shifted input gives a shifted feature map (conv layers, from "
               "weight sharing); invariance: the output stays the same, which max-pooling gives "
-              "only for small shifts within a window",
-              "Conv layers move their output along; pooling discards small moves."),
-             ("A conv layer (stride 1) is equivariant; a max-pooled value does not change when "
-              "the maximum moves inside its window, a limited invariance",
-              "Equivariance and invariance come from different layers.")),
+              "only for small shifts within a window. Conv layers move their output along; "
+              "pooling discards small moves."),
+             ("Conv shifts its output along; pooling ignores moves inside a window",
+              "A conv layer (stride 1) is equivariant; a max-pooled value does not change when "
+              "the maximum moves inside its window, a limited invariance. Equivariance and "
+              "invariance come from different layers.")),
             (("Convolution is invariant, pooling is equivariant",
               "The other way round: convolution is equivariant, pooling adds some invariance."),
              ("Both come from zero padding",
@@ -153,12 +197,14 @@ TRANSLATION = Concept(
         Variant(
             "A conv layer has stride {s}. Its input (a {organ} slice) is shifted by one pixel. "
             "What happens to the feature map (away from the borders)?",
-            (("It does not simply shift: one input pixel is not a whole output position, so "
-              "the values change; a shift by {s} pixels would shift it by one position",
-              "With stride {s} equivariance holds only for shifts by multiples of {s}."),
-             ("The values change, because the windows now start at other input pixels; only "
-              "shifts by multiples of {s} pixels move the map by whole positions",
-              "Stride {s} samples every {s}th window; a one-pixel shift samples other ones.")),
+            (("The values change: only a {s}-pixel shift moves it one position",
+              "It does not simply shift: one input pixel is not a whole output position, so the "
+              "values change; a shift by {s} pixels would shift it by one position. With stride "
+              "{s} equivariance holds only for shifts by multiples of {s}."),
+             ("New values: windows start elsewhere; multiples of {s} shift it whole",
+              "The values change, because the windows now start at other input pixels; only "
+              "shifts by multiples of {s} pixels move the map by whole positions. Stride {s} "
+              "samples every {s}th window; a one-pixel shift samples other ones.")),
             (("It shifts by one output position",
               "One output position is {s} input pixels apart; a one-pixel shift does not line "
               "up with it."),
@@ -178,18 +224,82 @@ def _structure_numbers(rng: random.Random) -> dict[str, Any]:
             "modality": rng.choice(["CT slice", "MRI slice", "X-ray", "histology patch"])}
 
 
+def _flat_numbers(rng: random.Random) -> dict[str, Any]:
+    h = rng.randint(8, 64)
+    # the counts in the choices all differ: w is not h, h - 1 or h / 2
+    w = rng.choice([v for v in range(8, 65) if v not in (h, h - 1) and 2 * v != h])
+    r, c = rng.randint(2, h - 1), rng.randint(2, w - 1)
+    p, side = rng.choice([3, 5, 7]), rng.randint(16, 64)
+    idx = (r - 1) * w + c
+    return {"hf": h, "wf": w, "rf_": r, "cf": c, "r1f": r + 1, "idx": idx, "idx_w": idx + w,
+            "idx_h": idx + h, "idx1": idx + 1, "idx_w1": idx + w + 1, "idx_2w": idx + 2 * w,
+            "wf1": w + 1, "hf1": h + 1, "pl": p, "ppl": p * p, "sl": side,
+            "pos": (side - p + 1) ** 2, "ppos": p * p * (side - p + 1) ** 2,
+            "ssl": side * side}
+
+
 STRUCTURED_INPUTS = Concept(
-    draw=_structure_numbers,
+    draw=merged(_structure_numbers, _flat_numbers),
     variants=(
+        Variant(
+            "A {pl}x{pl} pattern (say a small lesion) can sit at any of the {pos} positions of "
+            "a {sl}x{sl} image. What does a conv layer need to find it wherever it is?",
+            (("One kernel of {ppl} weights, slid over all {pos} positions",
+              "The same local pattern looks the same everywhere, so one shared kernel finds it "
+              "at every position: this is why sharing suits images."),),
+            (("{pos} kernels of {ppl} weights, one for every position",
+              "That is a locally connected layer: {ppos} weights where one shared kernel "
+              "does."),
+             ("One kernel of {ssl} weights, one per pixel of the image",
+              "That is a dense unit; the pattern only covers {pl}x{pl} pixels."),
+             ("{ppos} weights: {ppl} for each of the {pos} positions",
+              "Without sharing that is the count; sharing one kernel needs only {ppl}."),
+             ("One kernel of {ppl} weights, used only at the image centre",
+              "The kernel slides over all positions; the lesion can be anywhere.")),
+            level=1),
+        Variant(
+            "A {hf}x{wf} grey image is flattened row by row into a vector (entry 1 is row 1, "
+            "column 1). Pixel (row {rf_}, column {cf}) becomes entry {idx}. Which entry holds "
+            "the pixel just below it?",
+            (("Entry {idx_w}: one row further is {wf} entries on",
+              "Row by row, each row holds {wf} entries, so the neighbour below is {wf} "
+              "entries later: neighbours in the image are not neighbours in the vector."),),
+            (("Entry {idx1}: the next entry of the vector",
+              "The next entry is the pixel to the right; below is a whole row ({wf}) later."),
+             ("Entry {idx_h}: one row further is {hf} entries on",
+              "A row holds {wf} values (the width), not {hf} (the height)."),
+             ("Entry {idx_w1}: one row and one column further",
+              "That is the pixel below and to the right."),
+             ("Entry {idx_2w}: two rows further down the image",
+              "One row down is {wf} entries, not {wf} twice.")),
+            level=2),
+        Variant(
+            "A {hf}x{wf} image is flattened row by row into a vector for a fully connected "
+            "network. How many entries apart are two pixels that touch vertically, and what "
+            "does the dense layer know of it?",
+            (("{wf} entries apart; the dense layer does not know it",
+              "Vertical neighbours are a row ({wf} entries) apart, and a dense layer treats "
+              "every entry on its own: the grid structure is lost, which a CNN keeps."),),
+            (("1 entry apart; the dense layer treats them as neighbours",
+              "Only horizontal neighbours are 1 apart; and a dense layer has no notion of "
+              "neighbours at all."),
+             ("{hf} entries apart; the dense layer does not know it",
+              "A row holds {wf} entries (the width), not {hf}."),
+             ("{wf} entries apart; the dense layer shares their weights",
+              "A dense layer shares no weights: each entry has its own."),
+             ("{wf1} entries apart; the dense layer does not know it",
+              "{wf1} apart is the pixel diagonally below; straight below is {wf}.")),
+            level=3),
         Variant(
             "Which property of (medical) images, such as a {side}x{side} {modality}, makes a "
             "convolutional approach suitable?",
-            (("Nearby pixels are strongly related, and the same local pattern (an edge, a "
-              "vessel, a lesion) can appear anywhere",
-              "Local connectivity exploits the first, weight sharing the second."),
-             ("Images have a grid structure: local patterns matter and look the same wherever "
-              "they occur",
-              "That is exactly what small shared kernels model.")),
+            (("Neighbouring pixels are related and patterns recur anywhere",
+              "Nearby pixels are strongly related, and the same local pattern (an edge, a "
+              "vessel, a lesion) can appear anywhere. Local connectivity exploits the first, "
+              "weight sharing the second."),
+             ("A grid: local patterns matter and look alike everywhere",
+              "Images have a grid structure: local patterns matter and look the same wherever "
+              "they occur. That is exactly what small shared kernels model.")),
             (("Images have so few pixels that a fully connected network would be too small",
               "The opposite: a {side}x{side} image has {side}*{side} values, so dense layers "
               "need far too many weights."),
@@ -206,13 +316,14 @@ STRUCTURED_INPUTS = Concept(
         Variant(
             "Weight sharing works well for images. Why does it not suit a vector of {n} "
             "unrelated patient features (age, blood pressure, lab values, ...)?",
-            (("Sharing assumes the same pattern can occur at any position and that neighbours "
-              "are related; in such a vector position and neighbourhood mean nothing",
-              "A kernel sliding over unrelated features would look for a pattern that does "
-              "not exist."),
-             ("Neighbouring entries of the vector are not related like neighbouring pixels, "
-              "so a sliding kernel finds no meaningful local pattern",
-              "Convolution exploits local structure; an arbitrary feature order has none.")),
+            (("Sharing needs related neighbours and recurring patterns; this vector has neither",
+              "Sharing assumes the same pattern can occur at any position and that neighbours "
+              "are related; in such a vector position and neighbourhood mean nothing. A kernel "
+              "sliding over unrelated features would look for a pattern that does not exist."),
+             ("Its neighbouring entries are unrelated: no local pattern to find",
+              "Neighbouring entries of the vector are not related like neighbouring pixels, so a "
+              "sliding kernel finds no meaningful local pattern. Convolution exploits local "
+              "structure; an arbitrary feature order has none.")),
             (("Because {n} features are too few for a kernel to fit",
               "A kernel of 3 fits any vector of 3 or more values; the problem is meaning, not "
               "size."),
@@ -231,13 +342,15 @@ STRUCTURED_INPUTS = Concept(
         Variant(
             "The pixels of every {side}x{side} {modality} in a data set are shuffled with the "
             "same fixed permutation. Which network is hurt by this?",
-            (("The CNN: its kernels rely on neighbouring pixels being related, which the "
-              "shuffle destroys; a fully connected network can learn the permuted weights",
-              "A dense layer has one weight per pixel, so permuting its weights the same way "
-              "gives exactly the same outputs."),
-             ("Only the CNN; for a fully connected network pixel order does not matter, since "
-              "every pixel has its own weight anyway",
-              "Convolution needs spatial structure; a dense layer never used it.")),
+            (("The CNN: its kernels need related neighbours; a dense net does not",
+              "The CNN: its kernels rely on neighbouring pixels being related, which the shuffle "
+              "destroys; a fully connected network can learn the permuted weights. A dense layer "
+              "has one weight per pixel, so permuting its weights the same way gives exactly the "
+              "same outputs."),
+             ("Only the CNN; a dense network has a weight per pixel anyway",
+              "Only the CNN; for a fully connected network pixel order does not matter, since "
+              "every pixel has its own weight anyway. Convolution needs spatial structure; a "
+              "dense layer never used it.")),
             (("The fully connected network, because it depends on the pixel order",
               "Its weights can be permuted along with the pixels: it loses nothing."),
              ("Neither: convolution does not depend on the order of the pixels",
@@ -257,20 +370,59 @@ def _weight_image_numbers(rng: random.Random) -> dict[str, Any]:
             "weights_c": int(dense_weights(side * side * c, 1))}
 
 
+def _unit_numbers(rng: random.Random) -> dict[str, Any]:
+    # colour images (RGB, RGBA): with one channel per pixel two of the counts would agree
+    side, c, k = rng.randint(12, 40), rng.choice([3, 4]), rng.choice([3, 5])
+    return {"su": side, "cu": c, "cu_text": f"{WORDS[c]} channels",
+            "ku": k, "du": side * side * c, "d1u": side * side,
+            "dku": k * k * c, "kku": k * k, "scu": side * c, "du2": 2 * side * side * c}
+
+
 WEIGHT_IMAGE = Concept(
-    draw=_weight_image_numbers,
+    draw=merged(_weight_image_numbers, _unit_numbers),
     variants=(
+        Variant(
+            "A dense unit sees {su}x{su} images with {cu_text}. Its weights are "
+            "shown as an image (a weight image). How many weights does that image show?",
+            (("{du}: one weight per pixel value it multiplies",
+              "A dense unit has one weight per input value: {su}*{su}*{cu} = {du}; the "
+              "weight image puts each at its pixel."),),
+            (("{d1u}: one weight per pixel, whatever the channels",
+              "Each channel of a pixel is an input of its own: {su}*{su}*{cu} = {du}."),
+             ("{dku}: a {ku}x{ku} kernel over the colour channels",
+              "That is a convolution's kernel; a dense unit sees the whole image."),
+             ("{scu}: one weight per row of each colour channel",
+              "There is a weight for every pixel value, not for every row."),
+             ("{du2}: a weight and a bias per pixel value",
+              "A unit has one bias in all; {du} weights.")),
+            level=1),
+        Variant(
+            "A dense unit on {su}x{su} images with {cu_text} has a noisy weight image "
+            "after training on few samples. It is replaced by a shared {ku}x{ku} kernel. How "
+            "many weights must be learned now?",
+            (("{dku} instead of {du}, each seen at every position",
+              "A {ku}x{ku} kernel over {cu_text} has {dku} weights, and each is learned "
+              "from every position of every image: far less noise."),),
+            (("{du} as before; only their order changes",
+              "Sharing replaces one weight per pixel by one small kernel: {dku} weights."),
+             ("{kku} instead of {du}, each seen at every position",
+              "The kernel spans {cu_text}: {ku}*{ku}*{cu} = {dku}."),
+             ("{d1u} instead of {du}, one for every pixel position",
+              "Sharing removes the weight per position; a kernel has {dku}."),
+             ("{dku} instead of {du}, each seen at one position",
+              "The count is right, but a shared kernel is used at every position.")),
+            level=3),
         Variant(
             "A single unit is fully connected to {side}x{side}x{c} images and trained on {m} "
             "of them. What is its 'weight image'?",
-            (("Its {weights_c} weights reshaped to {side}x{side}x{c}: each weight shown at the "
-              "pixel (and channel) it multiplies",
-              "One weight per input value, so the weights form an image of the input's "
-              "shape."),
-             ("A picture of the unit's weights in the input's shape, showing which pixels "
-              "raise or lower its output",
-              "Positive weights where bright pixels raise the output, negative where they "
-              "lower it.")),
+            (("Its {weights_c} weights, each at the pixel it multiplies",
+              "Its {weights_c} weights reshaped to {side}x{side}x{c}: each weight shown at the "
+              "pixel (and channel) it multiplies. One weight per input value, so the weights "
+              "form an image of the input's shape."),
+             ("The unit's weights in the input's shape, as a picture",
+              "A picture of the unit's weights in the input's shape, showing which pixels raise "
+              "or lower its output. Positive weights where bright pixels raise the output, "
+              "negative where they lower it.")),
             (("The training image that activates the unit most",
               "That is an image from the data set; the weight image shows the weights."),
              ("The unit's {side}x{side} convolution kernel",
@@ -284,12 +436,14 @@ WEIGHT_IMAGE = Concept(
             "A single unit is fully connected to {side}x{side}x3 images and trained on only "
             "{m} images. Its {weights} weights, reshaped into a {side}x{side}x3 image, look "
             "like noise. Why?",
-            (("There are far more weights ({weights}) than training images ({m}), so many "
-              "weights are fitted to noise and nothing ties neighbouring weights together",
-              "Few samples cannot pin down so many independent weights: overfitting."),
-             ("Each weight is learned on its own for one pixel, and {m} samples are too few to "
-              "make neighbouring weights similar",
-              "Without weight sharing or more data nothing smooths the weight image.")),
+            (("{weights} weights but {m} images: many weights fit noise",
+              "There are far more weights ({weights}) than training images ({m}), so many "
+              "weights are fitted to noise and nothing ties neighbouring weights together. Few "
+              "samples cannot pin down so many independent weights: overfitting."),
+             ("Each pixel's weight is learned alone from only {m} samples",
+              "Each weight is learned on its own for one pixel, and {m} samples are too few to "
+              "make neighbouring weights similar. Without weight sharing or more data nothing "
+              "smooths the weight image.")),
             (("Because the weight image was not min-max scaled to [0, 1]",
               "Scaling changes the contrast, not the pattern; the noise is in the weights."),
              ("Because the weights are shared over all pixels",
@@ -306,11 +460,12 @@ WEIGHT_IMAGE = Concept(
         Variant(
             "A unit fully connected to {side}x{side}x3 images ({weights} weights) was trained "
             "on {m} images and its weight image is noisy. What would make it less noisy?",
-            (("Many more training images, so the {weights} weights are constrained by the data",
+            (("Many more training images for the {weights} weights",
+              "Many more training images, so the {weights} weights are constrained by the data. "
               "With more samples than free weights, noise no longer fits."),
-             ("A small shared kernel instead of the dense unit: few weights, each learned "
-              "from every position of every image",
-              "Weight sharing gives each weight far more data.")),
+             ("A small shared kernel instead of the dense unit",
+              "A small shared kernel instead of the dense unit: few weights, each learned from "
+              "every position of every image. Weight sharing gives each weight far more data.")),
             (("Training longer on the same {m} images",
               "More epochs fit the same few images more closely; the weights stay "
               "under-determined."),
@@ -336,6 +491,10 @@ def _image_fact_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 IMAGE_FACTS = Statements(draw=_image_fact_numbers, facts=(
+    Fact(1, "A {side}x{side} RGB image has {feat3} input features.", True,
+         "Each pixel has three values: {side}*{side}*3 = {feat3}."),
+    Fact(1, "A {side}x{side} RGB image has {side2} input features.", False,
+         "Each pixel has three values (R, G, B): {side}*{side}*3 = {feat3}, not {side2}."),
     Fact(1, "Neighbouring pixels of an image are strongly related, which small kernels "
          "exploit.", True, "Edges, vessels and textures are formed by neighbouring pixels."),
     Fact(1, "Weight sharing lets one kernel detect the same pattern (e.g. an edge) anywhere in "

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from question_bank.templates.base import WORDS, Draft, integer
-from question_bank.templates.concepts import Concept, Fact, Statements, Variant
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from question_bank.templates.networks import Layers, conv, describe_network
 from solutions.padding import conv_output_size, same_padding
 from solutions.receptive_field import effective_stride, receptive_field
@@ -128,18 +128,43 @@ def _kernel_numbers(rng: random.Random) -> dict[str, Any]:
             "c_in": c_in, "c_out": c_out, "w11": int(conv_layer_params(1, c_in, c_out, False))}
 
 
+def _growth_numbers(rng: random.Random) -> dict[str, Any]:
+    k1, k2 = sorted(rng.sample([1, 3, 5, 7, 9, 11], 2))
+    c = rng.choice([1, 3, 8, 16, 32])
+    return {"k1": k1, "k2": k2, "cg": c,
+            "cg_text": "one input channel" if c == 1 else f"{c} input channels",
+            "w1g": k1 * k1 * c, "w2g": k2 * k2 * c,
+            "grow": k2 - k1, "w2g_k": k2 * c, "w1g_k": k1 * c}
+
+
 KERNEL_TRADEOFF = Concept(
-    draw=_kernel_numbers,
+    draw=merged(_kernel_numbers, _growth_numbers),
     variants=(
+        Variant(
+            "A layer's {k1}x{k1} kernels (on {cg_text}) are replaced by "
+            "{k2}x{k2} kernels. What happens to each kernel's weights and to the receptive "
+            "field of the layer?",
+            (("{w1g} to {w2g} weights; the field grows by {grow}",
+              "Weights per kernel: k*k*C_in, from {k1}*{k1}*{cg} to {k2}*{k2}*{cg}; the "
+              "receptive field grows by k2 - k1 = {grow}: the kernel size trade-off."),),
+            (("{w1g_k} to {w2g_k} weights; the field grows by {grow}",
+              "A kernel has k*k weights per channel, not k."),
+             ("{w1g} to {w2g} weights; the field stays the same",
+              "A wider kernel sees {grow} more input pixels per side."),
+             ("{w1g} weights, as before; the field grows by {grow}",
+              "A larger kernel has more weights: {w2g}."),
+             ("{w2g} to {w1g} weights; the field shrinks by {grow}",
+              "The other way round: larger kernels, more weights and a wider view.")),
+            level=1),
         Variant(
             "A designer chooses {k}x{k} kernels for a conv layer with {c} input channels. "
             "Which three things does this kernel size determine?",
-            (("The number of weights, the computation (multiply-adds) and the receptive field "
-              "of each unit",
-              "Weights and work grow with k*k, the receptive field with k."),
-             ("How many weights a kernel has (k*k*C_in), how much work each output costs, and "
-              "how much of the input each unit sees",
-              "Those are the three sides of the trade-off.")),
+            (("Weights, computation and receptive field",
+              "The number of weights, the computation (multiply-adds) and the receptive field of "
+              "each unit. Weights and work grow with k*k, the receptive field with k."),
+             ("Weights, work per output and what a unit sees",
+              "How many weights a kernel has (k*k*C_in), how much work each output costs, and "
+              "how much of the input each unit sees. Those are the three sides of the trade-off.")),
             (("The number of output channels, the number of layers and the batch size",
               "Channels are set by the number of kernels, depth by the number of layers."),
              ("Only the receptive field; the weights depend on the image size",
@@ -155,12 +180,13 @@ KERNEL_TRADEOFF = Concept(
         Variant(
             "What do you trade off when a conv layer with {c} input and {c} output channels "
             "uses {k}x{k} kernels instead of 3x3?",
-            (("A larger receptive field per layer against more weights ({big} instead of "
-              "{small}) and more multiply-adds",
-              "Weights and computation grow with k*k; the field grows with k."),
-             ("Each unit sees more context, but the layer needs ({k}*{k})/(3*3) times the "
-              "weights and computation of the 3x3 layer",
-              "{big} / {small} = ({k}*{k})/(3*3).")),
+            (("More context, but {big} weights instead of {small}",
+              "A larger receptive field per layer against more weights ({big} instead of "
+              "{small}) and more multiply-adds. Weights and computation grow with k*k; the field "
+              "grows with k."),
+             ("More context at ({k}*{k})/(3*3) times the weights and work",
+              "Each unit sees more context, but the layer needs ({k}*{k})/(3*3) times the "
+              "weights and computation of the 3x3 layer. {big} / {small} = ({k}*{k})/(3*3).")),
             (("A larger kernel has fewer weights, because fewer positions fit",
               "Weights grow with k*k and do not depend on the number of positions (shared)."),
              ("A larger kernel makes the output larger",
@@ -178,12 +204,12 @@ KERNEL_TRADEOFF = Concept(
         Variant(
             "Two stacked 3x3 conv layers (stride 1) versus one 5x5 layer, all with {c} input "
             "and output channels: which is right?",
-            (("Both see 5x5 input pixels, but the stack has {two} weights instead of {one} and "
-              "an extra non-linearity",
-              "Receptive field 1 + 2 + 2 = 5; weights 2*9*C*C < 25*C*C."),
-             ("The stack sees the same 5x5 window with fewer weights (18*C*C vs 25*C*C) and "
-              "can learn a more complex function",
-              "A ReLU between the two layers adds non-linearity.")),
+            (("Both see 5x5; the stack: {two} weights, not {one}",
+              "Both see 5x5 input pixels, but the stack has {two} weights instead of {one} and "
+              "an extra non-linearity. Receptive field 1 + 2 + 2 = 5; weights 2*9*C*C < 25*C*C."),
+             ("Same 5x5 view, fewer weights (18*C*C vs 25*C*C)",
+              "The stack sees the same 5x5 window with fewer weights (18*C*C vs 25*C*C) and can "
+              "learn a more complex function. A ReLU between the two layers adds non-linearity.")),
             (("The 5x5 layer has fewer weights",
               "{one} > {two}: 25 weights per channel pair against 2*9 = 18."),
              ("The stack sees only 3x3 input pixels, as each kernel is 3x3",
@@ -198,12 +224,14 @@ KERNEL_TRADEOFF = Concept(
         Variant(
             "Why would a network use a 1x1 conv layer with {c_out} kernels on a "
             "{c_in}-channel feature map?",
-            (("To change the number of channels from {c_in} to {c_out} with only {w11} "
-              "weights, mixing channels at each pixel without spatial context",
-              "A 1x1 kernel spans all channels at one position: cheap channel mixing."),
-             ("To combine the {c_in} channels per pixel into {c_out} new ones, at the cost of "
-              "{c_in}*{c_out} weights and no growth of the receptive field",
-              "1 - 1 = 0: the receptive field does not grow.")),
+            (("To go from {c_in} to {c_out} channels with {w11} weights",
+              "To change the number of channels from {c_in} to {c_out} with only {w11} weights, "
+              "mixing channels at each pixel without spatial context. A 1x1 kernel spans all "
+              "channels at one position: cheap channel mixing."),
+             ("To mix {c_in} channels per pixel into {c_out}",
+              "To combine the {c_in} channels per pixel into {c_out} new ones, at the cost of "
+              "{c_in}*{c_out} weights and no growth of the receptive field. 1 - 1 = 0: the "
+              "receptive field does not grow.")),
             (("To enlarge the receptive field cheaply",
               "A 1x1 kernel adds 1 - 1 = 0 pixels to the receptive field."),
              ("Because a 1x1 conv has no weights",

@@ -12,7 +12,7 @@ from question_bank.templates.base import (
     number,
     random_grid,
 )
-from question_bank.templates.concepts import Concept, Fact, Statements, Variant
+from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from question_bank.templates.networks import (
     Layers,
     conv,
@@ -163,16 +163,38 @@ def _pool_numbers(rng: random.Random) -> dict[str, Any]:
             "convw": int(conv_layer_params(s, c, c, bias=False))}
 
 
+def _shape_numbers(rng: random.Random) -> dict[str, Any]:
+    s = rng.choice([2, 3, 4])
+    m, c = rng.randint(4, 32), rng.choice([3, 8, 16, 32, 64])
+    return {"sp": s, "hp": m * s, "mp": m, "cp": c, "hp1": m * s - s + 1}
+
+
 MAXPOOL_DOES = Concept(
-    draw=_pool_numbers,
+    draw=merged(_pool_numbers, _shape_numbers),
     variants=(
         Variant(
+            "A {hp}x{hp}x{cp} feature map is max-pooled with {sp}x{sp} windows and stride "
+            "{sp}. What comes out?",
+            (("A {mp}x{mp}x{cp} map of each window's largest value",
+              "Each channel is pooled on its own: {hp} / {sp} = {mp} per side, {cp} channels, "
+              "no weights."),),
+            (("A {mp}x{mp}x1 map: the maxima over all channels",
+              "Max-pooling works per channel; the {cp} channels stay."),
+             ("A {hp}x{hp}x{cp} map: the same size, each value kept",
+              "Windows of {sp}x{sp} with stride {sp} shrink each side by a factor {sp}."),
+             ("A {hp1}x{hp1}x{cp} map of each window's largest value",
+              "{hp1} would be stride 1; with stride {sp} the side is {hp} / {sp} = {mp}."),
+             ("A {mp}x{mp}x{cp} map, each the window's learned sum",
+              "Max-pooling learns nothing: it keeps each window's largest value.")),
+            level=1),
+        Variant(
             "Which statement about a {s}x{s} max-pooling layer with stride {s} is right?",
-            (("It keeps the largest value of each {s}x{s} window and has no weights",
-              "Max-pooling only takes a maximum; there is nothing to learn."),
-             ("It has no trainable parameters and makes the output insensitive to small "
-              "shifts within a window",
-              "The maximum stays the same when it moves inside its window.")),
+            (("Keeps each {s}x{s} window's largest value; no weights",
+              "It keeps the largest value of each {s}x{s} window and has no weights. Max-pooling "
+              "only takes a maximum; there is nothing to learn."),
+             ("No weights, and small shifts in a window do not matter",
+              "It has no trainable parameters and makes the output insensitive to small shifts "
+              "within a window. The maximum stays the same when it moves inside its window.")),
             (("It learns {s}x{s} weights per channel",
               "Max-pooling only takes a maximum; a {s}x{s} conv kernel would have weights."),
              ("It combines all channels into one",
@@ -187,10 +209,12 @@ MAXPOOL_DOES = Concept(
         Variant(
             "A {n}x{n}x{c} feature map goes through {s}x{s} max-pooling with stride {s}. What "
             "comes out?",
-            (("A {m}x{m}x{c} map holding the maximum of each window, computed without weights",
-              "floor(({n} - {s}) / {s}) + 1 = {m}; each channel is pooled on its own."),
-             ("{c} channels of {m}x{m}, each holding its channel's window maxima",
-              "Pooling shrinks width and height, keeps the channels and has no weights.")),
+            (("A {m}x{m}x{c} map of window maxima, without weights",
+              "A {m}x{m}x{c} map holding the maximum of each window, computed without weights. "
+              "Floor(({n} - {s}) / {s}) + 1 = {m}; each channel is pooled on its own."),
+             ("{c} channels of {m}x{m}: each channel's window maxima",
+              "{c} channels of {m}x{m}, each holding its channel's window maxima. Pooling "
+              "shrinks width and height, keeps the channels and has no weights.")),
             (("A {m}x{m}x1 map, because pooling merges the channels",
               "Each channel is pooled on its own; there are still {c}."),
              ("A {n}x{n}x{c} map with its small values set to zero",
@@ -205,13 +229,14 @@ MAXPOOL_DOES = Concept(
         Variant(
             "A {n}x{n}x{c} feature map is downsampled either by {s}x{s} max-pooling (stride "
             "{s}) or by a conv layer with {c} kernels of {s}x{s}, stride {s}. Which is right?",
-            (("Both give {m}x{m}x{c}; the conv layer learns {convw} weights (plus {c} biases) "
-              "and mixes the channels, the pooling learns nothing and keeps each channel apart",
+            (("Both give {m}x{m}x{c}; only the conv learns ({convw} weights)",
+              "Both give {m}x{m}x{c}; the conv layer learns {convw} weights (plus {c} biases) "
+              "and mixes the channels, the pooling learns nothing and keeps each channel apart. "
               "Same windows, same output size; only the conv layer has weights."),
-             ("The pooling keeps each window's maximum per channel without weights; the "
-              "strided conv computes a learned weighted sum over the window and all {c} "
-              "channels",
-              "Both downsample by {s}; they differ in what they compute.")),
+             ("Pooling: maxima per channel; conv: learned sums over all {c}",
+              "The pooling keeps each window's maximum per channel without weights; the strided "
+              "conv computes a learned weighted sum over the window and all {c} channels. Both "
+              "downsample by {s}; they differ in what they compute.")),
             (("Neither has weights, since a stride has no weights",
               "The stride has none, but the conv layer's {c} kernels have {s}*{s}*{c} weights "
               "each."),
@@ -225,11 +250,13 @@ MAXPOOL_DOES = Concept(
         Variant(
             "In a feature map, one large value (all other values small) moves by one pixel. "
             "When does the output of {s}x{s} max-pooling with stride {s} stay the same?",
-            (("When the value stays inside the same {s}x{s} window; if it crosses into the "
-              "next window the output changes",
-              "The window's maximum is the same wherever it sits inside the window."),
-             ("Only if the move keeps it within its pooling window",
-              "That is the limited shift invariance max-pooling gives.")),
+            (("When it stays inside the same {s}x{s} window",
+              "When the value stays inside the same {s}x{s} window; if it crosses into the next "
+              "window the output changes. The window's maximum is the same wherever it sits "
+              "inside the window."),
+             ("Only if it stays within its pooling window",
+              "Only if the move keeps it within its pooling window. That is the limited shift "
+              "invariance max-pooling gives.")),
             (("Always: max-pooling is invariant to shifts",
               "Only to shifts within a window; crossing a border moves the maximum to another "
               "output."),
@@ -257,17 +284,59 @@ def _avg_numbers(rng: random.Random) -> dict[str, Any]:
             "sum": total, "mid": number(mid)}
 
 
+def _peak_numbers(rng: random.Random) -> dict[str, Any]:
+    while True:  # four different window values: max, min, sum and mean differ
+        vals = rng.sample(range(0, 20), 4)
+        mean = sum(vals) / 4
+        if len({max(vals), min(vals), sum(vals), mean}) == 4:
+            break
+    s = rng.choice([2, 3, 4])
+    t = rng.randint(1, 9)
+    return {"pv": ", ".join(map(str, vals)), "pmx": max(vals), "pmn": min(vals),
+            "psum": sum(vals), "pavg": number(mean), "sq": s, "sqq": s * s,
+            "peak": t * s * s, "pdiv": t, "ppk": t * s * s * s * s, "pk1": s * s - 1}
+
+
 AVG_VS_MAX = Concept(
-    draw=_avg_numbers,
+    draw=merged(_avg_numbers, _peak_numbers),
     variants=(
         Variant(
+            "A 2x2 window of a feature map holds {pv}. What does max-pooling output for it?",
+            (("{pmx}, the largest of the four values",
+              "Max-pooling keeps the window's maximum: {pmx}."),),
+            (("{pavg}, the mean of the four values",
+              "That is average pooling; max-pooling keeps the largest value."),
+             ("{psum}, the sum of the four values",
+              "Pooling does not add the values up; max-pooling keeps the largest."),
+             ("{pmn}, the smallest of the four values",
+              "That would be min-pooling; max-pooling keeps the largest."),
+             ("All four values: {pv}",
+              "Pooling replaces the window by one value: the largest.")),
+            level=1),
+        Variant(
+            "A {sq}x{sq} window holds one strong response of {peak} and {pk1} zeros. What do "
+            "max-pooling and average pooling give for it?",
+            (("Max {peak}, average {pdiv}: the mean dilutes it",
+              "The mean divides the one response among {sqq} values: {peak} / {sqq} = {pdiv}; "
+              "max-pooling keeps {peak}. Max-pooling suits small bright findings."),),
+            (("Max {peak}, average {peak}: both keep the peak",
+              "The mean counts the {pk1} zeros too: {peak} / {sqq} = {pdiv}."),
+             ("Max {pdiv}, average {peak}: the mean keeps it",
+              "The other way round: the maximum keeps the peak."),
+             ("Max {peak}, average {ppk}: the mean grows it",
+              "The mean divides by {sqq}, it does not multiply."),
+             ("Max {peak}, average 0: zeros win the vote",
+              "The mean is {peak} / {sqq} = {pdiv}, not 0.")),
+            level=3),
+        Variant(
             "How does {s}x{s} average pooling differ from {s}x{s} max-pooling?",
-            (("Average pooling keeps the mean of each window, max-pooling the largest value; "
-              "neither has trainable weights",
-              "Both are fixed operations."),
-             ("Average pooling is a convolution with a fixed kernel of 1/({s}*{s}) (stride "
-              "{s}, per channel); max-pooling takes the maximum; neither learns weights",
-              "The averaging kernel is fixed, not learned.")),
+            (("Mean versus largest value per window; no weights",
+              "Average pooling keeps the mean of each window, max-pooling the largest value; "
+              "neither has trainable weights. Both are fixed operations."),
+             ("Average: a fixed 1/({s}*{s}) kernel; max: the maximum",
+              "Average pooling is a convolution with a fixed kernel of 1/({s}*{s}) (stride {s}, "
+              "per channel); max-pooling takes the maximum; neither learns weights. The "
+              "averaging kernel is fixed, not learned.")),
             (("Average pooling has trainable weights, max-pooling does not",
               "Its weights are fixed at 1/({s}*{s}); nothing is learned."),
              ("Average pooling keeps a single strong response better than max-pooling",
@@ -297,10 +366,10 @@ AVG_VS_MAX = Concept(
         Variant(
             "{s}x{s} average pooling with stride {s} is the same as a convolution with which "
             "kernel?",
-            (("A fixed {s}x{s} kernel with all weights 1/{ss}, stride {s}, applied to each "
-              "channel separately",
-              "The mean is a weighted sum with equal fixed weights; pooling never mixes "
-              "channels."),),
+            (("A fixed {s}x{s} kernel of 1/{ss}, stride {s}, per channel",
+              "A fixed {s}x{s} kernel with all weights 1/{ss}, stride {s}, applied to each "
+              "channel separately. The mean is a weighted sum with equal fixed weights; pooling "
+              "never mixes channels."),),
             (("A learned {s}x{s} kernel, stride {s}",
               "Average pooling has nothing to learn: its weights are fixed."),
              ("A {s}x{s} kernel of ones, stride {s}, per channel",
@@ -313,12 +382,14 @@ AVG_VS_MAX = Concept(
         Variant(
             "When does {s}x{s} average pooling lose information that {s}x{s} max-pooling "
             "keeps?",
-            (("When one strong response sits among weak ones: the mean dilutes it by about a "
-              "factor {ss}, the maximum keeps it",
-              "A small bright structure survives max-pooling but fades in the average."),
-             ("A small bright spot (e.g. a micro-calcification) in a dark window: max-pooling "
-              "keeps its value, average pooling divides it among {ss} pixels",
-              "Max-pooling keeps the strongest detection of a window.")),
+            (("One strong response among weak ones: the mean dilutes it",
+              "When one strong response sits among weak ones: the mean dilutes it by about a "
+              "factor {ss}, the maximum keeps it. A small bright structure survives max-pooling "
+              "but fades in the average."),
+             ("A small bright spot in a dark window: max keeps it",
+              "A small bright spot (e.g. a micro-calcification) in a dark window: max-pooling "
+              "keeps its value, average pooling divides it among {ss} pixels. Max-pooling keeps "
+              "the strongest detection of a window.")),
             (("Never: the average uses all values, so it always keeps more",
               "One number cannot keep all values; the mean hides a single strong one."),
              ("When all values in the window are equal",
@@ -346,6 +417,16 @@ def _pool_fact_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 POOLING_FACTS = Statements(draw=_pool_fact_numbers, facts=(
+    Fact(1, "Max-pooling a map of width {n2} with 2x2 windows and stride 2 gives width "
+         "{half}.", True, "(n - size) / stride + 1 = ({n2} - 2) / 2 + 1 = {half}."),
+    Fact(1, "Max-pooling a map of width {n2} with 2x2 windows and stride 2 gives width "
+         "{n2m1}.", False, "{n2m1} is stride 1; with stride 2: ({n2} - 2) / 2 + 1 = {half}."),
+    Fact(3, "With {s}x{s} windows and stride {s}, a map of width {n} is pooled to width {m}: "
+         "the last incomplete window is dropped.", True,
+         "floor(({n} - {s}) / {s}) + 1 = {m}; a window that does not fit is dropped."),
+    Fact(3, "With {s}x{s} windows and stride {s}, a map of width {n} is pooled to width "
+         "{m_up}: the last incomplete window is kept.", False,
+         "A window that does not fit is dropped: floor(({n} - {s}) / {s}) + 1 = {m}."),
     Fact(1, "A {s}x{s} max-pooling layer on {c} channels has no trainable parameters.", True,
          "It only takes a maximum per window and channel."),
     Fact(1, "Max-pooling a feature map with {c} channels reduces the number of channels.",
