@@ -250,21 +250,21 @@ CONV_COMPUTES = Concept(
               "Since the kernel is learned, the network simply learns the flipped weights; "
               "nothing is lost by not flipping. Flipping is a fixed re-ordering of the weights, "
               "which training can absorb."),
-             ("They differ unless the kernel is symmetric, and learning makes up for it",
+             ("They differ unless the kernel is symmetric; learning adapts",
               "For a kernel that is the same after a 180 degree rotation both give the same "
               "output; for other kernels they differ, but a learned kernel makes up for it. Only "
               "the order of the weights differs.")),
             (("Frameworks flip the kernel, just like the mathematical definition",
               "PyTorch and Keras compute a_i = x_i w_1 + x_(i+1) w_2 + ...: not flipped."),
-             ("Only a flipped kernel can detect edges",
-              "Any pattern a flipped kernel detects, the unflipped mirror kernel detects too."),
-             ("Flipping the kernel changes the size of the output",
-              "The output size depends on input size, kernel size, padding and stride only."),
              ("Cross-correlation is not linear, convolution is",
               "Both are weighted sums of the input: both are linear."),
              ("The two give the same output for every kernel",
-              "Only for kernels that equal their 180 degree rotation; otherwise the weights "
-              "meet other inputs.")),
+              "Only for kernels that equal their 180 degree rotation; otherwise the weights meet "
+              "other inputs."),
+             ("Only a flipped kernel can detect edges, so frameworks must flip it",
+              "Any pattern a flipped kernel detects, the unflipped mirror kernel detects too."),
+             ("Flipping the kernel changes the size of the output feature map",
+              "The output size depends on input size, kernel size, padding and stride only.")),
             level=3),
         Variant(
             "A conv layer with {c_out} kernels of 1x1 (stride 1) is applied to a {h}x{h}x{c_in} "
@@ -313,18 +313,23 @@ ADDED_KERNEL = Concept(
         Variant(
             "A network has {la} convolutional layers; its first layer has {ca} kernels. One "
             "kernel is added to that first layer. What does the network have now?",
-            (("{ca1} channels out of its first layer, and still {la} layers",
-              "An added kernel is one more output channel (feature map) of the same layer; "
-              "depth only grows when a layer is added."),),
-            (("{ca} channels out of its first layer, and now {la1} layers",
-              "A kernel does not make a new layer: the kernels of a layer read the same "
-              "input side by side."),
-             ("{ca1} channels out of its first layer, and now {la1} layers",
+            (("{ca1} output channels in layer 1, and still {la} layers",
+              "An added kernel is one more output channel (feature map) of the same layer; depth "
+              "only grows when a layer is added."),),
+            (("{ca} output channels, and {la1} layers",
+              "A kernel does not make a new layer: the kernels of a layer read the same input "
+              "side by side, and this one adds a channel."),
+             ("{ca1} output channels, and {la1} layers",
               "The channel count is right, but the number of layers stays {la}."),
-             ("{ca1} channels into its first layer, and still {la} layers",
-              "The layer's input is unchanged; its output gets one more channel."),
-             ("{ca} channels out of its first layer, and still {la} layers",
-              "The added kernel produces one more feature map: {ca1} channels.")),
+             ("{ca1} input channels, {la} layers",
+              "The first layer's input is the image, unchanged; its output gets one more "
+              "channel."),
+             ("The same {ca} output channels in layer 1, and still {la} layers",
+              "The added kernel produces one more feature map: {ca1} channels."),
+             ("{ca1} output channels in each of its {la} layers, and still {la} layers",
+              "Only the first layer got a kernel; the other layers keep their own kernel counts."),
+             ("{ca1} input channels for layer 1 and a new layer, so {la1} layers",
+              "A kernel is one more output channel of its layer, not a new layer.")),
             level=1),
         Variant(
             "A conv layer has {c} kernels. What is the difference between adding one more "
@@ -395,12 +400,12 @@ ADDED_KERNEL = Concept(
         Variant(
             "Layer 1 of a CNN has {c} kernels; layer 2 has {c2} kernels of {k}x{k} and reads "
             "layer 1's output. One kernel is added to layer 1. What changes in layer 2?",
-            (("{extra} more weights ({c2} kernels, {k}*{k} each), still {c2} channels",
+            (("{extra} more weights; still {c2} output channels",
               "Each of its {c2} kernels gets {k}*{k} more weights, because its input now has "
               "{c1} channels: {extra} more weights, still {c2} output channels. A kernel spans "
               "all input channels, so one more input channel adds a {k}x{k} slice to every "
               "kernel."),
-             ("Its kernels span {c1} input channels, not {c}; still {c2} outputs",
+             ("Its kernels span {c1} channels, not {c}",
               "Its kernels must now span {c1} input channels instead of {c}; its number of "
               "output channels stays {c2}. Layer 2's kernels are k*k*C_in; C_in grew by one.")),
             (("Nothing: layer 2 is not affected by layer 1's kernels",
@@ -413,7 +418,12 @@ ADDED_KERNEL = Concept(
               "A kernel adds a channel to layer 1; the number of layers stays."),
              ("Layer 2's kernels grow to {k}+1 by {k}+1",
               "Kernel width and height are chosen by the designer; only the channel depth "
-              "follows the input.")),
+              "follows the input."),
+             ("Layer 2 gets one more kernel, and so one more output channel",
+              "Layer 2 keeps its {c2} kernels; each of them gets one more input channel."),
+             ("Layer 2's kernels keep their size and weights; only layer 1 grows",
+              "Layer 2's kernels span all channels of its input, which now has {c1}: {extra} "
+              "more weights.")),
             level=3),
     ))
 

@@ -191,14 +191,16 @@ WHY_DEEP = Concept(
             (("{conv_l} as convolutions, {dense_l} fully connected",
               "Per conv layer {kd0}*{kd0}*{cd}*{cd} = {one_l}, independent of the image size; "
               "per dense layer ({hd}*{hd}*{cd})^2 = {dense_1}. Times {ld} layers."),),
-            (("{one_l} as convolutions, {dense_1} fully connected",
+            (("{one_l} and {dense_1}: one layer of each",
               "That is one layer of each; the network has {ld}."),
-             ("{conv_l} as convolutions, {conv_l} fully connected",
-              "A dense layer connects every value to every value: far more weights."),
+             ("{one_l}: the layers share one kernel",
+              "Weights are shared within a layer, not across layers: {ld} * {one_l} = {conv_l}."),
              ("{dense_l} as convolutions, {conv_l} fully connected",
               "The other way round: convolutions are the small ones."),
-             ("{conv_l} as convolutions, {one_l} fully connected",
-              "A dense layer on {hd}x{hd}x{cd} maps has ({hd}*{hd}*{cd})^2 weights.")),
+             ("{conv_l} as convolutions, only {one_l} for the fully connected layers",
+              "A dense layer on {hd}x{hd}x{cd} maps has ({hd}*{hd}*{cd})^2 weights."),
+             ("The same number, {conv_l}, for convolutional and fully connected layers",
+              "A dense layer connects every value to every value: far more weights.")),
             level=2),
         Variant(
             "{dd} convolutional layers with {kdd}x{kdd} kernels (stride 1, no pooling) are "
@@ -326,29 +328,34 @@ PARALLEL = Concept(
             (("All {hhc}: no value needs another's result",
               "Each value is one window times one kernel, independent of the others: all "
               "{hp}*{hp}*{cp} at once."),),
-            (("{hhp}: one kernel at a time, all positions",
+            (("{cp}: one per kernel",
+              "The positions are independent too: all {hhp} of each kernel run together."),
+             ("{hcp}: one row at a time",
+              "The rows are independent too: nothing waits."),
+             ("{hhp}: one kernel at a time, all of its positions together",
               "The kernels are independent too: all {cp} run together."),
-             ("{cp}: one position at a time, all kernels",
-              "The positions are independent too: all {hhp} run together."),
-             ("1: each value waits for the one before",
+             ("1: each value waits for the one computed before it",
               "No output of a layer depends on another output of the same layer."),
-             ("{hcp}: one row at a time, all kernels",
-              "The rows are independent too: nothing waits.")),
+             ("{hp}: one column of one feature map at a time",
+              "Columns, rows and kernels are all independent: all {hhc} at once.")),
             level=1),
         Variant(
             "A CNN has {lp} conv layers, each giving a {hp}x{hp}x{cp} output. With enough "
             "cores, how many steps must run one after the other, at least?",
             (("{lp} steps: the {hhc} values of a layer at once",
-              "Within a layer all values are independent; a layer needs the previous "
-              "layer's output, so the {lp} layers run in turn."),),
-            (("{lhhc} steps: one per output value",
+              "Within a layer all values are independent; a layer needs the previous layer's "
+              "output, so the {lp} layers run in turn."),),
+            (("{lhhc} steps: one per value",
               "The values of one layer do not depend on each other: they run at once."),
-             ("1 step: all {lp} layers at the same time",
+             ("1 step: all layers at once",
               "A layer needs the output of the one before it."),
-             ("{hhc} steps: one per output value of a layer",
+             ("{hhc} steps: one per output value of a single layer",
               "Those values are independent; only the layers run in turn."),
-             ("{cp} steps: one per kernel of a layer",
-              "The kernels are independent too; the {lp} layers are the steps.")),
+             ("{cp} steps: one for each kernel of a layer, all layers together",
+              "The kernels are independent, and the layers are not: the {lp} layers are the "
+              "steps."),
+             ("{lhhc} steps: every value of every layer waits for the one before",
+              "Within a layer nothing waits; only the {lp} layers run in turn.")),
             level=2),
         Variant(
             "Which property of a convolutional layer with {c} kernels on a {side}x{side} image "
@@ -411,8 +418,11 @@ PARALLEL = Concept(
              ("Only the {c} kernels, while the positions are done one by one",
               "Positions are independent too: window times kernel, nothing more."),
              ("Nothing: weight sharing forces all positions to wait for one shared kernel",
-              "Reading the same weights is no dependency; all positions can use them at "
-              "once.")),
+              "Reading the same weights is no dependency; all positions can use them at once."),
+             ("Nothing: every output waits",
+              "No output of a layer depends on another; only the layers wait for each other."),
+             ("Only one kernel at a time",
+              "The kernels of a layer are independent: they run together.")),
             level=3),
     ))
 
@@ -444,29 +454,33 @@ SPARSE_SHARED = Concept(
             "{ks} neighbouring inputs, with weights of its own. How many weights has it?",
             (("{mk}: {ks} for each of the {ms} outputs",
               "Sparse connectivity: {ms} outputs * {ks} weights = {mk}; nothing is shared."),),
-            (("{ks}: one kernel for all {ms} outputs",
-              "That is a shared (convolutional) layer; here each output has its own weights."),
+            (("{ns}: one per input",
+              "Each output has {ks} weights of its own: {ms}*{ks} = {mk}."),
              ("{nm}: every input to every output",
               "That is the fully connected layer; each output sees only {ks} inputs."),
-             ("{nk}: {ks} for each of the {ns} inputs",
+             ("{nk}: {ks} weights for every one of the {ns} inputs",
               "Count per output: {ms} outputs, {ks} weights each."),
-             ("{ms}: one weight for each output",
-              "Each output has {ks} weights, one per input it sees.")),
+             ("{ms}: a single weight for every one of the outputs",
+              "Each output has {ks} weights, one per input it sees."),
+             ("{ks}: one kernel of {ks} weights, shared by all {ms} outputs",
+              "That is a shared (convolutional) layer; here each output has its own weights.")),
             level=1),
         Variant(
             "A 1-D layer has {ns} inputs and {ms} outputs, each output seeing {ks} "
             "neighbouring inputs. How many weights does sharing one kernel save, compared to "
             "the same sparse layer without sharing?",
             (("{mk_k}: from {mk} weights down to {ks}",
-              "Without sharing: {ms}*{ks} = {mk}; with one shared kernel: {ks}. Saved: "
-              "{mk_k}."),),
-            (("{nm_mk}: from {nm} weights down to {mk}",
-              "That is what sparse connectivity saves over the dense layer."),
-             ("{mk}: from {mk} weights down to none",
+              "Without sharing: {ms}*{ks} = {mk}; with one shared kernel: {ks}. Saved: {mk_k}."),),
+            (("{nm_mk}: what sparsity saves over the dense {nm}",
+              "That is what sparse connectivity saves over the dense layer; sharing comes on "
+              "top."),
+             ("{mk}: all of them",
               "The shared kernel still has {ks} weights."),
-             ("{ks}: from {mk} weights down to {mk_k}",
-              "Sharing ties all outputs to one kernel: {ks} weights are left."),
-             ("None: sharing keeps all {mk} weights",
+             ("{ms}: one per output",
+              "Each output had {ks} weights of its own; {ks} are left in all: {mk_k} saved."),
+             ("{ks}: one weight saved per kernel position",
+              "Sharing ties all {ms} outputs to one kernel: {ks} weights are left of {mk}."),
+             ("None: sharing keeps all {mk} weights, only reused",
               "Sharing means the outputs use the same {ks} weights: {ks} in all.")),
             level=2),
         Variant(
@@ -515,8 +529,8 @@ SPARSE_SHARED = Concept(
               "weight sharing ties them to one kernel of 3 weights. Both reduce weights, in two "
               "different ways.")),
             (("There is none: both mean that each output has 3 weights",
-              "Sparse: each output has its own 3 weights ({sparse} in all); shared: one set of "
-              "3 weights for all outputs."),
+              "Sparse: each output has its own 3 weights ({sparse} in all); shared: one set of 3 "
+              "weights for all outputs."),
              ("Weight sharing connects each output to all inputs with one common weight",
               "Shared kernels are still local; sharing is over positions."),
              ("Sparse connectivity means that many weights become zero during training",
@@ -524,7 +538,12 @@ SPARSE_SHARED = Concept(
              ("A sparsely connected layer needs more weights than a fully connected one",
               "Fewer: {sparse} instead of {dense}."),
              ("Weight sharing means that consecutive layers use the same kernel",
-              "Sharing is over positions within one layer; each layer has its own kernels.")),
+              "Sharing is over positions within one layer; each layer has its own kernels."),
+             ("Sharing adds weights",
+              "Sharing ties weights together: fewer, not more."),
+             ("Sparse means fewer layers",
+              "Sparse connectivity is about connections within a layer, not the number of "
+              "layers.")),
             level=2),
         Variant(
             "A layer maps {n3} inputs to {m3} outputs with windows of {k} (stride 1). How many "
@@ -534,13 +553,15 @@ SPARSE_SHARED = Concept(
               "cut this to {k}. Sparse but not shared: (n - k + 1) * k = {m3} * {k}."),),
             (("{k}, since each output sees only {k} inputs",
               "{k} is the shared kernel; without sharing each output has its own {k} weights."),
-             ("{dense3}, since sparse layers keep all connections",
+             ("{m3}, one weight per output",
+              "Each output has {k} weights, one per input in its window."),
+             ("{dense3}, since a sparse layer still keeps all of its connections",
               "{dense3} = {n3} * {m3} is the fully connected layer; sparse keeps only the "
               "windows."),
-             ("{nk3}, one window of {k} per input",
+             ("{nk3}: a window of {k} weights for each of the {n3} inputs",
               "There is one window per output ({m3}), not per input ({n3})."),
-             ("{m3}, one weight per output",
-              "Each output has {k} weights, one per input in its window.")),
+             ("{n3}, one per input",
+              "Each of the {m3} outputs has {k} weights of its own: {sparse3}.")),
             level=3),
     ))
 

@@ -90,16 +90,20 @@ TRANSLATION = Concept(
             (("At column {col_d}: the map moves along with the input",
               "Convolution is translation equivariant: shift the input by {dm}, and the feature "
               "map shifts by {dm}."),),
-            (("At column {col}: the map stays where it was",
+            (("At column {col}: the map stays put",
               "That would be invariance; a conv layer is equivariant, its map moves along."),
-             ("At column {col_m}: the map moves the other way",
-              "The kernel is the same everywhere, so the response follows the {finding}: to "
-              "the right."),
-             ("At column {col_dd}: the map moves twice as far",
-              "With stride 1 an input shift of {dm} is an output shift of {dm}."),
+             ("At column {col_m}: it moves back",
+              "The kernel is the same everywhere, so the response follows the {finding}: to the "
+              "right."),
              ("Nowhere: the kernel learned only the old place",
-              "The same kernel is applied at every position, so it finds the {finding} "
-              "anywhere.")),
+              "The same kernel is applied at every position, so it finds the {finding} anywhere."),
+             ("At column {col_dd}: the map moves twice as far as the input",
+              "With stride 1 an input shift of {dm} is an output shift of {dm}."),
+             ("At column {col}: a conv layer is invariant to such a shift",
+              "A conv layer is equivariant: its response moves with the input, by {dm}."),
+             ("At every column: the response spreads over the whole map",
+              "Each output sees only its window; the response stays one local peak, moved by "
+              "{dm}.")),
             level=1),
         Variant(
             "A conv layer with stride {sv} (and 'same' padding) is applied to a scan; then the "
@@ -171,13 +175,12 @@ TRANSLATION = Concept(
         Variant(
             "What is the difference between translation equivariance and translation "
             "invariance in a CNN?",
-            (("Equivariant: output shifts along (conv); invariant: output stays (pooling, small "
-              "shifts)",
+            (("Equivariant: the output shifts along; invariant: it stays the same",
               "Equivariance: a shifted input gives a shifted feature map (conv layers, from "
               "weight sharing); invariance: the output stays the same, which max-pooling gives "
               "only for small shifts within a window. Conv layers move their output along; "
               "pooling discards small moves."),
-             ("Conv shifts its output along; pooling ignores moves inside a window",
+             ("Conv shifts its output along; pooling ignores small moves",
               "A conv layer (stride 1) is equivariant; a max-pooled value does not change when "
               "the maximum moves inside its window, a limited invariance. Equivariance and "
               "invariance come from different layers.")),
@@ -185,36 +188,42 @@ TRANSLATION = Concept(
               "The other way round: convolution is equivariant, pooling adds some invariance."),
              ("Both come from zero padding",
               "Padding only adds zeros at the border; equivariance comes from weight sharing."),
-             ("Equivariance means the output is the same for any shift, invariance that it "
-              "moves along",
+             ("Equivariance means the output is the same for any shift, invariance that it moves "
+              "along",
               "The definitions are swapped."),
              ("A CNN classifier is invariant to any shift because its conv layers are",
               "Conv layers are equivariant, not invariant; pooling gives invariance only to "
               "small shifts."),
              ("A fully connected layer is equivariant because it sees every pixel",
-              "Its weights differ per pixel, so a shifted input meets other weights.")),
+              "Its weights differ per pixel, so a shifted input meets other weights."),
+             ("Invariance comes from the conv layers, equivariance from the dense ones",
+              "The other way round, and dense layers are neither: conv layers are equivariant, "
+              "pooling adds some invariance.")),
             level=3),
         Variant(
             "A conv layer has stride {s}. Its input (a {organ} slice) is shifted by one pixel. "
             "What happens to the feature map (away from the borders)?",
-            (("The values change: only a {s}-pixel shift moves it one position",
+            (("Its values change; only {s}-pixel steps shift it",
               "It does not simply shift: one input pixel is not a whole output position, so the "
               "values change; a shift by {s} pixels would shift it by one position. With stride "
               "{s} equivariance holds only for shifts by multiples of {s}."),
-             ("New values: windows start elsewhere; multiples of {s} shift it whole",
+             ("New values: the windows now start at other pixels",
               "The values change, because the windows now start at other input pixels; only "
               "shifts by multiples of {s} pixels move the map by whole positions. Stride {s} "
               "samples every {s}th window; a one-pixel shift samples other ones.")),
             (("It shifts by one output position",
-              "One output position is {s} input pixels apart; a one-pixel shift does not line "
-              "up with it."),
+              "One output position is {s} input pixels apart; a one-pixel shift does not line up "
+              "with it."),
              ("It shifts by {s} output positions",
               "Stride makes output positions {s} input pixels apart: the map would shift by "
               "1/{s} of a position, which is not a shift at all."),
              ("Nothing changes: the stride makes the layer invariant",
               "Stride does not make the layer invariant; the sampled windows change."),
              ("The feature map gets one position wider",
-              "The output size depends on input size, kernel, padding and stride only.")),
+              "The output size depends on input size, kernel, padding and stride only."),
+             ("It shifts by one output position, as a stride only skips pixels",
+              "One pixel is less than one output position ({s} pixels): the values change "
+              "instead.")),
             level=3),
     ))
 
@@ -261,17 +270,19 @@ STRUCTURED_INPUTS = Concept(
             "A {hf}x{wf} grey image is flattened row by row into a vector (entry 1 is row 1, "
             "column 1). Pixel (row {rf_}, column {cf}) becomes entry {idx}. Which entry holds "
             "the pixel just below it?",
-            (("Entry {idx_w}: one row further is {wf} entries on",
-              "Row by row, each row holds {wf} entries, so the neighbour below is {wf} "
-              "entries later: neighbours in the image are not neighbours in the vector."),),
-            (("Entry {idx1}: the next entry of the vector",
+            (("Entry {idx_w}: a row further, {wf} entries on",
+              "Row by row, each row holds {wf} entries, so the neighbour below is {wf} entries "
+              "later: neighbours in the image are not neighbours in the vector."),),
+            (("Entry {idx1}: the next entry",
               "The next entry is the pixel to the right; below is a whole row ({wf}) later."),
-             ("Entry {idx_h}: one row further is {hf} entries on",
+             ("Entry {idx_h}: {hf} entries on, one per row",
               "A row holds {wf} values (the width), not {hf} (the height)."),
-             ("Entry {idx_w1}: one row and one column further",
-              "That is the pixel below and to the right."),
              ("Entry {idx_2w}: two rows further down the image",
-              "One row down is {wf} entries, not {wf} twice.")),
+              "One row down is {wf} entries, not {wf} twice."),
+             ("Entry {idx_w1}: one row and one column further on",
+              "That is the pixel below and to the right."),
+             ("None: flattening scatters neighbours at random over the vector",
+              "Row by row is a fixed order: the pixel below is always {wf} entries on.")),
             level=2),
         Variant(
             "A {hf}x{wf} image is flattened row by row into a vector for a fully connected "
@@ -316,11 +327,11 @@ STRUCTURED_INPUTS = Concept(
         Variant(
             "Weight sharing works well for images. Why does it not suit a vector of {n} "
             "unrelated patient features (age, blood pressure, lab values, ...)?",
-            (("Sharing needs related neighbours and recurring patterns; this vector has neither",
+            (("Sharing needs related neighbours and recurring patterns",
               "Sharing assumes the same pattern can occur at any position and that neighbours "
               "are related; in such a vector position and neighbourhood mean nothing. A kernel "
               "sliding over unrelated features would look for a pattern that does not exist."),
-             ("Its neighbouring entries are unrelated: no local pattern to find",
+             ("Neighbouring entries are unrelated: no local pattern",
               "Neighbouring entries of the vector are not related like neighbouring pixels, so a "
               "sliding kernel finds no meaningful local pattern. Convolution exploits local "
               "structure; an arbitrary feature order has none.")),
@@ -331,13 +342,19 @@ STRUCTURED_INPUTS = Concept(
               "Grey images, 1-D signals and 3-D scans work too; what matters is spatial "
               "structure."),
              ("It does suit it: weight sharing reduces the weights for any input",
-              "It reduces the weights, but it forces the same weights on unrelated features, "
-              "so the model cannot learn what each feature means."),
+              "It reduces the weights, but it forces the same weights on unrelated features, so "
+              "the model cannot learn what each feature means."),
              ("Because convolution needs positive inputs, like pixel intensities",
               "Convolution works on any real numbers."),
              ("Because the features would first have to be scaled to [0, 1]",
               "Scaling helps training but is not what weight sharing needs; it needs spatial "
-              "structure.")),
+              "structure."),
+             ("Because the vector is too short",
+              "A kernel can slide over any vector at least as long as itself; what is missing is "
+              "structure."),
+             ("Because lab values are not integers",
+              "Convolution works on any real numbers; the order of the entries carries no "
+              "meaning.")),
             level=2),
         Variant(
             "The pixels of every {side}x{side} {modality} in a data set are shuffled with the "
@@ -419,7 +436,7 @@ WEIGHT_IMAGE = Concept(
               "Its {weights_c} weights reshaped to {side}x{side}x{c}: each weight shown at the "
               "pixel (and channel) it multiplies. One weight per input value, so the weights "
               "form an image of the input's shape."),
-             ("The unit's weights in the input's shape, as a picture",
+             ("The unit's weights in the input's shape",
               "A picture of the unit's weights in the input's shape, showing which pixels raise "
               "or lower its output. Positive weights where bright pixels raise the output, "
               "negative where they lower it.")),
@@ -430,7 +447,11 @@ WEIGHT_IMAGE = Concept(
              ("The average of the training images",
               "Weights are fitted to the labels, not averaged images."),
              ("An image of the unit's outputs for every pixel",
-              "A dense unit has one output; the weight image shows its weights.")),
+              "A dense unit has one output; the weight image shows its weights."),
+             ("The average of the training images the unit responds to most strongly",
+              "Weights are fitted to the labels; the weight image shows the weights themselves."),
+             ("The output of the unit for each training image, placed in a grid",
+              "A dense unit has one output per image; the weight image shows its weights.")),
             level=1),
         Variant(
             "A single unit is fully connected to {side}x{side}x3 images and trained on only "
