@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from question_bank.generate import question_key, make_item
+from question_bank.generate import make_item, question_key
 from question_bank.templates import TEMPLATES
 
 COLUMNS = ("template", "learning_outcome", "type", "items", "distinct", "duplicates",

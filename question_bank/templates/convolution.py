@@ -7,6 +7,7 @@ from typing import Any
 
 from question_bank.templates.base import (
     Draft,
+    count,
     integer,
     markdown_table,
     random_grid,
@@ -47,7 +48,7 @@ def conv1d_entry(rng: random.Random, difficulty: int) -> Draft:
     stem = (f"A shared-weight (convolutional) layer slides the kernel w = ({w_names}) = "
             f"({', '.join(map(str, w))}) over the input x = ({x_names}) = "
             f"({', '.join(map(str, x))}), {setting}, without flipping the kernel: "
-            f"a1 = x1 w1 + x2 w2 + ..., the next output starts {stride} input(s) further. "
+            f"a1 = x1 w1 + x2 w2 + ..., the next output starts {count(stride, 'input')} further. "
             f"There are {n_out} outputs a1 ... a{n_out}. What is a{index}?")
     solution = (f"Padded input: ({', '.join(map(str, padded))}). Output a{index} starts at "
                 f"padded position {start + 1} = ({index} - 1) * {stride} + 1 and uses "
@@ -438,7 +439,8 @@ def _conv_fact_numbers(rng: random.Random) -> dict[str, Any]:
     o2 = int(conv_output_size(side, ks, 0, 2))
     os2 = int(conv_output_size(side, ks, (ks - 1) // 2, 2))
     return {"k": k, "n": n, "out": int(conv_output_size(n, k)), "p": (k - 1) // 2,
-            "n_pk": int(conv_output_size(n, k, k)), "side": side, "ks": ks, "o2": o2,
+            "n_pk": int(conv_output_size(n, k, k)), "p_zeros": count((k - 1) // 2, "zero"),
+            "side": side, "ks": ks, "o2": o2,
             "o2_up": o2 + 1, "os2": os2, "ps": (ks - 1) // 2,
             "i": i, "i1": i + 1, "i2": i + 2, "c_in": c_in, "c_out": c_out,
             "kkc": ks * ks * c_in, "kk": ks * ks, "cc": c_in * c_out}
@@ -483,7 +485,7 @@ CONV_FACTS = Statements(draw=_conv_fact_numbers, facts=(
     Fact(2, "With {n} inputs and a kernel of {k} (no padding, stride 1), a 1-D convolution has "
          "{n} outputs.", False, "It has {n} - {k} + 1 = {out}: the kernel must fit completely. "
          "Padding {p} on each side would keep {n}."),
-    Fact(2, "Padding {p} zero(s) on each side keeps {n} inputs at {n} outputs for a kernel of "
+    Fact(2, "Padding {p_zeros} on each side keeps {n} inputs at {n} outputs for a kernel of "
          "{k} (stride 1).", True, "{n} + 2*{p} - {k} + 1 = {n}: padding (k - 1) / 2."),
     Fact(2, "Padding {k} zeros on each side keeps {n} inputs at {n} outputs for a kernel of "
          "{k} (stride 1).", False, "{n} + 2*{k} - {k} + 1 = {n_pk}; 'same' padding is "

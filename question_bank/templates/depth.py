@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import WORDS, Draft, integer
+from question_bank.templates.base import WORDS, Draft, count, integer
 from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from question_bank.templates.networks import (
     Layers,
@@ -34,6 +34,15 @@ CONNECTIONS = {
 }
 
 
+def connection(kind: str, k: int, kernels: int) -> str:
+    """How a layer is connected; with several feature maps, the shared kernel is per map (so
+    the stem never reads as {k} weights in all)."""
+    if kind == "shared" and kernels > 1:
+        return (f"shared-weight, a convolution (one kernel of {k} weights per feature map, "
+                f"used at every position of that map)")
+    return CONNECTIONS[kind].format(k=k)
+
+
 def layer_weights(rng: random.Random, difficulty: int) -> Draft:
     """The lecture's dense vs sparse vs shared 1-D layer (5 inputs, kernel 3: 15, 9, 3)."""
     n, k, kernels = {1: (rng.randint(5, 40), rng.choice([2, 3, 4, 5]), 1),
@@ -54,11 +63,11 @@ def layer_weights(rng: random.Random, difficulty: int) -> Draft:
         answer = integer(shared_weights(k, kernels))
         steps = (f"one kernel of {k} weights" + (f" per feature map, {kernels} feature maps: "
                  f"{k} * {kernels}" if kernels > 1 else ", whatever n") + f" = {answer}")
-    maps = f" for each of {kernels} feature maps" if kernels > 1 else ""
+    maps = f" for each of {kernels} feature maps ({outputs} in all)" if kernels > 1 else ""
     stem = (f"A 1-D layer has {n} inputs and, as a convolution with a kernel of {k} without "
-            f"padding would, {positions} outputs{maps} ({outputs} outputs in all). How many "
+            f"padding would, {count(positions, 'output')}{maps}. How many "
             f"weights (no biases) does it have if it is "
-            f"{CONNECTIONS[kind].format(k=k)}?")
+            f"{connection(kind, k, kernels)}?")
     solution = (f"{kind.capitalize()}: {steps}. For comparison the three kinds need "
                 f"{n * outputs} (dense), {positions * k * kernels} (sparse) and {k * kernels} "
                 f"(shared) weights.")
@@ -73,13 +82,13 @@ def conv_params(rng: random.Random, difficulty: int) -> Draft:
     c_out = rng.randint(1, 64 if difficulty == 1 else 512)
     bias = True if difficulty < 3 else rng.random() < 0.5
     answer = integer(conv_layer_params(k, c_in, c_out, bias))
-    source = (f"an image with {c_in} channel(s)" if difficulty < 3 else
-              f"the output of a conv layer with {c_in} kernels")
+    source = (f"an image with {count(c_in, 'channel')}" if difficulty < 3 else
+              f"the output of a conv layer with {count(c_in, 'kernel')}")
     counted = "weights and biases" if bias else "the layer has no biases"
-    stem = (f"A convolutional layer has {c_out} kernels of {k}x{k} and takes {source}. How "
-            f"many trainable parameters does it have ({counted})?")
+    stem = (f"A convolutional layer has {count(c_out, 'kernel')} of {k}x{k} and takes "
+            f"{source}. How many trainable parameters does it have ({counted})?")
     solution = (f"Each kernel spans all {c_in} input channels: {k}*{k}*{c_in} = {k * k * c_in} "
-                f"weights; {c_out} kernels give {k * k * c_in * c_out}"
+                f"weights; {count(c_out, 'kernel')} give {k * k * c_in * c_out}"
                 + (f", plus {c_out} biases (one per kernel)" if bias else ", no biases")
                 + f": {answer}.")
     params = {"k": k, "c_in": c_in, "c_out": c_out, "bias": bias}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import WORDS, Draft, integer
+from question_bank.templates.base import WORDS, Draft, count, integer
 from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from solutions.weights import conv_layer_params, dense_weights, n_input_features
 
@@ -27,7 +27,7 @@ def image_features(rng: random.Random, difficulty: int) -> Draft:
         stem = (f"A {kind} of {height}x{width} pixels is the input of a neural network. "
                 f"How many input features (values) does it have?")
         solution = (f"H * W * C = {height} * {width} * {channels} = {answer} "
-                    f"(a {kind} has {channels} channel(s)).")
+                    f"(a {kind} has {count(channels, 'channel')}).")
     else:
         stem = (f"A stack of {slices} slices, each a {kind} of {height}x{width} pixels, is "
                 f"the input of a neural network. How many input features (values) is that?")
@@ -55,7 +55,7 @@ def image_layer_weights(rng: random.Random, difficulty: int) -> Draft:
     else:
         answer = integer(conv_layer_params(k, channels, units, bias=False))
         question = f"a convolutional layer with {units} kernels of {k}x{k}"
-        solution = (f"Each kernel spans all {channels} channel(s): {k}*{k}*{channels} weights, "
+        solution = (f"Each kernel spans {count(channels, 'channel')}: {k}*{k}*{channels} weights, "
                     f"and there are {units} kernels: {k}*{k}*{channels}*{units} = {answer}. "
                     f"The image size ({side}x{side}) does not matter: the weights are shared.")
     stem = (f"A {kind} of {side}x{side} pixels is the input of {question}. How many weights "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import WORDS, Draft, integer
+from question_bank.templates.base import WORDS, Draft, count, integer
 from question_bank.templates.concepts import Concept, Fact, Statements, Variant, merged
 from question_bank.templates.networks import Layers, conv, describe_network
 from solutions.padding import conv_output_size, same_padding
@@ -81,12 +81,12 @@ def small_vs_large_kernels(rng: random.Random, difficulty: int) -> Draft:
                 "stack": f"does the stack of {WORDS[depth]} 3x3 layers have in all",
                 "saved": f"does the stack need fewer than the single {big}x{big} layer"}
     stem = (f"One {big}x{big} conv layer and a stack of {WORDS[depth]} 3x3 conv layers "
-            f"(stride 1) have the same receptive field ({big}). The input has {c_in} "
-            f"channel(s) and every layer has {channels} kernels. How many parameters "
+            f"(stride 1) have the same receptive field ({big}). The input has "
+            f"{count(c_in, 'channel')} and every layer has {channels} kernels. How many parameters "
             f"({counted}) {question[asked]}?")
     plus = f" + {channels}" if bias else ""
     solution = (f"Single: {big}*{big}*{c_in}*{channels}{plus} = {single}. Stack: first layer "
-                f"3*3*{c_in}*{channels}{plus} = {first}, then {depth - 1} layer(s) of "
+                f"3*3*{c_in}*{channels}{plus} = {first}, then {count(depth - 1, 'layer')} of "
                 f"3*3*{channels}*{channels}{plus} = {rest} each: {stack}. "
                 f"Saved: {single} - {stack} = {single - stack}. The answer: {answer}.")
     params = {"big": big, "depth": depth, "c_in": c_in, "channels": channels, "bias": bias,
@@ -130,9 +130,9 @@ def _kernel_numbers(rng: random.Random) -> dict[str, Any]:
 
 def _growth_numbers(rng: random.Random) -> dict[str, Any]:
     k1, k2 = sorted(rng.sample([1, 3, 5, 7, 9, 11], 2))
-    c = rng.choice([1, 3, 8, 16, 32])
+    c = rng.choice([3, 8, 16, 32])  # never 1 weight: a 1x1 kernel on one channel
     return {"k1": k1, "k2": k2, "cg": c,
-            "cg_text": "one input channel" if c == 1 else f"{c} input channels",
+            "cg_text": f"{c} input channels",
             "w1g": k1 * k1 * c, "w2g": k2 * k2 * c,
             "grow": k2 - k1, "w2g_k": k2 * c, "w1g_k": k1 * c}
 
@@ -252,7 +252,8 @@ def _kernel_fact_numbers(rng: random.Random) -> dict[str, Any]:
     return {"k": k, "c": c, "kkcc": int(conv_layer_params(k, c, c, bias=False)),
             "kk2": k * k, "depth": depth, "words": WORDS[depth],
             "Words": WORDS[depth].capitalize(), "rf": rf, "kk2_rf": rf * rf, "three_d": 3 * depth,
-            "relus": depth - 1, "side": side, "f": f,
+            "relus": count(depth - 1, "more non-linearity", "more non-linearities"),
+            "side": side, "f": f,
             "madds": side * side * k * k * c * f, "madds_no_c": side * side * k * k * f,
             "s": s, "kk": kk, "add": (kk - 1) * s, "kk1": kk - 1}
 
@@ -310,7 +311,7 @@ KERNEL_FACTS = Statements(draw=_kernel_fact_numbers, facts=(
     Fact(3, "The receptive field of a unit depends on the number of kernels per layer.", False,
          "Only kernel sizes and strides (pooling included) set it; kernels add channels."),
     Fact(3, "With ReLUs in between, {words} stacked 3x3 layers see as much as one {rf}x{rf} "
-         "layer, with fewer weights and {relus} more non-linearities.", True,
+         "layer, with fewer weights and {relus}.", True,
          "Field 1 + 2*{depth} = {rf}; {depth}*9 < {rf}*{rf} weights per channel pair."),
     Fact(3, "Without activations, {words} stacked 3x3 layers can compute functions that one "
          "{rf}x{rf} layer cannot.", False,

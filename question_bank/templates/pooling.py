@@ -98,7 +98,7 @@ def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
     stem = (f"This {side}x{side} feature map is {name} with {size}x{size} windows and stride "
             f"{stride} (output {n_out}x{n_out}). What is the output value in row {row}, "
             f"column {col} (counting from 1)?"
-            + (" Give it to two decimals." if mode == "avg" else "")
+            + (" Give the exact value (or round it to two decimals)." if mode == "avg" else "")
             + f"\n\n{markdown_table(x)}")
     how = (f"max({', '.join(map(str, flat))}) = {answer}" if mode == "max" else
            f"({' + '.join(map(str, flat))}) / {size * size} = {sum(flat)} / {size * size} "
