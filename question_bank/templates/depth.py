@@ -257,7 +257,7 @@ WHY_DEEP = Concept(
               "Sparse connectivity and weight sharing: a conv layer has k*k*C_in*C_out weights, "
               "independent of the image size. Few weights per layer make many layers affordable "
               "in memory, data and computation."),
-             ("Weights independent of image size, so many layers fit",
+             ("Weights independent of image size, so deep stacks fit",
               "A conv layer's weights do not grow with the image size, so many layers fit and "
               "can be trained with the data available. That is the effect of local, shared "
               "kernels.")),
@@ -281,7 +281,7 @@ WHY_DEEP = Concept(
               "Together they are one linear convolution with a {rf}x{rf} kernel: without "
               "non-linearities depth adds nothing. A convolution of convolutions is a "
               "convolution; ReLUs between the layers are what make depth pay off."),
-             ("A linear map, as one {rf}x{rf} conv layer; ReLUs are needed",
+             ("A linear map, as one {rf}x{rf} layer; ReLUs are needed",
               "The stack computes a linear map, the same as a single {rf}x{rf} conv layer could; "
               "activations such as ReLU are needed between the layers. Each layer is linear, so "
               "their composition is linear too.")),
@@ -449,7 +449,7 @@ def _sparse_numbers(rng: random.Random) -> dict[str, Any]:
 
 def _link_numbers(rng: random.Random) -> dict[str, Any]:
     k = rng.choice([3, 5, 7])
-    n = rng.choice([v for v in range(k + 4, 41) if v != 2 * k - 1])  # so that m != k
+    n = rng.choice([v for v in range(k + 4, 41) if v not in (2 * k - 1, 2 * k)])  # m: not k, k + 1
     m = n - k + 1
     return {"ks": k, "ns": n, "ms": m, "mk": m * k, "nm": n * m, "nk": n * k,
             "mk_k": m * k - k, "nm_mk": n * m - m * k, "ks1": k + 1}

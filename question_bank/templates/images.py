@@ -87,7 +87,7 @@ TRANSLATION = Concept(
             "A conv layer (stride 1, 'same' padding) responds most strongly to a {finding} at "
             "column {col} of its feature map. The input image is moved {dm} pixels to the "
             "right. Where is the strongest response now?",
-            (("At column {col_d}: the map moves along with the input",
+            (("At column {col_d}: the map moves along with it",
               "Convolution is translation equivariant: shift the input by {dm}, and the feature "
               "map shifts by {dm}."),),
             (("At column {col}: the map stays put",
@@ -150,11 +150,11 @@ TRANSLATION = Concept(
             "In a {organ} slice, a {finding} lies {d} pixels further to the right than in "
             "another slice. What happens to the feature map of a convolutional layer (stride "
             "1, no pooling)?",
-            (("Its response moves {d} pixels to the right as well",
+            (("Its response moves {d} pixels along with it",
               "The {finding}'s response in the feature map also moves {d} pixels to the right. "
               "Convolution is translation equivariant: the same kernel is used everywhere, so a "
               "shifted input gives a shifted output."),
-             ("The same response, {d} pixels further to the right",
+             ("The same response, shifted {d} pixels the same way",
               "The same response appears, shifted by {d} pixels: the layer finds the {finding} "
               "wherever it is. Weight sharing makes the layer equivariant: shift in, same shift "
               "out.")),
