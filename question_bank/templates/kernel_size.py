@@ -137,9 +137,36 @@ def _growth_numbers(rng: random.Random) -> dict[str, Any]:
             "grow": k2 - k1, "w2g_k": k2 * c, "w1g_k": k1 * c}
 
 
+def _bottleneck_numbers(rng: random.Random) -> dict[str, Any]:
+    c_in, c_r, c_out = rng.choice([64, 128, 256, 512]), rng.choice([16, 32, 64]), \
+        rng.choice([64, 128, 256])
+    direct, reduced = 9 * c_in * c_out, c_in * c_r + 9 * c_r * c_out
+    return {"cb_in": c_in, "cb_r": c_r, "cb_out": c_out, "direct": direct, "reduced": reduced,
+            "no_1x1": 9 * c_r * c_out, "two_3x3": 9 * c_in * c_r + 9 * c_r * c_out,
+            "sum_c": c_in * c_r + c_r * c_out}
+
+
 KERNEL_TRADEOFF = Concept(
-    draw=merged(_kernel_numbers, _growth_numbers),
+    draw=merged(_kernel_numbers, _growth_numbers, _bottleneck_numbers),
     variants=(
+        Variant(
+            "A 3x3 conv layer maps {cb_in} channels to {cb_out}. A 1x1 layer that first reduces "
+            "the {cb_in} channels to {cb_r} is put before it (a bottleneck). How many weights "
+            "(no biases) do the two versions have?",
+            (("{direct} direct, {reduced} with the bottleneck",
+              "Direct: 3*3*{cb_in}*{cb_out} = {direct}. Bottleneck: 1*1*{cb_in}*{cb_r} + "
+              "3*3*{cb_r}*{cb_out} = {reduced}: a 1x1 kernel mixes channels cheaply."),),
+            (("{direct} direct, {no_1x1} with it",
+              "The 1x1 layer has weights too: {cb_in}*{cb_r} of them, {reduced} in all."),
+             ("{direct} either way",
+              "The 3x3 layer now reads {cb_r} channels, not {cb_in}: far fewer weights."),
+             ("{direct} direct, {two_3x3} with the bottleneck",
+              "The reducing layer is 1x1: {cb_in}*{cb_r} weights, not 3*3*{cb_in}*{cb_r}."),
+             ("{direct} direct, {sum_c} with the bottleneck, both 1x1",
+              "The second layer is still 3x3: 3*3*{cb_r}*{cb_out} weights."),
+             ("{reduced} direct, {direct} with the 1x1 bottleneck layer added",
+              "The other way round: the bottleneck is the cheaper one.")),
+            level=3),
         Variant(
             "A layer's {k1}x{k1} kernels (on {cg_text}) are replaced by "
             "{k2}x{k2} kernels. What happens to each kernel's weights and to the receptive "
@@ -259,6 +286,13 @@ def _kernel_fact_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 KERNEL_FACTS = Statements(draw=_kernel_fact_numbers, facts=(
+    Fact(3, "A {k}x{k} conv layer from {c} to {f} channels, with a {side}x{side} output, "
+         "needs {madds} multiply-adds.", True,
+         "Ho*Wo*k*k*C_in*C_out = {side}*{side}*{k}*{k}*{c}*{f} = {madds}."),
+    Fact(3, "A {k}x{k} conv layer from {c} to {f} channels, with a {side}x{side} output, "
+         "needs {madds_no_c} multiply-adds.", False,
+         "Each output value sums over all {c} input channels too: {side}*{side}*{k}*{k}*{c}*{f}"
+         " = {madds}."),
     Fact(1, "The weights of a conv layer grow with the square of the kernel size.", True,
          "k*k*C_in*C_out."),
     Fact(1, "A {k}x{k} kernel on a {c}-channel input has {k}*{k}*{c} weights.", True,
