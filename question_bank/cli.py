@@ -8,7 +8,9 @@ commands.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -18,6 +20,7 @@ from question_bank.model import LEARNING_OUTCOMES
 DEFAULT_PROGRESS = Path.home() / ".cnnlab_drill.json"
 DEFAULT_ITEMS = 50  # bank build without --n or --blueprint
 DRILL_BANK_SIZE = 200  # items generated for a drill without --bank
+DRILL_FIGURES = Path(tempfile.gettempdir()) / "cnnlab-drill"  # figures of asked questions
 PRACTICE_BANK = Path(__file__).with_name("practice_bank.json")  # only in the student release
 PROGRESS_FROM = 200  # print progress lines for banks at least this large
 
@@ -101,7 +104,11 @@ def register(subparsers) -> None:
     drill.add_argument("--bank", type=Path,
                        help="a bank.json from 'cnnlab bank build' (default: generate one)")
     drill.add_argument("--n", type=positive, default=5, help="number of questions (default 5)")
-    drill.add_argument("--seed", type=int, default=0)
+    drill.add_argument("--seed", type=int, default=None,
+                       help="repeat a session's questions (default: new ones each session; "
+                            "the drill prints the seed it used)")
+    drill.add_argument("--figures", type=Path, default=DRILL_FIGURES, metavar="DIR",
+                       help=f"where question figures are saved (default {DRILL_FIGURES})")
     drill.add_argument("--outcome", type=outcome, metavar="LO",
                        help="only this learning outcome, e.g. LO1")
     drill.add_argument("--progress", type=Path, default=DEFAULT_PROGRESS,
@@ -221,6 +228,9 @@ def drill_command(args: argparse.Namespace) -> int:
     """``cnnlab drill``: load or generate items, keep those of --outcome, run the drill."""
     from question_bank.drill import run_drill
     prepare = None
+    if args.seed is None:  # a new session, new questions; the seed is printed to repeat it
+        args.seed = secrets.randbelow(1_000_000)
+    print(f"seed {args.seed} (cnnlab drill --seed {args.seed} asks these questions again)")
     if args.bank is not None:
         from question_bank.export import read_json
         try:
@@ -241,7 +251,8 @@ def drill_command(args: argparse.Namespace) -> int:
     if not items:
         raise SystemExit(f"cnnlab drill: --outcome: the bank has no items for {args.outcome}")
     try:
-        run_drill(items, args.progress, args.n, seed=args.seed, prepare=prepare)
+        run_drill(items, args.progress, args.n, seed=args.seed, prepare=prepare,
+                  figures=args.figures)
     except ValueError as error:
         raise SystemExit(f"cnnlab drill: {error}") from None
     return 0

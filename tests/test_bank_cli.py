@@ -188,3 +188,14 @@ def test_build_reports_a_skipped_item_and_writes_the_rest(calls, tmp_path, capsy
     main(["bank", "build", "--format", "moodle", "--out", str(tmp_path)])
     assert "warning: moodle: skipped 1 item(s): broken_mc-s6" in capsys.readouterr().err
     assert (tmp_path / "moodle.xml").read_text().count("<question type=\"multichoice\">") == 2
+
+
+def test_drill_without_seed_draws_a_new_one_and_prints_it(calls, tmp_path, monkeypatch, capsys):
+    seeds = iter([123, 456])
+    monkeypatch.setattr("secrets.randbelow", lambda _limit: next(seeds))
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
+        main(["drill", "--n", "1", "--progress", str(tmp_path / "p.json")])
+    assert [call[2] for call in calls] == [123, 456]
+    printed = capsys.readouterr().out
+    assert "--seed 123" in printed and "--seed 456" in printed
