@@ -294,12 +294,15 @@ CONV_COMPUTES = Concept(
 
 
 def _kernel_count_numbers(rng: random.Random) -> dict[str, Any]:
-    c, k, c_in = rng.choice([4, 8, 16, 32, 64]), rng.choice([3, 5]), rng.choice([3, 16, 32])
+    while True:  # the parameter counts in the choices must all differ
+        c, k, c_in = rng.randint(3, 64), rng.choice([3, 5]), rng.choice([3, 16, 32])
+        per = int(conv_layer_params(k, c_in, 1))
+        counts = {"after": (c + 1) * per, "no_chan": (c + 1) * (k * k + 1),
+                  "before": c * per, "one_bias": (c + 1) * k * k * c_in + 1}
+        if len(set(counts.values())) == len(counts):
+            break
     c2 = rng.choice([8, 16, 32, 64, 128])
-    per = int(conv_layer_params(k, c_in, 1))
-    return {"c": c, "k": k, "c_in": c_in, "c1": c + 1, "c2": c2,
-            "after": (c + 1) * per, "no_chan": (c + 1) * (k * k + 1),
-            "before": c * per, "one_bias": (c + 1) * k * k * c_in + 1,
+    return {"c": c, "k": k, "c_in": c_in, "c1": c + 1, "c2": c2, **counts,
             "extra": k * k * c2}
 
 

@@ -75,7 +75,7 @@ def _shift_numbers(rng: random.Random) -> dict[str, Any]:
 
 
 def _moved_numbers(rng: random.Random) -> dict[str, Any]:
-    col, d, s, m = rng.randint(5, 30), rng.randint(2, 6), rng.choice([2, 3, 4]), rng.randint(2, 5)
+    col, d, s, m = rng.randint(5, 30), rng.randint(2, 6), rng.choice([2, 3, 4]), rng.randint(2, 7)
     return {"col": col, "dm": d, "col_d": col + d, "col_m": col - d, "col_dd": col + 2 * d,
             "sv": s, "mv": m, "ms": m * s, "mss": m * s * s}
 
