@@ -89,11 +89,11 @@ def _split_at_markers(text: str, name: str) -> tuple[str, str, str]:
     return before, between, after
 
 
-def update_docs(path: Path = DOCS) -> None:
+def update_docs(path: Path = DOCS, seeds: int = POOL_SEEDS) -> None:
     """Rewrite the tables in the docs page in place (the pool table takes a minute)."""
     text = path.read_text()
     tables = (("coverage", coverage_table()), ("templates", template_table()),
-              ("pools", pool_table()))
+              ("pools", pool_table(seeds)))
     for name, table in tables:
         before, _old, after = _split_at_markers(text, name)
         start, end = MARKERS[name]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from cnnlab.figures.grids import draw_grid  # noqa: E402
-from question_bank.generate import make_item  # noqa: E402
-from solutions.pooling import pool_output_size  # noqa: E402
+from cnnlab.figures.grids import draw_grid
+from question_bank.generate import make_item
+from solutions.pooling import pool_output_size
 
 
 def _dark_runs(line: np.ndarray) -> int:

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from question_bank import generate
-from question_bank.generate import build_bank, question_key, make_item
+from question_bank.generate import build_bank, make_item, question_key
 from question_bank.model import LEARNING_OUTCOMES, TYPES, Choice, Item
 from question_bank.templates import TEMPLATES
 from question_bank.templates.base import Draft, Template

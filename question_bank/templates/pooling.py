@@ -286,7 +286,7 @@ def _avg_numbers(rng: random.Random) -> dict[str, Any]:
 
 def _peak_numbers(rng: random.Random) -> dict[str, Any]:
     while True:  # four different window values: max, min, sum and mean differ
-        vals = rng.sample(range(0, 20), 4)
+        vals = rng.sample(range(0, 40), 4)
         mean = sum(vals) / 4
         if len({max(vals), min(vals), sum(vals), mean}) == 4:
             break
