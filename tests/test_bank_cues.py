@@ -100,3 +100,23 @@ def test_true_and_false_statements_are_about_equally_common(name):
     items = _items(name)
     share_true = sum(item.answer == 0 for item in items) / len(items)
     assert abs(share_true - 0.5) <= SLACK, share_true
+
+
+def _odd_number_score(name: str) -> tuple[float, int]:
+    """Score of picking the one choice that alone has (or alone lacks) a number."""
+    right = applies = 0
+    for item in _items(name):
+        has = [bool(re.search(r"\d", c.text)) for c in item.choices]
+        for flag in (True, False):
+            alone = [i for i, h in enumerate(has) if h == flag]
+            if len(alone) == 1:
+                applies += 1
+                right += alone[0] == item.answer
+    return (right / applies if applies else 0.0), applies
+
+
+@pytest.mark.parametrize("name", MULTIPLE_CHOICE)
+def test_the_one_choice_with_or_without_a_number_beats_no_chance(name):
+    score, applies = _odd_number_score(name)
+    slack = max(SLACK, 2 * (CHANCE * (1 - CHANCE) / max(applies, 1)) ** 0.5)
+    assert score <= CHANCE + slack, (score, applies)

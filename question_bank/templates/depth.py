@@ -393,22 +393,26 @@ PARALLEL = Concept(
               "Every output value is computed independently with the same small "
               "multiply-and-add, so all positions and kernels can be done at once. The outputs "
               "of one layer do not depend on each other."),
-             ("The {count} outputs do not depend on each other",
+             ("The outputs do not depend on each other",
               "The {count} outputs do not depend on each other; each is one window times one "
               "kernel. Independent, identical small computations parallelise well.")),
             (("Each output depends on the previous output, which the GPU keeps in memory",
-              "Outputs of one layer do not depend on each other; that independence is what "
-              "makes it parallel."),
+              "Outputs of one layer do not depend on each other; that independence is what makes "
+              "it parallel."),
              ("Convolution needs no multiplications, only comparisons",
               "That is max-pooling; convolution multiplies and adds."),
              ("The kernel must be flipped, which GPUs do in hardware",
               "CNNs do not flip kernels, and flipping is not what makes them fast."),
              ("Weight sharing means only one output value has to be computed",
-              "Every position gets its own output; the weights are shared, the computations "
-              "are not."),
+              "Every position gets its own output; the weights are shared, the computations are "
+              "not."),
              ("A conv layer has fewer outputs than inputs",
               "With padding the output is as large as the input; speed comes from independent "
-              "positions.")),
+              "positions."),
+             ("GPUs skip the zeros",
+              "Speed comes from independence: every output is its own window times kernel."),
+             ("Strides make it parallel",
+              "Any stride works in parallel: no output of a layer needs another one.")),
             level=2),
         Variant(
             "A CNN has {layers} conv layers; each computes a {side}x{side}x{c} output. What can "
@@ -529,11 +533,11 @@ SPARSE_SHARED = Concept(
         Variant(
             "As in the lecture, {n} inputs are connected to {m} outputs by windows of 3. What "
             "is the difference between sparse connectivity and weight sharing?",
-            (("Sparse: 3 inputs per output; shared: the same 3 weights",
+            (("Sparse: few inputs per output; shared: the same weights",
               "Sparse: each output sees only 3 neighbouring inputs; shared: all outputs use the "
               "same 3 weights. Sparse connectivity cuts {dense} weights to {sparse}; sharing "
               "then cuts them to 3."),
-             ("Sparsity: {sparse} weights, not {dense}; sharing: 3 in all",
+             ("Sparsity removes connections; sharing reuses one kernel",
               "Sparse connectivity removes connections ({sparse} weights instead of {dense}); "
               "weight sharing ties them to one kernel of 3 weights. Both reduce weights, in two "
               "different ways.")),
@@ -557,7 +561,7 @@ SPARSE_SHARED = Concept(
         Variant(
             "A layer maps {n3} inputs to {m3} outputs with windows of {k} (stride 1). How many "
             "weights does a sparsely connected layer WITHOUT weight sharing need?",
-            (("{sparse3}: {m3} outputs with {k} weights each; shared, {k}",
+            (("{sparse3}, since {m3} outputs each have {k} weights",
               "{sparse3}: {m3} outputs with {k} weights of their own; sharing one kernel would "
               "cut this to {k}. Sparse but not shared: (n - k + 1) * k = {m3} * {k}."),),
             (("{k}, since each output sees only {k} inputs",

@@ -391,6 +391,7 @@ def _unit_numbers(rng: random.Random) -> dict[str, Any]:
     # colour images (RGB, RGBA): with one channel per pixel two of the counts would agree
     side, c, k = rng.randint(12, 40), rng.choice([3, 4]), rng.choice([3, 5])
     return {"su": side, "cu": c, "cu_text": f"{WORDS[c]} channels",
+            "mu": rng.choice([10, 20, 30, 50, 100, 200]),
             "ku": k, "du": side * side * c, "d1u": side * side,
             "dku": k * k * c, "kku": k * k, "scu": side * c, "du2": 2 * side * side * c}
 
@@ -398,6 +399,27 @@ def _unit_numbers(rng: random.Random) -> dict[str, Any]:
 WEIGHT_IMAGE = Concept(
     draw=merged(_weight_image_numbers, _unit_numbers),
     variants=(
+        Variant(
+            "A dense unit sees {su}x{su} images with {cu_text} ({du} weights) and is trained "
+            "on {mu} images. Why is its weight image noisy?",
+            (("{du} weights from {mu} images: far too few samples",
+              "Each weight is fitted on its own, and {mu} images cannot pin down {du} of "
+              "them: many fit noise, and nothing ties neighbouring weights together."),),
+            (("Too few weights",
+              "The unit has {du} weights, one per input value: far more than the data "
+              "supports."),
+             ("{mu} images are too many",
+              "More images would constrain the weights better, not worse."),
+             ("{du} weights shared over all pixels cannot fit the data",
+              "A dense unit shares nothing: each of its {du} weights belongs to one input."),
+             ("{mu} images are plenty for {du} weights; the noise is the data's",
+              "{mu} samples are far too few for {du} separately learned weights."),
+             ("The images have {cu} channels, and weights only learn from grey ones",
+              "Colour channels are inputs like any other; each has its own weights."),
+             ("Noise shows overfitting only when {mu} is larger than {du}",
+              "The other way round: with fewer samples ({mu}) than weights ({du}) the unit "
+              "overfits.")),
+            level=2),
         Variant(
             "A dense unit sees {su}x{su} images with {cu_text}. Its weights are "
             "shown as an image (a weight image). How many weights does that image show?",
@@ -432,7 +454,7 @@ WEIGHT_IMAGE = Concept(
         Variant(
             "A single unit is fully connected to {side}x{side}x{c} images and trained on {m} "
             "of them. What is its 'weight image'?",
-            (("Its {weights_c} weights, each at the pixel it multiplies",
+            (("Its weights, each shown at the pixel it multiplies",
               "Its {weights_c} weights reshaped to {side}x{side}x{c}: each weight shown at the "
               "pixel (and channel) it multiplies. One weight per input value, so the weights "
               "form an image of the input's shape."),
@@ -457,11 +479,11 @@ WEIGHT_IMAGE = Concept(
             "A single unit is fully connected to {side}x{side}x3 images and trained on only "
             "{m} images. Its {weights} weights, reshaped into a {side}x{side}x3 image, look "
             "like noise. Why?",
-            (("{weights} weights but {m} images: many weights fit noise",
+            (("Far more weights than images: many weights fit noise",
               "There are far more weights ({weights}) than training images ({m}), so many "
               "weights are fitted to noise and nothing ties neighbouring weights together. Few "
               "samples cannot pin down so many independent weights: overfitting."),
-             ("Each pixel's weight is learned alone from only {m} samples",
+             ("Each pixel's weight is learned alone from few samples",
               "Each weight is learned on its own for one pixel, and {m} samples are too few to "
               "make neighbouring weights similar. Without weight sharing or more data nothing "
               "smooths the weight image.")),

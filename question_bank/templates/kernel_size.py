@@ -214,17 +214,16 @@ KERNEL_TRADEOFF = Concept(
              ("More context at ({k}*{k})/(3*3) times the weights and work",
               "Each unit sees more context, but the layer needs ({k}*{k})/(3*3) times the "
               "weights and computation of the 3x3 layer. {big} / {small} = ({k}*{k})/(3*3).")),
-            (("A larger kernel has fewer weights, because fewer positions fit",
+            (("{small} weights instead of {big}: fewer positions fit",
               "Weights grow with k*k and do not depend on the number of positions (shared)."),
-             ("A larger kernel makes the output larger",
+             ("The output grows by {k} - 3 pixels, at equal cost",
               "Without padding the output gets smaller: n - k + 1."),
              ("Only the speed changes",
               "Kernel size changes weights, computation and receptive field."),
              ("A larger kernel is always better because it sees more",
               "More weights need more data and computation; a stack of small kernels reaches "
               "the same field with fewer weights."),
-             ("A larger kernel needs less computation because it covers the image in fewer "
-              "steps",
+             ("({k}*{k})/(3*3) times less work: fewer steps",
               "At stride 1 the number of positions barely changes, and each costs k*k*C_in "
               "multiply-adds: more work.")),
             level=2),
@@ -259,11 +258,11 @@ KERNEL_TRADEOFF = Concept(
               "To combine the {c_in} channels per pixel into {c_out} new ones, at the cost of "
               "{c_in}*{c_out} weights and no growth of the receptive field. 1 - 1 = 0: the "
               "receptive field does not grow.")),
-            (("To enlarge the receptive field cheaply",
+            (("To enlarge the receptive field of the {c_out} units cheaply",
               "A 1x1 kernel adds 1 - 1 = 0 pixels to the receptive field."),
              ("Because a 1x1 conv has no weights",
               "It has {c_in}*{c_out} = {w11} weights (plus biases)."),
-             ("To halve the width and height",
+             ("To halve the width and height of the {c_in} maps",
               "At stride 1 width and height stay; only a stride would shrink them."),
              ("Because it is the same as max-pooling over the channels",
               "It computes learned weighted sums, not maxima.")),

@@ -335,7 +335,7 @@ AVG_VS_MAX = Concept(
             (("Mean versus largest value per window; no weights",
               "Average pooling keeps the mean of each window, max-pooling the largest value; "
               "neither has trainable weights. Both are fixed operations."),
-             ("Average: a fixed 1/({s}*{s}) kernel; max: the maximum",
+             ("Average: a fixed averaging kernel; max: the maximum",
               "Average pooling is a convolution with a fixed kernel of 1/({s}*{s}) (stride {s}, "
               "per channel); max-pooling takes the maximum; neither learns weights. The "
               "averaging kernel is fixed, not learned.")),
