@@ -199,3 +199,17 @@ def test_drill_without_seed_draws_a_new_one_and_prints_it(calls, tmp_path, monke
     assert [call[2] for call in calls] == [123, 456]
     printed = capsys.readouterr().out
     assert "--seed 123" in printed and "--seed 456" in printed
+
+
+def test_the_drill_runs_without_jinja2(tmp_path):
+    """The student release installs numpy and scipy only: the drill must not need jinja2."""
+    bank, progress = tmp_path / "bank.json", tmp_path / "progress.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    code = ("import sys; sys.modules['jinja2'] = None; sys.modules['markupsafe'] = None; "
+            "from cnnlab.cli import main; "
+            f"sys.exit(main(['drill', '--bank', {str(bank)!r}, '--n', '1', '--seed', '1', "
+            f"'--progress', {str(progress)!r}]))")
+    result = subprocess.run([sys.executable, "-c", code], input="5\n", text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "score: 1/1" in result.stdout

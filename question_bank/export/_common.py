@@ -7,6 +7,7 @@ item never costs the whole file.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import numbers
@@ -16,8 +17,6 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from question_bank.model import LEARNING_OUTCOMES, TYPES, Choice, Item
 
@@ -223,16 +222,21 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
     return blocks
 
 
-# Every HTML page and fragment is rendered here, with autoescape: no item text reaches HTML
-# unescaped, whatever it holds.
-HTML = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("html_templates")),
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+@functools.cache
+def html_templates():
+    """The jinja2 environment every HTML page and fragment is rendered in, with autoescape:
+    no item text reaches HTML unescaped, whatever it holds. Imported on first use, so the
+    drill of the student release (no jinja2 there) never needs it."""
+    import jinja2
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("html_templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True)
 
 
 def text_html(text: str) -> str:
     """Plain text as escaped HTML: blank lines separate paragraphs, Markdown tables -> <table>."""
-    return HTML.get_template("text.html").render(blocks=text_blocks(text)).strip()
+    return html_templates().get_template("text.html").render(blocks=text_blocks(text)).strip()
 
 
 def key_feedback(item: Item) -> list[tuple[str, Choice]]:

@@ -13,11 +13,9 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from question_bank.export._common import (
-    HTML,
     answer_text,
+    html_templates,
     key_feedback,
     letter,
     text_blocks,
@@ -27,7 +25,7 @@ from question_bank.model import LEARNING_OUTCOMES, Item
 
 EXAM, KEY = "exam.html", "answer_key.html"
 
-CSS = Markup("""
+CSS = """
 body { font-family: Georgia, serif; max-width: 46em; margin: 2em auto; line-height: 1.4; }
 h1 { font-size: 1.5em; }
 .question { border-top: 1px solid #999; padding: 0.6em 0 1em; }
@@ -47,7 +45,7 @@ table.data td, table.data th { border: 1px solid #666; padding: 0.15em 0.6em; te
   body { margin: 0; max-width: none; }
   .question { break-inside: avoid; page-break-inside: avoid; }
 }
-""")  # trusted: written here, not by an item
+"""
 
 
 def _question(number: int, item: Item, key: bool) -> dict[str, Any]:
@@ -66,8 +64,9 @@ def _question(number: int, item: Item, key: bool) -> dict[str, Any]:
 def page_html(items: list[Item], title: str, key: bool) -> str:
     """The exam (``key=False``) or the answer key of ``items``, numbered alike."""
     questions = [_question(n, item, key) for n, item in enumerate(items, 1)]
-    return HTML.get_template("page.html").render(title=title, css=CSS, questions=questions,
-                                                 key=key)
+    from markupsafe import Markup  # comes with jinja2
+    return html_templates().get_template("page.html").render(
+        title=title, css=Markup(CSS), questions=questions, key=key)  # CSS: ours, trusted
 
 
 def write_html(items: list[Item], out_dir: Path, title: str = "CNN exam practice") -> list[Path]:
