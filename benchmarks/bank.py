@@ -5,8 +5,9 @@
     python benchmarks/bank.py --fixtures       # the hand-made test items, repeated (no generator)
 
 Stages: generating the items (``build_bank``), then each writer of
-``question_bank.export.FORMATS`` into a temporary folder. Target: under 30 s in all for 1000
-items with figures.
+``question_bank.export.FORMATS`` into a temporary folder, each with wall and CPU seconds
+(on a loaded machine the wall time grows, the CPU time does not). Target: under 30 CPU
+seconds in all for 1000 items with figures; rendering the figures is most of it.
 """
 
 from __future__ import annotations
@@ -35,35 +36,47 @@ def generated_items(n: int, seed: int, figures: bool) -> list:
     return build_bank(n, seed, figures=figures)
 
 
-def run(n: int, seed: int, figures: bool, fixtures: bool) -> list[tuple[str, float, str]]:
-    """[(stage, seconds, note)] for generating ``n`` items and writing every format."""
+Row = tuple[str, float, float, str]  # stage, wall seconds, CPU seconds, note
+
+
+def _timed(stage: str, work) -> tuple[Row, object]:
+    """Run ``work()``; the row keeps wall and CPU time (on a busy machine they differ)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result, note = work()
+    return (stage, time.perf_counter() - wall, time.process_time() - cpu, note), result
+
+
+def run(n: int, seed: int, figures: bool, fixtures: bool) -> list[Row]:
+    """[(stage, seconds, CPU seconds, note)] for generating ``n`` items and every format."""
     from question_bank.export import FORMATS
-    rows = []
-    started = time.perf_counter()
-    items = fixture_items(n) if fixtures else generated_items(n, seed, figures)
-    with_figure = sum(item.figure is not None for item in items)
+
+    def generate():
+        items = fixture_items(n) if fixtures else generated_items(n, seed, figures)
+        drawn = sum(item.figure is not None for item in items)
+        return items, f"{len(items)} items, {drawn} with a figure"
     source = "fixtures repeated" if fixtures else "build_bank"
-    rows.append((f"generate ({source})", time.perf_counter() - started,
-                 f"{len(items)} items, {with_figure} with a figure"))
+    row, items = _timed(f"generate ({source})", generate)
+    rows = [row]
     out = Path(tempfile.mkdtemp(prefix="cnnlab-bank-bench-"))
     try:
         for name, writer in FORMATS.items():
-            started = time.perf_counter()
-            paths = writer(items, out)
-            size = sum(path.stat().st_size for path in paths)
-            rows.append((f"write {name}", time.perf_counter() - started,
-                         f"{len(paths)} file(s), {size / 1e6:.1f} MB"))
+            def write(writer=writer):
+                paths = writer(items, out)
+                size = sum(path.stat().st_size for path in paths)
+                return paths, f"{len(paths)} file(s), {size / 1e6:.1f} MB"
+            rows.append(_timed(f"write {name}", write)[0])
     finally:
         shutil.rmtree(out)
-    rows.append(("total", sum(seconds for _, seconds, _ in rows), ""))
+    rows.append(("total", sum(r[1] for r in rows), sum(r[2] for r in rows), ""))
     return rows
 
 
-def table(rows: list[tuple[str, float, str]]) -> str:
+def table(rows: list[Row]) -> str:
     """The rows as a fixed-width text table."""
-    width = max(len(stage) for stage, _, _ in rows)
-    lines = [f"{'stage':<{width}}  {'seconds':>8}  note", "-" * (width + 30)]
-    lines += [f"{stage:<{width}}  {seconds:>8.2f}  {note}" for stage, seconds, note in rows]
+    width = max(len(row[0]) for row in rows)
+    lines = [f"{'stage':<{width}}  {'seconds':>8}  {'CPU s':>8}  note", "-" * (width + 40)]
+    lines += [f"{stage:<{width}}  {wall:>8.2f}  {cpu:>8.2f}  {note}"
+              for stage, wall, cpu, note in rows]
     return "\n".join(lines)
 
 

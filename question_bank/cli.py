@@ -8,7 +8,9 @@ commands.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -16,7 +18,9 @@ from pathlib import Path
 from question_bank.model import LEARNING_OUTCOMES
 
 DEFAULT_PROGRESS = Path.home() / ".cnnlab_drill.json"
+DEFAULT_ITEMS = 50  # bank build without --n or --blueprint
 DRILL_BANK_SIZE = 200  # items generated for a drill without --bank
+DRILL_FIGURES = Path(tempfile.gettempdir()) / "cnnlab-drill"  # figures of asked questions
 PRACTICE_BANK = Path(__file__).with_name("practice_bank.json")  # only in the student release
 PROGRESS_FROM = 200  # print progress lines for banks at least this large
 
@@ -62,7 +66,15 @@ def register(subparsers) -> None:
                     "markdown (bank.md, answers.md, images/), html (exam.html, "
                     "answer_key.html), moodle (moodle.xml), canvas (canvas_qti.zip).")
     build.add_argument("--seed", type=int, default=0, help="the same seed gives the same bank")
-    build.add_argument("--n", type=positive, default=50, help="number of items (default 50)")
+    build.add_argument("--n", type=positive, default=None,
+                       help="number of items, spread over the learning outcomes and "
+                            "difficulties (default 50)")
+    build.add_argument("--blueprint", type=Path, metavar="FILE",
+                       help="a TOML file: per learning outcome a table of difficulty = count, "
+                            "e.g. [LO1] 1 = 2 (instead of --n)")
+    build.add_argument("--forms", type=positive, default=1,
+                       help="parallel forms: the same blueprint, different questions; each "
+                            "form is written into --out/form-1, form-2, ... (default 1)")
     build.add_argument("--outcome", type=outcome, nargs="+", action="extend", metavar="LO",
                        help="only these learning outcomes, e.g. --outcome LO1 LO4")
     build.add_argument("--difficulty", type=int, choices=(1, 2, 3),
@@ -92,7 +104,11 @@ def register(subparsers) -> None:
     drill.add_argument("--bank", type=Path,
                        help="a bank.json from 'cnnlab bank build' (default: generate one)")
     drill.add_argument("--n", type=positive, default=5, help="number of questions (default 5)")
-    drill.add_argument("--seed", type=int, default=0)
+    drill.add_argument("--seed", type=int, default=None,
+                       help="repeat a session's questions (default: new ones each session; "
+                            "the drill prints the seed it used)")
+    drill.add_argument("--figures", type=Path, default=DRILL_FIGURES, metavar="DIR",
+                       help=f"where question figures are saved (default {DRILL_FIGURES})")
     drill.add_argument("--outcome", type=outcome, metavar="LO",
                        help="only this learning outcome, e.g. LO1")
     drill.add_argument("--progress", type=Path, default=DEFAULT_PROGRESS,
@@ -100,17 +116,30 @@ def register(subparsers) -> None:
     drill.set_defaults(func=drill_command)
 
 
-def _generate(args: argparse.Namespace) -> list:
-    from question_bank.generate import build_bank
+def _generate(args: argparse.Namespace) -> list[list]:
+    """The forms (lists of items) that ``bank build`` asked for."""
+    from question_bank.generate import build_forms, read_blueprint
+    blueprint = None
+    if args.blueprint is not None:
+        try:
+            blueprint = read_blueprint(args.blueprint)
+        except ValueError as error:
+            raise SystemExit(f"cnnlab bank build: --blueprint: {error}") from None
+    n = args.n if args.n is not None or blueprint is not None else DEFAULT_ITEMS
+    total = (n or sum(blueprint.values())) * args.forms
     started = time.perf_counter()
-    if args.n >= PROGRESS_FROM:
-        print(f"generating {args.n} items ...", file=sys.stderr, flush=True)
-    items = build_bank(args.n, args.seed, outcomes=args.outcome, difficulty=args.difficulty,
-                       figures=not args.no_figures)
-    if args.n >= PROGRESS_FROM:
-        print(f"generated {len(items)} items in {time.perf_counter() - started:.1f} s",
+    if total >= PROGRESS_FROM:
+        print(f"generating {total} items ...", file=sys.stderr, flush=True)
+    try:
+        forms = build_forms(args.forms, n, args.seed, outcomes=args.outcome,
+                            difficulty=args.difficulty, blueprint=blueprint,
+                            figures=not args.no_figures)
+    except ValueError as error:
+        raise SystemExit(f"cnnlab bank build: {error}") from None
+    if total >= PROGRESS_FROM:
+        print(f"generated {total} items in {time.perf_counter() - started:.1f} s",
               file=sys.stderr, flush=True)
-    return items
+    return forms
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -125,12 +154,23 @@ def build_command(args: argparse.Namespace) -> int:
         formats, single_file = args.formats or list(FORMATS), False
         if out.exists() and not out.is_dir():
             raise SystemExit(f"cnnlab bank build: --out {out} is a file; give a folder")
-    items = _generate(args)
+    if single_file and args.forms > 1:
+        raise SystemExit("cnnlab bank build: --forms writes one folder per form; give --out "
+                         "a folder, not a .json file")
+    forms = _generate(args)
     if single_file:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _warn_plainly(write_json_file, items, out)
-        print(f"wrote {len(items)} items to {out}")
+        _warn_plainly(write_json_file, forms[0], out)
+        print(f"wrote {len(forms[0])} items to {out}")
         return 0
+    for number, items in enumerate(forms, start=1):
+        folder = out if len(forms) == 1 else out / f"form-{number}"
+        _write_formats(items, formats, folder)
+    return 0
+
+
+def _write_formats(items: list, formats: list[str], out: Path) -> None:
+    from question_bank.export import FORMATS
     for name in formats:
         if len(items) >= PROGRESS_FROM:
             print(f"writing {name} ...", file=sys.stderr, flush=True)
@@ -139,7 +179,6 @@ def build_command(args: argparse.Namespace) -> int:
             f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         print(f"{name}: wrote {shown}")
     print(f"{len(items)} items in {len(formats)} format(s) in {out}")
-    return 0
 
 
 def _warn_plainly(write, items: list, out: Path):
@@ -189,6 +228,9 @@ def drill_command(args: argparse.Namespace) -> int:
     """``cnnlab drill``: load or generate items, keep those of --outcome, run the drill."""
     from question_bank.drill import run_drill
     prepare = None
+    if args.seed is None:  # a new session, new questions; the seed is printed to repeat it
+        args.seed = secrets.randbelow(1_000_000)
+    print(f"seed {args.seed} (cnnlab drill --seed {args.seed} asks these questions again)")
     if args.bank is not None:
         from question_bank.export import read_json
         try:
@@ -209,7 +251,8 @@ def drill_command(args: argparse.Namespace) -> int:
     if not items:
         raise SystemExit(f"cnnlab drill: --outcome: the bank has no items for {args.outcome}")
     try:
-        run_drill(items, args.progress, args.n, seed=args.seed, prepare=prepare)
+        run_drill(items, args.progress, args.n, seed=args.seed, prepare=prepare,
+                  figures=args.figures)
     except ValueError as error:
         raise SystemExit(f"cnnlab drill: {error}") from None
     return 0

@@ -1,7 +1,8 @@
-"""Which learning outcomes the templates cover, as Markdown tables for the docs.
+"""Which learning outcomes the templates cover, and how deep their pools are, for the docs.
 
-``docs/question_bank.md`` holds both tables between markers; a test checks they are current,
-and ``python3 -m question_bank.coverage`` rewrites them after templates change.
+``docs/question_bank.md`` holds the tables between markers; a test checks that the coverage
+and template tables are current, and ``python3 -m question_bank.coverage`` rewrites all three
+after templates change (the pool table counts distinct questions over 1000 seeds a level).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from pathlib import Path
 
 from question_bank.model import LEARNING_OUTCOMES, TYPES
 from question_bank.templates import TEMPLATES
+from question_bank.templates.base import DIFFICULTIES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "question_bank.md"
 MARKERS = {"coverage": ("<!-- coverage:start -->", "<!-- coverage:end -->"),
-           "templates": ("<!-- templates:start -->", "<!-- templates:end -->")}
+           "templates": ("<!-- templates:start -->", "<!-- templates:end -->"),
+           "pools": ("<!-- pools:start -->", "<!-- pools:end -->")}
+POOL_SEEDS = 1000  # seeds per template and level for the pool table
 
 
 def coverage_table() -> str:
@@ -39,6 +43,37 @@ def template_table() -> str:
     return "\n".join(lines)
 
 
+def pool_stats(name: str, seeds: int = POOL_SEEDS) -> tuple[list[int], float | None]:
+    """Distinct questions (``question_key``) at levels 1..3 over ``seeds`` seeds each, and for
+    multiple choice the score of always picking the longest choice (ties: a random one)."""
+    from question_bank.generate import make_item, question_key
+    distinct, longest, asked = [], 0.0, 0
+    for level in DIFFICULTIES:
+        keys = set()
+        for seed in range(seeds):
+            item = make_item(name, seed, level)
+            keys.add(question_key(item))
+            if item.type == "multiple_choice":
+                lengths = [len(choice.text) for choice in item.choices]
+                tied = [i for i, n in enumerate(lengths) if n == max(lengths)]
+                longest += (item.answer in tied) / len(tied)
+                asked += 1
+        distinct.append(len(keys))
+    return distinct, (longest / asked if asked else None)
+
+
+def pool_table(seeds: int = POOL_SEEDS) -> str:
+    """Markdown: per template, distinct questions per level and the longest-choice share."""
+    lines = ["| template | type | level 1 | level 2 | level 3 | longest choice right |",
+             "|---|---|---:|---:|---:|---:|"]
+    for name, template in TEMPLATES.items():
+        distinct, longest = pool_stats(name, seeds)
+        share = "" if longest is None else f"{longest:.0%}"
+        lines.append(f"| `{name}` | {template.type} | " + " | ".join(map(str, distinct))
+                     + f" | {share} |")
+    return "\n".join(lines)
+
+
 def between_markers(text: str, name: str) -> str:
     """The text between the named pair of markers, without surrounding blank lines."""
     return _split_at_markers(text, name)[1].strip()
@@ -54,10 +89,12 @@ def _split_at_markers(text: str, name: str) -> tuple[str, str, str]:
     return before, between, after
 
 
-def update_docs(path: Path = DOCS) -> None:
-    """Rewrite both tables in the docs page in place."""
+def update_docs(path: Path = DOCS, seeds: int = POOL_SEEDS) -> None:
+    """Rewrite the tables in the docs page in place (the pool table takes a minute)."""
     text = path.read_text()
-    for name, table in (("coverage", coverage_table()), ("templates", template_table())):
+    tables = (("coverage", coverage_table()), ("templates", template_table()),
+              ("pools", pool_table(seeds)))
+    for name, table in tables:
         before, _old, after = _split_at_markers(text, name)
         start, end = MARKERS[name]
         text = f"{before}{start}\n\n{table}\n\n{end}{after}"

@@ -8,7 +8,10 @@ student is weakest in: outcomes never asked come first, then the lowest smoothed
 
 Replies: a number for numeric questions (``1.5`` or ``1,5``; right when within the item's
 absolute tolerance), a letter ``A``, ``B``, ... for choices, ``T``/``F``/``true``/``false`` for
-true/false. ``q`` quits; end of input ends the drill too; progress is saved after every answer.
+true/false. A reply that cannot be read (an empty line, a typo) is asked again once before it
+counts as wrong. ``q`` quits; end of input ends the drill too; progress is saved after every
+answer. Text is wrapped at the terminal's width (80 columns when piped), tables in a stem are
+drawn as ruled columns, and a question's figure is saved as a PNG whose path is printed.
 When standard input is not a terminal the replies are read line by line, so the drill can be
 scripted: ``printf '12\\nB\\n' | cnnlab drill --n 2 --seed 3``.
 """
@@ -19,17 +22,27 @@ import json
 import math
 import os
 import random
+import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from question_bank.export._common import answer_text, letter, tolerance_of
+from question_bank.export._common import (
+    answer_text,
+    figure_names,
+    in_solution,
+    letter,
+    tolerance_of,
+)
 from question_bank.model import LEARNING_OUTCOMES, Item
 
 Progress = dict[str, dict[str, int]]
 QUIT = ("q", "quit", "exit")
+DEFAULT_WIDTH = 80  # columns when the output is not a terminal (a pipe, a file)
 TRUE_WORDS, FALSE_WORDS = ("t", "true", "waar", "w"), ("f", "false", "onwaar", "o")
 
 
@@ -155,15 +168,65 @@ def check(item: Item, reply: str) -> Verdict:
 
 # --- the conversation ----------------------------------------------------------------------
 
-def show_question(item: Item, number: int, total: int, out: TextIO) -> None:
-    """Print the question with its outcome, figure description and lettered choices."""
+def terminal_width(out: TextIO) -> int:
+    """Columns to wrap at: the terminal's width, or 80 when the output is not a terminal."""
+    if out is sys.stdout and out.isatty():
+        return max(40, shutil.get_terminal_size().columns - 1)
+    return DEFAULT_WIDTH
+
+
+def wrap(text: str, width: int, indent: str = "") -> str:
+    """Text wrapped at word boundaries (never inside a word), tables drawn as tables."""
+    lines: list[str] = []
+    table: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.lstrip().startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            lines += [indent + row for row in draw_table(table)]
+            table = []
+        lines += textwrap.wrap(line, width, initial_indent=indent, subsequent_indent=indent,
+                               break_long_words=False, break_on_hyphens=False) or [""]
+    return "\n".join(lines[:-1])
+
+
+def draw_table(lines: list[str]) -> list[str]:
+    """A Markdown table as aligned columns with ruled borders, numbers right-aligned."""
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+    rows = [row for row in rows if not all(re.fullmatch(r":?-+:?", c) for c in row)]
+    widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(len(rows[0]))]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    drawn = [rule]
+    for number, row in enumerate(rows):
+        drawn.append("|" + "|".join(f" {cell:>{w}} " for cell, w in zip(row, widths,
+                                                                         strict=False)) + "|")
+        if number == 0 and len(lines) > 1:  # the header row
+            drawn.append(rule)
+    return [*drawn, rule]
+
+
+def save_figure(item: Item, folder: Path) -> Path:
+    """Write the item's figure as a PNG into ``folder``; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / figure_names([item])[item.id]
+    path.write_bytes(item.figure)
+    return path
+
+
+def show_question(item: Item, number: int, total: int, out: TextIO,
+                  figures: Path | None = None) -> None:
+    """Print the question wrapped to the terminal, its figure's file and lettered choices."""
+    width = terminal_width(out)
     print(f"\nQuestion {number}/{total} [{item.learning_outcome}, difficulty {item.difficulty}]",
           file=out)
-    print(item.stem, file=out)
+    print(wrap(item.stem, width), file=out)
     if item.figure is not None:
-        print(f"(figure: {item.figure_alt or 'see the HTML export'})", file=out)
+        where = f"saved to {save_figure(item, figures)}" if figures is not None else \
+            "see the HTML export"
+        print(wrap(f"(figure: {item.figure_alt or 'a figure'}; {where})", width), file=out)
     for i, choice in enumerate(item.choices):
-        print(f"  {letter(i)}. {choice.text}", file=out)
+        print(wrap(f"{letter(i)}. {choice.text}", width, indent="  "), file=out)
 
 
 def hint(item: Item) -> str:
@@ -185,13 +248,24 @@ def right_answer(item: Item) -> str:
 
 def show_verdict(item: Item, verdict: Verdict, out: TextIO) -> None:
     """Right or wrong, the chosen choice's feedback, the right answer and the worked solution."""
+    width = terminal_width(out)
     if not verdict.understood:
-        print(f"could not read that as {hint(item)}: counted as wrong", file=out)
-    print("right!" if verdict.correct else f"wrong: the answer is {right_answer(item)}",
-          file=out)
-    if verdict.chosen is not None:
-        print(f"feedback: {item.choices[verdict.chosen].feedback}", file=out)
-    print(f"solution: {item.solution}", file=out)
+        print(f"could not read that as {hint(item)} again: counted as wrong", file=out)
+    print(wrap("right!" if verdict.correct else f"wrong: the answer is {right_answer(item)}",
+               width), file=out)
+    if verdict.chosen is not None and not in_solution(item, item.choices[verdict.chosen]):
+        print(wrap(f"feedback: {item.choices[verdict.chosen].feedback}", width), file=out)
+    print(wrap(f"solution: {item.solution}", width), file=out)
+
+
+def ask(item: Item, read: Callable[[str], str | None], out: TextIO) -> str | None:
+    """The student's reply; one that cannot be read (an empty line, a typo) is asked again
+    once, so a slip of the keyboard does not cost the question."""
+    reply = read(f"your answer ({hint(item)}): ")
+    if reply is None or reply.strip().lower() in QUIT or check(item, reply).understood:
+        return reply
+    print(f"could not read {reply.strip()!r} as {hint(item)}; once more", file=out)
+    return read(f"your answer ({hint(item)}): ")
 
 
 def make_reader(stdin: TextIO, stdout: TextIO) -> Callable[[str], str | None]:
@@ -237,11 +311,13 @@ def summary(session: Progress, progress: Progress) -> str:
 
 def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
               stdin: TextIO | None = None, stdout: TextIO | None = None,
-              prepare: Callable[[Item], Item] | None = None) -> int:
+              prepare: Callable[[Item], Item] | None = None,
+              figures: Path | None = None) -> int:
     """Ask up to ``n`` questions from ``items``; save progress; return how many were right.
 
     ``prepare``, when given, is applied to each item just before it is asked (e.g. to render
-    its figure only for the items actually asked).
+    its figure only for the items actually asked). ``figures`` is the folder a question's
+    figure is saved into (its path is printed), so it can be opened beside the terminal.
     """
     if n < 1:
         raise ValueError(f"n: must be at least 1, got {n}")
@@ -257,14 +333,16 @@ def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
     total = min(n, len(items))
     read = make_reader(stdin, stdout)
     session: Progress = {}
-    print(f"{total} questions; reply with q to stop. Progress: {progress_path}", file=stdout)
+    noun = "question" if total == 1 else "questions"
+    print(wrap(f"{total} {noun}; reply with q to stop. Progress: {progress_path}",
+               terminal_width(stdout)), file=stdout)
     for number in range(1, total + 1):
         item = next_item(pool, progress, rng)
         if prepare is not None:
             item = prepare(item)
-        show_question(item, number, total, stdout)
+        show_question(item, number, total, stdout, figures)
         try:
-            reply = read(f"your answer ({hint(item)}): ")
+            reply = ask(item, read, stdout)
         except KeyboardInterrupt:
             reply = None
         if reply is None or reply.strip().lower() in QUIT:

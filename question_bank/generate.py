@@ -1,20 +1,27 @@
 """Seeded generation: the same template, difficulty and seed always give the same item.
 
-``build_bank`` takes templates in turn (round-robin, in lecture order), skips an item that
-is already in the bank (same stem and same set of choices) and retires a template that keeps
+An exam follows a blueprint, (learning outcome, difficulty) -> count: by default ``n`` items
+in proportion to each outcome's templates with the levels mixed, or an instructor's TOML
+file. Each cell takes its outcome's templates in turn, skips an item whose question the exam
+(or a parallel form) already asks (``question_key``) and retires a template that keeps
 repeating itself, so a small pool of text cannot stall the bank.
 """
 
 from __future__ import annotations
 
 import random
+import re
+import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from question_bank.model import LEARNING_OUTCOMES, Item
 from question_bank.templates import TEMPLATES
 from question_bank.templates.base import DIFFICULTIES
 
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 RETIRE_AFTER = 60  # consecutive repeats before a template counts as exhausted
 SEED_STEP = 1_000_003  # a prime: banks with different seeds draw from disjoint item seeds
 
@@ -39,9 +46,14 @@ def with_figure(item: Item) -> Item:
     return replace(item, figure=png, figure_alt=alt)
 
 
-def item_key(item: Item) -> tuple[str, frozenset[str]]:
-    """Two items are the same question when stem and choices agree, in whatever order."""
-    return item.stem, frozenset(choice.text for choice in item.choices)
+def question_key(item: Item) -> tuple:
+    """Two items are the same question when they ask the same thing with the same right
+    answer: the same template and text variant (or statement), the same numbers in the stem
+    and the same right answer. Drawn words (an organ, a modality) do not make a new
+    question, nor does another set of distractors."""
+    text_variant = item.params.get("variant", item.params.get("statement"))
+    right = item.choices[item.answer].text if item.type == "multiple_choice" else item.answer
+    return item.template, text_variant, tuple(NUMBER.findall(item.stem)), right
 
 
 def _selected(outcomes: Iterable[str] | None) -> list[str]:
@@ -64,43 +76,150 @@ def _difficulties(difficulty: int | Iterable[int] | None) -> list[int]:
     return levels
 
 
-def build_bank(n: int, seed: int = 0, outcomes: Iterable[str] | None = None,
-               difficulty: int | Iterable[int] | None = None, figures: bool = True) -> list[Item]:
-    """``n`` distinct items over the chosen templates in turn.
+Blueprint = dict[tuple[str, int], int]  # (learning outcome, difficulty) -> item count
+
+
+def default_blueprint(n: int, outcomes: Iterable[str] | None = None,
+                      difficulty: int | Iterable[int] | None = None) -> Blueprint:
+    """``n`` items over the outcomes in proportion to their templates (largest remainder),
+    at least one per outcome when ``n`` allows, and the levels taken in turn over the exam
+    so that difficulties mix within every outcome."""
+    names, levels = _selected(outcomes), _difficulties(difficulty)
+    weights = Counter(TEMPLATES[name].learning_outcome for name in names)
+    chosen = [o for o in LEARNING_OUTCOMES if o in weights]
+    floor = 1 if n >= len(chosen) else 0
+    spare = n - floor * len(chosen)
+    total = sum(weights.values())
+    shares = {o: spare * weights[o] / total for o in chosen}
+    counts = {o: floor + int(shares[o]) for o in chosen}
+    by_remainder = sorted(chosen, key=lambda o: (-(shares[o] - int(shares[o])),
+                                                 chosen.index(o)))
+    for o in by_remainder[:n - sum(counts.values())]:
+        counts[o] += 1
+    plan: Blueprint = {}
+    turn = 0
+    for o in chosen:
+        for _ in range(counts[o]):
+            key = (o, levels[turn % len(levels)])
+            plan[key] = plan.get(key, 0) + 1
+            turn += 1
+    return plan
+
+
+def read_blueprint(path: Path) -> Blueprint:
+    """A blueprint from TOML: one table per outcome, difficulty -> count, e.g.
+
+    ``[LO1]`` then ``1 = 2`` and ``3 = 1``: two easy and one hard LO1 item.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"blueprint {path}: cannot read it: {error}") from None
+    plan: Blueprint = {}
+    for outcome, levels in data.items():
+        if outcome not in LEARNING_OUTCOMES or not isinstance(levels, dict):
+            raise ValueError(f"blueprint {path}: [{outcome}] must be a table named after a "
+                             f"learning outcome ({', '.join(LEARNING_OUTCOMES)})")
+        for level, count in levels.items():
+            if level not in {str(d) for d in DIFFICULTIES}:
+                raise ValueError(f"blueprint {path}: [{outcome}] {level}: the difficulty must "
+                                 f"be one of {DIFFICULTIES}")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"blueprint {path}: [{outcome}] {level} = {count!r}: the "
+                                 f"count must be a whole number >= 0")
+            if count:
+                plan[(outcome, int(level))] = count
+    if not plan:
+        raise ValueError(f"blueprint {path}: asks for no items")
+    return plan
+
+
+class _Drawer:
+    """Draws distinct items cell by cell; one drawer for all forms of an exam, so that
+    parallel forms share no question."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.tries: Counter[str] = Counter()  # items drawn per template: its next item seed
+        self.seen: set[tuple] = set()
+
+    def cell(self, outcome: str, level: int, count: int, names: list[str]) -> list[Item]:
+        """``count`` new items of ``outcome`` at ``level``, its templates taken in turn."""
+        pool = [name for name in names if TEMPLATES[name].learning_outcome == outcome]
+        repeats = dict.fromkeys(pool, 0)  # consecutive repeats per template
+        items: list[Item] = []
+        turn = self.seed + sum(self.tries[name] for name in pool)  # vary the first template
+        while len(items) < count:
+            active = [name for name in pool if repeats[name] < RETIRE_AFTER]
+            if not active:
+                raise ValueError(f"n: the templates of {outcome} at difficulty {level} make "
+                                 f"only {len(items)} more distinct items, not {count}")
+            name = active[turn % len(active)]
+            turn += 1
+            item = make_item(name, self.seed * SEED_STEP + self.tries[name], level)
+            self.tries[name] += 1
+            key = question_key(item)
+            if key in self.seen:
+                repeats[name] += 1
+                continue
+            repeats[name] = 0
+            self.seen.add(key)
+            items.append(item)
+        return items
+
+    def exam(self, plan: Blueprint, names: list[str]) -> list[Item]:
+        """The items of one form, in outcome order, levels mixed within each outcome."""
+        cells = {key: iter(self.cell(*key, count, names)) for key, count in plan.items()}
+        items = []
+        for outcome in LEARNING_OUTCOMES:
+            mine = [key for key in plan if key[0] == outcome]
+            while mine:  # interleave the levels of one outcome
+                for key in list(mine):
+                    item = next(cells[key], None)
+                    if item is None:
+                        mine.remove(key)
+                    else:
+                        items.append(item)
+        return items
+
+
+def build_forms(forms: int, n: int | None = None, seed: int = 0,
+                outcomes: Iterable[str] | None = None,
+                difficulty: int | Iterable[int] | None = None,
+                blueprint: Blueprint | None = None, figures: bool = True) -> list[list[Item]]:
+    """``forms`` parallel exams: the same blueprint, no question shared between them.
 
     Args:
-        n: how many items, at least 1.
-        seed: the bank's seed; item seeds are derived from it, so the same call gives the
-            same bank.
+        forms: how many forms, at least 1.
+        n: items per form (spread by ``default_blueprint``); None with a ``blueprint``.
+        seed: the exam's seed; item seeds are derived from it, so the same call gives the
+            same forms.
         outcomes: learning outcomes to keep (e.g. ``["LO1", "LO4"]``), None for all.
-        difficulty: a level 1..3 or several; None cycles through 1, 2, 3 per template.
+        difficulty: a level 1..3 or several; None mixes all three.
+        blueprint: (outcome, difficulty) -> count, e.g. from ``read_blueprint``.
         figures: render figures (slow); False for quick banks and tests.
 
     Raises:
-        ValueError: bad arguments, or the templates cannot make ``n`` distinct items.
+        ValueError: bad arguments, or the templates cannot make that many distinct items.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n: must be a whole number of at least 1, got {n!r}")
-    names, levels = _selected(outcomes), _difficulties(difficulty)
-    tries = dict.fromkeys(names, 0)  # items drawn per template: its next item seed
-    repeats = dict.fromkeys(names, 0)  # consecutive repeats per template
-    items, seen, turn = [], set(), 0
-    while len(items) < n:
-        active = [name for name in names if repeats[name] < RETIRE_AFTER]
-        if not active:
-            raise ValueError(f"n: these templates make only {len(items)} distinct items "
-                             f"(outcomes={outcomes!r}, difficulty={difficulty!r}), "
-                             f"not {n}")
-        name = active[turn % len(active)]
-        turn += 1
-        count = tries[name]
-        tries[name] += 1
-        level = levels[count % len(levels)]
-        item = make_item(name, seed * SEED_STEP + count, level)
-        if item_key(item) in seen:
-            repeats[name] += 1
-            continue
-        repeats[name] = 0
-        seen.add(item_key(item))
-        items.append(item)
-    return [with_figure(item) for item in items] if figures else items
+    if isinstance(forms, bool) or not isinstance(forms, int) or forms < 1:
+        raise ValueError(f"forms: must be a whole number of at least 1, got {forms!r}")
+    if blueprint is None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n: must be a whole number of at least 1, got {n!r}")
+        blueprint = default_blueprint(n, outcomes, difficulty)
+    elif n is not None and n != sum(blueprint.values()):
+        raise ValueError(f"n: {n} differs from the blueprint's {sum(blueprint.values())} items")
+    names = _selected(outcomes)
+    drawer = _Drawer(seed)
+    exams = [drawer.exam(blueprint, names) for _ in range(forms)]
+    if figures:
+        exams = [[with_figure(item) for item in exam] for exam in exams]
+    return exams
+
+
+def build_bank(n: int | None = None, seed: int = 0, outcomes: Iterable[str] | None = None,
+               difficulty: int | Iterable[int] | None = None, figures: bool = True,
+               blueprint: Blueprint | None = None) -> list[Item]:
+    """``n`` distinct items (or a ``blueprint``'s): one form of ``build_forms``."""
+    return build_forms(1, n, seed, outcomes, difficulty, blueprint, figures)[0]

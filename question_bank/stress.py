@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from question_bank.generate import item_key, make_item
+from question_bank.generate import make_item, question_key
 from question_bank.templates import TEMPLATES
 
 COLUMNS = ("template", "learning_outcome", "type", "items", "distinct", "duplicates",
@@ -35,7 +35,7 @@ def stress_template(name: str, n_seeds: int) -> dict[str, Any]:
             errors.append({"seed": seed, "difficulty": difficulty, "error": repr(error)})
             continue
         made += 1
-        keys.add(item_key(item))
+        keys.add(question_key(item))
         if item.choices:
             positions[item.answer] += 1
     return {"template": name, "learning_outcome": template.learning_outcome,

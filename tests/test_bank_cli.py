@@ -17,6 +17,7 @@ import pytest
 from bank_fixtures import all_items, no_correct_choice, numeric_int, true_false
 
 from cnnlab.cli import main
+from question_bank.generate import read_blueprint
 
 EVERY_FILE = {"bank.json", "bank.md", "answers.md", "images", "exam.html", "answer_key.html",
               "moodle.xml", "canvas_qti.zip"}
@@ -31,12 +32,21 @@ def calls(monkeypatch) -> list[tuple]:
         received.append(("build_bank", n, seed, outcomes, difficulty, figures))
         return all_items()[:n]
 
+    def build_forms(forms, n, seed, outcomes=None, difficulty=None, blueprint=None,
+                    figures=True):
+        received.append(("build_forms", forms, n, seed, outcomes, difficulty, blueprint,
+                         figures))
+        size = n or sum(blueprint.values())
+        return [all_items()[:size] for _ in range(forms)]
+
     def stress_report(n_seeds=2000):
         received.append(("stress_report", n_seeds))
         return [{"template": "fake"}]
 
     fakes = {
-        "question_bank.generate": {"build_bank": build_bank, "with_figure": lambda item: item},
+        "question_bank.generate": {"build_bank": build_bank, "build_forms": build_forms,
+                                   "read_blueprint": read_blueprint,
+                                   "with_figure": lambda item: item},
         "question_bank.stress": {"stress_report": stress_report,
                                  "format_report": lambda rows: f"REPORT {rows[0]['template']}"},
         "question_bank.coverage": {"coverage_table": lambda: "COVERAGE TABLE"},
@@ -69,7 +79,36 @@ def test_build_writes_only_the_formats_asked(calls, tmp_path):
 def test_build_passes_seed_outcomes_difficulty_and_no_figures(calls, tmp_path):
     main(["bank", "build", "--seed", "7", "--n", "3", "--outcome", "LO1", "lo4",
           "--difficulty", "2", "--no-figures", "--format", "json", "--out", str(tmp_path)])
-    assert calls == [("build_bank", 3, 7, ["LO1", "LO4"], 2, False)]
+    assert calls == [("build_forms", 1, 3, 7, ["LO1", "LO4"], 2, None, False)]
+
+
+def test_build_without_n_asks_for_fifty_items(calls, tmp_path):
+    main(["bank", "build", "--format", "json", "--out", str(tmp_path)])
+    assert calls[0][:3] == ("build_forms", 1, 50)
+
+
+def test_build_passes_the_blueprint_file_and_writes_one_folder_per_form(calls, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[LO1]\n1 = 2\n[LO4]\n3 = 1\n")
+    out = tmp_path / "exam"
+    main(["bank", "build", "--blueprint", str(plan), "--forms", "2", "--format", "json",
+          "--out", str(out)])
+    assert calls == [("build_forms", 2, None, 0, None, None, {("LO1", 1): 2, ("LO4", 3): 1},
+                      True)]
+    assert {path.name for path in out.iterdir()} == {"form-1", "form-2"}
+    assert len(json.loads((out / "form-2" / "bank.json").read_text())) == 3
+
+
+def test_bad_blueprint_is_a_clear_error(calls, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[LO7]\n1 = 2\n")
+    with pytest.raises(SystemExit, match=r"--blueprint.*LO7"):
+        main(["bank", "build", "--blueprint", str(plan), "--out", str(tmp_path / "x")])
+
+
+def test_forms_into_a_json_file_is_a_clear_error(calls, tmp_path):
+    with pytest.raises(SystemExit, match="folder per form"):
+        main(["bank", "build", "--forms", "2", "--out", str(tmp_path / "b.json")])
 
 
 def test_build_output_holds_the_generated_items(calls, tmp_path):
@@ -145,7 +184,32 @@ def test_piped_drill_scores_and_keeps_progress(tmp_path):
 def test_build_reports_a_skipped_item_and_writes_the_rest(calls, tmp_path, capsys, monkeypatch):
     fake = sys.modules["question_bank.generate"]
     bank = [*all_items(), no_correct_choice()]
-    monkeypatch.setattr(fake, "build_bank", lambda n, seed, **_: bank)
+    monkeypatch.setattr(fake, "build_forms", lambda forms, n, seed, **_: [bank])
     main(["bank", "build", "--format", "moodle", "--out", str(tmp_path)])
     assert "warning: moodle: skipped 1 item(s): broken_mc-s6" in capsys.readouterr().err
     assert (tmp_path / "moodle.xml").read_text().count("<question type=\"multichoice\">") == 2
+
+
+def test_drill_without_seed_draws_a_new_one_and_prints_it(calls, tmp_path, monkeypatch, capsys):
+    seeds = iter([123, 456])
+    monkeypatch.setattr("secrets.randbelow", lambda _limit: next(seeds))
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
+        main(["drill", "--n", "1", "--progress", str(tmp_path / "p.json")])
+    assert [call[2] for call in calls] == [123, 456]
+    printed = capsys.readouterr().out
+    assert "--seed 123" in printed and "--seed 456" in printed
+
+
+def test_the_drill_runs_without_jinja2(tmp_path):
+    """The student release installs numpy and scipy only: the drill must not need jinja2."""
+    bank, progress = tmp_path / "bank.json", tmp_path / "progress.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    code = ("import sys; sys.modules['jinja2'] = None; sys.modules['markupsafe'] = None; "
+            "from cnnlab.cli import main; "
+            f"sys.exit(main(['drill', '--bank', {str(bank)!r}, '--n', '1', '--seed', '1', "
+            f"'--progress', {str(progress)!r}]))")
+    result = subprocess.run([sys.executable, "-c", code], input="5\n", text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "score: 1/1" in result.stdout

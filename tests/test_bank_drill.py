@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from dataclasses import replace
 
 import pytest
 from bank_fixtures import multiple_choice, numeric_float, numeric_int, true_false
@@ -11,10 +13,12 @@ from bank_fixtures import multiple_choice, numeric_float, numeric_int, true_fals
 from question_bank.drill import load_progress, run_drill, weakest_outcome
 
 
-def drill(items, replies: str, progress, n: int = 1, seed: int = 0) -> tuple[int, str]:
+def drill(items, replies: str, progress, n: int = 1, seed: int = 0,
+          figures=None) -> tuple[int, str]:
     """Run the drill on ``items`` with the scripted ``replies``; (score, transcript)."""
     stdout = io.StringIO()
-    score = run_drill(items, progress, n, seed=seed, stdin=io.StringIO(replies), stdout=stdout)
+    score = run_drill(items, progress, n, seed=seed, stdin=io.StringIO(replies), stdout=stdout,
+                      figures=figures)
     return score, stdout.getvalue()
 
 
@@ -137,3 +141,47 @@ def test_corrupt_progress_file_is_a_clear_error(progress):
     progress.write_text("{not json")
     with pytest.raises(ValueError, match="progress file"):
         drill([numeric_int()], "5\n", progress)
+
+
+@pytest.mark.parametrize("slip", ["five", "", "bb"])
+def test_an_unreadable_reply_is_asked_again_once(progress, slip):
+    score, transcript = drill([numeric_int()] if slip != "bb" else [multiple_choice()],
+                              f"{slip}\n{'5' if slip != 'bb' else 'b'}\n", progress)
+    assert score == 1 and "once more" in transcript
+
+
+def test_two_unreadable_replies_count_as_wrong(progress):
+    score, transcript = drill([numeric_int()], "five\nsix\n", progress)
+    assert score == 0 and "counted as wrong" in transcript
+    assert load_progress(progress) == {"LO1": {"asked": 1, "correct": 0}}
+
+
+LONG = ("A convolutional layer with thirty-two kernels of three by three pixels reads the "
+        "output of a pooling layer, and every one of its kernels spans all sixty-four "
+        "channels of that output. How many trainable parameters does this layer have?")
+
+
+def test_text_is_wrapped_at_word_boundaries(progress):
+    transcript = drill([replace(numeric_int(), stem=LONG)], "5\n", progress)[1]
+    # only a single word longer than the line (a long file path) may stick out
+    assert all(len(line) <= 80 or " " not in line for line in transcript.splitlines())
+    question = transcript[transcript.index("A convolutional"):transcript.index("?") + 1]
+    assert question.split() == LONG.split()  # no word was split or lost
+    assert question != LONG  # it was wrapped
+
+
+def test_a_table_in_the_stem_is_drawn_as_ruled_columns(progress):
+    stem = "What is the value?\n\n| | c1 | c2 |\n|---|---|---|\n| r1 | 1 | 22 |\n| r2 | 333 | 4 |"
+    transcript = drill([replace(numeric_int(), stem=stem)], "5\n", progress)[1]
+    table = [line for line in transcript.splitlines() if line[:1] in ("+", "|")]
+    assert len(table) == 6  # top rule, header, rule, two rows, bottom rule
+    assert len({len(line) for line in table}) == 1  # aligned columns
+    assert "|---" not in transcript  # the Markdown delimiter row is gone
+    assert re.search(r"\| +r2 \| +333 \| +4 \|", transcript)
+
+
+def test_the_figure_is_saved_and_its_path_printed(progress, tmp_path):
+    transcript = drill([numeric_int()], "5\n", progress, figures=tmp_path / "figures")[1]
+    path = re.search(r"saved to\s+(\S+\.png)", transcript).group(1)
+    with open(path, "rb") as saved:
+        assert saved.read() == numeric_int().figure

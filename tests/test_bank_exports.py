@@ -431,3 +431,41 @@ def test_repeated_id_is_skipped_not_written_twice(tmp_path):
     with pytest.warns(ExportWarning, match="sigmoid-s2.*repeats"):
         write_moodle([*ITEMS, ITEMS[1]], tmp_path)
     assert len(moodle_by_name(tmp_path)) == len(ITEMS)
+
+
+# ---- the answer key: figures, and each reason once ---------------------------------------------
+
+def _generated_key(tmp_path, items) -> tuple[str, str]:
+    from question_bank.export.html import write_html
+    from question_bank.export.markdown import write_markdown
+    write_html(items, tmp_path)
+    write_markdown(items, tmp_path)
+    return (Page((tmp_path / "answer_key.html").read_text()).text,
+            markdown_plain((tmp_path / "answers.md").read_text()))
+
+
+def test_answer_key_shows_each_figure(out):
+    key = Page((out / "answer_key.html").read_text())
+    with_figure = [item for item in ITEMS if item.figure is not None]
+    sources = [attrs["src"] for attrs in key.all("img")]
+    assert len(sources) == len(with_figure) >= 1
+    assert all(src.startswith("data:image/png;base64,") for src in sources)
+    assert "](images/" in (out / "answers.md").read_text()
+
+
+@pytest.mark.parametrize("template", ["conv_computes", "translation", "conv_facts",
+                                      "pooling_facts"])
+def test_answer_key_says_each_choice_feedback_once(tmp_path, template):
+    from question_bank.generate import make_item
+    items = [make_item(template, seed, level) for level in (1, 2, 3) for seed in range(3)]
+    for key in _generated_key(tmp_path, items):
+        for item in items:
+            for choice in item.choices:
+                assert key.count(choice.feedback) >= 1, choice.feedback
+        reasons = [item.solution.split(". ", 1)[1] for item in items
+                   if item.type == "true_false"]
+        feedback = [c.feedback for item in items if item.type == "multiple_choice"
+                    for c in item.choices]
+        for text in reasons + feedback:  # each said once per item it belongs to
+            owners = sum(text in item.solution for item in items)
+            assert key.count(text) == owners, text

@@ -124,8 +124,13 @@ def test_docs_template_list_is_current():
 def test_update_docs_rewrites_stale_tables(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("# bank\n\n<!-- coverage:start -->\n\nold\n\n<!-- coverage:end -->\n\n"
-                    "<!-- templates:start -->\n\nold\n\n<!-- templates:end -->\n")
-    coverage.update_docs(page)
+                    "<!-- templates:start -->\n\nold\n\n<!-- templates:end -->\n"
+                    "<!-- pools:start -->\n\nold\n\n<!-- pools:end -->\n")
+    coverage.update_docs(page, seeds=2)
     text = page.read_text()
     assert coverage.between_markers(text, "coverage") == coverage.coverage_table()
     assert coverage.between_markers(text, "templates") == coverage.template_table()
+    pools = coverage.between_markers(text, "pools").splitlines()
+    assert len(pools) == 2 + len(coverage.TEMPLATES)  # header, rule, one row per template
+    assert all(row.split(" | ")[2:5] == ["2", "2", "2"] for row in pools[2:]
+               if "numeric" in row)  # two seeds: two distinct computing questions

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from question_bank import generate
-from question_bank.generate import build_bank, item_key, make_item
+from question_bank.generate import build_bank, make_item, question_key
 from question_bank.model import LEARNING_OUTCOMES, TYPES, Choice, Item
 from question_bank.templates import TEMPLATES
 from question_bank.templates.base import Draft, Template
@@ -412,7 +412,7 @@ def test_bank_has_the_asked_number_of_items(bank):
 
 
 def test_bank_has_no_duplicate_items(bank):
-    keys = [item_key(item) for item in bank]
+    keys = [question_key(item) for item in bank]
     assert len(set(keys)) == len(keys)
 
 
@@ -447,8 +447,8 @@ def test_same_bank_seed_gives_the_same_bank():
 
 
 def test_other_bank_seed_gives_other_items():
-    first = {item_key(i) for i in build_bank(40, seed=3, figures=False)}
-    assert first != {item_key(i) for i in build_bank(40, seed=4, figures=False)}
+    first = {question_key(i) for i in build_bank(40, seed=3, figures=False)}
+    assert first != {question_key(i) for i in build_bank(40, seed=4, figures=False)}
 
 
 def test_bank_keeps_only_the_asked_outcomes_and_difficulty():
@@ -485,7 +485,7 @@ def test_exhausted_templates_end_the_bank_with_a_clear_error(monkeypatch):
 @pytest.mark.parametrize("level", LEVELS)
 def test_large_bank_for_one_outcome_and_difficulty(outcome, level):
     items = build_bank(500, seed=level, outcomes=[outcome], difficulty=level, figures=False)
-    keys = [item_key(item) for item in items]
+    keys = [question_key(item) for item in items]
     assert len(items) == 500 and len(set(keys)) == 500
     assert {item.learning_outcome for item in items} == {outcome}
     assert {item.difficulty for item in items} == {level}

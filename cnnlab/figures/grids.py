@@ -14,6 +14,7 @@ from solutions.pooling import avg_pool, max_pool
 WINDOW_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple",
                   "tab:cyan", "tab:olive", "tab:pink"]
 CELL = 0.45  # inches per grid cell
+EDGE = 0.05  # cells of margin around a grid, so that its outer lines are drawn whole
 
 
 def _format(value: float, fmt: str | None) -> str:
@@ -35,8 +36,9 @@ def draw_grid(ax: Axes, array: np.ndarray, fmt: str | None = None,
             if shown is None or shown[r, c]:
                 ax.text(c + 0.5, r + 0.5, _format(array[r, c], fmt),
                         ha="center", va="center", fontsize=10)
-    ax.set_xlim(0, cols)
-    ax.set_ylim(rows, 0)  # row 0 at the top, as an image
+    # A margin around the cells: limits at the edge lines would clip their outer half.
+    ax.set_xlim(-EDGE, cols + EDGE)
+    ax.set_ylim(rows + EDGE, -EDGE)  # row 0 at the top, as an image
     ax.set_aspect("equal")
     ax.axis("off")
 

@@ -7,6 +7,7 @@ item never costs the whole file.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import numbers
@@ -14,8 +15,10 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-from question_bank.model import LEARNING_OUTCOMES, TYPES, Item
+from question_bank.model import LEARNING_OUTCOMES, TYPES, Choice, Item
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -183,28 +186,25 @@ def _is_delimiter_row(line: str) -> bool:
     return all(re.fullmatch(r":?-{1,}:?", cell) for cell in _cells(line))
 
 
-def _table_html(lines: list[str]) -> str:
-    header, body = ([lines[0]], lines[2:]) if len(lines) > 1 and _is_delimiter_row(lines[1]) \
-        else ([], lines)
-    rows = [("th", line) for line in header] + [("td", line) for line in body]
-    html_rows = "".join(
-        "<tr>" + "".join(f"<{tag}>{html.escape(cell)}</{tag}>" for cell in _cells(line)) + "</tr>"
-        for tag, line in rows)
-    return f'<table class="data">{html_rows}</table>'
+def _table_block(lines: list[str]) -> dict[str, Any]:
+    has_header = len(lines) > 1 and _is_delimiter_row(lines[1])
+    header, body = ([lines[0]], lines[2:]) if has_header else ([], lines)
+    return {"kind": "table", "header": [_cells(line) for line in header],
+            "rows": [_cells(line) for line in body]}
 
 
-def text_html(text: str) -> str:
-    """Plain text as escaped HTML: blank lines separate paragraphs, Markdown tables -> <table>."""
-    blocks: list[str] = []
+def text_blocks(text: str) -> list[dict[str, Any]]:
+    """Plain text as blocks: paragraphs (blank lines between them) and Markdown tables."""
+    blocks: list[dict[str, Any]] = []
     paragraph: list[str] = []
     table: list[str] = []
 
     def flush() -> None:
         if paragraph:
-            blocks.append("<p>" + "<br>".join(html.escape(line) for line in paragraph) + "</p>")
+            blocks.append({"kind": "p", "lines": list(paragraph)})
             paragraph.clear()
         if table:
-            blocks.append(_table_html(table))
+            blocks.append(_table_block(table))
             table.clear()
 
     for line in text.splitlines():
@@ -219,4 +219,33 @@ def text_html(text: str) -> str:
                 flush()
             paragraph.append(line)
     flush()
-    return "".join(blocks)
+    return blocks
+
+
+@functools.cache
+def html_templates():
+    """The jinja2 environment every HTML page and fragment is rendered in, with autoescape:
+    no item text reaches HTML unescaped, whatever it holds. Imported on first use, so the
+    drill of the student release (no jinja2 there) never needs it."""
+    import jinja2
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("html_templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True)
+
+
+def text_html(text: str) -> str:
+    """Plain text as escaped HTML: blank lines separate paragraphs, Markdown tables -> <table>."""
+    return html_templates().get_template("text.html").render(blocks=text_blocks(text)).strip()
+
+
+def key_feedback(item: Item) -> list[tuple[str, Choice]]:
+    """(label, choice) for each choice whose feedback an answer key shows: those whose
+    feedback the worked solution does not already say, so a key says each thing once."""
+    return [(letter(i), choice) for i, choice in enumerate(item.choices)
+            if not in_solution(item, choice)]
+
+
+def in_solution(item: Item, choice: Choice) -> bool:
+    """True when the worked solution already says this choice's feedback."""
+    return choice.feedback.strip() in item.solution

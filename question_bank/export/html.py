@@ -2,21 +2,23 @@
 
 Both are single self-contained files: figures are embedded as ``data:`` URIs, the CSS keeps a
 question on one page when printed and leaves room to write. The exam holds no answer, no
-solution and no feedback; the key holds them all, numbered as in the exam. Every text from an
-item is escaped with ``html.escape``.
+solution and no feedback; the key holds them all (with the figures), numbered as in the exam,
+and says each choice's feedback once. The pages are jinja2 templates (``html_templates/``)
+rendered with autoescape, so every text from an item is escaped.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 from pathlib import Path
+from typing import Any
 
 from question_bank.export._common import (
     answer_text,
-    figure_alt_html,
+    html_templates,
+    key_feedback,
     letter,
-    text_html,
+    text_blocks,
     usable_items,
 )
 from question_bank.model import LEARNING_OUTCOMES, Item
@@ -46,57 +48,25 @@ table.data td, table.data th { border: 1px solid #666; padding: 0.15em 0.6em; te
 """
 
 
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-            f"<body>\n<h1>{html.escape(title)}</h1>\n{body}</body>\n</html>\n")
+def _question(number: int, item: Item, key: bool) -> dict[str, Any]:
+    """What the page template shows of one item (the key adds answer, solution, feedback)."""
+    question = {"number": number, "item": item, "stem": text_blocks(item.stem),
+                "outcome": LEARNING_OUTCOMES[item.learning_outcome],
+                "figure": base64.b64encode(item.figure).decode("ascii") if item.figure else "",
+                "alt": item.figure_alt or "figure",
+                "labels": [letter(i) for i in range(len(item.choices))]}
+    if key:
+        question |= {"answer": answer_text(item), "solution": text_blocks(item.solution),
+                     "feedback": key_feedback(item)}
+    return question
 
 
-def _header(number: int, item: Item) -> str:
-    outcome = LEARNING_OUTCOMES[item.learning_outcome]
-    return (f'<section class="question" id="q{number}" data-item-id="{html.escape(item.id)}">\n'
-            f"<h2>Question {number}</h2>\n"
-            f'<p class="meta">{html.escape(item.learning_outcome)}: {html.escape(outcome)}'
-            f" &middot; id {html.escape(item.id)}</p>\n")
-
-
-def _figure(item: Item) -> str:
-    if item.figure is None:
-        return ""
-    data = base64.b64encode(item.figure).decode("ascii")
-    return (f'<div class="figure"><img src="data:image/png;base64,{data}" '
-            f'alt="{figure_alt_html(item)}"></div>\n')
-
-
-def exam_question(number: int, item: Item) -> str:
-    """One question of the exam: stem, figure, lettered choices or a box to write in."""
-    parts = [_header(number, item), f'<div class="stem">{text_html(item.stem)}</div>\n',
-             _figure(item)]
-    if item.choices:
-        parts.append('<ol class="choices">\n')
-        parts += [f'<li><span class="box"></span>{letter(i)}. {html.escape(choice.text)}</li>\n'
-                  for i, choice in enumerate(item.choices)]
-        parts.append("</ol>\n")
-    else:
-        parts.append('<div class="answer-space">Answer:</div>\n')
-    parts.append("</section>\n")
-    return "".join(parts)
-
-
-def key_question(number: int, item: Item) -> str:
-    """One question of the key: stem, answer, worked solution and every choice's feedback."""
-    parts = [_header(number, item), f'<div class="stem">{text_html(item.stem)}</div>\n',
-             f'<p class="answer"><strong>Answer:</strong> {html.escape(answer_text(item))}</p>\n',
-             f'<div class="solution"><strong>Solution:</strong>{text_html(item.solution)}</div>\n']
-    if item.choices:
-        parts.append('<ol class="choices feedback">\n')
-        for i, choice in enumerate(item.choices):
-            mark = "right" if choice.correct else "wrong"
-            parts.append(f'<li class="{mark}">{letter(i)}. {html.escape(choice.text)} '
-                         f"({mark}): {html.escape(choice.feedback)}</li>\n")
-        parts.append("</ol>\n")
-    parts.append("</section>\n")
-    return "".join(parts)
+def page_html(items: list[Item], title: str, key: bool) -> str:
+    """The exam (``key=False``) or the answer key of ``items``, numbered alike."""
+    questions = [_question(n, item, key) for n, item in enumerate(items, 1)]
+    from markupsafe import Markup  # comes with jinja2
+    return html_templates().get_template("page.html").render(
+        title=title, css=Markup(CSS), questions=questions, key=key)  # CSS: ours, trusted
 
 
 def write_html(items: list[Item], out_dir: Path, title: str = "CNN exam practice") -> list[Path]:
@@ -104,9 +74,7 @@ def write_html(items: list[Item], out_dir: Path, title: str = "CNN exam practice
     items = usable_items(items, "html")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    exam = "".join(exam_question(n, item) for n, item in enumerate(items, 1))
-    key = "".join(key_question(n, item) for n, item in enumerate(items, 1))
     paths = [out_dir / EXAM, out_dir / KEY]
-    paths[0].write_text(_page(title, exam), encoding="utf-8")
-    paths[1].write_text(_page(f"{title}: answer key", key), encoding="utf-8")
+    paths[0].write_text(page_html(items, title, key=False), encoding="utf-8")
+    paths[1].write_text(page_html(items, f"{title}: answer key", key=True), encoding="utf-8")
     return paths

@@ -13,6 +13,7 @@ from pathlib import Path
 from question_bank.export._common import (
     answer_text,
     figure_names,
+    key_feedback,
     letter,
     usable_items,
 )
@@ -56,12 +57,17 @@ def _heading(number: int, item: Item) -> str:
             f"id `{code}`\n\n")
 
 
+def _figure_markdown(number: int, item: Item, figure: str | None) -> str:
+    if figure is None:
+        return ""
+    alt = escape_line(item.figure_alt or f"figure of question {number}")
+    return f"![{alt}]({IMAGES}/{figure})\n\n"
+
+
 def question_markdown(number: int, item: Item, figure: str | None) -> str:
     """The section of one question in ``bank.md``: heading, stem, figure, lettered choices."""
-    parts = [_heading(number, item), escape_text(item.stem), "\n\n"]
-    if figure is not None:
-        alt = escape_line(item.figure_alt or f"figure of question {number}")
-        parts.append(f"![{alt}]({IMAGES}/{figure})\n\n")
+    parts = [_heading(number, item), escape_text(item.stem), "\n\n",
+             _figure_markdown(number, item, figure)]
     if item.choices:
         parts += [f"- **{letter(i)}.** {escape_line(choice.text)}\n"
                   for i, choice in enumerate(item.choices)]
@@ -71,14 +77,17 @@ def question_markdown(number: int, item: Item, figure: str | None) -> str:
     return "".join(parts)
 
 
-def answer_markdown(number: int, item: Item) -> str:
-    """The section of one question in ``answers.md``: answer, worked solution, feedback."""
-    parts = [_heading(number, item), f"**Answer:** {escape_line(answer_text(item))}\n\n",
+def answer_markdown(number: int, item: Item, figure: str | None = None) -> str:
+    """The section of one question in ``answers.md``: figure, answer, worked solution, and
+    the feedback the solution does not already say."""
+    parts = [_heading(number, item), _figure_markdown(number, item, figure),
+             f"**Answer:** {escape_line(answer_text(item))}\n\n",
              "**Solution:**\n\n", escape_text(item.solution), "\n\n"]
-    if item.choices:
+    feedback = key_feedback(item)
+    if feedback:
         parts.append("**Feedback per choice:**\n\n")
-        parts += [f"- **{letter(i)}** ({'right' if choice.correct else 'wrong'}): "
-                  f"{escape_line(choice.feedback)}\n" for i, choice in enumerate(item.choices)]
+        parts += [f"- **{label}** ({'right' if choice.correct else 'wrong'}): "
+                  f"{escape_line(choice.feedback)}\n" for label, choice in feedback]
         parts.append("\n")
     return "".join(parts)
 
@@ -106,7 +115,7 @@ def write_markdown(items: list[Item], out_dir: Path) -> list[Path]:
     questions = "# Exam questions\n\n" + intro + "".join(
         question_markdown(n, item, names.get(item.id)) for n, item in enumerate(items, 1))
     answers = "# Answers and worked solutions\n\n" + "".join(
-        answer_markdown(n, item) for n, item in enumerate(items, 1))
+        answer_markdown(n, item, names.get(item.id)) for n, item in enumerate(items, 1))
     for name, text in ((QUESTIONS, questions), (ANSWERS, answers)):
         (out_dir / name).write_text(text, encoding="utf-8")
     return [out_dir / QUESTIONS, out_dir / ANSWERS, *images]

@@ -1,14 +1,14 @@
 """The question templates, in lecture order: ``TEMPLATES[name](rng, difficulty) -> Item``.
 
 Each template is a ``Template`` (see ``base.py``) with a name, a learning outcome (LO1..LO5,
-SPEC section 7), a type and a one-line description. Computing templates live in one module
-per outcome (``convolution``, ``images``, ``depth``, ``pooling``, ``kernel_size``); the
-multiple-choice and true/false templates are pools of text in ``concepts``.
+SPEC section 7), a type and a one-line description. Each outcome has one module
+(``convolution``, ``images``, ``depth``, ``pooling``, ``kernel_size``) holding its computing
+templates and, next to them, the text of its multiple-choice and true/false questions; the
+mechanism that turns that text into items is ``concepts``.
 """
 
 from __future__ import annotations
 
-from question_bank.templates import concepts as c
 from question_bank.templates import convolution, depth, images, kernel_size, pooling
 from question_bank.templates.base import Template
 from question_bank.templates.figures import conv_figure, pool_figure, receptive_figure
@@ -25,24 +25,24 @@ _ALL = (
     Template("conv_output", "LO1", _NUM, "output width of a convolution: "
              "floor((n + 2p - k) / s) + 1", convolution.conv_output),
     Template("conv_computes", "LO1", _MC, "how one feature-map value is computed; a2 from a1",
-             c.CONV_COMPUTES),
+             convolution.CONV_COMPUTES),
     Template("added_kernel", "LO1", _MC, "why an added kernel is a new channel, not a new "
-             "layer", c.ADDED_KERNEL),
+             "layer", convolution.ADDED_KERNEL),
     Template("conv_facts", "LO1", _TF, "statements on kernels, padding, stride and "
-             "cross-correlation", c.CONV_FACTS),
+             "cross-correlation", convolution.CONV_FACTS),
     # LO2: why convolution suits (medical) images
     Template("image_features", "LO2", _NUM, "input features of an H x W x C image "
              "(24x24x3 -> 1728)", images.image_features),
     Template("image_layer_weights", "LO2", _NUM, "weights of a fully connected vs a "
              "convolutional first layer on an image", images.image_layer_weights),
     Template("translation", "LO2", _MC, "translation equivariance of convolution vs "
-             "invariance", c.TRANSLATION),
+             "invariance", images.TRANSLATION),
     Template("structured_inputs", "LO2", _MC, "why weight sharing needs structured inputs "
-             "such as images", c.STRUCTURED_INPUTS),
+             "such as images", images.STRUCTURED_INPUTS),
     Template("weight_image", "LO2", _MC, "why a dense unit's weight image is noisy after "
-             "training on few samples", c.WEIGHT_IMAGE),
+             "training on few samples", images.WEIGHT_IMAGE),
     Template("image_facts", "LO2", _TF, "statements on image features, sharing and "
-             "equivariance", c.IMAGE_FACTS),
+             "equivariance", images.IMAGE_FACTS),
     # LO3: why convolutions enable deep networks
     Template("layer_weights", "LO3", _NUM, "weights of a dense vs sparse vs shared 1-D layer "
              "(5, 3: 15, 9, 3)", depth.layer_weights),
@@ -51,12 +51,12 @@ _ALL = (
     Template("architecture_params", "LO3", _NUM, "all parameters of a small CNN "
              "(count_parameters)", depth.architecture_params),
     Template("why_deep", "LO3", _MC, "sparse connectivity and weight sharing make deep "
-             "networks affordable", c.WHY_DEEP),
-    Template("parallel", "LO3", _MC, "why a conv layer computes in parallel", c.PARALLEL),
+             "networks affordable", depth.WHY_DEEP),
+    Template("parallel", "LO3", _MC, "why a conv layer computes in parallel", depth.PARALLEL),
     Template("sparse_shared", "LO3", _MC, "sparse connectivity vs weight sharing",
-             c.SPARSE_SHARED),
+             depth.SPARSE_SHARED),
     Template("depth_facts", "LO3", _TF, "statements on depth, weights and parallelism",
-             c.DEPTH_FACTS),
+             depth.DEPTH_FACTS),
     # LO4: max-pooling
     Template("pool_output", "LO4", _NUM, "output width after pooling (after a conv at "
              "difficulty 3)", pooling.pool_output),
@@ -67,9 +67,9 @@ _ALL = (
     Template("flatten_size", "LO4", _NUM, "values after conv and pooling layers, at flatten",
              pooling.flatten_size),
     Template("maxpool_does", "LO4", _MC, "what max-pooling does and does not do (no weights)",
-             c.MAXPOOL_DOES),
-    Template("avg_vs_max", "LO4", _MC, "average vs max-pooling", c.AVG_VS_MAX),
-    Template("pooling_facts", "LO4", _TF, "statements on pooling", c.POOLING_FACTS),
+             pooling.MAXPOOL_DOES),
+    Template("avg_vs_max", "LO4", _MC, "average vs max-pooling", pooling.AVG_VS_MAX),
+    Template("pooling_facts", "LO4", _TF, "statements on pooling", pooling.POOLING_FACTS),
     # LO5: choice of kernel size
     Template("receptive_field_stack", "LO5", _NUM, "receptive field of a stack of conv and "
              "pooling layers", kernel_size.receptive_field_stack, receptive_figure),
@@ -78,9 +78,9 @@ _ALL = (
     Template("conv_multiply_adds", "LO5", _NUM, "multiply-adds of a conv layer: "
              "Ho*Wo*k*k*C_in*C_out", kernel_size.conv_multiply_adds),
     Template("kernel_tradeoff", "LO5", _MC, "what a kernel size trades off; a stack of 3x3 "
-             "vs one 5x5", c.KERNEL_TRADEOFF),
+             "vs one 5x5", kernel_size.KERNEL_TRADEOFF),
     Template("kernel_facts", "LO5", _TF, "statements on kernel size, weights and receptive "
-             "field", c.KERNEL_FACTS),
+             "field", kernel_size.KERNEL_FACTS),
 )
 
 TEMPLATES: dict[str, Template] = {template.name: template for template in _ALL}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,10 +64,13 @@ class Template:
         if difficulty not in DIFFICULTIES:
             raise ValueError(f"difficulty: must be one of {DIFFICULTIES}, got {difficulty!r}")
         draft = self.body(rng, difficulty)
+        # Drawn numbers and words decide "a" or "an" ("an 8x8 map"): settled here, for all.
+        choices = tuple(Choice(with_articles(c.text), c.correct, with_articles(c.feedback))
+                        for c in draft.choices)
         item = Item(id="", template=self.name, learning_outcome=self.learning_outcome,
-                    type=self.type, stem=draft.stem, answer=draft.answer,
-                    solution=draft.solution, params=draft.params, tolerance=draft.tolerance,
-                    choices=draft.choices, difficulty=difficulty)
+                    type=self.type, stem=with_articles(draft.stem), answer=draft.answer,
+                    solution=with_articles(draft.solution), params=draft.params,
+                    tolerance=draft.tolerance, choices=choices, difficulty=difficulty)
         check_item(item)
         return item
 
@@ -127,6 +131,39 @@ def markdown_table(rows: Sequence[Sequence[Any]], corner: str = "") -> str:
     body = ["| " + " | ".join([f"r{i + 1}"] + [number(v) for v in row]) + " |"
             for i, row in enumerate(rows)]
     return "\n".join([header, rule, *body])
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 channel", "3 channels": a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def article(phrase: str) -> str:
+    """"a" or "an" for ``phrase`` as it is said: an abdominal CT, an 8-channel input, an
+    RGB photo, an 11x11 kernel; but a unit, a one-pixel shift, a 16x16 map."""
+    word = phrase.split()[0] if phrase.split() else ""
+    if word[:1].isdigit():
+        digits = re.match(r"\d+", word).group()
+        said_with_vowel = digits.startswith("8") or (digits[:2] in ("11", "18")
+                                                     and len(digits) % 3 == 2)
+    elif (len(word) > 1 and word.isupper()) or len(word) == 1:
+        said_with_vowel = word[0].upper() in "AEFHILMNORSX"  # letter names: "an MRI"
+    else:
+        lower = word.lower()
+        said_with_vowel = lower[:1] in tuple("aeiou") and not lower.startswith(
+            ("uni", "use", "usu", "one", "eu"))
+    return "an" if said_with_vowel else "a"
+
+
+_ARTICLE = re.compile(r"\b([Aa])n? (?=([\w'-]+))")
+
+
+def with_articles(text: str) -> str:
+    """``text`` with every "a"/"an" matching the word after it (drawn numbers and words)."""
+    def fix(match: re.Match[str]) -> str:
+        right = article(match.group(2))
+        return (right.capitalize() if match.group(1) == "A" else right) + " "
+    return _ARTICLE.sub(fix, text)
 
 
 def number(value: float) -> str:

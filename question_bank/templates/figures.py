@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from question_bank.templates.base import FIGURE_DPI
+from question_bank.templates.base import FIGURE_DPI, count
 
 
 def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
@@ -23,7 +23,7 @@ def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     row, col = params["row"] - 1, params["col"] - 1
     fig = conv_step(params["image"], params["kernel"], padding=params["padding"],
                     stride=params["stride"], position=(row, col), show_output=False)
-    alt = (f"Left: the input padded with {params['padding']} zero(s), the window of output "
+    alt = (f"Left: the input padded with {count(params['padding'], 'zero')}, the window of output "
            f"row {params['row']}, column {params['col']} outlined in red (stride "
            f"{params['stride']}). Middle: the kernel. Right: the output grid, values hidden.")
     return to_png(fig, dpi=FIGURE_DPI), alt

@@ -1,0 +1,148 @@
+"""Exam blueprints, parallel forms and deep pools: what an instructor builds an exam from.
+
+Counts are checked against the blueprint or worked out by hand here, never read back from
+the code that makes them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from question_bank.generate import (
+    build_bank,
+    build_forms,
+    default_blueprint,
+    make_item,
+    question_key,
+    read_blueprint,
+)
+from question_bank.model import LEARNING_OUTCOMES
+from question_bank.templates import TEMPLATES
+
+LEVELS = (1, 2, 3)
+OUTCOMES = list(LEARNING_OUTCOMES)
+# Templates per outcome (docs/question_bank.md): LO1 6, LO2 6, LO3 7, LO4 7, LO5 5; 31 in all.
+TEMPLATE_COUNTS = {"LO1": 6, "LO2": 6, "LO3": 7, "LO4": 7, "LO5": 5}
+
+
+def _per_outcome(items) -> Counter:
+    return Counter(item.learning_outcome for item in items)
+
+
+def test_the_template_counts_per_outcome_are_those_of_the_docs():
+    assert Counter(t.learning_outcome for t in TEMPLATES.values()) == TEMPLATE_COUNTS
+
+
+@pytest.mark.parametrize("n", [5, 7, 10, 20, 31, 50])
+def test_every_outcome_gets_items_from_five_on(n):
+    counts = _per_outcome(build_bank(n, seed=1, figures=False))
+    assert set(counts) == set(OUTCOMES) and sum(counts.values()) == n
+
+
+@pytest.mark.parametrize("n, expected", [
+    # one each, then the rest by largest remainder of (n - 5) * templates / 31
+    (20, {"LO1": 4, "LO2": 4, "LO3": 4, "LO4": 4, "LO5": 4}),  # 15*6/31 = 2.9, 15*7/31 = 3.4
+    (36, {"LO1": 7, "LO2": 7, "LO3": 8, "LO4": 8, "LO5": 6}),  # 31*k/31 = k, plus one each
+])
+def test_items_are_spread_in_proportion_to_each_outcomes_templates(n, expected):
+    assert _per_outcome(build_bank(n, seed=2, figures=False)) == expected
+
+
+def test_fewer_items_than_outcomes_still_differ_in_outcome():
+    assert len(_per_outcome(build_bank(3, seed=0, figures=False))) == 3
+
+
+@pytest.mark.parametrize("n", [10, 20, 50])
+def test_difficulties_are_mixed_in_the_exam_and_within_each_outcome(n):
+    items = build_bank(n, seed=3, figures=False)
+    levels = Counter(item.difficulty for item in items)
+    assert set(levels) == set(LEVELS) and max(levels.values()) - min(levels.values()) <= 1
+    if n >= 15:
+        for outcome in OUTCOMES:
+            assert len({i.difficulty for i in items if i.learning_outcome == outcome}) == 3
+
+
+def test_a_one_level_exam_keeps_that_level():
+    assert {item.difficulty for item in build_bank(12, seed=4, difficulty=2,
+                                                   figures=False)} == {2}
+
+
+def test_blueprint_file_gives_exactly_its_counts(tmp_path):
+    path = tmp_path / "exam.toml"
+    path.write_text("[LO1]\n1 = 2\n3 = 1\n\n[LO4]\n2 = 3\n\n[LO5]\n3 = 0\n")
+    plan = read_blueprint(path)
+    assert plan == {("LO1", 1): 2, ("LO1", 3): 1, ("LO4", 2): 3}
+    items = build_bank(seed=5, blueprint=plan, figures=False)
+    assert Counter((i.learning_outcome, i.difficulty) for i in items) == plan
+
+
+@pytest.mark.parametrize("text, word", [
+    ("[LO9]\n1 = 2\n", "LO9"), ("[LO1]\n4 = 2\n", "difficulty"), ("[LO1]\n1 = -1\n", "count"),
+    ("[LO1]\n1 = 'two'\n", "count"), ("LO1 = 3\n", "table"), ("[LO1\n", "cannot read"),
+    ("[LO1]\n1 = 0\n", "no items"),
+])
+def test_bad_blueprint_file_is_a_clear_error(tmp_path, text, word):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=word):
+        read_blueprint(path)
+
+
+def test_a_blueprint_cell_no_chosen_template_can_fill_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"LO5 at difficulty 1 make only 0"):
+        build_bank(blueprint={("LO5", 1): 2}, outcomes=["LO1"], figures=False)
+
+
+def test_n_and_a_blueprint_of_another_size_disagree():
+    with pytest.raises(ValueError, match="n: 4 differs"):
+        build_bank(4, blueprint={("LO1", 1): 3}, figures=False)
+
+
+def test_parallel_forms_follow_one_blueprint_and_share_no_question():
+    first, second = build_forms(2, 30, seed=6, figures=False)
+    cells = [Counter((i.learning_outcome, i.difficulty) for i in form) for form in (first,
+                                                                                  second)]
+    assert cells[0] == cells[1] and sum(cells[0].values()) == 30
+    assert not {question_key(i) for i in first} & {question_key(i) for i in second}
+    assert cells[0] == Counter(default_blueprint(30))
+
+
+def test_forms_reject_a_bad_count():
+    with pytest.raises(ValueError, match="forms"):
+        build_forms(0, 5, figures=False)
+
+
+# ---- deep pools ------------------------------------------------------------------------------
+
+POOL_SEEDS = 1000
+UNDERSTANDING = [n for n, t in TEMPLATES.items() if t.type != "numeric"]
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_template_asks_at_least_20_distinct_questions_at_each_level(name, level):
+    seeds = POOL_SEEDS if name in UNDERSTANDING else 60
+    keys = {question_key(make_item(name, seed, level)) for seed in range(seeds)}
+    assert len(keys) >= 20, len(keys)
+
+
+@pytest.mark.parametrize("name", [n for n, t in TEMPLATES.items()
+                                  if t.type == "multiple_choice"])
+def test_distinct_questions_differ_in_their_right_answer_not_only_in_words(name):
+    """Per level, at least 20 different right answers: an organ name alone is no new one."""
+    for level in LEVELS:
+        answers = {make_item(name, seed, level).choices[make_item(name, seed, level).answer]
+                   .text for seed in range(POOL_SEEDS // 2)}
+        assert len(answers) >= 20, (level, len(answers))
+
+
+def test_question_key_ignores_drawn_words_and_distractors():
+    item = make_item("translation", 0, 2)
+    renamed = item.__class__(**{**item.__dict__, "stem": item.stem.replace("slice", "scan"),
+                                "choices": item.choices[::-1],
+                                "answer": len(item.choices) - 1 - item.answer})
+    assert question_key(renamed) == question_key(item)
+    other = item.__class__(**{**item.__dict__, "stem": item.stem + " 99"})
+    assert question_key(other) != question_key(item)
