@@ -174,6 +174,8 @@ def summary(run, out: Path) -> str:
     lines.append(f"{len(run.results)} students ({len(run.graded)} graded now, "
                  f"{len(run.reused)} unchanged and kept) in {run.seconds:.1f} s")
     lines.append(isolation_note(run.isolation))
+    if run.isolation_reason:
+        lines.append(f"chosen because: {run.isolation_reason}")
     for entry, why in run.skipped.items():
         lines.append(f"not graded: {entry!r} in SUBMISSIONS ({why})")
     for student, error in run.errors.items():

@@ -30,7 +30,7 @@ from types import ModuleType
 from autograder import outputs
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
-from autograder.sandbox import Limits, SandboxedStudent, choose_isolation, runtime_dir
+from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
 from autograder.submissions import Candidate, find_candidates, prepare
 from autograder.suite_cache import source_files
 
@@ -63,6 +63,7 @@ class ClassRun:
     seconds: float
     seconds_per_student: dict[str, float]
     skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
+    isolation_reason: str = ""  # why this isolation: "auto: /usr/bin/bwrap works here", ...
 
 
 # Set in the parent before forking, read by the forked grading processes.
@@ -82,7 +83,8 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     skipped: dict[str, str] = {}
     candidates = find_candidates(submissions, exclude=out, skipped=skipped)
     engine = engine or real_engine()
-    isolation = choose_isolation(options.isolation)
+    isolation, isolation_reason = isolation_choice(options.isolation)
+    say("stage", f"isolation: {isolation} ({isolation_reason})")
     runtime_dir()  # made once here, shared by the forked grading processes
     rubric = engine.load_rubric(options.rubric)
     version = _version_key(engine, rubric, options.rubric)
@@ -122,7 +124,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         _write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student not in errors)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
-                    time.monotonic() - started, times, skipped)
+                    time.monotonic() - started, times, skipped, isolation_reason)
 
 
 def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
