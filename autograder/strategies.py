@@ -79,14 +79,16 @@ def conv_calls(draw, ndim: int, ints: bool = False, **window_options):
 
 @st.composite
 def conv_layer_calls(draw, channels_in=st.integers(1, 3), channels_out=st.integers(1, 3),
-                     bias: bool | None = None, ints: bool = False, **window_options):
-    """A valid call of ``conv_layer``; ``bias`` None draws with or without one."""
+                     bias: bool | None = None, ints: bool = False, int_bias: bool = False,
+                     **window_options):
+    """A valid call of ``conv_layer``; ``bias`` None draws with or without one;
+    ``int_bias``: the bias is an integer array."""
     w = draw(window(2, **window_options, max_kernel=3))
     c_in, c_out = draw(channels_in), draw(channels_out)
     image = draw(arrays_of((*w["sizes"], c_in), ints))
     kernels = draw(arrays_of((*w["kernel"], c_in, c_out), ints))
     with_bias = draw(st.booleans()) if bias is None else bias
-    b = draw(float_arrays((c_out,))) if with_bias else None
+    b = draw(arrays_of((c_out,), int_bias)) if with_bias else None
     return call(image, kernels, bias=b, padding=w["padding"], stride=w["stride"])
 
 

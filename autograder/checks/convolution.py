@@ -120,7 +120,8 @@ def _property_checks(function: str, ndim: int) -> list[Check]:
 def _invalid_conv(draw, ndim: int):
     (x, kernel), options = draw(S.conv_calls(ndim))
     broken = draw(st.sampled_from(["padding", "stride", "kernel_too_large", "empty_kernel",
-                                   "x_ndim", "kernel_ndim"]))
+                                   "x_ndim", "kernel_ndim"]
+                                  + (["kernel_too_large_on_one_axis"] if ndim == 2 else [])))
     if broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
@@ -128,6 +129,8 @@ def _invalid_conv(draw, ndim: int):
     elif broken == "kernel_too_large":
         kernel = np.ones(tuple(n + 2 * options["padding"] + draw(st.integers(1, 2))
                                for n in x.shape))
+    elif broken == "kernel_too_large_on_one_axis":  # SPEC 2: "per axis"
+        kernel = _too_large_on(draw(st.integers(0, 1)), kernel, x.shape, options["padding"])
     elif broken == "empty_kernel":
         kernel = np.zeros((0,) * ndim)
     elif broken == "x_ndim":
@@ -135,6 +138,13 @@ def _invalid_conv(draw, ndim: int):
     else:
         kernel = kernel.reshape((*kernel.shape, 1))
     return (x, kernel), options
+
+
+def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int) -> np.ndarray:
+    """``kernel`` made one larger than the padded input along ``axis`` only."""
+    shape = list(kernel.shape)
+    shape[axis] = sizes[axis] + 2 * padding + 1
+    return np.ones(shape)
 
 
 def _conv_checks(function: str, ndim: int) -> list[Check]:
@@ -187,9 +197,9 @@ def _invalid_conv_layer(draw):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
-    else:
-        too_big = image.shape[0] + 2 * options["padding"] + 1
-        kernels = np.ones((too_big, *kernels.shape[1:]))
+    else:  # along one axis, either: SPEC 2 says "per axis"
+        kernels = _too_large_on(draw(st.integers(0, 1)), kernels, image.shape,
+                                options["padding"])
     return (image, kernels), options
 
 
@@ -212,6 +222,12 @@ def _conv_layer_checks() -> list[Check]:
         agreement(f, "integer_input_gives_floats",
                   "integer images and kernels give the right floating-point result",
                   S.conv_layer_calls(ints=True)),
+        agreement(f, "non_square_kernels",
+                  "non-square kernels (kh != kw): rows and columns are not mixed up",
+                  S.conv_layer_calls(square=False, padding=st.integers(0, 1)), weight=2),
+        agreement(f, "adds_an_integer_bias",
+                  "an integer bias still gives the right floating-point result",
+                  S.conv_layer_calls(bias=True, int_bias=True)),
         Check(f, "kernels_are_independent",
               "each kernel makes its own output channel (an added kernel is not a new layer)",
               _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent),

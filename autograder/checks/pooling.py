@@ -83,16 +83,28 @@ def _same_after_moving(e: dict, actual, expected) -> str | None:
 @st.composite
 def _invalid_pool(draw):
     (x, size), options = draw(S.pool_calls(channels=None))
-    broken = draw(st.sampled_from(["size", "stride", "too_large", "ndim"]))
+    broken = draw(st.sampled_from(["size", "stride", "too_large", "too_large_on_one_axis",
+                                   "ndim"]))
     if broken == "size":
         size = draw(S.BELOW_ONE)
     elif broken == "stride":
         options = {"stride": draw(S.BELOW_ONE)}
     elif broken == "too_large":
         size = max(x.shape[:2]) + draw(st.integers(1, 2))
+    elif broken == "too_large_on_one_axis":  # fits the longer axis, not the shorter one
+        x = _stretched(x, draw(st.integers(0, 1)))
+        size = min(x.shape[:2]) + 1
     else:
         x = x.reshape(-1) if draw(st.booleans()) else x.reshape((*x.shape, 1, 1)[:4])
     return (x, size), options
+
+
+def _stretched(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` with ``axis`` made the longer one by at least 2 pixels (zeros appended)."""
+    grow = max(0, x.shape[1 - axis] - x.shape[axis]) + 2
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (0, grow)
+    return np.pad(x, widths)
 
 
 def _pool_checks(f: str, kind: str) -> list[Check]:

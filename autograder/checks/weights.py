@@ -137,11 +137,19 @@ def _architecture_checks(f: str) -> list[Check]:
                       layer["type"] == "flatten" for layer in n["layers"])).map(_network_call),
                   weight=2),
         agreement(f, "no_layers", "no layers: the input itself, no parameters",
-                  S.networks().map(lambda n: S.call([], n["input_shape"]))),
+                  S.networks().map(lambda n: S.call([], n["input_shape"])), edge_case=True),
         raises_value_error(f, "an unknown layer type, a missing key, an input_shape that is "
                            "not (H, W, C), dense before flatten and conv after flatten raise "
                            "ValueError", _invalid_networks()),
     ]
+
+
+def _ends_in_flatten(net: dict) -> dict | None:
+    """The network's spatial layers then flatten, when they end with several channels."""
+    from solutions.weights import output_shape  # trusted: how many channels reach flatten
+    if output_shape(net["layers"], net["input_shape"])[2] < 2:
+        return None
+    return S.call([*net["layers"], {"type": "flatten"}], net["input_shape"])
 
 
 def _split_network(net: dict) -> dict:
@@ -188,6 +196,10 @@ def _wrong_weight_counts(draw):
 def _weights_checks() -> list[Check]:
     return [
         *_architecture_checks("output_shape"),
+        agreement("output_shape", "ends_in_flatten",
+                  "flatten after layers with several channels: H * W * C values",
+                  S.networks(dense=False).map(_ends_in_flatten).filter(
+                      lambda call: call is not None), weight=2),
         *_architecture_checks("count_parameters"),
         Check("count_parameters", "adds_up_layer_by_layer",
               "parameters add up layer by layer", S.networks().map(_split_network),
@@ -197,7 +209,7 @@ def _weights_checks() -> list[Check]:
                   _weights_as_image_calls(), weight=3),
         agreement("weights_as_image", "constant_weights_give_zeros",
                   "a constant vector gives an image of zeros (no division by zero)",
-                  _weights_as_image_calls(constant=True)),
+                  _weights_as_image_calls(constant=True), edge_case=True),
         raises_value_error("weights_as_image", "the wrong number of weights or a weights "
                            "array that is not 1-D raise ValueError", _wrong_weight_counts()),
         keeps_inputs("weights_as_image", _weights_as_image_calls()),
