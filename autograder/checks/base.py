@@ -170,9 +170,21 @@ def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> st
     args, kwargs = after
     for name, before, now in [*zip(range(len(sent_args)), sent_args, args, strict=False),
                               *((k, v, kwargs.get(k)) for k, v in sent_kwargs.items())]:
-        if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.dtype == before.dtype
-                and np.array_equal(now, before)):
+        if not same_data(before, now):
             where = f"argument {name + 1}" if isinstance(name, int) else f"argument {name!r}"
             return f"{where} was modified by the call"
     return None
+
+
+def same_data(before, now) -> bool:
+    """Arrays of the same dtype and values, or equal lists, dicts and numbers of them."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
+                and np.array_equal(now, before))
+    if isinstance(before, list | tuple):
+        return (type(now) is type(before) and len(now) == len(before)
+                and all(same_data(b, n) for b, n in zip(before, now, strict=True)))
+    if isinstance(before, dict):
+        return (isinstance(now, dict) and now.keys() == before.keys()
+                and all(same_data(v, now[k]) for k, v in before.items()))
+    return type(now) is type(before) and now == before

@@ -40,6 +40,12 @@ def _agreement_checks(function: str, ndim: int) -> list[Check]:
                   "integer inputs (int32, int64, uint8) give the right floating-point result",
                   calls(ints=True, padding=st.integers(0, 1), stride=st.integers(1, 2))),
     ]
+    checks += [
+        agreement(function, "uses_the_defaults", "padding=0 and stride=1 when left out",
+                  S.defaults_only(calls(), 2)),
+        agreement(function, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(calls(padding=st.integers(0, 1)))),
+    ]
     if ndim == 2:
         checks.append(agreement(
             function, "non_square_kernels",
@@ -184,7 +190,7 @@ def _kernels_are_independent(e: dict, actual, expected) -> str | None:
 def _invalid_conv_layer(draw):
     (image, kernels), options = draw(S.conv_layer_calls(bias=True))
     broken = draw(st.sampled_from(["channels", "bias", "image_ndim", "kernels_ndim",
-                                   "padding", "stride", "kernel_too_large"]))
+                                   "padding", "stride", "kernel_too_large", "empty_kernels"]))
     if broken == "channels":
         image = np.concatenate([image, image[..., :1]], axis=2)
     elif broken == "bias":
@@ -197,6 +203,9 @@ def _invalid_conv_layer(draw):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
+    elif broken == "empty_kernels":
+        kernels = np.zeros((*kernels.shape[:3], 0))
+        options["bias"] = None
     else:  # along one axis, either: SPEC 2 says "per axis"
         kernels = _too_large_on(draw(st.integers(0, 1)), kernels, image.shape,
                                 options["padding"])
@@ -225,6 +234,10 @@ def _conv_layer_checks() -> list[Check]:
         agreement(f, "non_square_kernels",
                   "non-square kernels (kh != kw): rows and columns are not mixed up",
                   S.conv_layer_calls(square=False, padding=st.integers(0, 1)), weight=2),
+        agreement(f, "uses_the_defaults", "bias=None, padding=0 and stride=1 when left out",
+                  S.defaults_only(S.conv_layer_calls(bias=False), 2)),
+        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(S.conv_layer_calls())),
         agreement(f, "adds_an_integer_bias",
                   "an integer bias still gives the right floating-point result",
                   S.conv_layer_calls(bias=True, int_bias=True)),
@@ -270,6 +283,8 @@ def _activation_checks() -> list[Check]:
                   _elementwise(), weight=3),
         agreement("relu", "agrees_on_integers", "integer arrays keep their values",
                   _elementwise(ints=True)),
+        agreement("relu", "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(_elementwise())),
         keeps_inputs("relu", _elementwise()),
         agreement("sigmoid", "agrees_on_moderate_values", "1 / (1 + exp(-x)) element-wise",
                   _elementwise(), weight=2),
@@ -280,6 +295,8 @@ def _activation_checks() -> list[Check]:
                   _elementwise(ints=True)),
         Check("sigmoid", "is_point_symmetric", "sigmoid(-x) = 1 - sigmoid(x)",
               _elementwise(), calls=_negated, judge=_is_symmetric),
+        agreement("sigmoid", "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(_elementwise())),
         keeps_inputs("sigmoid", _elementwise()),
     ]
 

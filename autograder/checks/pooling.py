@@ -48,6 +48,8 @@ def _pool_output_size_checks() -> list[Check]:
                   _pool_size_calls(stride=False), weight=2),
         agreement(f, "with_stride", "floor((n - size) / stride) + 1",
                   _pool_size_calls(stride=True), weight=2),
+        agreement(f, "size_defaults_to_2", "size=2 (and stride=2) when left out",
+                  st.integers(2, 64).map(lambda n: S.call(n))),
         raises_value_error(f, "sizes below 1 and a window larger than the input raise "
                            "ValueError", _invalid_pool_size()),
     ]
@@ -121,6 +123,10 @@ def _pool_checks(f: str, kind: str) -> list[Check]:
         agreement(f, "integer_input",
                   "integer feature maps" + (" give floats" if kind == "mean" else ""),
                   S.pool_calls(channels=None, ints=True)),
+        agreement(f, "size_defaults_to_2", "size=2 and stride=2 when left out",
+                  S.defaults_only(S.pool_calls(channels=None, size=st.just(2)), 1)),
+        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(S.pool_calls(channels=None))),
         Check(f, "unchanged_by_moves_within_a_window",
               "moving values around inside a window does not change the output",
               _window_permutations(), calls=_both, judge=_same_after_moving),
