@@ -124,7 +124,8 @@ def _property_checks(function: str, ndim: int) -> list[Check]:
 
 @st.composite
 def _invalid_conv(draw, ndim: int):
-    (x, kernel), options = draw(S.conv_calls(ndim))
+    # With padding: a size check that forgets it (or counts it three times) shows.
+    (x, kernel), options = draw(S.conv_calls(ndim, padding=st.integers(0, 2)))
     broken = draw(st.sampled_from(["padding", "stride", "kernel_too_large", "empty_kernel",
                                    "x_ndim", "kernel_ndim"]
                                   + (["kernel_too_large_on_one_axis"] if ndim == 2 else [])))
@@ -188,7 +189,7 @@ def _kernels_are_independent(e: dict, actual, expected) -> str | None:
 
 @st.composite
 def _invalid_conv_layer(draw):
-    (image, kernels), options = draw(S.conv_layer_calls(bias=True))
+    (image, kernels), options = draw(S.conv_layer_calls(bias=True, padding=st.integers(0, 2)))
     broken = draw(st.sampled_from(["channels", "bias", "image_ndim", "kernels_ndim",
                                    "padding", "stride", "kernel_too_large", "empty_kernels"]))
     if broken == "channels":
