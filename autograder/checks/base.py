@@ -149,10 +149,9 @@ def agreement(function: str, name: str, description: str, examples: st.SearchStr
 
 
 def raises_value_error(function: str, description: str, examples: st.SearchStrategy,
-                       weight: float = 1.0) -> Check:
+                       weight: float = 1.0, name: str = "rejects_invalid_arguments") -> Check:
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
-    return Check(function, "rejects_invalid_arguments", description, examples,
-                 weight=weight, hygiene=True)
+    return Check(function, name, description, examples, weight=weight, hygiene=True)
 
 
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:

@@ -127,8 +127,7 @@ def _invalid_conv(draw, ndim: int):
     # With padding: a size check that forgets it (or counts it three times) shows.
     (x, kernel), options = draw(S.conv_calls(ndim, padding=st.integers(0, 2)))
     broken = draw(st.sampled_from(["padding", "stride", "kernel_too_large", "empty_kernel",
-                                   "x_ndim", "kernel_ndim"]
-                                  + (["kernel_too_large_on_one_axis"] if ndim == 2 else [])))
+                                   "x_ndim", "kernel_ndim"]))
     if broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
@@ -136,8 +135,6 @@ def _invalid_conv(draw, ndim: int):
     elif broken == "kernel_too_large":
         kernel = np.ones(tuple(n + 2 * options["padding"] + draw(st.integers(1, 2))
                                for n in x.shape))
-    elif broken == "kernel_too_large_on_one_axis":  # SPEC 2: "per axis"
-        kernel = _too_large_on(draw(st.integers(0, 1)), kernel, x.shape, options["padding"])
     elif broken == "empty_kernel":
         kernel = np.zeros((0,) * ndim)
     elif broken == "x_ndim":
@@ -147,11 +144,28 @@ def _invalid_conv(draw, ndim: int):
     return (x, kernel), options
 
 
-def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int) -> np.ndarray:
-    """``kernel`` made one larger than the padded input along ``axis`` only."""
+def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int,
+                  excess: int = 1) -> np.ndarray:
+    """``kernel`` made larger than the padded input along ``axis`` only."""
     shape = list(kernel.shape)
-    shape[axis] = sizes[axis] + 2 * padding + 1
+    shape[axis] = sizes[axis] + 2 * padding + excess
     return np.ones(shape)
+
+
+@st.composite
+def _too_large_on_one_axis(draw, calls: st.SearchStrategy):
+    """A kernel that fits one axis of the padded input and not the other (SPEC 2: "per
+    axis"), with padding 0 to 2: a size check that forgets or miscounts it shows."""
+    (x, kernel), options = draw(calls)
+    kernel = _too_large_on(draw(st.integers(0, 1)), kernel, x.shape, options["padding"],
+                           draw(st.integers(1, 2)))
+    return (x, kernel), options
+
+
+def _rejects_too_large_on_one_axis(function: str, calls: st.SearchStrategy) -> Check:
+    return raises_value_error(function, "a kernel larger than the padded input along one "
+                              "axis only raises ValueError", _too_large_on_one_axis(calls),
+                              weight=0.5, name="rejects_a_kernel_too_large_on_one_axis")
 
 
 def _conv_checks(function: str, ndim: int) -> list[Check]:
@@ -159,6 +173,8 @@ def _conv_checks(function: str, ndim: int) -> list[Check]:
             raises_value_error(function, "negative padding, stride below 1, a kernel larger "
                                "than the padded input, an empty kernel or the wrong ndim "
                                "raise ValueError", _invalid_conv(ndim)),
+            *([_rejects_too_large_on_one_axis(function, S.conv_calls(
+                2, padding=st.integers(0, 2)))] if ndim == 2 else []),
             keeps_inputs(function, S.conv_calls(ndim, padding=st.integers(0, 1)))]
 
 
@@ -207,9 +223,9 @@ def _invalid_conv_layer(draw):
     elif broken == "empty_kernels":
         kernels = np.zeros((*kernels.shape[:3], 0))
         options["bias"] = None
-    else:  # along one axis, either: SPEC 2 says "per axis"
-        kernels = _too_large_on(draw(st.integers(0, 1)), kernels, image.shape,
-                                options["padding"])
+    else:
+        kernels = _too_large_on(0, kernels, image.shape, options["padding"])
+        kernels = _too_large_on(1, kernels, image.shape, options["padding"])
     return (image, kernels), options
 
 
@@ -248,6 +264,7 @@ def _conv_layer_checks() -> list[Check]:
         raises_value_error(f, "a channel mismatch, a bias that is not (C_out,), the wrong "
                            "ndim, bad padding or stride raise ValueError",
                            _invalid_conv_layer()),
+        _rejects_too_large_on_one_axis(f, S.conv_layer_calls(padding=st.integers(0, 2))),
         keeps_inputs(f, S.conv_layer_calls(bias=True)),
     ]
 

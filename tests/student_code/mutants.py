@@ -321,6 +321,24 @@ def conv_layer_im2col_wrong_order(image, kernels, bias=None, padding=0, stride=1
     return out if bias is None else out + bias
 
 
+def conv_layer_checks_the_height_only(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    if image.shape[2] != kernels.shape[2]:
+        raise ValueError("image channels and kernels' C_in differ")
+    if bias is not None and np.shape(bias) != (kernels.shape[3],):
+        raise ValueError("bias must have shape (C_out,)")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    check_fits("kernels", kernels.shape[0], "the padded image", image.shape[0] + 2 * padding)
+    xp = zero_pad(image, padding).astype(float)
+    out = _layer_loops(xp, kernels, stride)  # too wide: no columns, or numpy's own error
+    return out if bias is None else out + np.asarray(bias)
+
+
 def conv_layer_square_kernel_assumed(image, kernels, bias=None, padding=0, stride=1):
     image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
                                                            stride)
@@ -680,10 +698,13 @@ MUTANTS: list[Mutant] = [
     Mutant("conv2d", "output size computed without the padding",
            conv2d_size_without_padding),
     Mutant("conv2d", "compares the kernel's area, not each axis, with the padded image",
-           conv2d_checks_the_kernel_area, ("conv2d.rejects_invalid_arguments",)),
+           conv2d_checks_the_kernel_area, ("conv2d.rejects_a_kernel_too_large_on_one_axis",)),
     Mutant("conv2d", "tensordot in the input dtype: uint8 wraps around", conv2d_in_input_dtype,
            ("conv2d.integer_input_gives_floats",)),
     Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
+    Mutant("conv_layer", "checks only the kernel height against the padded image",
+           conv_layer_checks_the_height_only,
+           ("conv_layer.rejects_a_kernel_too_large_on_one_axis",)),
     Mutant("conv_layer", "assumes square kernels (kw taken to be kh)",
            conv_layer_square_kernel_assumed),
     Mutant("conv_layer", "starts from the bias: an integer bias truncates the output",
