@@ -169,7 +169,8 @@ def _without_degenerate_points(checks: list[CheckResult],
     """No points for an answer that never agrees with the reference: a zero, constant or
     identity function passes properties (zero is linear), edge cases and hygiene checks."""
     pairs = list(zip(checks, prepared, strict=True))
-    if any(c.passed for c, p in pairs if p.check.counts_alone):
+    main = [c for c, p in pairs if p.check.counts_alone]
+    if any(c.passed for c in main) or not main:  # not main: the rubric switched them all off
         return checks
     return [_unearned(c) if c.passed and not p.check.counts_alone else c for c, p in pairs]
 

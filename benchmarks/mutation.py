@@ -270,21 +270,24 @@ def equivalents(path: Path = EQUIVALENTS_DOC) -> dict[str, str]:
     return dict(rows)
 
 
-def table(outcomes: list[Outcome]) -> str:
-    """Per function: mutants, killed, equivalent, survived, and the mutation score."""
-    lines = [f"{'function':<20} {'mutants':>7} {'killed':>6} {'equiv':>5} {'survived':>8} "
-             f"{'score':>6}"]
+def table(outcomes: list[Outcome], markdown: bool = False) -> str:
+    """Per function: mutants, killed, equivalent, survived, and the mutation score
+    (killed / (mutants - equivalent)); ``markdown`` for docs/mutation.md."""
     by_function: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_function.setdefault(outcome.function, []).append(outcome)
+    rows = [("function", "mutants", "killed", "equivalent", "survived", "score")]
     for function, group in [*sorted(by_function.items()), ("(all)", outcomes)]:
         count = Counter(o.status for o in group)
         killed = count["killed"] + count["timeout"]
         scored = len(group) - count["equivalent"]
-        score = f"{killed / scored:.0%}" if scored else "-"
-        lines.append(f"{function:<20} {len(group):>7} {killed:>6} {count['equivalent']:>5} "
-                     f"{count['survived']:>8} {score:>6}")
-    return "\n".join(lines)
+        rows.append((function, len(group), killed, count["equivalent"], count["survived"],
+                     f"{killed / scored:.0%}" if scored else "-"))
+    if markdown:
+        lines = ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+        return "\n".join([lines[0], "| --- |" + " ---: |" * 5, *lines[1:]])
+    return "\n".join(f"{row[0]:<20}" + "".join(f"{cell!s:>11}" for cell in row[1:])
+                     for row in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write every outcome here")
     parser.add_argument("--list", action="store_true", help="list the mutant ids and stop")
+    parser.add_argument("--markdown", action="store_true", help="the table for the docs")
     args = parser.parse_args(argv)
     config = load_config()
     mutations = all_mutations(config)
@@ -308,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = run(suite, mutations, args.jobs, config["timeout_seconds"], equivalents(),
                    progress=lambda o: print(f"{o.status:<10} {o.id}  {o.change}",
                                             file=sys.stderr, flush=True))
-    print(table(outcomes))
+    print(table(outcomes, args.markdown))
     survivors = [o for o in outcomes if o.status == "survived"]
     for outcome in survivors:
         print(f"survived: {outcome.id}: {outcome.change}")
