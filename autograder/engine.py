@@ -155,9 +155,7 @@ def grade_function(student: Student, suite: Suite, function: str,
     for p in prepared:
         checks.append(_run_check(student, p, shrink))
         shrink = shrink and checks[-1].passed  # hypothesis shrinks one failure per function
-    if not any(c.passed for c, p in zip(checks, prepared, strict=True) if not p.check.hygiene):
-        checks = [_unearned(c) if p.check.hygiene and c.passed else c
-                  for c, p in zip(checks, prepared, strict=True)]
+    checks = _without_degenerate_points(checks, prepared)
     earned = max_points if all(c.passed for c in checks) else round(
         sum(c.points for c in checks), 6)  # no 2.9999999 for a full mark
     note = ""
@@ -166,12 +164,24 @@ def grade_function(student: Student, suite: Suite, function: str,
     return FunctionResult(function, max_points, earned, checks, note=note)
 
 
+def _without_degenerate_points(checks: list[CheckResult],
+                               prepared: list[PreparedCheck]) -> list[CheckResult]:
+    """No points for an answer that never agrees with the reference: a zero, constant or
+    identity function passes properties (zero is linear), edge cases and hygiene checks."""
+    pairs = list(zip(checks, prepared, strict=True))
+    main = [c for c, p in pairs if p.check.counts_alone]
+    if any(c.passed for c in main) or not main:  # not main: the rubric switched them all off
+        return checks
+    return [_unearned(c) if c.passed and not p.check.counts_alone else c for c, p in pairs]
+
+
 def _unearned(check: CheckResult) -> CheckResult:
     return replace(check, points=0.0, message=HYGIENE_ONLY)
 
 
-HYGIENE_ONLY = ("passed, but counts only once another check of this function passes: raising "
-                "ValueError or leaving the inputs alone is no answer on its own")
+HYGIENE_ONLY = ("passed, but counts only once a check that compares with the reference "
+                "passes: a property, an edge case, raising ValueError or leaving the inputs "
+                "alone is no answer on its own")
 
 
 def _why_not_called(student: Student, suite: Suite, function: str,

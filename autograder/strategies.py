@@ -44,6 +44,21 @@ def call(*args, **kwargs) -> tuple[tuple, dict]:
     return args, kwargs
 
 
+def defaults_only(calls: st.SearchStrategy, n_args: int) -> st.SearchStrategy:
+    """The calls with only their first ``n_args`` positional arguments: the rest is left to
+    the function's defaults (SPEC 3). Draw ``calls`` with the defaults' values."""
+    return calls.map(lambda c: (c[0][:n_args], {}))
+
+
+def as_nested_lists(calls: st.SearchStrategy) -> st.SearchStrategy:
+    """The calls with every array argument sent as nested lists (SPEC 2: ``np.asarray``)."""
+    def listed(c):
+        args, kwargs = c
+        return (tuple(a.tolist() if isinstance(a, np.ndarray) else a for a in args),
+                {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
+    return calls.map(listed)
+
+
 # --- windows: a kernel or pooling window that fits the (padded) input --------------------
 
 @st.composite
@@ -79,14 +94,16 @@ def conv_calls(draw, ndim: int, ints: bool = False, **window_options):
 
 @st.composite
 def conv_layer_calls(draw, channels_in=st.integers(1, 3), channels_out=st.integers(1, 3),
-                     bias: bool | None = None, ints: bool = False, **window_options):
-    """A valid call of ``conv_layer``; ``bias`` None draws with or without one."""
+                     bias: bool | None = None, ints: bool = False, int_bias: bool = False,
+                     **window_options):
+    """A valid call of ``conv_layer``; ``bias`` None draws with or without one;
+    ``int_bias``: the bias is an integer array."""
     w = draw(window(2, **window_options, max_kernel=3))
     c_in, c_out = draw(channels_in), draw(channels_out)
     image = draw(arrays_of((*w["sizes"], c_in), ints))
     kernels = draw(arrays_of((*w["kernel"], c_in, c_out), ints))
     with_bias = draw(st.booleans()) if bias is None else bias
-    b = draw(float_arrays((c_out,))) if with_bias else None
+    b = draw(arrays_of((c_out,), int_bias)) if with_bias else None
     return call(image, kernels, bias=b, padding=w["padding"], stride=w["stride"])
 
 
@@ -160,7 +177,7 @@ def networks(draw, dense: bool = True) -> dict:
 
     shape = (draw(st.integers(8, 32)), draw(st.integers(8, 32)), draw(st.integers(1, 3)))
     layers: list[dict] = []
-    for layer in draw(spatial_stacks(1, 4)):
+    for layer in draw(spatial_stacks(0, 4)):  # none at all: flatten comes first
         try:
             output_shape([*layers, layer], shape)
         except ValueError:
@@ -173,6 +190,8 @@ def networks(draw, dense: bool = True) -> dict:
             if draw(st.booleans()):
                 unit["bias"] = draw(st.booleans())
             layers.append(unit)
+            if draw(st.booleans()):  # activations also come after flatten and dense
+                layers.append(draw(ACTIVATION_LAYERS))
     return {"layers": layers, "input_shape": shape}
 
 

@@ -174,7 +174,8 @@ def test_every_other_function_keeps_full_marks(graded, name: str) -> None:
 @pytest.mark.parametrize("name", MUTANTS)
 def test_each_failed_check_shows_a_failing_example(graded, name: str) -> None:
     function = MUTANTS[name].function
-    failed = [c for c in _function(graded[name], function).checks if not c.passed]
+    failed = [c for c in _function(graded[name], function).checks
+              if not c.passed and c.message != engine.HYGIENE_ONLY]  # unearned: passed
     assert failed
     for check in failed:
         assert check.example is not None, check.check

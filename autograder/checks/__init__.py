@@ -20,6 +20,8 @@ def all_checks() -> dict[str, list[Check]]:
     if empty:
         raise RuntimeError(f"no hidden checks for {empty}")
     for f, checks in found.items():
+        if not any(c.counts_alone for c in checks):
+            raise RuntimeError(f"{f} has no main agreement check: nothing could earn points")
         names = [c.name for c in checks]
         if len(set(names)) != len(names):
             raise RuntimeError(f"two checks of {f} have the same name: {names}")

@@ -65,11 +65,35 @@ def verdict(function: str, expected, actual) -> str | None:
 
 def on_results(judge: Judge) -> Judge:
     """A property judged on the student's results: an example where a call gave no result
-    (raised, timed out, ...) fails with that reason before the property is looked at."""
+    (raised, timed out, ...) or a result of another shape than the reference's fails with
+    that reason before the property is looked at. Shapes first: results of shapes (N, 1)
+    and (1, M) would broadcast to N x M in the property's arithmetic."""
     @functools.wraps(judge)
     def judged(example, actual: Sequence, expected: Sequence) -> str | None:
-        return problem_in(actual) or judge(example, actual, expected)
+        return (problem_in(actual) or shape_problem(actual, expected)
+                or judge(example, actual, expected))
     return judged
+
+
+def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
+    """The first result whose shape is not the reference's, if any."""
+    for got, want in zip(actual, expected, strict=True):
+        if isinstance(want, Raised):
+            continue
+        want_shape, got_shape = np.shape(want), _shape_of(got)
+        if got_shape != want_shape:
+            return f"expected a result of shape {want_shape}, got {got_shape or 'no array'}"
+    return None
+
+
+def _shape_of(value) -> tuple[int, ...] | None:
+    """The shape of plain data, without copying an array; None when it has none."""
+    if isinstance(value, np.ndarray):
+        return value.shape
+    try:
+        return np.shape(value)
+    except ValueError:  # ragged lists
+        return None
 
 
 def problem_in(results: Sequence) -> str | None:
@@ -101,12 +125,19 @@ class Check:
     warnings_as_errors: bool = False
     inputs_unchanged: bool = False  # judge the inputs after the call instead of the result
     # Hygiene (raising ValueError, leaving inputs alone) is easy to pass with a function that
-    # does nothing useful, so it counts only when another check of the function passes.
+    # does nothing useful, and so are properties (zero is linear) and edge cases (no layers:
+    # no parameters): they count only when a main agreement check of the function passes.
     hygiene: bool = False
+    edge_case: bool = False  # an agreement a zero, constant or identity answer can pass
 
     @property
     def id(self) -> str:
         return f"{self.function}.{self.name}"
+
+    @property
+    def counts_alone(self) -> bool:
+        """A main agreement with the reference: the only kind a degenerate answer fails."""
+        return self.judge is None and not self.hygiene and not self.edge_case
 
     def judgement(self) -> Judge:
         return self.judge or agrees(self.function)
@@ -118,10 +149,9 @@ def agreement(function: str, name: str, description: str, examples: st.SearchStr
 
 
 def raises_value_error(function: str, description: str, examples: st.SearchStrategy,
-                       weight: float = 1.0) -> Check:
+                       weight: float = 1.0, name: str = "rejects_invalid_arguments") -> Check:
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
-    return Check(function, "rejects_invalid_arguments", description, examples,
-                 weight=weight, hygiene=True)
+    return Check(function, name, description, examples, weight=weight, hygiene=True)
 
 
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
@@ -139,9 +169,21 @@ def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> st
     args, kwargs = after
     for name, before, now in [*zip(range(len(sent_args)), sent_args, args, strict=False),
                               *((k, v, kwargs.get(k)) for k, v in sent_kwargs.items())]:
-        if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.dtype == before.dtype
-                and np.array_equal(now, before)):
+        if not same_data(before, now):
             where = f"argument {name + 1}" if isinstance(name, int) else f"argument {name!r}"
             return f"{where} was modified by the call"
     return None
+
+
+def same_data(before, now) -> bool:
+    """Arrays of the same dtype and values, or equal lists, dicts and numbers of them."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
+                and np.array_equal(now, before))
+    if isinstance(before, list | tuple):
+        return (type(now) is type(before) and len(now) == len(before)
+                and all(same_data(b, n) for b, n in zip(before, now, strict=True)))
+    if isinstance(before, dict):
+        return (isinstance(now, dict) and now.keys() == before.keys()
+                and all(same_data(v, now[k]) for k, v in before.items()))
+    return type(now) is type(before) and now == before

@@ -40,6 +40,12 @@ def _agreement_checks(function: str, ndim: int) -> list[Check]:
                   "integer inputs (int32, int64, uint8) give the right floating-point result",
                   calls(ints=True, padding=st.integers(0, 1), stride=st.integers(1, 2))),
     ]
+    checks += [
+        agreement(function, "uses_the_defaults", "padding=0 and stride=1 when left out",
+                  S.defaults_only(calls(), 2)),
+        agreement(function, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(calls(padding=st.integers(0, 1)))),
+    ]
     if ndim == 2:
         checks.append(agreement(
             function, "non_square_kernels",
@@ -118,7 +124,8 @@ def _property_checks(function: str, ndim: int) -> list[Check]:
 
 @st.composite
 def _invalid_conv(draw, ndim: int):
-    (x, kernel), options = draw(S.conv_calls(ndim))
+    # With padding: a size check that forgets it (or counts it three times) shows.
+    (x, kernel), options = draw(S.conv_calls(ndim, padding=st.integers(0, 2)))
     broken = draw(st.sampled_from(["padding", "stride", "kernel_too_large", "empty_kernel",
                                    "x_ndim", "kernel_ndim"]))
     if broken == "padding":
@@ -137,11 +144,37 @@ def _invalid_conv(draw, ndim: int):
     return (x, kernel), options
 
 
+def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int,
+                  excess: int = 1) -> np.ndarray:
+    """``kernel`` made larger than the padded input along ``axis`` only."""
+    shape = list(kernel.shape)
+    shape[axis] = sizes[axis] + 2 * padding + excess
+    return np.ones(shape)
+
+
+@st.composite
+def _too_large_on_one_axis(draw, calls: st.SearchStrategy):
+    """A kernel that fits one axis of the padded input and not the other (SPEC 2: "per
+    axis"), with padding 0 to 2: a size check that forgets or miscounts it shows."""
+    (x, kernel), options = draw(calls)
+    kernel = _too_large_on(draw(st.integers(0, 1)), kernel, x.shape, options["padding"],
+                           draw(st.integers(1, 2)))
+    return (x, kernel), options
+
+
+def _rejects_too_large_on_one_axis(function: str, calls: st.SearchStrategy) -> Check:
+    return raises_value_error(function, "a kernel larger than the padded input along one "
+                              "axis only raises ValueError", _too_large_on_one_axis(calls),
+                              weight=0.5, name="rejects_a_kernel_too_large_on_one_axis")
+
+
 def _conv_checks(function: str, ndim: int) -> list[Check]:
     return [*_agreement_checks(function, ndim), *_property_checks(function, ndim),
             raises_value_error(function, "negative padding, stride below 1, a kernel larger "
                                "than the padded input, an empty kernel or the wrong ndim "
                                "raise ValueError", _invalid_conv(ndim)),
+            *([_rejects_too_large_on_one_axis(function, S.conv_calls(
+                2, padding=st.integers(0, 2)))] if ndim == 2 else []),
             keeps_inputs(function, S.conv_calls(ndim, padding=st.integers(0, 1)))]
 
 
@@ -172,9 +205,9 @@ def _kernels_are_independent(e: dict, actual, expected) -> str | None:
 
 @st.composite
 def _invalid_conv_layer(draw):
-    (image, kernels), options = draw(S.conv_layer_calls(bias=True))
+    (image, kernels), options = draw(S.conv_layer_calls(bias=True, padding=st.integers(0, 2)))
     broken = draw(st.sampled_from(["channels", "bias", "image_ndim", "kernels_ndim",
-                                   "padding", "stride", "kernel_too_large"]))
+                                   "padding", "stride", "kernel_too_large", "empty_kernels"]))
     if broken == "channels":
         image = np.concatenate([image, image[..., :1]], axis=2)
     elif broken == "bias":
@@ -187,9 +220,12 @@ def _invalid_conv_layer(draw):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
+    elif broken == "empty_kernels":
+        kernels = np.zeros((*kernels.shape[:3], 0))
+        options["bias"] = None
     else:
-        too_big = image.shape[0] + 2 * options["padding"] + 1
-        kernels = np.ones((too_big, *kernels.shape[1:]))
+        kernels = _too_large_on(0, kernels, image.shape, options["padding"])
+        kernels = _too_large_on(1, kernels, image.shape, options["padding"])
     return (image, kernels), options
 
 
@@ -212,12 +248,23 @@ def _conv_layer_checks() -> list[Check]:
         agreement(f, "integer_input_gives_floats",
                   "integer images and kernels give the right floating-point result",
                   S.conv_layer_calls(ints=True)),
+        agreement(f, "non_square_kernels",
+                  "non-square kernels (kh != kw): rows and columns are not mixed up",
+                  S.conv_layer_calls(square=False, padding=st.integers(0, 1)), weight=2),
+        agreement(f, "uses_the_defaults", "bias=None, padding=0 and stride=1 when left out",
+                  S.defaults_only(S.conv_layer_calls(bias=False), 2)),
+        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(S.conv_layer_calls())),
+        agreement(f, "adds_an_integer_bias",
+                  "an integer bias still gives the right floating-point result",
+                  S.conv_layer_calls(bias=True, int_bias=True)),
         Check(f, "kernels_are_independent",
               "each kernel makes its own output channel (an added kernel is not a new layer)",
               _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent),
         raises_value_error(f, "a channel mismatch, a bias that is not (C_out,), the wrong "
                            "ndim, bad padding or stride raise ValueError",
                            _invalid_conv_layer()),
+        _rejects_too_large_on_one_axis(f, S.conv_layer_calls(padding=st.integers(0, 2))),
         keeps_inputs(f, S.conv_layer_calls(bias=True)),
     ]
 
@@ -254,6 +301,8 @@ def _activation_checks() -> list[Check]:
                   _elementwise(), weight=3),
         agreement("relu", "agrees_on_integers", "integer arrays keep their values",
                   _elementwise(ints=True)),
+        agreement("relu", "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(_elementwise())),
         keeps_inputs("relu", _elementwise()),
         agreement("sigmoid", "agrees_on_moderate_values", "1 / (1 + exp(-x)) element-wise",
                   _elementwise(), weight=2),
@@ -264,6 +313,8 @@ def _activation_checks() -> list[Check]:
                   _elementwise(ints=True)),
         Check("sigmoid", "is_point_symmetric", "sigmoid(-x) = 1 - sigmoid(x)",
               _elementwise(), calls=_negated, judge=_is_symmetric),
+        agreement("sigmoid", "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(_elementwise())),
         keeps_inputs("sigmoid", _elementwise()),
     ]
 

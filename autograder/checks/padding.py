@@ -58,6 +58,8 @@ def _zero_pad_checks() -> list[Check]:
               judge=_keeps_the_centre),
         raises_value_error(f, "negative pad or an array of ndim 4 raise ValueError",
                            _invalid_pad()),
+        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(st.integers(1, 3).flatmap(_pad_calls))),
         keeps_inputs(f, _pad_calls(2)),
     ]
 
@@ -93,6 +95,8 @@ def _output_size_checks() -> list[Check]:
                   "floor: a last window that does not fit completely is dropped",
                   S.output_size_calls(padding=st.integers(0, 2), stride=S.STRIDES,
                                       uneven=True)),
+        agreement(f, "uses_the_defaults", "padding=0 and stride=1 when left out",
+                  S.defaults_only(S.output_size_calls(), 2)),
         raises_value_error(f, "sizes below 1, negative padding and a kernel larger than the "
                            "padded input raise ValueError", _invalid_output_size()),
     ]

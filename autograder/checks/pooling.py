@@ -48,6 +48,8 @@ def _pool_output_size_checks() -> list[Check]:
                   _pool_size_calls(stride=False), weight=2),
         agreement(f, "with_stride", "floor((n - size) / stride) + 1",
                   _pool_size_calls(stride=True), weight=2),
+        agreement(f, "size_defaults_to_2", "size=2 (and stride=2) when left out",
+                  st.integers(2, 64).map(lambda n: S.call(n))),
         raises_value_error(f, "sizes below 1 and a window larger than the input raise "
                            "ValueError", _invalid_pool_size()),
     ]
@@ -83,16 +85,28 @@ def _same_after_moving(e: dict, actual, expected) -> str | None:
 @st.composite
 def _invalid_pool(draw):
     (x, size), options = draw(S.pool_calls(channels=None))
-    broken = draw(st.sampled_from(["size", "stride", "too_large", "ndim"]))
+    broken = draw(st.sampled_from(["size", "stride", "too_large", "too_large_on_one_axis",
+                                   "ndim"]))
     if broken == "size":
         size = draw(S.BELOW_ONE)
     elif broken == "stride":
         options = {"stride": draw(S.BELOW_ONE)}
     elif broken == "too_large":
         size = max(x.shape[:2]) + draw(st.integers(1, 2))
+    elif broken == "too_large_on_one_axis":  # fits the longer axis, not the shorter one
+        x = _stretched(x, draw(st.integers(0, 1)))
+        size = min(x.shape[:2]) + 1
     else:
         x = x.reshape(-1) if draw(st.booleans()) else x.reshape((*x.shape, 1, 1)[:4])
     return (x, size), options
+
+
+def _stretched(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` with ``axis`` made the longer one by at least 2 pixels (zeros appended)."""
+    grow = max(0, x.shape[1 - axis] - x.shape[axis]) + 2
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (0, grow)
+    return np.pad(x, widths)
 
 
 def _pool_checks(f: str, kind: str) -> list[Check]:
@@ -109,6 +123,10 @@ def _pool_checks(f: str, kind: str) -> list[Check]:
         agreement(f, "integer_input",
                   "integer feature maps" + (" give floats" if kind == "mean" else ""),
                   S.pool_calls(channels=None, ints=True)),
+        agreement(f, "size_defaults_to_2", "size=2 and stride=2 when left out",
+                  S.defaults_only(S.pool_calls(channels=None, size=st.just(2)), 1)),
+        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
+                  S.as_nested_lists(S.pool_calls(channels=None))),
         Check(f, "unchanged_by_moves_within_a_window",
               "moving values around inside a window does not change the output",
               _window_permutations(), calls=_both, judge=_same_after_moving),

@@ -63,7 +63,7 @@ def _count_checks() -> list[Check]:
                   "shared weights: k per kernel, whatever the input size",
                   _counts(KERNEL, st.integers(1, 64)), weight=2),
         agreement("shared_weights", "one_kernel_by_default", "n_kernels defaults to 1",
-                  _counts(COUNT)),
+                  _counts(COUNT), edge_case=True),  # returning kernel_size passes it
         _property("shared_weights", "kernels_add_up",
                   "m kernels have m times the weights of one",
                   st.tuples(KERNEL, st.integers(2, 64)),
@@ -113,7 +113,8 @@ def _invalid_networks(draw):
     net = draw(S.networks(dense=False))
     layers, shape = list(net["layers"]), net["input_shape"]
     broken = draw(st.sampled_from(["unknown_type", "missing_key", "input_shape",
-                                   "dense_before_flatten", "conv_after_flatten"]))
+                                   "dense_before_flatten", "conv_after_flatten",
+                                   "pooling_after_flatten"]))
     if broken == "unknown_type":
         layers.insert(draw(st.integers(0, len(layers))), {"type": "dropout"})
     elif broken == "missing_key":
@@ -122,8 +123,11 @@ def _invalid_networks(draw):
         shape = shape[:2]
     elif broken == "dense_before_flatten":
         layers.append({"type": "dense", "units": 3})
-    else:
+    elif broken == "conv_after_flatten":
         layers += [{"type": "flatten"}, {"type": "conv", "filters": 1, "kernel_size": 1}]
+    else:
+        layers += [{"type": "flatten"}, {"type": draw(st.sampled_from(["maxpool", "avgpool"])),
+                                         "size": 1}]
     return S.call(layers, shape)
 
 
@@ -137,11 +141,20 @@ def _architecture_checks(f: str) -> list[Check]:
                       layer["type"] == "flatten" for layer in n["layers"])).map(_network_call),
                   weight=2),
         agreement(f, "no_layers", "no layers: the input itself, no parameters",
-                  S.networks().map(lambda n: S.call([], n["input_shape"]))),
+                  S.networks().map(lambda n: S.call([], n["input_shape"])), edge_case=True),
         raises_value_error(f, "an unknown layer type, a missing key, an input_shape that is "
-                           "not (H, W, C), dense before flatten and conv after flatten raise "
-                           "ValueError", _invalid_networks()),
+                           "not (H, W, C), dense before flatten and conv or pooling after "
+                           "flatten raise ValueError", _invalid_networks()),
+        keeps_inputs(f, S.networks().map(_network_call)),
     ]
+
+
+def _ends_in_flatten(net: dict) -> dict | None:
+    """The network's spatial layers then flatten, when they end with several channels."""
+    from solutions.weights import output_shape  # trusted: how many channels reach flatten
+    if output_shape(net["layers"], net["input_shape"])[2] < 2:
+        return None
+    return S.call([*net["layers"], {"type": "flatten"}], net["input_shape"])
 
 
 def _split_network(net: dict) -> dict:
@@ -167,12 +180,12 @@ def _add_up(e: dict, actual, expected) -> str | None:
     return None
 
 
-def _weights_as_image_calls(constant: bool = False):
+def _weights_as_image_calls(constant: bool = False, ints: bool = False):
     shapes = st.tuples(st.integers(1, 6), st.integers(1, 6), st.sampled_from([1, 3]))
 
     def build(shape):
         n = int(np.prod(shape))
-        values = st.just(np.full(n, 0.75)) if constant else S.float_arrays((n,))
+        values = st.just(np.full(n, 0.75)) if constant else S.arrays_of((n,), ints)
         return values.map(lambda w: S.call(w, shape))
     return shapes.flatmap(build)
 
@@ -188,6 +201,10 @@ def _wrong_weight_counts(draw):
 def _weights_checks() -> list[Check]:
     return [
         *_architecture_checks("output_shape"),
+        agreement("output_shape", "ends_in_flatten",
+                  "flatten after layers with several channels: H * W * C values",
+                  S.networks(dense=False).map(_ends_in_flatten).filter(
+                      lambda call: call is not None), weight=2),
         *_architecture_checks("count_parameters"),
         Check("count_parameters", "adds_up_layer_by_layer",
               "parameters add up layer by layer", S.networks().map(_split_network),
@@ -197,7 +214,12 @@ def _weights_checks() -> list[Check]:
                   _weights_as_image_calls(), weight=3),
         agreement("weights_as_image", "constant_weights_give_zeros",
                   "a constant vector gives an image of zeros (no division by zero)",
-                  _weights_as_image_calls(constant=True)),
+                  _weights_as_image_calls(constant=True), edge_case=True),
+        agreement("weights_as_image", "integer_weights_give_floats",
+                  "integer weights give a floating-point image",
+                  _weights_as_image_calls(ints=True)),
+        agreement("weights_as_image", "accepts_nested_lists", "a list works like an array",
+                  S.as_nested_lists(_weights_as_image_calls())),
         raises_value_error("weights_as_image", "the wrong number of weights or a weights "
                            "array that is not 1-D raise ValueError", _wrong_weight_counts()),
         keeps_inputs("weights_as_image", _weights_as_image_calls()),
@@ -241,9 +263,12 @@ def _grows(e: dict, actual, expected) -> str | None:
 
 @st.composite
 def _dense_stacks(draw):
+    """Stacks with a layer a receptive field cannot go through, or an invalid one."""
     layers = draw(S.spatial_stacks(0, 3))
     layers.insert(draw(st.integers(0, len(layers))),
-                  draw(st.sampled_from([{"type": "flatten"}, {"type": "dense", "units": 4}])))
+                  draw(st.sampled_from([{"type": "flatten"}, {"type": "dense", "units": 4},
+                                        {"type": "dropout"},  # unknown type
+                                        {"type": "conv", "filters": 1}])))  # missing key
     return S.call(layers)
 
 
@@ -266,8 +291,9 @@ def _receptive_field_checks() -> list[Check]:
             _property(f, "padding_changes_nothing", "padding changes nothing",
                       S.spatial_stacks(1, 5), lambda ls: [S.call(ls), S.call(_no_padding(ls))],
                       lambda ls, r: r[0] == r[1], "padding changed the result"),
-            raises_value_error(f, "flatten and dense layers raise ValueError",
-                               _dense_stacks()),
+            raises_value_error(f, "flatten and dense layers, an unknown layer type or a "
+                               "missing key raise ValueError", _dense_stacks()),
+            keeps_inputs(f, stacks),
         ]
     checks += [
         Check("receptive_field", "grows_with_kernel_size",

@@ -223,6 +223,22 @@ def conv2d_size_without_padding(image, kernel, padding=0, stride=1):
                   range(0, w_out * stride, stride))
 
 
+def conv2d_checks_the_kernel_area(image, kernel, padding=0, stride=1):
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    xp = zero_pad(image, padding)
+    if kernel.size > xp.size:  # a kernel too wide but short enough still passes
+        raise ValueError("the kernel is larger than the padded image")
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, max(0, xp.shape[0] - kh + 1), stride),
+                  range(0, max(0, xp.shape[1] - kw + 1), stride))
+
+
 def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
     xp = zero_pad(image, padding)  # uint8 stays uint8: tensordot wraps around
@@ -303,6 +319,55 @@ def conv_layer_im2col_wrong_order(image, kernels, bias=None, padding=0, stride=1
                         for i in range(h_out) for j in range(w_out)])
     out = (patches @ kernels.reshape(-1, c_out)).reshape(h_out, w_out, c_out)
     return out if bias is None else out + bias
+
+
+def conv_layer_checks_the_height_only(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    if image.shape[2] != kernels.shape[2]:
+        raise ValueError("image channels and kernels' C_in differ")
+    if bias is not None and np.shape(bias) != (kernels.shape[3],):
+        raise ValueError("bias must have shape (C_out,)")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    check_fits("kernels", kernels.shape[0], "the padded image", image.shape[0] + 2 * padding)
+    xp = zero_pad(image, padding).astype(float)
+    out = _layer_loops(xp, kernels, stride)  # too wide: no columns, or numpy's own error
+    return out if bias is None else out + np.asarray(bias)
+
+
+def conv_layer_square_kernel_assumed(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw, _, c_out = kernels.shape
+    # "k x k", as in the lecture: both output sizes come from kh
+    h_out, w_out = ((n - kh) // stride + 1 for n in xp.shape[:2])
+    out = np.zeros((h_out, w_out, c_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[i, j] = np.tensordot(window, kernels, axes=3)
+    return out if bias is None else out + bias
+
+
+def conv_layer_starts_from_the_bias(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw, _, c_out = kernels.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    # The output starts as a copy of the bias: an integer bias makes an integer output,
+    # and every sum written into it is truncated.
+    out = np.zeros((h_out, w_out, c_out)) if bias is None else np.tile(bias, (h_out, w_out, 1))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[i, j] += np.tensordot(window, kernels, axes=3)
+    return out
 
 
 def conv_layer_in_input_dtype(image, kernels, bias=None, padding=0, stride=1):
@@ -471,7 +536,8 @@ def dense_layer_params_always_bias(n_inputs, n_outputs, bias=True):
     return check_positive("n_inputs", n_inputs) * n_outputs + n_outputs
 
 
-def _shapes(layers, input_shape, use_padding: bool = True) -> list[tuple[int, ...]]:
+def _shapes(layers, input_shape, use_padding: bool = True,
+            flatten_channels: bool = True) -> list[tuple[int, ...]]:
     """The shape before each layer and after the last; raises for invalid networks."""
     shapes = [check_input_shape(input_shape)]
     for index, layer in enumerate(layers):
@@ -490,7 +556,7 @@ def _shapes(layers, input_shape, use_padding: bool = True) -> list[tuple[int, ..
                 raise ValueError(f"layers[{index}]: the window is larger than its input")
             shape = (*((n - s["size"]) // s["stride"] + 1 for n in shape[:2]), shape[2])
         elif kind == "flatten":
-            shape = (math.prod(shape),)
+            shape = (math.prod(shape) if flatten_channels else shape[0] * shape[1],)
         elif kind == "dense":
             if len(shape) != 1:
                 raise ValueError(f"layers[{index}] (dense) needs flatten before it")
@@ -501,6 +567,10 @@ def _shapes(layers, input_shape, use_padding: bool = True) -> list[tuple[int, ..
 
 def output_shape_forgets_padding(layers, input_shape):
     return _shapes(layers, input_shape, use_padding=False)[-1]
+
+
+def output_shape_flatten_forgets_channels(layers, input_shape):
+    return _shapes(layers, input_shape, flatten_channels=False)[-1]  # H * W, not H * W * C
 
 
 def output_shape_returns_a_list(layers, input_shape):
@@ -627,9 +697,18 @@ MUTANTS: list[Mutant] = [
     Mutant("conv2d", "forgets the + 1 in the output size", conv2d_no_plus_one),
     Mutant("conv2d", "output size computed without the padding",
            conv2d_size_without_padding),
+    Mutant("conv2d", "compares the kernel's area, not each axis, with the padded image",
+           conv2d_checks_the_kernel_area, ("conv2d.rejects_a_kernel_too_large_on_one_axis",)),
     Mutant("conv2d", "tensordot in the input dtype: uint8 wraps around", conv2d_in_input_dtype,
            ("conv2d.integer_input_gives_floats",)),
     Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
+    Mutant("conv_layer", "checks only the kernel height against the padded image",
+           conv_layer_checks_the_height_only,
+           ("conv_layer.rejects_a_kernel_too_large_on_one_axis",)),
+    Mutant("conv_layer", "assumes square kernels (kw taken to be kh)",
+           conv_layer_square_kernel_assumed),
+    Mutant("conv_layer", "starts from the bias: an integer bias truncates the output",
+           conv_layer_starts_from_the_bias, ("conv_layer.adds_an_integer_bias",)),
     Mutant("conv_layer", "adds the bias once per input channel",
            conv_layer_bias_per_input_channel),
     Mutant("conv_layer", "sums only the first input channel", conv_layer_first_channel_only),
@@ -665,6 +744,8 @@ MUTANTS: list[Mutant] = [
            dense_layer_params_always_bias),
     Mutant("output_shape", "forgets the padding", output_shape_forgets_padding),
     Mutant("output_shape", "returns a list, not a tuple", output_shape_returns_a_list),
+    Mutant("output_shape", "flatten forgets the channels (H * W)",
+           output_shape_flatten_forgets_channels, ("output_shape.ends_in_flatten",)),
     Mutant("count_parameters", "ignores the dense biases", count_parameters_no_dense_biases),
     Mutant("count_parameters", "every conv gets the image's channels as C_in",
            count_parameters_input_channels_everywhere),

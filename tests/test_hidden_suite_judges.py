@@ -1,0 +1,36 @@
+"""Property judges look at shapes before any arithmetic (issue 9): replies of shapes (N, 1)
+and (1, M) would broadcast to N x M in ``a * f(x) + b * f(y)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import convolution, weights
+from autograder.checks.base import shape_problem
+
+N = 10**6  # N x N float64 is 8 TB: computing with it fails at once
+
+
+def test_linearity_rejects_broadcasting_replies_by_their_shape() -> None:
+    example = {"a": 2, "b": 3}
+    actual = [np.zeros((N, 1)), np.zeros((1, N)), np.zeros((2, 2))]
+    expected = [np.zeros((2, 2))] * 3
+    problem = convolution._is_linear(example, actual, expected)
+    assert problem == "expected a result of shape (2, 2), got (1000000, 1)"
+
+
+def test_symmetry_rejects_a_reply_far_larger_than_expected() -> None:
+    actual = [np.zeros(N), np.zeros(3)]
+    problem = convolution._is_symmetric(None, actual, [np.zeros(3), np.zeros(3)])
+    assert problem == "expected a result of shape (3,), got (1000000,)"
+
+
+def test_a_count_property_rejects_an_array_reply() -> None:
+    example = {"layers": [], "cut": 0}
+    problem = weights._add_up(example, [np.zeros(N), 0, 0], [5, 0, 0])
+    assert problem == "expected a result of shape (), got (1000000,)"
+
+
+def test_results_of_the_right_shape_pass_the_shape_gate() -> None:
+    assert shape_problem([np.ones((2, 3)), 4, (1, 2, 3)], [np.zeros((2, 3)), 7, (4, 5, 6)]) \
+        is None
