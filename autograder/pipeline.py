@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from autograder import outputs
+from autograder import outputs, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
@@ -64,6 +64,7 @@ class ClassRun:
     seconds_per_student: dict[str, float]
     skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
     isolation_reason: str = ""  # why this isolation: "auto: /usr/bin/bwrap works here", ...
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # autograder.stages, summed
 
 
 # Set in the parent before forking, read by the forked grading processes.
@@ -92,6 +93,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             for c in candidates}
     out.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
+    stage_seconds: dict[str, float] = {}
     with Gradebook(out / "gradebook.sqlite", fresh=not options.resume) as book:
         book.forget_others(list(keys))
         kept = book.reusable(keys) if options.resume else {}
@@ -103,7 +105,9 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
                        isolation=isolation)
         say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
         say("todo", str(len(todo)))
-        for student, outcome, seconds in _run_all(todo, options.jobs):
+        for student, outcome, seconds, spent in _run_all(todo, options.jobs):
+            for name, value in spent.items():
+                stage_seconds[name] = stage_seconds.get(name, 0.0) + value
             result = decode_result(outcome, student) if outcome.startswith("{") else None
             if result is None:
                 errors[student] = ("the grading process sent back a result that does not "
@@ -117,14 +121,17 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             book.rebuild([(keys[s], results[s], times[s]) for s in results])
     say("stage", "writing grades.csv, feedback, results and report.html")
     ordered = [results[c.student] for c in candidates if c.student in results]
-    write_outputs(ordered, out, options.detail, times,
-                  {c.student: c.path.name for c in candidates})
+    with stages.stage("outputs"):
+        write_outputs(ordered, out, options.detail, times,
+                      {c.student: c.path.name for c in candidates})
+    stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
         _write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student not in errors)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
-                    time.monotonic() - started, times, skipped, isolation_reason)
+                    time.monotonic() - started, times, skipped, isolation_reason,
+                    stage_seconds)
 
 
 def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
@@ -177,8 +184,9 @@ def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
 
 # --- running the submissions ---------------------------------------------------------------
 
-def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float]]:
-    """(student, result as JSON or why the grader failed, seconds) for every hand-in.
+def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float, dict]]:
+    """(student, result as JSON or why the grader failed, seconds, seconds per stage of
+    ``autograder.stages``) for every hand-in.
 
     A grading process that dies (SIGKILL from the out-of-memory killer, ...) breaks its
     pool: the hand-ins it was grading are retried once, each alone in a fresh pool, and
@@ -198,7 +206,7 @@ def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float
                 waiting += _charge(unfinished, Path(marks), tries)
             for c in [c for c in todo if tries[c.student] > 1 and c not in waiting]:
                 tries[c.student] = -1  # reported once
-                yield c.student, KILLED, 0.0
+                yield c.student, KILLED, 0.0, {}
 
 
 KILLED = ("the grading process died while grading this hand-in, also when retried alone "
@@ -206,7 +214,7 @@ KILLED = ("the grading process died while grading this hand-in, also when retrie
 
 
 def _pool_round(batch: list[Candidate], workers: int,
-                marks: Path) -> Iterator[tuple[str, str, float]]:
+                marks: Path) -> Iterator[tuple[str, str, float, dict]]:
     """Grade ``batch`` in a fresh pool; returns the hand-ins left unfinished by a break."""
     context = multiprocessing.get_context("fork")
     unfinished = []
@@ -243,19 +251,22 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _grade_one(candidate: Candidate) -> tuple[str, str, float]:
-    """(student, the result as JSON or the grader's own error, seconds); the result goes
-    back as text and is decoded like a gradebook row."""
+def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
+    """(student, the result as JSON or the grader's own error, seconds, seconds per stage);
+    the result goes back as text and is decoded like a gradebook row."""
     started = time.monotonic()
+    stages.take()  # what this process did before this hand-in is not its time
     options = _SHARED["options"]
     mark = Path(_SHARED["marks"], _mark(candidate))
     mark.touch()  # while this exists, a dead grading process was grading this hand-in
     try:
         result = grade_candidate(candidate, _SHARED["engine"], _SHARED["suite"], options.limits,
                                  _SHARED["isolation"], options.detail)
-        return candidate.student, result_text(result), time.monotonic() - started
+        return (candidate.student, result_text(result), time.monotonic() - started,
+                stages.take())
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
-        return candidate.student, traceback.format_exc(limit=5), time.monotonic() - started
+        return (candidate.student, traceback.format_exc(limit=5), time.monotonic() - started,
+                stages.take())
     finally:
         mark.unlink(missing_ok=True)
 

@@ -57,7 +57,21 @@ def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
     per = sorted(run.seconds_per_student.values())
     return {"jobs": jobs, "students": len(run.results), "seconds": seconds,
             "per_mean": statistics.mean(per), "per_median": statistics.median(per),
-            "per_p95": per[int(0.95 * (len(per) - 1))], "isolation": run.isolation}
+            "per_p95": per[int(0.95 * (len(per) - 1))], "isolation": run.isolation,
+            "stages": run.stage_seconds, "graded_seconds": sum(per)}
+
+
+def print_breakdown(r: dict) -> None:
+    """Where the grading processes' time went (``autograder.stages``), summed over hand-ins;
+    "other" is what no stage measured (unpacking, the engine's own loops, ...)."""
+    stages = dict(r["stages"])
+    outputs = stages.pop("outputs", 0.0)  # written once, by the parent
+    stages["other"] = max(0.0, r["graded_seconds"] - sum(stages.values()))
+    total = sum(stages.values())
+    print(f"where the time goes (-j {r['jobs']}, summed over hand-ins: {total:.1f} s; "
+          f"outputs, once at the end: {outputs:.1f} s)")
+    for name, value in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:45s} {value:8.1f} s  {100 * value / max(total, 1e-9):5.1f} %")
 
 
 # Imports of the student's own or the given modules: in the notebook they are one namespace.
@@ -227,6 +241,7 @@ def main() -> None:
             print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
+        print_breakdown(r)
         for tests in ("asserts", "hidden"):
             if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:
                 print("nbgrader autograde: not measured (nbgrader is not installed)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import wire
+from autograder import stages, wire
 from autograder.results import (
     CRASHED,
     INVALID,
@@ -157,7 +157,9 @@ class SandboxedStudent:
         try:
             if self._process is None:
                 self._start()
-            self._send(wire.dumps(request), started + self.limits.seconds_per_call)
+            with stages.stage("wire encoding"):
+                data = wire.dumps(request)
+            self._send(data, started + self.limits.seconds_per_call)
             for _ in calls:
                 per_call = last + self.limits.seconds_per_call
                 why = self._per_call_message() if per_call <= budget_end else budget_message
@@ -176,7 +178,10 @@ class SandboxedStudent:
         return results
 
     def _reply(self, deadline: float, why: str) -> tuple[Any, Any]:
-        result, inputs = reply_from(self._receive_bytes(deadline, why))
+        with stages.stage("in the worker (student code, its encoding)"):
+            data = self._receive_bytes(deadline, why)
+        with stages.stage("wire decoding"):
+            result, inputs = reply_from(data)
         if isinstance(result, CallError) and result.exception_type == "SystemExit":
             result.printed = self._printed()
         return result, inputs
@@ -218,6 +223,10 @@ class SandboxedStudent:
     def _start(self) -> None:
         """Start a worker; an import that hangs or crashes the process skips that module
         and tries again, so that the other modules are still graded."""
+        with stages.stage("sandbox start"):
+            self._start_worker()
+
+    def _start_worker(self) -> None:
         _grader_not_dumpable()
         while True:
             self._spawn()
