@@ -92,19 +92,19 @@ def _dtype(value: np.ndarray) -> str:
     return "" if value.dtype == np.float64 else f", dtype={value.dtype}"
 
 
-def _plain(value: np.ndarray) -> str:
+def _plain(value: np.ndarray, prefix: str = "") -> str:
     return np.array2string(value, separator=", ", precision=4, suppress_small=True,
-                           max_line_width=100, threshold=SMALL_ARRAY + 1)
+                           max_line_width=100, threshold=SMALL_ARRAY + 1, prefix=prefix)
 
 
 def _array_text(value: np.ndarray, expected: np.ndarray | None) -> str:
     if value.size <= SMALL_ARRAY and value.ndim == 3 and 1 < value.shape[2] <= SMALL_CHANNELS:
-        channels = [f"  [:, :, {c}] = {_plain(value[:, :, c])}".replace("\n", "\n  ")
+        channels = [f"  [:, :, {c}] = {_plain(value[:, :, c], '  [:, :, 0] = ')}"
                     for c in range(value.shape[2])]
         return f"array of shape {value.shape}{_dtype(value)}, per channel:\n" + "\n".join(
             channels)
     if value.size <= SMALL_ARRAY:
-        text = f"array({_plain(value)}{_dtype(value)})"
+        text = f"array({_plain(value, 'array(')}{_dtype(value)})"
         if len(text) <= MAX_VALUE_CHARS:
             return text
     return _array_summary(value, expected)

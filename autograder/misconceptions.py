@@ -217,8 +217,10 @@ def conv_layer_flipped(image, kernels, bias=None, padding=0, stride=1):
 
 
 def conv_layer_input_dtype(image, kernels, bias=None, padding=0, stride=1):
-    return _in_dtype(convolution.conv_layer(image, kernels, bias, padding, stride), image,
-                     kernels, bias)
+    convolution.conv_layer(image, kernels, bias, padding, stride)
+    out = _in_dtype(convolution.conv_layer(image, kernels, None, padding, stride), image,
+                    kernels)
+    return out if bias is None else out + np.asarray(bias)  # the bias comes after the sum
 
 
 def relu_derivative(x):
