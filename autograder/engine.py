@@ -12,6 +12,7 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 from dataclasses import dataclass, field, replace
@@ -263,6 +264,10 @@ def _observations(check: Check, failures: list) -> list:
     return [(group, actual, check.warnings_as_errors) for group, _, actual, _ in failures]
 
 
+class _OutOfTries(BaseException):
+    """Stops hypothesis at once: a BaseException, so it is not taken for a failure."""
+
+
 def _smallest(student: Student, p: PreparedCheck, failures: list,
               budget: ShrinkBudget) -> tuple:
     """The failure to show: the smallest generated one, shrunk further by hypothesis while
@@ -271,16 +276,26 @@ def _smallest(student: Student, p: PreparedCheck, failures: list,
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
     tries = budget.take()
-    if tries <= 0:
-        return first
-    problem_of = _problem_of(student, p.check, budget)
-    found = smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries)
-    return found[1] if found else first
+    found: list[tuple] = []
 
-
-def _problem_of(student: Student, check: Check, budget: ShrinkBudget):
     def problem_of(example):
-        budget.left -= 1
+        nonlocal tries
+        if tries <= 0:
+            raise _OutOfTries  # hypothesis would go on drawing (slowly) and ignore the result
+        tries, budget.left = tries - 1, budget.left - 1
+        outcome = _problem_of(student, p.check)(example)
+        if outcome is not None:
+            found.append(outcome)  # the last one is the smallest
+        return outcome
+
+    if tries > 0:
+        with contextlib.suppress(_OutOfTries):
+            smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries + 1)
+    return found[-1] if found else first
+
+
+def _problem_of(student: Student, check: Check):
+    def problem_of(example):
         group = check.calls(example)
         expected = [reference(check.function, call) for call in group]
         actual = _ask(student, check, group)
