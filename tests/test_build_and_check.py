@@ -3,6 +3,7 @@ implemented, and the docstring examples of the reference (which students see) ar
 
 import doctest
 import importlib
+import inspect
 import re
 import shutil
 import subprocess
@@ -112,3 +113,11 @@ def test_docstring_examples_of_the_reference_hold(name):
     module = importlib.import_module(f"solutions.{name}")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert (result.failed, result.attempted > 0) == (0, True)
+
+
+@pytest.mark.parametrize("name", sorted(GRADED_FUNCTIONS))
+def test_every_stub_says_what_is_graded(name):
+    from cnnlab.catalog import MODULE_OF
+    module = importlib.import_module(f"exercises.{MODULE_OF[name]}")
+    doc = inspect.getdoc(getattr(module, name))
+    assert "\nRaises:\n" in doc and "must not be modified" in doc
