@@ -87,6 +87,12 @@ NAMED_BY: dict[str, str | None] = {
     "effective_stride: ignores pooling layers": "effective_stride.ignores_pooling",
 }
 CARRIER = {named: m for m in MUTANTS if (named := NAMED_BY.get(m.id))}
+# Misconceptions the hidden suite never fails (autograder/checks is not ours: reported to the
+# lead). Strict: the test fails once the suite catches them.
+SUITE_GAPS = {"output_shape.flatten_forgets_channels":
+              "no output_shape check flattens a map with more than one channel"}
+NAMED = [pytest.param(m, id=m.id, marks=pytest.mark.xfail(strict=True, reason=SUITE_GAPS[m.id]))
+         if m.id in SUITE_GAPS else pytest.param(m, id=m.id) for m in CATALOGUE]
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +117,7 @@ def test_every_mutant_is_matched_by_hand() -> None:
     assert {n for n in NAMED_BY.values() if n} <= {m.id for m in CATALOGUE}
 
 
-@pytest.mark.parametrize("misconception", CATALOGUE, ids=[m.id for m in CATALOGUE])
+@pytest.mark.parametrize("misconception", NAMED)
 def test_a_submission_carrying_the_misconception_is_named(
         suite: engine.Suite, misconception: Misconception) -> None:
     mutant = CARRIER.get(misconception.id)
