@@ -147,7 +147,25 @@ def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
     rubric's forbidden names. ``detail`` is kept for the outputs, which use it."""
     budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     results = [grade_function(student, suite, f, sources, budget) for f in FUNCTIONS]
-    return SubmissionResult(student_id, results)
+    return SubmissionResult(student_id, cap_examples(results))
+
+
+MAX_EXAMPLES_PER_HAND_IN = 40  # stored failing examples; later failed checks keep their message
+
+
+def cap_examples(results: list[FunctionResult],
+                 most: int = MAX_EXAMPLES_PER_HAND_IN) -> list[FunctionResult]:
+    """The results with at most ``most`` failing examples kept, the first ones in order."""
+    kept, capped = 0, []
+    for function in results:
+        checks = []
+        for check in function.checks:
+            if check.example is not None:
+                kept += 1
+                check = check if kept <= most else replace(check, example=None)
+            checks.append(check)
+        capped.append(replace(function, checks=checks))
+    return capped
 
 
 @dataclass

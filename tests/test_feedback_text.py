@@ -160,3 +160,12 @@ def test_gradescope_markdown_shows_no_student_html_or_headings() -> None:
 def test_a_fence_is_longer_than_any_backtick_run() -> None:
     block = outputs.code_block("a ````` b")
     assert block.strip().startswith("``````") and block.strip().endswith("``````")
+
+
+def test_a_hand_in_stores_a_bounded_number_of_examples() -> None:
+    functions = [FunctionResult("conv2d", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)]),
+                 FunctionResult("relu", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)])]
+    capped = engine.cap_examples(functions, most=7)
+    shown = [c.example is not None for f in capped for c in f.checks]
+    assert shown == [True] * 7 + [False] * 3
+    assert [c.message for f in capped for c in f.checks] == ["m"] * 10
