@@ -234,29 +234,30 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line for line in text.splitlines())
 
 
-def _call(function: str, args: list[Any], kwargs: dict[str, Any], expected: Any) -> str:
+def _call(function: str, args: list[Any], kwargs: dict[str, Any], expected: Any,
+          width: int = LINE) -> str:
     """``check_example(function(args), expected)`` or ``check_raises(function, args)``, on one
     line when it fits, else one argument per line."""
     raises = expected is RAISES
     one = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
     text = (f"check_raises({', '.join([function, *one])})" if raises else
             f"check_example({function}({', '.join(one)}), {literal(expected)})")
-    if len(text) <= LINE and "\n" not in text:
+    if len(text) <= width and "\n" not in text:
         return text
     depth = 4 if raises else 8
-    many = [literal(a, LINE - depth - 1) for a in args] + [
-        f"{k}={literal(v, LINE - depth - len(k) - 2)}" for k, v in kwargs.items()]
+    many = [literal(a, width - depth - 1) for a in args] + [
+        f"{k}={literal(v, width - depth - len(k) - 2)}" for k, v in kwargs.items()]
     many = [_indent(m, depth) for m in many]
     if raises:
         return "check_raises(\n    " + function + ",\n" + ",\n".join(many) + ",\n)"
     return ("check_example(\n    " + function + "(\n" + ",\n".join(many) + ",\n    ),\n"
-            + _indent(literal(expected, LINE - 5), 4) + ",\n)")
+            + _indent(literal(expected, width - 5), 4) + ",\n)")
 
 
-def example_line(case: Case) -> str:
-    why = "".join(f"{line}\n" for line in textwrap.wrap(case.why, LINE, initial_indent="# ",
+def example_line(case: Case, width: int = LINE) -> str:
+    why = "".join(f"{line}\n" for line in textwrap.wrap(case.why, width, initial_indent="# ",
                                                         subsequent_indent="# "))
-    return why + _call(case.function, list(case.args), case.kwargs, case.expected)
+    return why + _call(case.function, list(case.args), case.kwargs, case.expected, width)
 
 
 def examples_source(function: str) -> str:
@@ -264,7 +265,7 @@ def examples_source(function: str) -> str:
     lines = [f"# Public examples for {function}: run this cell to check yourself. Your grade",
              "# comes from hidden tests with many generated inputs (the graded cell below)."]
     lines.append(f"with public_examples({function!r}):")
-    lines += [_indent(example_line(c), 4) for c in CASES if c.function == function]
+    lines += [_indent(example_line(c, LINE - 4), 4) for c in CASES if c.function == function]
     return "\n".join(lines)
 
 
