@@ -12,17 +12,18 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
-import inspect
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from autograder import suite_cache
+from autograder import misconceptions, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Check, Raised
+from autograder.feedback import call_text, describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import draw_examples, smallest_failure
 from autograder.results import (
@@ -44,7 +45,12 @@ from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
 NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
-PICTURED = {"conv2d", "max_pool", "avg_pool", "zero_pad", "conv1d"}  # side-by-side figures
+# Shrinking calls the student once per try: bounded per failed check and per hand-in, counted
+# in tries (not seconds), so the same hand-in always shows the same examples.
+SHRINK_TRIES_PER_CHECK = 100
+SHRINK_TRIES_PER_HAND_IN = 800
+DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
+__all__ = ["call_text"]  # re-exported: older callers import it from here
 
 
 def load_rubric(path=None) -> Rubric:
@@ -139,29 +145,62 @@ def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
           student_id: str = "student", detail: str = "full") -> SubmissionResult:
     """Every function of the submission. ``sources``: module -> source text, for the
     rubric's forbidden names. ``detail`` is kept for the outputs, which use it."""
-    results = [grade_function(student, suite, f, sources) for f in FUNCTIONS]
-    return SubmissionResult(student_id, results)
+    budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
+    results = [grade_function(student, suite, f, sources, budget) for f in FUNCTIONS]
+    return SubmissionResult(student_id, cap_examples(results))
+
+
+MAX_EXAMPLES_PER_HAND_IN = 40  # stored failing examples; later failed checks keep their message
+
+
+def cap_examples(results: list[FunctionResult],
+                 most: int = MAX_EXAMPLES_PER_HAND_IN) -> list[FunctionResult]:
+    """The results with at most ``most`` failing examples kept, the first ones in order."""
+    kept, capped = 0, []
+    for function in results:
+        checks = []
+        for check in function.checks:
+            if check.example is not None:
+                kept += 1
+                check = check if kept <= most else replace(check, example=None)
+            checks.append(check)
+        capped.append(replace(function, checks=checks))
+    return capped
+
+
+@dataclass
+class ShrinkBudget:
+    """Shrinking tries left for one hand-in."""
+
+    left: int
+
+    def take(self) -> int:
+        return min(SHRINK_TRIES_PER_CHECK, self.left)
 
 
 def grade_function(student: Student, suite: Suite, function: str,
-                   sources: dict[str, str] | None = None) -> FunctionResult:
+                   sources: dict[str, str] | None = None,
+                   budget: ShrinkBudget | None = None) -> FunctionResult:
     prepared = suite.of(function)
     max_points = suite.rubric.points_of(function)
     why_not = _why_not_called(student, suite, function, sources or {})
     if why_not:
         checks = [_result(p, 0, why_not) for p in prepared]  # failed: for the item analysis
         return FunctionResult(function, max_points, 0.0, checks, note=why_not)
-    checks, shrink = [], True
+    budget = budget or ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
+    checks, observed = [], []
     for p in prepared:
-        checks.append(_run_check(student, p, shrink))
-        shrink = shrink and checks[-1].passed  # hypothesis shrinks one failure per function
+        check, seen = _run_check(student, p, budget)
+        checks.append(check)
+        observed += seen
     checks = _without_degenerate_points(checks, prepared)
     earned = max_points if all(c.passed for c in checks) else round(
         sum(c.points for c in checks), 6)  # no 2.9999999 for a full mark
     note = ""
     if checks and all(c.message.startswith("not implemented") for c in checks):
         note = NOT_DONE
-    return FunctionResult(function, max_points, earned, checks, note=note)
+    named = [] if note else misconceptions.diagnose(function, observed)
+    return FunctionResult(function, max_points, earned, checks, note=note, misconceptions=named)
 
 
 def _without_degenerate_points(checks: list[CheckResult],
@@ -223,7 +262,10 @@ def _judge(check: Check, example, actual: list, expected: list) -> str | None:
         return f"the result could not be checked ({type(error).__name__}: {error})"
 
 
-def _run_check(student: Student, p: PreparedCheck, shrink: bool = True) -> CheckResult:
+def _run_check(student: Student, p: PreparedCheck,
+               budget: ShrinkBudget) -> tuple[CheckResult, list]:
+    """The check's result and, for a failed one, what the student's function did on the
+    failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat) if flat else []
     failures, start = [], 0
@@ -232,32 +274,52 @@ def _run_check(student: Student, p: PreparedCheck, shrink: bool = True) -> Check
         start += len(group)
         problem = _judge(p.check, example, actual, expected)
         if problem:
-            failures.append((example, group, expected, actual, problem))
+            failures.append((group, expected, actual, problem))
     if not failures:
-        return _result(p, len(p.examples))
-    message = _summary(failures, len(p.examples))
-    return _result(p, len(p.examples), message, _failing_example(student, p, failures,
-                                                                  shrink))
-
-
-def _summary(failures: list, n: int) -> str:
-    problem = failures[0][4]
+        return _result(p, len(p.examples)), []
+    shown = _smallest(student, p, failures, budget)
+    group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
-        return NOT_DONE
-    return f"failed on {len(failures)} of {n} generated inputs: {problem}"
+        return _result(p, len(p.examples), NOT_DONE), []
+    message = summary(problem, len(failures), len(p.examples))
+    result = _result(p, len(p.examples), message, describe(p.check, group, expected, actual))
+    return result, _observations(p.check, [shown, *failures[:DIAGNOSIS_EXAMPLES]])
 
 
-def _failing_example(student: Student, p: PreparedCheck, failures: list,
-                     shrink: bool) -> FailingExample:
-    """The smallest failing input: the smallest of the generated ones, shrunk further by
-    hypothesis for the first failed check of each function (shrinking costs time)."""
-    _, group, expected, actual, _ = failures[0]
-    if shrink and not any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in actual):
-        found = smallest_failure(p.check.examples, _problem_of(student, p.check),
-                                 p.check.max_examples)
-        if found:
-            _, (group, expected, actual, _) = found
-    return _describe(p.check, group, expected, actual)
+def _observations(check: Check, failures: list) -> list:
+    if check.inputs_unchanged:
+        return []  # the results of such calls are not what was judged
+    return [(group, actual, check.warnings_as_errors) for group, _, actual, _ in failures]
+
+
+class _OutOfTries(BaseException):
+    """Stops hypothesis at once: a BaseException, so it is not taken for a failure."""
+
+
+def _smallest(student: Student, p: PreparedCheck, failures: list,
+              budget: ShrinkBudget) -> tuple:
+    """The failure to show: the smallest generated one, shrunk further by hypothesis while
+    the hand-in's budget lasts. Headline, example, expected and actual all come from it."""
+    first = failures[0]
+    if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
+        return first
+    tries = budget.take()
+    found: list[tuple] = []
+
+    def problem_of(example):
+        nonlocal tries
+        if tries <= 0:
+            raise _OutOfTries  # hypothesis would go on drawing (slowly) and ignore the result
+        tries, budget.left = tries - 1, budget.left - 1
+        outcome = _problem_of(student, p.check)(example)
+        if outcome is not None:
+            found.append(outcome)  # the last one is the smallest
+        return outcome
+
+    if tries > 0:
+        with contextlib.suppress(_OutOfTries):
+            smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries + 1)
+    return found[-1] if found else first
 
 
 def _problem_of(student: Student, check: Check):
@@ -268,55 +330,3 @@ def _problem_of(student: Student, check: Check):
         problem = _judge(check, example, actual, expected)
         return (group, expected, actual, problem) if problem else None
     return problem_of
-
-
-# --- how a failing example is shown --------------------------------------------------------
-
-def _describe(check: Check, group: list, expected: list, actual: list) -> FailingExample:
-    calls = "\n".join(call_text(check.function, call) for call in group)
-    shown_expected = "\n".join(_value_text(e) for e in expected)
-    if check.inputs_unchanged:
-        shown_expected = "the inputs unchanged"
-        actual = [a if isinstance(a, CallError) else "an input was changed" for a in actual]
-    shown_actual = "\n".join(_value_text(a) for a in actual)
-    return FailingExample(calls, shown_expected, shown_actual,
-                          _arrays(check, group, expected, actual))
-
-
-def call_text(function: str, call) -> str:
-    """``conv2d(image=array(...), kernel=array(...), padding=1)``."""
-    args, kwargs = call
-    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    names = list(inspect.signature(getattr(module, function)).parameters)
-    parts = [f"{names[i] if i < len(names) else '*'}={_value_text(a)}"
-             for i, a in enumerate(args)]
-    parts += [f"{k}={_value_text(v)}" for k, v in kwargs.items()]
-    return f"{function}({', '.join(parts)})"
-
-
-def _value_text(value) -> str:
-    if isinstance(value, Raised):
-        return f"ValueError ({value.message})"
-    if isinstance(value, CallError):
-        return value.describe()
-    if isinstance(value, np.ndarray):
-        body = np.array2string(value, separator=", ", precision=4, suppress_small=True,
-                               max_line_width=100, threshold=400)
-        dtype = "" if value.dtype == np.float64 else f", dtype={value.dtype}"
-        return f"array({body}{dtype})"
-    if isinstance(value, list):
-        return "[" + ", ".join(_value_text(v) for v in value) + "]"
-    return repr(value)
-
-
-def _arrays(check: Check, group: list, expected: list, actual: list) -> dict | None:
-    """Numbers for the side-by-side picture of a 2-D result, when there is one."""
-    if check.function not in PICTURED or len(group) != 1 or check.inputs_unchanged:
-        return None
-    (args, _), want, got = group[0], expected[0], actual[0]
-    if not (isinstance(want, np.ndarray) and isinstance(got, np.ndarray)
-            and want.ndim in (1, 2) and got.ndim == want.ndim and want.size and got.size
-            and np.asarray(args[0]).ndim in (1, 2)):
-        return None
-    return {"input": np.asarray(args[0], float).tolist(), "expected": want.tolist(),
-            "actual": np.asarray(got, float).tolist()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
@@ -44,11 +45,32 @@ def _cell(text: str) -> str:
 
 
 # --- feedback ------------------------------------------------------------------------------
+# Student-controlled text (values, error messages, file names, the folder's name) reaches the
+# Markdown only through ``inline`` (escaped, one line) or ``code_block`` (a fence longer than
+# any backtick run in it): it can neither add HTML nor headings nor links.
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|<>&~])")
+# Failures of these kinds are the same whichever check runs into them: told once per function.
+_SAME_EVERYWHERE = ("raised", "timeout", "crashed", "invalid result", "missing")
+
+
+def inline(text: str) -> str:
+    """``text`` as literal Markdown on one line: every punctuation mark backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def code_block(text: str, indent: str = "    ") -> str:
+    longest = max((len(run) for run in re.findall(r"`+", str(text))), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = "\n".join(indent + line for line in str(text).splitlines() or [""])
+    return f"{indent}{fence}text\n{body}\n{indent}{fence}"
+
 
 def feedback_markdown(result: SubmissionResult, detail: str = "full",
                       pictures: dict[str, str] | None = None) -> str:
-    """``pictures``: check id -> relative path of its side-by-side picture."""
-    lines = [f"# Feedback for {result.student}", "",
+    """``pictures``: check id -> relative path of its side-by-side picture. Never shows
+    ``result.grader_notes``: those are for the instructor."""
+    lines = [f"# Feedback for {inline(result.student)}", "",
              f"**Score: {points(result.score)} / {points(result.max_score)}**", "",
              "| function | points |", "| --- | --- |"]
     lines += [f"| `{f.function}` | {points(f.points)} / {points(f.max_points)} |"
@@ -56,44 +78,76 @@ def feedback_markdown(result: SubmissionResult, detail: str = "full",
     for function in result.functions:
         lines += ["", *function_feedback(function, detail, pictures or {})]
     if result.notes:
-        lines += ["", "## Notes", "", *(f"- {note}" for note in result.notes)]
+        lines += ["", "## Notes", "", *(f"- {inline(note)}" for note in result.notes)]
     return "\n".join(lines) + "\n"
 
 
 def function_feedback(function: FunctionResult, detail: str = "full",
                       pictures: dict[str, str] | None = None) -> list[str]:
-    """Markdown lines for one function: its points, its note, and every failed check
-    (none when the note says why the function was not called at all)."""
+    """Markdown lines for one function: its points, its note, the misconception its results
+    show, and every failed check (none when the note says why the function was not called);
+    a crash or timeout that repeats over checks is told once."""
     mark = "passed" if function.points >= function.max_points else "not all checks passed"
     lines = [f"## `{function.function}`: {points(function.points)} / "
              f"{points(function.max_points)} ({mark})"]
     if function.note:
-        lines += ["", function.note]
+        first, _, rest = function.note.partition("\n")
+        lines += ["", inline(first), *([code_block(rest, "")] if rest.strip() else [])]
+    lines += misconception_lines(function.misconceptions)
     failed = [c for c in function.checks if not c.passed and c.examples_run
               and function.note != NOT_DONE]  # a stub: the note says it all
-    if failed:
+    shown, repeats = _without_repeats(failed)
+    if shown:
         lines.append("")
-    for check in failed:
+    for check in shown:
         lines += check_feedback(check, detail)
         if detail == "full" and check.check in (pictures or {}):
             lines += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
+    if repeats:
+        lines += ["", "- not shown again, as they failed the same way: "
+                  + "; ".join(inline(c.description) for c in repeats)]
     return lines
+
+
+def misconception_lines(ids: list[str]) -> list[str]:
+    from autograder.misconceptions import BY_ID
+    known = [BY_ID[i] for i in ids if i in BY_ID]
+    if not known:
+        return []
+    lead = ("**What your results show**: on every failing example, your function gives "
+            "exactly what you get when you")
+    if len(known) == 1:
+        return ["", f"{lead} {known[0].says}. *Hint*: {known[0].hint}."]
+    return ["", f"{lead} (one of):",
+            *(f"- {m.says}. *Hint*: {m.hint}." for m in known)]
+
+
+def problem_of(check: CheckResult) -> str:
+    """What went wrong on the example shown (the headline without its counts)."""
+    text = (check.message or "").split("; on the smallest: ", 1)[-1]
+    return text.replace(" (in an earlier call)", "")
+
+
+def _without_repeats(failed: list[CheckResult]) -> tuple[list[CheckResult], list[CheckResult]]:
+    shown, repeats, told = [], [], set()
+    for check in failed:
+        problem = problem_of(check)
+        if problem.startswith(_SAME_EVERYWHERE) and problem in told:
+            repeats.append(check)
+        else:
+            told.add(problem)
+            shown.append(check)
+    return shown, repeats
 
 
 def check_feedback(check: CheckResult, detail: str) -> list[str]:
-    lines = [f"- **{check.description}** ({points(check.points)} / "
-             f"{points(check.max_points)}): {check.message or 'failed'}"]
+    lines = [f"- **{inline(check.description)}** ({points(check.points)} / "
+             f"{points(check.max_points)}): {inline(check.message or 'failed')}"]
     if detail == "full" and check.example is not None:
-        lines += ["  - smallest failing input:", _code_block(check.example.call),
-                  "  - expected:", _code_block(check.example.expected),
-                  "  - actual:", _code_block(check.example.actual)]
+        lines += ["  - smallest failing input:", code_block(check.example.call),
+                  "  - expected:", code_block(check.example.expected),
+                  "  - actual:", code_block(check.example.actual)]
     return lines
-
-
-def _code_block(text: str) -> str:
-    fence = "````" if "```" in text else "```"
-    body = "\n".join("    " + line for line in str(text).splitlines() or [""])
-    return f"    {fence}\n{body}\n    {fence}"
 
 
 MAX_PICTURES = 4  # per student: the first failed convolution or pooling checks

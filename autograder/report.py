@@ -6,6 +6,10 @@
   check), as in Moodle's and PrairieLearn's item statistics. Near 0 or negative: the check
   does not separate stronger from weaker students (too easy, too hard, or unfair);
 * the most common failure messages: what to explain again in the next lecture.
+
+Per function first (full marks / wrong / not handed in, one readable chart), then the class's
+misconceptions and the student lines that raised most often; the per-check table opens on
+demand.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.outputs import failure_figure, points
-from autograder.results import CheckResult, SubmissionResult
+from autograder.results import NOT_DONE, CheckResult, SubmissionResult
 from cnnlab.figures.render import to_png
 
 LOW_DISCRIMINATION = 0.2  # the usual rule of thumb for item analysis
@@ -101,6 +105,8 @@ def _failures(result: SubmissionResult) -> Iterator[tuple[str, str, str]]:
     """(function, what failed, first line of the message) for every failed check, and for a
     function whose module did not import, its note (one not handed in teaches nothing)."""
     for function in result.functions:
+        if NOT_HANDED_IN in function.note or function.note == NOT_DONE:
+            continue  # counted in the per-function table, not a mistake to explain
         if not function.checks and "import" in function.note:
             note = function.note.splitlines()[0]
             yield function.function, "could not be checked", note
@@ -108,6 +114,101 @@ def _failures(result: SubmissionResult) -> Iterator[tuple[str, str, str]]:
             if not check.passed:
                 yield check.function, check.description, (check.message or
                                                           "failed").splitlines()[0]
+
+
+# --- per function, misconceptions, located errors -------------------------------------------
+
+NOT_HANDED_IN = "not handed in"
+
+
+@dataclass
+class FunctionStatistics:
+    function: str
+    full: int  # students with full marks
+    wrong: int  # handed in, but not full marks
+    absent: int  # not handed in (module missing) or still the stub
+
+    @property
+    def students(self) -> int:
+        return self.full + self.wrong + self.absent
+
+
+def function_statistics(results: list[SubmissionResult]) -> list[FunctionStatistics]:
+    counts: dict[str, list[int]] = {}
+    for result in results:
+        for f in result.functions:
+            row = counts.setdefault(f.function, [0, 0, 0])
+            absent = NOT_HANDED_IN in f.note or f.note == NOT_DONE
+            row[0 if f.points >= f.max_points else 2 if absent else 1] += 1
+    return [FunctionStatistics(name, *row) for name, row in counts.items()]
+
+
+def misconception_counts(results: list[SubmissionResult]) -> list[tuple[str, int, str, str]]:
+    """(misconception id, students, what they did, the hint), most common first."""
+    from autograder.misconceptions import BY_ID
+    counts = Counter(m for r in results for f in r.functions for m in set(f.misconceptions)
+                     if m in BY_ID)
+    return [(m, n, BY_ID[m].says, BY_ID[m].hint) for m, n in counts.most_common()]
+
+
+def located_errors(results: list[SubmissionResult], top: int = 10) -> list[tuple[str, int]]:
+    """The student's own lines where exceptions were raised ("at padding.py, line 3: ..."),
+    with the number of students, most common first."""
+    counts: Counter[str] = Counter()
+    for result in results:
+        lines = {line.strip()[3:] for f in result.functions for c in f.checks
+                 if c.example is not None for line in c.example.actual.splitlines()
+                 if line.startswith("at ")}
+        counts.update(lines)
+    return counts.most_common(top)
+
+
+def _function_png(stats: list[FunctionStatistics]) -> bytes:
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(7, 0.8 + 0.28 * len(stats)))
+    axes = figure.subplots()
+    names = [s.function for s in stats][::-1]
+    left = np.zeros(len(names))
+    for part, colour, label in (("full", "#55a868", "full marks"), ("wrong", "#c44e52", "wrong"),
+                                ("absent", "#bbbbbb", "not handed in / stub")):
+        share = np.array([100 * getattr(s, part) / max(1, s.students) for s in stats][::-1])
+        axes.barh(names, share, left=left, color=colour, label=label)
+        left += share
+    axes.set_xlabel("students (%)")
+    axes.set_xlim(0, 100)
+    axes.legend(loc="lower right", fontsize=7)
+    axes.tick_params(axis="y", labelsize=8)
+    figure.tight_layout()
+    return to_png(figure, dpi=100)
+
+
+_OVERVIEW = """<h2>Per function: full marks, wrong, not handed in</h2>
+{{ chart }}
+<table><tr><th>function</th><th>full marks</th><th>wrong</th><th>not handed in / stub</th></tr>
+{% for s in functions %}<tr><td><code>{{ s.function }}</code></td><td>{{ s.full }}</td>
+<td>{{ s.wrong }}</td><td>{{ s.absent }}</td></tr>
+{% endfor %}</table>
+<h2>What to explain again: the class's misconceptions</h2>
+{% if misconceptions %}<ol>{% for id, n, says, hint in misconceptions %}
+<li><b>{{ n }} student{{ "s" if n != 1 }}</b> {{ says }} (<code>{{ id }}</code>)<br>
+<span class="note">hint given: {{ hint }}</span></li>{% endfor %}</ol>
+{% else %}<p>No misconception was recognised.</p>{% endif %}
+<h2>Where students' code raised most often</h2>
+{% if located %}<ol>{% for line, n in located %}<li><b>{{ n }}</b>: <code>{{ line }}</code>
+</li>{% endfor %}</ol>{% else %}<p>No located errors.</p>{% endif %}
+"""
+
+
+def _overview(results: list[SubmissionResult]) -> str:
+    """Per function first, then the misconceptions and located errors: rendered by jinja2
+    with autoescape, as every name and line in it may come from a student."""
+    from jinja2 import Environment
+    from markupsafe import Markup
+    stats = function_statistics(results)
+    template = Environment(autoescape=True).from_string(_OVERVIEW)
+    return template.render(chart=Markup(_img(_function_png(stats))), functions=stats,
+                           misconceptions=misconception_counts(results),
+                           located=located_errors(results))
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -121,10 +222,12 @@ def report_html(results: list[SubmissionResult]) -> str:
     parts = [_HEAD, "<h1>Grading report</h1>", _summary(results)]
     if results:
         parts += ["<h2>Grade distribution</h2>", _img(_distribution_png(results)),
-                  "<h2>Checks: who failed them, and do they discriminate?</h2>",
+                  _overview(results),
+                  "<h2>Most common failures</h2>", _failure_list(results),
+                  "<details><summary><b>Per check: who failed them, and do they discriminate?"
+                  "</b> (click to open)</summary>",
                   _img(_failures_png(stats)) if stats else "", _check_table(stats),
-                  "<h2>What to explain again next lecture</h2>", _failure_list(results),
-                  *_example_pictures(results)]
+                  "</details>", *_example_pictures(results)]
     parts.append("</body></html>")
     return "\n".join(parts)
 

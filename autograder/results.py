@@ -97,6 +97,9 @@ class FunctionResult:
     points: float
     checks: list[CheckResult] = field(default_factory=list)
     note: str = ""  # e.g. "padding.py does not import: SyntaxError ..." or a forbidden call
+    # Ids of the misconceptions (``autograder.misconceptions``) whose variant gave exactly the
+    # student's results on every failing example: "conv2d.flipped_kernel".
+    misconceptions: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -1,22 +1,69 @@
-"""What the exercises are: modules, graded functions, and the support modules given to students.
+"""What the exercises are: one record per graded function, and the support modules.
 
-Everything that lists the exercises (the builder, the self-check, the grader, the notebooks)
-reads it from here, so adding an exercise means changing one place.
+Everything that lists the exercises (the builder, the self-check, the grader, the notebooks,
+the result rules, the feedback's pictures) reads it from here, so adding an exercise means
+adding one record. The misconceptions the grader can name live next to the hidden suite
+(``autograder.misconceptions``), keyed by these function names: they are trusted code.
 """
 
-# Module -> the graded functions it defines, in the order of the lecture.
-EXERCISES: dict[str, tuple[str, ...]] = {
-    "padding": ("zero_pad", "conv_output_size", "same_padding"),
-    "convolution": ("conv1d", "conv2d", "conv_layer", "relu", "sigmoid"),
-    "pooling": ("pool_output_size", "max_pool", "avg_pool"),
-    "weights": ("n_input_features", "dense_weights", "sparse_weights", "shared_weights",
-                "conv_layer_params", "dense_layer_params", "output_shape", "count_parameters",
-                "weights_as_image"),
-    "receptive_field": ("receptive_field", "effective_stride"),
-}
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What a right result is (``cnnlab.result_rules``, SPEC section 2).
+COUNT = "count"  # an int or numpy integer
+FLOAT_ARRAY = "float array"  # floating point, also for integer input
+SAME_DTYPE_ARRAY = "same-dtype array"  # the input's dtype
+NUMERIC_ARRAY = "numeric array"  # any numeric dtype with the right values
+SHAPE = "shape"  # a tuple of integers
+
+
+@dataclass(frozen=True)
+class Exercise:
+    function: str
+    module: str
+    result: str  # one of the kinds above
+    section: str  # the notebook section that asks for it
+    pictured: bool = False  # feedback draws expected and actual side by side
+
+
+RECORDS: tuple[Exercise, ...] = (
+    Exercise("zero_pad", "padding", SAME_DTYPE_ARRAY, "convolution", pictured=True),
+    Exercise("conv_output_size", "padding", COUNT, "convolution"),
+    Exercise("same_padding", "padding", COUNT, "convolution"),
+    Exercise("conv1d", "convolution", FLOAT_ARRAY, "convolution", pictured=True),
+    Exercise("conv2d", "convolution", FLOAT_ARRAY, "convolution", pictured=True),
+    Exercise("conv_layer", "convolution", FLOAT_ARRAY, "convolution"),
+    Exercise("relu", "convolution", NUMERIC_ARRAY, "convolution"),
+    Exercise("sigmoid", "convolution", FLOAT_ARRAY, "convolution"),
+    Exercise("pool_output_size", "pooling", COUNT, "pooling"),
+    Exercise("max_pool", "pooling", NUMERIC_ARRAY, "pooling", pictured=True),
+    Exercise("avg_pool", "pooling", FLOAT_ARRAY, "pooling", pictured=True),
+    Exercise("n_input_features", "weights", COUNT, "images"),
+    Exercise("dense_weights", "weights", COUNT, "images"),
+    Exercise("sparse_weights", "weights", COUNT, "images"),
+    Exercise("shared_weights", "weights", COUNT, "images"),
+    Exercise("conv_layer_params", "weights", COUNT, "network"),
+    Exercise("dense_layer_params", "weights", COUNT, "network"),
+    Exercise("output_shape", "weights", SHAPE, "network"),
+    Exercise("count_parameters", "weights", COUNT, "network"),
+    Exercise("weights_as_image", "weights", FLOAT_ARRAY, "images"),
+    Exercise("receptive_field", "receptive_field", COUNT, "receptive_field"),
+    Exercise("effective_stride", "receptive_field", COUNT, "receptive_field"),
+)
 
 # Given code: shipped to students whole, used by their answers, never graded.
 SUPPORT_MODULES: tuple[str, ...] = ("validation", "architecture")
 
-FUNCTIONS: tuple[str, ...] = tuple(f for names in EXERCISES.values() for f in names)
-MODULE_OF: dict[str, str] = {f: m for m, names in EXERCISES.items() for f in names}
+FUNCTIONS: tuple[str, ...] = tuple(r.function for r in RECORDS)
+MODULE_OF: dict[str, str] = {r.function: r.module for r in RECORDS}
+# Module -> the graded functions it defines, in the order of the lecture.
+EXERCISES: dict[str, tuple[str, ...]] = {
+    m: tuple(r.function for r in RECORDS if r.module == m)
+    for m in dict.fromkeys(MODULE_OF.values())}
+RESULT_KIND: dict[str, str] = {r.function: r.result for r in RECORDS}
+PICTURED: frozenset[str] = frozenset(r.function for r in RECORDS if r.pictured)
+
+
+def of_kind(kind: str) -> set[str]:
+    return {r.function for r in RECORDS if r.result == kind}

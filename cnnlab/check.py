@@ -63,15 +63,28 @@ def run_case(function, case: Case) -> str | None:
     except NotImplementedError:
         raise
     except ValueError as error:
-        return None if case.expected is RAISES else f"raised ValueError: {error}"
+        return None if case.expected is RAISES else (
+            f"raised ValueError: {error}{where(error, function)}")
     except Exception as error:  # the student's bug, reported, not fatal
-        return f"raised {type(error).__name__}: {error}"
+        return f"raised {type(error).__name__}: {error}{where(error, function)}"
     if case.expected is RAISES:
         return f"should raise ValueError, returned {_show(actual)}"
     problem = compare(case.function, case.expected, actual)
     if problem:
         return f"{problem}\n      expected: {_show(case.expected)}\n      actual:   {_show(actual)}"
     return None
+
+
+def where(error: BaseException, function) -> str:
+    """``"\n      at padding.py, line 12: return x[pad]"``: the last frame of the raise in
+    the student's own file (the file that defines ``function``), or "" when there is none."""
+    import traceback
+    own = getattr(getattr(function, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == own]
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f"\n      at {Path(last.filename).name}, line {last.lineno}: {(last.line or '').strip()}"
 
 
 def _copies(values):

@@ -8,17 +8,23 @@ import numbers
 
 import numpy as np
 
-from cnnlab.catalog import FUNCTIONS
+from cnnlab.catalog import (
+    COUNT,
+    FLOAT_ARRAY,
+    FUNCTIONS,
+    NUMERIC_ARRAY,
+    SAME_DTYPE_ARRAY,
+    SHAPE,
+    of_kind,
+)
 
 RELATIVE_TOLERANCE = 1e-5
 
-COUNTS = {"conv_output_size", "pool_output_size", "same_padding", "n_input_features",
-          "dense_weights", "sparse_weights", "shared_weights", "conv_layer_params",
-          "dense_layer_params", "count_parameters", "receptive_field", "effective_stride"}
-FLOAT_ARRAYS = {"conv1d", "conv2d", "conv_layer", "avg_pool", "sigmoid", "weights_as_image"}
-SAME_DTYPE_ARRAYS = {"zero_pad"}
-NUMERIC_ARRAYS = {"max_pool", "relu"}
-SHAPES = {"output_shape"}
+COUNTS = of_kind(COUNT)
+FLOAT_ARRAYS = of_kind(FLOAT_ARRAY)
+SAME_DTYPE_ARRAYS = of_kind(SAME_DTYPE_ARRAY)
+NUMERIC_ARRAYS = of_kind(NUMERIC_ARRAY)
+SHAPES = of_kind(SHAPE)
 assert set(FUNCTIONS) == COUNTS | FLOAT_ARRAYS | SAME_DTYPE_ARRAYS | NUMERIC_ARRAYS | SHAPES
 
 

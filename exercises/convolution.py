@@ -30,6 +30,13 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
     Returns:
         float array of shape ``(floor((n + 2 padding - k) / stride) + 1,)``.
 
+    Raises:
+        ValueError: if ``x`` or ``w`` is not 1-D, ``w`` is empty, ``padding`` is negative,
+            ``stride`` is below 1, or ``w`` is longer than the padded ``x``. Raising it is
+            graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 0, -1]))
         array([-2., -2., -2.])
@@ -55,6 +62,13 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
     Returns:
         float array ``(Ho, Wo)`` with ``Ho = floor((H + 2 padding - kh) / stride) + 1`` and
         ``Wo`` likewise.
+
+    Raises:
+        ValueError: if ``image`` or ``kernel`` is not 2-D, ``kernel`` is empty, ``padding`` is
+            negative, ``stride`` is below 1, or the kernel is larger than the padded image along
+            an axis. Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.array([[1, 2], [3, 4]]))
@@ -82,6 +96,14 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
     Returns:
         float array ``(Ho, Wo, C_out)``, sizes as for ``conv2d``.
 
+    Raises:
+        ValueError: if ``image`` is not 3-D or ``kernels`` not 4-D, ``kernels`` is empty, the
+            image's channels are not ``C_in``, ``bias`` is not ``(C_out,)``, ``padding`` is
+            negative, ``stride`` is below 1, or a kernel is larger than the padded image.
+            Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)), bias=np.array([0.5]))[:, :, 0]
         array([[8.5, 8.5],
@@ -100,6 +122,11 @@ def relu(x: np.ndarray) -> np.ndarray:
 
     Returns:
         an array of the same shape.
+
+    Raises:
+        Nothing for a numeric array.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> relu(np.array([-2.0, 0.0, 3.0]))
@@ -121,6 +148,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     Returns:
         a float array of the same shape, values in [0, 1].
+
+    Raises:
+        Nothing for a numeric array: and no ``RuntimeWarning`` either (an overflow warning is
+            graded as a failure).
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))

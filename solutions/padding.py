@@ -20,6 +20,12 @@ def zero_pad(x: np.ndarray, pad: int) -> np.ndarray:
         ``(n + 2 pad,)``, ``(H + 2 pad, W + 2 pad)`` or ``(H + 2 pad, W + 2 pad, C)``,
         with the dtype of ``x``.
 
+    Raises:
+        ValueError: if ``pad`` is negative, or ``x`` is not 1-, 2- or 3-D. Raising it is graded;
+            the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> zero_pad(np.array([1, 2, 3]), 1)
         array([0, 1, 2, 3, 0])
@@ -51,6 +57,13 @@ def conv_output_size(input_size: int, kernel_size: int, padding: int = 0,
     Returns:
         ``n_out`` as an int.
 
+    Raises:
+        ValueError: if ``input_size``, ``kernel_size`` or ``stride`` is below 1, ``padding`` is
+            negative, or the kernel is larger than the padded input. Raising it is graded; the
+            message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> conv_output_size(5, 3)  # 5 inputs, a kernel of 3: 3 outputs
         3
@@ -76,6 +89,12 @@ def same_padding(kernel_size: int) -> int:
 
     Returns:
         ``p`` as an int.
+
+    Raises:
+        ValueError: if ``kernel_size`` is even or below 1. Raising it is graded; the message
+            names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> same_padding(3)

@@ -19,6 +19,12 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
     Returns:
         ``n_out`` as an int.
 
+    Raises:
+        ValueError: if ``input_size``, ``size`` or ``stride`` is below 1, or ``size`` is larger
+            than ``input_size``. Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> pool_output_size(24)  # 2x2 pooling halves a 24x24 image
         12
@@ -47,6 +53,13 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     Returns:
         ``(Ho, Wo)`` or ``(Ho, Wo, C)``, ``Ho = floor((H - size) / stride) + 1``, ``Wo`` alike.
+
+    Raises:
+        ValueError: if ``x`` is not 2- or 3-D, ``size`` or ``stride`` is below 1, or the window
+            is larger than ``x`` along an axis. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> max_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
@@ -83,6 +96,13 @@ def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     Returns:
         float array ``(Ho, Wo)`` or ``(Ho, Wo, C)``, sizes as for ``max_pool``.
+
+    Raises:
+        ValueError: if ``x`` is not 2- or 3-D, ``size`` or ``stride`` is below 1, or the window
+            is larger than ``x`` along an axis. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> avg_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))

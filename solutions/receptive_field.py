@@ -17,6 +17,12 @@ def receptive_field(layers: list[dict]) -> int:
     Activations do not change it; ``flatten`` and ``dense`` see everything and raise
     ``ValueError``. Padding changes nothing. No layers: 1.
 
+    Raises:
+        ValueError: if a layer is ``flatten`` or ``dense``, or a layer is invalid (an unknown
+            type, a missing key). Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> receptive_field([{"type": "conv", "filters": 1, "kernel_size": 3}] * 2)
         5
@@ -33,6 +39,12 @@ def receptive_field(layers: list[dict]) -> int:
 def effective_stride(layers: list[dict]) -> int:
     """The distance in input pixels between two neighbouring units of the last layer:
     the product of the strides of the conv and pooling layers. No layers: 1.
+
+    Raises:
+        ValueError: if a layer is ``flatten`` or ``dense``, or a layer is invalid (an unknown
+            type, a missing key). Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> effective_stride([{"type": "conv", "filters": 1, "kernel_size": 3, "stride": 2},

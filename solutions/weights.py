@@ -18,6 +18,12 @@ from solutions.validation import check_fits, check_ndim, check_positive
 def n_input_features(height: int, width: int, channels: int = 1) -> int:
     """The number of input features (values) of an image: ``H * W * C``.
 
+    Raises:
+        ValueError: if an argument is below 1. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> n_input_features(24, 24, 3)
         1728
@@ -33,6 +39,12 @@ def dense_weights(n_inputs: int, n_outputs: int) -> int:
 
         n_weights = n_inputs * n_outputs
 
+    Raises:
+        ValueError: if an argument is below 1. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> dense_weights(5, 3)
         15
@@ -47,6 +59,12 @@ def sparse_weights(n_inputs: int, kernel_size: int) -> int:
     with its own weights (local, not shared), no padding.
 
         n_weights = (n - k + 1) * k      (n - k + 1 outputs, k weights each)
+
+    Raises:
+        ValueError: if an argument is below 1, or ``kernel_size`` is larger than ``n_inputs``.
+            Raising it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> sparse_weights(5, 3)
@@ -66,6 +84,12 @@ def shared_weights(kernel_size: int, n_kernels: int = 1) -> int:
 
         n_weights = k * n_kernels
 
+    Raises:
+        ValueError: if an argument is below 1. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> shared_weights(3), shared_weights(3, 2)
         (3, 6)
@@ -80,6 +104,12 @@ def conv_layer_params(kernel_size: int, in_channels: int, out_channels: int,
     """Trainable parameters of a conv layer with square ``k x k`` kernels.
 
         n_params = k * k * C_in * C_out  (+ C_out biases)
+
+    Raises:
+        ValueError: if ``kernel_size``, ``in_channels`` or ``out_channels`` is below 1. Raising
+            it is graded; the message names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> conv_layer_params(3, 3, 16)
@@ -97,6 +127,12 @@ def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
     """Trainable parameters of a dense layer.
 
         n_params = n_inputs * n_outputs  (+ n_outputs biases)
+
+    Raises:
+        ValueError: if ``n_inputs`` or ``n_outputs`` is below 1. Raising it is graded; the
+            message names the argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> dense_layer_params(1728, 10)
@@ -121,6 +157,14 @@ def output_shape(layers: list[dict], input_shape: tuple[int, int, int]) -> tuple
 
     Returns:
         a tuple of ints.
+
+    Raises:
+        ValueError: if a layer type is unknown or a required key is missing, ``input_shape`` is
+            not ``(H, W, C)``, ``dense`` comes before ``flatten``, ``conv`` or pooling after it,
+            or a kernel or window does not fit. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> output_shape([{"type": "conv", "filters": 8, "kernel_size": 3},
@@ -161,6 +205,12 @@ def count_parameters(layers: list[dict], input_shape: tuple[int, int, int]) -> i
     A conv layer has ``k*k*C_in*filters (+ filters)``, a dense layer
     ``n_in*units (+ units)``; pooling, activations and flatten have none.
 
+    Raises:
+        ValueError: if the network is invalid, as for ``output_shape``. Raising it is graded;
+            the message names the argument.
+
+    The inputs must not be modified (also graded).
+
     Example:
         >>> count_parameters([{"type": "conv", "filters": 16, "kernel_size": 3},
         ...                   {"type": "flatten"}, {"type": "dense", "units": 10}],
@@ -195,6 +245,13 @@ def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     Returns:
         float array of shape ``shape`` with values in [0, 1].
+
+    Raises:
+        ValueError: if ``weights`` is not 1-D, an entry of ``shape`` is below 1, or ``weights``
+            does not have ``prod(shape)`` values. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
 
     Example:
         >>> weights_as_image(np.array([0.0, 5.0, 10.0, 5.0]), (2, 2))

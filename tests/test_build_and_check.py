@@ -3,6 +3,7 @@ implemented, and the docstring examples of the reference (which students see) ar
 
 import doctest
 import importlib
+import inspect
 import re
 import shutil
 import subprocess
@@ -112,3 +113,25 @@ def test_docstring_examples_of_the_reference_hold(name):
     module = importlib.import_module(f"solutions.{name}")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert (result.failed, result.attempted > 0) == (0, True)
+
+
+@pytest.mark.parametrize("name", sorted(GRADED_FUNCTIONS))
+def test_every_stub_says_what_is_graded(name):
+    from cnnlab.catalog import MODULE_OF
+    module = importlib.import_module(f"exercises.{MODULE_OF[name]}")
+    doc = inspect.getdoc(getattr(module, name))
+    assert "\nRaises:\n" in doc and "must not be modified" in doc
+
+
+def test_check_names_the_students_line_of_a_raise(tmp_path):
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    module = folder / "convolution.py"
+    source = module.read_text()
+    start = source.index("def relu(")
+    stub = "# YOUR CODE HERE\n    raise NotImplementedError"
+    at = source.index(stub, start)
+    module.write_text(source[:at] + "return x[99]" + source[at + len(stub):])
+    line = 1 + source[:at].count("\n")
+    (relu,) = [o for o in check_folder(folder) if o.function == "relu"]
+    assert f"at convolution.py, line {line}: return x[99]" in relu.details[0]

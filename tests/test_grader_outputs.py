@@ -69,7 +69,7 @@ def test_the_report_has_plots_statistics_and_common_mistakes(tmp_path):
     results = [_result(f"s{i}", 2.0 if i < 3 else 0.0) for i in range(5)]
     report.write_report(results, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3  # grades, per function, per check
     assert "2/5 (40%)" in page  # conv2d.matches_reference failed by s3 and s4
     assert "2 students</b>: conv2d: values differ" in page
     row = next(s for s in report.check_statistics(results) if s.check == "conv2d.matches_reference")
@@ -187,3 +187,36 @@ def test_a_student_without_check_results_for_a_function_failed_its_checks():
     row = next(s for s in report.check_statistics([graded, missing])
                if s.check == "conv2d.matches_reference")
     assert (row.failed, row.students) == (1, 2)
+
+
+def _with(function: str, note: str = "", named: list[str] | None = None, points: float = 0.0,
+          student: str = "s") -> SubmissionResult:
+    functions = [FunctionResult(f, 1.0, points, note=note, misconceptions=named or [])
+                 if f == function else FunctionResult(f, 1.0, 1.0) for f in FUNCTIONS]
+    return SubmissionResult(student, functions)
+
+
+def test_the_report_counts_misconceptions_and_keeps_not_handed_in_apart(tmp_path):
+    results = [_with("conv2d", named=["conv2d.flipped_kernel"], student=f"a{i}")
+               for i in range(7)]
+    results += [_with("dense_weights", note="weights.py was not handed in", student=f"b{i}")
+                for i in range(9)]
+    stats = {s.function: s for s in report.function_statistics(results)}
+    assert (stats["conv2d"].full, stats["conv2d"].wrong, stats["conv2d"].absent) == (9, 7, 0)
+    assert (stats["dense_weights"].wrong, stats["dense_weights"].absent) == (0, 9)
+    assert report.misconception_counts(results)[0][:2] == ("conv2d.flipped_kernel", 7)
+    assert report.common_failures(results) == []  # not handed in is not a mistake to explain
+    page = report.report_html(results)
+    assert "7 students</b> flipped the kernel" in page
+
+
+def test_the_report_escapes_student_text():
+    check = CheckResult("conv2d", "conv2d.x", "d", 1.0, 0.0, 1, "raised",
+                        FailingExample("c", "e", "raised Exception: x\nat <script>alert(1)"
+                                       "</script>.py, line 1: pass"))
+    result = SubmissionResult("<img src=x onerror=alert(1)>", [
+        FunctionResult("conv2d", 1.0, 0.0, [check])])
+    page = report.report_html([result])
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert report.located_errors([result]) == [
+        ("<script>alert(1)</script>.py, line 1: pass", 1)]

@@ -186,3 +186,17 @@ def test_hidden_points_writes_nothing_to_stderr(capsys):
 def test_hidden_points_returns_zero_for_an_unknown_function(capsys):
     result = hidden_points("no_such_function", {}, 2.0)
     assert result == 0.0 and not math.isnan(result)
+
+
+def test_the_students_notebook_on_stubs_runs_to_the_end(cells, tmp_path):
+    """Executed with nbclient, as a student would: every examples cell reports "not
+    implemented yet" and no cell raises."""
+    from nbclient import NotebookClient
+    released = nbformat.reads(json.dumps(notebooks.release_notebook(
+        {**json.loads(NOTEBOOK.read_text()), "cells": cells})), as_version=4)
+    NotebookClient(released, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = [out.get("text", "") for cell in released.cells if cell.cell_type == "code"
+               for out in cell.get("outputs", []) if out.get("name") == "stdout"]
+    said = [line for text in printed for line in text.splitlines()]
+    assert sorted(said) == sorted(f"{f}: not implemented yet" for f in FUNCTIONS)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab.build import ROOT, strip_solutions
-from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, SUPPORT_MODULES
+from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, RECORDS, SUPPORT_MODULES
 from cnnlab.public_checks import CASES, RAISES, Case
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -73,10 +73,11 @@ Conventions (as in the lecture and in every deep-learning framework):
 Run the read-only cells below first: they hold the imports and the given code
 (`validation`, `architecture`) that your answers may use."""
 
-# (section, its Markdown, the graded functions in it), in the order of the lecture. A
-# function's module may be split over sections, but every function is called only after the
-# functions it uses are defined (output_shape needs pool_output_size, ...).
-SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+# (section, its Markdown), in the order of the lecture; the graded functions of a section are
+# those the catalog puts in it. A function's module may be split over sections, but every
+# function is called only after the functions it uses are defined (output_shape needs
+# pool_output_size, ...).
+_STORIES: tuple[tuple[str, str], ...] = (
     ("images", """## 1. Images as input, and reducing the number of weights
 
 An image is a grid of numbers. A small colour image of 24x24 pixels with 3 channels already
@@ -96,9 +97,7 @@ Take 5 inputs and 3 outputs, as in the lecture.
 The 1728 weights of one dense unit that sees a 24x24x3 image can be reshaped into a 24x24x3
 image themselves, which shows what the unit responds to:
 
-![weights of one unit as an image](figures/weights_as_image.png)""",
-     ("n_input_features", "dense_weights", "sparse_weights", "shared_weights",
-      "weights_as_image")),
+![weights of one unit as an image](figures/weights_as_image.png)"""),
     ("convolution", """## 2. Convolution: first in 1-D, then in 2-D
 
 Shared weights sliding along the input are a convolution. In 1-D, with inputs
@@ -120,9 +119,7 @@ strongly where the intensity changes from left to right. A convolutional layer a
 `C_out` kernels, each spanning all `C_in` input channels, adds a bias per kernel, and is
 followed by a non-linearity such as the ReLU or the sigmoid:
 
-![feature maps: convolution, ReLU, max-pooling](figures/feature_maps.png)""",
-     ("zero_pad", "conv_output_size", "same_padding", "conv1d", "conv2d", "conv_layer",
-      "relu", "sigmoid")),
+![feature maps: convolution, ReLU, max-pooling](figures/feature_maps.png)"""),
     ("pooling", """## 3. Max-pooling
 
 A pooling layer summarises each window of a feature map by one number: max-pooling keeps the
@@ -130,8 +127,7 @@ largest (is *a pattern present* in this window?), average pooling the mean. A 2x
 stride 2 halves the height and the width, has no weights, and makes the result invariant to
 small shifts inside a window. Each channel is pooled on its own.
 
-![2x2 max-pooling](figures/max_pool.png)""",
-     ("pool_output_size", "max_pool", "avg_pool")),
+![2x2 max-pooling](figures/max_pool.png)"""),
     ("network", """## 4. Counting a whole network
 
 Networks are lists of layer dicts (see the given `architecture` code above), e.g.
@@ -139,8 +135,7 @@ Networks are lists of layer dicts (see the given `architecture` code above), e.g
 {"type": "maxpool"}, {"type": "flatten"}, {"type": "dense", "units": 10}]`.
 A conv layer has `k * k * C_in * C_out` weights plus `C_out` biases, whatever the image size;
 a dense layer `n_in * n_out` plus `n_out`. Follow the shape through the layers to find
-`n_in` of the first dense layer.""",
-     ("conv_layer_params", "dense_layer_params", "output_shape", "count_parameters")),
+`n_in` of the first dense layer."""),
     ("receptive_field", """## 5. The receptive field
 
 A unit of a deeper layer sees a larger part of the input: its *receptive field*. Two 3x3
@@ -149,11 +144,25 @@ pair) than one 7x7 kernel (49). Pooling with stride 2 doubles the step between n
 units, so every layer after it widens the receptive field twice as fast. This is one reason
 to choose small kernels in deep networks.
 
-![the receptive field of a stack of layers](figures/receptive_field.png)""",
-     ("receptive_field", "effective_stride")),
+![the receptive field of a stack of layers](figures/receptive_field.png)"""),
 )
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (section, story, tuple(r.function for r in RECORDS if r.section == section))
+    for section, story in _STORIES)
 
-HELPERS = '''def check_example(actual, expected):
+HELPERS = '''@contextlib.contextmanager
+def public_examples(function):
+    """The public examples of one function. A stub reports "not implemented yet" instead
+    of stopping the notebook; a wrong answer still raises, showing both values."""
+    try:
+        yield
+    except NotImplementedError:
+        print(f"{function}: not implemented yet")
+    else:
+        print(f"{function}: the public examples pass")
+
+
+def check_example(actual, expected):
     """A public example: raise AssertionError showing both values when they differ."""
     ok = np.shape(actual) == np.shape(expected) and np.allclose(
         np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), atol=1e-5)
@@ -225,36 +234,38 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join(" " * spaces + line for line in text.splitlines())
 
 
-def _call(function: str, args: list[Any], kwargs: dict[str, Any], expected: Any) -> str:
+def _call(function: str, args: list[Any], kwargs: dict[str, Any], expected: Any,
+          width: int = LINE) -> str:
     """``check_example(function(args), expected)`` or ``check_raises(function, args)``, on one
     line when it fits, else one argument per line."""
     raises = expected is RAISES
     one = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
     text = (f"check_raises({', '.join([function, *one])})" if raises else
             f"check_example({function}({', '.join(one)}), {literal(expected)})")
-    if len(text) <= LINE and "\n" not in text:
+    if len(text) <= width and "\n" not in text:
         return text
     depth = 4 if raises else 8
-    many = [literal(a, LINE - depth - 1) for a in args] + [
-        f"{k}={literal(v, LINE - depth - len(k) - 2)}" for k, v in kwargs.items()]
+    many = [literal(a, width - depth - 1) for a in args] + [
+        f"{k}={literal(v, width - depth - len(k) - 2)}" for k, v in kwargs.items()]
     many = [_indent(m, depth) for m in many]
     if raises:
         return "check_raises(\n    " + function + ",\n" + ",\n".join(many) + ",\n)"
     return ("check_example(\n    " + function + "(\n" + ",\n".join(many) + ",\n    ),\n"
-            + _indent(literal(expected, LINE - 5), 4) + ",\n)")
+            + _indent(literal(expected, width - 5), 4) + ",\n)")
 
 
-def example_line(case: Case) -> str:
-    why = "".join(f"{line}\n" for line in textwrap.wrap(case.why, LINE, initial_indent="# ",
+def example_line(case: Case, width: int = LINE) -> str:
+    why = "".join(f"{line}\n" for line in textwrap.wrap(case.why, width, initial_indent="# ",
                                                         subsequent_indent="# "))
-    return why + _call(case.function, list(case.args), case.kwargs, case.expected)
+    return why + _call(case.function, list(case.args), case.kwargs, case.expected, width)
 
 
 def examples_source(function: str) -> str:
     """The public examples of ``function``, as a read-only cell of its own."""
     lines = [f"# Public examples for {function}: run this cell to check yourself. Your grade",
              "# comes from hidden tests with many generated inputs (the graded cell below)."]
-    lines += [example_line(c) for c in CASES if c.function == function]
+    lines.append(f"with public_examples({function!r}):")
+    lines += [_indent(example_line(c, LINE - 4), 4) for c in CASES if c.function == function]
     return "\n".join(lines)
 
 
@@ -355,7 +366,8 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
     points = rubric_points() if points is None else points
     parts = {m: module_parts(solutions_dir / f"{m}.py")
              for m in (*SUPPORT_MODULES, *EXERCISES)}
-    imports = import_block({line for m in parts for line in parts[m][0]})
+    imports = import_block({"import contextlib"}  # for public_examples in HELPERS
+                           | {line for m in parts for line in parts[m][0]})
     cells = [markdown_cell("intro", INTRO),
              given_cell("given_imports", imports + "\n\n\n" + HELPERS)]
     for module in SUPPORT_MODULES:

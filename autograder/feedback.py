@@ -1,0 +1,141 @@
+"""How a failed check is told to the student: one failing call, its expected and actual result.
+
+Everything here runs on the trusted side, after the student's results came back as plain data.
+The texts are bounded: a small array is shown in full, a channels-last image per channel, and
+anything larger is summarised (shape, dtype, range, and the first position where the actual
+result differs from the expected one), never cut with ``...``. The numbers kept for a picture
+are capped too, so that one hand-in cannot store hundreds of megabytes of feedback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+
+from autograder.checks.base import Check, Raised
+from autograder.results import CallError, FailingExample
+from cnnlab.catalog import MODULE_OF, PICTURED
+
+SMALL_ARRAY = 64  # elements shown in full (an 8x8 image)
+SMALL_CHANNELS = 8  # a (H, W, C) array with at most this many channels is shown per channel
+MAX_VALUE_CHARS = 1500  # a value's text is never longer; longer ones are summarised
+MAX_PICTURE_ELEMENTS = 1024  # per array kept for the side-by-side picture (32x32)
+
+
+def summary(problem: str, failed: int, generated: int) -> str:
+    """The headline of a failed check, about the very call shown below it."""
+    return f"failed on {failed} of {generated} generated inputs; on the smallest: {problem}"
+
+
+def describe(check: Check, group: list, expected: list, actual: list) -> FailingExample:
+    """The failing example as the student reads it (all texts bounded)."""
+    calls = "\n".join(call_text(check.function, call) for call in group)
+    if check.inputs_unchanged:
+        shown_expected = "the inputs unchanged"
+        shown_actual = "\n".join(a.describe() if isinstance(a, CallError)
+                                 else "an input was changed" for a in actual)
+        return FailingExample(calls, shown_expected, shown_actual, None)
+    shown_expected = "\n".join(value_text(e) for e in expected)
+    shown_actual = "\n".join(value_text(a, e) for a, e in zip(actual, expected, strict=False))
+    return FailingExample(calls, shown_expected, shown_actual,
+                          picture_arrays(check, group, expected, actual))
+
+
+def call_text(function: str, call) -> str:
+    """``conv2d(image=array(...), kernel=array(...), padding=1)``."""
+    args, kwargs = call
+    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
+    names = list(inspect.signature(getattr(module, function)).parameters)
+    parts = [f"{names[i] if i < len(names) else '*'}={value_text(a)}"
+             for i, a in enumerate(args)]
+    parts += [f"{k}={value_text(v)}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"
+
+
+def value_text(value, expected=None) -> str:
+    """A value for the student; ``expected``, when given, locates the first difference of a
+    large array."""
+    if isinstance(value, Raised):
+        return f"ValueError ({_bounded(value.message)})"
+    if isinstance(value, CallError):
+        return _error_text(value)
+    if isinstance(value, np.ndarray):
+        return _array_text(value, expected if isinstance(expected, np.ndarray) else None)
+    if isinstance(value, list | tuple):
+        inner = ", ".join(value_text(v) for v in value)
+        text = f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
+        return text if len(text) <= MAX_VALUE_CHARS else (
+            f"a {type(value).__name__} of {len(value)} items")
+    return _bounded(repr(value))
+
+
+def _bounded(text: str) -> str:
+    """A text from the student's side that is too long is said to be, not cut mid-way."""
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    return f"{text[:MAX_VALUE_CHARS // 2].rstrip()} [{len(text)} characters in all]"
+
+
+def _error_text(error: CallError) -> str:
+    lines = [_bounded(error.describe())]
+    if error.where:
+        lines.append(f"at {_bounded(error.where)}")
+    printed = getattr(error, "printed", None)  # the sandbox may add what the code printed
+    if printed:
+        lines.append(f"it printed: {_bounded(str(printed))}")
+    return "\n".join(lines)
+
+
+def _dtype(value: np.ndarray) -> str:
+    return "" if value.dtype == np.float64 else f", dtype={value.dtype}"
+
+
+def _plain(value: np.ndarray, prefix: str = "") -> str:
+    return np.array2string(value, separator=", ", precision=4, suppress_small=True,
+                           max_line_width=100, threshold=SMALL_ARRAY + 1, prefix=prefix)
+
+
+def _array_text(value: np.ndarray, expected: np.ndarray | None) -> str:
+    if value.size <= SMALL_ARRAY and value.ndim == 3 and 1 < value.shape[2] <= SMALL_CHANNELS:
+        channels = [f"  [:, :, {c}] = {_plain(value[:, :, c], '  [:, :, 0] = ')}"
+                    for c in range(value.shape[2])]
+        return f"array of shape {value.shape}{_dtype(value)}, per channel:\n" + "\n".join(
+            channels)
+    if value.size <= SMALL_ARRAY:
+        text = f"array({_plain(value, 'array(')}{_dtype(value)})"
+        if len(text) <= MAX_VALUE_CHARS:
+            return text
+    return _array_summary(value, expected)
+
+
+def _array_summary(value: np.ndarray, expected: np.ndarray | None) -> str:
+    text = f"array of shape {value.shape}, dtype {value.dtype}"
+    if value.size and value.dtype.kind in "biuf":
+        text += f", values from {value.min():.4g} to {value.max():.4g}"
+    if expected is not None and expected.shape == value.shape and value.dtype.kind in "biuf":
+        differ = np.argwhere(~np.isclose(value.astype(float), expected.astype(float),
+                                         rtol=1e-5, atol=1e-5))
+        if len(differ):
+            at = tuple(int(i) for i in differ[0])
+            text += (f"; first difference at {list(at)}: expected {expected[at]:.6g}, "
+                     f"got {value[at]:.6g} ({len(differ)} of {value.size} values differ)")
+    return text
+
+
+def picture_arrays(check: Check, group: list, expected: list, actual: list) -> dict | None:
+    """Numbers for the side-by-side picture of a 1-D or 2-D result, when there is one and
+    it is small enough to keep."""
+    if check.function not in PICTURED or len(group) != 1 or check.inputs_unchanged:
+        return None
+    (args, _), want, got = group[0], expected[0], actual[0]
+    if not (isinstance(want, np.ndarray) and isinstance(got, np.ndarray)
+            and want.ndim in (1, 2) and got.ndim == want.ndim and want.size and got.size
+            and np.asarray(args[0]).ndim in (1, 2) and got.dtype.kind in "biuf"):
+        return None
+    image = np.asarray(args[0], float)
+    if max(image.size, want.size, got.size) > MAX_PICTURE_ELEMENTS:
+        return None
+    return {"input": image.tolist(), "expected": want.tolist(),
+            "actual": np.asarray(got, float).tolist()}

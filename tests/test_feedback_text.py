@@ -1,0 +1,171 @@
+"""What a student reads: one story per failure, readable bounded values, inert student text."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from markdown_it import MarkdownIt
+from student_code import perfect_except
+
+from autograder import engine, feedback, outputs
+from autograder.inprocess import InProcessStudent
+from autograder.results import (
+    CallError,
+    CheckResult,
+    FailingExample,
+    FunctionResult,
+    SubmissionResult,
+)
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>\n# pwned\n```\n`````"
+
+
+@pytest.fixture(scope="module")
+def suite() -> engine.Suite:
+    return engine.prepare(engine.load_rubric())
+
+
+def _graded(suite, function: str, implementation) -> FunctionResult:
+    student = InProcessStudent(perfect_except({function: implementation}))
+    return engine.grade_function(student, suite, function)
+
+
+# --- one failure, one story -----------------------------------------------------------------
+
+def test_the_headline_is_about_the_example_shown(suite) -> None:
+    result = _graded(suite, "same_padding", lambda kernel_size: kernel_size // 2)
+    (check,) = [c for c in result.checks if not c.passed]
+    asked = re.search(r"kernel_size=(-?\d+)", check.example.call).group(1)
+    assert check.message.endswith(f"got {asked}), but returned a result")
+
+
+def test_every_failed_check_shows_a_small_example(suite) -> None:
+    def flipped(image, kernel, padding=0, stride=1):  # a true convolution
+        from solutions.convolution import conv2d
+        return conv2d(image, np.asarray(kernel)[::-1, ::-1], padding, stride)
+    failed = [c for c in _graded(suite, "conv2d", flipped).checks if not c.passed]
+    assert len(failed) >= 3
+    for check in failed:
+        numbers = re.findall(r"-?\d+\.\d*|-?\d+", check.example.call)
+        assert len(numbers) <= 64, check.example.call  # shrunk: no 10x10 images
+        shape = re.search(r"shape \(([\d, ]+)\)", check.message)
+        if shape:  # the shape in the headline is the one of the expected value shown
+            assert check.example.expected.count("[") >= 1
+
+
+def test_feedback_is_the_same_on_every_run(suite) -> None:
+    def ignores_stride(x, w, padding=0, stride=1):
+        from solutions.convolution import conv1d
+        return conv1d(x, w, padding)
+    first, second = (_graded(suite, "conv1d", ignores_stride) for _ in range(2))
+    assert first == second
+
+
+# --- readable, bounded values ---------------------------------------------------------------
+
+def test_a_small_array_is_shown_in_full() -> None:
+    assert feedback.value_text(np.array([[1.0, 2.0], [3.0, 4.0]])) == (
+        "array([[1., 2.],\n       [3., 4.]])")
+
+
+def test_a_channels_last_image_is_shown_per_channel() -> None:
+    image = np.arange(12).reshape(2, 2, 3)
+    text = feedback.value_text(image)
+    assert "[:, :, 0] = [[0, 3]," in text and "[:, :, 2] = [[ 2,  5]," in text
+
+
+def test_a_big_array_is_summarised_with_its_first_difference() -> None:
+    expected = np.zeros((30, 30))
+    actual = expected.copy()
+    actual[4, 7] = 2.5
+    text = feedback.value_text(actual, expected)
+    assert "..." not in text and len(text) < 300
+    assert "shape (30, 30)" in text and "first difference at [4, 7]: expected 0, got 2.5" in text
+
+
+def test_long_student_text_is_bounded_and_no_picture_of_a_huge_array() -> None:
+    text = feedback.value_text(CallError("raised", "x" * 10**6, "ValueError"))
+    assert len(text) <= 2 * feedback.MAX_VALUE_CHARS
+    check = engine.all_checks()["conv2d"][0]
+    big = np.zeros((100, 100))
+    assert feedback.picture_arrays(check, [((big, np.ones((1, 1))), {})], [big], [big]) is None
+
+
+def test_a_located_error_names_the_students_line() -> None:
+    error = CallError("raised", "index 3 is out of bounds", "IndexError",
+                      where="padding.py, line 12: return x[pad]")
+    assert feedback.value_text(error) == ("raised IndexError: index 3 is out of bounds\n"
+                                          "at padding.py, line 12: return x[pad]")
+
+
+# --- no floods, no instructor notes -----------------------------------------------------------
+
+def _failed(check: str, message: str, actual: str = "timeout") -> CheckResult:
+    return CheckResult("conv2d", f"conv2d.{check}", f"checks {check}", 1.0, 0.0, 100, message,
+                       FailingExample("conv2d(...)", "array([[1.]])", actual))
+
+
+def test_a_timeout_is_told_once_per_function() -> None:
+    checks = [_failed("a", "failed on 1 of 100 generated inputs; on the smallest: timeout"),
+              *(_failed(c, "failed on 100 of 100 generated inputs; on the smallest: timeout "
+                        "(in an earlier call)") for c in "bcdef")]
+    text = "\n".join(outputs.function_feedback(FunctionResult("conv2d", 5.0, 0.0, checks)))
+    assert text.count("smallest failing input") == 1
+    assert "not shown again, as they failed the same way: checks b; checks c" in text
+
+
+def test_grader_notes_never_reach_the_student() -> None:
+    result = SubmissionResult("s1", [FunctionResult("relu", 1.0, 1.0)], notes=["found relu"],
+                              grader_notes=["isolation: bubblewrap"])
+    data = outputs.gradescope_results(result, 1.0)
+    assert "bubblewrap" not in outputs.feedback_markdown(result) + str(data)
+
+
+# --- student text is inert --------------------------------------------------------------------
+
+def _hostile_result() -> SubmissionResult:
+    example = FailingExample(f"conv2d(image={HOSTILE})", HOSTILE, HOSTILE)
+    check = CheckResult("conv2d", "conv2d.agrees", HOSTILE, 1.0, 0.0, 10, HOSTILE, example)
+    functions = [FunctionResult("conv2d", 1.0, 0.0, [check], note=HOSTILE),
+                 FunctionResult("relu", 1.0, 0.0, note=HOSTILE)]
+    return SubmissionResult(HOSTILE.splitlines()[0], functions, notes=[HOSTILE])
+
+
+def _student_html(markdown: str) -> tuple[list[str], str]:
+    """The types of the tokens that would carry raw HTML or a heading, and the HTML."""
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(markdown)
+    found = [t.type for t in tokens if t.type in ("html_block", "html_inline")]
+    found += [t.type for t in tokens for c in (t.children or []) if c.type == "html_inline"]
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    found += [h for h in headings if "pwned" in h  # only the feedback's own headings:
+              or not (h.startswith(("Feedback for ", "`")) or h == "Notes")]
+    return found, md.render(markdown)
+
+
+def test_feedback_markdown_shows_no_student_html_or_headings() -> None:
+    found, html = _student_html(outputs.feedback_markdown(_hostile_result()))
+    assert found == []
+    assert "<script>" not in html and "<img" not in html and "<h1>pwned" not in html
+
+
+def test_gradescope_markdown_shows_no_student_html_or_headings() -> None:
+    for test in outputs.gradescope_results(_hostile_result(), 1.0)["tests"]:
+        found, html = _student_html(test["output"])
+        assert found == [] and "<script>" not in html and "<img" not in html
+
+
+def test_a_fence_is_longer_than_any_backtick_run() -> None:
+    block = outputs.code_block("a ````` b")
+    assert block.strip().startswith("``````") and block.strip().endswith("``````")
+
+
+def test_a_hand_in_stores_a_bounded_number_of_examples() -> None:
+    functions = [FunctionResult("conv2d", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)]),
+                 FunctionResult("relu", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)])]
+    capped = engine.cap_examples(functions, most=7)
+    shown = [c.example is not None for f in capped for c in f.checks]
+    assert shown == [True] * 7 + [False] * 3
+    assert [c.message for f in capped for c in f.checks] == ["m"] * 10

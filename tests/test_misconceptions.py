@@ -1,0 +1,161 @@
+"""The misconception diagnosis names what a buggy submission did, and nothing else.
+
+Each misconception of ``autograder.misconceptions`` is carried by a submission that is perfect
+except for one function, graded with the real hidden suite in-process. The carrier is the
+independently written mutant of ``tests/student_code/mutants.py`` with the same bug where
+there is one (``NAMED_BY``), else the misconception's own variant. Correct variants
+(``tests/student_code/variants.py``) never get a diagnosis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from student_code import perfect_except
+from student_code.mutants import MUTANTS
+from student_code.variants import VARIANTS
+
+from autograder import engine, misconceptions
+from autograder.inprocess import InProcessStudent
+from autograder.misconceptions import CATALOGUE, Misconception, diagnose, same
+from autograder.results import CallError
+from cnnlab.catalog import EXERCISES, FUNCTIONS
+
+# Mutant id -> the misconception its feedback must name (hand-matched from the mutant's
+# description; None: no misconception of the catalogue is this bug).
+NAMED_BY: dict[str, str | None] = {
+    "zero_pad: pads the channel axis too": "zero_pad.pads_channels",
+    "zero_pad: pads only before each axis": "zero_pad.one_side",
+    "zero_pad: returns float64 for integer input": "zero_pad.float_result",
+    "zero_pad: no ndim check: pads a 4-D array": "zero_pad.accepts_any_ndim",
+    "conv_output_size: forgets the + 1": "conv_output_size.no_plus_one",
+    "conv_output_size: ceil instead of floor": "conv_output_size.ceil",
+    "conv_output_size: ignores the stride": "conv_output_size.stride_ignored",
+    "conv_output_size: true division gives a float": "conv_output_size.true_division",
+    "conv_output_size: no ValueError for negative padding or a kernel too large":
+        "conv_output_size.no_checks",
+    "same_padding: k // 2, no ValueError for an even kernel": "same_padding.even_kernel",
+    "same_padding: (k - 1) / 2 is a float": "same_padding.float",
+    "conv1d: flips the kernel (np.convolve)": "conv1d.flipped_kernel",
+    "conv1d: ignores the stride": "conv1d.stride_ignored",
+    "conv1d: pads only on the left": "conv1d.one_side_padding",
+    "conv1d: np.dot in the input dtype: uint8 wraps around": "conv1d.input_dtype",
+    "conv2d: flips the kernel (true convolution)": "conv2d.flipped_kernel",
+    "conv2d: stride applied to the rows only": "conv2d.stride_rows_only",
+    "conv2d: transposed kernel (kh and kw swapped)": "conv2d.rows_columns_swapped",
+    "conv2d: forgets the + 1 in the output size": "conv2d.no_plus_one",
+    "conv2d: output size computed without the padding": "conv2d.size_without_padding",
+    "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
+    "conv_layer: forgets the bias": "conv_layer.forgets_bias",
+    "conv_layer: adds the bias once per input channel": "conv_layer.bias_per_input_channel",
+    "conv_layer: sums only the first input channel": "conv_layer.first_channel_only",
+    "conv_layer: im2col patches and kernels flattened in different orders": None,
+    "conv_layer: tensordot in the input dtype: uint8 wraps around": "conv_layer.input_dtype",
+    "relu: modifies its input in place": None,
+    "relu: returns the derivative (x > 0)": "relu.derivative",
+    "sigmoid: 1 / (1 + exp(-x)) overflows for large negative x": "sigmoid.overflow",
+    "sigmoid: the two stable branches swapped": "sigmoid.sign_swapped",
+    "pool_output_size: stride defaults to 1": "pool_output_size.stride_one",
+    "pool_output_size: n // size, the stride ignored": "pool_output_size.stride_ignored",
+    "pool_output_size: ceil instead of floor": "pool_output_size.ceil",
+    "max_pool: stride defaults to 1": "max_pool.overlapping_windows",
+    "max_pool: returns the argmax, not the max": None,
+    "max_pool: takes the max over the channels too": "max_pool.across_channels",
+    "max_pool: ignores the stride argument": "max_pool.stride_ignored",
+    "avg_pool: integer division by size**2": "avg_pool.integer_division",
+    "avg_pool: divides by size, not size**2": "avg_pool.divides_by_size",
+    "avg_pool: keeps partial windows at the border (ceil mode)": None,
+    "n_input_features: forgets the channels": "n_input_features.forgets_channels",
+    "dense_weights: counts biases too": "dense_weights.counts_biases",
+    "sparse_weights: n * k": "sparse_weights.n_times_k",
+    "shared_weights: ignores n_kernels": "shared_weights.ignores_n_kernels",
+    "conv_layer_params: a bias per (input, output) channel pair":
+        "conv_layer_params.bias_per_channel_pair",
+    "conv_layer_params: k instead of k * k": "conv_layer_params.k_not_squared",
+    "dense_layer_params: adds biases even with bias=False": "dense_layer_params.always_bias",
+    "output_shape: forgets the padding": "output_shape.forgets_padding",
+    "output_shape: returns a list, not a tuple": "output_shape.returns_list",
+    "count_parameters: ignores the dense biases": "count_parameters.no_dense_biases",
+    "count_parameters: every conv gets the image's channels as C_in":
+        "count_parameters.image_channels_everywhere",
+    "weights_as_image: divides by max instead of (max - min)": "weights_as_image.divides_by_max",
+    "weights_as_image: Fortran-order reshape": "weights_as_image.fortran_order",
+    "receptive_field: ignores the strides": "receptive_field.no_jump",
+    "receptive_field: adds k instead of k - 1": "receptive_field.adds_k",
+    "receptive_field: ignores pooling layers": "receptive_field.ignores_pooling",
+    "effective_stride: sums the strides": "effective_stride.sums_strides",
+    "effective_stride: ignores pooling layers": "effective_stride.ignores_pooling",
+}
+CARRIER = {named: m for m in MUTANTS if (named := NAMED_BY.get(m.id))}
+# Misconceptions the hidden suite never fails (autograder/checks is not ours: reported to the
+# lead). Strict: the test fails once the suite catches them.
+SUITE_GAPS = {"output_shape.flatten_forgets_channels":
+              "no output_shape check flattens a map with more than one channel"}
+NAMED = [pytest.param(m, id=m.id, marks=pytest.mark.xfail(strict=True, reason=SUITE_GAPS[m.id]))
+         if m.id in SUITE_GAPS else pytest.param(m, id=m.id) for m in CATALOGUE]
+
+
+@pytest.fixture(scope="module")
+def suite() -> engine.Suite:
+    return engine.prepare(engine.load_rubric())
+
+
+def _named(suite: engine.Suite, function: str, implementation) -> list[str]:
+    student = InProcessStudent(perfect_except({function: implementation}))
+    return engine.grade_function(student, suite, function).misconceptions
+
+
+def test_the_catalogue_has_25_misconceptions_over_all_five_modules() -> None:
+    modules = {m for m, names in EXERCISES.items() for f in names
+               if any(c.function == f for c in CATALOGUE)}
+    assert len({m.id for m in CATALOGUE}) == len(CATALOGUE) >= 25
+    assert modules == set(EXERCISES)
+
+
+def test_every_mutant_is_matched_by_hand() -> None:
+    assert set(NAMED_BY) == {m.id for m in MUTANTS}
+    assert {n for n in NAMED_BY.values() if n} <= {m.id for m in CATALOGUE}
+
+
+@pytest.mark.parametrize("misconception", NAMED)
+def test_a_submission_carrying_the_misconception_is_named(
+        suite: engine.Suite, misconception: Misconception) -> None:
+    mutant = CARRIER.get(misconception.id)
+    carrier = mutant.implementation if mutant else misconception.variant
+    assert misconception.id in _named(suite, misconception.function, carrier)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_correct_code_gets_no_diagnosis(suite: engine.Suite, variant) -> None:
+    student = InProcessStudent(perfect_except(variant.functions))
+    named = {f: engine.grade_function(student, suite, f).misconceptions
+             for f in variant.functions}
+    assert {f: n for f, n in named.items() if n} == {}
+
+
+def test_no_diagnosis_when_one_failing_example_does_not_match() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    # By hand: the flipped kernel (0, 1) gives x[i + 1] = (2, 3); the right answer is (1, 2).
+    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False)
+    other = ([((x, w), {})], [np.array([9.0, 9.0])], False)
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped])
+    assert diagnose("conv1d", [flipped, other]) == []
+
+
+def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False)
+    assert diagnose("conv1d", [timeout]) == []
+    assert diagnose("conv1d", []) == []
+
+
+def test_same_tells_ints_from_floats_and_lists_from_tuples() -> None:
+    assert same(3, 3) and not same(3, 3.0) and same(3, 3.0, any_dtype=True)
+    assert not same((1, 2), [1, 2])
+    assert not same(np.array([4], np.uint8), np.array([4], np.int64))
+    assert not same(CallError("raised", "x", "ValueError"), CallError("raised", "x", "TypeError"))
+
+
+def test_every_function_of_the_catalogue_is_graded() -> None:
+    assert {m.function for m in CATALOGUE} <= set(FUNCTIONS)
+    assert misconceptions.BY_ID.keys() == {m.id for m in CATALOGUE}
