@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import misconceptions, suite_cache
+from autograder import misconceptions, stages, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Check, Raised
 from autograder.feedback import call_text, describe, summary
@@ -134,7 +134,8 @@ def reference(function: str, call) -> Any:
     module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
     args, kwargs = copy.deepcopy(call)
     try:
-        return getattr(module, function)(*args, **kwargs)
+        with stages.stage("reference (while shrinking)"):
+            return getattr(module, function)(*args, **kwargs)
     except ValueError as error:
         return Raised(str(error))
 
@@ -199,7 +200,8 @@ def grade_function(student: Student, suite: Suite, function: str,
     note = ""
     if checks and all(c.message.startswith("not implemented") for c in checks):
         note = NOT_DONE
-    named = [] if note else misconceptions.diagnose(function, observed)
+    with stages.stage("misconception diagnosis"):
+        named = [] if note else misconceptions.diagnose(function, observed)
     return FunctionResult(function, max_points, earned, checks, note=note, misconceptions=named)
 
 
@@ -257,7 +259,8 @@ def _ask(student: Student, check: Check, calls: list) -> list:
 
 def _judge(check: Check, example, actual: list, expected: list) -> str | None:
     try:
-        return check.judgement()(example, actual, expected)
+        with stages.stage("judging"):
+            return check.judgement()(example, actual, expected)
     except Exception as error:  # a result odd enough to break the judge is wrong
         return f"the result could not be checked ({type(error).__name__}: {error})"
 
@@ -317,7 +320,7 @@ def _smallest(student: Student, p: PreparedCheck, failures: list,
         return outcome
 
     if tries > 0:
-        with contextlib.suppress(_OutOfTries):
+        with contextlib.suppress(_OutOfTries), stages.stage("shrinking (hypothesis)"):
             smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries + 1)
     return found[-1] if found else first
 

@@ -114,12 +114,12 @@ def misconception_lines(ids: list[str]) -> list[str]:
     known = [BY_ID[i] for i in ids if i in BY_ID]
     if not known:
         return []
-    lead = ("**What your results show**: on every failing example, your function gives "
-            "exactly what you get when you")
+    why = "on every failing example shown, your results are exactly what this mistake gives"
     if len(known) == 1:
-        return ["", f"{lead} {known[0].says}. *Hint*: {known[0].hint}."]
-    return ["", f"{lead} (one of):",
-            *(f"- {m.says}. *Hint*: {m.hint}." for m in known)]
+        return ["", f"**Likely misconception: you {known[0].says}** ({why}). "
+                    f"*Hint*: {known[0].hint}."]
+    return ["", f"**Likely misconception**, one of these ({why}):",
+            *(f"- you {m.says}. *Hint*: {m.hint}." for m in known)]
 
 
 def problem_of(check: CheckResult) -> str:

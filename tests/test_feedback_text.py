@@ -45,7 +45,8 @@ def test_every_failed_check_shows_a_small_example(suite) -> None:
     def flipped(image, kernel, padding=0, stride=1):  # a true convolution
         from solutions.convolution import conv2d
         return conv2d(image, np.asarray(kernel)[::-1, ::-1], padding, stride)
-    failed = [c for c in _graded(suite, "conv2d", flipped).checks if not c.passed]
+    failed = [c for c in _graded(suite, "conv2d", flipped).checks
+              if not c.passed and c.message != engine.HYGIENE_ONLY]  # unearned: no failure
     assert len(failed) >= 3
     for check in failed:
         numbers = re.findall(r"-?\d+\.\d*|-?\d+", check.example.call)

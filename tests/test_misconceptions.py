@@ -50,6 +50,10 @@ NAMED_BY: dict[str, str | None] = {
     "conv_layer: adds the bias once per input channel": "conv_layer.bias_per_input_channel",
     "conv_layer: sums only the first input channel": "conv_layer.first_channel_only",
     "conv_layer: im2col patches and kernels flattened in different orders": None,
+    "conv_layer: starts from the bias: an integer bias truncates the output": None,
+    "conv_layer: assumes square kernels (kw taken to be kh)": None,
+    "conv_layer: checks only the kernel height against the padded image": None,
+    "conv2d: compares the kernel's area, not each axis, with the padded image": None,
     "conv_layer: tensordot in the input dtype: uint8 wraps around": "conv_layer.input_dtype",
     "relu: modifies its input in place": None,
     "relu: returns the derivative (x > 0)": "relu.derivative",
@@ -75,6 +79,7 @@ NAMED_BY: dict[str, str | None] = {
     "dense_layer_params: adds biases even with bias=False": "dense_layer_params.always_bias",
     "output_shape: forgets the padding": "output_shape.forgets_padding",
     "output_shape: returns a list, not a tuple": "output_shape.returns_list",
+    "output_shape: flatten forgets the channels (H * W)": "output_shape.flatten_forgets_channels",
     "count_parameters: ignores the dense biases": "count_parameters.no_dense_biases",
     "count_parameters: every conv gets the image's channels as C_in":
         "count_parameters.image_channels_everywhere",
@@ -87,12 +92,7 @@ NAMED_BY: dict[str, str | None] = {
     "effective_stride: ignores pooling layers": "effective_stride.ignores_pooling",
 }
 CARRIER = {named: m for m in MUTANTS if (named := NAMED_BY.get(m.id))}
-# Misconceptions the hidden suite never fails (autograder/checks is not ours: reported to the
-# lead). Strict: the test fails once the suite catches them.
-SUITE_GAPS = {"output_shape.flatten_forgets_channels":
-              "no output_shape check flattens a map with more than one channel"}
-NAMED = [pytest.param(m, id=m.id, marks=pytest.mark.xfail(strict=True, reason=SUITE_GAPS[m.id]))
-         if m.id in SUITE_GAPS else pytest.param(m, id=m.id) for m in CATALOGUE]
+NAMED = [pytest.param(m, id=m.id) for m in CATALOGUE]
 
 
 @pytest.fixture(scope="module")
