@@ -47,8 +47,11 @@ from cnnlab.catalog import FUNCTIONS, MODULE_OF
 NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
 # Shrinking calls the student once per try: bounded per failed check and per hand-in, counted
 # in tries (not seconds), so the same hand-in always shows the same examples.
-SHRINK_TRIES_PER_CHECK = 100
-SHRINK_TRIES_PER_HAND_IN = 800
+# The examples are sorted smallest first, so the first failure is already small; a try costs
+# ~10 ms (hypothesis searches again before it shrinks), and 800 tries per hand-in were half of
+# a class's grading time (benchmarks/grading.py).
+SHRINK_TRIES_PER_CHECK = 25
+SHRINK_TRIES_PER_HAND_IN = 150
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
 __all__ = ["call_text"]  # re-exported: older callers import it from here
 
