@@ -675,14 +675,27 @@ def diagnose(function: str, observations: Sequence[Observation]) -> list[str]:
 
 
 def _matches(misconception: Misconception, observations: Sequence[Observation]) -> bool:
+    """The variant gives the student's results on every failing example, leaving aside the
+    ones where it raises ValueError and the student returned a value: a check the student
+    left out, which the feedback reports on its own (a flipped kernel without the size
+    checks is still a flipped kernel). At least one example must be matched."""
     from autograder.inprocess import InProcessStudent  # trusted: the variant is our code
     variant = InProcessStudent({misconception.function: misconception.variant})
+    matched = 0
     for calls, actual, strict in observations:
         predicted = variant.call_many(misconception.function, calls, warnings_as_errors=strict)
-        if not all(same(p, a, misconception.any_dtype)
-                   for p, a in zip(predicted, actual, strict=True)):
+        pairs = list(zip(predicted, actual, strict=True))
+        if any(_left_out_check(p, a) for p, a in pairs):
+            continue
+        if not all(same(p, a, misconception.any_dtype) for p, a in pairs):
             return False
-    return True
+        matched += 1
+    return matched > 0
+
+
+def _left_out_check(predicted, actual) -> bool:
+    return (isinstance(predicted, CallError) and predicted.exception_type == "ValueError"
+            and not isinstance(actual, CallError))
 
 
 def same(predicted, actual, any_dtype: bool = False) -> bool:

@@ -114,7 +114,8 @@ def misconception_lines(ids: list[str]) -> list[str]:
     known = [BY_ID[i] for i in ids if i in BY_ID]
     if not known:
         return []
-    why = "on every failing example shown, your results are exactly what this mistake gives"
+    why = ("on every failing example that should give a result, your results are exactly "
+           "what this mistake gives")
     if len(known) == 1:
         return ["", f"**Likely misconception: you {known[0].says}** ({why}). "
                     f"*Hint*: {known[0].hint}."]

@@ -142,6 +142,20 @@ def test_no_diagnosis_when_one_failing_example_does_not_match() -> None:
     assert diagnose("conv1d", [flipped, other]) == []
 
 
+def test_a_flipped_kernel_without_the_size_checks_is_still_named(suite: engine.Suite) -> None:
+    def flipped_unchecked(image, kernel, padding=0, stride=1):  # as examples/class/s003
+        from scipy.signal import convolve2d
+        image = np.pad(np.asarray(image, dtype=float), padding)
+        return convolve2d(image, kernel, mode="valid")[::stride, ::stride]
+    assert _named(suite, "conv2d", flipped_unchecked) == ["conv2d.flipped_kernel"]
+
+
+def test_left_out_size_checks_alone_name_nothing() -> None:
+    x, w = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])  # a kernel longer than x: raise
+    unchecked = ([((x, w), {})], [np.array([])], False)
+    assert diagnose("conv1d", [unchecked]) == []
+
+
 def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
     timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False)
