@@ -53,6 +53,7 @@ NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
 SHRINK_TRIES_PER_CHECK = 25
 SHRINK_TRIES_PER_HAND_IN = 150
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
+DIAGNOSIS_PASSES = 2  # passed examples per check it must reproduce too: right where they were
 __all__ = ["call_text"]  # re-exported: older callers import it from here
 
 
@@ -274,28 +275,33 @@ def _run_check(student: Student, p: PreparedCheck,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat) if flat else []
-    failures, start = [], 0
+    failures, passes, start = [], [], 0
     for example, group, expected in zip(p.examples, p.calls, p.expected, strict=True):
         actual = answers[start:start + len(group)]
         start += len(group)
         problem = _judge(p.check, example, actual, expected)
         if problem:
             failures.append((group, expected, actual, problem))
+        elif len(passes) < DIAGNOSIS_PASSES:
+            passes.append((group, actual))
+    right = _observations(p.check, passes, failing=False)
     if not failures:
-        return _result(p, len(p.examples)), []
+        return _result(p, len(p.examples)), right
     shown = _smallest(student, p, failures, budget)
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []
     message = summary(problem, len(failures), len(p.examples))
     result = _result(p, len(p.examples), message, describe(p.check, group, expected, actual))
-    return result, _observations(p.check, [shown, *failures[:DIAGNOSIS_EXAMPLES]])
+    failing = [(group, actual) for group, _, actual, _ in [shown, *failures[:DIAGNOSIS_EXAMPLES]]]
+    return result, _observations(p.check, failing, failing=True) + right
 
 
-def _observations(check: Check, failures: list) -> list:
+def _observations(check: Check, examples: list, failing: bool) -> list:
+    """(calls, the student's results, warnings as errors, failed) for the diagnosis."""
     if check.inputs_unchanged:
         return []  # the results of such calls are not what was judged
-    return [(group, actual, check.warnings_as_errors) for group, _, actual, _ in failures]
+    return [(group, actual, check.warnings_as_errors, failing) for group, actual in examples]
 
 
 class _OutOfTries(BaseException):

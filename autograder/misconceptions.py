@@ -661,7 +661,8 @@ BY_ID: dict[str, Misconception] = {m.id: m for m in CATALOGUE}
 
 # --- diagnosis ------------------------------------------------------------------------------
 
-Observation = tuple[list, list, bool]  # (calls, the student's results, warnings as errors)
+# (calls, the student's results, warnings as errors, whether the example failed)
+Observation = tuple[list, list, bool, bool]
 UNDIAGNOSABLE = {"timeout", "crashed", "missing", "not_implemented", "invalid_result"}
 
 
@@ -669,7 +670,7 @@ def diagnose(function: str, observations: Sequence[Observation]) -> list[str]:
     """The ids of the misconceptions whose variant gives the student's result on every
     observed call (none when there is nothing to go on)."""
     if not observations or any(isinstance(a, CallError) and a.kind in UNDIAGNOSABLE
-                               for _, actual, _ in observations for a in actual):
+                               for _, actual, *_ in observations for a in actual):
         return []
     return [m.id for m in OF.get(function, ()) if _matches(m, observations)]
 
@@ -678,18 +679,21 @@ def _matches(misconception: Misconception, observations: Sequence[Observation]) 
     """The variant gives the student's results on every failing example, leaving aside the
     ones where it raises ValueError and the student returned a value: a check the student
     left out, which the feedback reports on its own (a flipped kernel without the size
-    checks is still a flipped kernel). At least one example must be matched."""
+    checks is still a flipped kernel). At least one failing example must be matched, and
+    the variant must be right where the student was (a student who leaves out only the dense
+    biases is not one who leaves out every bias)."""
     from autograder.inprocess import InProcessStudent  # trusted: the variant is our code
     variant = InProcessStudent({misconception.function: misconception.variant})
     matched = 0
-    for calls, actual, strict in observations:
+    for calls, actual, strict, *failed in observations:
+        failing = failed[0] if failed else True
         predicted = variant.call_many(misconception.function, calls, warnings_as_errors=strict)
         pairs = list(zip(predicted, actual, strict=True))
-        if any(_left_out_check(p, a) for p, a in pairs):
+        if failing and any(_left_out_check(p, a) for p, a in pairs):
             continue
         if not all(same(p, a, misconception.any_dtype) for p, a in pairs):
             return False
-        matched += 1
+        matched += failing
     return matched > 0
 
 

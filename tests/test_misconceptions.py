@@ -150,6 +150,15 @@ def test_a_flipped_kernel_without_the_size_checks_is_still_named(suite: engine.S
     assert _named(suite, "conv2d", flipped_unchecked) == ["conv2d.flipped_kernel"]
 
 
+def test_no_diagnosis_when_the_variant_is_wrong_where_the_student_was_right() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
+    # By hand: the right answer (1, 2), which this student gave on a passed example.
+    right_there = ([((x, w), {"padding": 0})], [np.array([1.0, 2.0])], False, False)
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped])
+    assert diagnose("conv1d", [flipped, right_there]) == []
+
+
 def test_left_out_size_checks_alone_name_nothing() -> None:
     x, w = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])  # a kernel longer than x: raise
     unchecked = ([((x, w), {})], [np.array([])], False)
