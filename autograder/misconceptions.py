@@ -685,8 +685,7 @@ def _matches(misconception: Misconception, observations: Sequence[Observation]) 
     from autograder.inprocess import InProcessStudent  # trusted: the variant is our code
     variant = InProcessStudent({misconception.function: misconception.variant})
     matched = 0
-    for calls, actual, strict, *failed in observations:
-        failing = failed[0] if failed else True
+    for calls, actual, strict, failing in observations:
         predicted = variant.call_many(misconception.function, calls, warnings_as_errors=strict)
         pairs = list(zip(predicted, actual, strict=True))
         if failing and any(_left_out_check(p, a) for p, a in pairs):

@@ -30,14 +30,6 @@ def stage(name: str) -> Iterator[None]:
             _open[-1][2] += spent
 
 
-def add(name: str, seconds: float) -> None:
-    """Time measured elsewhere (e.g. by the worker, inside the student's functions), moved out
-    of the stage that is open now into ``name``."""
-    _totals[name] = _totals.get(name, 0.0) + seconds
-    if _open:
-        _totals[_open[-1][0]] = _totals.get(_open[-1][0], 0.0) - seconds
-
-
 def take() -> dict[str, float]:
     """This process's totals since the last ``take``, and start afresh."""
     totals = dict(_totals)

@@ -136,8 +136,8 @@ def test_correct_code_gets_no_diagnosis(suite: engine.Suite, variant) -> None:
 def test_no_diagnosis_when_one_failing_example_does_not_match() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
     # By hand: the flipped kernel (0, 1) gives x[i + 1] = (2, 3); the right answer is (1, 2).
-    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False)
-    other = ([((x, w), {})], [np.array([9.0, 9.0])], False)
+    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
+    other = ([((x, w), {})], [np.array([9.0, 9.0])], False, True)
     assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped])
     assert diagnose("conv1d", [flipped, other]) == []
 
@@ -161,13 +161,13 @@ def test_no_diagnosis_when_the_variant_is_wrong_where_the_student_was_right() ->
 
 def test_left_out_size_checks_alone_name_nothing() -> None:
     x, w = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])  # a kernel longer than x: raise
-    unchecked = ([((x, w), {})], [np.array([])], False)
+    unchecked = ([((x, w), {})], [np.array([])], False, True)
     assert diagnose("conv1d", [unchecked]) == []
 
 
 def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
-    timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False)
+    timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False, True)
     assert diagnose("conv1d", [timeout]) == []
     assert diagnose("conv1d", []) == []
 
