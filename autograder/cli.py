@@ -29,7 +29,8 @@ def register(subparsers) -> None:
                         help="where grades.csv, feedback/, results/, gradebook.sqlite and "
                              "report.html go")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                        help="submissions graded at the same time (default: all cores)")
+                        help="submissions graded at the same time (default: 3 for every "
+                             "2 cores)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the gradebook's results for unchanged submissions")
     parser.add_argument("--detail", choices=("full", "brief"), default="full",

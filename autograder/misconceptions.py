@@ -669,9 +669,10 @@ UNDIAGNOSABLE = {"timeout", "crashed", "missing", "not_implemented", "invalid_re
 def diagnose(function: str, observations: Sequence[Observation]) -> list[str]:
     """The ids of the misconceptions whose variant gives the student's result on every
     observed call (none when there is nothing to go on)."""
-    if not observations or any(isinstance(a, CallError) and a.kind in UNDIAGNOSABLE
-                               for _, actual, *_ in observations for a in actual):
-        return []
+    if not any(failing for *_, failing in observations) or any(
+            isinstance(a, CallError) and a.kind in UNDIAGNOSABLE
+            for _, actual, *_ in observations for a in actual):
+        return []  # a misconception must explain at least one failure
     return [m.id for m in OF.get(function, ()) if _matches(m, observations)]
 
 

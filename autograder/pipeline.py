@@ -200,6 +200,16 @@ def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
 
 # --- running the submissions ---------------------------------------------------------------
 
+def grading_processes(jobs: int = 0) -> int:
+    """``jobs``, or for 0 three for every two cores: a grading process and its worker take
+    turns (it judges while the worker waits, and the other way round), so one process per
+    core would leave the cores idle a fifth of the time (benchmarks/grading.py)."""
+    if jobs:
+        return max(1, jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) * 3 // 2)
+
+
 def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float, dict]]:
     """(student, result as JSON or why the grader failed, seconds, seconds per stage of
     ``autograder.stages``) for every hand-in.
@@ -207,7 +217,7 @@ def _run_all(todo: list[Candidate], jobs: int) -> Iterator[tuple[str, str, float
     A grading process that dies (SIGKILL from the out-of-memory killer, ...) breaks its
     pool: the hand-ins it was grading are retried once, each alone in a fresh pool, and
     reported if that dies too; the others are graded in a fresh pool as before."""
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = grading_processes(jobs)
     tries = {c.student: 0 for c in todo}
     waiting = list(todo)
     with tempfile.TemporaryDirectory(prefix="cnnlab-grading-") as marks:
@@ -278,8 +288,9 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
     try:
         result = grade_candidate(candidate, _SHARED["engine"], _SHARED["suite"], options.limits,
                                  _SHARED["isolation"], options.detail)
-        return (candidate.student, result_text(result), time.monotonic() - started,
-                stages.take())
+        with stages.stage("result encoding"):
+            text = result_text(result)
+        return candidate.student, text, time.monotonic() - started, stages.take()
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
         return (candidate.student, traceback.format_exc(limit=5), time.monotonic() - started,
                 stages.take())
@@ -293,12 +304,17 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     (also what Gradescope's ``run_autograder`` does for its single student)."""
     workdir = Path(tempfile.mkdtemp(prefix="grade-", dir=runtime_dir().parent))
     try:
-        submission = prepare(candidate, workdir)
-        with SandboxedStudent(submission.folder, limits, isolation) as student:
+        with stages.stage("unpacking the hand-in"):
+            submission = prepare(candidate, workdir)
+        student = SandboxedStudent(submission.folder, limits, isolation)
+        try:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)
             result.notes.extend(submission.notes)
             result.grader_notes.extend(student.notes)
+        finally:
+            with stages.stage("sandbox stop"):
+                student.close()
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

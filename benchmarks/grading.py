@@ -55,10 +55,69 @@ def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
     seconds = time.perf_counter() - started
     shutil.rmtree(out)
     per = sorted(run.seconds_per_student.values())
-    return {"jobs": jobs, "students": len(run.results), "seconds": seconds,
+    from autograder.pipeline import grading_processes
+    return {"jobs": grading_processes(jobs), "students": len(run.results), "seconds": seconds,
             "per_mean": statistics.mean(per), "per_median": statistics.median(per),
             "per_p95": per[int(0.95 * (len(per) - 1))], "isolation": run.isolation,
-            "stages": run.stage_seconds, "graded_seconds": sum(per)}
+            "stages": run.stage_seconds, "graded_seconds": sum(per),
+            "per_kind": _per_kind(run.seconds_per_student)}
+
+
+def _per_kind(seconds: dict[str, float]) -> dict[str, float]:
+    """Mean seconds per hand-in of each example student the class was copied from."""
+    kinds: dict[str, list[float]] = {}
+    for name, value in seconds.items():
+        kinds.setdefault(name.split("_", 1)[-1], []).append(value)
+    return {kind: statistics.mean(values) for kind, values in sorted(kinds.items())}
+
+
+def student_code_seconds() -> dict[str, float]:
+    """Seconds each example student's own functions take for the hidden suite: the hand-in
+    graded once more in this process (no sandbox), with a clock around every call of one
+    of its functions. Not for the endless loops: in-process they would never end."""
+    from autograder import engine
+    from autograder.inprocess import InProcessStudent
+    from autograder.submissions import find_candidates, prepare
+    from cnnlab.catalog import FUNCTIONS
+    from cnnlab.loading import exercises_from
+
+    suite = engine.prepare(engine.load_rubric())
+    seconds = {}
+    with tempfile.TemporaryDirectory(prefix="cnnlab-bench-student-") as tmp:
+        for candidate in find_candidates(EXAMPLES):
+            if candidate.student in SLOW:
+                continue
+            submission = prepare(candidate, Path(tmp))
+            spent = [0.0]
+            with exercises_from(submission.folder) as loaded:
+                functions = {name: _timed(loaded.function(name), spent) for name in FUNCTIONS
+                             if callable(loaded.function(name))}
+                engine.grade(InProcessStudent(functions), suite, submission.sources)
+            seconds[candidate.student] = spent[0]
+    return seconds
+
+
+def _timed(function, spent: list[float]):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - started
+    return timed
+
+
+def print_student_share(r: dict, class_dir: Path) -> None:
+    """How much of the grading time is the students' own code."""
+    own = student_code_seconds()
+    names = [p.name.split("_", 1)[-1].removesuffix(".zip") for p in class_dir.iterdir()]
+    students = sum(own.get(name, 0.0) for name in names)
+    loops = [name for name in names if name not in own]
+    graded = r["graded_seconds"] - sum(r["per_kind"].get(n, 0.0) for n in loops)
+    print(f"the students' own code (replayed in-process, without the {len(loops)} endless "
+          f"loops): {students:.1f} s of {graded:.1f} s of grading, "
+          f"{100 * students / max(graded, 1e-9):.0f} %; the grader's part: "
+          f"{100 * (1 - students / max(graded, 1e-9)):.0f} %")
 
 
 def print_breakdown(r: dict) -> None:
@@ -218,7 +277,8 @@ def startup_seconds(repeats: int = 20) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[2])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[0],
+                        help="grading processes; 0: cnnlab grade's default (3 per 2 cores)")
     parser.add_argument("--loop-share", type=float, default=0.02)
     parser.add_argument("--fake", action="store_true",
                         help="grade with the public examples only (the stand-in engine)")
@@ -242,6 +302,7 @@ def main() -> None:
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
         print_breakdown(r)
+        print_student_share(r, class_dir)
         for tests in ("asserts", "hidden"):
             if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:
                 print("nbgrader autograde: not measured (nbgrader is not installed)")

@@ -180,6 +180,26 @@ def test_randomness_is_seeded_before_every_call(tmp_path):
     assert np.array_equal(first, np.random.RandomState(0).rand(3))
 
 
+def test_pythons_random_is_seeded_before_every_call_that_follows_one_using_it(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        import random
+        from random import shuffle
+
+        def relu(x):
+            order = list(range(5))
+            shuffle(order)
+            return np.array([random.random(), *order])
+    """)
+    with SandboxedStudent(folder) as student:
+        first, second, third = student.call_many("relu", [((np.ones(1),), {})] * 3)
+    import random
+    expected = random.Random(0)
+    order = list(range(5))
+    expected.shuffle(order)
+    assert np.array_equal(first, [expected.random(), *order])
+    assert np.array_equal(first, second) and np.array_equal(second, third)
+
+
 def test_the_isolation_and_its_confinement_are_reported(isolation):
     with SandboxedStudent(PERFECT, isolation=isolation) as student:
         student.missing()

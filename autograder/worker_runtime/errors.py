@@ -2,8 +2,9 @@
 student's own files it happened. Used in the worker and by ``autograder.inprocess``; only the
 standard library."""
 
+import functools
+import linecache
 import os
-import traceback
 
 WHERE_CHARS = 200  # "padding.py, line 12: return x[pad]", at most
 
@@ -28,19 +29,39 @@ def where_in(error: BaseException, files: "set[str] | str") -> "str | None":
     """The last traceback frame in one of the student's ``files`` (a set of real paths, or a
     folder holding them), as "name.py, line N: source line"; None if no frame is theirs."""
     try:
-        frames = traceback.extract_tb(error.__traceback__)
+        frames = _frames(error.__traceback__)
     except BaseException:  # a traceback a hostile object broke
         return None
-    for frame in reversed(frames):
-        path = os.path.realpath(frame.filename or "")
+    for filename, lineno in reversed(frames):
+        path = _real(filename)
         if _is_theirs(path, files):
-            where = f"{os.path.basename(path)}, line {frame.lineno}"
-            line = (frame.line or "").strip()
+            where = f"{os.path.basename(path)}, line {lineno}"
+            line = linecache.getline(filename, lineno).strip()
             return (f"{where}: {line}" if line else where)[:WHERE_CHARS]
     return None
 
 
+def _frames(tb) -> "list[tuple[str, int]]":
+    """(file name, line) of each frame: no source is read (a student's ValueError for an
+    invalid argument is raised thousands of times; only the chosen line is looked up)."""
+    frames = []
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename or "", tb.tb_lineno or 0))
+        tb = tb.tb_next
+    return frames
+
+
+@functools.lru_cache(maxsize=256)
+def _real(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
+@functools.lru_cache(maxsize=16)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder) + os.sep
+
+
 def _is_theirs(path: str, files: "set[str] | str") -> bool:
     if isinstance(files, str):
-        return path.startswith(os.path.realpath(files) + os.sep)
+        return path.startswith(_real_folder(files))
     return path in files

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class WireError(ValueError):
 def dumps(value) -> bytes:
     """``value`` as bytes; ``WireError`` names the first part that is not plain data."""
     try:
-        return json.dumps(_encode(value, 0), separators=(",", ":")).encode()
+        return _ENCODER.encode(_encode(value, 0)).encode()
     except ValueError as error:  # e.g. an int with more digits than Python will print
         raise WireError(f"a value that cannot be sent ({error})") from None
 
@@ -52,11 +53,8 @@ def _encode(value, depth: int):
     if kind is float:
         return value if math.isfinite(value) else {"float": repr(value)}
     if kind is np.ndarray:
-        if value.nbytes > MAX_ARRAY_BYTES:
-            raise WireError(f"an array of {value.nbytes:,} bytes (shape {value.shape}), more "
-                            f"than the {MAX_ARRAY_BYTES:,} allowed")
-        return {"array": [_dtype_name(value.dtype), list(value.shape),
-                          base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()]}
+        name, data = _array_parts(value)
+        return {"array": [name, list(value.shape), data.decode()]}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         return {"scalar": [_dtype_name(value.dtype),
                            base64.b64encode(np.asarray(value).tobytes()).decode()]}
@@ -67,6 +65,27 @@ def _encode(value, depth: int):
             raise WireError("a dict with keys that are not strings")
         return {"dict": [[key, _encode(item, depth + 1)] for key, item in value.items()]}
     raise WireError(f"an object of type {kind.__module__}.{kind.__qualname__}")
+
+
+def ok_reply(value) -> bytes:
+    """``dumps({"ok": value})``, written directly for the result most calls give, one
+    array: a third of the time."""
+    if type(value) is not np.ndarray:
+        return dumps({"ok": value})
+    name, data = _array_parts(value)
+    shape = ",".join(map(str, value.shape)).encode()
+    return b'{"dict":[["ok",{"array":["%s",[%s],"%s"]}]]}' % (name.encode(), shape, data)
+
+
+def _array_parts(value: np.ndarray) -> tuple[str, bytes]:
+    """The array's dtype name and its data in native byte order, base64-encoded."""
+    if value.nbytes > MAX_ARRAY_BYTES:
+        raise WireError(f"an array of {value.nbytes:,} bytes (shape {value.shape}), more "
+                        f"than the {MAX_ARRAY_BYTES:,} allowed")
+    name = _dtype_name(value.dtype)
+    if value.dtype.byteorder == ">":  # sent as the native order it is named by
+        value = value.astype(value.dtype.newbyteorder("="))
+    return name, base64.b64encode(np.ascontiguousarray(value).tobytes())
 
 
 def _dtype_name(dtype: np.dtype) -> str:
@@ -81,15 +100,63 @@ def _dtype_name(dtype: np.dtype) -> str:
 def loads(data: bytes):
     """The value in ``data``; ``WireError`` for anything but plain data within the limits."""
     try:
-        tree = json.loads(data, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:
+        tree = _DECODER.decode(data if type(data) is str else bytes(data).decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise WireError(f"not a valid message: {error}") from None
     budget = [MAX_ITEMS]
     return _decode(tree, 0, budget)
 
 
+_OK_ARRAY = re.compile(rb'\{"dict":\[\["ok",\{"array":\["([<>|=][a-z][0-9]{1,2})",'
+                       rb'\[((?:0|[1-9][0-9]{0,9})(?:,(?:0|[1-9][0-9]{0,9}))*)?\],'
+                       rb'"([A-Za-z0-9+/]*={0,2})"\]\}\]\]\}')
+
+
+def ok_array(data: bytes) -> np.ndarray | None:
+    """The array of a reply written by ``ok_reply``, checked as ``loads`` checks it; None
+    for any other message (``loads`` then decides). The pattern admits exactly the JSON
+    text ``loads`` would read as such a reply, without escapes or spaces."""
+    match = _OK_ARRAY.fullmatch(data)
+    if match is None:
+        return None
+    dtype, shape, payload = match.groups()
+    sizes = [int(n) for n in shape.split(b",")] if shape else []
+    return _decode_array(dtype.decode(), sizes, payload.decode())
+
+
+def loads_from_grader(data: bytes):
+    """The value in a request of the trusted side: the same format, decoded in one pass of
+    the json parser (each tagged object as the parser meets it) without ``loads``'s limits,
+    which guard the grader against replies. Only the worker uses it."""
+    return json.loads(data, object_hook=_untag)
+
+
+def _untag(tagged: dict):
+    (tag, body), = tagged.items()
+    if tag == "tuple":
+        return tuple(body)
+    if tag == "list":
+        return body
+    if tag == "dict":
+        return dict(body)
+    if tag == "array":
+        dtype, shape, payload = body
+        return np.frombuffer(base64.b64decode(payload), dtype=dtype).reshape(shape).copy()
+    if tag == "scalar":
+        dtype, payload = body
+        return np.frombuffer(base64.b64decode(payload), dtype=dtype)[0]
+    if tag == "float":
+        return float(body)
+    raise WireError(f"an unknown tag {tag!r}")
+
+
 def _reject_constant(name: str):
     raise WireError(f"bare {name} in a message")
+
+
+# Made once: json.dumps and json.loads with options build a new coder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _decode(tree, depth: int, budget: list[int]):
