@@ -135,6 +135,37 @@ def test_a_crash_is_reported_and_the_worker_replaced(tmp_path, isolation, fork_s
     assert fine == 6
 
 
+def test_a_crash_falls_on_its_own_call_after_many_quick_ones(tmp_path, isolation):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            if n_inputs == 7:
+                import ctypes
+                ctypes.string_at(0)  # segfault
+            return n_inputs * n_outputs
+    """)
+    calls = [((n, 2), {}) for n in range(1, 7)] * 10 + [((7, 2), {}), ((8, 2), {})]
+    with SandboxedStudent(folder, FAST, isolation) as student:
+        results = student.call_many("dense_weights", calls)
+    assert results[:60] == [n * 2 for n in range(1, 7)] * 10
+    assert results[60].kind == CRASHED and "SIGSEGV" in results[60].message
+    assert results[61].kind == CRASHED and "not run" in results[61].message
+
+
+def test_a_hang_falls_on_its_own_call_after_many_quick_ones(tmp_path):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            while n_inputs == 7:
+                pass
+            return n_inputs * n_outputs
+    """)
+    calls = [((n, 2), {}) for n in range(1, 7)] * 10 + [((7, 2), {}), ((8, 2), {})]
+    with SandboxedStudent(folder, FAST) as student:
+        results = student.call_many("dense_weights", calls)
+    assert results[:60] == [n * 2 for n in range(1, 7)] * 10
+    assert results[60].kind == TIMEOUT and "not run" not in results[60].message
+    assert results[61].kind == TIMEOUT and "not run" in results[61].message
+
+
 def test_a_result_that_is_not_plain_data_is_invalid(tmp_path):
     folder = perfect_with(tmp_path / "s", "weights", """
         def shared_weights(kernel_size, n_kernels=1):

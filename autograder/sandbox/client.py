@@ -139,12 +139,32 @@ class SandboxedStudent:
 
     def _call_batch(self, function: str, calls: list, return_inputs: bool,
                     warnings_as_errors: bool) -> list[tuple[Any, Any]]:
-        """Send the calls in one message; the worker answers each in turn, and each answer
-        must come within the time per call (and what is left of the function's share and of
-        the submission's total)."""
+        """The results of ``calls``, sent in one message. When the worker dies, the calls not
+        answered are asked again one at a time in a fresh worker: replies come back in
+        bunches, so the last few calls before the one that crashed may have been answered but
+        not yet sent, and only alone does the crash fall on its own call."""
+        results, gone = self._send_batch(function, calls, return_inputs, warnings_as_errors)
+        if gone is not None and gone.kind == CRASHED and len(calls) - len(results) > 1:
+            for call in calls[len(results):]:
+                one, gone = self._send_batch(function, [call], return_inputs,
+                                             warnings_as_errors)
+                results += one
+                if gone is not None:
+                    break
+        if gone is not None:
+            results.append((CallError(gone.kind, gone.message, printed=self._printed()), None))
+            self._failed[function] = CallError(gone.kind, f"{gone.message} (in an earlier "
+                                               "call; the remaining calls were not run)")
+            results += [(self._failed[function], None)] * (len(calls) - len(results))
+        return results
+
+    def _send_batch(self, function: str, calls: list, return_inputs: bool,
+                    warnings_as_errors: bool) -> tuple[list[tuple[Any, Any]], WorkerGone | None]:
+        """The answers the worker gave (each within the time per call and what is left of
+        the function's share and of the submission's total), and why it stopped early."""
         refused = self._refusal(function)
         if refused is not None:
-            return [(refused, None)] * len(calls)
+            return [(refused, None)] * len(calls), None
         results: list[tuple[Any, Any]] = []
         started = last = time.monotonic()
         total_end = started + self.limits.seconds_total - self._time_used
@@ -166,10 +186,7 @@ class SandboxedStudent:
                 last = time.monotonic()
         except WorkerGone as gone:
             self._stop()
-            results.append((CallError(gone.kind, gone.message, printed=self._printed()), None))
-            self._failed[function] = CallError(gone.kind, f"{gone.message} (in an earlier "
-                                               "call; the remaining calls were not run)")
-            results += [(self._failed[function], None)] * (len(calls) - len(results))
+            return results, gone
         finally:
             spent = time.monotonic() - started
             self._time_used += spent
@@ -177,7 +194,7 @@ class SandboxedStudent:
             stages.charge("in the worker (student code, its encoding)", self._waited)
             stages.charge("wire decoding", self._decoding)
             self._waited = self._decoding = 0.0
-        return results
+        return results, None
 
     def _reply(self, deadline: float, why: str) -> tuple[Any, Any]:
         asked = time.perf_counter()
