@@ -149,7 +149,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
     if not args.submissions.is_dir():
         return f"SUBMISSIONS folder {args.submissions} does not exist or is not a folder"
     if args.jobs < 0:
-        return f"-j must be at least 1 (or 0 for all cores), got {args.jobs}"
+        return f"-j must be at least 1 (or 0 for 3 per 2 cores), got {args.jobs}"
     if args.rubric is not None and not args.rubric.is_file():
         return f"rubric file {args.rubric} does not exist"
     if args.out.exists() and not args.out.is_dir():
