@@ -166,6 +166,21 @@ def test_a_hang_falls_on_its_own_call_after_many_quick_ones(tmp_path):
     assert results[61].kind == TIMEOUT and "not run" in results[61].message
 
 
+def test_an_import_inside_a_call_does_not_shift_the_replies(tmp_path):
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            import importlib
+            import padding
+            importlib.reload(padding)  # looks for the module again, as at the start
+            return n_inputs * n_outputs
+    """)
+    with SandboxedStudent(folder, FAST) as student:
+        results = student.call_many("dense_weights", [((n, 3), {}) for n in range(1, 6)])
+        after = student.call_many("shared_weights", [((3, 2), {})])
+    assert results == [3, 6, 9, 12, 15]
+    assert after == [6]
+
+
 def test_a_result_that_is_not_plain_data_is_invalid(tmp_path):
     folder = perfect_with(tmp_path / "s", "weights", """
         def shared_weights(kernel_size, n_kernels=1):

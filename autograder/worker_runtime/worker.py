@@ -62,7 +62,8 @@ def _run_submission(config: dict, fds: list[int]) -> None:
 
     notes += _confine(confine, config)
     _capture_output()
-    sys.meta_path.insert(0, _ImportWatch(wire, config["skip"], EXERCISES))
+    watch = _ImportWatch(wire, config["skip"], EXERCISES)
+    sys.meta_path.insert(0, watch)
     seccomp = confine.seccomp() if config["seccomp"] else "seccomp filter not requested"
     fresh = _FreshState(np)  # before the student's imports: they may take random's functions
     with exercises_from(config["folder"]) as loaded:
@@ -70,6 +71,7 @@ def _run_submission(config: dict, fds: list[int]) -> None:
         functions = {name: loaded.function(name) for names in EXERCISES.values()
                      for name in names if name not in missing}
         _send(wire, {"ready": missing, "seccomp": seccomp, "notes": notes})
+        watch.importing_done = True
         describe = (builtin_name, error_text, lambda e: where_in(e, config["folder"]))
         _serve(wire, fresh, functions, describe)
 
@@ -231,6 +233,8 @@ class _ImportWatch:
 
     def __init__(self, wire, skip: list[str], exercises):
         self.wire, self.skip, self.exercises = wire, set(skip), exercises
+        self.importing_done = False  # then only replies may go out: an import inside a call
+        # (of a module that was not handed in) must not put a message between them
 
     def find_spec(self, fullname: str, path=None, target=None):
         package, _, name = fullname.rpartition(".")
@@ -238,7 +242,8 @@ class _ImportWatch:
             return None
         if name in self.skip:
             raise ImportError(f"{name}.py was skipped: it did not import in an earlier attempt")
-        _send(self.wire, {"importing": name})
+        if not self.importing_done:
+            _send(self.wire, {"importing": name})
         return None
 
 
