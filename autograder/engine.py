@@ -343,8 +343,8 @@ def _smallest(student: Student, p: PreparedCheck, failures: list,
     first = failures[0]
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
-    if example_size(first[0])[0] == len(first[0]):  # only numbers: they are sorted smallest
-        return first  # first, and no shrinking would make them much smaller
+    if _numbers_only(first[0]):  # sorted smallest first, and shrinking would not make them
+        return first  # much smaller
     tries = budget.take()
     found: list[tuple] = []
 
@@ -363,6 +363,12 @@ def _smallest(student: Student, p: PreparedCheck, failures: list,
             smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries + 1)
     # Cut short, hypothesis may end on a failure larger than the corpus's smallest.
     return min([first, *found[-1:]], key=lambda failure: example_size(failure[0]))
+
+
+def _numbers_only(calls: list) -> bool:
+    """No array and no list in any argument of ``calls`` (``example_size`` counts the
+    ``calls`` list itself as one item per call)."""
+    return example_size(calls)[0] == len(calls)
 
 
 def _problem_of(student: Student, check: Check):

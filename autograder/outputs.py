@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
 
+from autograder import wire
 from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
 from cnnlab.catalog import FUNCTIONS
 
@@ -184,9 +186,6 @@ def picture_png(check: CheckResult) -> bytes:
     """The check's picture as PNG bytes. Students with the same bug fail on the same
     smallest example (the suite and its shrinking are the same for all), so a picture is
     drawn once and its bytes reused: drawing one takes ~0.2 s."""
-    import hashlib
-
-    from autograder import wire
     arrays = check.example.arrays
     key = hashlib.sha256(wire.dumps([check.check, [arrays[k] for k in sorted(arrays)]]))
     png = _PICTURES.get(key.hexdigest())

@@ -140,11 +140,9 @@ def _untag(tagged: dict):
     if tag == "dict":
         return dict(body)
     if tag == "array":
-        dtype, shape, payload = body
-        return np.frombuffer(base64.b64decode(payload), dtype=dtype).reshape(shape).copy()
+        return _decode_array(*body)
     if tag == "scalar":
-        dtype, payload = body
-        return np.frombuffer(base64.b64decode(payload), dtype=dtype)[0]
+        return _decode_array(body[0], [], body[1])[()]
     if tag == "float":
         return float(body)
     raise WireError(f"an unknown tag {tag!r}")
