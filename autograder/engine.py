@@ -12,6 +12,7 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import importlib
@@ -70,6 +71,7 @@ class PreparedCheck:
     examples: list[Any]
     calls: list[list]  # per example, the calls it makes
     expected: list[list]  # per example, the reference's result of each call
+    starts: list[str]  # per example, hypothesis's choices for it (base64): shrinking starts there
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Suite:
     rubric: Rubric
     checks: dict[str, list[Check]]
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
+    known: list | None = None  # ``known_calls``: made when first asked for
 
     def of(self, function: str) -> list[PreparedCheck]:
         """The prepared checks of ``function``, drawn on first use."""
@@ -87,6 +90,19 @@ class Suite:
                 in zip(self.checks[function], points, strict=True)
                 if share > 0 or self.rubric.points_of(function) == 0])
         return self.prepared[function]
+
+
+def known_calls(suite: Suite) -> list:
+    """Every call of the prepared suite once, in a fixed order: what a fork server holds
+    decoded, so that a hand-in's worker is sent their numbers instead of their data."""
+    if suite.known is None:
+        seen: dict[int, Any] = {}
+        for prepared in suite.prepared.values():
+            for p in prepared:
+                for group in p.calls:
+                    seen.update((id(call), call) for call in group if id(call) not in seen)
+        suite.known = list(seen.values())
+    return suite.known
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
@@ -122,10 +138,20 @@ def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
 
 def _prepare_check(check: Check, points: float) -> PreparedCheck:
     # Smallest first: the first failing example is then the smallest the corpus has.
-    examples = sorted(draw_examples(check.examples, check.max_examples), key=example_size)
+    drawn = sorted(draw_examples(check.examples, check.max_examples),
+                   key=lambda pair: example_size(pair[0]))
+    examples = [example for example, _ in drawn]
+    starts = [_start_text(choices) for _, choices in drawn]
     calls = [check.calls(example) for example in examples]
     expected = [[reference(check.function, call) for call in group] for group in calls]
-    return PreparedCheck(check, points, examples, calls, expected)
+    return PreparedCheck(check, points, examples, calls, expected, starts)
+
+
+def _start_text(choices: bytes) -> str:
+    """The choices as base64 text, or "" (no shrinking) when they are too long for the wire:
+    only very large examples, never the smallest failure in practice."""
+    text = base64.b64encode(choices).decode()
+    return text if len(text) <= wire.MAX_STRING else ""
 
 
 def example_size(example) -> tuple[int, float]:
@@ -302,19 +328,21 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
-    failures, passes, start = [], [], 0
-    for example, group, expected in zip(p.examples, p.calls, p.expected, strict=True):
+    failures, passes, start, first = [], [], 0, ""
+    for index, (example, group, expected) in enumerate(
+            zip(p.examples, p.calls, p.expected, strict=True)):
         actual = answers[start:start + len(group)]
         start += len(group)
         problem = _judge(p.check, example, actual, expected)
         if problem:
+            first = first or p.starts[index]
             failures.append((group, expected, actual, problem))
         elif len(passes) < DIAGNOSIS_PASSES:
             passes.append((group, actual))
     right = _observations(p.check, passes, failing=False)
     if not failures:
         return _result(p, len(p.examples)), right
-    shown = _smallest(student, p, failures, budget)
+    shown = _smallest(student, p, failures, budget, base64.b64decode(first))
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []
@@ -335,16 +363,16 @@ class _OutOfTries(BaseException):
     """Stops hypothesis at once: a BaseException, so it is not taken for a failure."""
 
 
-def _smallest(student: Student, p: PreparedCheck, failures: list,
-              budget: ShrinkBudget) -> tuple:
-    """The failure to show: the smallest generated one, shrunk further by hypothesis while
-    the hand-in's budget lasts (calls of numbers only are not shrunk). Headline, example,
-    expected and actual all come from it."""
+def _smallest(student: Student, p: PreparedCheck, failures: list, budget: ShrinkBudget,
+              start: bytes) -> tuple:
+    """The failure to show: the smallest generated one, shrunk further by hypothesis (from
+    ``start``, the choices it was drawn from) while the hand-in's budget lasts; calls of
+    numbers only are not shrunk. Headline, example, expected and actual all come from it."""
     first = failures[0]
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
-    if _numbers_only(first[0]):  # sorted smallest first, and shrinking would not make them
-        return first  # much smaller
+    if _numbers_only(first[0]) or not start:  # numbers: sorted smallest first, shrinking
+        return first  # would not make them much smaller; no start: a very large example
     tries = budget.take()
     found: list[tuple] = []
 
@@ -360,7 +388,7 @@ def _smallest(student: Student, p: PreparedCheck, failures: list,
 
     if tries > 0:
         with contextlib.suppress(_OutOfTries), stages.stage("shrinking (hypothesis)"):
-            smallest_failure(p.check.examples, problem_of, p.check.max_examples, tries + 1)
+            smallest_failure(p.check.examples, problem_of, start, tries + 1)
     # Cut short, hypothesis may end on a failure larger than the corpus's smallest.
     return min([first, *found[-1:]], key=lambda failure: example_size(failure[0]))
 

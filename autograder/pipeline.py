@@ -31,6 +31,7 @@ from autograder import outputs, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
+from autograder.sandbox.launchers import known_calls
 from autograder.submissions import Candidate, find_candidates, prepare
 from autograder.suite_cache import source_files
 
@@ -101,8 +102,10 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         times = {s: t for s, (_, t) in kept.items()}
         todo = [c for c in candidates if c.student not in kept]
         say("stage", "preparing the hidden suite")
-        _SHARED.update(engine=engine, suite=engine.prepare(rubric), options=options,
-                       isolation=isolation)
+        suite = engine.prepare(rubric)
+        if hasattr(engine, "known_calls"):  # encoded once here, for every grading process
+            known_calls(engine.known_calls(suite))
+        _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
         say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
         say("todo", str(len(todo)))
         for student, outcome, seconds, spent in _run_all(todo, options.jobs):
@@ -306,7 +309,8 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        student = SandboxedStudent(submission.folder, limits, isolation)
+        known = engine.known_calls(suite) if hasattr(engine, "known_calls") else None
+        student = SandboxedStudent(submission.folder, limits, isolation, known_calls=known)
         try:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)

@@ -8,7 +8,7 @@ Two copies in one format, read in this order:
 * the user's cache, ``$CNNLAB_CACHE`` or ``~/.cache/cnnlab`` (mode 0700), written by the
   grader after it had to draw (a changed check, a development tree).
 
-A file is a header line ``cnnlab-suite-1 <key> <sha256 of the rest>`` and gzip-compressed
+A file is a header line ``cnnlab-suite-2 <key> <sha256 of the rest>`` and gzip-compressed
 JSON whose values are ``autograder.wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. The key is a digest of
 everything the examples depend on (checks, strategies, generation, the engine, the reference,
@@ -20,6 +20,7 @@ drawn again.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import hashlib
@@ -42,12 +43,13 @@ from autograder import wire
 DEPENDS_ON = ("autograder.checks", "autograder.strategies", "autograder.generation",
               "autograder.engine", "solutions", "cnnlab.catalog")
 CACHE_ENV = "CNNLAB_CACHE"
-FORMAT = "cnnlab-suite-1"
+FORMAT = "cnnlab-suite-2"  # 2: with each example's choices (where shrinking starts)
 SHIPPED = Path(__file__).resolve().parent / "prepared_suite.json.gz"
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above the suite's few MB
 
-# check id -> (examples, calls, expected): what drawing gives, before the rubric's points
-Drawn = dict[str, tuple[list, list, list]]
+# check id -> (examples, calls, expected, starts): what drawing gives, before the rubric's
+# points; ``starts`` are hypothesis's choices per example (base64 text)
+Drawn = dict[str, tuple[list, list, list, list]]
 
 
 class SuiteFileError(ValueError):
@@ -129,7 +131,7 @@ def load(suite, say: Callable[[str], None] | None = None) -> bool:
 def store(suite) -> None:
     """Cache what ``suite`` holds (only a complete draw: one that skipped zero-point checks
     would be incomplete for another rubric)."""
-    drawn = {p.check.id: (p.examples, p.calls, p.expected)
+    drawn = {p.check.id: (p.examples, p.calls, p.expected, p.starts)
              for prepared in suite.prepared.values() for p in prepared}
     if _covers(drawn, suite.checks):
         store_drawn(drawn, digest())
@@ -180,12 +182,13 @@ def _draw_function(function: str) -> dict[str, bytes]:
     messages = {}
     for check in _DRAWING["checks"][function]:
         p = _prepare_check(check, 0.0)
-        messages[check.id] = _message(p.examples, p.calls, p.expected)
+        messages[check.id] = _message(p.examples, p.calls, p.expected, p.starts)
     return messages
 
 
-def _message(examples: list, calls: list, expected: list) -> bytes:
-    return wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected]])
+def _message(examples: list, calls: list, expected: list, starts: list) -> bytes:
+    return wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected],
+                       starts])
 
 
 def _stderr(line: str) -> None:
@@ -198,8 +201,8 @@ def encode(drawn: Drawn, key: str) -> bytes:
     """Header line and gzip JSON; every check checked to decode again (a value the wire
     refuses must fail here, at build time, not when grading)."""
     checks = {}
-    for check_id, (examples, calls, expected) in sorted(drawn.items()):
-        message = _message(examples, calls, expected)
+    for check_id, parts in sorted(drawn.items()):
+        message = _message(*parts)
         _decode_check(check_id, message)
         checks[check_id] = message.decode()
     body = gzip.compress(json.dumps({"format": FORMAT, "key": key, "checks": checks},
@@ -266,25 +269,36 @@ def _tag(value) -> list:
     return ["raised", value.message] if isinstance(value, Raised) else ["value", value]
 
 
-def _decode_check(check_id: str, message) -> tuple[list, list, list]:
+def _decode_check(check_id: str, message) -> tuple[list, list, list, list]:
     from autograder.checks.base import Raised
     if type(message) not in (str, bytes):
         raise SuiteFileError(f"{check_id}: not a wire message")
     try:
-        examples, calls, tagged = wire.loads(message)
+        examples, calls, tagged, starts = wire.loads(message)
         expected = [[Raised(v) if tag == "raised" else v for tag, v in group]
                     for group in tagged]
     except (wire.WireError, ValueError, TypeError) as error:
         raise SuiteFileError(f"{check_id}: {error}") from None
-    if not (type(examples) is list and type(calls) is list and len(examples) == len(calls)
-            == len(expected) and all(type(g) is list and len(g) == len(e) for g, e
-                                     in zip(calls, expected, strict=True))):
+    if not (type(examples) is list and type(calls) is list and type(starts) is list
+            and len(examples) == len(calls) == len(expected) == len(starts)
+            and all(type(g) is list and len(g) == len(e) for g, e
+                    in zip(calls, expected, strict=True))):
         raise SuiteFileError(f"{check_id}: examples, calls and results do not line up")
+    if not all(type(start) is str and _is_base64(start) for start in starts):
+        raise SuiteFileError(f"{check_id}: a shrinking start that is not base64 text")
     for group in calls:
         if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
                    and type(c[1]) is dict for c in group):
             raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
-    return examples, calls, expected
+    return examples, calls, expected, starts
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        return False
+    return True
 
 
 def store_drawn(drawn: Drawn, key: str) -> None:

@@ -58,6 +58,35 @@ def test_inputs_come_back_as_they_were_after_the_call(tmp_path):
     assert np.array_equal(x, [-1.0, 2.0])  # the caller's array is untouched
 
 
+def test_a_known_call_is_sent_by_number_and_each_call_gets_the_suites_inputs(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def relu(x):
+            x += 1  # changes its input: the next call must not see that
+            return x.copy()
+    """)
+    call = ((np.array([-1.0, 2.0]),), {})
+    with SandboxedStudent(folder, known_calls=[call]) as student:
+        first = student.call_many("relu", [call])[0]
+        second = student.call_many("relu", [call])[0]
+        assert student._known_to_worker() is student.known  # the fork server holds it
+    assert np.array_equal(first, [0.0, 3.0]) and np.array_equal(second, [0.0, 3.0])
+    assert np.array_equal(call[0][0], [-1.0, 2.0])
+
+
+def test_a_change_to_numpys_error_handling_lasts_only_for_its_own_call(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def sigmoid(x):
+            x = np.asarray(x, dtype=float)
+            if x[0] == 0:
+                np.seterr(all="ignore")
+            return 1 / (1 + np.exp(-x))
+    """)
+    calls = [((np.array([0.0]),), {}), ((np.array([-1000.0]),), {})]
+    with SandboxedStudent(folder) as student:
+        _, loud = student.call_many("sigmoid", calls, warnings_as_errors=True)
+    assert loud.kind == RAISED and loud.exception_type == "RuntimeWarning"
+
+
 def test_warnings_as_errors_turns_an_overflow_into_a_failure(tmp_path):
     folder = perfect_with(tmp_path / "s", "convolution", """
         def sigmoid(x):
@@ -224,6 +253,19 @@ def test_randomness_is_seeded_before_every_call(tmp_path):
         first, second = student.call_many("relu", [((np.ones(1),), {})] * 2)
     assert np.array_equal(first, second)
     assert np.array_equal(first, np.random.RandomState(0).rand(3))
+
+
+def test_numpys_global_generator_seeded_inside_a_call_is_seeded_again_for_the_next(tmp_path):
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        def relu(x):
+            if x[0] == 0:
+                np.random.seed(5)  # not a method of the global generator: watched all the same
+                return x
+            return np.array([np.random.rand()])
+    """)
+    with SandboxedStudent(folder) as student:
+        _, after = student.call_many("relu", [((np.zeros(1),), {}), ((np.ones(1),), {})])
+    assert np.array_equal(after, [np.random.RandomState(0).rand()])
 
 
 def test_pythons_random_is_seeded_before_every_call_that_follows_one_using_it(tmp_path):

@@ -22,6 +22,23 @@ def test_arrays_come_back_with_dtype_shape_and_values(array):
     assert back.tobytes() == array.tobytes()
 
 
+@given(st.one_of(hnp.arrays(NUMERIC, hnp.array_shapes(min_dims=0, max_dims=3, max_side=3)),
+                 st.integers(), st.lists(st.integers(), max_size=10).map(tuple),
+                 st.booleans(), st.floats(), st.none()))
+def test_a_reply_written_directly_reads_as_the_general_decoder_reads_it(value):
+    data = wire.ok_reply(value)
+    general = wire.loads(data)["ok"]
+    fast = wire.ok_value(data)
+    small = (type(value) is int and abs(value) < 10**18) or (
+        type(value) is tuple and len(value) <= wire.MAX_NDIM
+        and all(abs(n) < 10**18 for n in value))
+    assert (fast is not wire.NOT_FAST) == (type(value) is np.ndarray or small)
+    if fast is wire.NOT_FAST:
+        return
+    assert type(fast) is type(general) is type(value)
+    assert wire.dumps(fast) == wire.dumps(general) == wire.dumps(value)
+
+
 def test_containers_and_scalars_keep_their_types():
     value = {"args": (1, 2.5, None, True, "x", [3, (4,)]), "n": np.int64(7),
              "f": np.float32(0.5), "inf": float("inf")}

@@ -23,10 +23,10 @@ from cnnlab.build import run as build_run
 KEY = "k" * 24
 DRAWN = {
     "relu.small": ([(np.array([[-1.0, 2.0]]),)], [[((np.array([[-1.0, 2.0]]),), {})]],
-                   [[np.array([[0.0, 2.0]])]]),
+                   [[np.array([[0.0, 2.0]])]], ["AQI="]),
     "zero_pad.rejects": ([{"pad": -1, "shape": (2, 3)}],
                          [[((np.zeros((2, 3), dtype=np.int32), -1), {"mode": "x"})]],
-                         [[Raised("pad must be >= 0")]]),
+                         [[Raised("pad must be >= 0")]], [""]),
 }
 
 
@@ -50,20 +50,26 @@ def test_what_is_read_back_is_what_was_drawn(tmp_path):
 
 
 def _rehashed(body: bytes, key: str = KEY) -> bytes:
-    return f"cnnlab-suite-1 {key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
+    return f"{suite_cache.FORMAT} {key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
 
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda good: good[:-40] + bytes(40), "does not match its sha256"),
-    (lambda good: good.replace(b"cnnlab-suite-1", b"cnnlab-suite-9", 1), "not a prepared-suite"),
+    (lambda good: good.replace(suite_cache.FORMAT.encode(), b"cnnlab-suite-9", 1),
+     "not a prepared-suite"),
     (lambda good: _rehashed(gzip.compress(pickle.dumps({"checks": {}}))), "unreadable"),
     (lambda good: _rehashed(gzip.compress(json.dumps(
-        {"format": "cnnlab-suite-1", "key": KEY,
+        {"format": suite_cache.FORMAT, "key": KEY,
          "checks": {"x": pickle.dumps(object()).hex()}}).encode())), "x: not a valid message"),
     (lambda good: _rehashed(gzip.compress(json.dumps(
-        {"format": "cnnlab-suite-1", "key": KEY,
-         "checks": {"x": '{"list":[{"list":[]},{"list":[]},{"list":[{"list":[]}]}]}'}}
+        {"format": suite_cache.FORMAT, "key": KEY,
+         "checks": {"x": '{"list":[{"list":[]},{"list":[]},{"list":[{"list":[]}]},{"list":[]}]}'}}
     ).encode())), "do not line up"),
+    (lambda good: _rehashed(gzip.compress(json.dumps(
+        {"format": suite_cache.FORMAT, "key": KEY,
+         "checks": {"x": '{"list":[{"list":[1]},{"list":[{"list":[]}]},{"list":[{"list":[]}]},'
+                         '{"list":["not base64!"]}]}'}}
+    ).encode())), "x: a shrinking start that is not base64"),
 ])
 def test_an_altered_or_foreign_file_is_refused_with_a_message(tmp_path, make, message):
     path = tmp_path / "suite.json.gz"
@@ -90,7 +96,7 @@ def test_a_refused_cache_is_drawn_again_and_replaced(tmp_path, monkeypatch):
     draws, said = [], []
     monkeypatch.setattr(suite_cache, "draw", lambda checks, say=None: draws.append(1) or shipped)
     cache = suite_cache._cache_path(suite_cache.digest())
-    cache.write_bytes(b"cnnlab-suite-1 " + suite_cache.digest().encode() + b" 00\nnonsense")
+    cache.write_bytes(f"{suite_cache.FORMAT} {suite_cache.digest()} 00\nnonsense".encode())
     assert suite_cache.load(_suite(), said.append)
     assert draws == [1] and "does not match its sha256" in said[0]
     assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
@@ -122,7 +128,8 @@ def test_the_shipped_suite_holds_what_drawing_gives_now():
     checks = [c for own in all_checks().values() for c in own][::25]
     for check in checks:
         fresh = engine._prepare_check(check, 0.0)
-        assert same(shipped[check.id], (fresh.examples, fresh.calls, fresh.expected)), check.id
+        assert same(shipped[check.id], (fresh.examples, fresh.calls, fresh.expected,
+                                        fresh.starts)), check.id
 
 
 def test_the_shipped_suite_is_current_and_build_check_notices_when_it_is_not(

@@ -80,7 +80,9 @@ class SandboxedStudent:
     """One submission's functions, called in a sandboxed worker. Use as a context manager."""
 
     def __init__(self, folder: Path, limits: Limits = Limits(), isolation: str | None = None,
-                 fork_server: bool | None = None):
+                 fork_server: bool | None = None, known_calls: list | None = None):
+        """``known_calls``: the suite's calls (``engine.known_calls``), which a fork server
+        then holds, so that they are sent by number."""
         self.folder = Path(folder).resolve()
         if not self.folder.is_dir():
             raise FileNotFoundError(f"submission folder {self.folder} does not exist")
@@ -89,6 +91,7 @@ class SandboxedStudent:
         self.notes: list[str] = [isolation_note(self.isolation), f"isolation chosen: {why}"]
         self.use_fork_server = (os.environ.get(FORK_SERVER_ENV, "1") != "0"
                                 if fork_server is None else fork_server)
+        self.known = launchers.known_calls(known_calls) if known_calls else None
         self._process: launchers.DirectWorker | launchers.ForkedWorker | None = None
         self._scratch: str | None = None
         self._stage: Path | None = None
@@ -177,11 +180,13 @@ class SandboxedStudent:
             if self._process is None:
                 self._start()
             with stages.stage("wire encoding"):
-                data = _encoded_request(function, calls, return_inputs, warnings_as_errors)
+                data = _encoded_request(function, calls, return_inputs, warnings_as_errors,
+                                        self._known_to_worker())
             self._send(data, started + self.limits.seconds_per_call)
+            per_call_message, seconds = self._per_call_message(), self.limits.seconds_per_call
             for _ in calls:
-                per_call = last + self.limits.seconds_per_call
-                why = self._per_call_message() if per_call <= budget_end else budget_message
+                per_call = last + seconds
+                why = per_call_message if per_call <= budget_end else budget_message
                 results.append(self._reply(min(per_call, budget_end), why))
                 last = time.monotonic()
         except WorkerGone as gone:
@@ -208,6 +213,13 @@ class SandboxedStudent:
         if isinstance(result, CallError) and result.exception_type == "SystemExit":
             result.printed = self._printed()
         return result, inputs
+
+    def _known_to_worker(self) -> launchers.KnownCalls | None:
+        """The known calls, if this worker's fork server holds them."""
+        server = getattr(self._process, "server", None)
+        if self.known is not None and getattr(server, "known_key", None) == self.known.key:
+            return self.known
+        return None
 
     def _refusal(self, function: str) -> CallError | None:
         """Why ``function`` is not called at all: missing, failed before, out of time."""
@@ -336,7 +348,7 @@ class SandboxedStudent:
         folder = launchers.inside_stage(self.isolation, stage, direct=False)
         for attempt in range(2):
             try:
-                server = launchers.fork_server(self.isolation)
+                server = launchers.fork_server(self.isolation, self.known)
                 return server.spawn({**config, "folder": folder}, fds)
             except (launchers.ForkServerError, OSError) as error:
                 _add_once(self.notes, f"the fork server did not work ({error}); "
@@ -426,17 +438,25 @@ MAX_ENCODED = 4096  # batches kept; the suite has a few hundred, shrinking adds 
 
 
 def _encoded_request(function: str, calls: list, return_inputs: bool,
-                     warnings_as_errors: bool) -> bytes:
+                     warnings_as_errors: bool, known: launchers.KnownCalls | None = None
+                     ) -> bytes:
     """The request's bytes, encoded once per grading process for the prepared suite's calls
-    (the same call objects for every hand-in). The kept ``calls`` list holds the objects, so
-    their ids cannot be reused by others while the entry exists."""
-    key = (function, return_inputs, warnings_as_errors, tuple(map(id, calls)))
+    (the same call objects for every hand-in): by their numbers when the worker holds them
+    (``known``), else their data. The kept ``calls`` list holds the objects, so their ids
+    cannot be reused by others while the entry exists."""
+    key = (function, return_inputs, warnings_as_errors, known is not None,
+           tuple(map(id, calls)))
     kept = _ENCODED.get(key)
     if kept is not None:
         return kept[1]
-    data = wire.dumps({"function": function, "calls": [[tuple(a), dict(k)] for a, k in calls],
-                       "return_inputs": return_inputs,
-                       "warnings_as_errors": warnings_as_errors})
+    numbers = [known.number.get(id(call)) for call in calls] if known is not None else [None]
+    request: dict[str, Any] = {"function": function, "return_inputs": return_inputs,
+                               "warnings_as_errors": warnings_as_errors}
+    if None in numbers:
+        request["calls"] = [[tuple(a), dict(k)] for a, k in calls]
+    else:
+        request["known"] = numbers
+    data = wire.dumps(request)
     if len(_ENCODED) < MAX_ENCODED:
         _ENCODED[key] = (list(calls), data)
     return data
@@ -448,8 +468,12 @@ def reply_from(data: bytes) -> tuple[Any, Any]:
     """(result or CallError, inputs after the call or None) from one reply's bytes. Never
     raises: what is not a well-formed reply is an INVALID result of that call."""
     try:
-        array = wire.ok_array(data)  # most replies: checked in a third of the time
-        return (array, None) if array is not None else _unpack(wire.loads(data))
+        value = wire.ok_value(data)  # most replies: checked in a third of the time
+        if value is not wire.NOT_FAST:
+            return value, None
+        if data == wire.NOT_IMPLEMENTED_REPLY:
+            return CallError(NOT_IMPLEMENTED, wire.NOT_IMPLEMENTED_TEXT), None
+        return _unpack(wire.loads(data))
     except Exception as error:  # WireError, or anything a decoder bug would raise
         return CallError(INVALID, f"sent a reply that is not plain data ({str(error)[:200]})"), \
             None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder import wire
 from autograder.sandbox.isolation import (
     bwrap_command,
     clean_environment,
@@ -97,6 +99,40 @@ class ForkServerError(RuntimeError):
     pass
 
 
+class KnownCalls:
+    """The suite's calls, which every fork server holds decoded (its children inherit
+    them): a hand-in's worker is then sent their numbers (``{"known": [...]}``) instead of
+    their data, which would take it longer to decode than most students' functions take to
+    run. Only inputs: what a worker is given anyway, call by call."""
+
+    def __init__(self, calls: list):
+        self.calls = calls  # kept, so that the ids in ``number`` stay theirs
+        self.number = {id(call): n for n, call in enumerate(calls)}
+        self.data = wire.dumps([[tuple(args), dict(kwargs)] for args, kwargs in calls])
+        self.key = hashlib.sha256(self.data).hexdigest()[:16]
+
+
+_KNOWN: dict[int, KnownCalls] = {}
+
+
+def known_calls(calls: list) -> KnownCalls:
+    """The ``KnownCalls`` of ``calls`` (the suite's list), made once per grading process."""
+    kept = _KNOWN.get(id(calls))
+    if kept is None or kept.calls is not calls:
+        kept = _KNOWN[id(calls)] = KnownCalls(calls)
+    return kept
+
+
+def _table_fd(known: KnownCalls) -> int:
+    """A file descriptor from which the fork server reads the known calls at its start."""
+    fd = os.memfd_create("cnnlab-known-calls")
+    data = memoryview(known.data)
+    while data:
+        data = data[os.write(fd, data):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
 class ForkServer:
     """A worker that forks a child per hand-in. It runs in the same sandbox as a worker
     would; hand-ins are staged below ``stage_root()`` (bound read-only at /stage under bwrap),
@@ -104,20 +140,27 @@ class ForkServer:
 
     PRELOAD = ("scipy.signal", "scipy.ndimage", "matplotlib.pyplot")  # notebooks plot
 
-    def __init__(self, isolation: str):
+    def __init__(self, isolation: str, known: KnownCalls | None = None):
         self.isolation = isolation
+        self.known_key = known.key if known is not None else None
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         runtime = runtime_dir()
+        table = _table_fd(known) if known is not None else None
         config = {"control": theirs.fileno(), "runtime": str(runtime),
                   "given": str(runtime / "given"), "site_packages": site_packages(),
-                  "preload": self.PRELOAD,
+                  "preload": self.PRELOAD, "known_calls": table,
                   "scratch_root": "/tmp" if isolation == "bwrap" else str(scratch_root())}
         if isolation == "bwrap":
             command = bwrap_command([(str(stage_root()), "/stage")], config)
         else:
             command = worker_command(runtime / "worker.py", config)
-        self.popen = _popen(command, str(scratch_root()), [theirs.fileno()])
-        theirs.close()
+        fds = [theirs.fileno()] + ([table] if table is not None else [])
+        try:
+            self.popen = _popen(command, str(scratch_root()), fds)
+        finally:
+            theirs.close()
+            if table is not None:
+                os.close(table)
         self.control.settimeout(60)
 
     def request(self, message: dict, fds: Sequence[int] = ()) -> dict:
@@ -147,19 +190,20 @@ class ForkServer:
         self.control.close()
 
 
-_SERVERS: dict[tuple[int, str], ForkServer] = {}
+_SERVERS: dict[tuple[int, str, str | None], ForkServer] = {}
 
 
-def fork_server(isolation: str) -> ForkServer:
-    """This process's fork server for ``isolation``, started when first needed and replaced
-    when it has died."""
-    key = (os.getpid(), isolation)  # a forked grading process starts its own
+def fork_server(isolation: str, known: KnownCalls | None = None) -> ForkServer:
+    """This process's fork server for ``isolation`` (holding ``known``), started when first
+    needed and replaced when it has died."""
+    # a forked grading process starts its own
+    key = (os.getpid(), isolation, known.key if known is not None else None)
     server = _SERVERS.get(key)
     if server is not None and not server.alive():
         server.close()
         server = None
     if server is None:
-        server = _SERVERS[key] = ForkServer(isolation)
+        server = _SERVERS[key] = ForkServer(isolation, known)
         creator = os.getpid()
         atexit.register(lambda: os.getpid() == creator and server.close())
     return server
