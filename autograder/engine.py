@@ -316,8 +316,7 @@ def _ask_student(student: Student, check: Check, calls: list) -> list:
 
 def _judge(check: Check, example, actual: list, expected: list) -> str | None:
     try:
-        with stages.stage("judging"):
-            return check.judgement()(example, actual, expected)
+        return check.judgement()(example, actual, expected)
     except Exception as error:  # a result odd enough to break the judge is wrong
         return f"the result could not be checked ({type(error).__name__}: {error})"
 
@@ -329,16 +328,17 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
     failures, passes, start, first = [], [], 0, ""
-    for index, (example, group, expected) in enumerate(
-            zip(p.examples, p.calls, p.expected, strict=True)):
-        actual = answers[start:start + len(group)]
-        start += len(group)
-        problem = _judge(p.check, example, actual, expected)
-        if problem:
-            first = first or p.starts[index]
-            failures.append((group, expected, actual, problem))
-        elif len(passes) < DIAGNOSIS_PASSES:
-            passes.append((group, actual))
+    with stages.stage("judging"):
+        for index, (example, group, expected) in enumerate(
+                zip(p.examples, p.calls, p.expected, strict=True)):
+            actual = answers[start:start + len(group)]
+            start += len(group)
+            problem = _judge(p.check, example, actual, expected)
+            if problem:
+                first = first or p.starts[index]
+                failures.append((group, expected, actual, problem))
+            elif len(passes) < DIAGNOSIS_PASSES:
+                passes.append((group, actual))
     right = _observations(p.check, passes, failing=False)
     if not failures:
         return _result(p, len(p.examples)), right
@@ -404,6 +404,7 @@ def _problem_of(student: Student, check: Check):
         group = check.calls(example)
         expected = [reference(check.function, call) for call in group]
         actual = _ask(student, check, group)
-        problem = _judge(check, example, actual, expected)
+        with stages.stage("judging"):
+            problem = _judge(check, example, actual, expected)
         return (group, expected, actual, problem) if problem else None
     return problem_of

@@ -140,7 +140,12 @@ class Check:
         return self.judge is None and not self.hygiene and not self.edge_case
 
     def judgement(self) -> Judge:
-        return self.judge or agrees(self.function)
+        """The judge; made once (it is asked for once per example)."""
+        judge = self.__dict__.get("_judgement")
+        if judge is None:
+            judge = self.judge or agrees(self.function)
+            object.__setattr__(self, "_judgement", judge)  # a cache, not a field
+        return judge
 
 
 def agreement(function: str, name: str, description: str, examples: st.SearchStrategy,
