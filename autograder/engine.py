@@ -50,9 +50,11 @@ NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
 # in tries (not seconds), so the same hand-in always shows the same examples.
 # The examples are sorted smallest first, so the first failure is already small, and it is
 # kept when hypothesis, cut short, ends on a larger one; calls of numbers only are not
-# shrunk. A try costs ~7 ms (hypothesis searches again before it shrinks): 150 tries per
-# hand-in were 40 % of its grading time (benchmarks/grading.py). 20 tries turn a conv1d
-# failure on [3.75, -2] and [-1.75, 0.5] into one on [0, 0.25] and [0, 0.25].
+# shrunk. Hypothesis starts from that failure's choices (``PreparedCheck.starts``) and
+# shrinks at once; a try still costs some ms of hypothesis's own work (drawing the example
+# again from choices, its shrinker), a quarter of the class's grading time at these
+# budgets (benchmarks/grading.py). 20 tries turn a conv1d failure on [3.75, -2] and
+# [-1.75, 0.5] into one on [0, 0.25] and [0, 0.25].
 SHRINK_TRIES_PER_CHECK = 20
 SHRINK_TRIES_PER_HAND_IN = 60
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
@@ -346,8 +348,10 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []
-    message = summary(problem, len(failures), len(p.examples))
-    result = _result(p, len(p.examples), message, describe(p.check, group, expected, actual))
+    with stages.stage("feedback text"):
+        message = summary(problem, len(failures), len(p.examples))
+        shown_example = describe(p.check, group, expected, actual)
+    result = _result(p, len(p.examples), message, shown_example)
     failing = [(group, actual) for group, _, actual, _ in [shown, *failures[:DIAGNOSIS_EXAMPLES]]]
     return result, _observations(p.check, failing, failing=True) + right
 

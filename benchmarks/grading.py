@@ -88,23 +88,50 @@ def student_code_seconds() -> dict[str, float]:
             if candidate.student in SLOW:
                 continue
             submission = prepare(candidate, Path(tmp))
-            spent = [0.0]
+            spent = [0.0, 0]
             with exercises_from(submission.folder) as loaded:
                 functions = {name: _timed(loaded.function(name), spent) for name in FUNCTIONS
                              if callable(loaded.function(name))}
                 engine.grade(InProcessStudent(functions), suite, submission.sources)
             seconds[candidate.student] = spent[0]
+            CALLS[candidate.student] = spent[1]
     return seconds
 
 
-def _timed(function, spent: list[float]):
+CALLS: dict[str, int] = {}  # calls of each example student's functions, by student_code_seconds
+
+
+def _timed(function, spent: list):
     def timed(*args, **kwargs):
         started = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
             spent[0] += time.perf_counter() - started
+            spent[1] += 1
     return timed
+
+
+def call_floor(calls: int = 20_000) -> dict[str, float]:
+    """Microseconds per call of a function that returns its input (a 3x3 array) in the
+    sandbox: what any call costs before judging, whatever the student wrote; with the
+    suite's calls known to the worker (sent by number) and sent as data."""
+    import numpy as np
+
+    from autograder.sandbox import SandboxedStudent
+    sys.path.insert(0, str(ROOT / "tests"))
+    from grader_helpers import perfect_with
+    batch = [((np.full((3, 3), float(i)),), {}) for i in range(calls)]
+    floor = {}
+    with tempfile.TemporaryDirectory(prefix="cnnlab-bench-floor-") as tmp:
+        folder = perfect_with(Path(tmp) / "s", "convolution", "def relu(x):\n    return x\n")
+        for label, known in (("known to the worker", batch), ("sent as data", None)):
+            with SandboxedStudent(folder, known_calls=known) as student:
+                student.call_many("relu", batch[:200])  # started, and warm
+                started = time.perf_counter()
+                student.call_many("relu", batch)
+                floor[label] = 1e6 * (time.perf_counter() - started) / calls
+    return floor
 
 
 def print_student_share(r: dict, class_dir: Path) -> None:
@@ -118,6 +145,11 @@ def print_student_share(r: dict, class_dir: Path) -> None:
           f"loops): {students:.1f} s of {graded:.1f} s of grading, "
           f"{100 * students / max(graded, 1e-9):.0f} %; the grader's part: "
           f"{100 * (1 - students / max(graded, 1e-9)):.0f} %")
+    print("the students' own code per call (in-process): " + ", ".join(
+        f"{name} {1e6 * own[name] / max(CALLS[name], 1):.0f} µs" for name in sorted(own)))
+    print("a call's floor in the sandbox (a function that returns its input, before "
+          "judging): " + ", ".join(f"{us:.0f} µs {label}"
+                                   for label, us in call_floor().items()))
 
 
 def print_breakdown(r: dict) -> None:
