@@ -12,7 +12,6 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import copy
 import importlib
@@ -73,7 +72,7 @@ class PreparedCheck:
     examples: list[Any]
     calls: list[list]  # per example, the calls it makes
     expected: list[list]  # per example, the reference's result of each call
-    starts: list[str]  # per example, hypothesis's choices for it (base64): shrinking starts there
+    starts: list[bytes]  # per example, hypothesis's choices for it: shrinking starts there
 
 
 @dataclass
@@ -101,8 +100,8 @@ def known_calls(suite: Suite) -> list:
         seen: dict[int, Any] = {}
         for prepared in suite.prepared.values():
             for p in prepared:
-                for group in p.calls:
-                    seen.update((id(call), call) for call in group if id(call) not in seen)
+                for call in (call for group in p.calls for call in group):
+                    seen.setdefault(id(call), call)
         suite.known = list(seen.values())
     return suite.known
 
@@ -143,17 +142,10 @@ def _prepare_check(check: Check, points: float) -> PreparedCheck:
     drawn = sorted(draw_examples(check.examples, check.max_examples),
                    key=lambda pair: example_size(pair[0]))
     examples = [example for example, _ in drawn]
-    starts = [_start_text(choices) for _, choices in drawn]
+    starts = [choices for _, choices in drawn]
     calls = [check.calls(example) for example in examples]
     expected = [[reference(check.function, call) for call in group] for group in calls]
     return PreparedCheck(check, points, examples, calls, expected, starts)
-
-
-def _start_text(choices: bytes) -> str:
-    """The choices as base64 text, or "" (no shrinking) when they are too long for the wire:
-    only very large examples, never the smallest failure in practice."""
-    text = base64.b64encode(choices).decode()
-    return text if len(text) <= wire.MAX_STRING else ""
 
 
 def example_size(example) -> tuple[int, float]:
@@ -329,7 +321,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
-    failures, passes, start, first = [], [], 0, ""
+    failures, passes, start, first = [], [], 0, b""
     with stages.stage("judging"):
         for index, (example, group, expected) in enumerate(
                 zip(p.examples, p.calls, p.expected, strict=True)):
@@ -344,7 +336,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     right = _observations(p.check, passes, failing=False)
     if not failures:
         return _result(p, len(p.examples)), right
-    shown = _smallest(student, p, failures, budget, base64.b64decode(first))
+    shown = _smallest(student, p, failures, budget, first)
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []

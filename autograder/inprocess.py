@@ -52,7 +52,7 @@ class InProcessStudent:
                                       RuntimeWarning)
                 value = self.functions[function](*args, **kwargs)
         except NotImplementedError:
-            return CallError(NOT_IMPLEMENTED, "still raises NotImplementedError"), None
+            return CallError(NOT_IMPLEMENTED, wire.NOT_IMPLEMENTED_TEXT), None
         except Exception as problem:  # the student's bug, reported like the sandbox does
             return CallError(RAISED, error_text(problem), builtin_name(type(problem)),
                              where_in(problem, self._files)), (args, kwargs)

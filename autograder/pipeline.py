@@ -103,8 +103,8 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         todo = [c for c in candidates if c.student not in kept]
         say("stage", "preparing the hidden suite")
         suite = engine.prepare(rubric)
-        if hasattr(engine, "known_calls"):  # encoded once here, for every grading process
-            known_calls(engine.known_calls(suite))
+        if _known(engine, suite):  # encoded once here, for every grading process
+            known_calls(_known(engine, suite))
         _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
         say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
         say("todo", str(len(todo)))
@@ -269,6 +269,11 @@ def _charge(unfinished: list[Candidate], marks: Path,
     return [c for c in unfinished if tries[c.student] <= 1]
 
 
+def _known(engine: ModuleType, suite) -> list | None:
+    """The suite's calls (``engine.known_calls``); None for a stand-in engine without them."""
+    return engine.known_calls(suite) if hasattr(engine, "known_calls") else None
+
+
 def _mark(candidate: Candidate) -> str:
     return hashlib.sha256(candidate.student.encode()).hexdigest()[:32]
 
@@ -309,8 +314,8 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        known = engine.known_calls(suite) if hasattr(engine, "known_calls") else None
-        student = SandboxedStudent(submission.folder, limits, isolation, known_calls=known)
+        student = SandboxedStudent(submission.folder, limits, isolation,
+                                   known_calls=_known(engine, suite))
         try:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)

@@ -48,7 +48,7 @@ SHIPPED = Path(__file__).resolve().parent / "prepared_suite.json.gz"
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above the suite's few MB
 
 # check id -> (examples, calls, expected, starts): what drawing gives, before the rubric's
-# points; ``starts`` are hypothesis's choices per example (base64 text)
+# points; ``starts`` are hypothesis's choices per example (base64 text in the file)
 Drawn = dict[str, tuple[list, list, list, list]]
 
 
@@ -186,9 +186,16 @@ def _draw_function(function: str) -> dict[str, bytes]:
     return messages
 
 
-def _message(examples: list, calls: list, expected: list, starts: list) -> bytes:
+def _message(examples: list, calls: list, expected: list, starts: list[bytes]) -> bytes:
     return wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected],
-                       starts])
+                       [_start_text(choices) for choices in starts]])
+
+
+def _start_text(choices: bytes) -> str:
+    """The choices as base64 text, or "" (no shrinking) when they are too long for the wire:
+    only very large examples, never the smallest failure in practice."""
+    text = base64.b64encode(choices).decode()
+    return text if len(text) <= wire.MAX_STRING else ""
 
 
 def _stderr(line: str) -> None:
@@ -284,21 +291,15 @@ def _decode_check(check_id: str, message) -> tuple[list, list, list, list]:
             and all(type(g) is list and len(g) == len(e) for g, e
                     in zip(calls, expected, strict=True))):
         raise SuiteFileError(f"{check_id}: examples, calls and results do not line up")
-    if not all(type(start) is str and _is_base64(start) for start in starts):
-        raise SuiteFileError(f"{check_id}: a shrinking start that is not base64 text")
+    try:
+        starts = [base64.b64decode(start, validate=True) for start in starts]
+    except (TypeError, ValueError):  # not text, or binascii.Error
+        raise SuiteFileError(f"{check_id}: a shrinking start that is not base64 text") from None
     for group in calls:
         if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
                    and type(c[1]) is dict for c in group):
             raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
     return examples, calls, expected, starts
-
-
-def _is_base64(text: str) -> bool:
-    try:
-        base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error
-        return False
-    return True
 
 
 def store_drawn(drawn: Drawn, key: str) -> None:

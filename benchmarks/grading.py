@@ -71,10 +71,11 @@ def _per_kind(seconds: dict[str, float]) -> dict[str, float]:
     return {kind: statistics.mean(values) for kind, values in sorted(kinds.items())}
 
 
-def student_code_seconds() -> dict[str, float]:
+def student_code_seconds() -> tuple[dict[str, float], dict[str, int]]:
     """Seconds each example student's own functions take for the hidden suite: the hand-in
     graded once more in this process (no sandbox), with a clock around every call of one
-    of its functions. Not for the endless loops: in-process they would never end."""
+    of its functions; and how many calls each made. Not for the endless loops: in-process
+    they would never end."""
     from autograder import engine
     from autograder.inprocess import InProcessStudent
     from autograder.submissions import find_candidates, prepare
@@ -82,7 +83,7 @@ def student_code_seconds() -> dict[str, float]:
     from cnnlab.loading import exercises_from
 
     suite = engine.prepare(engine.load_rubric())
-    seconds = {}
+    seconds, calls = {}, {}
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-student-") as tmp:
         for candidate in find_candidates(EXAMPLES):
             if candidate.student in SLOW:
@@ -93,12 +94,8 @@ def student_code_seconds() -> dict[str, float]:
                 functions = {name: _timed(loaded.function(name), spent) for name in FUNCTIONS
                              if callable(loaded.function(name))}
                 engine.grade(InProcessStudent(functions), suite, submission.sources)
-            seconds[candidate.student] = spent[0]
-            CALLS[candidate.student] = spent[1]
-    return seconds
-
-
-CALLS: dict[str, int] = {}  # calls of each example student's functions, by student_code_seconds
+            seconds[candidate.student], calls[candidate.student] = spent
+    return seconds, calls
 
 
 def _timed(function, spent: list):
@@ -136,7 +133,7 @@ def call_floor(calls: int = 20_000) -> dict[str, float]:
 
 def print_student_share(r: dict, class_dir: Path) -> None:
     """How much of the grading time is the students' own code."""
-    own = student_code_seconds()
+    own, calls = student_code_seconds()
     names = [p.name.split("_", 1)[-1].removesuffix(".zip") for p in class_dir.iterdir()]
     students = sum(own.get(name, 0.0) for name in names)
     loops = [name for name in names if name not in own]
@@ -146,7 +143,7 @@ def print_student_share(r: dict, class_dir: Path) -> None:
           f"{100 * students / max(graded, 1e-9):.0f} %; the grader's part: "
           f"{100 * (1 - students / max(graded, 1e-9)):.0f} %")
     print("the students' own code per call (in-process): " + ", ".join(
-        f"{name} {1e6 * own[name] / max(CALLS[name], 1):.0f} µs" for name in sorted(own)))
+        f"{name} {1e6 * own[name] / max(calls[name], 1):.0f} µs" for name in sorted(own)))
     print("a call's floor in the sandbox (a function that returns its input, before "
           "judging): " + ", ".join(f"{us:.0f} µs {label}"
                                    for label, us in call_floor().items()))

@@ -382,11 +382,9 @@ class _FreshState:
             self.np_seed(0)
             self.seed(0)
             self.used = False
-        if self.errors_var is None:
+        if self.errors_var is None or self.errors_var.get() is not self.errors_set:
             self.np.seterr(**NUMPY_ERRORS)
-        elif self.errors_var.get() is not self.errors_set:
-            self.np.seterr(**NUMPY_ERRORS)
-            self.errors_set = self.errors_var.get()
+            self.errors_set = self.errors_var and self.errors_var.get()
 
 
 def _call(wire, fresh, function, args, kwargs, request: dict, describe, replies) -> bytes:
