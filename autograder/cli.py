@@ -36,7 +36,8 @@ def register(subparsers) -> None:
     parser.add_argument("--detail", choices=("full", "brief"), default="full",
                         help="brief: feedback without the failing inputs")
     parser.add_argument("--rubric", type=Path, metavar="FILE",
-                        help="points per function and check (default: the bundled rubric)")
+                        help="points per function and check; what the file leaves out keeps "
+                             "its default (`cnnlab rubric` lists them)")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
@@ -45,22 +46,24 @@ def register(subparsers) -> None:
     rubric = subparsers.add_parser(
         "rubric", help="show the hidden suite's rubric: functions, points and checks",
         description="List every graded function with its points and its checks with their "
-                    "weights and points; --write copies the default rubric to edit.")
-    rubric.add_argument("--rubric", type=Path, metavar="FILE", help="a rubric to show")
+                    "weights and points, each marked [default] or [rubric file]; --write "
+                    "writes the default rubric to a file to edit.")
+    rubric.add_argument("--rubric", type=Path, metavar="FILE",
+                        help="a rubric file to show (what it leaves out keeps its default)")
     rubric.add_argument("--write", type=Path, metavar="FILE",
-                        help="write a copy of the default rubric to FILE")
+                        help="write the default rubric to FILE")
     rubric.set_defaults(func=show_rubric)
 
 
 def show_rubric(args: argparse.Namespace) -> int:
     from autograder.checks import all_checks
-    from autograder.rubric import DEFAULT_RUBRIC, RubricError, check_weight_names, load_rubric
+    from autograder.rubric import RubricError, check_weight_names, load_rubric, rubric_template
 
     if args.write:
         if args.write.exists():
             print(f"cnnlab rubric: error: {args.write} exists; not overwritten", file=sys.stderr)
             return 2
-        args.write.write_text(DEFAULT_RUBRIC.read_text())
+        args.write.write_text(rubric_template())
         print(f"wrote {args.write}: edit it, then grade with --rubric {args.write}")
         return 0
     try:
@@ -70,14 +73,17 @@ def show_rubric(args: argparse.Namespace) -> int:
     except RubricError as error:
         print(f"cnnlab rubric: error: {error}", file=sys.stderr)
         return 2
+    print(f"rubric: {rubric.source}; [default] or [rubric file] says where a value comes from")
     for function, own in checks.items():
-        forbid = rubric.functions[function].forbid
-        print(f"{function}: {rubric.points_of(function):g} points"
-              + (f", forbids {', '.join(forbid)}" if forbid else ""))
+        entry = rubric.functions[function]
+        forbid = (f", forbids {', '.join(entry.forbid)} [{entry.origin('forbid')}]"
+                  if entry.forbid else "")
+        print(f"{function}: {rubric.points_of(function):g} points [{entry.origin('points')}]"
+              + forbid)
         shares = rubric.check_points(function, own)
         for check, share in zip(own, shares, strict=True):
-            weight = rubric.functions[function].weights.get(check.name, check.weight)
-            print(f"  {check.name:<38} weight {weight:<4g} {share:5.2f} points  "
+            weight = f"{rubric.weight_of(function, check):g} [{entry.origin(check.name)}]"
+            print(f"  {check.name:<38} weight {weight:<18} {share:5.2f} points  "
                   f"{check.description}")
     print(f"total: {rubric.max_score:g} points")
     return 0

@@ -37,9 +37,32 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        a1 = 1*1 + 2*2 + 3*3, a2 = 2*1 + 3*2 + 4*3, a3 = 3*1 + 4*2 + 5*3 (not flipped):
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]))
+        array([14., 20., 26.])
+
+        a difference kernel:
+
         >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 0, -1]))
         array([-2., -2., -2.])
+
+        padding 1 keeps the 5 outputs: 0*1 + 1*2 + 2*3 = 8, ..., 4*1 + 5*2 + 0*3 = 14:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]), padding=1)
+        array([ 8., 14., 20., 26., 14.])
+
+        every 2nd position:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]), stride=2)
+        array([14., 26.])
+
+        kernel longer than the input:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.ones((7,)))
+        Traceback (most recent call last):
+        ValueError: the kernel w (7) is larger than the padded input x (5)
     """
     x, w = np.asarray(x), np.asarray(w)
     # YOUR CODE HERE
@@ -70,10 +93,34 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.array([[1, 2], [3, 4]]))
+    Examples:
+        >>> image = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        >>> kernel = np.array([[1, 2], [3, 4]])
+
+        1*1 + 2*2 + 4*3 + 5*4 = 37, not flipped:
+
+        >>> conv2d(image, kernel)
         array([[37., 47.],
                [67., 77.]])
+
+        padded to 5x5, positions (0,0), (0,2), (2,0), (2,2):
+
+        >>> conv2d(image, kernel, padding=1, stride=2)
+        array([[ 4., 18.],
+               [36., 77.]])
+
+        a 1x1 kernel of 1 copies the image:
+
+        >>> conv2d(image, np.ones((1, 1)))
+        array([[1., 2., 3.],
+               [4., 5., 6.],
+               [7., 8., 9.]])
+
+        a 1-D kernel:
+
+        >>> conv2d(image, np.array([1, 2]))
+        Traceback (most recent call last):
+        ValueError: kernel must have ndim 2, got ndim 1 (shape (2,))
     """
     image, kernel = np.asarray(image), np.asarray(kernel)
     # YOUR CODE HERE
@@ -104,10 +151,31 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)), bias=np.array([0.5]))[:, :, 0]
-        array([[8.5, 8.5],
-               [8.5, 8.5]])
+    Examples:
+        each output adds 2*2*2 ones:
+
+        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)))
+        array([[[8.],
+                [8.]],
+        <BLANKLINE>
+               [[8.],
+                [8.]]])
+
+        1x1 kernels: out0 = channel0 + 0.5, out1 = 2 * channel1 - 1:
+
+        >>> image = np.array([[[1, 1], [2, 1]], [[3, 1], [4, 1]]])
+        >>> conv_layer(image, np.array([[[[1, 0], [0, 2]]]]), bias=np.array([0.5, -1.0]))
+        array([[[1.5, 1. ],
+                [2.5, 1. ]],
+        <BLANKLINE>
+               [[3.5, 1. ],
+                [4.5, 1. ]]])
+
+        the kernels expect 3 channels, the image has 2:
+
+        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 3, 1)))
+        Traceback (most recent call last):
+        ValueError: image has 2 channels but kernels expect C_in=3
     """
     image, kernels = np.asarray(image), np.asarray(kernels)
     # YOUR CODE HERE
@@ -128,7 +196,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
         >>> relu(np.array([-2.0, 0.0, 3.0]))
         array([0., 0., 3.])
     """
@@ -155,9 +223,16 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
-        array([0. , 0.5, 1. ])
+    Examples:
+        1 / (1 + 1/3) = 0.75:
+
+        >>> sigmoid(np.array([0.0, np.log(3.0)]))
+        array([0.5 , 0.75])
+
+        no overflow for large inputs:
+
+        >>> sigmoid(np.array([-1000.0, 1000.0]))
+        array([0., 1.])
     """
     x = np.asarray(x)
     # YOUR CODE HERE

@@ -25,9 +25,25 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> pool_output_size(24)  # 2x2 pooling halves a 24x24 image
+    Examples:
+        2x2 pooling halves 24x24:
+
+        >>> pool_output_size(24)
         12
+
+        the last incomplete window is dropped:
+
+        >>> pool_output_size(5)
+        2
+
+        >>> pool_output_size(5, size=3, stride=1)
+        3
+
+        window larger than the input:
+
+        >>> pool_output_size(3, size=4)
+        Traceback (most recent call last):
+        ValueError: the pooling window size (4) is larger than input_size (3)
     """
     ### BEGIN SOLUTION
     input_size = check_positive("input_size", input_size)
@@ -61,10 +77,30 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> max_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+    Examples:
+        >>> x = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+
+        largest of each coloured 2x2 window:
+
+        >>> max_pool(x)
         array([[6, 8],
                [3, 4]])
+
+        each channel on its own:
+
+        >>> max_pool(np.stack([x, -x], axis=2))
+        array([[[ 6, -1],
+                [ 8, -2]],
+        <BLANKLINE>
+               [[ 3, -1],
+                [ 4,  0]]])
+
+        overlapping windows:
+
+        >>> max_pool(x, stride=1)
+        array([[6, 7, 8],
+               [6, 7, 8],
+               [3, 3, 4]])
     """
     x = np.asarray(x)
     ### BEGIN SOLUTION
@@ -104,7 +140,9 @@ def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        (1+1+5+6)/4 = 3.25, ...:
+
         >>> avg_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
         array([[3.25, 5.25],
                [2.  , 2.  ]])

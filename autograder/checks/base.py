@@ -1,4 +1,10 @@
-"""What a check is, and the judgements most checks share.
+"""What a graded function declares, what a check is, and the judgements most checks share.
+
+Each graded function is declared once, by a ``Graded`` record beside its checks (in the
+checks module named after its exercise module): its result kind, notebook section, default
+points, its rule in SPEC section 3, its checks and its misconceptions. Everything else that
+lists the exercises (the catalog, the rubric's defaults, the SPEC coverage matrix, the
+diagnosis) is derived from these records (``autograder.checks.graded``).
 
 A check draws examples with a hypothesis strategy. Each example becomes one or more calls of
 the student's function (``calls``); the trusted side computes the reference's results for
@@ -11,12 +17,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
+from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
 from cnnlab.result_rules import compare, within_tolerance
 
@@ -111,6 +118,25 @@ def close(a, b) -> bool:
 
 
 @dataclass(frozen=True)
+class Misconception:
+    """A mistake of the lecture the grader can name: a small variant of the reference (trusted
+    code, run in the grader's process), declared beside the checks of its function. When the
+    student's results equal the variant's on the failing examples, the feedback says ``says``
+    ("you flipped the kernel") and ``hint``."""
+
+    name: str  # stable id within the function
+    says: str  # what the student did, in the lecture's words
+    hint: str  # one line: what to look at again
+    variant: Callable
+    any_dtype: bool = False  # students with this bug return ints or floats alike
+    function: str = ""  # filled in by the ``Graded`` that declares it
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}.{self.name}"
+
+
+@dataclass(frozen=True)
 class Check:
     """One hidden check of one function."""
 
@@ -129,6 +155,10 @@ class Check:
     # no parameters): they count only when a main agreement check of the function passes.
     hygiene: bool = False
     edge_case: bool = False  # an agreement a zero, constant or identity answer can pass
+    # The SPEC rules it grades: a rule id of autograder/spec_rules.toml or a graded
+    # function's own SPEC 3 rule (its name); "rule[case]" when only the examples of one case
+    # of an invalid-argument strategy grade it; "defaults[parameter]" for a default left out.
+    covers: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -154,16 +184,38 @@ def agreement(function: str, name: str, description: str, examples: st.SearchStr
 
 
 def raises_value_error(function: str, description: str, examples: st.SearchStrategy,
-                       weight: float = 1.0, name: str = "rejects_invalid_arguments") -> Check:
+                       weight: float = 1.0, name: str = "rejects_invalid_arguments",
+                       covers: tuple[str, ...] = ()) -> Check:
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
-    return Check(function, name, description, examples, weight=weight, hygiene=True)
+    return Check(function, name, description, examples, weight=weight, hygiene=True,
+                 covers=covers)
+
+
+def result_property(function: str, name: str, description: str, examples: st.SearchStrategy,
+                    calls: Callable[[Any], list[Call]], holds: Callable[[Any, list], bool],
+                    message: str, weight: float = 1.0, covers: tuple[str, ...] = ()) -> Check:
+    """A property of the student's own results: ``holds(example, results)``; ``message``
+    (formatted with the example's items) says what went wrong."""
+    @on_results
+    def judge(example, actual, expected) -> str | None:
+        return None if holds(example, actual) else message.format(*example)
+    return Check(function, name, description, examples, calls=calls, judge=judge,
+                 weight=weight, covers=covers)
 
 
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
     return Check(function, "does_not_modify_inputs",
                  "the input arrays are the same after the call", examples,
                  judge=_inputs_unchanged, weight=weight,
-                 inputs_unchanged=True, hygiene=True)
+                 inputs_unchanged=True, hygiene=True, covers=("inputs_unchanged",))
+
+
+def accepts_nested_lists(function: str, calls: st.SearchStrategy,
+                         description: str = "nested lists work like arrays") -> Check:
+    """SPEC 2: functions also accept nested lists; the array arguments of ``calls`` are
+    sent as nested lists."""
+    return Check(function, "accepts_nested_lists", description, S.as_nested_lists(calls),
+                 covers=("nested_lists",))
 
 
 def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> str | None:
@@ -192,3 +244,24 @@ def same_data(before, now) -> bool:
         return (isinstance(now, dict) and now.keys() == before.keys()
                 and all(same_data(v, now[k]) for k, v in before.items()))
     return type(now) is type(before) and now == before
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded function, declared once beside its checks. ``module`` is the exercise
+    module, filled in from the checks module that declares it (``autograder.checks``)."""
+
+    function: str
+    result: str  # what a right result is: a kind of ``cnnlab.catalog`` (SPEC 2)
+    section: str  # the notebook section (``notebooks/story/*.md``) that asks for it
+    points: float  # its default points; a rubric file may give others
+    spec: str  # its rule in SPEC section 3, in SPEC's words (the coverage matrix)
+    checks: Callable[[], list[Check]]  # made when asked for: strategies are built lazily
+    misconceptions: tuple[Misconception, ...] = ()
+    pictured: bool = False  # feedback draws expected and actual side by side
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        bound = tuple(m if m.function == self.function else replace(m, function=self.function)
+                      for m in self.misconceptions)
+        object.__setattr__(self, "misconceptions", bound)  # frozen: bound once, here

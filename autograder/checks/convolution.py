@@ -1,4 +1,5 @@
-"""Hidden checks of ``convolution``: conv1d, conv2d, conv_layer, relu, sigmoid."""
+"""The graded functions of ``convolution``: conv1d, conv2d, conv_layer, relu, sigmoid; for
+each its declaration (``Graded``), its hidden checks and its misconceptions."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from hypothesis import strategies as st
 from autograder import strategies as S
 from autograder.checks.base import (
     Check,
+    Graded,
+    Misconception,
+    accepts_nested_lists,
     agreement,
     close,
     keeps_inputs,
     on_results,
     raises_value_error,
 )
+from cnnlab.catalog import FLOAT_ARRAY, NUMERIC_ARRAY
+from solutions import convolution as reference
+from solutions.padding import zero_pad
 
 SCALARS = st.integers(-3, 3)
 
@@ -26,31 +33,35 @@ def _agreement_checks(function: str, ndim: int) -> list[Check]:
 
     checks = [
         agreement(function, "agrees_without_padding",
-                  "agrees with the reference at padding 0 and stride 1", calls(), weight=3),
+                  "agrees with the reference at padding 0 and stride 1", calls(), weight=3,
+                  covers=("cross_correlation", *(("tolerance",) if ndim == 2 else ()),
+                          function)),
         agreement(function, "agrees_with_padding",
                   "zero padding: agrees with the reference for padding 1 to 3",
-                  calls(padding=S.PADDINGS), weight=2),
+                  calls(padding=S.PADDINGS), weight=2, covers=(function,)),
         agreement(function, "agrees_with_stride",
                   "stride: agrees with the reference for stride 2 and 3",
-                  calls(padding=st.integers(0, 2), stride=S.STRIDES), weight=2),
+                  calls(padding=st.integers(0, 2), stride=S.STRIDES), weight=2,
+                  covers=("floor", function)),
         agreement(function, "kernel_that_just_fits",
                   "a kernel exactly as large as the padded input gives one output",
-                  calls(padding=st.integers(0, 1), just_fits=True)),
+                  calls(padding=st.integers(0, 1), just_fits=True), covers=(function,)),
         agreement(function, "integer_input_gives_floats",
                   "integer inputs (int32, int64, uint8) give the right floating-point result",
-                  calls(ints=True, padding=st.integers(0, 1), stride=st.integers(1, 2))),
+                  calls(ints=True, padding=st.integers(0, 1), stride=st.integers(1, 2)),
+                  covers=("floats_for_integer_input",)),
     ]
     checks += [
         agreement(function, "uses_the_defaults", "padding=0 and stride=1 when left out",
-                  S.defaults_only(calls(), 2)),
-        agreement(function, "accepts_nested_lists", "nested lists work like arrays",
-                  S.as_nested_lists(calls(padding=st.integers(0, 1)))),
+                  S.defaults_only(calls(), 2),
+                  covers=("defaults[padding]", "defaults[stride]")),
+        accepts_nested_lists(function, calls(padding=st.integers(0, 1))),
     ]
     if ndim == 2:
         checks.append(agreement(
             function, "non_square_kernels",
             "non-square images and kernels (rows and columns are not mixed up)",
-            calls(square=False, padding=st.integers(0, 1)), weight=2))
+            calls(square=False, padding=st.integers(0, 1)), weight=2, covers=(function,)))
     return checks
 
 
@@ -115,10 +126,11 @@ def _property_checks(function: str, ndim: int) -> list[Check]:
     return [
         Check(function, "is_linear",
               "linear: conv(a*x + b*y) = a*conv(x) + b*conv(y)",
-              _linear_combinations(ndim), calls=_linear_calls, judge=_is_linear),
+              _linear_combinations(ndim), calls=_linear_calls, judge=_is_linear,
+              covers=(function,)),
         Check(function, "is_translation_equivariant",
               "translation equivariant: shifting the input shifts the output",
-              _shifts(ndim), calls=_shift_calls, judge=_is_equivariant),
+              _shifts(ndim), calls=_shift_calls, judge=_is_equivariant, covers=(function,)),
     ]
 
 
@@ -165,17 +177,158 @@ def _too_large_on_one_axis(draw, calls: st.SearchStrategy):
 def _rejects_too_large_on_one_axis(function: str, calls: st.SearchStrategy) -> Check:
     return raises_value_error(function, "a kernel larger than the padded input along one "
                               "axis only raises ValueError", _too_large_on_one_axis(calls),
-                              weight=0.5, name="rejects_a_kernel_too_large_on_one_axis")
+                              weight=0.5, name="rejects_a_kernel_too_large_on_one_axis",
+                              covers=("kernel_too_large_per_axis",))
 
 
 def _conv_checks(function: str, ndim: int) -> list[Check]:
     return [*_agreement_checks(function, ndim), *_property_checks(function, ndim),
             raises_value_error(function, "negative padding, stride below 1, a kernel larger "
                                "than the padded input, an empty kernel or the wrong ndim "
-                               "raise ValueError", _invalid_conv(ndim)),
+                               "raise ValueError", _invalid_conv(ndim), covers=(
+                                   "negative_padding[padding]", "stride_below_one[stride]",
+                                   "empty_kernel[empty_kernel]",
+                                   "kernel_too_large_per_axis[kernel_too_large]",
+                                   "wrong_ndim[x_ndim]", "wrong_ndim[kernel_ndim]")),
             *([_rejects_too_large_on_one_axis(function, S.conv_calls(
                 2, padding=st.integers(0, 2)))] if ndim == 2 else []),
             keeps_inputs(function, S.conv_calls(ndim, padding=st.integers(0, 1)))]
+
+
+def _slide(xp: np.ndarray, kernel: np.ndarray, rows: int, cols: int, stride: int) -> np.ndarray:
+    """``rows`` x ``cols`` windows of ``kernel``'s shape over ``xp``, any of them may be 0."""
+    kh, kw = kernel.shape
+    out = np.zeros((max(0, rows), max(0, cols)))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+                               * kernel)
+    return out
+
+
+def _fitting(n: int, k: int, stride: int) -> int:
+    return (n - k) // stride + 1
+
+
+def _in_dtype(out: np.ndarray, *inputs) -> np.ndarray:
+    """``out`` as numpy computes it in the inputs' dtype: integers wrap around."""
+    dtype = np.result_type(*(np.asarray(i) for i in inputs if i is not None))
+    if dtype.kind not in "iu":
+        return out.astype(dtype)
+    return np.round(out).astype(np.int64).astype(dtype)
+
+
+def _conv1d_flipped(x, w, padding=0, stride=1):
+    return reference.conv1d(x, np.asarray(w)[::-1], padding, stride)
+
+
+def _conv1d_no_stride(x, w, padding=0, stride=1):
+    reference.conv1d(x, w, padding, stride)
+    return reference.conv1d(x, w, padding, 1)
+
+
+def _conv1d_one_side(x, w, padding=0, stride=1):
+    reference.conv1d(x, w, padding, stride)
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    xp = np.concatenate([np.zeros(padding), x])
+    return _slide(xp[None], w[None], 1, _fitting(xp.size, w.size, stride), stride)[0]
+
+
+def _conv1d_input_dtype(x, w, padding=0, stride=1):
+    return _in_dtype(reference.conv1d(x, w, padding, stride), x, w)
+
+
+CONV1D = Graded(
+    "conv1d", FLOAT_ARRAY, section="convolution", points=2, pictured=True,
+    spec="conv1d: out[i] = sum_j xp[i*s + j] * w[j]",
+    checks=lambda: _conv_checks("conv1d", 1), misconceptions=(
+        Misconception("flipped_kernel", "flipped the kernel (a true convolution, np.convolve)",
+                      "the lecture's convolution is a cross-correlation: a1 = x1 w1 + x2 w2 "
+                      "+ x3 w3", _conv1d_flipped),
+        Misconception("stride_ignored", "ignored the stride",
+                      "with stride s the kernel moves s inputs between two outputs",
+                      _conv1d_no_stride),
+        Misconception("one_side_padding", "padded on one side only",
+                      "padding adds p zeros on both ends of the signal", _conv1d_one_side),
+        Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
+                      "256)", "convert to float before multiplying and summing",
+                      _conv1d_input_dtype, any_dtype=True),
+    ))
+
+
+def _conv2d_flipped(image, kernel, padding=0, stride=1):
+    return reference.conv2d(image, np.asarray(kernel)[::-1, ::-1], padding, stride)
+
+
+def _conv2d_transposed(image, kernel, padding=0, stride=1):
+    reference.conv2d(image, kernel, padding, stride)
+    xp = zero_pad(np.asarray(image, dtype=np.float64), padding)
+    kernel = np.asarray(kernel, dtype=np.float64).T
+    return _slide(xp, kernel, _fitting(xp.shape[0], kernel.shape[0], stride),
+                  _fitting(xp.shape[1], kernel.shape[1], stride), stride)
+
+
+def _conv2d_size_without_padding(image, kernel, padding=0, stride=1):
+    reference.conv2d(image, kernel, padding, stride)
+    image = np.asarray(image, dtype=np.float64)
+    xp, kernel = zero_pad(image, padding), np.asarray(kernel, dtype=np.float64)
+    return _slide(xp, kernel, _fitting(image.shape[0], kernel.shape[0], stride),
+                  _fitting(image.shape[1], kernel.shape[1], stride), stride)
+
+
+def _conv2d_no_stride(image, kernel, padding=0, stride=1):
+    reference.conv2d(image, kernel, padding, stride)
+    return reference.conv2d(image, kernel, padding, 1)
+
+
+def _conv2d_stride_rows_only(image, kernel, padding=0, stride=1):
+    return reference.conv2d(image, kernel, padding, 1)[::stride][
+        :reference.conv2d(image, kernel, padding, stride).shape[0]]
+
+
+def _conv2d_no_plus_one(image, kernel, padding=0, stride=1):
+    return reference.conv2d(image, kernel, padding, stride)[:-1, :-1]
+
+
+def _conv2d_one_side(image, kernel, padding=0, stride=1):
+    reference.conv2d(image, kernel, padding, stride)
+    xp = np.pad(np.asarray(image, dtype=np.float64), [(padding, 0), (padding, 0)])
+    kernel = np.asarray(kernel, dtype=np.float64)
+    return _slide(xp, kernel, _fitting(xp.shape[0], kernel.shape[0], stride),
+                  _fitting(xp.shape[1], kernel.shape[1], stride), stride)
+
+
+def _conv2d_input_dtype(image, kernel, padding=0, stride=1):
+    return _in_dtype(reference.conv2d(image, kernel, padding, stride), image, kernel)
+
+
+CONV2D = Graded(
+    "conv2d", FLOAT_ARRAY, section="convolution", points=3, pictured=True,
+    spec="conv2d: (H, W) and (kh, kw) -> (Ho, Wo), the 2-D analogue",
+    checks=lambda: _conv_checks("conv2d", 2), misconceptions=(
+        Misconception("flipped_kernel", "flipped the kernel (a true convolution)",
+                      "the lecture's convolution does not flip the kernel: out[i, j] = "
+                      "sum x[i+a, j+b] k[a, b]", _conv2d_flipped),
+        Misconception("rows_columns_swapped", "swapped the rows and columns of the kernel",
+                      "kernel[a, b]: a runs down the rows (height), b along the columns "
+                      "(width)", _conv2d_transposed),
+        Misconception("stride_ignored", "ignored the stride",
+                      "with stride s the kernel moves s pixels between two outputs, in both "
+                      "directions", _conv2d_no_stride),
+        Misconception("stride_rows_only", "applied the stride to the rows only",
+                      "the stride steps in both directions: rows and columns",
+                      _conv2d_stride_rows_only),
+        Misconception("no_plus_one", "made the output one too small (no + 1)",
+                      "floor((n + 2p - k) / s) + 1 positions per axis", _conv2d_no_plus_one),
+        Misconception("one_side_padding", "padded on one side only",
+                      "padding adds p zeros on all four sides", _conv2d_one_side),
+        Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
+                      "256)", "convert the image to float before multiplying and summing",
+                      _conv2d_input_dtype, any_dtype=True),
+        Misconception("size_without_padding", "computed the output size without the padding",
+                      "the padded image is H + 2p high: floor((H + 2p - kh) / s) + 1 rows",
+                      _conv2d_size_without_padding),
+    ))
 
 
 # --- conv_layer ----------------------------------------------------------------------------
@@ -234,39 +387,95 @@ def _conv_layer_checks() -> list[Check]:
     return [
         agreement(f, "agrees_on_one_channel",
                   "one input and one output channel, no bias: agrees with the reference",
-                  S.conv_layer_calls(st.just(1), st.just(1), bias=False), weight=2),
+                  S.conv_layer_calls(st.just(1), st.just(1), bias=False), weight=2,
+                  covers=("cross_correlation", f)),
         agreement(f, "sums_over_input_channels",
                   "several input and output channels: sums over the input channels",
                   S.conv_layer_calls(st.integers(2, 3), st.integers(2, 3), bias=False),
-                  weight=3),
+                  weight=3, covers=("channels_last", "tolerance", f)),
         agreement(f, "adds_the_bias", "adds bias[o] to every pixel of output channel o",
-                  S.conv_layer_calls(bias=True), weight=2),
+                  S.conv_layer_calls(bias=True), weight=2, covers=(f,)),
         agreement(f, "agrees_with_padding_and_stride",
                   "padding and stride, with several channels",
                   S.conv_layer_calls(padding=st.integers(1, 2), stride=st.integers(1, 3)),
-                  weight=2),
+                  weight=2, covers=(f,)),
         agreement(f, "integer_input_gives_floats",
                   "integer images and kernels give the right floating-point result",
-                  S.conv_layer_calls(ints=True)),
+                  S.conv_layer_calls(ints=True), covers=("floats_for_integer_input",)),
         agreement(f, "non_square_kernels",
                   "non-square kernels (kh != kw): rows and columns are not mixed up",
-                  S.conv_layer_calls(square=False, padding=st.integers(0, 1)), weight=2),
+                  S.conv_layer_calls(square=False, padding=st.integers(0, 1)), weight=2,
+                  covers=(f,)),
         agreement(f, "uses_the_defaults", "bias=None, padding=0 and stride=1 when left out",
-                  S.defaults_only(S.conv_layer_calls(bias=False), 2)),
-        agreement(f, "accepts_nested_lists", "nested lists work like arrays",
-                  S.as_nested_lists(S.conv_layer_calls())),
+                  S.defaults_only(S.conv_layer_calls(bias=False), 2),
+                  covers=("defaults[bias]", "defaults[padding]", "defaults[stride]")),
+        accepts_nested_lists(f, S.conv_layer_calls()),
         agreement(f, "adds_an_integer_bias",
                   "an integer bias still gives the right floating-point result",
-                  S.conv_layer_calls(bias=True, int_bias=True)),
+                  S.conv_layer_calls(bias=True, int_bias=True),
+                  covers=("floats_for_integer_input",)),
         Check(f, "kernels_are_independent",
               "each kernel makes its own output channel (an added kernel is not a new layer)",
-              _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent),
+              _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent,
+              covers=(f,)),
         raises_value_error(f, "a channel mismatch, a bias that is not (C_out,), the wrong "
                            "ndim, bad padding or stride raise ValueError",
-                           _invalid_conv_layer()),
+                           _invalid_conv_layer(), covers=(
+                               "negative_padding[padding]", "stride_below_one[stride]",
+                               "empty_kernel[empty_kernels]",
+                               "kernel_too_large_per_axis[kernel_too_large]",
+                               "wrong_ndim[image_ndim]", "wrong_ndim[kernels_ndim]",
+                               "channel_mismatch[channels]", "bias_shape[bias]")),
         _rejects_too_large_on_one_axis(f, S.conv_layer_calls(padding=st.integers(0, 2))),
         keeps_inputs(f, S.conv_layer_calls(bias=True)),
     ]
+
+
+def _conv_layer_no_bias(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    return reference.conv_layer(image, kernels, None, padding, stride)
+
+
+def _conv_layer_bias_per_input_channel(image, kernels, bias=None, padding=0, stride=1):
+    out = reference.conv_layer(image, kernels, bias, padding, stride)
+    return out if bias is None else out + (np.asarray(kernels).shape[2] - 1) * np.asarray(bias)
+
+
+def _conv_layer_first_channel(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    return reference.conv_layer(np.asarray(image)[:, :, :1], np.asarray(kernels)[:, :, :1],
+                                bias, padding, stride)
+
+
+def _conv_layer_flipped(image, kernels, bias=None, padding=0, stride=1):
+    return reference.conv_layer(image, np.asarray(kernels)[::-1, ::-1], bias, padding, stride)
+
+
+def _conv_layer_input_dtype(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    out = _in_dtype(reference.conv_layer(image, kernels, None, padding, stride), image,
+                    kernels)
+    return out if bias is None else out + np.asarray(bias)  # the bias comes after the sum
+
+
+CONV_LAYER = Graded(
+    "conv_layer", FLOAT_ARRAY, section="convolution", points=3,
+    spec="conv_layer: sum over the window and the input channels of kernels[a, b, c, o], "
+         "plus bias[o]", checks=_conv_layer_checks, misconceptions=(
+        Misconception("forgets_bias", "left out the bias",
+                      "each kernel adds its own bias b[o] to every output pixel",
+                      _conv_layer_no_bias),
+        Misconception("bias_per_input_channel", "added the bias once per input channel",
+                      "a kernel spans all input channels and adds its bias once",
+                      _conv_layer_bias_per_input_channel),
+        Misconception("first_channel_only", "used only the first input channel",
+                      "each kernel sums over all C_in input channels", _conv_layer_first_channel),
+        Misconception("flipped_kernel", "flipped the kernels (a true convolution)",
+                      "the lecture's convolution does not flip the kernel", _conv_layer_flipped),
+        Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
+                      "256)", "convert to float before multiplying and summing",
+                      _conv_layer_input_dtype, any_dtype=True),
+    ))
 
 
 # --- activations ----------------------------------------------------------------------------
@@ -295,30 +504,71 @@ def _is_symmetric(example, actual, expected) -> str | None:
     return None
 
 
-def _activation_checks() -> list[Check]:
+def _relu_checks() -> list[Check]:
     return [
         agreement("relu", "agrees_on_floats", "max(0, x) element-wise, any shape",
-                  _elementwise(), weight=3),
+                  _elementwise(), weight=3, covers=("relu",)),
         agreement("relu", "agrees_on_integers", "integer arrays keep their values",
-                  _elementwise(ints=True)),
-        agreement("relu", "accepts_nested_lists", "nested lists work like arrays",
-                  S.as_nested_lists(_elementwise())),
+                  _elementwise(ints=True), covers=("any_numeric_dtype",)),
+        accepts_nested_lists("relu", _elementwise()),
         keeps_inputs("relu", _elementwise()),
+    ]
+
+
+def _sigmoid_checks() -> list[Check]:
+    return [
         agreement("sigmoid", "agrees_on_moderate_values", "1 / (1 + exp(-x)) element-wise",
-                  _elementwise(), weight=2),
+                  _elementwise(), weight=2, covers=("tolerance", "sigmoid")),
         agreement("sigmoid", "stable_for_large_inputs",
                   "no overflow warning and no NaN for inputs up to +-1000",
-                  _elementwise(values=LARGE), weight=2, warnings_as_errors=True),
+                  _elementwise(values=LARGE), weight=2, warnings_as_errors=True,
+                  covers=("sigmoid_no_warning", "sigmoid")),
         agreement("sigmoid", "integer_input_gives_floats", "integer input gives floats",
-                  _elementwise(ints=True)),
+                  _elementwise(ints=True), covers=("floats_for_integer_input",)),
         Check("sigmoid", "is_point_symmetric", "sigmoid(-x) = 1 - sigmoid(x)",
-              _elementwise(), calls=_negated, judge=_is_symmetric),
-        agreement("sigmoid", "accepts_nested_lists", "nested lists work like arrays",
-                  S.as_nested_lists(_elementwise())),
+              _elementwise(), calls=_negated, judge=_is_symmetric, covers=("sigmoid",)),
+        accepts_nested_lists("sigmoid", _elementwise()),
         keeps_inputs("sigmoid", _elementwise()),
     ]
 
 
-def checks() -> list[Check]:
-    return [*_conv_checks("conv1d", 1), *_conv_checks("conv2d", 2), *_conv_layer_checks(),
-            *_activation_checks()]
+def _relu_derivative(x):
+    return (np.asarray(x) > 0).astype(np.asarray(x).dtype)
+
+
+def _relu_abs(x):
+    return np.abs(np.asarray(x))
+
+
+RELU = Graded(
+    "relu", NUMERIC_ARRAY, section="convolution", points=1,
+    spec="relu is max(x, 0), element-wise", checks=_relu_checks, misconceptions=(
+        Misconception("derivative", "returned the derivative (x > 0) instead of max(x, 0)",
+                      "relu(x) = max(x, 0): keep positive values, set the others to 0",
+                      _relu_derivative),
+        Misconception("absolute_value", "returned |x| instead of max(x, 0)",
+                      "negative inputs become 0, not positive", _relu_abs),
+    ))
+
+
+def _sigmoid_naive(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def _sigmoid_of_minus_x(x):
+    return reference.sigmoid(-np.asarray(x))
+
+
+SIGMOID = Graded(
+    "sigmoid", FLOAT_ARRAY, section="convolution", points=1,
+    spec="sigmoid is 1 / (1 + exp(-x)), element-wise, with no NaN for any finite input",
+    checks=_sigmoid_checks, misconceptions=(
+        Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
+                      "x", "use exp(-|x|), which is at most 1, and the two equal forms of the "
+                      "sigmoid", _sigmoid_naive),
+        Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
+                      "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
+                      _sigmoid_of_minus_x),
+    ))
+
+EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID)
