@@ -204,14 +204,13 @@ def spec_matrix_source() -> str:
 
 
 CATALOG = GeneratedBlock(ROOT / "cnnlab" / "catalog.py", "RECORDS", catalog_records_source)
-# Built after the catalog, in this order; name -> (build, stale) functions.
+PUBLIC_CASES = GeneratedBlock(ROOT / "cnnlab" / "public_checks.py", "CASES", public_cases_source)
+# Modules that the other targets import: written first, the rest built with them afresh.
+IMPORTED = (CATALOG, PUBLIC_CASES)
+# Built after those, in this order; name -> (build, stale) functions.
 TARGETS: dict[str, tuple[Callable[[], list[Path]], Callable[[], list[str]]]] = {
     "exercises": (build_exercises, stale_exercises),
-    **{name: (block.build, block.stale) for name, block in (
-        ("public checks", GeneratedBlock(ROOT / "cnnlab" / "public_checks.py", "CASES",
-                                         public_cases_source)),
-        ("SPEC coverage", GeneratedBlock(ROOT / "docs" / "spec_coverage.md", "MATRIX",
-                                         spec_matrix_source, open="<!-- ")))},
+    "SPEC coverage": (lambda: SPEC_MATRIX.build(), lambda: SPEC_MATRIX.stale()),
     # the notebook builder imports this module: imported when used
     "notebooks": (lambda: _notebooks().build_notebooks(),
                   lambda: _notebooks().stale_notebooks()),
@@ -219,6 +218,8 @@ TARGETS: dict[str, tuple[Callable[[], list[Path]], Callable[[], list[str]]]] = {
     "prepared suite": (lambda: _suite_cache().build_shipped(),
                        lambda: _suite_cache().stale_shipped()),
 }
+SPEC_MATRIX = GeneratedBlock(ROOT / "docs" / "spec_coverage.md", "MATRIX", spec_matrix_source,
+                             open="<!-- ")
 
 
 def _notebooks():
@@ -233,7 +234,7 @@ def _suite_cache():
 
 def run(args: argparse.Namespace) -> int:
     if args.check:
-        stale = CATALOG.stale()
+        stale = [item for block in IMPORTED for item in block.stale()]
         for name, (_, stale_fn) in TARGETS.items():
             stale += [f"{name}: {item}" for item in stale_fn()]
         if stale:
@@ -242,9 +243,11 @@ def run(args: argparse.Namespace) -> int:
         print("exercises/, the catalog, the public checks, the SPEC coverage, the notebooks and "
               "the prepared suite are in sync with solutions/ and autograder/checks/")
         return 0
-    if CATALOG.build():  # everything else reads the catalog: go on with the new one
-        print(f"wrote {CATALOG.path.relative_to(ROOT)}")
-        return subprocess.run([sys.executable, "-m", "cnnlab", "build"], check=False).returncode
+    for block in IMPORTED:  # what comes after imports it: go on in a fresh interpreter
+        if block.build():
+            print(f"wrote {block.path.relative_to(ROOT)}")
+            return subprocess.run([sys.executable, "-m", "cnnlab", "build"],
+                                  check=False).returncode
     changed = [path for build_fn, _ in TARGETS.values() for path in build_fn()]
     for path in changed:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
