@@ -40,6 +40,7 @@ RECORDS: tuple[Exercise, ...] = (
     Exercise("conv_layer", "convolution", FLOAT_ARRAY, "convolution"),
     Exercise("relu", "convolution", NUMERIC_ARRAY, "convolution"),
     Exercise("sigmoid", "convolution", FLOAT_ARRAY, "convolution"),
+    Exercise("dilated_conv2d", "convolution", FLOAT_ARRAY, "convolution", pictured=True),
     Exercise("pool_output_size", "pooling", COUNT, "pooling"),
     Exercise("max_pool", "pooling", NUMERIC_ARRAY, "pooling", pictured=True),
     Exercise("avg_pool", "pooling", FLOAT_ARRAY, "pooling", pictured=True),

@@ -176,6 +176,85 @@ CASES: tuple[Case, ...] = (
         np.array([0.0, 1.0]),
         why="no overflow for large inputs",
     ),
+    Case(
+        "dilated_conv2d",
+        (
+            np.array(
+                [
+                    [1, 2, 3, 4, 5],
+                    [6, 7, 8, 9, 10],
+                    [11, 12, 13, 14, 15],
+                    [16, 17, 18, 19, 20],
+                    [21, 22, 23, 24, 25],
+                ],
+            ),
+            np.array([[1, 2], [3, 4]]),
+        ),
+        np.array([[92.0, 102.0, 112.0], [142.0, 152.0, 162.0], [192.0, 202.0, 212.0]]),
+        {"dilation": 2},
+        why=("the taps of a 2x2 kernel with dilation 2 are the corners of a 3x3 window: 1*1 + 2*3 "
+         "+ 3*11 + 4*13 = 92"),
+    ),
+    Case(
+        "dilated_conv2d",
+        (
+            np.array(
+                [
+                    [1, 2, 3, 4, 5],
+                    [6, 7, 8, 9, 10],
+                    [11, 12, 13, 14, 15],
+                    [16, 17, 18, 19, 20],
+                    [21, 22, 23, 24, 25],
+                ],
+            ),
+            np.array([[1, 2], [3, 4]]),
+        ),
+        np.array([[28.0, 57.0, 27.0], [82.0, 152.0, 66.0], [34.0, 55.0, 19.0]]),
+        {"dilation": 2, "padding": 1, "stride": 2},
+        why="padded to 7x7, positions (0,0), (0,2), ..., (4,4): the first one sees only 4*7",
+    ),
+    Case(
+        "dilated_conv2d",
+        (np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.array([[1, 2], [3, 4]])),
+        np.array([[37.0, 47.0], [67.0, 77.0]]),
+        {"dilation": 1},
+        why="dilation 1 is conv2d (its first example)",
+    ),
+    Case(
+        "dilated_conv2d",
+        (
+            np.array(
+                [
+                    [1.0, 1.0, 1.0, 1.0],
+                    [1.0, 1.0, 1.0, 1.0],
+                    [1.0, 1.0, 1.0, 1.0],
+                    [1.0, 1.0, 1.0, 1.0],
+                ],
+            ),
+            np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]),
+        ),
+        RAISES,
+        {"dilation": 2},
+        why="a 3x3 kernel with dilation 2 spans 5 pixels, more than a 4x4 image has",
+    ),
+    Case(
+        "dilated_conv2d",
+        (
+            np.array(
+                [
+                    [1, 2, 3, 4, 5],
+                    [6, 7, 8, 9, 10],
+                    [11, 12, 13, 14, 15],
+                    [16, 17, 18, 19, 20],
+                    [21, 22, 23, 24, 25],
+                ],
+            ),
+            np.array([[1, 2], [3, 4]]),
+        ),
+        RAISES,
+        {"dilation": 0},
+        why="a dilation below 1",
+    ),
     Case("pool_output_size", (24,), 12, why="2x2 pooling halves 24x24"),
     Case("pool_output_size", (5,), 2, why="the last incomplete window is dropped"),
     Case("pool_output_size", (5,), 3, {"size": 3, "stride": 1}),

@@ -295,3 +295,101 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(x.astype(np.float64)))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     ### END SOLUTION
+
+
+def dilated_conv2d(image: np.ndarray, kernel: np.ndarray, dilation: int = 1, padding: int = 0,
+                   stride: int = 1) -> np.ndarray:
+    """Bonus: a 2-D convolution whose kernel taps are ``dilation`` pixels apart (a dilated, or
+    atrous, convolution): a 3x3 kernel with dilation 2 sees 5x5 pixels with only 9 weights.
+
+        out[i, j] = sum_{a, b} xp[i*s + a*d, j*s + b*d] * kernel[a, b],
+        xp = zero_pad(image, padding)
+
+    The kernel itself is dilated, never the image: along each axis it spans
+    ``(k - 1) * dilation + 1`` pixels, its *effective size*. ``dilation=1`` is ``conv2d``.
+
+    Args:
+        image: ``(H, W)``.
+        kernel: ``(kh, kw)``, not empty; its effective size fits the padded image:
+            ``(kh - 1) * dilation + 1 <= H + 2 padding``, and likewise for ``kw``.
+        dilation: the distance between two neighbouring taps of the kernel, ``>= 1``.
+        padding: zeros added on all four sides, ``>= 0``.
+        stride: the step in both directions, ``>= 1``.
+
+    Returns:
+        float array ``(Ho, Wo)`` with ``Ho = floor((H + 2 padding - ((kh - 1) dilation + 1))
+        / stride) + 1`` and ``Wo`` likewise.
+
+    Raises:
+        ValueError: if ``image`` or ``kernel`` is not 2-D, ``kernel`` is empty, ``dilation`` or
+            ``stride`` is below 1, ``padding`` is negative, or the dilated kernel is larger
+            than the padded image along an axis. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
+
+    Examples:
+        >>> image = np.arange(1, 26).reshape(5, 5)
+        >>> kernel = np.array([[1, 2], [3, 4]])
+
+        the taps of a 2x2 kernel with dilation 2 are the corners of a 3x3 window:
+        1*1 + 2*3 + 3*11 + 4*13 = 92:
+
+        >>> dilated_conv2d(image, kernel, dilation=2)
+        array([[ 92., 102., 112.],
+               [142., 152., 162.],
+               [192., 202., 212.]])
+
+        padded to 7x7, positions (0,0), (0,2), ..., (4,4): the first one sees only 4*7:
+
+        >>> dilated_conv2d(image, kernel, dilation=2, padding=1, stride=2)
+        array([[ 28.,  57.,  27.],
+               [ 82., 152.,  66.],
+               [ 34.,  55.,  19.]])
+
+        dilation 1 is conv2d (its first example):
+
+        >>> dilated_conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), kernel, dilation=1)
+        array([[37., 47.],
+               [67., 77.]])
+
+        a 3x3 kernel with dilation 2 spans 5 pixels, more than a 4x4 image has:
+
+        >>> dilated_conv2d(np.ones((4, 4)), np.ones((3, 3)), dilation=2)
+        Traceback (most recent call last):
+        ValueError: the dilated kernel height (5) is larger than the padded image height (4)
+
+        a dilation below 1:
+
+        >>> dilated_conv2d(image, kernel, dilation=0)
+        Traceback (most recent call last):
+        ValueError: dilation must be at least 1, got 0
+    """
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    ### BEGIN SOLUTION
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    dilation = check_positive("dilation", dilation)
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    kh, kw = ((k - 1) * dilation + 1 for k in kernel.shape)  # the effective size
+    check_fits("the dilated kernel height", kh, "the padded image height",
+               image.shape[0] + 2 * padding)
+    check_fits("the dilated kernel width", kw, "the padded image width",
+               image.shape[1] + 2 * padding)
+    xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+
+    # As conv2d, one kernel weight at a time, but the weight kernel[a, b] now meets the
+    # pixels a * dilation rows and b * dilation columns away from the window's corner.
+    out = np.zeros((h_out, w_out))
+    for a in range(kernel.shape[0]):
+        for b in range(kernel.shape[1]):
+            top, left = a * dilation, b * dilation
+            out += kernel[a, b] * xp[top:top + stride * (h_out - 1) + 1:stride,
+                                     left:left + stride * (w_out - 1) + 1:stride]
+    return out
+    ### END SOLUTION

@@ -46,6 +46,10 @@ NAMED_BY: dict[str, str | None] = {
     "conv2d: forgets the + 1 in the output size": "conv2d.no_plus_one",
     "conv2d: output size computed without the padding": "conv2d.size_without_padding",
     "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
+    "dilated_conv2d: dilates the input (every d-th pixel) instead of the kernel":
+        "dilated_conv2d.dilated_the_input",
+    "dilated_conv2d: takes the dilated kernel to span k * d pixels":
+        "dilated_conv2d.size_k_times_d",
     "conv_layer: forgets the bias": "conv_layer.forgets_bias",
     "conv_layer: adds the bias once per input channel": "conv_layer.bias_per_input_channel",
     "conv_layer: sums only the first input channel": "conv_layer.first_channel_only",

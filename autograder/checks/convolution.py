@@ -1,5 +1,6 @@
-"""The graded functions of ``convolution``: conv1d, conv2d, conv_layer, relu, sigmoid; for
-each its declaration (``Graded``), its hidden checks and its misconceptions."""
+"""The graded functions of ``convolution``: conv1d, conv2d, conv_layer, relu, sigmoid and the
+bonus dilated_conv2d; for each its declaration (``Graded``), its hidden checks and its
+misconceptions."""
 
 from __future__ import annotations
 
@@ -105,7 +106,9 @@ def _shifted(x: np.ndarray, shift: tuple[int, ...]) -> np.ndarray:
 
 
 def _shift_calls(e: dict) -> list:
-    return [((e["x"], e["kernel"]), {}), ((_shifted(e["x"], e["shift"]), e["kernel"]), {})]
+    options = e.get("options", {})
+    return [((e["x"], e["kernel"]), options),
+            ((_shifted(e["x"], e["shift"]), e["kernel"]), options)]
 
 
 @on_results
@@ -571,4 +574,177 @@ SIGMOID = Graded(
                       _sigmoid_of_minus_x),
     ))
 
-EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID)
+
+
+# --- dilated_conv2d (bonus) ----------------------------------------------------------------
+
+DILATIONS = st.integers(2, 3)
+
+
+def _effective(k: int, dilation: int) -> int:
+    """How many pixels a kernel of ``k`` taps spans along an axis with ``dilation``."""
+    return (k - 1) * dilation + 1
+
+
+@st.composite
+def _dilated_calls(draw, dilation=DILATIONS, padding=st.just(0), stride=st.just(1),
+                   square: bool = True, ints: bool = False, just_fits: bool = False):
+    """A valid call of ``dilated_conv2d``: its dilated kernel fits the padded image;
+    ``just_fits``: along the rows it fits exactly when the padding allows it."""
+    d, p, s = draw(dilation), draw(padding), draw(stride)
+    kernel = [draw(st.integers(1, 3))] * 2
+    if not square:
+        kernel[1] = kernel[0] % 3 + 1  # non-square means non-square
+    sizes = [draw(st.integers(max(1, _effective(k, d) - 2 * p), S.MAX_SIDE)) for k in kernel]
+    if just_fits:
+        sizes[0] = max(1, _effective(kernel[0], d) - 2 * p)
+    x = draw(S.arrays_of(tuple(sizes), ints))
+    w = draw(S.arrays_of(tuple(kernel), ints))
+    return S.call(x, w, dilation=d, padding=p, stride=s)
+
+
+def _zero_stuffed(kernel: np.ndarray, dilation: int) -> np.ndarray:
+    """``kernel`` with ``dilation - 1`` zeros between neighbouring taps: a plain kernel of
+    the effective size that computes the same as the dilated one."""
+    kh, kw = kernel.shape
+    stuffed = np.zeros((_effective(kh, dilation), _effective(kw, dilation)), kernel.dtype)
+    stuffed[::dilation, ::dilation] = kernel
+    return stuffed
+
+
+def _stuffed_calls(example) -> list:
+    (x, kernel), options = example
+    return [example, ((x, _zero_stuffed(kernel, options["dilation"])),
+                      {**options, "dilation": 1})]
+
+
+@on_results
+def _same_as_stuffed(example, actual, expected) -> str | None:
+    if not close(actual[0], actual[1]):
+        return (f"dilation {example[1]['dilation']} differs from dilation 1 with the kernel's "
+                "taps spread out by zeros")
+    return None
+
+
+@st.composite
+def _dilated_shifts(draw) -> dict:
+    (x, kernel), options = draw(_dilated_calls())
+    out_shape = [n - _effective(k, options["dilation"]) + 1
+                 for n, k in zip(x.shape, kernel.shape, strict=True)]
+    shift = tuple(draw(st.integers(0, max(0, n - 1))) for n in out_shape)
+    return {"x": x, "kernel": kernel, "shift": shift, "options": options}
+
+
+@st.composite
+def _dilated_linear_combinations(draw) -> dict:
+    (x, kernel), options = draw(_dilated_calls(padding=st.integers(0, 2),
+                                               stride=st.integers(1, 2)))
+    y = draw(S.float_arrays(x.shape))
+    return {"x": x, "y": y, "kernel": kernel, "a": draw(SCALARS), "b": draw(SCALARS),
+            "options": options}
+
+
+@st.composite
+def _invalid_dilated(draw):
+    (x, kernel), options = draw(_dilated_calls(dilation=st.integers(1, 3),
+                                               padding=st.integers(0, 2)))
+    broken = draw(st.sampled_from(["dilation", "padding", "stride", "dilated_too_large",
+                                   "empty_kernel", "x_ndim", "kernel_ndim"]))
+    if broken == "dilation":
+        options["dilation"] = draw(S.BELOW_ONE)
+    elif broken == "padding":
+        options["padding"] = draw(S.NEGATIVE)
+    elif broken == "stride":
+        options["stride"] = draw(S.BELOW_ONE)
+    elif broken == "dilated_too_large":  # two rows of taps, one pixel too far apart
+        kernel = np.ones((2, kernel.shape[1]))
+        options["dilation"] = x.shape[0] + 2 * options["padding"]
+    elif broken == "empty_kernel":
+        kernel = np.zeros((0, 0))
+    elif broken == "x_ndim":
+        x = x.reshape((*x.shape, 1))
+    else:
+        kernel = kernel.reshape((*kernel.shape, 1))
+    return (x, kernel), options
+
+
+def _dilated_checks() -> list[Check]:
+    f = "dilated_conv2d"
+    return [
+        agreement(f, "agrees_with_dilation",
+                  "dilation 2 and 3: the kernel's taps are dilation pixels apart",
+                  _dilated_calls(), weight=3, covers=(f,)),
+        agreement(f, "dilation_1_is_conv2d", "dilation 1 is conv2d",
+                  _dilated_calls(dilation=st.just(1)), covers=("cross_correlation", f)),
+        agreement(f, "agrees_with_padding_and_stride",
+                  "dilation with zero padding 1 or 2 and stride 2 or 3",
+                  _dilated_calls(dilation=st.integers(1, 3), padding=st.integers(1, 2),
+                                 stride=S.STRIDES), weight=2, covers=("floor", f)),
+        agreement(f, "non_square_kernels",
+                  "non-square kernels: rows and columns are not mixed up",
+                  _dilated_calls(square=False, padding=st.integers(0, 1)), covers=(f,)),
+        agreement(f, "dilated_kernel_that_just_fits",
+                  "a dilated kernel exactly as large as the padded image gives one row",
+                  _dilated_calls(padding=st.integers(0, 1), just_fits=True), covers=(f,)),
+        agreement(f, "integer_input_gives_floats",
+                  "integer inputs (int32, int64, uint8) give the right floating-point result",
+                  _dilated_calls(ints=True, padding=st.integers(0, 1)),
+                  covers=("floats_for_integer_input",)),
+        agreement(f, "uses_the_defaults", "dilation=1, padding=0 and stride=1 when left out",
+                  S.defaults_only(_dilated_calls(dilation=st.just(1)), 2),
+                  covers=("defaults[dilation]", "defaults[padding]", "defaults[stride]")),
+        accepts_nested_lists(f, _dilated_calls(padding=st.integers(0, 1))),
+        Check(f, "same_as_a_zero_stuffed_kernel",
+              "dilation d is the plain convolution with d - 1 zeros between the kernel's taps",
+              _dilated_calls(padding=st.integers(0, 1), stride=st.integers(1, 2)),
+              calls=_stuffed_calls, judge=_same_as_stuffed, covers=(f,)),
+        Check(f, "is_translation_equivariant",
+              "translation equivariant: shifting the input shifts the output",
+              _dilated_shifts(), calls=_shift_calls, judge=_is_equivariant, covers=(f,)),
+        Check(f, "is_linear", "linear: conv(a*x + b*y) = a*conv(x) + b*conv(y)",
+              _dilated_linear_combinations(), calls=_linear_calls, judge=_is_linear,
+              covers=(f,)),
+        raises_value_error(f, "a dilation or stride below 1, negative padding, a dilated "
+                           "kernel larger than the padded image, an empty kernel or the wrong "
+                           "ndim raise ValueError", _invalid_dilated(), covers=(
+                               "dilated_conv2d[dilation]", "stride_below_one[stride]",
+                               "negative_padding[padding]",
+                               "kernel_too_large_per_axis[dilated_too_large]",
+                               "empty_kernel[empty_kernel]", "wrong_ndim[x_ndim]",
+                               "wrong_ndim[kernel_ndim]")),
+        keeps_inputs(f, _dilated_calls(padding=st.integers(0, 1))),
+    ]
+
+
+def _dilated_the_input(image, kernel, dilation=1, padding=0, stride=1):
+    reference.dilated_conv2d(image, kernel, dilation, padding, stride)  # its ValueErrors
+    xp = zero_pad(np.asarray(image, dtype=np.float64), padding)[::dilation, ::dilation]
+    kernel = np.asarray(kernel, dtype=np.float64)  # every d-th pixel with the plain kernel
+    return _slide(xp, kernel, _fitting(xp.shape[0], kernel.shape[0], stride),
+                  _fitting(xp.shape[1], kernel.shape[1], stride), stride)
+
+
+def _dilated_size_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
+    out = reference.dilated_conv2d(image, kernel, dilation, padding, stride)
+    rows, cols = (_fitting(n + 2 * padding, k * dilation, stride)
+                  for n, k in zip(np.shape(image), np.shape(kernel), strict=True))
+    return out[:max(0, rows), :max(0, cols)]
+
+
+DILATED_CONV2D = Graded(
+    "dilated_conv2d", FLOAT_ARRAY, section="convolution", points=1, pictured=True,
+    spec="dilated_conv2d (bonus): the kernel's taps dilation pixels apart, effective size "
+         "(k - 1) * dilation + 1; dilation=1 is conv2d", checks=_dilated_checks,
+    misconceptions=(
+        Misconception("dilated_the_input",
+                      "applied the dilation to the input (took every d-th pixel) instead of "
+                      "to the kernel",
+                      "the kernel's taps are spread d pixels apart over the full image: "
+                      "out[i, j] = sum x[i*s + a*d, j*s + b*d] k[a, b]", _dilated_the_input),
+        Misconception("size_k_times_d",
+                      "took the dilated kernel to span k * d pixels, one output too few",
+                      "k taps d pixels apart span (k - 1) * d + 1 pixels",
+                      _dilated_size_k_times_d),
+    ))
+
+EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID, DILATED_CONV2D)

@@ -248,6 +248,42 @@ def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
                      for i in rows], dtype=float)
 
 
+def _checked_dilated(image, kernel, dilation, padding, stride):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    dilation = check_positive("dilation", dilation)
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * dilation + 1,
+                   "the padded image", image.shape[axis] + 2 * padding)
+    return image, kernel, dilation, padding, stride
+
+
+def dilated_conv2d_dilates_the_input(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride)
+    # "Dilation skips pixels": every d-th pixel of the image, under the plain kernel.
+    xp = zero_pad(image, padding).astype(float)[::dilation, ::dilation]
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1, stride))
+
+
+def dilated_conv2d_spans_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    rows = range(0, xp.shape[0] - kh * dilation + 1, stride)  # k * d wide, not (k - 1) * d + 1
+    cols = range(0, xp.shape[1] - kw * dilation + 1, stride)
+    return np.array([[sum(kernel[a, b] * xp[i + a * dilation, j + b * dilation]
+                          for a in range(kh) for b in range(kw)) for j in cols]
+                     for i in rows], dtype=float).reshape(len(rows), len(cols))
+
 def _checked_layer(image, kernels, bias, padding, stride):
     image, kernels = np.asarray(image), np.asarray(kernels)
     check_ndim("image", image, 3)
@@ -701,6 +737,10 @@ MUTANTS: list[Mutant] = [
            conv2d_checks_the_kernel_area, ("conv2d.rejects_a_kernel_too_large_on_one_axis",)),
     Mutant("conv2d", "tensordot in the input dtype: uint8 wraps around", conv2d_in_input_dtype,
            ("conv2d.integer_input_gives_floats",)),
+    Mutant("dilated_conv2d", "dilates the input (every d-th pixel) instead of the kernel",
+           dilated_conv2d_dilates_the_input),
+    Mutant("dilated_conv2d", "takes the dilated kernel to span k * d pixels",
+           dilated_conv2d_spans_k_times_d),
     Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
     Mutant("conv_layer", "checks only the kernel height against the padded image",
            conv_layer_checks_the_height_only,

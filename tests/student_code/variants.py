@@ -97,6 +97,29 @@ def _pool_args(x, size, stride):
     return x, size, stride, tuple((n - size) // stride + 1 for n in x.shape[:2])
 
 
+def _dilated_args(image, kernel, dilation, padding, stride):
+    """As ``_conv_args``, with the kernel's effective size ``(k - 1) * dilation + 1``."""
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    dilation = _at_least("dilation", dilation, 1)
+    _ndim("image", image, 2)
+    _ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
+    for n, k in zip(image.shape, kernel.shape, strict=True):
+        if (k - 1) * dilation + 1 > n + 2 * padding:
+            raise ValueError(f"the dilated kernel ({(k - 1) * dilation + 1}) is larger than "
+                             f"the padded image ({n + 2 * padding})")
+    return image, kernel, dilation, padding, stride
+
+
+def _spread(kernel: np.ndarray, dilation: int) -> np.ndarray:
+    """The kernel with ``dilation - 1`` zeros between neighbouring taps."""
+    spread = np.zeros([(k - 1) * dilation + 1 for k in kernel.shape], kernel.dtype)
+    spread[::dilation, ::dilation] = kernel
+    return spread
+
+
 def _collect(prefix: str) -> dict[str, Callable]:
     """The functions of this module named ``prefix + graded name``."""
     return {name[len(prefix):]: f for name, f in globals().items()
@@ -128,6 +151,17 @@ def loops_conv2d(image, kernel, padding=0, stride=1):
     # A grey image is a one-channel image filtered by one kernel.
     return loops_conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
                             stride)[:, :, 0]
+
+
+def loops_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = loops_zero_pad(image.astype(float), padding)
+    kh, kw = kernel.shape
+    rows = range(0, xp.shape[0] - (kh - 1) * d, stride)
+    cols = range(0, xp.shape[1] - (kw - 1) * d, stride)
+    out = [[sum(float(kernel[a, b]) * xp[i + a * d, j + b * d]
+                for a in range(kh) for b in range(kw)) for j in cols] for i in rows]
+    return np.array(out, dtype=float).reshape(len(rows), len(cols))
 
 
 def loops_conv_layer(image, kernels, bias=None, padding=0, stride=1):
@@ -345,6 +379,14 @@ def windows_conv2d(image, kernel, padding=0, stride=1):
     return np.einsum("ijab,ab->ij", views, kernel.astype(float))
 
 
+def windows_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = windows_zero_pad(image.astype(float), padding)
+    span = tuple((k - 1) * d + 1 for k in kernel.shape)
+    views = sliding_window_view(xp, span)[::stride, ::stride, ::d, ::d]  # the taps only
+    return np.einsum("ijab,ab->ij", views, kernel.astype(float))
+
+
 def windows_conv_layer(image, kernels, bias=None, padding=0, stride=1):
     image, kernels, bias, padding, stride = _layer_args(image, kernels, bias, padding, stride)
     xp = windows_zero_pad(image.astype(float), padding)
@@ -406,6 +448,11 @@ def im2col_conv2d(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _conv_args(image, kernel, padding, stride, 2)
     return im2col_conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
                              stride)[:, :, 0]
+
+
+def im2col_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    return im2col_conv2d(image, _spread(kernel, d), padding, stride)
 
 
 def im2col_conv1d(x, w, padding=0, stride=1):
@@ -477,6 +524,11 @@ def fft_conv2d(image, kernel, padding=0, stride=1):
                           stride)[:, :, 0]
 
 
+def fft_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    return fft_conv2d(image, _spread(kernel, d), padding, stride)
+
+
 def fft_conv1d(x, w, padding=0, stride=1):
     x, w, padding, stride = _conv_args(x, w, padding, stride, 1)
     xp = fft_zero_pad(x.astype(float), padding)
@@ -527,6 +579,13 @@ def scipy_conv2d(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _conv_args(image, kernel, padding, stride, 2)
     xp = scipy_zero_pad(image.astype(float), padding)
     return scipy.signal.correlate2d(xp, kernel.astype(float), mode="valid")[::stride, ::stride]
+
+
+def scipy_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = scipy_zero_pad(image.astype(float), padding)
+    spread = _spread(kernel.astype(float), d)
+    return scipy.signal.correlate2d(xp, spread, mode="valid")[::stride, ::stride]
 
 
 def scipy_conv_layer(image, kernels, bias=None, padding=0, stride=1):
@@ -594,6 +653,20 @@ def float32_conv2d(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _conv_args(image, kernel, padding, stride, 2)
     return float32_conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
                               stride)[:, :, 0]
+
+
+def float32_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = float32_zero_pad(image.astype(np.float32), padding)
+    kh, kw = kernel.shape
+    h_out = (xp.shape[0] - (kh - 1) * d - 1) // stride + 1
+    w_out = (xp.shape[1] - (kw - 1) * d - 1) // stride + 1
+    out = np.zeros((h_out, w_out), np.float32)
+    for a in range(kh):  # tap by tap, in float32
+        for b in range(kw):
+            out += np.float32(kernel[a, b]) * xp[a * d:a * d + stride * (h_out - 1) + 1:stride,
+                                                 b * d:b * d + stride * (w_out - 1) + 1:stride]
+    return out
 
 
 def float32_conv1d(x, w, padding=0, stride=1):

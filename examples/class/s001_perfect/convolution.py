@@ -65,3 +65,18 @@ def sigmoid(x):
     e = np.exp(x[~positive])
     out[~positive] = e / (1 + e)
     return out
+
+
+def dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel is empty")
+    if dilation < 1:
+        raise ValueError("dilation must be at least 1")
+    # Spread the kernel's taps out with zeros, then it is an ordinary convolution.
+    kh, kw = kernel.shape
+    spread = np.zeros(((kh - 1) * dilation + 1, (kw - 1) * dilation + 1))
+    spread[::dilation, ::dilation] = kernel
+    return conv2d(image, spread, padding, stride)
