@@ -67,6 +67,7 @@ def sigmoid(x):
     return out
 
 
+
 def dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
     image, kernel = np.asarray(image), np.asarray(kernel)
     check_ndim("image", image, 2)
@@ -75,8 +76,16 @@ def dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
         raise ValueError("kernel is empty")
     if dilation < 1:
         raise ValueError("dilation must be at least 1")
-    # Spread the kernel's taps out with zeros, then it is an ordinary convolution.
     kh, kw = kernel.shape
-    spread = np.zeros(((kh - 1) * dilation + 1, (kw - 1) * dilation + 1))
-    spread[::dilation, ::dilation] = kernel
-    return conv2d(image, spread, padding, stride)
+    # The kernel's taps are dilation pixels apart: it spans (k - 1) * dilation + 1 pixels.
+    h_out = conv_output_size(image.shape[0], (kh - 1) * dilation + 1, padding, stride)
+    w_out = conv_output_size(image.shape[1], (kw - 1) * dilation + 1, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    out = np.zeros((h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            for a in range(kh):
+                for b in range(kw):
+                    out[i, j] += xp[i * stride + a * dilation, j * stride + b * dilation] \
+                        * kernel[a, b]
+    return out
