@@ -36,8 +36,7 @@ def register(subparsers) -> None:
     parser.add_argument("--detail", choices=("full", "brief"), default="full",
                         help="brief: feedback without the failing inputs")
     parser.add_argument("--rubric", type=Path, metavar="FILE",
-                        help="points per function and check; what the file leaves out keeps "
-                             "its default (`cnnlab rubric` lists them)")
+                        help="points per function and check (default: the bundled rubric)")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
@@ -51,7 +50,7 @@ def register(subparsers) -> None:
     rubric.add_argument("--rubric", type=Path, metavar="FILE",
                         help="a rubric file to show (what it leaves out keeps its default)")
     rubric.add_argument("--write", type=Path, metavar="FILE",
-                        help="write the default rubric to FILE")
+                        help="write a copy of the default rubric to FILE")
     rubric.set_defaults(func=show_rubric)
 
 

@@ -124,20 +124,6 @@ def test_every_stub_says_what_is_graded(name):
     assert "\nRaises:\n" in doc and "must not be modified" in doc
 
 
-def test_check_names_the_students_line_of_a_raise(tmp_path):
-    from cnnlab.check import check_folder
-    folder = copy_exercises(tmp_path / "mine")
-    module = folder / "convolution.py"
-    source = module.read_text()
-    start = source.index("def relu(")
-    stub = "# YOUR CODE HERE\n    raise NotImplementedError"
-    at = source.index(stub, start)
-    module.write_text(source[:at] + "return x[99]" + source[at + len(stub):])
-    line = 1 + source[:at].count("\n")
-    (relu,) = [o for o in check_folder(folder) if o.function == "relu"]
-    assert f"at convolution.py, line {line}: return x[99]" in relu.details[0]
-
-
 # --- the public examples: written once, in the reference's docstrings ---------------------------
 
 def _documented(x, pad=0):
@@ -256,3 +242,17 @@ def test_new_exercise_prints_the_checklist():
     helped = subprocess.run([sys.executable, "-m", "cnnlab", "new-exercise", "--help"],
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert "--module" in helped.stdout
+
+
+def test_check_names_the_students_line_of_a_raise(tmp_path):
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    module = folder / "convolution.py"
+    source = module.read_text()
+    start = source.index("def relu(")
+    stub = "# YOUR CODE HERE\n    raise NotImplementedError"
+    at = source.index(stub, start)
+    module.write_text(source[:at] + "return x[99]" + source[at + len(stub):])
+    line = 1 + source[:at].count("\n")
+    (relu,) = [o for o in check_folder(folder) if o.function == "relu"]
+    assert f"at convolution.py, line {line}: return x[99]" in relu.details[0]

@@ -1,82 +1,35 @@
-"""nbgrader for real: ``cnnlab nbgrader init``, ``generate_assignment``, the course folder
-moved elsewhere, four hand-ins (one of them the notebook ``cnnlab release`` ships),
-``autograde``, and the gradebook's points per function equal ``cnnlab grade``'s."""
+"""nbgrader for real: ``cnnlab nbgrader init``, ``generate_assignment``, three hand-ins,
+``autograde``, and the gradebook's points per function equal ``cnnlab grade``'s; and a course
+moved elsewhere that autogrades the notebook ``cnnlab release`` ships (issue 19)."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, hand_in, nbgrader, released_course, run
 
 from cnnlab.build import BEGIN
 from cnnlab.catalog import FUNCTIONS
-from cnnlab.platforms.notebooks import HIDDEN_BEGIN, NOTEBOOK_DIR, NOTEBOOK_NAME, STUDENT_NOTEBOOK
+from cnnlab.platforms.notebooks import HIDDEN_BEGIN, NOTEBOOK_NAME
 
-ASSIGNMENT = "cnn"
-NOTEBOOK = NOTEBOOK_NAME.removesuffix(".ipynb")
 STUBBED = ("conv2d", "max_pool", "receptive_field")  # left as stubs by "partial"
 BROKEN = "sigmoid"  # raises in "broken"
-STUDENTS = ("correct", "partial", "broken", "released")
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-def _nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "nbgrader", *args], cwd)
-
-
-def _hand_in(course: Path, student: str, released: dict, answers: dict[str, str],
-             stubbed: tuple[str, ...] = (), broken: str | None = None) -> None:
-    """The released notebook with the reference answers filled in, except ``stubbed``;
-    ``broken`` raises RuntimeError first thing."""
-    notebook = copy.deepcopy(released)
-    for cell in notebook["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        name = meta.get("grade_id")
-        if meta.get("solution") and name not in stubbed:
-            text = answers[name]
-            if name == broken:
-                text = text.replace(BEGIN, f"{BEGIN}\n    raise RuntimeError('broken')", 1)
-            cell["source"] = text
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    """Made and released in one folder, then moved (issue 19: the course was not
-    relocatable), handed in and autograded there; nbgrader's log in ``autograde.log``."""
-    made = tmp_path_factory.mktemp("made") / "course"
-    _run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(made)], made.parent)
-    _nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=made)
-    course = tmp_path_factory.mktemp("moved") / "course"
-    shutil.move(made, course)
-    source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    released = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
-               for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
-    _hand_in(course, "correct", released, answers)
-    _hand_in(course, "partial", released, answers, stubbed=STUBBED)
-    _hand_in(course, "broken", released, answers, broken=BROKEN)
-    bundle = course.parent / "bundle"
-    _run([sys.executable, "-m", "cnnlab", "release", str(bundle)], course.parent)
-    shipped = json.loads((bundle / "notebooks" / NOTEBOOK_NAME).read_text())
-    _hand_in(course, "released", shipped, answers)
-    graded = _nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
-    (course / "autograde.log").write_text(graded.stdout + graded.stderr)
-    _run([sys.executable, "-m", "cnnlab", "grade", str(course), "--out",
-          str(course / "cnnlab-out"), "-j", "1"], course)
+    course, released, answers = released_course(tmp_path_factory.mktemp("course"))
+    hand_in(course, "correct", released, answers)
+    hand_in(course, "partial", released, answers, stubbed=STUBBED)
+    hand_in(course, "broken", released, answers, broken=BROKEN)
+    nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
+    run([sys.executable, "-m", "cnnlab", "grade", str(course), "--out",
+         str(course / "cnnlab-out"), "-j", "1"], course)
     return course
 
 
@@ -86,7 +39,7 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
 
     points = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in STUDENTS:
+        for student in ("correct", "partial", "broken"):
             notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
             points[student] = {g.name.removeprefix("test_"): float(g.score)
                                for g in notebook.grades}
@@ -109,7 +62,7 @@ def test_release_has_no_hidden_tests(course):
     assert HIDDEN_BEGIN not in released and "hidden_points" not in released
 
 
-def test_correct_hand_in_gets_every_point_in_nbgrader(course):
+def test_correct_hand_in_gets_every_point_innbgrader(course):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -117,16 +70,16 @@ def test_correct_hand_in_gets_every_point_in_nbgrader(course):
         assert notebook.score == notebook.max_score > 0
 
 
-def test_stubbed_functions_get_zero_in_nbgrader(course):
+def test_stubbed_functions_get_zero_innbgrader(course):
     partial = nbgrader_points(course)["partial"]
     assert all(partial[f] == 0 for f in STUBBED)
 
 
-def test_broken_function_gets_zero_in_nbgrader(course):
+def test_broken_function_gets_zero_innbgrader(course):
     assert nbgrader_points(course)["broken"][BROKEN] == 0
 
 
-@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("student", ["correct", "partial", "broken"])
 def test_nbgrader_points_equal_cnnlab_grade_per_function(course, student):
     ours = nbgrader_points(course)[student]
     theirs = cnnlab_points(course)[student]
@@ -139,34 +92,72 @@ def test_init_refuses_an_existing_course(course):
     assert done.returncode == 2 and "nbgrader_config.py" in done.stderr
 
 
-def test_the_shipped_notebook_is_what_nbgrader_releases(course):
+def test_cnnlab_release_strips_the_notebook_as_nbgrader_does(course):
+    """`cnnlab release` ships the notebook nbgrader releases: the same cells with the same
+    code, solutions and hidden tests removed alike."""
+    from cnnlab.platforms.notebooks import make_notebook, release_notebook
+
+    ours = release_notebook(make_notebook())
+    theirs = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
+
+    def code(notebook: dict) -> list[str]:
+        return ["".join(c["source"]).strip() for c in notebook["cells"]
+                if c["cell_type"] == "code"]
+    assert code(ours) == code(theirs)
+
+
+# --- one student notebook, a relocatable course (issue 19) --------------------------------------
+
+@pytest.fixture(scope="module")
+def moved_course(tmp_path_factory) -> Path:
+    """Made and released in one folder, then moved (the course was not relocatable), and the
+    notebook `cnnlab release` ships handed in there, filled in with the reference answers;
+    autograde's log in ``autograde.log``."""
+    import shutil
+
+    made, _, answers = released_course(tmp_path_factory.mktemp("made"))
+    course = tmp_path_factory.mktemp("moved") / "course"
+    shutil.move(made, course)
+    bundle = course.parent / "bundle"
+    run([sys.executable, "-m", "cnnlab", "release", str(bundle)], course.parent)
+    shipped = json.loads((bundle / "notebooks" / NOTEBOOK_NAME).read_text())
+    hand_in(course, "released", shipped, answers)
+    graded = nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
+    (course / "autograde.log").write_text(graded.stdout + graded.stderr)
+    return course
+
+
+def test_the_shipped_notebook_is_what_nbgrader_releases(moved_course):
     """One student notebook (issue 19): `cnnlab release` ships, byte for byte, what
     `nbgrader generate_assignment` releases in the course `cnnlab nbgrader init` made: the
     same cell ids, checksums and locked cells."""
-    released = (course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text()
-    assert (course.parent / "bundle" / "notebooks" / NOTEBOOK_NAME).read_text() == released
+    from cnnlab.platforms.notebooks import NOTEBOOK_DIR, STUDENT_NOTEBOOK
+
+    released = (moved_course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text()
+    shipped = moved_course.parent / "bundle" / "notebooks" / NOTEBOOK_NAME
+    assert shipped.read_text() == released
     assert (NOTEBOOK_DIR / STUDENT_NOTEBOOK).read_text() == released
 
 
-def test_the_shipped_notebook_filled_in_gets_every_point_in_the_moved_course(course):
+def test_the_shipped_notebook_filled_in_gets_every_point_in_the_moved_course(moved_course):
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{moved_course / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "released")
         assert notebook.score == notebook.max_score > 0
 
 
-def test_autograde_reports_no_changed_cell(course):
+def test_autograde_reports_no_changed_cell(moved_course):
     """nbgrader 0.9.5 warns "Attribute 'checksum' for cell test_... has changed!" for every
     untouched test cell with hidden tests (jupyter/nbgrader#1961): 22 per hand-in, which
     would hide a real change. The course's autograde checks what the students were given."""
-    log = (course / "autograde.log").read_text()
+    log = (moved_course / "autograde.log").read_text()
     assert "has changed" not in log and "checksum" not in log.lower()
 
 
-def test_the_course_config_names_no_absolute_path(course):
-    config = (course / "nbgrader_config.py").read_text()
-    assert "c.CourseDirectory.root" not in config and str(course.parent) not in config
+def test_the_course_config_names_no_absolute_path(moved_course):
+    config = (moved_course / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.root" not in config and str(moved_course.parent) not in config
 
 
 def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path):
@@ -178,21 +169,18 @@ def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path):
 
     from cnnlab.platforms.nbgrader_hidden_tests import OverwriteHiddenTestCells
 
-    course = tmp_path / "course"
-    _run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)], tmp_path)
-    _nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
-    released = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK_NAME, as_version=4)
-    (cell,) = [c for c in released.cells
+    course, released, _ = released_course(tmp_path)
+    notebook = nbformat.reads(json.dumps(released), as_version=4)
+    (cell,) = [c for c in notebook.cells
                if c.metadata.get("nbgrader", {}).get("grade_id") == "test_relu"]
-    untouched = cell.source
-    cell.source = untouched + "\nprint('changed')"
+    cell.source += "\nprint('changed')"
     overwrite = OverwriteHiddenTestCells()
     said: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = said.append
     overwrite.log.addHandler(handler)
     try:
-        overwrite.preprocess(released, {"nbgrader": {
+        overwrite.preprocess(notebook, {"nbgrader": {
             "notebook": NOTEBOOK, "assignment": ASSIGNMENT,
             "db_url": f"sqlite:///{course / 'gradebook.db'}"}})
     finally:

@@ -367,6 +367,13 @@ def student_notebook(source: dict) -> str:
     return nbformat.writes(notebook) + "\n"  # as nbconvert's writer ends the file
 
 
+def release_notebook(source: dict) -> dict:
+    """The students' notebook as a dict (``student_notebook``): what ``cnnlab release``
+    ships, generated from the source notebook at that moment; ``dumps`` writes it back to
+    the same bytes."""
+    return json.loads(student_notebook(source))
+
+
 def _render_figures(folder: Path) -> list[Path]:
     """The notebook's PNG figures. Their bytes depend on the matplotlib version, so the drift
     check asks only that they exist; ``cnnlab build`` renders them afresh."""

@@ -2,9 +2,9 @@
 
 It holds the exercise stubs (``exercises/``, with the given ``validation`` and
 ``architecture``), the parts of ``cnnlab`` that ``cnnlab check`` and the drill need, the
-students' exercise notebook (``notebooks/student/``, what nbgrader's ``generate_assignment``
-releases) with its figures, a practice bank for ``cnnlab drill`` and a README. Never
-``solutions/``, ``autograder/`` or a hidden test: the bundle is scanned before it is finished
+exercise notebook as released (solutions and hidden tests stripped with nbgrader's markers)
+with its figures, a practice bank for ``cnnlab drill`` and a README. Never ``solutions/``,
+``autograder/`` or a hidden test: the bundle is scanned before it is finished
 (``find_leaks``) and the build fails if anything leaked.
 """
 
@@ -23,7 +23,8 @@ from cnnlab.platforms.notebooks import (
     HIDDEN_BEGIN,
     NOTEBOOK_DIR,
     NOTEBOOK_NAME,
-    STUDENT_NOTEBOOK,
+    dumps,
+    release_notebook,
 )
 
 CNNLAB_MODULES = ("__init__", "__main__", "catalog", "check", "loading", "public_checks",
@@ -173,8 +174,9 @@ def build_release(out: Path) -> list[Path]:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     _copy_question_bank(out / "question_bank")
     (out / BANK_FILE).write_text(json.dumps(practice_bank(), indent=1))
+    notebook = json.loads((NOTEBOOK_DIR / NOTEBOOK_NAME).read_text())
     (out / "notebooks").mkdir()
-    shutil.copy(NOTEBOOK_DIR / STUDENT_NOTEBOOK, out / "notebooks" / NOTEBOOK_NAME)
+    (out / "notebooks" / NOTEBOOK_NAME).write_text(dumps(release_notebook(notebook)))
     if (NOTEBOOK_DIR / FIGURE_DIR).is_dir():
         shutil.copytree(NOTEBOOK_DIR / FIGURE_DIR, out / "notebooks" / FIGURE_DIR)
     (out / "pyproject.toml").write_text(PYPROJECT.format(version=__version__))
