@@ -13,19 +13,21 @@ API used by the pipeline, the notebooks and Gradescope:
 from __future__ import annotations
 
 import contextlib
-import copy
-import importlib
+import functools
+import hashlib
+import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
-from autograder import misconceptions, stages, suite_cache, wire
+from autograder import course_key, misconceptions, stages, suite_cache, wire
 from autograder.checks import all_checks
-from autograder.checks.base import Check, Raised
+from autograder.checks.base import Check
+from autograder.course_key import CourseKey
+from autograder.drawing import Corpus, draw_check, example_size, reference
 from autograder.feedback import call_text, describe, summary
 from autograder.forbidden import forbidden_uses
-from autograder.generation import draw_examples, smallest_failure
+from autograder.generation import smallest_failure
+from autograder.hand_in_inputs import Extra, Relabel, can_relabel, extra_examples
 from autograder.results import (
     CRASHED,
     MISSING,
@@ -73,6 +75,44 @@ class PreparedCheck:
     calls: list[list]  # per example, the calls it makes
     expected: list[list]  # per example, the reference's result of each call
     starts: list[bytes]  # per example, hypothesis's choices for it: shrinking starts there
+    pool: Corpus = field(default_factory=Corpus)  # where a hand-in's own examples may come from
+    # Per example, the relabelling that made it (a hand-in's own example) from the example
+    # drawn from its start, or None; None for the whole list: the course's examples only.
+    relabels: list[Relabel | None] | None = None
+
+    def for_hand_in(self, rng: random.Random) -> PreparedCheck:
+        """The course's examples and the hand-in's own (``autograder.hand_in_inputs``), all in
+        order of size."""
+        course = Corpus(self.examples, self.calls, self.expected, self.starts)
+        extras = extra_examples(rng, course, self.pool, self.relabellable, self.check.calls,
+                                self._reference)
+        rows: list[tuple[tuple[int, float], int, Extra | None]] = [
+            (size, i, None) for i, size in enumerate(self.sizes)]
+        rows += [(example_size(e.example), len(rows) + n, e) for n, e in enumerate(extras)]
+        rows.sort(key=lambda row: row[:2])
+        merged = replace(self, examples=[], calls=[], expected=[], starts=[], relabels=[])
+        columns = (merged.examples, merged.calls, merged.expected, merged.starts,
+                   merged.relabels)
+        for _, i, extra in rows:
+            parts = ((self.examples[i], self.calls[i], self.expected[i], self.starts[i], None)
+                     if extra is None else (extra.example, extra.calls, extra.expected,
+                                            extra.start, extra.relabel))
+            for column, value in zip(columns, parts, strict=True):
+                column.append(value)
+        return merged
+
+    def _reference(self, call) -> Any:
+        return reference(self.check.function, call, "reference (hand-in inputs)")
+
+    @functools.cached_property
+    def sizes(self) -> list[tuple[int, float]]:
+        """``example_size`` of each example."""
+        return [example_size(e) for e in self.examples]
+
+    @functools.cached_property
+    def relabellable(self) -> list[int]:
+        """The examples that a relabelling can change."""
+        return [i for i, e in enumerate(self.examples) if can_relabel(e)]
 
 
 @dataclass
@@ -81,16 +121,23 @@ class Suite:
     checks: dict[str, list[Check]]
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
     known: list | None = None  # ``known_calls``: made when first asked for
+    key: CourseKey = field(default_factory=course_key.load)  # draws the inputs
 
     def of(self, function: str) -> list[PreparedCheck]:
         """The prepared checks of ``function``, drawn on first use."""
         if function not in self.prepared:
             points = self.rubric.check_points(function, self.checks[function])
             self.prepared[function] = share_identical_calls([
-                _prepare_check(check, share) for check, share
+                _prepare_check(check, share, self.key) for check, share
                 in zip(self.checks[function], points, strict=True)
                 if share > 0 or self.rubric.points_of(function) == 0])
         return self.prepared[function]
+
+    def for_hand_in(self, function: str, hand_in: str) -> list[PreparedCheck]:
+        """The prepared checks of ``function`` with the own examples of the hand-in whose
+        digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
+        return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
+                for p in self.of(function)]
 
 
 def known_calls(suite: Suite) -> list:
@@ -118,76 +165,50 @@ def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
 
 
 def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
-            cache: bool = True) -> Suite:
-    """The suite for ``rubric``. Drawing every example takes some seconds, so a complete
-    suite is kept in a cache file (``suite_cache``) and read back when nothing it depends
-    on has changed. ``functions=None`` draws a function's examples only when it is first
-    graded (notebooks grade one function at a time)."""
+            cache: bool = True, key: CourseKey | None = None) -> Suite:
+    """The suite for ``rubric``, drawn with the course ``key`` (default: ``course_key.load``).
+    Drawing takes seconds per function, so what is drawn is kept in the user's cache
+    (``suite_cache``: a file per function) and read back while nothing its examples depend on
+    has changed. ``functions=None`` draws a function's examples only when it is first graded
+    (notebooks grade one function at a time)."""
     checks = all_checks()
     check_weight_names(rubric, checks)
-    suite = Suite(rubric, checks)
-    if cache and suite_cache.load(suite):
+    suite = Suite(rubric, checks, key=key or course_key.load())
+    if cache and functions:
+        suite_cache.load(suite, functions)
         for prepared in suite.prepared.values():
             share_identical_calls(prepared)
         return suite
     for function in functions or ():
         suite.of(function)
-    if cache and functions == FUNCTIONS:
-        suite_cache.store(suite)
     return suite
 
 
-def _prepare_check(check: Check, points: float) -> PreparedCheck:
-    # Smallest first: the first failing example is then the smallest the corpus has.
-    drawn = sorted(draw_examples(check.examples, check.max_examples),
-                   key=lambda pair: example_size(pair[0]))
-    examples = [example for example, _ in drawn]
-    starts = [choices for _, choices in drawn]
-    calls = [check.calls(example) for example in examples]
-    expected = [[reference(check.function, call) for call in group] for group in calls]
-    return PreparedCheck(check, points, examples, calls, expected, starts)
-
-
-def example_size(example) -> tuple[int, float]:
-    """How big an example looks to a student: array elements and list items, then the
-    magnitude of its numbers."""
-    count, magnitude = 0, 0.0
-    todo = [example]
-    while todo:
-        value = todo.pop()
-        if isinstance(value, np.ndarray):
-            count += value.size
-            magnitude += float(np.abs(value.astype(float)).sum()) if value.size else 0.0
-        elif isinstance(value, dict):
-            todo += value.values()
-        elif isinstance(value, list | tuple):
-            count += len(value) if isinstance(value, list) else 0
-            todo += value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            magnitude += abs(value)
-    return count, magnitude
-
-
-def reference(function: str, call) -> Any:
-    """What ``solutions/`` gives for ``call``, or ``Raised`` for a ValueError."""
-    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    args, kwargs = copy.deepcopy(call)
-    try:
-        with stages.stage("reference (while shrinking)"):
-            return getattr(module, function)(*args, **kwargs)
-    except ValueError as error:
-        return Raised(str(error))
+def _prepare_check(check: Check, points: float, key: CourseKey) -> PreparedCheck:
+    drawn = draw_check(check, key)
+    return PreparedCheck(check, points, *drawn.course.parts(), pool=drawn.pool)
 
 
 # --- grading ------------------------------------------------------------------------------
 
 def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
-          student_id: str = "student", detail: str = "full") -> SubmissionResult:
-    """Every function of the submission. ``sources``: module -> source text, for the
-    rubric's forbidden names. ``detail`` is kept for the outputs, which use it."""
+          student_id: str = "student", detail: str = "full",
+          hand_in: str | None = None) -> SubmissionResult:
+    """Every function of the submission. ``sources``: module -> source text (all that the
+    hand-in's worker can read of it), for the rubric's forbidden names and, digested, as the
+    seed of the hand-in's own examples unless ``hand_in`` gives another digest. ``detail`` is
+    kept for the outputs, which use it."""
     budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
-    results = [grade_function(student, suite, f, sources, budget) for f in FUNCTIONS]
+    hand_in = hand_in or sources_digest(sources or {})
+    results = [grade_function(student, suite, f, sources, budget, hand_in) for f in FUNCTIONS]
     return SubmissionResult(student_id, cap_examples(results))
+
+
+def sources_digest(sources: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for module, text in sorted(sources.items()):
+        digest.update(module.encode() + b"\0" + text.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
 MAX_EXAMPLES_PER_HAND_IN = 40  # stored failing examples; later failed checks keep their message
@@ -220,8 +241,13 @@ class ShrinkBudget:
 
 def grade_function(student: Student, suite: Suite, function: str,
                    sources: dict[str, str] | None = None,
-                   budget: ShrinkBudget | None = None) -> FunctionResult:
-    prepared = suite.of(function)
+                   budget: ShrinkBudget | None = None,
+                   hand_in: str | None = None) -> FunctionResult:
+    """One function; with ``hand_in`` (a digest), or else ``sources``, also on that
+    hand-in's own examples."""
+    if hand_in is None and sources is not None:
+        hand_in = sources_digest(sources)
+    prepared = suite.of(function) if hand_in is None else suite.for_hand_in(function, hand_in)
     max_points = suite.rubric.points_of(function)
     why_not = _why_not_called(student, suite, function, sources or {})
     if why_not:
@@ -321,7 +347,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
-    failures, passes, start, first = [], [], 0, b""
+    failures, passes, start, first = [], [], 0, None
     with stages.stage("judging"):
         for index, (example, group, expected) in enumerate(
                 zip(p.examples, p.calls, p.expected, strict=True)):
@@ -329,7 +355,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
             start += len(group)
             problem = _judge(p.check, example, actual, expected)
             if problem:
-                first = first or p.starts[index]
+                first = index if first is None else first
                 failures.append((group, expected, actual, problem))
             elif len(passes) < DIAGNOSIS_PASSES:
                 passes.append((group, actual))
@@ -360,11 +386,13 @@ class _OutOfTries(BaseException):
 
 
 def _smallest(student: Student, p: PreparedCheck, failures: list, budget: ShrinkBudget,
-              start: bytes) -> tuple:
-    """The failure to show: the smallest generated one, shrunk further by hypothesis (from
-    ``start``, the choices it was drawn from) while the hand-in's budget lasts; calls of
-    numbers only are not shrunk. Headline, example, expected and actual all come from it."""
-    first = failures[0]
+              index: int) -> tuple:
+    """The failure to show: the smallest generated one (example ``index``), shrunk further by
+    hypothesis (from the choices it was drawn from, relabelled as it was for a hand-in's own
+    example) while the hand-in's budget lasts; calls of numbers only are not shrunk.
+    Headline, example, expected and actual all come from it."""
+    first, start = failures[0], p.starts[index]
+    relabel = p.relabels[index] if p.relabels else None
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
     if _numbers_only(first[0]) or not start:  # numbers: sorted smallest first, shrinking
@@ -384,7 +412,8 @@ def _smallest(student: Student, p: PreparedCheck, failures: list, budget: Shrink
 
     if tries > 0:
         with contextlib.suppress(_OutOfTries), stages.stage("shrinking (hypothesis)"):
-            smallest_failure(p.check.examples, problem_of, start, tries + 1)
+            strategy = p.check.examples if relabel is None else p.check.examples.map(relabel)
+            smallest_failure(strategy, problem_of, start, tries + 1)
     # Cut short, hypothesis may end on a failure larger than the corpus's smallest.
     return min([first, *found[-1:]], key=lambda failure: example_size(failure[0]))
 

@@ -98,6 +98,8 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     with Gradebook(out / "gradebook.sqlite", fresh=not options.resume) as book:
         book.forget_others(list(keys))
         kept = book.reusable(keys) if options.resume else {}
+        if options.resume and book.regrade_reason:
+            say("stage", book.regrade_reason)
         results = {s: r for s, (r, _) in kept.items()}
         times = {s: t for s, (_, t) in kept.items()}
         todo = [c for c in candidates if c.student not in kept]

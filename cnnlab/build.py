@@ -121,9 +121,6 @@ EXTRA_TARGETS: dict[str, tuple] = {
     # imported when used: the notebook builder imports this module
     "notebooks": (lambda: import_module("cnnlab.platforms.notebooks").build_notebooks(),
                   lambda: import_module("cnnlab.platforms.notebooks").stale_notebooks()),
-    # the hidden suite's drawn examples, shipped so that grading needs no drawing
-    "prepared suite": (lambda: import_module("autograder.suite_cache").build_shipped(),
-                       lambda: import_module("autograder.suite_cache").stale_shipped()),
 }
 
 
