@@ -40,6 +40,10 @@ def register(subparsers) -> None:
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
+    parser.add_argument("--course-key", type=Path, metavar="FILE",
+                        help="the course key, which draws the hidden inputs and seals the "
+                             "gradebook (default: $CNNLAB_COURSE_KEY, else course.key in "
+                             "cnnlab's data folder; made on first use)")
     parser.set_defaults(func=run)
 
     rubric = subparsers.add_parser(
@@ -88,12 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
+    from autograder import course_key
     from autograder.pipeline import Options, grade_class
     from autograder.submissions import find_candidates
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
                       rubric=args.rubric, isolation=args.isolation)
     try:
+        if args.course_key:  # the environment: the grading and drawing processes read it too
+            os.environ[course_key.KEY_ENV] = str(args.course_key.absolute())
+        key = course_key.load()
+        print(f"course key: {key.path} (fingerprint {key.fingerprint})", file=sys.stderr)
         total = len(find_candidates(args.submissions, exclude=args.out))
         print(f"grading {total} hand-ins from {args.submissions}", file=sys.stderr, flush=True)
         with Progress(total) as progress:

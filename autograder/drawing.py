@@ -9,8 +9,8 @@ cannot be made from (numbers only, layer lists: ``autograder.hand_in_inputs``) a
 
 from __future__ import annotations
 
-import copy
 import importlib
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from autograder.generation import Drawer
 from autograder.hand_in_inputs import needs_pool
 from cnnlab.catalog import MODULE_OF
 
-POOL_SIZE = 100
+POOL_SIZE = 200
 
 
 @dataclass
@@ -87,10 +87,12 @@ def example_size(example) -> tuple[int, float]:
     return count, magnitude
 
 
-def reference(function: str, call, stage: str = "reference (while shrinking)") -> Any:
-    """What ``solutions/`` gives for ``call``, or ``Raised`` for a ValueError."""
+def reference(function: str, call, stage: str = "reference (while shrinking)",
+              copy: bool = True) -> Any:
+    """What ``solutions/`` gives for ``call``, or ``Raised`` for a ValueError; on a copy of
+    the call unless it is used for nothing else (``copy=False``)."""
     module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    args, kwargs = copy.deepcopy(call)
+    args, kwargs = deepcopy(call) if copy else call
     try:
         with stages.stage(stage):
             return getattr(module, function)(*args, **kwargs)

@@ -12,6 +12,7 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -27,7 +28,7 @@ from autograder.drawing import Corpus, draw_check, example_size, reference
 from autograder.feedback import call_text, describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
-from autograder.hand_in_inputs import Extra, Relabel, can_relabel, extra_examples
+from autograder.hand_in_inputs import Relabel, extra_examples, relabellable
 from autograder.results import (
     CRASHED,
     MISSING,
@@ -82,27 +83,27 @@ class PreparedCheck:
 
     def for_hand_in(self, rng: random.Random) -> PreparedCheck:
         """The course's examples and the hand-in's own (``autograder.hand_in_inputs``), all in
-        order of size."""
+        order of size (an own example after the course's of its size)."""
         course = Corpus(self.examples, self.calls, self.expected, self.starts)
         extras = extra_examples(rng, course, self.pool, self.relabellable, self.check.calls,
                                 self._reference)
-        rows: list[tuple[tuple[int, float], int, Extra | None]] = [
-            (size, i, None) for i, size in enumerate(self.sizes)]
-        rows += [(example_size(e.example), len(rows) + n, e) for n, e in enumerate(extras)]
-        rows.sort(key=lambda row: row[:2])
-        merged = replace(self, examples=[], calls=[], expected=[], starts=[], relabels=[])
-        columns = (merged.examples, merged.calls, merged.expected, merged.starts,
-                   merged.relabels)
-        for _, i, extra in rows:
-            parts = ((self.examples[i], self.calls[i], self.expected[i], self.starts[i], None)
-                     if extra is None else (extra.example, extra.calls, extra.expected,
-                                            extra.start, extra.relabel))
-            for column, value in zip(columns, parts, strict=True):
-                column.append(value)
+        merged = replace(self, examples=self.examples[:], calls=self.calls[:],
+                         expected=self.expected[:], starts=self.starts[:],
+                         relabels=[None] * len(self.examples))
+        sizes = self.sizes[:]
+        for size, extra in sorted(((example_size(e.example), e) for e in extras),
+                                  key=lambda pair: pair[0]):
+            at = bisect.bisect_right(sizes, size)
+            sizes.insert(at, size)
+            for column, value in ((merged.examples, extra.example), (merged.calls, extra.calls),
+                                  (merged.expected, extra.expected),
+                                  (merged.starts, extra.start),
+                                  (merged.relabels, extra.relabel)):
+                column.insert(at, value)
         return merged
 
     def _reference(self, call) -> Any:
-        return reference(self.check.function, call, "reference (hand-in inputs)")
+        return reference(self.check.function, call, "reference (hand-in inputs)", copy=False)
 
     @functools.cached_property
     def sizes(self) -> list[tuple[int, float]]:
@@ -111,8 +112,8 @@ class PreparedCheck:
 
     @functools.cached_property
     def relabellable(self) -> list[int]:
-        """The examples that a relabelling can change."""
-        return [i for i, e in enumerate(self.examples) if can_relabel(e)]
+        """The examples a hand-in's own may be relabelled from (``hand_in_inputs``)."""
+        return [i for i, e in enumerate(self.examples) if relabellable(e)]
 
 
 @dataclass

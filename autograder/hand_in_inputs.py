@@ -10,18 +10,21 @@ computed in the grading process, per hand-in (docs/hidden_inputs.md: the threat 
 cost).
 
 They are made cheaply from the course's examples. A ``Relabel`` permutes the numbers inside
-an example's arrays (and lists of numbers): per dtype, the distinct negative values among
-themselves and the distinct positive values among themselves. Shapes, dtypes, zeros, signs,
-the set of values (so uint8 values still overflow when multiplied) and which elements are
+an example's arrays (and lists of numbers): per dtype, the distinct non-zero values among
+themselves, zero staying zero. Shapes, dtypes, zeros, the set of values (so uint8 values
+still overflow when multiplied, negative values are still there) and which elements are
 equal (ties in a pooling window, the same value in two arrays of one example) all stay: an
 example and its relabelling test the same case of the check, with other numbers, and a bug
 fails on both the same way. Scalars outside arrays (padding, stride, sizes) are left alone.
-Checks whose examples have no such numbers (sizes, layer lists) draw a larger pool of
-examples instead (``autograder.drawing.POOL_SIZE``), and each hand-in is asked a few of it.
+Only examples with at least 2**``MIN_BITS`` relabellings are relabelled, so that no hand-in
+can carry the answers to every relabelling of the course's examples. Checks with too few of
+those (sizes, layer lists, tiny arrays) draw a pool of more examples instead
+(``autograder.drawing.POOL_SIZE``), and each hand-in is asked a few of it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +33,10 @@ from typing import Any
 import numpy as np
 
 EXTRA_PER_CHECK = 2
-MIN_RELABELLABLE = 10  # fewer relabellable examples than this: the check draws a pool
+# Only an example with at least 2**20 relabellings is relabelled: a table of the answers to
+# every relabelling of the course's examples must not fit in a hand-in (20 MiB).
+MIN_BITS = 20
+MIN_RELABELLABLE = 10  # fewer such examples than this: the check draws a pool
 
 Number = int | float
 
@@ -62,41 +68,48 @@ def values_by_group(example: Any) -> dict[str, set[Number]]:
     return found
 
 
-def can_relabel(example: Any) -> bool:
-    """Whether some group has two distinct values of one sign: a relabelling can change it."""
-    return any(len([v for v in values if v < 0]) > 1 or len([v for v in values if v > 0]) > 1
+def relabellings_bits(example: Any) -> float:
+    """log2 of the number of relabellings of ``example``: the product, over its groups, of
+    (the number of distinct non-zero values)!"""
+    return sum(math.lgamma(len(values - {0}) + 1) / math.log(2)
                for values in values_by_group(example).values())
 
 
+def can_relabel(example: Any) -> bool:
+    """Whether a relabelling can change ``example`` (two distinct non-zero values)."""
+    return relabellings_bits(example) > 0
+
+
+def relabellable(example: Any) -> bool:
+    """Whether ``example`` has enough relabellings to be a hand-in's own (``MIN_BITS``)."""
+    return relabellings_bits(example) >= MIN_BITS
+
+
 def needs_pool(examples: list) -> bool:
-    return sum(map(can_relabel, examples)) < MIN_RELABELLABLE
+    return sum(map(relabellable, examples)) < MIN_RELABELLABLE
 
 
 def random_relabel(example: Any, rng: random.Random) -> Relabel:
     """A relabelling of ``example``'s numbers that changes at least one (``can_relabel``)."""
     tables: dict[str, dict[Number, Number]] = {}
     for group, values in sorted(values_by_group(example).items()):
-        table: dict[Number, Number] = {}
-        for sign in (-1, 1):
-            same_sign = sorted(v for v in values if v * sign > 0)
-            images = same_sign[:]
-            rng.shuffle(images)
-            table.update(zip(same_sign, images, strict=True))
-        tables[group] = table
+        moved = sorted(values - {0})
+        images = moved[:]
+        rng.shuffle(images)
+        tables[group] = dict(zip(moved, images, strict=True))
     if all(k == v for table in tables.values() for k, v in table.items()):
-        _rotate_one_class(tables)
+        _rotate_one_group(tables)
     return Relabel({g: {k: v for k, v in t.items() if k != v} for g, t in tables.items()})
 
 
-def _rotate_one_class(tables: dict[str, dict[Number, Number]]) -> None:
-    """Shift the values of the first sign class with two or more by one (the shuffles all
+def _rotate_one_group(tables: dict[str, dict[Number, Number]]) -> None:
+    """Shift the values of the first group with two or more by one (the shuffles all
     happened to leave everything in place)."""
     for table in tables.values():
-        for sign in (-1, 1):
-            same_sign = sorted(v for v in table if v * sign > 0)
-            if len(same_sign) > 1:
-                table.update(zip(same_sign, same_sign[1:] + same_sign[:1], strict=True))
-                return
+        if len(table) > 1:
+            moved = sorted(table)
+            table.update(zip(moved, moved[1:] + moved[:1], strict=True))
+            return
 
 
 # --- one hand-in's extra examples -----------------------------------------------------------
