@@ -28,7 +28,7 @@ from autograder.drawing import Corpus, draw_check, example_size, reference
 from autograder.feedback import call_text, describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
-from autograder.hand_in_inputs import Relabel, extra_examples, relabellable
+from autograder.hand_in_inputs import Extra, extra_examples, relabellable
 from autograder.results import (
     CRASHED,
     MISSING,
@@ -77,9 +77,10 @@ class PreparedCheck:
     expected: list[list]  # per example, the reference's result of each call
     starts: list[bytes]  # per example, hypothesis's choices for it: shrinking starts there
     pool: Corpus = field(default_factory=Corpus)  # where a hand-in's own examples may come from
-    # Per example, the relabelling that made it (a hand-in's own example) from the example
-    # drawn from its start, or None; None for the whole list: the course's examples only.
-    relabels: list[Relabel | None] | None = None
+    # Per example, the hand-in's own example it is (with the relabelling that made it from
+    # the example drawn from its start), or None for a course example; None for the whole
+    # list: the course's examples only.
+    own: list[Extra | None] | None = None
 
     def for_hand_in(self, rng: random.Random) -> PreparedCheck:
         """The course's examples and the hand-in's own (``autograder.hand_in_inputs``), all in
@@ -89,7 +90,7 @@ class PreparedCheck:
                                 self._reference)
         merged = replace(self, examples=self.examples[:], calls=self.calls[:],
                          expected=self.expected[:], starts=self.starts[:],
-                         relabels=[None] * len(self.examples))
+                         own=[None] * len(self.examples))
         sizes = self.sizes[:]
         for size, extra in sorted(((example_size(e.example), e) for e in extras),
                                   key=lambda pair: pair[0]):
@@ -98,7 +99,7 @@ class PreparedCheck:
             for column, value in ((merged.examples, extra.example), (merged.calls, extra.calls),
                                   (merged.expected, extra.expected),
                                   (merged.starts, extra.start),
-                                  (merged.relabels, extra.relabel)):
+                                  (merged.own, extra)):
                 column.insert(at, value)
         return merged
 
@@ -257,6 +258,7 @@ def grade_function(student: Student, suite: Suite, function: str,
     budget = budget or ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     checks, observed = [], []
     asked: dict[tuple, Any] = {}  # the answers of this hand-in to the suite's calls so far
+    _ask_own(student, prepared, asked)
     for p in prepared:
         check, seen = _run_check(student, p, budget, asked)
         checks.append(check)
@@ -326,6 +328,20 @@ def _ask(student: Student, check: Check, calls: list, asked: dict | None = None)
     return [asked[key] for key in keys]
 
 
+def _ask_own(student: Student, prepared: list[PreparedCheck], asked: dict) -> None:
+    """The hand-in's own calls of every check, asked first, in one batch per way of asking:
+    each check's batch of the course's calls is then the same for every hand-in (the
+    sandbox encodes such a batch once per grading process)."""
+    ways: dict[tuple, tuple[Check, list]] = {}
+    for p in prepared:
+        own = [call for extra in p.own or () if extra is not None for call in extra.calls]
+        if own:
+            way = (p.check.inputs_unchanged, p.check.warnings_as_errors)
+            ways.setdefault(way, (p.check, []))[1].extend(own)
+    for check, calls in ways.values():
+        _ask(student, check, calls, asked)
+
+
 def _ask_student(student: Student, check: Check, calls: list) -> list:
     answers = student.call_many(check.function, calls, return_inputs=check.inputs_unchanged,
                                 warnings_as_errors=check.warnings_as_errors)
@@ -393,7 +409,7 @@ def _smallest(student: Student, p: PreparedCheck, failures: list, budget: Shrink
     example) while the hand-in's budget lasts; calls of numbers only are not shrunk.
     Headline, example, expected and actual all come from it."""
     first, start = failures[0], p.starts[index]
-    relabel = p.relabels[index] if p.relabels else None
+    relabel = p.own[index].relabel if p.own and p.own[index] else None
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
     if _numbers_only(first[0]) or not start:  # numbers: sorted smallest first, shrinking

@@ -34,8 +34,8 @@ from hypothesis.internal.conjecture import providers
 from hypothesis.internal.conjecture.choice import ChoiceTemplate
 from hypothesis.internal.conjecture.data import ConjectureData
 
-_QUIET = dict(derandomize=True, database=None, deadline=None, print_blob=False,
-              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
+_QUIET = dict(deadline=None, print_blob=False, suppress_health_check=list(HealthCheck),
+              verbosity=Verbosity.quiet)
 TRIES_PER_EXAMPLE = 3  # a strategy with fewer distinct examples stops after this many tries
 
 
@@ -141,7 +141,7 @@ def smallest_failure(strategy: st.SearchStrategy, problem_of: Callable[[Any], An
 
     # @seed below @settings: seed() alone would also switch the database off.
     @settings(max_examples=budget, phases=[Phase.reuse, Phase.shrink], report_multiple_bugs=False,
-              **{**_QUIET, "derandomize": False, "database": _StartFrom(start)})
+              derandomize=False, database=_StartFrom(start), **_QUIET)
     @seed(0)
     @given(strategy)
     def search(example):

@@ -121,7 +121,7 @@ def test_a_fifo_in_place_of_the_file_is_refused_without_blocking(tmp_path):
         suite_cache.read(tmp_path / "suite.json.gz", KEY)
 
 
-# --- a file per function, drawn when missing -------------------------------------------------------
+# --- a file per function, drawn when missing -----------------------------------------------------
 
 def test_a_refused_file_is_drawn_again_alone_and_replaced(cache, monkeypatch):
     suite = _suite()
@@ -249,7 +249,7 @@ def test_a_changed_function_alone_is_drawn_again(cache, monkeypatch, edited):
     assert len(list(cache.glob("suite-*-max_pool-*.json.gz"))) == 1  # the old one is gone
 
 
-# --- deterministic for a key, unknown without it ---------------------------------------------------
+# --- deterministic for a key, unknown without it -----------------------------------------------
 
 DRAW_IN_A_PROCESS = """
 import hashlib, sys
