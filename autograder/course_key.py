@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,22 +98,17 @@ def created_message(key: CourseKey) -> str:
 
 
 def _read(path: Path) -> bytes:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        text, mode = paths.read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise
     except OSError as error:
         raise CourseKeyError(f"course key {path} cannot be opened ({error.strerror})") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise CourseKeyError(f"course key {path} is not a regular file")
-        if hasattr(os, "getuid") and info.st_mode & 0o077:
-            raise CourseKeyError(
-                f"course key {path} may be read or changed by other users (mode "
-                f"{oct(info.st_mode & 0o777)}): run `chmod 600 {path}` and try again")
-        text = file.read(MAX_FILE_BYTES + 1)
+    except ValueError as error:
+        raise CourseKeyError(f"course key {path}: {error}") from None
+    if hasattr(os, "getuid") and mode & 0o077:
+        raise CourseKeyError(f"course key {path} may be read or changed by other users (mode "
+                             f"{oct(mode & 0o777)}): run `chmod 600 {path}` and try again")
     return _decode(text, path)
 
 

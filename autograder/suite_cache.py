@@ -289,18 +289,14 @@ def read(path: Path, file_key: str) -> Drawn | None:
 
 def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file no larger than allowed (never a FIFO or a device)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        return paths.read_regular(path, MAX_FILE_BYTES)[0]
     except FileNotFoundError:
         raise
     except OSError as error:
         raise SuiteFileError(f"cannot be opened ({error.strerror})") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not (info.st_mode & 0o170000 == 0o100000) or info.st_size > MAX_FILE_BYTES:
-            raise SuiteFileError("not a regular file of a sensible size")
-        return file.read(MAX_FILE_BYTES)
+    except ValueError:
+        raise SuiteFileError("not a regular file of a sensible size") from None
 
 
 def _gunzip(body: bytes) -> bytes:
