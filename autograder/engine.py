@@ -124,16 +124,27 @@ class Suite:
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
     known: list | None = None  # ``known_calls``: made when first asked for
     key: CourseKey = field(default_factory=course_key.load)  # draws the inputs
+    cached: bool = True  # read and keep what is drawn in the user's cache (``suite_cache``)
 
     def of(self, function: str) -> list[PreparedCheck]:
-        """The prepared checks of ``function``, drawn on first use."""
+        """The prepared checks of ``function``, drawn (in this process) on first use."""
         if function not in self.prepared:
-            points = self.rubric.check_points(function, self.checks[function])
-            self.prepared[function] = share_identical_calls([
-                _prepare_check(check, share, self.key) for check, share
-                in zip(self.checks[function], points, strict=True)
-                if share > 0 or self.rubric.points_of(function) == 0])
+            self.load((function,), jobs=1)
         return self.prepared[function]
+
+    def load(self, functions: tuple[str, ...], jobs: int = 0) -> None:
+        """Prepare ``functions``: from the cache, or drawn (by ``jobs`` processes)."""
+        if self.cached:
+            suite_cache.load(self, functions, jobs=jobs)
+        else:
+            for function in functions:
+                points = self.rubric.check_points(function, self.checks[function])
+                self.prepared[function] = [
+                    _prepare_check(check, share, self.key) for check, share
+                    in zip(self.checks[function], points, strict=True)
+                    if share > 0 or self.rubric.points_of(function) == 0]
+        for function in functions:
+            share_identical_calls(self.prepared[function])
 
     def for_hand_in(self, function: str, hand_in: str) -> list[PreparedCheck]:
         """The prepared checks of ``function`` with the own examples of the hand-in whose
@@ -175,14 +186,9 @@ def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
     (notebooks grade one function at a time)."""
     checks = all_checks()
     check_weight_names(rubric, checks)
-    suite = Suite(rubric, checks, key=key or course_key.load())
-    if cache and functions:
-        suite_cache.load(suite, functions)
-        for prepared in suite.prepared.values():
-            share_identical_calls(prepared)
-        return suite
-    for function in functions or ():
-        suite.of(function)
+    suite = Suite(rubric, checks, key=key or course_key.load(), cached=cache)
+    if functions:
+        suite.load(functions)
     return suite
 
 
@@ -247,14 +253,14 @@ def grade_function(student: Student, suite: Suite, function: str,
                    hand_in: str | None = None) -> FunctionResult:
     """One function; with ``hand_in`` (a digest), or else ``sources``, also on that
     hand-in's own examples."""
+    max_points = suite.rubric.points_of(function)
+    why_not = _why_not_called(student, suite, function, sources or {})
+    if why_not:  # every check failed: for the item analysis
+        checks = [_result(p, 0, why_not) for p in suite.of(function)]
+        return FunctionResult(function, max_points, 0.0, checks, note=why_not)
     if hand_in is None and sources is not None:
         hand_in = sources_digest(sources)
     prepared = suite.of(function) if hand_in is None else suite.for_hand_in(function, hand_in)
-    max_points = suite.rubric.points_of(function)
-    why_not = _why_not_called(student, suite, function, sources or {})
-    if why_not:
-        checks = [_result(p, 0, why_not) for p in prepared]  # failed: for the item analysis
-        return FunctionResult(function, max_points, 0.0, checks, note=why_not)
     budget = budget or ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     checks, observed = [], []
     asked: dict[tuple, Any] = {}  # the answers of this hand-in to the suite's calls so far

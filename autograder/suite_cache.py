@@ -101,13 +101,18 @@ def cache_path(function: str, file_key: str, key: CourseKey) -> Path:
 
 def load(suite, functions: tuple[str, ...], say: Say | None = None, jobs: int = 0) -> None:
     """Fill ``suite.prepared`` for ``functions``: read from the cache what is current, draw
-    the rest (then cache it)."""
+    the rest (then cache it; without a usable cache folder, said once, only draw)."""
     say = say or _stderr
+    try:
+        folder: Path | None = private_dir()
+    except PermissionError as error:
+        say(f"{error}")
+        folder = None
     keys = {f: function_key(f, suite.checks[f], suite.key) for f in functions}
     drawn: Drawn = {}
     missing = []
     for function in functions:
-        found = _cached(function, keys[function], suite, say)
+        found = _cached(function, keys[function], suite, say) if folder else None
         if found is None:
             missing.append(function)
         else:
@@ -116,19 +121,17 @@ def load(suite, functions: tuple[str, ...], say: Say | None = None, jobs: int = 
         fresh = draw({f: suite.checks[f] for f in missing}, suite.key, say, jobs)
         for function in missing:
             own = {c.id: fresh[c.id] for c in suite.checks[function]}
-            store(function, keys[function], own, suite.key)
+            if folder:
+                store(function, keys[function], own, suite.key)
             drawn.update(own)
     apply_rubric(suite, drawn, functions)
 
 
 def _cached(function: str, file_key: str, suite, say: Say) -> Drawn | None:
+    path = cache_path(function, file_key, suite.key)
     try:
-        path = cache_path(function, file_key, suite.key)
         found = read(path, file_key)
     except FileNotFoundError:
-        return None
-    except PermissionError as error:
-        say(f"{error}")
         return None
     except SuiteFileError as error:
         say(f"refusing the drawn suite {path}: {error}; drawing {function} again")
@@ -161,11 +164,13 @@ def draw(checks: dict, key: CourseKey, say: Say | None = None, jobs: int = 0) ->
     say = say or _stderr
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
     tasks = [check for own in checks.values() for check in own]
+    say(f"drawing the hidden suite for {len(checks)} function(s) ({len(tasks)} checks) "
+        f"with course key {key.fingerprint}")
+    if jobs == 1:  # in this process (a notebook's kernel draws one function at a time)
+        return {check.id: draw_check(check, key) for check in tasks}
     _DRAWING.update(tasks=tasks, key=key)
     left = {function: len(own) for function, own in checks.items()}
     drawn: Drawn = {}
-    say(f"drawing the hidden suite for {len(checks)} function(s) ({len(tasks)} checks) "
-        f"with course key {key.fingerprint}")
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool, \
             _Bar(len(tasks)) as bar:
