@@ -163,6 +163,7 @@ def summary(run, out: Path) -> str:
     """The table printed at the end: one row per student (the first ones), then the class."""
     from autograder.outputs import points
     from autograder.sandbox import isolation_note
+    from autograder.text import printable
 
     rows = [("student", "score", "max", "seconds")]
     for result in run.results[:MAX_STUDENT_ROWS]:
@@ -180,7 +181,8 @@ def summary(run, out: Path) -> str:
     for entry, why in run.skipped.items():
         lines.append(f"not graded: {entry!r} in SUBMISSIONS ({why})")
     for student, error in run.errors.items():
-        lines.append(f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}")
+        lines.append(f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n"
+                     f"{printable(error)}")
     lines.append(f"written: {out}/grades.csv, feedback/, results/, gradebook.sqlite, "
                  "report.html")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import misconceptions, stages, suite_cache, wire
+from autograder import misconceptions, stages, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Check, Raised
 from autograder.feedback import call_text, describe, summary
@@ -41,6 +41,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
@@ -80,7 +81,6 @@ class Suite:
     rubric: Rubric
     checks: dict[str, list[Check]]
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
-    known: list | None = None  # ``known_calls``: made when first asked for
 
     def of(self, function: str) -> list[PreparedCheck]:
         """The prepared checks of ``function``, drawn on first use."""
@@ -91,19 +91,6 @@ class Suite:
                 in zip(self.checks[function], points, strict=True)
                 if share > 0 or self.rubric.points_of(function) == 0])
         return self.prepared[function]
-
-
-def known_calls(suite: Suite) -> list:
-    """Every call of the prepared suite once, in a fixed order: what a fork server holds
-    decoded, so that a hand-in's worker is sent their numbers instead of their data."""
-    if suite.known is None:
-        seen: dict[int, Any] = {}
-        for prepared in suite.prepared.values():
-            for p in prepared:
-                for call in (call for group in p.calls for call in group):
-                    seen.setdefault(id(call), call)
-        suite.known = list(seen.values())
-    return suite.known
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:

@@ -53,7 +53,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
-    from autograder.submissions import without_magics
+    from autograder.submissions import UNREADABLE, without_magics
 
     kept = []
     for cell in cells:
@@ -62,7 +62,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
         code = without_magics(cell)
         try:
             ast.parse(code)
-        except SyntaxError:
+        except UNREADABLE:  # the kernel did not run it either
             continue
         kept.append(code)
     return "\n\n".join(kept)

@@ -15,8 +15,8 @@ import json
 import re
 from pathlib import Path
 
-from autograder import wire
 from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
 GRADES_COLUMNS = ("student", "score", "max_score", *FUNCTIONS)

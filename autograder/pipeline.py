@@ -31,9 +31,9 @@ from autograder import outputs, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
-from autograder.sandbox.launchers import known_calls
 from autograder.submissions import Candidate, find_candidates, prepare
 from autograder.suite_cache import source_files
+from autograder.text import printable
 
 # What a grade depends on besides the hand-in: the grader, the suite and its rubric, the
 # reference, and the rules for a right result. A change to any of them regrades on --resume.
@@ -103,8 +103,6 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         todo = [c for c in candidates if c.student not in kept]
         say("stage", "preparing the hidden suite")
         suite = engine.prepare(rubric)
-        if _known(engine, suite):  # encoded once here, for every grading process
-            known_calls(_known(engine, suite))
         _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
         say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
         say("todo", str(len(todo)))
@@ -127,7 +125,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
     with stages.stage("outputs"):
         write_outputs(ordered, out, options.detail, times,
-                      {c.student: c.path.name for c in candidates}, options.jobs)
+                      {c.student: printable(c.path.name) for c in candidates}, options.jobs)
     stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
@@ -149,8 +147,8 @@ def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionR
 
 
 def _write_errors(errors: dict[str, str], path: Path) -> None:
-    path.write_text("".join(f"{student}:\n{why}\n\n" for student, why in sorted(errors.items())),
-                    encoding="utf-8")
+    path.write_text("".join(f"{student}:\n{printable(why)}\n\n"
+                            for student, why in sorted(errors.items())), encoding="utf-8")
 
 
 def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
@@ -269,11 +267,6 @@ def _charge(unfinished: list[Candidate], marks: Path,
     return [c for c in unfinished if tries[c.student] <= 1]
 
 
-def _known(engine: ModuleType, suite) -> list | None:
-    """The suite's calls (``engine.known_calls``); None for a stand-in engine without them."""
-    return engine.known_calls(suite) if hasattr(engine, "known_calls") else None
-
-
 def _mark(candidate: Candidate) -> str:
     return hashlib.sha256(candidate.student.encode()).hexdigest()[:32]
 
@@ -300,8 +293,8 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
             text = result_text(result)
         return candidate.student, text, time.monotonic() - started, stages.take()
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
-        return (candidate.student, traceback.format_exc(limit=5), time.monotonic() - started,
-                stages.take())
+        return (candidate.student, printable(traceback.format_exc(limit=5)),
+                time.monotonic() - started, stages.take())
     finally:
         mark.unlink(missing_ok=True)
 
@@ -314,8 +307,7 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        student = SandboxedStudent(submission.folder, limits, isolation,
-                                   known_calls=_known(engine, suite))
+        student = SandboxedStudent(submission.folder, limits, isolation)
         try:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)

@@ -9,7 +9,7 @@ Two copies in one format, read in this order:
   grader after it had to draw (a changed check, a development tree).
 
 A file is a header line ``cnnlab-suite-2 <key> <sha256 of the rest>`` and gzip-compressed
-JSON whose values are ``autograder.wire`` messages: nothing is unpickled or executed, and
+JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. The key is a digest of
 everything the examples depend on (checks, strategies, generation, the engine, the reference,
 hypothesis's and numpy's versions) but not of the rubric: points are applied when the file is
@@ -38,7 +38,7 @@ from pathlib import Path
 import hypothesis
 import numpy as np
 
-from autograder import wire
+from autograder.worker_runtime import wire
 
 DEPENDS_ON = ("autograder.checks", "autograder.strategies", "autograder.generation",
               "autograder.engine", "solutions", "cnnlab.catalog")
