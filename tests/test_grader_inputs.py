@@ -75,7 +75,8 @@ _originals = {}
 
 def relu(x):
     _originals[id(x)] = original = np.array(x, copy=True)
-    x[...] = -7  # modifies its input
+    if isinstance(x, np.ndarray):
+        x[...] = -7  # modifies its input
     return np.maximum(original, 0)
 
 
@@ -104,7 +105,7 @@ def test_a_forged_inputs_report_loses_the_points(tmp_path, isolation):
     checks = {c.check: c for c in relu.checks}
     assert not checks["relu.does_not_modify_inputs"].passed
     assert "modified" in checks["relu.does_not_modify_inputs"].message
-    assert checks["relu.agrees_with_reference"].passed  # its results are right
+    assert checks["relu.agrees_on_floats"].passed  # its results are right
 
 
 def test_the_inputs_after_a_call_are_read_back_by_the_grader(tmp_path):

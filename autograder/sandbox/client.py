@@ -20,6 +20,7 @@ from autograder.results import CRASHED, INVALID, MISSING, Call, CallError
 from autograder.sandbox import protocol
 from autograder.sandbox.budget import Budget, Limits
 from autograder.sandbox.channel import MessageTooLarge
+from autograder.sandbox.inputs import calls_that_fit
 from autograder.sandbox.isolation import isolation_choice, isolation_note
 from autograder.sandbox.session import HandIn, Session, WorkerGone
 from autograder.text import printable
@@ -65,9 +66,8 @@ class SandboxedStudent:
             raise ValueError(f"function must be one of the graded functions, got {function!r}")
         calls, results = list(calls), []
         while len(results) < len(calls):
-            size = BATCH
-            if self._session is not None:
-                size = self._session.inputs.fits(calls[len(results):len(results) + BATCH])
+            size = calls_that_fit(calls[len(results):len(results) + BATCH],
+                                  self.limits.inputs_bytes)
             results += self._call_batch(function, calls[len(results):len(results) + size],
                                         return_inputs, warnings_as_errors)
         return results if return_inputs else [result for result, _ in results]

@@ -29,6 +29,19 @@ from autograder.worker_runtime import wire
 ALIGN = 64  # each array starts on a cache line
 
 
+def calls_that_fit(calls: list, size: int) -> int:
+    """How many of ``calls``, from the first on, fit in ``size`` bytes of shared memory (at
+    least one)."""
+    offset = 0
+    for number, (args, kwargs) in enumerate(calls):
+        for value in [*args, *kwargs.values()]:
+            if type(value) is np.ndarray:
+                offset = -(-offset // ALIGN) * ALIGN + value.nbytes
+        if offset > size:
+            return max(1, number)
+    return len(calls)
+
+
 @dataclass(frozen=True)
 class Placed:
     """Where one array argument of a call is: ``key`` is its position (an int) or name."""
@@ -58,7 +71,7 @@ class SharedInputs:
     def lay_out(self, calls: list) -> tuple[list, list[list[Placed]]]:
         """The ``calls`` as they are sent (array arguments replaced by their places) and
         where each call's arrays are. The arrays are copied in; ``ValueError`` when they do
-        not fit (``fits`` first)."""
+        not fit (``calls_that_fit`` first)."""
         offset, sent, placed = 0, [], []
         for args, kwargs in calls:
             places: list[Placed] = []
@@ -86,17 +99,6 @@ class SharedInputs:
         self.memory[start:end] = np.ascontiguousarray(native).tobytes()
         places.append(Placed(key, start, array))
         return end
-
-    def fits(self, calls: list) -> int:
-        """How many of ``calls``, from the first on, fit in one batch (at least one)."""
-        offset = 0
-        for number, (args, kwargs) in enumerate(calls):
-            for value in [*args, *kwargs.values()]:
-                if type(value) is np.ndarray:
-                    offset = -(-offset // ALIGN) * ALIGN + value.nbytes
-            if offset > self.size:
-                return max(1, number)
-        return len(calls)
 
     def read_back(self, places: list[Placed]) -> dict:
         """Each placed array as it is now in the shared memory (a copy)."""
