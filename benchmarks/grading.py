@@ -324,6 +324,9 @@ def main() -> None:
                         help="turn these speed devices of the worker off, to measure them")
     parser.add_argument("--floor-only", action="store_true",
                         help="only a call's floor in the sandbox")
+    parser.add_argument("--class-only", action="store_true",
+                        help="only the class table and where the time goes (no students' "
+                        "share, no nbgrader baselines)")
     args = parser.parse_args()
     for device in args.without:
         SPEED_DEVICES[device] = False
@@ -351,6 +354,8 @@ def main() -> None:
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
         print_breakdown(r)
+        if args.class_only:
+            return
         print_student_share(r, class_dir)
         for tests in ("asserts", "hidden"):
             if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:

@@ -14,6 +14,7 @@ student bundle ships it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import io
 import linecache
@@ -66,10 +67,13 @@ def run_call(function: Callable, args: tuple, kwargs: dict, *, files: Collection
     ``passthrough``: exceptions that are not the student's (Ctrl-C in the grader's own
     process)."""
     output = output if output is not None else CallOutput()
+    # In the grader's own process numpy's error handling is restored after the call; the
+    # worker's FreshState sets it before each call that needs it.
+    errors = np.errstate(**NUMPY_ERRORS) if fresh is None else contextlib.nullcontext()
     (fresh or fresh_state)()
     output.begin()
     try:
-        with warnings.catch_warnings(), output.installed():
+        with warnings.catch_warnings(), output.installed(), errors:
             warnings.simplefilter("error" if warnings_as_errors else "ignore", RuntimeWarning)
             return Outcome(function(*args, **kwargs))
     except passthrough:
@@ -83,10 +87,9 @@ def run_call(function: Callable, args: tuple, kwargs: dict, *, files: Collection
 
 
 def fresh_state() -> None:
-    """Every call starts with the same random numbers and numpy's error handling as set."""
+    """Every call starts with the same random numbers."""
     np.random.seed(0)
     random.seed(0)
-    np.seterr(**NUMPY_ERRORS)
 
 
 class FreshState:

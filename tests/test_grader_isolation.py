@@ -186,11 +186,12 @@ def test_what_a_call_printed_comes_with_its_exit_crash_or_timeout_and_nothing_el
                 pass
     """)
     limits = Limits(seconds_per_call=3, seconds_import=30)
-    with SandboxedStudent(folder, limits, isolation) as student:
-        _, exited = student.call_many("same_padding", [((1,), {}), ((3,), {})])
-        _, crashed = student.call_many("same_padding", [((1,), {}), ((5,), {})])
-        _, hung = student.call_many("same_padding", [((1,), {}), ((7,), {})])
-    for error, number in ((exited, 3), (crashed, 5), (hung, 7)):
+    failed = {}
+    for number in (3, 5, 7):  # a function that crashed or hung is not called again
+        with SandboxedStudent(folder, limits, isolation) as student:
+            _, failed[number] = student.call_many("same_padding", [((1,), {}), ((number,), {})])
+    exited, crashed, hung = failed.values()
+    for number, error in failed.items():
         assert error.printed.startswith(f"start of call {number} xxx"), error.printed
         assert error.printed.endswith(f"last words {number}\n"), error.printed
         assert "start of call 1 " not in error.printed  # another call's output

@@ -98,18 +98,24 @@ def own_namespaces(scratch: str, size: int, files: int, owner: tuple[int, int] |
 def _keep_ids(uid: int, gid: int) -> str:
     """In a new user namespace: keep ``uid`` and ``gid`` (the ones outside it); what went
     wrong, or "". Mapping root needs a capability outside, which a sandbox has not: under
-    bubblewrap a root grader's sandbox runs as another uid (``isolation.SANDBOX_UID``)."""
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):
-        try:
-            fd = os.open(f"/proc/self/{name}", os.O_WRONLY)
+    bubblewrap a root grader's sandbox runs as another uid (``isolation.SANDBOX_UID``). A
+    process that is not dumpable cannot open its own /proc files for writing: it is, for
+    these three writes (no student code has run yet)."""
+    LIBC.prctl(PR_SET_DUMPABLE, 1)
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
             try:
-                os.write(fd, text.encode())
-            finally:
-                os.close(fd)
-        except OSError as error:
-            return f"{name}: {error.strerror}"
-    return ""
+                fd = os.open(f"/proc/self/{name}", os.O_WRONLY)
+                try:
+                    os.write(fd, text.encode())
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                return f"{name}: {error.strerror}"
+        return ""
+    finally:
+        LIBC.prctl(PR_SET_DUMPABLE, 0)
 
 
 def drop_capabilities() -> None:
