@@ -102,13 +102,15 @@ class FreshState:
     # numpy's global generator through functions that are not its methods
     NOT_METHODS = ("seed", "ranf", "sample", "get_bit_generator", "set_bit_generator")
 
-    def __init__(self):
-        self.used = True
+    def __init__(self, watch: bool = True):
+        """``watch``: seed only after a call used them (else before every call)."""
+        self.used, self.watch = True, watch
         self.seed, self.np_seed = random._inst.seed, np.random.seed
-        self._watch(random, random._inst)
-        legacy = np.random.mtrand._rand
-        for module in (np.random, np.random.mtrand):
-            self._watch(module, legacy, self.NOT_METHODS)
+        if watch:
+            self._watch(random, random._inst)
+            legacy = np.random.mtrand._rand
+            for module in (np.random, np.random.mtrand):
+                self._watch(module, legacy, self.NOT_METHODS)
         config = getattr(getattr(np, "_core", None), "_ufunc_config", None)
         self.errors_var = getattr(config, "_extobj_contextvar", None)  # numpy >= 2
         self.errors_set = None
@@ -127,7 +129,7 @@ class FreshState:
         return watched
 
     def __call__(self) -> None:
-        if self.used:
+        if self.used or not self.watch:
             self.np_seed(0)
             self.seed(0)
             self.used = False

@@ -63,7 +63,7 @@ def run_submission(config: dict, fds: list[int]) -> None:
     watch = _ImportWatch(channel, wire, config["skip"], EXERCISES)
     sys.meta_path.insert(0, watch)
     seccomp = confine.seccomp() if config["seccomp"] else "seccomp filter not requested"
-    fresh = calls.FreshState() if config["lazy_seeding"] else calls.fresh_state
+    fresh = calls.FreshState(watch=config["lazy_seeding"])
     with exercises_from(config["folder"]) as loaded:
         missing = _missing_functions(loaded, EXERCISES)
         functions = {name: loaded.function(name) for names in EXERCISES.values()
