@@ -47,7 +47,7 @@ def memory_bound(limits: Limits) -> int:
     needs anyway, whatever they are: the replies of one function held until it is judged
     (their arrays no larger than their messages, the other values counted), and one reply
     being read (the buffer, its bytes, its text and its parsed tree, whose size the count of
-    its punctuation bounds before it is parsed). 288 MiB with the default limits."""
+    its punctuation bounds before it is parsed): 288 MiB with the default limits."""
     held = limits.function_bytes + limits.function_items * BYTES_PER_VALUE
     reading = 4 * limits.reply_bytes + (
         wire.PUNCTUATION_PER_VALUE * limits.reply_items * BYTES_PER_PARSED)

@@ -91,14 +91,23 @@ class SharedInputs:
 
     def _copy_in(self, array: np.ndarray, offset: int, key, places: list) -> int:
         start = -(-offset // ALIGN) * ALIGN
-        end = start + array.nbytes
-        if end > self.size:
+        if start + array.nbytes > self.size:
             raise ValueError(f"the batch's input arrays need more than the {self.size:,} "
                              "bytes shared with the worker")
-        native = array.astype(array.dtype.newbyteorder("="), copy=False)
-        self.memory[start:end] = np.ascontiguousarray(native).tobytes()
         places.append(Placed(key, start, array))
-        return end
+        self.copy_in([places[-1:]])
+        return start + array.nbytes
+
+    def copy_in(self, placed: list[list[Placed]]) -> None:
+        """The arrays copied to their places again (a batch sent before: same layout)."""
+        for places in placed:
+            for place in places:
+                array = place.array
+                if not (array.flags.c_contiguous and array.dtype.isnative):
+                    array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("=")))
+                if array.nbytes:
+                    end = place.offset + array.nbytes
+                    self.memory[place.offset:end] = array.reshape(-1).view(np.uint8)
 
     def read_back(self, places: list[Placed]) -> dict:
         """Each placed array as it is now in the shared memory (a copy)."""

@@ -29,9 +29,9 @@ MAX_LAID_OUT = 4096  # batches kept; the suite has a few hundred, shrinking adds
 def request(inputs: SharedInputs, function: str, calls: list, return_inputs: bool,
             warnings_as_errors: bool) -> tuple[bytes, list[list[Placed]]]:
     """The request's bytes, with the calls' arrays copied into ``inputs``, and where they
-    are. Encoded once per grading process for the prepared suite's calls (the same call
-    objects for every hand-in; the kept ``calls`` hold them, so that their ids stay theirs);
-    the arrays are copied in every time."""
+    are. Laid out and encoded once per grading process for the prepared suite's calls (the
+    same call objects for every hand-in; the kept ``calls`` hold them, so that their ids stay
+    theirs); the arrays are copied in every time."""
     key = (function, return_inputs, warnings_as_errors, inputs.size, tuple(map(id, calls)))
     kept = _LAID_OUT.get(key)
     if kept is None:
@@ -41,7 +41,7 @@ def request(inputs: SharedInputs, function: str, calls: list, return_inputs: boo
         if len(_LAID_OUT) < MAX_LAID_OUT:
             _LAID_OUT[key] = kept
     else:
-        inputs.lay_out(calls)
+        inputs.copy_in(kept[1])
     return kept[2], kept[1]
 
 
