@@ -304,3 +304,29 @@ def test_a_missing_folder_and_an_unknown_isolation_are_clear_errors(tmp_path):
         SandboxedStudent(PERFECT, isolation="docker")
     with SandboxedStudent(PERFECT) as student, pytest.raises(ValueError, match="graded"):
         student.call_many("solve_exam", [])
+
+
+def test_a_worker_that_does_not_start_again_fails_the_calls_not_the_grader(tmp_path,
+                                                                          monkeypatch):
+    from autograder.sandbox import session as sessions
+
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            import os
+            os._exit(1)
+    """)
+    real_wait = sessions.Session.wait_ready
+    starts = []
+
+    def wait_ready(session, deadline):
+        starts.append(session)
+        if len(starts) > 1:  # the restart after the crash dies before importing anything
+            raise sessions.WorkerGone(CRASHED, "the process ended (exit code 1)")
+        return real_wait(session, deadline)
+
+    monkeypatch.setattr(sessions.Session, "wait_ready", wait_ready)
+    with SandboxedStudent(folder, FAST) as student:
+        crashed = student.call_many("dense_weights", [((5, 3), {})])[0]
+        after = student.call_many("shared_weights", [((3, 2), {})])[0]
+    assert crashed.kind == CRASHED
+    assert after.kind == MISSING and "could not be started" in after.message

@@ -112,12 +112,14 @@ class SandboxedStudent:
         refused = self._refusal(function)
         if refused is not None:
             return [(refused, None)] * len(calls), None
+        if self._session is None:
+            self._start()
+            if self._session is None:  # it did not start again: why is in ``missing``
+                return [(self._refusal(function), None)] * len(calls), None
         results: list[tuple[Any, Any]] = []
         started = time.monotonic()
+        session = self._session
         try:
-            if self._session is None:
-                self._start()
-            session = self._session
             with stages.stage("wire encoding"):
                 data, placed = protocol.request(session.inputs, function, calls,
                                                 return_inputs, warnings_as_errors)
@@ -131,7 +133,7 @@ class SandboxedStudent:
                 results.append(result)
                 batch.last = time.monotonic()
         except WorkerGone as gone:
-            gone.printed = self._session.printed() if self._session else ""
+            gone.printed = session.printed()
             self._stop()
             return results, gone
         finally:
