@@ -99,7 +99,7 @@ class SharedInputs:
         return start + array.nbytes
 
     def copy_in(self, placed: list[list[Placed]]) -> None:
-        """The arrays copied to their places again (a batch sent before: same layout)."""
+        """The arrays copied to their places."""
         for places in placed:
             for place in places:
                 array = place.array
@@ -108,6 +108,15 @@ class SharedInputs:
                 if array.nbytes:
                     end = place.offset + array.nbytes
                     self.memory[place.offset:end] = array.reshape(-1).view(np.uint8)
+
+    def image(self, placed: list[list[Placed]]) -> bytes:
+        """The memory the arrays of ``placed`` take, as laid out now: ``restore`` puts it
+        back in one copy (a batch sent again, to another worker)."""
+        end = max((p.offset + p.array.nbytes for places in placed for p in places), default=0)
+        return self.memory[:end]
+
+    def restore(self, image: bytes) -> None:
+        self.memory[:len(image)] = image
 
     def read_back(self, places: list[Placed]) -> dict:
         """Each placed array as it is now in the shared memory (a copy)."""

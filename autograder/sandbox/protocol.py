@@ -22,7 +22,7 @@ from autograder.worker_runtime import wire
 WORKER_KINDS = (RAISED, NOT_IMPLEMENTED, INVALID)  # what a worker may say of one call
 TEXT_CHARS, BUILTIN_CHARS, WHERE_CHARS, PRINTED_CHARS = 2000, 100, 200, 4096
 
-_LAID_OUT: dict[tuple, tuple[list, list, bytes]] = {}
+_LAID_OUT: dict[tuple, tuple[list, list, bytes, bytes]] = {}
 MAX_LAID_OUT = 4096  # batches kept; the suite has a few hundred, shrinking adds one-off calls
 
 
@@ -31,17 +31,17 @@ def request(inputs: SharedInputs, function: str, calls: list, return_inputs: boo
     """The request's bytes, with the calls' arrays copied into ``inputs``, and where they
     are. Laid out and encoded once per grading process for the prepared suite's calls (the
     same call objects for every hand-in; the kept ``calls`` hold them, so that their ids stay
-    theirs); the arrays are copied in every time."""
+    theirs); then the laid-out memory is copied in whole, in one go."""
     key = (function, return_inputs, warnings_as_errors, inputs.size, tuple(map(id, calls)))
     kept = _LAID_OUT.get(key)
     if kept is None:
         sent, placed = inputs.lay_out(calls)
         data = wire.message("call", function, return_inputs, warnings_as_errors, sent)
-        kept = (list(calls), placed, data)
+        kept = (list(calls), placed, data, inputs.image(placed))
         if len(_LAID_OUT) < MAX_LAID_OUT:
             _LAID_OUT[key] = kept
     else:
-        inputs.copy_in(kept[1])
+        inputs.restore(kept[3])
     return kept[2], kept[1]
 
 
