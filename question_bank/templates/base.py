@@ -52,6 +52,7 @@ class Template:
     description: str
     body: Body = field(repr=False)
     figure: FigureMaker | None = field(default=None, repr=False)
+    fractions: bool = False  # replies may be fractions (answers in quarters, sixteenths)
 
     def __post_init__(self) -> None:
         if self.learning_outcome not in LEARNING_OUTCOMES:
@@ -70,7 +71,8 @@ class Template:
         item = Item(id="", template=self.name, learning_outcome=self.learning_outcome,
                     type=self.type, stem=with_articles(draft.stem), answer=draft.answer,
                     solution=with_articles(draft.solution), params=draft.params,
-                    tolerance=draft.tolerance, choices=choices, difficulty=difficulty)
+                    tolerance=draft.tolerance, choices=choices, difficulty=difficulty,
+                    fractions=self.fractions)
         check_item(item)
         return item
 
