@@ -17,6 +17,7 @@ import pytest
 from bank_fixtures import all_items, no_correct_choice, numeric_int, true_false
 
 from cnnlab.cli import main
+from question_bank.drill import load_progress
 from question_bank.generate import read_blueprint
 
 EVERY_FILE = {"bank.json", "bank.md", "answers.md", "images", "exam.html", "answer_key.html",
@@ -28,16 +29,19 @@ def calls(monkeypatch) -> list[tuple]:
     """Fake generate/stress/coverage modules; returns the list of calls they received."""
     received: list[tuple] = []
 
-    def build_bank(n, seed, outcomes=None, difficulty=None, figures=True):
+    def build_bank(n, seed, outcomes=None, difficulty=None, figures=True, practice=False):
         received.append(("build_bank", n, seed, outcomes, difficulty, figures))
         return all_items()[:n]
 
     def build_forms(forms, n, seed, outcomes=None, difficulty=None, blueprint=None,
-                    figures=True):
+                    figures=True, practice=False):
         received.append(("build_forms", forms, n, seed, outcomes, difficulty, blueprint,
-                         figures))
+                         figures) + (("practice",) if practice else ()))
         size = n or sum(blueprint.values())
         return [all_items()[:size] for _ in range(forms)]
+
+    def build_exam_forms(forms, n, seed, **options):
+        return build_forms(forms, n, seed, **options), 0
 
     def stress_report(n_seeds=2000):
         received.append(("stress_report", n_seeds))
@@ -45,8 +49,10 @@ def calls(monkeypatch) -> list[tuple]:
 
     fakes = {
         "question_bank.generate": {"build_bank": build_bank, "build_forms": build_forms,
+                                   "build_exam_forms": build_exam_forms,
                                    "read_blueprint": read_blueprint,
-                                   "with_figure": lambda item: item},
+                                   "with_figure": lambda item: item,
+                                   "item_from_id": lambda item_id: None},
         "question_bank.stress": {"stress_report": stress_report,
                                  "format_report": lambda rows: f"REPORT {rows[0]['template']}"},
         "question_bank.coverage": {"coverage_table": lambda: "COVERAGE TABLE"},
@@ -177,14 +183,14 @@ def test_piped_drill_scores_and_keeps_progress(tmp_path):
     result = subprocess.run(command, input="5\nT\n", text=True, capture_output=True,
                             check=True, timeout=60)
     assert "score: 1/2" in result.stdout
-    assert json.loads(progress.read_text()) == {"LO1": {"asked": 1, "correct": 1},
-                                                "LO4": {"asked": 1, "correct": 0}}
+    assert load_progress(progress) == {"LO1": {"asked": 1, "correct": 1},
+                                       "LO4": {"asked": 1, "correct": 0}}
 
 
 def test_build_reports_a_skipped_item_and_writes_the_rest(calls, tmp_path, capsys, monkeypatch):
     fake = sys.modules["question_bank.generate"]
     bank = [*all_items(), no_correct_choice()]
-    monkeypatch.setattr(fake, "build_forms", lambda forms, n, seed, **_: [bank])
+    monkeypatch.setattr(fake, "build_exam_forms", lambda forms, n, seed, **_: ([bank], 0))
     main(["bank", "build", "--format", "moodle", "--out", str(tmp_path)])
     assert "warning: moodle: skipped 1 item(s): broken_mc-s6" in capsys.readouterr().err
     assert (tmp_path / "moodle.xml").read_text().count("<question type=\"multichoice\">") == 2
