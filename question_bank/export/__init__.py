@@ -28,9 +28,15 @@ from question_bank.export.json_export import read_json, write_json
 from question_bank.export.markdown import write_markdown
 from question_bank.export.moodle import write_moodle
 from question_bank.model import Item
-from question_bank.practice import write_practice
 
 Writer = Callable[[list[Item], Path], list[Path]]
+
+
+def write_practice(items: list[Item], out_dir: Path) -> list[Path]:
+    """``practice.html`` (``question_bank.practice``, which uses this package's helpers)."""
+    from question_bank.practice import write_practice as write
+    return write(items, out_dir)
+
 
 FORMATS: dict[str, Writer] = {
     "json": write_json,

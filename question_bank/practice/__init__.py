@@ -18,6 +18,7 @@ import base64
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,23 @@ FILE_NAME = "practice.html"
 FSRS_VERSION = "5.4.2"
 
 
+_FORMULA = re.compile(r"[^\s<>]*\u00a0[^\s<>]*")
+
+
+def _formula_html(text: str) -> str:
+    """Escaped HTML of ``text`` with each formula in a no-wrap span: a browser may break
+    after a minus even before a no-break space, so the span keeps it whole."""
+    return _FORMULA.sub(lambda m: f'<span class="formula">{m.group(0)}</span>',
+                        text_html(keep_formulas(text)))
+
+
 def _item_data(item: Item) -> dict[str, Any]:
     """What the page needs of one item; texts as escaped HTML, formulas kept whole."""
     figure = ("data:image/png;base64," + base64.b64encode(item.figure).decode("ascii")
               if item.figure else "")
     return {"id": item.id, "lo": item.learning_outcome, "level": item.difficulty,
-            "type": item.type, "stem_html": text_html(keep_formulas(item.stem)),
-            "solution_html": text_html(keep_formulas(item.solution)),
+            "type": item.type, "stem_html": _formula_html(item.stem),
+            "solution_html": _formula_html(item.solution),
             "answer": item.answer, "tolerance": item.tolerance or 0,
             "fractions": item.fractions, "answer_text": answer_text(item),
             "choices": [{"text": keep_formulas(c.text), "feedback": keep_formulas(c.feedback),

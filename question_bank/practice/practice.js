@@ -318,7 +318,8 @@
       chart.appendChild(svg("text", { x: 252, y: y + 17, "class": "value" }, share + " %"));
       labels.push(lo + " " + share + " %");
       rows.appendChild(el("tr", { "data-outcome": lo }, [
-        el("th", { scope: "row", text: lo + ": " + pair[1] }),
+        el("th", { scope: "row" }, [document.createTextNode(lo),
+                                    el("span", { "class": "visually-hidden", text: ": " + pair[1] })]),
         el("td", { text: entry.correct + " of " + entry.asked }),
         el("td", { text: share + " %" }),
         el("td", { text: seen + " of " + mine.length }),
