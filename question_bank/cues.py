@@ -17,6 +17,7 @@ prints the score per template.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -30,17 +31,28 @@ WORD = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
 Rule = Callable[[list[str], set[int]], set[int]]
 
 
-def _words(text: str) -> set[str]:
-    return {word.lower() for word in WORD.findall(text)}
+@functools.lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in WORD.findall(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _absolute(text: str) -> bool:
+    return ABSOLUTES.search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_number(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def strike_lone_without_number(texts: list[str], alive: set[int]) -> set[int]:
-    without = [i for i in alive if not re.search(r"\d", texts[i])]
+    without = [i for i in alive if not _has_number(texts[i])]
     return alive - set(without) if len(without) == 1 and len(alive) > 2 else alive
 
 
 def strike_absolutes(texts: list[str], alive: set[int]) -> set[int]:
-    return {i for i in alive if not ABSOLUTES.search(texts[i])}
+    return {i for i in alive if not _absolute(texts[i])}
 
 
 def strike_longest(texts: list[str], alive: set[int]) -> set[int]:
@@ -55,13 +67,13 @@ RULES: tuple[Rule, ...] = (strike_lone_without_number, strike_absolutes, strike_
 def similarity(texts: list[str], index: int) -> float:
     """How much choice ``index`` shares with the other choices: the summed Jaccard overlap of
     its words (numbers count as words) with each other choice's."""
-    mine = _words(texts[index])
-    total = 0.0
-    for j, text in enumerate(texts):
-        if j != index:
-            theirs = _words(text)
-            total += len(mine & theirs) / max(1, len(mine | theirs))
-    return total
+    return sum(_jaccard(texts[index], text) for j, text in enumerate(texts) if j != index)
+
+
+@functools.lru_cache(maxsize=16384)
+def _jaccard(first: str, second: str) -> float:
+    mine, theirs = _words(first), _words(second)
+    return len(mine & theirs) / max(1, len(mine | theirs))
 
 
 def testwise_odds(item: Item, rules: Iterable[Rule] = RULES,

@@ -80,7 +80,14 @@ class Concept:
         def fill(option: Option) -> Option:
             return option[0].format(**values), option[1].format(**values)
         rights = [fill(option) for option in variant.correct]
-        filled = [fill(option) for option in variant.wrong]
+        # Drawn numbers can make two texts equal (a distractor's number is the right one):
+        # such a distractor is left out, so every item has distinct choices.
+        said = {text for text, _ in rights}
+        filled = []
+        for text, feedback in map(fill, variant.wrong):
+            if text not in said:
+                said.add(text)
+                filled.append((text, feedback))
         c, w = balanced_choices(rng, [text for text, _ in rights], [text for text, _ in filled])
         correct = rights[c]
         wrong = [filled[i] for i in w]
@@ -249,25 +256,25 @@ def load_statements(name: str,
 def balanced_choices(rng: random.Random, rights: list[str], wrongs: list[str]
                      ) -> tuple[int, list[int]]:
     """Which wording of the right answer and which ``N_WRONG`` distractors (sorted) to show,
-    so that surface cues give the right answer away no more than chance:
+    so that surface cues give the right answer away no more than chance. Among the sets of
+    choices the pool allows:
 
-    - its rank by length (how many shown distractors are longer) is drawn uniformly from
-      0 .. N_WRONG, as far as the pool allows;
-    - among the sets that allow that rank, the test-wise student of ``question_bank.cues``
-      (odd format, absolutes, longest, convergence) picks the right answer with chance 1/4
-      on average: sets where the student does better are mixed with sets where the student
-      does worse in the proportion that averages to chance.
+    - sets where the right answer is the one choice with (or without) a number are left out
+      (when others exist);
+    - the test-wise student of ``question_bank.cues`` (odd format, absolutes, longest,
+      convergence) picks the right answer with chance 1/4 on average: sets where that
+      student does better are mixed with sets where the student does worse, in the
+      proportion that averages to chance (as far as the pool allows);
+    - the right answer's rank by length (how many shown distractors are longer) is drawn
+      uniformly from 0 .. N_WRONG, as far as the remaining sets allow.
     """
     sets = [(c, list(w)) for c in range(len(rights))
             for w in itertools.combinations(range(len(wrongs)), N_WRONG)]
-    wanted = rng.randint(0, N_WRONG)
-
-    def rank(option: tuple[int, list[int]]) -> int:
-        c, w = option
-        return sum(len(wrongs[i]) > len(rights[c]) for i in w)
-    closest = min(abs(rank(option) - wanted) for option in sets)
-    sets = [option for option in sets if abs(rank(option) - wanted) == closest]
-    odds = [text_odds([rights[c], *(wrongs[i] for i in w)])[0] for c, w in sets]
+    texts = {id(option): [rights[option[0]], *(wrongs[i] for i in option[1])]
+             for option in sets}
+    even = [option for option in sets if not _odd_format(texts[id(option)])]
+    sets = even or sets
+    odds = [text_odds(texts[id(option)])[0] for option in sets]
     chance = 1 / (N_WRONG + 1)
     high = [(o, p) for o, p in zip(sets, odds, strict=True) if p > chance]
     low = [(o, p) for o, p in zip(sets, odds, strict=True) if p <= chance]
@@ -276,7 +283,19 @@ def balanced_choices(rng: random.Random, rights: list[str], wrongs: list[str]
         mean_low = sum(p for _, p in low) / len(low)
         share_high = (chance - mean_low) / (mean_high - mean_low)
         sets = [o for o, _ in (high if rng.random() < share_high else low)]
-    return rng.choice(sets)
+    wanted = rng.randint(0, N_WRONG)
+
+    def rank(option: tuple[int, list[int]]) -> int:
+        c, w = option
+        return sum(len(wrongs[i]) > len(rights[c]) for i in w)
+    closest = min(abs(rank(option) - wanted) for option in sets)
+    return rng.choice([option for option in sets if abs(rank(option) - wanted) == closest])
+
+
+def _odd_format(texts: list[str]) -> bool:
+    """True when the first text (the right answer) alone has, or alone lacks, a number."""
+    numbered = [any(ch.isdigit() for ch in text) for text in texts]
+    return numbered.count(numbered[0]) == 1
 
 
 def merged(*draws: Callable[[random.Random], dict[str, Any]]

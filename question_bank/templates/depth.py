@@ -170,7 +170,8 @@ def _stack_numbers(rng: random.Random) -> dict[str, Any]:
             "hh_d": h * h, "ld": layers, "cd": c, "conv_l": layers * k * k * c * c,
             "dense_l": layers * (h * h * c) ** 2, "one_l": k * k * c * c,
             "dense_1": (h * h * c) ** 2, "dd": d, "kdd": kd,
-            "rf_d": 1 + d * (kd - 1), "dk_d": d * kd, "rf_1": kd + d - 1}
+            "rf_d": 1 + d * (kd - 1), "dk_d": d * kd, "rf_1": kd + d - 1, "kk2_d": kd * kd,
+            "rf_less": 1 + (d - 1) * (kd - 1)}
 
 
 WHY_DEEP = load_concept("why_deep", draw=merged(_dense_numbers, _stack_numbers))

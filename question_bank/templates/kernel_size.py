@@ -143,7 +143,7 @@ def _bottleneck_numbers(rng: random.Random) -> dict[str, Any]:
     direct, reduced = 9 * c_in * c_out, c_in * c_r + 9 * c_r * c_out
     return {"cb_in": c_in, "cb_r": c_r, "cb_out": c_out, "direct": direct, "reduced": reduced,
             "no_1x1": 9 * c_r * c_out, "two_3x3": 9 * c_in * c_r + 9 * c_r * c_out,
-            "sum_c": c_in * c_r + c_r * c_out}
+            "sum_c": c_in * c_r + c_r * c_out, "flat": c_in * c_out}
 
 
 KERNEL_TRADEOFF = load_concept(
