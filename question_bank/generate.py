@@ -170,8 +170,9 @@ class _Drawer:
     practice bank); ``avoided`` counts the draws skipped for it."""
 
     def __init__(self, seed: int, practice: bool = False,
-                 avoid: frozenset[tuple] = frozenset()) -> None:
+                 avoid: frozenset[tuple] = frozenset(), small_once: bool = True) -> None:
         self.seed, self.practice, self.avoid = seed, practice, avoid
+        self.small_once = small_once
         self.tries: Counter[str] = Counter()  # items drawn per template: its next item seed
         self.seen: set[tuple] = set()
         self.avoided = 0
@@ -199,8 +200,8 @@ class _Drawer:
         items: list[Item] = []
         turn = self.seed + sum(self.tries[name] for name in pool)  # vary the first template
         while len(items) < count:
-            active = [name for name in pool if repeats[name] < RETIRE_AFTER
-                      and not (level in SMALL.get(name, ()) and used[name, level])]
+            active = [name for name in pool if repeats[name] < RETIRE_AFTER and not (
+                self.small_once and level in SMALL.get(name, ()) and used[name, level])]
             if not active:
                 raise ValueError(f"n: the templates of {outcome} at difficulty {level} make "
                                  f"only {len(items)} more distinct items, not {count}")
@@ -259,7 +260,8 @@ def build_forms(forms: int, n: int | None = None, seed: int = 0,
                 outcomes: Iterable[str] | None = None,
                 difficulty: int | Iterable[int] | None = None,
                 blueprint: Blueprint | None = None, figures: bool = True,
-                practice: bool = False, avoid_practice: bool = False) -> list[list[Item]]:
+                practice: bool = False, avoid_practice: bool = False,
+                small_once: bool = True) -> list[list[Item]]:
     """``forms`` parallel exams: the same blueprint, no question shared between them, the
     same template at every position.
 
@@ -275,17 +277,20 @@ def build_forms(forms: int, n: int | None = None, seed: int = 0,
         practice: draw from the practice seed space (a practice bank, not an exam).
         avoid_practice: never ask a question of the shipped practice bank (``bank build``
             does this for exams).
+        small_once: ask a small template (``SMALL``) at most once per form and level, as an
+            exam should; False for a large pool of questions (an LMS question bank).
 
     Raises:
         ValueError: bad arguments, or the templates cannot make that many distinct items.
     """
     return _build(forms, n, seed, outcomes, difficulty, blueprint, figures, practice,
-                  avoid_practice)[0]
+                  avoid_practice, small_once)[0]
 
 
 def _build(forms: int, n: int | None, seed: int, outcomes: Iterable[str] | None,
            difficulty: int | Iterable[int] | None, blueprint: Blueprint | None,
-           figures: bool, practice: bool, avoid_practice: bool) -> tuple[list[list[Item]], int]:
+           figures: bool, practice: bool, avoid_practice: bool,
+           small_once: bool = True) -> tuple[list[list[Item]], int]:
     """The forms and how many draws were skipped because the practice bank asks them."""
     if isinstance(forms, bool) or not isinstance(forms, int) or forms < 1:
         raise ValueError(f"forms: must be a whole number of at least 1, got {forms!r}")
@@ -296,7 +301,8 @@ def _build(forms: int, n: int | None, seed: int, outcomes: Iterable[str] | None,
     elif n is not None and n != sum(blueprint.values()):
         raise ValueError(f"n: {n} differs from the blueprint's {sum(blueprint.values())} items")
     names = _selected(outcomes)
-    drawer = _Drawer(seed, practice, practice_keys() if avoid_practice else frozenset())
+    drawer = _Drawer(seed, practice, practice_keys() if avoid_practice else frozenset(),
+                     small_once)
     first = drawer.exam(blueprint, names)
     exams = [first] + [drawer.parallel(first) for _ in range(forms - 1)]
     if figures:
@@ -314,6 +320,8 @@ def build_exam_forms(forms: int, n: int | None = None, seed: int = 0, **options:
 
 def build_bank(n: int | None = None, seed: int = 0, outcomes: Iterable[str] | None = None,
                difficulty: int | Iterable[int] | None = None, figures: bool = True,
-               blueprint: Blueprint | None = None, practice: bool = False) -> list[Item]:
+               blueprint: Blueprint | None = None, practice: bool = False,
+               small_once: bool = True) -> list[Item]:
     """``n`` distinct items (or a ``blueprint``'s): one form of ``build_forms``."""
-    return build_forms(1, n, seed, outcomes, difficulty, blueprint, figures, practice)[0]
+    return build_forms(1, n, seed, outcomes, difficulty, blueprint, figures, practice,
+                       small_once=small_once)[0]

@@ -20,6 +20,8 @@ from question_bank.model import LEARNING_OUTCOMES, SMALLEST_ANSWER, TYPES, Choic
 DIFFICULTIES = (1, 2, 3)
 FIGURE_DPI = 80  # small PNGs: rendering is the slow part of building a bank
 WORDS = {2: "two", 3: "three", 4: "four"}  # small counts written out in stems
+# Every stem whose answer depends on windows that do not fit says how they are counted.
+ROUND_DOWN = "Windows that do not fit completely are dropped (round down)."
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class Template:
         if difficulty not in DIFFICULTIES:
             raise ValueError(f"difficulty: must be one of {DIFFICULTIES}, got {difficulty!r}")
         draft = self.body(rng, difficulty)
+        for _ in range(REDRAWS):  # a stem that states its own answer gives it away
+            if self.type != "numeric" or number(draft.answer) not in stated_numbers(draft.stem):
+                break
+            draft = self.body(rng, difficulty)
         # Drawn numbers and words decide "a" or "an" ("an 8x8 map"): settled here, for all.
         choices = tuple(Choice(with_articles(c.text), c.correct, with_articles(c.feedback))
                         for c in draft.choices)
@@ -75,6 +81,18 @@ class Template:
                     fractions=self.fractions)
         check_item(item)
         return item
+
+
+REDRAWS = 200
+_VALUES = re.compile(r"=\s*\([^()]*\)")  # a list of given values: x = (3, 0, -1, 2)
+_NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+
+
+def stated_numbers(stem: str) -> set[str]:
+    """The numbers a stem states in its prose: not in a table or a list of given values
+    (a max-pooling answer is one of the table's values by definition)."""
+    prose = "\n".join(line for line in stem.splitlines() if not line.lstrip().startswith("|"))
+    return set(_NUMBER.findall(_VALUES.sub("", prose)))
 
 
 def check_item(item: Item) -> None:

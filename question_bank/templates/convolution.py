@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from question_bank.templates.base import (
+    ROUND_DOWN,
     Draft,
     count,
     integer,
@@ -98,8 +99,7 @@ def conv_output(rng: random.Random, difficulty: int) -> Draft:
     answer = integer(conv_output_size(n, k, padding, stride))
     what = rng.choice(["An image", "A feature map", "A CT slice"])
     stem = (f"{what} of width {n} pixels is convolved with a kernel of {k}x{k}, padding {padding} "
-            f"and stride {stride}. How wide is the output? Windows that do not fit "
-            f"completely are dropped.")
+            f"and stride {stride}. How wide is the output? {ROUND_DOWN}")
     solution = (f"n_out = floor((n + 2p - k) / s) + 1 = floor(({n} + 2*{padding} - {k}) / "
                 f"{stride}) + 1 = floor({n + 2 * padding - k} / {stride}) + 1 = {answer}.")
     params = {"n": n, "k": k, "padding": padding, "stride": stride, "what": what}

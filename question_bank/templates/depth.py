@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import WORDS, Draft, count, integer
+from question_bank.templates.base import ROUND_DOWN, WORDS, Draft, count, integer
 from question_bank.templates.concepts import load_concept, load_statements, merged
 from question_bank.templates.networks import (
     Layers,
@@ -28,9 +28,9 @@ from solutions.weights import (
 
 CONNECTIONS = {
     "dense": "fully connected (every input to every output, each connection its own weight)",
-    "sparse": "sparsely connected (each output sees only its {k} neighbouring inputs, with its "
-              "own {k} weights; nothing shared)",
-    "shared": "shared-weight, a convolution (one kernel of {k} weights used at every position)",
+    "sparse": "sparsely connected (each output sees only its {k} neighbouring inputs, with "
+              "weights of its own; nothing shared)",
+    "shared": "shared-weight, a convolution (one kernel, used at every position)",
 }
 
 
@@ -38,8 +38,8 @@ def connection(kind: str, k: int, kernels: int) -> str:
     """How a layer is connected; with several feature maps, the shared kernel is per map (so
     the stem never reads as {k} weights in all)."""
     if kind == "shared" and kernels > 1:
-        return (f"shared-weight, a convolution (one kernel of {k} weights per feature map, "
-                f"used at every position of that map)")
+        return ("shared-weight, a convolution (one kernel per feature map, used at every "
+                "position of that map)")
     return CONNECTIONS[kind].format(k=k)
 
 
@@ -50,6 +50,8 @@ def layer_weights(rng: random.Random, difficulty: int) -> Draft:
                      3: (rng.randint(64, 2048), rng.choice([3, 5, 7, 9]), rng.randint(2, 16)),
                      }[difficulty]
     kind = rng.choice(list(CONNECTIONS))
+    if kind == "shared" and kernels == 1:  # one kernel of k has k weights: k is in the stem
+        kernels = rng.randint(2, 4)
     positions = n - k + 1
     outputs = positions * kernels
     if kind == "dense":
@@ -142,7 +144,8 @@ def architecture_params(rng: random.Random, difficulty: int) -> Draft:
     """All trainable parameters of a small CNN, via solutions.weights.count_parameters."""
     layers, input_shape = draw_network(rng, difficulty)
     answer = integer(count_parameters(layers, input_shape))
-    stem = (f"How many trainable parameters (weights and biases) does this network have?\n\n"
+    stem = (f"How many trainable parameters (weights and biases) does this network have? "
+            f"{ROUND_DOWN}\n\n"
             f"{describe_network(layers, input_shape)}")
     solution = ("Walk through the layers, keeping track of the shape (conv: k*k*C_in*filters "
                 "+ filters; dense: n_in*units + units; the rest: 0):\n"

@@ -24,13 +24,14 @@ def image_features(rng: random.Random, difficulty: int) -> Draft:
     slices = rng.randint(2, 64) if difficulty == 3 else 1
     answer = integer(n_input_features(height, width, channels * slices))
     if slices == 1:
-        stem = (f"A {kind} of {height}x{width} pixels is the input of a neural network. "
-                f"How many input features (values) does it have?")
+        stem = (f"A {kind} of {height}x{width} pixels (height x width) is the input of a "
+                f"neural network. How many input features (values) does it have?")
         solution = (f"H * W * C = {height} * {width} * {channels} = {answer} "
                     f"(a {kind} has {count(channels, 'channel')}).")
     else:
-        stem = (f"A stack of {slices} slices, each a {kind} of {height}x{width} pixels, is "
-                f"the input of a neural network. How many input features (values) is that?")
+        stem = (f"A stack of {slices} slices, each a {kind} of {height}x{width} pixels (height "
+                f"x width), is the input of a neural network. How many input features (values) "
+                f"is that?")
         solution = (f"H * W * C per slice times the slices: {height} * {width} * {channels} "
                     f"* {slices} = {answer}.")
     params = {"kind": kind, "height": height, "width": width, "channels": channels,

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from question_bank.templates.base import (
+    ROUND_DOWN,
     Draft,
     integer,
     markdown_table,
@@ -33,7 +34,7 @@ def pool_output(rng: random.Random, difficulty: int) -> Draft:
     if difficulty < 3:
         answer = integer(pool_output_size(n, size, stride))
         stem = (f"A feature map of width {n} is max-pooled with {size}x{size} windows and "
-                f"stride {stride}. How wide is the output? Windows that do not fit are dropped.")
+                f"stride {stride}. How wide is the output? {ROUND_DOWN}")
         solution = (f"floor((n - size) / stride) + 1 = floor(({n} - {size}) / {stride}) + 1 "
                     f"= {answer}.")
         params = {"n": n, "size": size, "stride": stride}
@@ -43,7 +44,7 @@ def pool_output(rng: random.Random, difficulty: int) -> Draft:
     answer = integer(pool_output_size(width, size, stride))
     stem = (f"An image of width {n} goes through a conv layer ({k}x{k} kernels, padding "
             f"{padding}, stride {conv_stride}) and then {size}x{size} max-pooling with stride "
-            f"{stride}. How wide is the output? Windows that do not fit are dropped.")
+            f"{stride}. How wide is the output? {ROUND_DOWN}")
     solution = (f"Conv: floor(({n} + 2*{padding} - {k}) / {conv_stride}) + 1 = {width}. "
                 f"Pooling: floor(({width} - {size}) / {stride}) + 1 = {answer}.")
     params = {"n": n, "size": size, "stride": stride, "k": k, "padding": padding,
@@ -142,7 +143,7 @@ def flatten_size(rng: random.Random, difficulty: int) -> Draft:
     answer = integer(output_shape(layers, input_shape)[0])
     shapes = [shape_text(output_shape(layers[:i + 1], input_shape)) for i in range(len(layers))]
     stem = ("How many values does the flatten layer of this network output (the number of "
-            f"inputs of a dense layer that would follow)?\n\n"
+            f"inputs of a dense layer that would follow)? {ROUND_DOWN}\n\n"
             f"{describe_network(layers, input_shape)}")
     solution = ("Follow the shape (conv: floor((n + 2p - k) / s) + 1 and C = kernels; pooling: "
                 "floor((n - size) / stride) + 1, channels unchanged; ReLU: unchanged):\n"
