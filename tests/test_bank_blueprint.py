@@ -198,3 +198,21 @@ def test_question_key_ignores_drawn_words_and_distractors():
     assert question_key(renamed) == question_key(item)
     other = item.__class__(**{**item.__dict__, "stem": item.stem + " 99"})
     assert question_key(other) != question_key(item)
+
+
+# ---- exams and the students' practice bank ----------------------------------------------------
+
+def test_the_exam_of_the_released_seed_is_not_the_practice_bank():
+    """Issue 19: `bank build --n 60 --seed 2024` gave the released practice bank."""
+    from question_bank.generate import PRACTICE_SEED, PRACTICE_SIZE, build_exam_forms
+    practice = build_bank(PRACTICE_SIZE, PRACTICE_SEED, figures=False, practice=True)
+    [exam], _replaced = build_exam_forms(1, 60, PRACTICE_SEED, figures=False)
+    assert not {i.id for i in exam} & {i.id for i in practice}
+    assert not {question_key(i) for i in exam} & {question_key(i) for i in practice}
+
+
+def test_practice_items_come_from_their_own_seeds():
+    exam, practice = make_item("conv_output", 5, 2), make_item("conv_output", 5, 2,
+                                                               practice=True)
+    assert practice.id == "conv_output-d2-p5" and exam.id == "conv_output-d2-s5"
+    assert practice.stem != exam.stem

@@ -95,26 +95,27 @@ def _answer_number(driver, text: str) -> str:
     return driver.find_element("id", "practice-result").text
 
 
+def _reply(driver, page: str, outcome: str, text: str) -> str:
+    """A fresh page, a question of ``outcome``, the reply ``text``: the result shown."""
+    _open(driver, page)
+    _choose_outcome(driver, outcome)
+    return _answer_number(driver, text)
+
+
 def test_a_right_number_is_right_and_shows_the_worked_solution(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO1")
-    result = _answer_number(browser, "5")
+    result = _reply(browser, page, "LO1", "5")
     assert result.startswith("Right!") and "(7 - 3) / 1 + 1 = 5" in result
     assert errors(browser) == []
 
 
 def test_a_wrong_number_is_wrong_and_gives_the_answer(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO1")
-    result = _answer_number(browser, "6")
+    result = _reply(browser, page, "LO1", "6")
     assert result.startswith("Not right") and "The answer is 5" in result
     assert errors(browser) == []
 
 
 def test_a_decimal_comma_is_read(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO3")
-    assert _answer_number(browser, "0,6225").startswith("Right!")  # 0.62246 +- 0.001
+    assert _reply(browser, page, "LO3", "0,6225").startswith("Right!")  # 0.62246 +- 0.001
 
 
 def test_a_fraction_is_read_where_the_question_takes_one(browser, page):
@@ -127,9 +128,7 @@ def test_a_fraction_is_read_where_the_question_takes_one(browser, page):
 
 
 def test_an_unreadable_number_is_asked_again_not_marked(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO1")
-    _answer_number(browser, "five")
+    _reply(browser, page, "LO1", "five")
     problem = browser.find_element("css selector", "#practice-question .problem").text
     assert "Could not read" in problem
     assert browser.find_element("id", "practice-result").text == ""
@@ -145,9 +144,7 @@ def test_a_choice_shows_its_own_feedback(browser, page):
 
 
 def test_progress_is_kept_after_a_reload(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO1")
-    _answer_number(browser, "5")
+    _reply(browser, page, "LO1", "5")
     _open(browser, page, fresh=False)
     browser.find_element("id", "tab-progress").click()
     row = browser.find_element("css selector", "#progress-rows tr[data-outcome=LO1]").text
@@ -158,9 +155,7 @@ def test_progress_is_kept_after_a_reload(browser, page):
 
 
 def test_a_missed_question_is_due_again(browser, page):
-    _open(browser, page)
-    _choose_outcome(browser, "LO1")
-    _answer_number(browser, "6")
+    _reply(browser, page, "LO1", "6")
     due = browser.execute_script("return window.cnnlabPractice.state().cards"
                                  "['conv_output-s1'].due")
     wait = datetime.fromisoformat(due.replace("Z", "+00:00")) - datetime.now(UTC)
