@@ -331,10 +331,10 @@ def test_no_figure_without_figures_flag():
 
 @pytest.fixture
 def drawn(monkeypatch) -> list:
-    """Figures passed to to_png, kept instead of rendered, to look at what they hold."""
-    from cnnlab.figures import render
+    """Figures passed to the PNG writer, kept instead of rendered, to look at what they hold."""
+    from question_bank.templates import figures
     kept: list = []
-    monkeypatch.setattr(render, "to_png", lambda fig, dpi=100: kept.append(fig) or b"png")
+    monkeypatch.setattr(figures, "_png", lambda fig: kept.append(fig) or b"png")
     return kept
 
 
@@ -541,8 +541,11 @@ _TABLE_OR_VALUES = re.compile(r"^\s*\|.*$|=\s*\([^()]*\)", re.MULTILINE)
 
 
 def _prose_numbers(stem: str) -> list[str]:
-    """Numbers in the stem's sentences (not in a table or a list of given values)."""
-    return re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])", _TABLE_OR_VALUES.sub("", stem))
+    """Numbers a stem states when it gives no data (a table or a list of values) to compute
+    from; with data, its numbers are positions and sizes (an entry's answer may equal one)."""
+    if _TABLE_OR_VALUES.search(stem):
+        return []
+    return re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])", stem)
 
 
 def _written(value: float) -> str:

@@ -89,10 +89,13 @@ _NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 
 
 def stated_numbers(stem: str) -> set[str]:
-    """The numbers a stem states in its prose: not in a table or a list of given values
-    (a max-pooling answer is one of the table's values by definition)."""
-    prose = "\n".join(line for line in stem.splitlines() if not line.lstrip().startswith("|"))
-    return set(_NUMBER.findall(_VALUES.sub("", prose)))
+    """The numbers a stem states, when it gives no data to compute from. A stem with a table
+    or a list of values (an entry of a convolution or of pooling) is left alone: its other
+    numbers are positions and sizes, and a max-pooling answer is one of the table's values
+    by definition; redrawing those would make some answers rarer than others."""
+    if _VALUES.search(stem) or any(line.lstrip().startswith("|") for line in stem.splitlines()):
+        return set()
+    return set(_NUMBER.findall(stem))
 
 
 def check_item(item: Item) -> None:
