@@ -146,8 +146,8 @@ def test_striking_the_testwise_pick_stays_within_chance_plus_5(name):
     assert sum(map(_inverse, items)) / len(items) <= CHANCE + SLACK
 
 
-@pytest.mark.parametrize("seed", [101, 202, 303])
-def test_over_a_600_item_bank_the_testwise_strategy_scores_at_most_30_percent(seed):
-    """The issue's measure: four-choice items of a 600-item bank."""
-    four = [item for item in build_bank(600, seed, figures=False) if len(item.choices) == 4]
+def test_over_600_item_banks_the_testwise_strategy_scores_at_most_30_percent():
+    """The issue's measure: the four-choice items of 600-item banks of three seeds."""
+    four = [item for seed in (101, 202, 303) for item in build_bank(600, seed, figures=False)
+            if len(item.choices) == 4]
     assert sum(strategy_odds(item)[item.answer] for item in four) / len(four) <= 0.30
