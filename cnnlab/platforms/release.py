@@ -28,9 +28,9 @@ from cnnlab.platforms.notebooks import (
 )
 
 CNNLAB_MODULES = ("__init__", "__main__", "catalog", "check", "loading", "public_checks",
-                  "result_rules", "cli")
+                  "result_rules", "cli", "paths")
 BANK_FILE = "question_bank/practice_bank.json"  # package data: what `cnnlab drill` asks
-BANK_SIZE, BANK_SEED = 60, 2024
+PRACTICE_PAGE = "practice.html"  # the offline practice page, beside the README
 # The bank's generator computes answers with the reference: never released.
 GENERATOR = ("templates", "generate.py", "stress.py", "coverage.py")
 TEXT_SUFFIXES = (".py", ".ipynb", ".json", ".md", ".toml", ".txt", ".cfg", ".html")
@@ -52,7 +52,7 @@ version = "{version}"
 description = "Exercises and self-check for the lecture 'Convolutional neural networks' (8DC00)."
 readme = "README.md"
 requires-python = ">=3.11"
-dependencies = ["numpy>=1.26", "scipy>=1.11"]
+dependencies = ["numpy>=1.26", "scipy>=1.11", "platformdirs>=4", "fsrs>=6.3"]
 
 [project.scripts]
 cnnlab = "cnnlab.cli:main"
@@ -74,6 +74,9 @@ python3 -m pip install .          # in this folder; gives you the `cnnlab` comma
 cnnlab check                      # checks ./exercises against the public examples
 cnnlab drill                      # exam practice in the terminal
 ```
+
+For exam practice in a browser (also on a phone), open `{page}`: questions per learning
+outcome, checked at once, with worked solutions, your progress and a timed exam mode.
 
 - `exercises/`: fill in every function that says `raise NotImplementedError` in
   `padding.py`, `convolution.py`, `pooling.py`, `weights.py` and `receptive_field.py`.
@@ -152,11 +155,12 @@ def _copy_question_bank(target: Path) -> None:
 
 
 def practice_bank() -> list[dict]:
-    """The drill's questions, generated now (the student's package cannot generate them:
-    the generator needs the reference)."""
-    from question_bank.generate import build_bank
+    """The drill's and the practice page's questions, generated now from the practice seeds,
+    which exams never use (the student's package cannot generate them: the generator needs
+    the reference)."""
+    from question_bank.generate import PRACTICE_SEED, PRACTICE_SIZE, build_bank
 
-    return [item.to_dict() for item in build_bank(BANK_SIZE, BANK_SEED)]
+    return [item.to_dict() for item in build_bank(PRACTICE_SIZE, PRACTICE_SEED, practice=True)]
 
 
 def build_release(out: Path) -> list[Path]:
@@ -173,14 +177,20 @@ def build_release(out: Path) -> list[Path]:
     shutil.copytree(ROOT / "exercises", out / "exercises",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     _copy_question_bank(out / "question_bank")
-    (out / BANK_FILE).write_text(json.dumps(practice_bank(), indent=1))
+    bank = practice_bank()
+    (out / BANK_FILE).write_text(json.dumps(bank, indent=1))
+    from question_bank.model import Item
+    from question_bank.practice import page_html
+    (out / PRACTICE_PAGE).write_text(page_html([Item.from_dict(d) for d in bank]),
+                                     encoding="utf-8")
     notebook = json.loads((NOTEBOOK_DIR / NOTEBOOK_NAME).read_text())
     (out / "notebooks").mkdir()
     (out / "notebooks" / NOTEBOOK_NAME).write_text(dumps(release_notebook(notebook)))
     if (NOTEBOOK_DIR / FIGURE_DIR).is_dir():
         shutil.copytree(NOTEBOOK_DIR / FIGURE_DIR, out / "notebooks" / FIGURE_DIR)
     (out / "pyproject.toml").write_text(PYPROJECT.format(version=__version__))
-    (out / "README.md").write_text(README.format(bank=BANK_FILE, notebook=NOTEBOOK_NAME))
+    (out / "README.md").write_text(README.format(bank=BANK_FILE, notebook=NOTEBOOK_NAME,
+                                                          page=PRACTICE_PAGE))
     leaks = find_leaks(out)
     if leaks:
         raise ValueError("the bundle would leak (nothing is released):\n  " +
