@@ -154,8 +154,9 @@ def _overrides(options: Options, candidates: list[Candidate], rubric, out: Path,
         return []
     found = overrides.load(options.overrides)
     overrides.check_students(found, {c.student: c.path.name for c in candidates})
-    maxima = {f: rubric.points_of(f) for f in rubric.functions}
-    overrides.check_maxima(found, {**maxima, overrides.TOTAL: rubric.max_score})
+    if hasattr(rubric, "points_of"):  # a stand-in engine's rubric: checked when applied
+        maxima = {f: rubric.points_of(f) for f in rubric.functions}
+        overrides.check_maxima(found, {**maxima, overrides.TOTAL: rubric.max_score})
     say("stage", f"{len(found)} overrides from {options.overrides}")
     return found
 

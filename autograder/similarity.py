@@ -102,7 +102,8 @@ def flags(sources: dict[str, dict[str, str]]) -> list[Flag]:
                 continue
             _, (share_a, share_b), _ = compare_files(a, b)
             if min(share_a, share_b) >= THRESHOLD:
-                found.append(Flag(function, first, second, round(min(share_a, share_b), 3),
+                found.append(Flag(function, first, second,
+                                  round(float(min(share_a, share_b)), 3),
                                   a.raw_code, b.raw_code))
     return found
 
