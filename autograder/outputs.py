@@ -3,14 +3,17 @@
 * ``grades.csv``: ``student, score, max_score`` and one column per graded function (named
   exactly as the function, in the order of ``cnnlab.catalog.FUNCTIONS``) with its points;
 * ``feedback/<student>.md``: per function the points and, per failed check, the smallest
-  failing input with the expected and the actual result;
-* ``results/<student>.json``: Gradescope's ``results.json`` (one test per function).
+  failing input with the expected and the actual result; the instructor's adjustments;
+* ``feedback/<student>.html``: the same as one self-contained page (``templates/``);
+* ``results/<student>.json``: Gradescope's ``results.json`` (one test per function, the
+  summary as the top-level ``output``).
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import json
 import re
@@ -268,8 +271,10 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+@functools.cache
 def template(name: str):
-    """A page template of ``autograder/templates``, HTML-escaping every value put in it."""
+    """A page template of ``autograder/templates``, HTML-escaping every value put in it
+    (loaded once per process: there is a page per student)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     environment = Environment(loader=PackageLoader("autograder", "templates"),
                               autoescape=select_autoescape(["html"]), trim_blocks=True,

@@ -337,7 +337,8 @@ def _troubles(result: SubmissionResult) -> list[tuple[str, str]]:
         if "does not import" in first:
             found.setdefault(("unreadable", first), []).append(function.function)
     troubles = [(kind, f"{'timed out' if kind == 'timeout' else kind} in "
-                       f"{', '.join(names)}" if kind == why else f"{why} ({len(names)} functions)")
+                       f"{', '.join(names)}" if kind == why else
+                f"{why} ({len(names)} function{'s' * (len(names) != 1)})")
                 for (kind, why), names in found.items()]
     troubles += [("unreadable", note) for note in result.notes
                  if "could not be read" in note or "not a readable notebook" in note]

@@ -32,6 +32,7 @@ from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
 NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
 THRESHOLD = 0.8  # of each function's tokens found in the other
 MIN_TOKENS = 60  # tokenised characters left after the boilerplate; shorter ones are not compared
+MAX_CHARS = 20_000  # a longer function (generated, padded) is not compared: listed by no flag
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def flags(sources: dict[str, dict[str, str]]) -> list[Flag]:
         prints = {}
         for student in sorted(sources):
             code = sources[student].get(function)
-            if code:
+            if code and len(code) <= MAX_CHARS:
                 fingerprint = _fingerprint(code, _boilerplate(function))
                 if fingerprint.token_coverage >= MIN_TOKENS:
                     prints[student] = fingerprint

@@ -5,7 +5,6 @@ the hidden tests inside the kernel gains nothing by it."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import subprocess
@@ -13,45 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, hand_in, released_course, run
 
-from cnnlab.build import BEGIN
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import NOTEBOOK_NAME
 
-ASSIGNMENT = "cnn"
-NOTEBOOK = NOTEBOOK_NAME.removesuffix(".ipynb")
 STUBBED = ("conv2d", "max_pool", "receptive_field")
 # A student's way around the hidden tests when they run in the student's own kernel: every
 # later test cell imports the patched function and prints full marks.
 PATCH = ("try:\n    import autograder.notebook as _grader\n"
          "    _grader.hidden_points = lambda function, namespace, points: float(points)\n"
          "except ImportError:\n    pass\n")
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-def _hand_in(course: Path, student: str, released: dict, answers: dict[str, str],
-             stubbed: tuple[str, ...] = (), broken: str | None = None,
-             patch: bool = False) -> None:
-    notebook = copy.deepcopy(released)
-    solutions = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get(
-        "solution")]
-    for cell in solutions:
-        name = cell["metadata"]["nbgrader"]["grade_id"]
-        if name not in stubbed:
-            text = answers[name]
-            if name == broken:
-                text = text.replace(BEGIN, f"{BEGIN}\n    raise RuntimeError('broken')", 1)
-            cell["source"] = text
-    if patch:
-        solutions[0]["source"] = PATCH + "".join(solutions[0]["source"])
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
 
 
 def _gradebook_points(course: Path, student: str) -> dict[str, float]:
@@ -63,27 +34,20 @@ def _gradebook_points(course: Path, student: str) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    course = tmp_path_factory.mktemp("nbgrade") / "course"
-    _run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)], course.parent)
-    _run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
-         course)
-    source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    released = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
-               for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
-    _hand_in(course, "correct", released, answers)
-    _hand_in(course, "partial", released, answers, stubbed=STUBBED)
-    _hand_in(course, "broken", released, answers, broken="sigmoid")
-    _hand_in(course, "patcher", released, answers, stubbed=STUBBED, patch=True)
+    course, released, answers = released_course(tmp_path_factory.mktemp("nbgrade"))
+    hand_in(course, "correct", released, answers)
+    hand_in(course, "partial", released, answers, stubbed=STUBBED)
+    hand_in(course, "broken", released, answers, broken="sigmoid")
+    hand_in(course, "patcher", released, answers, stubbed=STUBBED, first=PATCH)
     # The patch at work where it can work: nbgrader's own autograde, in the student's kernel.
-    _run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "patcher",
-          "--force"], course)
+    run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "patcher",
+         "--force"], course)
     (course / "in_kernel.json").write_text(json.dumps(_gradebook_points(course, "patcher")))
-    _run([sys.executable, "-m", "cnnlab", "nbgrader", "grade", str(course), ASSIGNMENT,
-          "-j", "2"], course)
-    _run([sys.executable, "-m", "cnnlab", "grade", str(course / "submitted"), "--out",
-          str(course / "plain"), "-j", "2"], course)
-    _run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--force"],
+    run([sys.executable, "-m", "cnnlab", "nbgrader", "grade", str(course), ASSIGNMENT,
+         "-j", "2"], course)
+    run([sys.executable, "-m", "cnnlab", "grade", str(course / "submitted"), "--out",
+         str(course / "plain"), "-j", "2"], course)
+    run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--force"],
          course)
     return course
 

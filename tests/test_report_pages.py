@@ -69,7 +69,7 @@ def test_the_needs_a_look_list_names_each_kind_of_trouble():
         ("bob", "timeout"): "timed out in conv1d",
         ("cas", "crashed"): "crashed in relu",
         ("dan", "unreadable"): "padding.py does not import: SyntaxError in padding.py, line 3 "
-                               "(1 functions)",
+                               "(1 function)",
         (HOSTILE, "unreadable"): "no exercise module or notebook was found"}
 
 

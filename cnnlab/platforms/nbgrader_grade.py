@@ -21,6 +21,7 @@ in-kernel hidden tests stay for students' own validation of their notebook.
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 import tempfile
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = args.out or course / "cnnlab-grades" / args.assignment
     options = Options(jobs=args.jobs, resume=args.resume, isolation=args.isolation,
-                      command=" ".join(["cnnlab", *sys.argv[1:]]))
+                      command=shlex.join(["cnnlab", *sys.argv[1:]]))
     try:
         done = grade_course(course, args.assignment, out, options,
                             progress=lambda event, text: print(text, file=sys.stderr)
