@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def register(subparsers) -> None:
                         help="brief: feedback without the failing inputs")
     parser.add_argument("--rubric", type=Path, metavar="FILE",
                         help="points per function and check (default: the bundled rubric)")
+    parser.add_argument("--overrides", type=Path, metavar="FILE",
+                        help="the instructor's adjustments (TOML or CSV), applied to every "
+                             "output of this run, never stored in the gradebook")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
@@ -92,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     from autograder.submissions import find_candidates
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
-                      rubric=args.rubric, isolation=args.isolation)
+                      rubric=args.rubric, isolation=args.isolation, overrides=args.overrides,
+                      command=shlex.join(["cnnlab", *sys.argv[1:]]))
     try:
         total = len(find_candidates(args.submissions, exclude=args.out))
         print(f"grading {total} hand-ins from {args.submissions}", file=sys.stderr, flush=True)
@@ -152,6 +157,8 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"-j must be at least 1 (or 0 for 3 per 2 cores), got {args.jobs}"
     if args.rubric is not None and not args.rubric.is_file():
         return f"rubric file {args.rubric} does not exist"
+    if args.overrides is not None and not args.overrides.is_file():
+        return f"overrides file {args.overrides} does not exist"
     if args.out.exists() and not args.out.is_dir():
         return f"--out {args.out} exists and is not a folder"
     if os.path.realpath(args.out) == os.path.realpath(args.submissions):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from autograder import outputs, stages
+from autograder import outputs, overrides, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
@@ -50,6 +50,8 @@ class Options:
     rubric: Path | None = None
     isolation: str | None = None  # None: $CNNLAB_SANDBOX or auto
     limits: Limits = field(default_factory=Limits)
+    overrides: Path | None = None  # the instructor's adjustments, applied to the outputs
+    command: str = ""  # the command line, for the report's provenance
 
 
 @dataclass
@@ -89,6 +91,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     say("stage", f"isolation: {isolation} ({isolation_reason})")
     runtime_dir()  # made once here, shared by the forked grading processes
     rubric = engine.load_rubric(options.rubric)
+    adjustments = _overrides(options, candidates, rubric, out, say)  # bad file: fail now
     version = _version_key(engine, rubric, options.rubric)
     keys = {c.student: hashlib.sha256((c.digest + version).encode()).hexdigest()
             for c in candidates}
@@ -125,9 +128,12 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     say("stage", "writing grades.csv, feedback, results and report.html")
     ordered = [results[c.student] for c in candidates if c.student in results]
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
+    hand_ins = {c.student: c.path.name for c in candidates}
     with stages.stage("outputs"):
-        write_outputs(ordered, out, options.detail, times,
-                      {c.student: c.path.name for c in candidates}, options.jobs)
+        shown = overrides.apply(ordered, adjustments, hand_ins)
+        context = _report_context(options, candidates, errors, skipped, isolation,
+                                  isolation_reason, hand_ins)
+        write_outputs(shown, out, options.detail, times, hand_ins, options.jobs, context)
     stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
@@ -136,6 +142,36 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
                     time.monotonic() - started, times, skipped, isolation_reason,
                     stage_seconds)
+
+
+def _overrides(options: Options, candidates: list[Candidate], rubric, out: Path,
+               say: Progress) -> list[overrides.Override]:
+    """The overrides file, checked against the hand-ins and the rubric before any grading."""
+    if options.overrides is None:
+        if (out / overrides.RECORD).is_file():
+            say("stage", f"note: the last run of {out} applied overrides "
+                         f"({overrides.RECORD}); this one applies none (--overrides FILE)")
+        return []
+    found = overrides.load(options.overrides)
+    overrides.check_students(found, {c.student: c.path.name for c in candidates})
+    if hasattr(rubric, "points_of"):  # a stand-in engine's rubric: checked when applied
+        maxima = {f: rubric.points_of(f) for f in rubric.functions}
+        overrides.check_maxima(found, {**maxima, overrides.TOTAL: rubric.max_score})
+    say("stage", f"{len(found)} overrides from {options.overrides}")
+    return found
+
+
+def _report_context(options: Options, candidates: list[Candidate], errors: dict[str, str],
+                    skipped: dict[str, str], isolation: str, reason: str,
+                    hand_ins: dict[str, str]):
+    """What the report says besides the results: how the run was made, what to look at."""
+    from autograder import similarity
+    from autograder.report import ReportContext, provenance
+    graded = [c for c in candidates if c.student not in errors]
+    with stages.stage("similarity"):
+        flags = similarity.class_flags(graded)
+    return ReportContext(provenance(options, isolation, reason), flags, errors, skipped,
+                         hand_ins)
 
 
 def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
@@ -155,18 +191,21 @@ def _write_errors(errors: dict[str, str], path: Path) -> None:
 
 def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
                   times: dict[str, float], hand_ins: dict[str, str] | None = None,
-                  jobs: int = 1) -> None:
+                  jobs: int = 1, report_context=None) -> None:
     """Everything from the results in memory (``hand_ins``: student -> hand-in name). The
     per-student files (feedback with its pictures, Gradescope JSON) are written by ``jobs``
-    forked processes while this one writes the report: pictures cost ~0.1 s a student."""
+    forked processes while this one writes the report: pictures cost ~0.1 s a student.
+    ``report_context`` (``report.ReportContext``): provenance, similarity flags, what to look
+    at."""
     outputs.write_grades_csv(results, out / "grades.csv", hand_ins=hand_ins)
+    overrides.write_record(results, out / overrides.RECORD)
     _SHARED.update(write=(results, out, detail, times))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(results) // 20))  # forking costs too
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with_parent) as pool:
         parts = [pool.submit(_write_students, part, jobs) for part in range(jobs)]
         from autograder.report import write_report  # matplotlib: only when writing it
-        write_report(results, out / "report.html")
+        write_report(results, out / "report.html", report_context)
         for part in parts:
             part.result()  # an error writing a file is the grader's: raise it here
 
@@ -176,6 +215,7 @@ def _write_students(part: int, parts: int) -> None:
     results, out, detail, times = _SHARED["write"]
     for result in results[part::parts]:
         outputs.write_feedback(result, out / "feedback", detail)
+        outputs.write_feedback_html(result, out / "feedback", detail)
         outputs.write_gradescope(result, out / "results", times.get(result.student, 0.0),
                                  detail)
 

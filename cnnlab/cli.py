@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "autograder.cli",
     "cnnlab.platforms.nbgrader_course",
     "cnnlab.platforms.gradescope",
+    "cnnlab.platforms.lms",
     "cnnlab.platforms.release",
     "question_bank.cli",
     "cnnlab.figures.gallery",

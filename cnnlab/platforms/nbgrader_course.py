@@ -109,4 +109,6 @@ def register(subparsers) -> None:
     init.add_argument("--course-id", default=DEFAULT_COURSE_ID,
                       help=f"nbgrader's course id (default: {DEFAULT_COURSE_ID})")
     init.set_defaults(func=run_init)
+    from cnnlab.platforms import nbgrader_grade  # grading in the sandbox: its own module
+    nbgrader_grade.register_action(actions)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
