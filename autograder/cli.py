@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from cnnlab.destinations import file_problem, folder_problem
+
 MAX_STUDENT_ROWS = 40
 
 
@@ -26,8 +28,9 @@ def register(subparsers) -> None:
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                         help="folder with one sub-folder or .zip per student")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT",
-                        help="where grades.csv, feedback/, results/, gradebook.sqlite and "
-                             "report.html go")
+                        help="the folder where grades.csv, feedback/, results/, "
+                             "gradebook.sqlite and report.html go (created if missing; the "
+                             "folder it is in must exist)")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                         help="submissions graded at the same time (default: 3 for every "
                              "2 cores)")
@@ -48,7 +51,8 @@ def register(subparsers) -> None:
                     "weights and points; --write copies the default rubric to edit.")
     rubric.add_argument("--rubric", type=Path, metavar="FILE", help="a rubric to show")
     rubric.add_argument("--write", type=Path, metavar="FILE",
-                        help="write a copy of the default rubric to FILE")
+                        help="write a copy of the default rubric to FILE (a new file in an "
+                             "existing folder)")
     rubric.set_defaults(func=show_rubric)
 
 
@@ -57,8 +61,11 @@ def show_rubric(args: argparse.Namespace) -> int:
     from autograder.rubric import DEFAULT_RUBRIC, RubricError, check_weight_names, load_rubric
 
     if args.write:
-        if args.write.exists():
-            print(f"cnnlab rubric: error: {args.write} exists; not overwritten", file=sys.stderr)
+        problem = file_problem(args.write, "--write")
+        if problem is None and args.write.exists():
+            problem = f"{args.write} exists; not overwritten"
+        if problem:
+            print(f"cnnlab rubric: error: {problem}", file=sys.stderr)
             return 2
         args.write.write_text(DEFAULT_RUBRIC.read_text())
         print(f"wrote {args.write}: edit it, then grade with --rubric {args.write}")
@@ -152,8 +159,9 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"-j must be at least 1 (or 0 for 3 per 2 cores), got {args.jobs}"
     if args.rubric is not None and not args.rubric.is_file():
         return f"rubric file {args.rubric} does not exist"
-    if args.out.exists() and not args.out.is_dir():
-        return f"--out {args.out} exists and is not a folder"
+    problem = folder_problem(args.out, "--out")
+    if problem:
+        return problem
     if os.path.realpath(args.out) == os.path.realpath(args.submissions):
         return "--out must not be the SUBMISSIONS folder"
     return None
