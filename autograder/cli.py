@@ -2,10 +2,16 @@
 
 Exit status 0 when the class was graded, whatever the scores; 1 when the grader itself failed
 on some hand-in even after a retry (all outputs are still written, the failures listed and in
-``OUT/grader_errors.txt``); 2 for wrong arguments (a missing folder, ...).
+``OUT/grader_errors.txt``); 2 for wrong arguments (a missing folder, ...) and for a
+SUBMISSIONS folder with nothing to grade (the message says what was found and what a hand-in
+looks like); 130 after Ctrl-C and 143 after SIGTERM (``autograder.interrupts``: what is
+graded is written, ``--resume`` goes on).
 
-Progress goes to stderr: a line per stage, and a bar on a terminal or a line per hand-in when
-piped (a log, CI), so a long run never looks hung.
+The results go to stdout: the table per student and per function, the class line, the
+isolation and the files written. Everything else goes to stderr: progress (a line per stage,
+and a bar on a terminal or a line per hand-in when piped, so a long run never looks hung),
+the entries that are no hand-in, the grader's own errors and one line naming the hand-ins to
+look at (unreadable, without any exercise module, timed out).
 """
 
 from __future__ import annotations
@@ -95,20 +101,36 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
+    from autograder.interrupts import exit_status, interruptible, signal_of
     from autograder.pipeline import Options, grade_class
-    from autograder.submissions import find_candidates
+    from autograder.submissions import find_candidates, nothing_to_grade
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
                       rubric=args.rubric, isolation=args.isolation)
     try:
-        total = len(find_candidates(args.submissions, exclude=args.out))
-        print(f"grading {total} hand-ins from {args.submissions}", file=sys.stderr, flush=True)
-        with Progress(total) as progress:
+        skipped: dict[str, str] = {}
+        candidates = find_candidates(args.submissions, exclude=args.out, skipped=skipped)
+        nothing = nothing_to_grade(args.submissions, candidates, skipped)
+        if nothing:
+            raise ValueError(nothing)
+        print(f"grading {len(candidates)} hand-ins from {args.submissions}", file=sys.stderr,
+              flush=True)
+        with interruptible(), Progress(len(candidates)) as progress:
             run_ = grade_class(args.submissions, args.out, options, progress=progress)
     except (ValueError, RuntimeError, FileNotFoundError) as error:
         print(f"cnnlab grade: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:  # outside the grading itself (writing the outputs)
+        print("\ninterrupted: the gradebook holds every hand-in graded so far; run again with "
+              "--resume", file=sys.stderr)
+        return exit_status(signal_of(stop))
+    if run_.interrupted:
+        print(f"interrupted: {len(run_.results)} of {run_.hand_ins} graded; run again with "
+              "--resume", file=sys.stderr)
+        return exit_status(run_.interrupted)
     print(summary(run_, args.out))
+    for line in warning_lines(run_):
+        print(line, file=sys.stderr)
     return 1 if run_.errors else 0
 
 
@@ -185,13 +207,41 @@ def summary(run, out: Path) -> str:
     lines.append(isolation_note(run.isolation))
     if run.isolation_reason:
         lines.append(f"chosen because: {run.isolation_reason}")
-    for entry, why in run.skipped.items():
-        lines.append(f"not graded: {entry!r} in SUBMISSIONS ({why})")
-    for student, error in run.errors.items():
-        lines.append(f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}")
     lines.append(f"written: {out}/grades.csv, feedback/, results/, gradebook.sqlite, "
                  "report.html")
     return "\n".join(lines)
+
+
+def warning_lines(run) -> list[str]:
+    """The stderr lines after the summary: entries that are no hand-in, the grader's own
+    errors, and one line naming the hand-ins an instructor should look at."""
+    lines = [f"not graded: {entry!r} in SUBMISSIONS ({why})"
+             for entry, why in run.skipped.items()]
+    lines += [f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}"
+              for student, error in run.errors.items()]
+    groups = hand_ins_to_look_at(run)
+    if groups:
+        lines.append("hand-ins to look at: " + "; ".join(
+            f"{len(names)} {what} ({', '.join(names)})" for what, names in groups.items()))
+    return lines
+
+
+def hand_ins_to_look_at(run) -> dict[str, list[str]]:
+    """What went wrong -> the hand-ins (or entries) it went wrong for, for those that occur."""
+    from autograder.sandbox.client import TIMED_OUT_NOTE
+    from autograder.submissions import NO_MODULES, UNREADABLE
+
+    def having(notes_of, start: str) -> list[str]:
+        return [r.student for r in run.results if any(n.startswith(start) for n in notes_of(r))]
+
+    unreadable = having(lambda r: r.notes, UNREADABLE)
+    groups = {"unreadable": unreadable,
+              "without an exercise module": [s for s in having(lambda r: r.notes, NO_MODULES)
+                                             if s not in unreadable],
+              "timed out": having(lambda r: r.grader_notes, TIMED_OUT_NOTE),
+              "skipped": list(run.skipped),
+              "failed in the grader": list(run.errors)}
+    return {what: names for what, names in groups.items() if names}
 
 
 def _function_table(results) -> list[str]:
