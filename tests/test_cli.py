@@ -42,6 +42,12 @@ def test_bare_cnnlab_prints_the_help_to_stderr_and_exits_2():
     assert "usage: cnnlab" in done.stderr and "commands:" in done.stderr
 
 
+def test_a_command_group_without_its_action_prints_its_help_to_stderr_and_exits_2():
+    done = _cnnlab("nbgrader")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "usage: cnnlab nbgrader" in done.stderr
+
+
 def test_every_subcommand_has_a_description():
     missing = [" ".join(words) for words, parser in _subcommands(make_parser())
                if not (parser.description or "").strip()]

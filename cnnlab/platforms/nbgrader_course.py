@@ -116,4 +116,4 @@ def register(subparsers) -> None:
     init.add_argument("--course-id", default=DEFAULT_COURSE_ID,
                       help=f"nbgrader's course id (default: {DEFAULT_COURSE_ID})")
     init.set_defaults(func=run_init)
-    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+    parser.set_defaults(func=lambda args: parser.print_help(sys.stderr) or 2)  # a usage error
