@@ -73,6 +73,6 @@ def test_a_hand_in_the_grader_fails_on_is_listed_and_exits_1_with_all_outputs(
     out = tmp_path / "out"
     assert main(["grade", str(EXAMPLE_CLASS), "--out", str(out), "-j", "2"]) == 1
     printed = capsys.readouterr()
-    assert f"GRADER ERROR for {VICTIM}" in printed.out
+    assert f"GRADER ERROR for {VICTIM}" in printed.err  # the grader's errors: stderr
     assert f"GRADER FAILED on {VICTIM}" in printed.err
     assert len(list((out / "feedback").glob("*.md"))) == 10 and (out / "report.html").exists()

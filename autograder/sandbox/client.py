@@ -53,6 +53,7 @@ FORK_SERVER_ENV = "CNNLAB_FORK_SERVER"  # "0": start a fresh worker for every su
 BATCH = 100  # calls per message: within wire's limits for the inputs the suite generates
 PRINTED_TAIL = 2048  # bytes of what the student's code printed, shown with a crash
 WORKER_KINDS = (RAISED, NOT_IMPLEMENTED, INVALID)  # what a worker may say of one call
+TIMED_OUT_NOTE = "timed out: "  # a grader note per function (or import) that ran out of time
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class SandboxedStudent:
                 if gone is not None:
                     break
         if gone is not None:
+            if gone.kind == TIMEOUT:  # for the instructor's summary of hand-ins to look at
+                _add_once(self.notes, f"{TIMED_OUT_NOTE}{function}")
             results.append((CallError(gone.kind, gone.message, printed=self._printed()), None))
             self._failed[function] = CallError(gone.kind, f"{gone.message} (in an earlier "
                                                "call; the remaining calls were not run)")
@@ -270,6 +273,8 @@ class SandboxedStudent:
             except WorkerGone as gone:
                 module = gone.module
                 self._stop()
+                if gone.kind == TIMEOUT:
+                    _add_once(self.notes, f"{TIMED_OUT_NOTE}importing {module or 'the modules'}")
                 if module is None or module in self._skip:
                     self._missing = {f: f"the submission could not be started: {gone.message}"
                                      for f in MODULE_OF}
