@@ -69,7 +69,7 @@ def test_a_canvas_hand_in_is_graded_under_the_files_own_names(canvas, tmp_path):
 def test_a_canvas_download_is_graded_as_a_class(canvas, tmp_path, fake_engine, capsys):
     out = tmp_path / "out"
     assert main(["grade", str(canvas), "--out", str(out), "-j", "2"]) == 0
-    assert sorted(p.stem for p in (out / "feedback").iterdir()) == [
+    assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == [
         "bakkeranna_34567", "devriesjan_12345", "jansenpiet_23456"]
     assert "3 students (3 graded now" in capsys.readouterr().out
 

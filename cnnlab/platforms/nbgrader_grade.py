@@ -172,7 +172,7 @@ def register_action(actions) -> None:
     parser = actions.add_parser(
         "grade", help="grade the submitted notebooks in the sandbox and record the grades in "
                       "nbgrader's gradebook (instead of nbgrader autograde)",
-        description=__doc__.splitlines()[0])
+        description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("course_dir", metavar="COURSE_DIR")
     parser.add_argument("assignment", metavar="ASSIGNMENT")
     parser.add_argument("--out", type=Path, metavar="OUT",
