@@ -31,7 +31,7 @@ HIDING_ATTRIBUTES = ("__dict__", "__getattribute__", "__globals__", "__builtins_
 BUILTINS = frozenset(dir(builtins))
 # What parsing a student's text may raise (a syntax error, null bytes, code nested too deeply,
 # too much of it): such a module does not import in the worker either.
-UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
 def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
@@ -42,11 +42,11 @@ def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
         return []
     try:
         tree = ast.parse(source)
-    except UNREADABLE:
+    except PARSE_ERRORS:
         return []  # does not import either (the worker says why): graded as missing
     trees = []
     for other in other_sources:  # the function's own module, read last, wins
-        with contextlib.suppress(*UNREADABLE):  # nor does this one: it cannot be used
+        with contextlib.suppress(*PARSE_ERRORS):  # nor does this one: it cannot be used
             trees.append(ast.parse(other))
     trees.append(tree)
     try:

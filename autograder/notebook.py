@@ -53,7 +53,8 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
-    from autograder.submissions import UNREADABLE, without_magics
+    from autograder.forbidden import PARSE_ERRORS
+    from autograder.submissions import without_magics
 
     kept = []
     for cell in cells:
@@ -62,7 +63,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
         code = without_magics(cell)
         try:
             ast.parse(code)
-        except UNREADABLE:  # the kernel did not run it either
+        except PARSE_ERRORS:  # the kernel did not run it either
             continue
         kept.append(code)
     return "\n\n".join(kept)

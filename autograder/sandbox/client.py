@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import stages
-from autograder.results import CRASHED, INVALID, MISSING, Call, CallError
+from autograder.results import CRASHED, INVALID, MISSING, TIMEOUT, Call, CallError
 from autograder.sandbox import protocol
 from autograder.sandbox.budget import Budget, Limits
 from autograder.sandbox.channel import MessageTooLarge
@@ -28,6 +28,7 @@ from cnnlab.catalog import EXERCISES, MODULE_OF
 
 FORK_SERVER_ENV = "CNNLAB_FORK_SERVER"  # "0": start a fresh worker for every submission
 BATCH = 100  # calls per request
+TIMED_OUT_NOTE = "timed out: "  # a grader note per function (or import) that ran out of time
 
 
 class SandboxedStudent:
@@ -99,6 +100,8 @@ class SandboxedStudent:
                 if gone is not None:
                     break
         if gone is not None:
+            if gone.kind == TIMEOUT:  # for the instructor's summary of hand-ins to look at
+                _add_once(self.notes, f"{TIMED_OUT_NOTE}{function}")
             results.append((CallError(gone.kind, gone.message, printed=gone.printed), None))
             self._failed[function] = CallError(gone.kind, f"{gone.message} (in an earlier "
                                                "call; the remaining calls were not run)")
@@ -190,6 +193,9 @@ class SandboxedStudent:
                                                      + self.limits.seconds_import)
                 except WorkerGone as gone:
                     self._stop()
+                    if gone.kind == TIMEOUT:
+                        _add_once(self.notes, f"{TIMED_OUT_NOTE}importing "
+                                              f"{gone.module or 'the modules'}")
                     if gone.module is None or gone.module in self._skip:
                         self._missing = {f: "the submission could not be started: "
                                          f"{gone.message}" for f in MODULE_OF}

@@ -6,7 +6,8 @@ builds the image, and for every hand-in runs ``/autograder/run_autograder`` (cop
 ``/autograder/results/results.json``. The bundle holds:
 
 * ``setup.sh``: installs Python and the bundled cnnlab source tree (``cnnlab/``,
-  ``solutions/``, ``autograder/``, ``exercises/``);
+  ``solutions/``, ``autograder/``, and ``exercises/``: the stubs, generated from
+  ``solutions/`` when the bundle is built, never copied from the folder on disk);
 * ``run_autograder``: calls ``python3 -m cnnlab.platforms.gradescope`` (``main`` below), which
   grades the submission as one student with the hidden suite, in the sandbox, and writes
   ``results.json`` with ``autograder.outputs.gradescope_results``, the same writer as
@@ -27,12 +28,14 @@ import time
 import zipfile
 from pathlib import Path
 
-from cnnlab.build import ROOT
+from cnnlab.build import ROOT, build_exercises
+from cnnlab.destinations import file_problem
 
 ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
 DEFAULT_ROOT = "/autograder"
-# What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite.
-BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "exercises", "autograder")
+# What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite
+# (and ``exercises/``, made from ``solutions/`` by the stub builder).
+BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "autograder")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -68,14 +71,14 @@ exec "$PYTHON" -m cnnlab.platforms.gradescope --root "$ROOT"
 
 def build_bundle(out: Path, project: Path = ROOT) -> Path:
     """Write the autograder zip to ``out`` and return it."""
+    problem = file_problem(out, "OUT")
+    if problem:
+        raise ValueError(problem)
     if out.suffix != ".zip":
         raise ValueError(f"OUT must end in .zip (Gradescope takes a zip), got {out}")
-    if out.exists() and out.is_dir():
-        raise ValueError(f"OUT {out} is a folder, expected a .zip file name")
     if not (project / "autograder" / "engine.py").is_file():
         raise ValueError(f"{project}/autograder/engine.py (the hidden suite) is missing: "
                          "the bundle would grade nothing")
-    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cnnlab-gradescope-") as tmp:
         staging = Path(tmp)
         tree = staging / "cnnlab"
@@ -86,6 +89,7 @@ def build_bundle(out: Path, project: Path = ROOT) -> Path:
             elif source.is_file():
                 tree.mkdir(parents=True, exist_ok=True)
                 shutil.copy(source, tree / name)
+        build_exercises(project / "solutions", tree / "exercises")
         _write_script(staging / "setup.sh", SETUP_SH)
         _write_script(staging / "run_autograder", RUN_AUTOGRADER)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -158,8 +162,11 @@ def run_build(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "gradescope", help="build a Gradescope autograder bundle (zip)",
-        description=__doc__.splitlines()[0])
-    parser.add_argument("out", metavar="OUT.zip", help="the zip file to write")
+        description="Write a Gradescope autograder bundle for a programming assignment: "
+                    "setup.sh, run_autograder and this cnnlab source tree with its hidden "
+                    "suite, the stubs generated from solutions/ now.")
+    parser.add_argument("out", metavar="OUT.zip",
+                        help="the zip file to write; the folder it is in must exist")
     parser.set_defaults(func=run_build)
 
 
