@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from autograder import course_key, misconceptions, stages, suite_cache, wire
+from autograder import course_key, misconceptions, stages, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Check
 from autograder.course_key import CourseKey
@@ -44,6 +44,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
@@ -122,7 +123,6 @@ class Suite:
     rubric: Rubric
     checks: dict[str, list[Check]]
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
-    known: list | None = None  # ``known_calls``: made when first asked for
     key: CourseKey = field(default_factory=course_key.load)  # draws the inputs
     cached: bool = True  # read and keep what is drawn in the user's cache (``suite_cache``)
 
@@ -151,19 +151,6 @@ class Suite:
         digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
         return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
                 for p in self.of(function)]
-
-
-def known_calls(suite: Suite) -> list:
-    """Every call of the prepared suite once, in a fixed order: what a fork server holds
-    decoded, so that a hand-in's worker is sent their numbers instead of their data."""
-    if suite.known is None:
-        seen: dict[int, Any] = {}
-        for prepared in suite.prepared.values():
-            for p in prepared:
-                for call in (call for group in p.calls for call in group):
-                    seen.setdefault(id(call), call)
-        suite.known = list(seen.values())
-    return suite.known
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:

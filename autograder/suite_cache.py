@@ -13,7 +13,7 @@ rubric: points are applied when the file is read, so a rubric that only changes 
 no drawing. A change to one function's checks or reference redraws that function alone.
 
 A file is a header line ``cnnlab-suite-3 <key> <sha256 of the rest>`` and gzip-compressed
-JSON whose values are ``autograder.wire`` messages: nothing is unpickled or executed, and
+JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
 examples, calls and results that line up, is refused with a message and drawn again.
@@ -37,10 +37,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from autograder import course_key, wire
+from autograder import course_key
 from autograder.course_key import CourseKey
 from autograder.dependencies import function_digest
 from autograder.drawing import Corpus, DrawnCheck, draw_check
+from autograder.worker_runtime import wire
 from cnnlab import paths
 from cnnlab.catalog import MODULE_OF
 

@@ -160,7 +160,7 @@ def test_a_hand_in_s_own_examples_depend_on_its_digest_and_not_on_the_run(suite)
 
 
 def _encoded(groups) -> str:
-    from autograder import wire
+    from autograder.worker_runtime import wire
     return hashlib.sha256(wire.dumps([[list(a), k] for g in groups for a, k in g])).hexdigest()
 
 

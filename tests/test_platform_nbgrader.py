@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import subprocess
@@ -11,60 +10,25 @@ import sys
 from pathlib import Path
 
 import pytest
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, hand_in, nbgrader, released_course, run
 
 from cnnlab.build import BEGIN
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import HIDDEN_BEGIN, NOTEBOOK_NAME
 
-ASSIGNMENT = "cnn"
-NOTEBOOK = NOTEBOOK_NAME.removesuffix(".ipynb")
 STUBBED = ("conv2d", "max_pool", "receptive_field")  # left as stubs by "partial"
 BROKEN = "sigmoid"  # raises in "broken"
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-def _nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "nbgrader", *args], cwd)
-
-
-def _hand_in(course: Path, student: str, released: dict, answers: dict[str, str],
-             stubbed: tuple[str, ...] = (), broken: str | None = None) -> None:
-    """The released notebook with the reference answers filled in, except ``stubbed``;
-    ``broken`` raises RuntimeError first thing."""
-    notebook = copy.deepcopy(released)
-    for cell in notebook["cells"]:
-        meta = cell["metadata"].get("nbgrader", {})
-        name = meta.get("grade_id")
-        if meta.get("solution") and name not in stubbed:
-            text = answers[name]
-            if name == broken:
-                text = text.replace(BEGIN, f"{BEGIN}\n    raise RuntimeError('broken')", 1)
-            cell["source"] = text
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    course = tmp_path_factory.mktemp("course") / "course"
-    _run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)], course.parent)
-    _nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
-    source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    released = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
-               for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
-    _hand_in(course, "correct", released, answers)
-    _hand_in(course, "partial", released, answers, stubbed=STUBBED)
-    _hand_in(course, "broken", released, answers, broken=BROKEN)
-    _nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
-    _run([sys.executable, "-m", "cnnlab", "grade", str(course), "--out",
-          str(course / "cnnlab-out"), "-j", "1"], course)
+    course, released, answers = released_course(tmp_path_factory.mktemp("course"))
+    hand_in(course, "correct", released, answers)
+    hand_in(course, "partial", released, answers, stubbed=STUBBED)
+    hand_in(course, "broken", released, answers, broken=BROKEN)
+    nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
+    run([sys.executable, "-m", "cnnlab", "grade", str(course), "--out",
+         str(course / "cnnlab-out"), "-j", "1"], course)
     return course
 
 
@@ -97,7 +61,7 @@ def test_release_has_no_hidden_tests(course):
     assert HIDDEN_BEGIN not in released and "hidden_points" not in released
 
 
-def test_correct_hand_in_gets_every_point_in_nbgrader(course):
+def test_correct_hand_in_gets_every_point_innbgrader(course):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -105,12 +69,12 @@ def test_correct_hand_in_gets_every_point_in_nbgrader(course):
         assert notebook.score == notebook.max_score > 0
 
 
-def test_stubbed_functions_get_zero_in_nbgrader(course):
+def test_stubbed_functions_get_zero_innbgrader(course):
     partial = nbgrader_points(course)["partial"]
     assert all(partial[f] == 0 for f in STUBBED)
 
 
-def test_broken_function_gets_zero_in_nbgrader(course):
+def test_broken_function_gets_zero_innbgrader(course):
     assert nbgrader_points(course)["broken"][BROKEN] == 0
 
 

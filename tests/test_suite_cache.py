@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import course_key, dependencies, engine, suite_cache, wire
+from autograder import course_key, dependencies, engine, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Raised
 from autograder.drawing import Corpus, DrawnCheck, draw_check
 from autograder.rubric import DEFAULT_RUBRIC, load_rubric
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
 KEY = "k" * 24
@@ -253,7 +254,8 @@ def test_a_changed_function_alone_is_drawn_again(cache, monkeypatch, edited):
 
 DRAW_IN_A_PROCESS = """
 import hashlib, sys
-from autograder import course_key, wire
+from autograder import course_key
+from autograder.worker_runtime import wire
 from autograder.checks import all_checks
 from autograder.drawing import draw_check
 check = {c.id: c for cs in all_checks().values() for c in cs}[sys.argv[1]]

@@ -6,10 +6,11 @@ builds the image, and for every hand-in runs ``/autograder/run_autograder`` (cop
 ``/autograder/results/results.json``. The bundle holds:
 
 * ``setup.sh``: installs Python and the bundled cnnlab source tree (``cnnlab/``,
-  ``solutions/``, ``autograder/``, ``exercises/``), moves the course key (``course.key``, the
-  instructor's: the same hidden inputs as ``cnnlab grade``) to ``/autograder/cnnlab-private``
-  (root only, mode 0700, outside the venv and every folder the sandbox shows to student code)
-  and draws the hidden suite into the cache there;
+  ``solutions/``, ``autograder/``, and ``exercises/``: the stubs, generated from
+  ``solutions/`` when the bundle is built, never copied from the folder on disk), moves the
+  course key (``course.key``, the instructor's: the same hidden inputs as ``cnnlab grade``)
+  to ``/autograder/cnnlab-private`` (root only, mode 0700, outside the venv and every folder
+  the sandbox shows to student code) and draws the hidden suite into the cache there;
 * ``run_autograder``: calls ``python3 -m cnnlab.platforms.gradescope`` (``main`` below), which
   grades the submission as one student with the hidden suite, in the sandbox, and writes
   ``results.json`` with ``autograder.outputs.gradescope_results``, the same writer as
@@ -30,12 +31,14 @@ import time
 import zipfile
 from pathlib import Path
 
-from cnnlab.build import ROOT
+from cnnlab.build import ROOT, build_exercises
+from cnnlab.destinations import file_problem
 
 ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
 DEFAULT_ROOT = "/autograder"
-# What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite.
-BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "exercises", "autograder")
+# What the bundled source tree holds: enough to ``pip install`` cnnlab with its hidden suite
+# (and ``exercises/``, made from ``solutions/`` by the stub builder).
+BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "autograder")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 KEY_NAME = "course.key"  # in the zip's root, beside setup.sh: never inside the source tree
@@ -85,14 +88,14 @@ exec "$PYTHON" -m cnnlab.platforms.gradescope --root "$ROOT"
 def build_bundle(out: Path, project: Path = ROOT, key: Path | None = None) -> Path:
     """Write the autograder zip to ``out`` and return it; it carries the course key
     (``key``, else the default one: ``autograder.course_key.load``)."""
+    problem = file_problem(out, "OUT")
+    if problem:
+        raise ValueError(problem)
     if out.suffix != ".zip":
         raise ValueError(f"OUT must end in .zip (Gradescope takes a zip), got {out}")
-    if out.exists() and out.is_dir():
-        raise ValueError(f"OUT {out} is a folder, expected a .zip file name")
     if not (project / "autograder" / "engine.py").is_file():
         raise ValueError(f"{project}/autograder/engine.py (the hidden suite) is missing: "
                          "the bundle would grade nothing")
-    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cnnlab-gradescope-") as tmp:
         staging = Path(tmp)
         tree = staging / "cnnlab"
@@ -103,6 +106,7 @@ def build_bundle(out: Path, project: Path = ROOT, key: Path | None = None) -> Pa
             elif source.is_file():
                 tree.mkdir(parents=True, exist_ok=True)
                 shutil.copy(source, tree / name)
+        build_exercises(project / "solutions", tree / "exercises")
         _write_script(staging / "setup.sh", SETUP_SH)
         _write_script(staging / "run_autograder", RUN_AUTOGRADER)
         _write_key(staging / KEY_NAME, key)
@@ -191,8 +195,11 @@ def run_build(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "gradescope", help="build a Gradescope autograder bundle (zip)",
-        description=__doc__.splitlines()[0])
-    parser.add_argument("out", metavar="OUT.zip", help="the zip file to write")
+        description="Write a Gradescope autograder bundle for a programming assignment: "
+                    "setup.sh, run_autograder and this cnnlab source tree with its hidden "
+                    "suite and the course key, the stubs generated from solutions/ now.")
+    parser.add_argument("out", metavar="OUT.zip",
+                        help="the zip file to write; the folder it is in must exist")
     parser.add_argument("--course-key", type=Path, metavar="FILE",
                         help="the course key to bundle (default: as `cnnlab grade`)")
     parser.set_defaults(func=run_build)

@@ -1,0 +1,60 @@
+"""Shared by the tests that run nbgrader for real: a released course and hand-ins made from
+the reference answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cnnlab.build import BEGIN
+from cnnlab.platforms.notebooks import NOTEBOOK_NAME
+
+ASSIGNMENT = "cnn"
+NOTEBOOK = NOTEBOOK_NAME.removesuffix(".ipynb")
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "nbgrader", *args], cwd)
+
+
+def released_course(folder: Path) -> tuple[Path, dict, dict[str, str]]:
+    """``cnnlab nbgrader init`` and ``generate_assignment`` in ``folder/course``: the course,
+    the released notebook and the reference answer of each solution cell."""
+    course = folder / "course"
+    run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)], folder)
+    nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
+    source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
+    released = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
+               for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+    return course, released, answers
+
+
+def hand_in(course: Path, student: str, released: dict, answers: dict[str, str],
+            stubbed: tuple[str, ...] = (), broken: str | None = None, first: str = "") -> None:
+    """The released notebook with the reference answers filled in, except ``stubbed``;
+    ``broken`` raises RuntimeError first thing; ``first`` is code put before the first
+    answer."""
+    notebook = copy.deepcopy(released)
+    solutions = [c for c in notebook["cells"]
+                 if c["metadata"].get("nbgrader", {}).get("solution")]
+    for cell in solutions:
+        name = cell["metadata"]["nbgrader"]["grade_id"]
+        if name not in stubbed:
+            text = answers[name]
+            if name == broken:
+                text = text.replace(BEGIN, f"{BEGIN}\n    raise RuntimeError('broken')", 1)
+            cell["source"] = text
+    solutions[0]["source"] = first + "".join(solutions[0]["source"])
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
