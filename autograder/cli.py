@@ -2,18 +2,27 @@
 
 Exit status 0 when the class was graded, whatever the scores; 1 when the grader itself failed
 on some hand-in even after a retry (all outputs are still written, the failures listed and in
-``OUT/grader_errors.txt``); 2 for wrong arguments (a missing folder, ...).
+``OUT/grader_errors.txt``); 2 for wrong arguments (a missing folder, ...) and for a
+SUBMISSIONS folder with nothing to grade (the message says what was found and what a hand-in
+looks like); 130 after Ctrl-C and 143 after SIGTERM (``autograder.interrupts``: what is
+graded is written, ``--resume`` goes on).
 
-Progress goes to stderr: a line per stage, and a bar on a terminal or a line per hand-in when
-piped (a log, CI), so a long run never looks hung.
+The results go to stdout: the table per student and per function, the class line, the
+isolation and the files written. Everything else goes to stderr: progress (a line per stage,
+and a bar on a terminal or a line per hand-in when piped, so a long run never looks hung),
+the entries that are no hand-in, the grader's own errors and one line naming the hand-ins to
+look at (unreadable, without any exercise module, timed out).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
+
+from cnnlab.destinations import file_problem, folder_problem
 
 MAX_STUDENT_ROWS = 40
 
@@ -26,8 +35,9 @@ def register(subparsers) -> None:
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                         help="folder with one sub-folder or .zip per student")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT",
-                        help="where grades.csv, feedback/, results/, gradebook.sqlite and "
-                             "report.html go")
+                        help="the folder where grades.csv, feedback/, results/, "
+                             "gradebook.sqlite and report.html go (created if missing; the "
+                             "folder it is in must exist)")
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                         help="submissions graded at the same time (default: 3 for every "
                              "2 cores)")
@@ -37,9 +47,16 @@ def register(subparsers) -> None:
                         help="brief: feedback without the failing inputs")
     parser.add_argument("--rubric", type=Path, metavar="FILE",
                         help="points per function and check (default: the bundled rubric)")
+    parser.add_argument("--overrides", type=Path, metavar="FILE",
+                        help="the instructor's adjustments (TOML or CSV), applied to every "
+                             "output of this run, never stored in the gradebook")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
+    parser.add_argument("--course-key", type=Path, metavar="FILE",
+                        help="the course key, which draws the hidden inputs and seals the "
+                             "gradebook (default: $CNNLAB_COURSE_KEY, else course.key in "
+                             "cnnlab's data folder; made on first use)")
     parser.set_defaults(func=run)
 
     rubric = subparsers.add_parser(
@@ -50,7 +67,8 @@ def register(subparsers) -> None:
     rubric.add_argument("--rubric", type=Path, metavar="FILE",
                         help="a rubric file to show (what it leaves out keeps its default)")
     rubric.add_argument("--write", type=Path, metavar="FILE",
-                        help="write a copy of the default rubric to FILE")
+                        help="write a copy of the default rubric to FILE (a new file in an "
+                             "existing folder)")
     rubric.set_defaults(func=show_rubric)
 
 
@@ -59,8 +77,11 @@ def show_rubric(args: argparse.Namespace) -> int:
     from autograder.rubric import RubricError, check_weight_names, load_rubric, rubric_template
 
     if args.write:
-        if args.write.exists():
-            print(f"cnnlab rubric: error: {args.write} exists; not overwritten", file=sys.stderr)
+        problem = file_problem(args.write, "--write")
+        if problem is None and args.write.exists():
+            problem = f"{args.write} exists; not overwritten"
+        if problem:
+            print(f"cnnlab rubric: error: {problem}", file=sys.stderr)
             return 2
         args.write.write_text(rubric_template())
         print(f"wrote {args.write}: edit it, then grade with --rubric {args.write}")
@@ -93,20 +114,42 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
+    from autograder import course_key
+    from autograder.interrupts import exit_status, interruptible, signal_of
     from autograder.pipeline import Options, grade_class
-    from autograder.submissions import find_candidates
+    from autograder.submissions import find_candidates, nothing_to_grade
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
-                      rubric=args.rubric, isolation=args.isolation)
+                      rubric=args.rubric, isolation=args.isolation, overrides=args.overrides,
+                      command=shlex.join(["cnnlab", *sys.argv[1:]]))
     try:
-        total = len(find_candidates(args.submissions, exclude=args.out))
-        print(f"grading {total} hand-ins from {args.submissions}", file=sys.stderr, flush=True)
-        with Progress(total) as progress:
+        skipped: dict[str, str] = {}
+        candidates = find_candidates(args.submissions, exclude=args.out, skipped=skipped)
+        nothing = nothing_to_grade(args.submissions, candidates, skipped)
+        if nothing:
+            raise ValueError(nothing)
+        if args.course_key:  # the environment: the grading and drawing processes read it too
+            os.environ[course_key.KEY_ENV] = str(args.course_key.absolute())
+        key = course_key.load()
+        print(f"course key: {key.path} (fingerprint {key.fingerprint})", file=sys.stderr)
+        print(f"grading {len(candidates)} hand-ins from {args.submissions}", file=sys.stderr,
+              flush=True)
+        with interruptible(), Progress(len(candidates)) as progress:
             run_ = grade_class(args.submissions, args.out, options, progress=progress)
     except (ValueError, RuntimeError, FileNotFoundError) as error:
         print(f"cnnlab grade: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:  # outside the grading itself (writing the outputs)
+        print("\ninterrupted: the gradebook holds every hand-in graded so far; run again with "
+              "--resume", file=sys.stderr)
+        return exit_status(signal_of(stop))
+    if run_.interrupted:
+        print(f"interrupted: {len(run_.results)} of {run_.hand_ins} graded; run again with "
+              "--resume", file=sys.stderr)
+        return exit_status(run_.interrupted)
     print(summary(run_, args.out))
+    for line in warning_lines(run_):
+        print(line, file=sys.stderr)
     return 1 if run_.errors else 0
 
 
@@ -157,8 +200,11 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         return f"-j must be at least 1 (or 0 for 3 per 2 cores), got {args.jobs}"
     if args.rubric is not None and not args.rubric.is_file():
         return f"rubric file {args.rubric} does not exist"
-    if args.out.exists() and not args.out.is_dir():
-        return f"--out {args.out} exists and is not a folder"
+    if args.overrides is not None and not args.overrides.is_file():
+        return f"overrides file {args.overrides} does not exist"
+    problem = folder_problem(args.out, "--out")
+    if problem:
+        return problem
     if os.path.realpath(args.out) == os.path.realpath(args.submissions):
         return "--out must not be the SUBMISSIONS folder"
     return None
@@ -182,13 +228,43 @@ def summary(run, out: Path) -> str:
     lines.append(isolation_note(run.isolation))
     if run.isolation_reason:
         lines.append(f"chosen because: {run.isolation_reason}")
-    for entry, why in run.skipped.items():
-        lines.append(f"not graded: {entry!r} in SUBMISSIONS ({why})")
-    for student, error in run.errors.items():
-        lines.append(f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}")
     lines.append(f"written: {out}/grades.csv, feedback/, results/, gradebook.sqlite, "
                  "report.html")
     return "\n".join(lines)
+
+
+def warning_lines(run) -> list[str]:
+    """The stderr lines after the summary: entries that are no hand-in, the grader's own
+    errors, and one line naming the hand-ins an instructor should look at."""
+    from autograder.text import printable
+
+    lines = [f"not graded: {entry!r} in SUBMISSIONS ({why})"
+             for entry, why in run.skipped.items()]
+    lines += [f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n"
+              f"{printable(error)}" for student, error in run.errors.items()]
+    groups = hand_ins_to_look_at(run)
+    if groups:
+        lines.append("hand-ins to look at: " + "; ".join(
+            f"{len(names)} {what} ({', '.join(names)})" for what, names in groups.items()))
+    return lines
+
+
+def hand_ins_to_look_at(run) -> dict[str, list[str]]:
+    """What went wrong -> the hand-ins (or entries) it went wrong for, for those that occur."""
+    from autograder.sandbox.client import TIMED_OUT_NOTE
+    from autograder.submissions import NO_MODULES, UNREADABLE
+
+    def having(notes_of, start: str) -> list[str]:
+        return [r.student for r in run.results if any(n.startswith(start) for n in notes_of(r))]
+
+    unreadable = having(lambda r: r.notes, UNREADABLE)
+    groups = {"unreadable": unreadable,
+              "without an exercise module": [s for s in having(lambda r: r.notes, NO_MODULES)
+                                             if s not in unreadable],
+              "timed out": having(lambda r: r.grader_notes, TIMED_OUT_NOTE),
+              "skipped": list(run.skipped),
+              "failed in the grader": list(run.errors)}
+    return {what: names for what, names in groups.items() if names}
 
 
 def _function_table(results) -> list[str]:

@@ -135,7 +135,20 @@ def picture_arrays(check: Check, group: list, expected: list, actual: list) -> d
             and np.asarray(args[0]).ndim in (1, 2) and got.dtype.kind in "biuf"):
         return None
     image = np.asarray(args[0], float)
-    if max(image.size, want.size, got.size) > MAX_PICTURE_ELEMENTS:
+    kernel = _kernel(group[0])
+    if max(image.size, want.size, got.size, 0 if kernel is None else kernel.size) > (
+            MAX_PICTURE_ELEMENTS):
         return None
-    return {"input": image.tolist(), "expected": want.tolist(),
-            "actual": np.asarray(got, float).tolist()}
+    arrays = {"input": image.tolist(), "expected": want.tolist(),
+              "actual": np.asarray(got, float).tolist()}
+    return arrays if kernel is None else {**arrays, "kernel": kernel.tolist()}
+
+
+def _kernel(call) -> np.ndarray | None:
+    """The kernel of a 1-D or 2-D convolution call (second argument), for the picture."""
+    args, kwargs = call
+    kernel = args[1] if len(args) > 1 else kwargs.get("kernel", kwargs.get("w"))
+    if not isinstance(kernel, np.ndarray | list) or isinstance(kernel, bool):
+        return None
+    kernel = np.asarray(kernel)
+    return kernel.astype(float) if kernel.ndim in (1, 2) and kernel.dtype.kind in "biuf" else None

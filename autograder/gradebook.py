@@ -3,9 +3,13 @@
 One row per student: the key (the hand-in's digest together with the rubric's), the
 ``SubmissionResult`` as JSON, the seconds it took, and a MAC over the row. The outputs of a
 run are written from the results in memory, never re-read from this file; the file only
-serves ``--resume``, and there a row is reused only when its MAC (keyed by a secret in the
-grader's private cache folder) is right and it decodes into a sane result. Anything else,
-an edited row, a row rewritten by a trigger, a damaged file, means: grade that student again.
+serves ``--resume``, and there a row is reused only when its MAC (keyed by the course key's
+``gradebook`` subkey) is right and it decodes into a sane result. Anything else, an edited
+row, a row rewritten by a trigger, a damaged file, means: grade that student again.
+
+The file also records the fingerprint of the course key it was written with: a run with
+another key (or a gradebook from before course keys) cannot check its rows and would draw
+other hidden inputs, so it grades everyone again and says why (``regrade_reason``).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import hashlib
 import hmac
 import json
 import math
-import secrets
+import re
 import sqlite3
 from pathlib import Path
 
+from autograder import course_key
+from autograder.course_key import CourseKey
 from autograder.results import SubmissionResult
 
 SCHEMA = """
@@ -32,8 +38,8 @@ CREATE TABLE IF NOT EXISTS grades (
     mac TEXT NOT NULL           -- HMAC-SHA256 of student, key and result
 )
 """
+META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
 COLUMNS = ["student", "key", "result", "score", "max_score", "seconds", "mac"]
-SECRET_NAME = "gradebook-secret"
 
 
 def result_text(result: SubmissionResult) -> str:
@@ -57,9 +63,10 @@ def decode_result(text: str, student: str | None = None) -> SubmissionResult | N
 class Gradebook:
     """The SQLite gradebook; use as a context manager."""
 
-    def __init__(self, path: Path, fresh: bool = False, secret: bytes | None = None):
+    def __init__(self, path: Path, fresh: bool = False, key: CourseKey | None = None):
         self.path = Path(path)
-        self.secret = secret if secret is not None else _secret()
+        self.key = key or course_key.load()
+        self.secret = self.key.subkey("gradebook")
         if fresh:
             self._remove()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +75,30 @@ class Gradebook:
         except sqlite3.DatabaseError:  # not a database: start again, graded anew
             self._remove()
             self.db = self._open()
+        self.regrade_reason = self._key_change()
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('course_key', ?)",
+                        (self.key.fingerprint,))
+        self.db.commit()
+
+    def _key_change(self) -> str:
+        """Why no stored row can be kept, when the gradebook was sealed with another key."""
+        try:
+            (rows,), = self.db.execute("SELECT count(*) FROM grades").fetchall()
+            stored = self.db.execute("SELECT value FROM meta WHERE name = 'course_key'"
+                                     ).fetchall()
+        except sqlite3.DatabaseError:
+            return ""
+        if not rows or (stored and stored[0][0] == self.key.fingerprint):
+            return ""
+        how = (f"--course-key FILE or {course_key.KEY_ENV}=FILE")
+        if not stored:
+            return (f"{self.path} was written without a course key (an older cnnlab): its "
+                    f"{rows} rows cannot be checked, so every hand-in is graded again")
+        old = stored[0][0] if re.fullmatch(r"[0-9a-f]{16}", str(stored[0][0])) else "?"
+        return (f"{self.path} was written with course key {old}, and this run "
+                f"uses {self.key.fingerprint} ({self.key.path}): its {rows} rows cannot be "
+                "checked and the hidden inputs differ, so every hand-in is graded again; to "
+                f"resume, give this run the course's key ({how})")
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -83,6 +114,7 @@ class Gradebook:
         if columns and columns != COLUMNS:  # an older or foreign table: regrade all
             db.execute("DROP TABLE grades")
         db.execute(SCHEMA)
+        db.execute(META)
         db.commit()
         return db
 
@@ -111,7 +143,7 @@ class Gradebook:
     def holds(self, keys: dict[str, str], students: set[str]) -> bool:
         """Does the file on disk (read afresh) hold a good row for each of ``students``?"""
         try:
-            with Gradebook(self.path, secret=self.secret) as again:
+            with Gradebook(self.path, key=self.key) as again:
                 return set(again.reusable(keys)) >= students
         except (sqlite3.Error, OSError):
             return False
@@ -158,18 +190,3 @@ class Gradebook:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _secret() -> bytes:
-    """The MAC key, kept with the suite cache (mode 0700), out of any worker's view; made on
-    first use. Without a writable cache a fresh key: --resume then regrades everyone."""
-    from autograder.suite_cache import private_dir, write
-    with contextlib.suppress(OSError):
-        path = private_dir() / SECRET_NAME
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    data = secrets.token_bytes(32)
-    with contextlib.suppress(OSError):
-        write(private_dir() / SECRET_NAME, data, private=True)  # a temporary file: 0600
-    return data

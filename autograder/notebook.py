@@ -53,6 +53,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
+    from autograder.forbidden import PARSE_ERRORS
     from autograder.submissions import without_magics
 
     kept = []
@@ -62,7 +63,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
         code = without_magics(cell)
         try:
             ast.parse(code)
-        except SyntaxError:
+        except PARSE_ERRORS:  # the kernel did not run it either
             continue
         kept.append(code)
     return "\n\n".join(kept)

@@ -3,20 +3,25 @@
 * ``grades.csv``: ``student, score, max_score`` and one column per graded function (named
   exactly as the function, in the order of ``cnnlab.catalog.FUNCTIONS``) with its points;
 * ``feedback/<student>.md``: per function the points and, per failed check, the smallest
-  failing input with the expected and the actual result;
-* ``results/<student>.json``: Gradescope's ``results.json`` (one test per function).
+  failing input with the expected and the actual result; the instructor's adjustments;
+* ``feedback/<student>.html``: the same as one self-contained page (``templates/``);
+* ``results/<student>.json``: Gradescope's ``results.json`` (one test per function, the
+  summary as the top-level ``output``).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import functools
 import hashlib
 import json
 import re
 from pathlib import Path
 
-from autograder import wire
+from autograder.overrides import TOTAL, Adjustment, adjustments_of
 from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
 GRADES_COLUMNS = ("student", "score", "max_score", *FUNCTIONS)
@@ -48,17 +53,47 @@ def _cell(text: str) -> str:
 
 # --- feedback ------------------------------------------------------------------------------
 # Student-controlled text (values, error messages, file names, the folder's name) reaches the
-# Markdown only through ``inline`` (escaped, one line) or ``code_block`` (a fence longer than
-# any backtick run in it): it can neither add HTML nor headings nor links.
+# Markdown only through ``inline`` (escaped where it would be markup, one line) or ``code_block``
+# (a fence longer than any backtick run in it): it can neither add HTML nor headings nor links.
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|<>&~])")
 # Failures of these kinds are the same whichever check runs into them: told once per function.
 _SAME_EVERYWHERE = ("raised", "timeout", "crashed", "invalid result", "missing")
+_ALWAYS = set("`[<|~")  # code spans, links and images, HTML, GFM tables and strikethrough
+_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_AT_LINE_START = re.compile(r"^(?:[-+=>#]|\d{1,9}(?=[.)]))")  # lists, headings, quotes
 
 
 def inline(text: str) -> str:
-    """``text`` as literal Markdown on one line: every punctuation mark backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """``text`` as literal Markdown on one line (CommonMark and GitHub's), escaping only what
+    would be markup where it stands: ``s003_flipped_kernel`` and ``C_out`` stay as they are
+    (an underscore inside a word emphasises nothing), ``a*x``, ``_x``, ``<b>`` do not."""
+    text = " ".join(str(text).split())
+    out = []
+    for i, char in enumerate(text):
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if _is_markup(char, before, after, 0 < i < len(text) - 1):
+            out.append("\\")
+        out.append(char)
+    start = _AT_LINE_START.match(text)
+    if start and out[0] != "\\":  # "1. x", "- x", "# x", "> x" would start a block
+        at = len(start.group())
+        out.insert(at if text[0].isdigit() else 0, "\\")
+    return "".join(out)
+
+
+def _is_markup(char: str, before: str, after: str, inside: bool) -> bool:
+    if char in _ALWAYS:
+        return True
+    if char == "\\":  # escapes the next mark; at the end it would escape ours
+        return after in _PUNCTUATION or after == " "
+    if char == "*":  # emphasis, also inside words; a bullet or next to our ** at the ends
+        return not (before == " " and after == " " and inside)
+    if char == "_":  # emphasis only at a word's edge
+        return not (before.isalnum() and after.isalnum())
+    if char == "&":  # an entity or character reference: &amp; &#35;
+        return after.isalnum() or after == "#"
+    return False
 
 
 def code_block(text: str, indent: str = "    ") -> str:
@@ -74,31 +109,45 @@ def feedback_markdown(result: SubmissionResult, detail: str = "full",
     ``result.grader_notes``: those are for the instructor."""
     lines = [f"# Feedback for {inline(result.student)}", "",
              f"**Score: {points(result.score)} / {points(result.max_score)}**", "",
+             *adjustment_lines(adjustments_of(result)),
              "| function | points |", "| --- | --- |"]
     lines += [f"| `{f.function}` | {points(f.points)} / {points(f.max_points)} |"
               for f in result.functions]
     for function in result.functions:
-        lines += ["", *function_feedback(function, detail, pictures or {})]
+        lines += ["", *function_feedback(function, detail, pictures or {},
+                                         adjustments_of(result))]
     if result.notes:
         lines += ["", "## Notes", "", *(f"- {inline(note)}" for note in result.notes)]
     return "\n".join(lines) + "\n"
 
 
+def adjustment_lines(adjustments: list[Adjustment]) -> list[str]:
+    """The instructor's adjustments, each with its reason, above the table of points."""
+    if not adjustments:
+        return []
+    return ["**Adjusted by your instructor:**", "",
+            *(f"- {'total' if a.function == TOTAL else f'`{a.function}`'}: "
+              f"{points(a.before)} → {points(a.after)} points. {inline(a.reason)}"
+              for a in adjustments), ""]
+
+
 def function_feedback(function: FunctionResult, detail: str = "full",
-                      pictures: dict[str, str] | None = None) -> list[str]:
-    """Markdown lines for one function: its points, its note, the misconception its results
-    show, and every failed check (none when the note says why the function was not called);
-    a crash or timeout that repeats over checks is told once."""
+                      pictures: dict[str, str] | None = None,
+                      adjustments: list[Adjustment] | None = None) -> list[str]:
+    """Markdown lines for one function: its points, its note, an adjustment by the instructor,
+    the misconception its results show, and every failed check (none when the note says why
+    the function was not called); a crash or timeout that repeats over checks is told once."""
     mark = "passed" if function.points >= function.max_points else "not all checks passed"
     lines = [f"## `{function.function}`: {points(function.points)} / "
              f"{points(function.max_points)} ({mark})"]
     if function.note:
         first, _, rest = function.note.partition("\n")
         lines += ["", inline(first), *([code_block(rest, "")] if rest.strip() else [])]
+    lines += [f"\n*Adjusted by your instructor* from {points(a.before)} to {points(a.after)} "
+              f"points: {inline(a.reason)}" for a in adjustments or []
+              if a.function == function.function]
     lines += misconception_lines(function.misconceptions)
-    failed = [c for c in function.checks if not c.passed and c.examples_run
-              and function.note != NOT_DONE]  # a stub: the note says it all
-    shown, repeats = _without_repeats(failed)
+    shown, repeats = shown_failures(function)
     if shown:
         lines.append("")
     for check in shown:
@@ -123,6 +172,14 @@ def misconception_lines(ids: list[str]) -> list[str]:
                     f"*Hint*: {known[0].hint}."]
     return ["", f"**Likely misconception**, one of these ({why}):",
             *(f"- you {m.says}. *Hint*: {m.hint}." for m in known)]
+
+
+def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[CheckResult]]:
+    """(the failed checks to tell, those that failed the same way as one told); none for a
+    stub, whose note says it all."""
+    failed = [c for c in function.checks if not c.passed and c.examples_run
+              and function.note != NOT_DONE]
+    return _without_repeats(failed)
 
 
 def problem_of(check: CheckResult) -> str:
@@ -178,6 +235,53 @@ def write_pictures(result: SubmissionResult, folder: Path) -> dict[str, str]:
     return links
 
 
+def write_feedback_html(result: SubmissionResult, folder: Path, detail: str = "full") -> Path:
+    """``folder/<student>.html``: the feedback as one self-contained page (pictures inside as
+    data URIs), to upload to an LMS or mail as it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.student}.html"
+    path.write_text(feedback_html(result, detail), encoding="utf-8")
+    return path
+
+
+def feedback_html(result: SubmissionResult, detail: str = "full") -> str:
+    """Rendered by jinja2 with autoescape: every text in it may come from a student."""
+    from autograder.misconceptions import BY_ID
+    adjustments = adjustments_of(result)
+    functions = []
+    for f in result.functions:
+        shown, repeats = shown_failures(f)
+        first, _, rest = f.note.partition("\n")
+        functions.append({
+            "name": f.function, "points": f.points, "max_points": f.max_points,
+            "mark": "full" if f.points >= f.max_points else "none" if f.points <= 0 else "part",
+            "note_first": first, "note_rest": rest.strip(),
+            "adjustments": [a for a in adjustments if a.function == f.function],
+            "misconceptions": [BY_ID[m] for m in f.misconceptions if m in BY_ID],
+            "shown": shown, "repeats": repeats})
+    pictured = [c for f in result.functions for c in f.checks
+                if c.example is not None and c.example.arrays][:MAX_PICTURES]
+    pictures = {c.check: data_uri(picture_png(c)) for c in pictured} if detail == "full" else {}
+    return template("feedback.html").render(
+        result=result, functions=functions, adjustments=adjustments, detail=detail,
+        pictures=pictures, points=points)
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@functools.cache
+def template(name: str):
+    """A page template of ``autograder/templates``, HTML-escaping every value put in it
+    (loaded once per process: there is a page per student)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    environment = Environment(loader=PackageLoader("autograder", "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True,
+                              lstrip_blocks=True)
+    return environment.get_template(name)
+
+
 _PICTURES: dict[str, bytes] = {}  # drawn in this process, by what they show
 MAX_KEPT_PICTURES = 256  # ~20 KB each
 
@@ -198,14 +302,16 @@ def picture_png(check: CheckResult) -> bytes:
 
 
 def failure_figure(check: CheckResult, title: str):
-    """The input, the expected and the actual result and their difference, for a failed
-    check whose example holds arrays (``FailingExample.arrays``)."""
+    """The input, the kernel (of a convolution), the expected and the actual result and their
+    difference, for a failed check whose example holds arrays (``FailingExample.arrays``)."""
     import numpy as np
 
     from cnnlab.figures.comparison import side_by_side
     arrays = check.example.arrays
+    kernel = arrays.get("kernel")
     return side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
-                        np.asarray(arrays["input"]), title=title)
+                        np.asarray(arrays["input"]), title=title,
+                        kernel=None if kernel is None else np.asarray(kernel))
 
 
 # --- Gradescope ----------------------------------------------------------------------------
@@ -219,11 +325,35 @@ def gradescope_results(result: SubmissionResult, seconds: float, detail: str = "
             "name": function.function, "number": str(number),
             "score": round(function.points, 4), "max_score": round(function.max_points, 4),
             "status": "passed" if passed else "failed",
-            "output": "\n".join(function_feedback(function, detail)[1:]).strip(),
+            "output": "\n".join(function_feedback(function, detail, None,
+                                                   adjustments_of(result))[1:]).strip(),
             "output_format": "md", "visibility": "visible"})
     return {"score": round(result.score, 4), "execution_time": round(seconds, 3),
-            "output": "\n".join(result.notes), "output_format": "text",
+            "output": summary_markdown(result), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def summary_markdown(result: SubmissionResult) -> str:
+    """Gradescope's top-level ``output``: the score, which functions lost points and why in a
+    line each (misconception or the first problem), the instructor's adjustments, the notes."""
+    from autograder.misconceptions import BY_ID
+    full = sum(f.points >= f.max_points for f in result.functions)
+    lines = [f"**Score: {points(result.score)} / {points(result.max_score)}**; full marks in "
+             f"{full} of {len(result.functions)} functions.", ""]
+    lines += adjustment_lines(adjustments_of(result))
+    lost = [f for f in result.functions if f.points < f.max_points]
+    if lost:
+        lines += ["Points lost in:", ""]
+    for f in lost:
+        named = [BY_ID[m].says for m in f.misconceptions if m in BY_ID]
+        shown, _ = shown_failures(f)
+        why = (f"likely you {named[0]}" if named else f.note.partition("\n")[0]
+               or (problem_of(shown[0]) if shown else "not all checks passed"))
+        lines.append(f"- `{f.function}` ({points(f.points)} / {points(f.max_points)}): "
+                     f"{inline(why)}")
+    if result.notes:
+        lines += ["", *(f"- {inline(note)}" for note in result.notes)]
+    return "\n".join(lines)
 
 
 def write_gradescope(result: SubmissionResult, folder: Path, seconds: float,

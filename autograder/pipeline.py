@@ -4,6 +4,11 @@ write the gradebook as results come in, then the CSV, feedback, Gradescope JSON 
 The hidden suite is prepared once in the parent; the grading processes are forked from it
 (``-j``), each grades one submission at a time. Every submission is graded on its own with
 derandomised inputs, and outputs are sorted by student, so ``-j`` never changes a grade.
+
+Ctrl-C (a KeyboardInterrupt, or ``autograder.interrupts.Interrupted`` for SIGTERM) while
+preparing or grading stops the run: no further hand-in is started, the grading processes
+are killed (their sandboxes die with them), and the outputs of the hand-ins graded so far
+are written; the run's ``interrupted`` says which signal it was.
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from autograder import outputs, stages
+from autograder import outputs, overrides, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
+from autograder.interrupts import signal_of
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
-from autograder.sandbox.launchers import known_calls
 from autograder.submissions import Candidate, find_candidates, prepare
 from autograder.suite_cache import source_files
+from autograder.text import printable
 
 # What a grade depends on besides the hand-in: the grader, the suite and its rubric, the
 # reference, and the rules for a right result. A change to any of them regrades on --resume.
@@ -50,6 +56,8 @@ class Options:
     rubric: Path | None = None
     isolation: str | None = None  # None: $CNNLAB_SANDBOX or auto
     limits: Limits = field(default_factory=Limits)
+    overrides: Path | None = None  # the instructor's adjustments, applied to the outputs
+    command: str = ""  # the command line, for the report's provenance
 
 
 @dataclass
@@ -66,6 +74,8 @@ class ClassRun:
     skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
     isolation_reason: str = ""  # why this isolation: "auto: /usr/bin/bwrap works here", ...
     stage_seconds: dict[str, float] = field(default_factory=dict)  # autograder.stages, summed
+    hand_ins: int = 0  # hand-ins found in SUBMISSIONS
+    interrupted: int = 0  # the signal that stopped the run early (SIGINT, SIGTERM), or 0
 
 
 # Set in the parent before forking, read by the forked grading processes.
@@ -89,53 +99,92 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     say("stage", f"isolation: {isolation} ({isolation_reason})")
     runtime_dir()  # made once here, shared by the forked grading processes
     rubric = engine.load_rubric(options.rubric)
+    adjustments = _overrides(options, candidates, rubric, out, say)  # bad file: fail now
     version = _version_key(engine, rubric, options.rubric)
     keys = {c.student: hashlib.sha256((c.digest + version).encode()).hexdigest()
             for c in candidates}
     out.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
     stage_seconds: dict[str, float] = {}
+    interrupted = 0
     with Gradebook(out / "gradebook.sqlite", fresh=not options.resume) as book:
         book.forget_others(list(keys))
         kept = book.reusable(keys) if options.resume else {}
+        if options.resume and book.regrade_reason:
+            say("stage", book.regrade_reason)
         results = {s: r for s, (r, _) in kept.items()}
         times = {s: t for s, (_, t) in kept.items()}
         todo = [c for c in candidates if c.student not in kept]
-        say("stage", "preparing the hidden suite")
-        suite = engine.prepare(rubric)
-        if _known(engine, suite):  # encoded once here, for every grading process
-            known_calls(_known(engine, suite))
-        _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
-        say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
-        say("todo", str(len(todo)))
-        for student, outcome, seconds, spent in _run_all(todo, options.jobs):
-            for name, value in spent.items():
-                stage_seconds[name] = stage_seconds.get(name, 0.0) + value
-            result = decode_result(outcome, student) if outcome.startswith("{") else None
-            if result is None:
-                errors[student] = ("the grading process sent back a result that does not "
-                                   "decode" if outcome.startswith("{") else outcome)
-                say("failed", student)
-                continue
-            results[student], times[student] = result, seconds
-            _store(book, keys, results, times, student)
-            say("graded", student)
+        try:
+            say("stage", "preparing the hidden suite")
+            suite = engine.prepare(rubric)
+            _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
+            say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
+            say("todo", str(len(todo)))
+            for student, outcome, seconds, spent in _run_all(todo, options.jobs):
+                for name, value in spent.items():
+                    stage_seconds[name] = stage_seconds.get(name, 0.0) + value
+                result = decode_result(outcome, student) if outcome.startswith("{") else None
+                if result is None:
+                    errors[student] = ("the grading process sent back a result that does "
+                                       "not decode" if outcome.startswith("{") else outcome)
+                    say("failed", student)
+                    continue
+                results[student], times[student] = result, seconds
+                _store(book, keys, results, times, student)
+                say("graded", student)
+        except KeyboardInterrupt as stop:  # the grading processes are gone: keep what is done
+            interrupted = signal_of(stop)
         if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
             book.rebuild([(keys[s], results[s], times[s]) for s in results])
-    say("stage", "writing grades.csv, feedback, results and report.html")
     ordered = [results[c.student] for c in candidates if c.student in results]
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
-    with stages.stage("outputs"):
-        write_outputs(ordered, out, options.detail, times,
-                      {c.student: c.path.name for c in candidates}, options.jobs)
+    hand_ins = {c.student: printable(c.path.name) for c in candidates}
+    if ordered or not interrupted:
+        say("stage", "writing grades.csv, feedback, results and report.html")
+        with stages.stage("outputs"):
+            shown = overrides.apply(ordered, adjustments, hand_ins)
+            context = _report_context(options, candidates, errors, skipped, isolation,
+                                      isolation_reason, hand_ins)
+            write_outputs(shown, out, options.detail, times, hand_ins, options.jobs, context)
     stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
         _write_errors(errors, out / "grader_errors.txt")
-    graded = sorted(c.student for c in todo if c.student not in errors)
+    graded = sorted(c.student for c in todo if c.student in results)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
                     time.monotonic() - started, times, skipped, isolation_reason,
-                    stage_seconds)
+                    stage_seconds, len(candidates), interrupted)
+
+
+def _overrides(options: Options, candidates: list[Candidate], rubric, out: Path,
+               say: Progress) -> list[overrides.Override]:
+    """The overrides file, checked against the hand-ins and the rubric before any grading."""
+    if options.overrides is None:
+        if (out / overrides.RECORD).is_file():
+            say("stage", f"note: the last run of {out} applied overrides "
+                         f"({overrides.RECORD}); this one applies none (--overrides FILE)")
+        return []
+    found = overrides.load(options.overrides)
+    overrides.check_students(found, {c.student: c.path.name for c in candidates})
+    if hasattr(rubric, "points_of"):  # a stand-in engine's rubric: checked when applied
+        maxima = {f: rubric.points_of(f) for f in rubric.functions}
+        overrides.check_maxima(found, {**maxima, overrides.TOTAL: rubric.max_score})
+    say("stage", f"{len(found)} overrides from {options.overrides}")
+    return found
+
+
+def _report_context(options: Options, candidates: list[Candidate], errors: dict[str, str],
+                    skipped: dict[str, str], isolation: str, reason: str,
+                    hand_ins: dict[str, str]):
+    """What the report says besides the results: how the run was made, what to look at."""
+    from autograder import similarity
+    from autograder.report import ReportContext, provenance
+    graded = [c for c in candidates if c.student not in errors]
+    with stages.stage("similarity"):
+        flags = similarity.class_flags(graded)
+    return ReportContext(provenance(options, isolation, reason), flags, errors, skipped,
+                         hand_ins)
 
 
 def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],
@@ -149,24 +198,28 @@ def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionR
 
 
 def _write_errors(errors: dict[str, str], path: Path) -> None:
-    path.write_text("".join(f"{student}:\n{why}\n\n" for student, why in sorted(errors.items())),
-                    encoding="utf-8")
+    path.write_text("".join(f"{student}:\n{printable(why)}\n\n"
+                            for student, why in sorted(errors.items())), encoding="utf-8")
 
 
 def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
                   times: dict[str, float], hand_ins: dict[str, str] | None = None,
-                  jobs: int = 1) -> None:
+                  jobs: int = 1, report_context=None) -> None:
     """Everything from the results in memory (``hand_ins``: student -> hand-in name). The
     per-student files (feedback with its pictures, Gradescope JSON) are written by ``jobs``
-    forked processes while this one writes the report: pictures cost ~0.1 s a student."""
+    forked processes while this one writes the report: pictures cost ~0.1 s a student.
+    ``report_context`` (``report.ReportContext``): provenance, similarity flags, what to look
+    at."""
     outputs.write_grades_csv(results, out / "grades.csv", hand_ins=hand_ins)
+    overrides.write_record(results, out / overrides.RECORD)
     _SHARED.update(write=(results, out, detail, times))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(results) // 20))  # forking costs too
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with_parent) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_die_with_parent) as pool, \
+            _ended_when_left_early(pool):
         parts = [pool.submit(_write_students, part, jobs) for part in range(jobs)]
         from autograder.report import write_report  # matplotlib: only when writing it
-        write_report(results, out / "report.html")
+        write_report(results, out / "report.html", report_context)
         for part in parts:
             part.result()  # an error writing a file is the grader's: raise it here
 
@@ -176,6 +229,7 @@ def _write_students(part: int, parts: int) -> None:
     results, out, detail, times = _SHARED["write"]
     for result in results[part::parts]:
         outputs.write_feedback(result, out / "feedback", detail)
+        outputs.write_feedback_html(result, out / "feedback", detail)
         outputs.write_gradescope(result, out / "results", times.get(result.student, 0.0),
                                  detail)
 
@@ -248,7 +302,7 @@ def _pool_round(batch: list[Candidate], workers: int,
     context = multiprocessing.get_context("fork")
     unfinished = []
     with ProcessPoolExecutor(min(workers, len(batch)), mp_context=context,
-                             initializer=_die_with_parent) as pool:
+                             initializer=_die_with_parent) as pool, _ended_when_left_early(pool):
         futures = {pool.submit(_grade_one, c): c for c in batch}
         for future in as_completed(futures):
             try:
@@ -256,6 +310,30 @@ def _pool_round(batch: list[Candidate], workers: int,
             except BrokenProcessPool:
                 unfinished.append(futures[future])
     return unfinished
+
+
+@contextlib.contextmanager
+def _ended_when_left_early(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """Leaving the pool's block by an exception (Ctrl-C) or a closed generator kills its
+    processes first: the pool's own exit would wait for every hand-in still queued."""
+    try:
+        yield
+    except BaseException:
+        _kill_processes(pool)
+        raise
+
+
+def _kill_processes(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's processes and drop its queue (Python 3.14 has ``pool.kill_workers``;
+    before it the processes are only in the pool's ``_processes``)."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _charge(unfinished: list[Candidate], marks: Path,
@@ -269,18 +347,14 @@ def _charge(unfinished: list[Candidate], marks: Path,
     return [c for c in unfinished if tries[c.student] <= 1]
 
 
-def _known(engine: ModuleType, suite) -> list | None:
-    """The suite's calls (``engine.known_calls``); None for a stand-in engine without them."""
-    return engine.known_calls(suite) if hasattr(engine, "known_calls") else None
-
-
 def _mark(candidate: Candidate) -> str:
     return hashlib.sha256(candidate.student.encode()).hexdigest()[:32]
 
 
 def _die_with_parent() -> None:
     """A grading process must not outlive a killed ``cnnlab grade``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    for number in (signal.SIGINT, signal.SIGTERM):  # the parent handles both and kills us
+        signal.signal(number, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
@@ -300,8 +374,8 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
             text = result_text(result)
         return candidate.student, text, time.monotonic() - started, stages.take()
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
-        return (candidate.student, traceback.format_exc(limit=5), time.monotonic() - started,
-                stages.take())
+        return (candidate.student, printable(traceback.format_exc(limit=5)),
+                time.monotonic() - started, stages.take())
     finally:
         mark.unlink(missing_ok=True)
 
@@ -314,8 +388,7 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        student = SandboxedStudent(submission.folder, limits, isolation,
-                                   known_calls=_known(engine, suite))
+        student = SandboxedStudent(submission.folder, limits, isolation)
         try:
             result = engine.grade(student, suite, submission.sources, candidate.student,
                                   detail)

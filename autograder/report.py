@@ -1,5 +1,10 @@
-"""``OUT/report.html``: the class at a glance, for the instructor. One self-contained file.
+"""``OUT/report.html``: the class at a glance, for the instructor. One self-contained file
+(``templates/report.html``, no CDN; a few lines of plain JavaScript sort the students' table).
 
+* how the run was made: date, versions, rubric, isolation, overrides, command line;
+* what needs a look: hand-ins that timed out, crashed, could not be read, were skipped,
+  overridden or flagged as similar, each linked to its feedback;
+* a sortable table of students: score, points per function, misconceptions;
 * the grade distribution;
 * per check, the share of students who failed it and its discrimination: the point-biserial
   correlation between passing the check and the rest of the score (the total without this
@@ -8,18 +13,17 @@
 * the most common failure messages: what to explain again in the next lecture.
 
 Per function first (full marks / wrong / not handed in, one readable chart), then the class's
-misconceptions and the student lines that raised most often; the per-check table opens on
-demand.
+misconceptions and the student lines that raised most often; of the checks, a chart of the 15
+that discriminate least, the full table on demand; the similar pairs side by side; the mistakes
+as pictures (input, kernel, expected, actual, difference).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -206,71 +210,182 @@ def _overview(results: list[SubmissionResult]) -> str:
     from markupsafe import Markup
     stats = function_statistics(results)
     template = Environment(autoescape=True).from_string(_OVERVIEW)
-    return template.render(chart=Markup(_img(_function_png(stats))), functions=stats,
+    from autograder.outputs import data_uri
+    chart = Markup(f"<img alt='per function: full marks, wrong, not handed in' "
+                   f"src='{data_uri(_function_png(stats))}'>")
+    return template.render(chart=chart, functions=stats,
                            misconceptions=misconception_counts(results),
                            located=located_errors(results))
 
 
 # --- the page ------------------------------------------------------------------------------
 
-def write_report(results: list[SubmissionResult], path: Path) -> None:
-    path.write_text(report_html(results), encoding="utf-8")
+@dataclass
+class ReportContext:
+    """What the report says besides the results: how the run was made and what to look at."""
+
+    provenance: dict[str, str] = field(default_factory=dict)
+    flags: list = field(default_factory=list)  # similarity.Flag
+    errors: dict[str, str] = field(default_factory=dict)  # student -> the grader's failure
+    skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
+    hand_ins: dict[str, str] = field(default_factory=dict)
 
 
-def report_html(results: list[SubmissionResult]) -> str:
+def provenance(options, isolation: str, reason: str) -> dict[str, str]:
+    """Date, versions, rubric, isolation, overrides and the command line of a run."""
+    import datetime
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import cnnlab
+    try:
+        hypothesis = version("hypothesis")
+    except PackageNotFoundError:
+        hypothesis = "not installed"
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cnnlab": cnnlab.__version__,
+        "rubric": str(options.rubric) if options.rubric else "default (autograder/rubric.toml)",
+        "isolation": f"{isolation} ({reason})" if reason else isolation,
+        "overrides": str(options.overrides) if options.overrides else "none",
+        "command": options.command or "(not from the command line)",
+        "python, hypothesis": f"{platform.python_version()}, {hypothesis}",
+    }
+
+
+def write_report(results: list[SubmissionResult], path: Path,
+                 context: ReportContext | None = None) -> None:
+    path.write_text(report_html(results, context), encoding="utf-8")
+
+
+def report_html(results: list[SubmissionResult], context: ReportContext | None = None) -> str:
+    from markupsafe import Markup
+
+    from autograder.outputs import data_uri, template
+    from autograder.similarity import THRESHOLD
+    context = context or ReportContext()
+    links = {r.student: f"feedback/{r.student}.html" for r in results}
     stats = check_statistics(results)
-    parts = [_HEAD, "<h1>Grading report</h1>", _summary(results)]
+    weakest = least_discriminating(stats)
+    values = {"provenance": context.provenance, "rows": student_rows(results, context),
+              "functions": [f.function for f in results[0].functions] if results else [],
+              "look": needs_a_look(results, context), "points": points, "links": links,
+              "flags": context.flags, "threshold": THRESHOLD, "low": LOW_DISCRIMINATION,
+              "checks": sorted(stats, key=lambda s: -s.failed_share), "weakest": weakest}
     if results:
-        parts += ["<h2>Grade distribution</h2>", _img(_distribution_png(results)),
-                  _overview(results),
-                  "<h2>Most common failures</h2>", _failure_list(results),
-                  "<details><summary><b>Per check: who failed them, and do they discriminate?"
-                  "</b> (click to open)</summary>",
-                  _img(_failures_png(stats)) if stats else "", _check_table(stats),
-                  "</details>", *_example_pictures(results)]
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        values.update(
+            summary=_summary(results), distribution=data_uri(_distribution_png(results)),
+            overview=Markup(_overview(results)), failures=common_failures(results),
+            weakest_chart=data_uri(_discrimination_png(weakest)) if weakest else "",
+            pictures=_example_pictures(results))
+    return template("report.html").render(**values)
 
 
 def _summary(results: list[SubmissionResult]) -> str:
-    if not results:
-        return "<p>No submissions were graded.</p>"
     scores = np.array([r.score for r in results])
     maximum = max(r.max_score for r in results)
-    return (f"<p>{len(results)} students; maximum {points(maximum)} points; mean "
+    return (f"{len(results)} students; maximum {points(maximum)} points; mean "
             f"{points(scores.mean())}, median {points(float(np.median(scores)))}, lowest "
-            f"{points(scores.min())}, highest {points(scores.max())}.</p>")
+            f"{points(scores.min())}, highest {points(scores.max())}.")
 
 
-def _check_table(stats: list[CheckStatistics]) -> str:
+# --- per student ---------------------------------------------------------------------------
+
+@dataclass
+class LookAt:
+    """A hand-in to look at, and why: ``kind`` is one of timeout, crashed, unreadable,
+    skipped, grader, overridden, similar."""
+
+    student: str
+    kind: str
+    why: str
+    link: str = ""
+
+
+def needs_a_look(results: list[SubmissionResult], context: ReportContext) -> list[LookAt]:
+    """Every hand-in whose grade a person should check, in the order of the class."""
+    from autograder.overrides import adjustments_of
+    items = [LookAt(entry, "skipped", f"not graded: {why}")
+             for entry, why in sorted(context.skipped.items())]
+    items += [LookAt(student, "grader", "the grader itself failed on it (grader_errors.txt): "
+                     + (why.strip().splitlines() or ["?"])[-1])
+              for student, why in sorted(context.errors.items())]
+    for result in results:
+        link = f"feedback/{result.student}.html"
+        items += [LookAt(result.student, kind, why, link) for kind, why in _troubles(result)]
+        items += [LookAt(result.student, "overridden",
+                         f"{a.function}: {points(a.before)} → {points(a.after)} ({a.reason})",
+                         link) for a in adjustments_of(result)]
+        items += [LookAt(result.student, "similar",
+                         f"{f.function} is {100 * f.similarity:.0f}% the same as "
+                         f"{f.second if f.first == result.student else f.first}'s", link)
+                  for f in context.flags if result.student in (f.first, f.second)]
+    return items
+
+
+def _troubles(result: SubmissionResult) -> list[tuple[str, str]]:
+    """(kind, why) for the functions that timed out or crashed and the files that could not
+    be read or imported."""
+    from autograder.outputs import problem_of
+    found: dict[tuple[str, str], list[str]] = {}
+    for function in result.functions:
+        problems = {problem_of(c) for c in function.checks if not c.passed}
+        for kind in ("timeout", "crashed"):
+            if any(p.startswith(kind) for p in problems):
+                found.setdefault((kind, kind), []).append(function.function)
+        first = function.note.partition("\n")[0]
+        if "does not import" in first:
+            found.setdefault(("unreadable", first), []).append(function.function)
+    troubles = [(kind, f"{'timed out' if kind == 'timeout' else kind} in "
+                       f"{', '.join(names)}" if kind == why else
+                f"{why} ({len(names)} function{'s' * (len(names) != 1)})")
+                for (kind, why), names in found.items()]
+    troubles += [("unreadable", note) for note in result.notes
+                 if "could not be read" in note or "not a readable notebook" in note]
+    if any(note == "modules found: none" for note in result.notes):
+        troubles.append(("unreadable", "no exercise module or notebook was found"))
+    return troubles
+
+
+def student_rows(results: list[SubmissionResult], context: ReportContext) -> list[dict]:
+    """One row per student for the sortable table."""
+    from autograder.overrides import adjustments_of
+    look = {item.student: item for item in needs_a_look(results, context)}
+    tags: dict[str, list[str]] = {}
+    for item in needs_a_look(results, context):
+        if item.kind not in tags.setdefault(item.student, []):
+            tags[item.student].append(item.kind)
     rows = []
-    for s in sorted(stats, key=lambda s: -s.failed_share):
-        d = "n/a" if s.discrimination is None else f"{s.discrimination:+.2f}"
-        flag = " class='low'" if s.discrimination is not None and (
-            s.discrimination < LOW_DISCRIMINATION) else ""
-        rows.append(f"<tr><td><code>{html.escape(s.check)}</code></td>"
-                    f"<td>{html.escape(s.description)}</td><td>{s.failed}/{s.students} "
-                    f"({100 * s.failed_share:.0f}%)</td><td{flag}>{d}</td></tr>")
-    return ("<table><tr><th>check</th><th>what it checks</th><th>failed</th>"
-            "<th>discrimination</th></tr>" + "".join(rows) + "</table>"
-            f"<p class='note'>Discrimination: point-biserial correlation of passing the check "
-            f"with the rest of the score; below {LOW_DISCRIMINATION} (highlighted) the check "
-            "does not separate stronger from weaker students.</p>")
+    for r in results:
+        cells = [{"name": f.function, "points": round(f.points, 2),
+                  "mark": "full" if f.points >= f.max_points else "none" if f.points <= 0
+                  else "part"} for f in r.functions]
+        rows.append({"student": r.student, "link": f"feedback/{r.student}.html",
+                     "score": round(r.score, 2), "max_score": r.max_score,
+                     "percent": 100 * r.score / r.max_score if r.max_score else 0.0,
+                     "cells": cells, "tags": tags.get(r.student, []),
+                     "misconceptions": sorted({m for f in r.functions for m in f.misconceptions}),
+                     "adjusted": bool(adjustments_of(r)), "look": r.student in look})
+    return rows
 
 
-def _failure_list(results: list[SubmissionResult]) -> str:
-    failures = common_failures(results)
-    if not failures:
-        return "<p>Nobody failed a check.</p>"
-    items = "".join(f"<li><b>{n} student{'s' * (n != 1)}</b>: {html.escape(pattern)}"
-                    f"<br><span class='note'>e.g. {html.escape(example)}</span></li>"
-                    for pattern, n, example in failures)
-    return f"<ol>{items}</ol>"
+# --- pictures and charts -------------------------------------------------------------------
+
+WEAKEST = 15  # checks in the discrimination chart
 
 
-def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[str]:
-    """Expected next to actual for the first failing example of each check that compares
-    arrays (convolution, pooling)."""
+def least_discriminating(stats: list[CheckStatistics],
+                         most: int = WEAKEST) -> list[CheckStatistics]:
+    """The checks failed by some but not all students, lowest discrimination first: where a
+    check may be too easy, too hard or unfair (~150 checks in one chart say nothing)."""
+    told = [s for s in stats if s.discrimination is not None and 0 < s.failed < s.students]
+    return sorted(told, key=lambda s: (s.discrimination, s.check))[:most]
+
+
+def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[tuple]:
+    """(check, description, data URI) of the first failing example of each check that
+    compares arrays (convolution, pooling): input, kernel, expected, actual, difference."""
+    from autograder.outputs import data_uri
     pictures, seen = [], set()
     for result in results:
         for function in result.functions:
@@ -280,9 +395,9 @@ def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[st
                     continue
                 seen.add(check.check)
                 figure = failure_figure(check, f"{check.check}: {check.description}")
-                pictures += [f"<h3><code>{html.escape(check.check)}</code></h3>",
-                             _img(to_png(figure, dpi=100))]
-    return ["<h2>What the mistakes look like</h2>", *pictures] if pictures else []
+                pictures.append((check.check, check.description,
+                                 data_uri(to_png(figure, dpi=100))))
+    return pictures
 
 
 def _distribution_png(results: list[SubmissionResult]) -> bytes:
@@ -297,27 +412,18 @@ def _distribution_png(results: list[SubmissionResult]) -> bytes:
     return to_png(figure, dpi=100)
 
 
-def _failures_png(stats: list[CheckStatistics]) -> bytes:
+def _discrimination_png(stats: list[CheckStatistics]) -> bytes:
     from matplotlib.figure import Figure
-    stats = sorted(stats, key=lambda s: s.failed_share)
-    figure = Figure(figsize=(7, 0.6 + 0.22 * len(stats)))
+    stats = stats[::-1]  # the lowest at the top
+    figure = Figure(figsize=(7, 0.8 + 0.3 * len(stats)))
     axes = figure.subplots()
-    colours = ["#c44e52" if s.discrimination is not None and s.discrimination <
-               LOW_DISCRIMINATION else "#4c72b0" for s in stats]
-    axes.barh([s.check for s in stats], [100 * s.failed_share for s in stats], color=colours)
-    axes.set_xlabel("students who failed the check (%); red: low discrimination")
-    axes.set_xlim(0, 100)
-    axes.tick_params(axis="y", labelsize=7)
+    colours = ["#c44e52" if s.discrimination < LOW_DISCRIMINATION else "#4c72b0"
+               for s in stats]
+    axes.barh([f"{s.check} ({s.failed}/{s.students} failed)" for s in stats],
+              [s.discrimination for s in stats], color=colours)
+    axes.axvline(LOW_DISCRIMINATION, color="#888", linestyle="--", linewidth=1)
+    axes.set_xlabel(f"discrimination (red: below {LOW_DISCRIMINATION})")
+    axes.set_xlim(-1, 1)
+    axes.tick_params(axis="y", labelsize=8)
     figure.tight_layout()
     return to_png(figure, dpi=100)
-
-
-def _img(png: bytes) -> str:
-    return f"<img alt='plot' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-
-
-_HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Grading report</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}
-.low{background:#f7d4d4}.note{color:#666;font-size:90%}img{max-width:100%}</style>
-</head><body>"""

@@ -3,7 +3,11 @@
 A student is a sub-folder or a ``.zip`` named by the student id, holding exercise modules
 (``padding.py``, ...) or exercise notebooks (``.ipynb``). nbgrader's layout
 ``submitted/<student>/<assignment>/`` works too: a folder without exercise files and with a
-single sub-folder is entered. Notebooks become modules: their code cells are collected (IPython
+single sub-folder is entered. The learning platforms' bulk downloads are read as they come:
+Canvas's flat folder of files named ``<name>[_LATE]_<user id>_<submission id>_<file>`` (the
+files grouped by student, Canvas's ``-1`` of a resubmitted file dropped), and Moodle's
+folders (or files) named ``<Full Name>_<participant id>_assignsubmission_file_`` (see
+docs/grading.md). Notebooks become modules: their code cells are collected (IPython
 magics and shell lines dropped), top-level statements that only run or print something are
 left out, and each module gets the definitions, so that every graded function is found where
 ``cnnlab.catalog`` says it lives.
@@ -19,6 +23,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -26,16 +31,39 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.forbidden import PARSE_ERRORS
+from autograder.text import printable
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
 MAX_FILE_BYTES = 5 * 2**20
 MAX_TOTAL_BYTES = 20 * 2**20
+# A zip's central directory is read only when it is small: Python's zipfile holds every entry
+# in memory (a zip of a million entries took 585 MB). Its size and entry count are read from
+# the end-of-central-directory record first.
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_DIRECTORY_BYTES = 4 * 2**20
 MAX_ID = 64  # characters of a student id before its hash suffix
 SAFE_ID = re.compile(r"[^A-Za-z0-9._@+-]")
 NOT_HAND_INS = ("__MACOSX", "__pycache__")  # an archiver's or Python's, never a student's
 EXERCISE_FILES = {f"{module}.py" for module in EXERCISES}
+# Canvas "Download Submissions": devriesjan_12345_67890_padding.py, devriesjan_LATE_12345_...
+CANVAS_FILE = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_"
+                         r"(?P<file>.+)$")
+# Moodle "Download all submissions": a folder (or, without "download as folders", a file
+# prefix) per participant and plugin: "Jan de Vries_12345_assignsubmission_file_".
+MOODLE_ENTRY = re.compile(r"^(?P<name>[^_]+)_(?P<participant>\d+)_assignsubmission_"
+                          r"(?P<plugin>[a-z]+)_(?P<file>.*)$")
+RESUBMITTED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[A-Za-z]+)$")  # Canvas's padding-1.py
+# The beginnings of the notes that say a hand-in gave nothing to grade (terminal summary).
+UNREADABLE = "the hand-in could not be read"
+NO_MODULES = "modules found: none"
+HAND_IN_SHAPE = ("A hand-in is one folder or .zip per student, named by the student id, "
+                 "holding the exercise modules ({modules}) or the exercise notebook (.ipynb). "
+                 "Also read: an nbgrader course folder, Canvas's bulk download (files named "
+                 "like devriesjan_12345_67890_padding.py) and Moodle's (folders named like "
+                 "'Jan de Vries_12345_assignsubmission_file_'); see docs/grading.md.")
 
 
 class SubmissionError(ValueError):
@@ -47,8 +75,11 @@ class Candidate:
     """One student's hand-in as found on disk, before it is unpacked."""
 
     student: str
-    path: Path  # a folder or a .zip
+    path: Path  # a folder or a .zip; for a flat platform download, its first file
     digest: str  # sha256 of the hand-in's files: unchanged digest, unchanged grade
+    # A flat platform download's files: (name as handed in, the file), e.g. ("padding.py",
+    # .../devriesjan_12345_67890_padding.py). Empty for a folder or a .zip.
+    files: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass
@@ -73,16 +104,85 @@ def find_candidates(root: Path, exclude: Path | None = None,
     if _is_nbgrader_course(root):
         root = root / "submitted"
     skipped = {} if skipped is None else skipped
-    paths = []
+    entries: list[tuple[str, Path, tuple[tuple[str, Path], ...]]] = []  # name, path, files
+    flat: dict[str, list[tuple[str, Path]]] = {}  # a platform's student -> its files
     for path in sorted(root.iterdir()):
         if exclude is not None and path.resolve() == Path(exclude).resolve():
+            continue
+        student_file = _platform_file(path)
+        if student_file is not None:
+            flat.setdefault(student_file[0], []).append((student_file[1], path))
             continue
         why_not = _why_no_hand_in(path)
         if why_not:
             skipped[path.name] = why_not
         else:
-            paths.append(path)
-    return [Candidate(student, path, digest_of(path)) for student, path in _unique_ids(paths)]
+            entries.append((_hand_in_name(path), path, ()))
+    entries += [_flat_hand_in(student, files) for student, files in flat.items()]
+    return [Candidate(student, path, _digest(path, files), files)
+            for student, path, files in _unique_ids(entries)]
+
+
+def nothing_to_grade(root: Path, candidates: list[Candidate],
+                     skipped: dict[str, str]) -> str | None:
+    """Why a run on ``root`` would grade nobody (no hand-in, or none with a code file), with
+    what was found and what a hand-in looks like; None when there is something to grade."""
+    if any(_may_hold_code(c) for c in candidates):
+        return None
+    if candidates:
+        names = ", ".join(c.path.name for c in candidates[:5])
+        found = (f"{len(candidates)} hand-in(s) ({names}{', ...' if len(candidates) > 5 else ''})"
+                 " without a single .py or .ipynb file")
+    else:
+        names = ", ".join(sorted(skipped)[:5])
+        found = (f"{len(skipped)} entries that are no hand-in ({names}"
+                 f"{', ...' if len(skipped) > 5 else ''})" if skipped else "an empty folder")
+    modules = ", ".join(f"{module}.py" for module in EXERCISES)
+    return (f"nothing to grade in SUBMISSIONS {root}: found {found}. "
+            + HAND_IN_SHAPE.format(modules=modules))
+
+
+def _may_hold_code(candidate: Candidate) -> bool:
+    if candidate.files:
+        return any(Path(name).suffix in CODE_SUFFIXES for name, _ in candidate.files)
+    return candidate.path.is_file() or _has_code_inside(candidate.path)  # a zip: graded
+
+
+def _platform_file(path: Path) -> tuple[str, str] | None:
+    """(student, the file's own name) for a file of a flat Canvas or Moodle download."""
+    if not stat.S_ISREG(path.lstat().st_mode):
+        return None
+    moodle = MOODLE_ENTRY.match(path.name)
+    if moodle and moodle["file"]:
+        return f"{moodle['name']}_{moodle['participant']}", moodle["file"]
+    canvas = CANVAS_FILE.match(path.name)
+    if canvas:
+        return f"{canvas['name']}_{canvas['user']}", canvas["file"]
+    return None
+
+
+def _hand_in_name(path: Path) -> str:
+    """What the student id is made from: the zip's stem, a Moodle folder's name and
+    participant id, or the folder's name."""
+    if path.suffix.lower() == ".zip":
+        return path.stem
+    moodle = MOODLE_ENTRY.match(path.name)
+    return f"{moodle['name']}_{moodle['participant']}" if moodle else path.name
+
+
+def _flat_hand_in(student: str, files: list[tuple[str, Path]]
+                  ) -> tuple[str, Path, tuple[tuple[str, Path], ...]]:
+    """One student's files of a flat download: a lone .zip is a zip hand-in; otherwise the
+    files under their own names (a resubmission's ``padding-1.py`` as ``padding.py``)."""
+    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
+        return student, files[0][1], ()
+    named: dict[str, Path] = {}
+    for name, path in sorted(files, key=lambda pair: (RESUBMITTED.match(pair[0]) is not None,
+                                                     pair[0])):
+        again = RESUBMITTED.match(name)
+        plain = again["stem"] + again["suffix"] if again else name
+        named.setdefault(plain if plain not in named else name, path)
+    return student, files[0][1], tuple(sorted(named.items()))
 
 
 def _why_no_hand_in(path: Path) -> str:
@@ -94,6 +194,9 @@ def _why_no_hand_in(path: Path) -> str:
         return ""
     if not stat.S_ISDIR(mode):
         return "not a folder or a .zip file"
+    moodle = MOODLE_ENTRY.match(path.name)
+    if moodle and moodle["plugin"] != "file":
+        return f"a Moodle {moodle['plugin']} submission, not files"
     if path.name in NOT_HAND_INS:
         return "an archiver's or Python's folder, not a hand-in"
     if path.name.startswith((".", "_")) and not _has_code_inside(path):
@@ -107,21 +210,21 @@ def _has_code_inside(folder: Path) -> bool:
     return False
 
 
-def _unique_ids(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(id, path), sorted by id: ids that collide after sanitising (``Müller``, ``Mäller``)
-    each get a suffix made from the hand-in's own name, the same on every run."""
-    names = {path: path.stem if path.suffix.lower() == ".zip" else path.name for path in paths}
+def _unique_ids(entries: list[tuple[str, Path, tuple]]) -> list[tuple[str, Path, tuple]]:
+    """(id, path, files) from (name, path, files), sorted by id: ids that collide after
+    sanitising (``Müller``, ``Mäller``) each get a suffix made from the hand-in's own name,
+    the same on every run."""
     by_name: dict[str, Path] = {}
-    for path in paths:
-        if names[path] in by_name:
-            raise ValueError(f"two hand-ins for student {names[path]!r}: "
-                             f"{by_name[names[path]].name} and {path.name}")
-        by_name[names[path]] = path
-    ids = {path: student_id(path) for path in paths}
+    for name, path, _ in entries:
+        if name in by_name:
+            raise ValueError(f"two hand-ins for student {name!r}: "
+                             f"{by_name[name].name} and {path.name}")
+        by_name[name] = path
+    ids = {name: safe_id(name) for name, _, _ in entries}
     counts = Counter(ids.values())
-    unique = {path: _suffixed(ids[path], names[path]) if counts[ids[path]] > 1 else ids[path]
-              for path in paths}
-    return sorted(((i, p) for p, i in unique.items()), key=lambda pair: pair[0])
+    unique = [(_suffixed(ids[name], name) if counts[ids[name]] > 1 else ids[name], path, files)
+              for name, path, files in entries]
+    return sorted(unique, key=lambda entry: entry[0])
 
 
 def _suffixed(student: str, name: str) -> str:
@@ -129,16 +232,33 @@ def _suffixed(student: str, name: str) -> str:
 
 
 def student_id(path: Path) -> str:
-    """The folder or zip name as a safe file name and spreadsheet cell: accents dropped
+    """The id of the folder or zip ``path`` (see ``safe_id``)."""
+    return safe_id(_hand_in_name(path))
+
+
+def safe_id(name: str) -> str:
+    """A hand-in's name as a safe file name and spreadsheet cell: accents dropped
     (``Müller`` is ``Muller``), other unsafe characters replaced, at most ``MAX_ID``
     characters (a longer name keeps its start and gets a hash of the whole)."""
-    name = path.stem if path.suffix.lower() == ".zip" else path.name
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     safe = SAFE_ID.sub("_", plain) or "_"
     safe = "_" + safe[1:] if safe[0] in "+-@." else safe  # no formula, no hidden file
     if len(safe) > MAX_ID:
         safe = _suffixed(safe[:MAX_ID], name)
     return safe
+
+
+def _digest(path: Path, files: tuple[tuple[str, Path], ...]) -> str:
+    if not files:
+        return digest_of(path)
+    digest = hashlib.sha256(b"files")
+    for name, file in files:
+        digest.update(b"\0" + name.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(read_regular(file, MAX_FILE_BYTES))
+        except (OSError, ValueError) as error:  # unreadable: graded (with a note) every time
+            digest.update(f"unreadable {error} {os.urandom(8).hex()}".encode())
+    return digest.hexdigest()
 
 
 def digest_of(path: Path) -> str:
@@ -188,16 +308,37 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
     target.mkdir(parents=True)
     submission = Submission(candidate.student, target)
     try:
-        source = _extract_zip(candidate.path, target / "_unzipped", submission.notes) if (
-            candidate.path.is_file()) else candidate.path
+        if candidate.files:
+            source = _gather(candidate.files, target / "_unzipped", submission.notes)
+        elif candidate.path.is_file():
+            source = _extract_zip(candidate.path, target / "_unzipped", submission.notes)
+        else:
+            source = candidate.path
         _collect(_enter_single_folder(source), submission)
     except (SubmissionError, OSError) as error:
-        submission.notes.append(f"the hand-in could not be read: {error}")
+        submission.notes.append(f"{UNREADABLE}: {error}")
     shutil.rmtree(target / "_unzipped", ignore_errors=True)
     found = sorted(m for m in submission.sources if m in EXERCISES)
-    submission.notes.append("modules found: " + (", ".join(f"{m}.py" for m in found)
-                                                 if found else "none"))
+    submission.notes.append(f"modules found: {', '.join(f'{m}.py' for m in found)}" if found
+                            else NO_MODULES)
+    submission.notes = [printable(note) for note in submission.notes]  # names are theirs
     return submission
+
+
+def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str]) -> Path:
+    """A flat download's code files, copied into ``target`` under the names handed in."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name, file in files:
+        if Path(name).suffix not in CODE_SUFFIXES or "/" in name or name.startswith("."):
+            continue
+        try:
+            (target / name).write_bytes(read_regular(file, MAX_FILE_BYTES))
+        except (OSError, ValueError) as error:
+            notes.append(f"{file.name} could not be read: {error}; skipped")
+            continue
+        if name != file.name:
+            notes.append(f"{file.name} was graded as {name}")
+    return target
 
 
 def _collect(source: Path, submission: Submission) -> None:
@@ -302,6 +443,12 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
     is too large is skipped with a note, and the rest extracted."""
     target.mkdir(parents=True, exist_ok=True)
     try:
+        entries, directory = zip_directory_size(path)
+        if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
+            raise SubmissionError(
+                f"{path.name} holds {entries:,} entries in a directory of {directory:,} bytes, "
+                f"more than the {MAX_ZIP_ENTRIES:,} entries and {MAX_ZIP_DIRECTORY_BYTES:,} "
+                "bytes a hand-in may have; it was not unpacked")
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist()
                        if not m.is_dir() and Path(_member_path(m)).suffix in CODE_SUFFIXES
@@ -315,6 +462,35 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise SubmissionError(f"{path.name} is not a readable zip file ({error})") from None
     return target
+
+
+ZIP_END = struct.Struct("<4s4H2LH")  # the end-of-central-directory record
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+
+
+def zip_directory_size(path: Path) -> tuple[int, int]:
+    """(entries, bytes) of the zip's central directory, from its end record (zip64 too),
+    without reading the directory; ``SubmissionError`` when there is no end record."""
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        start = max(0, size - ZIP_END.size - 0xFFFF)  # the record, then a comment
+        file.seek(start)
+        tail = file.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < ZIP_END.size:
+            raise SubmissionError(f"{path.name} is not a readable zip file (no end record)")
+        _, _, _, _, entries, directory, _, _ = ZIP_END.unpack_from(tail, at)
+        locator = at - ZIP64_LOCATOR.size
+        if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+            _, _, offset, _ = ZIP64_LOCATOR.unpack_from(tail, locator)
+            file.seek(offset)
+            record = file.read(ZIP64_END.size)
+            if len(record) == ZIP64_END.size and record[:4] == b"PK\x06\x06":
+                fields = ZIP64_END.unpack(record)
+                entries, directory = max(entries, fields[7]), max(directory, fields[8])
+    return entries, directory
 
 
 def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
@@ -369,9 +545,10 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         cells = json.loads(data.decode("utf-8", errors="replace"))["cells"]
         if not isinstance(cells, list):
             raise TypeError("its cells are not a list")
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
     kept, broken = [], {}  # definitions; module -> cells that do not parse
+    defined: set[str] = set()
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -379,11 +556,13 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         code = without_magics("".join(s for s in source if isinstance(s, str))
                               if isinstance(source, list) else str(source))
         try:
-            kept.extend(_definitions(code))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            definitions, names = _definitions(code)
+        except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
             for module in _modules_defined_in_text(code):
                 broken.setdefault(module, []).append(code)
-    defined = {MODULE_OF[name] for name in _names(kept) if name in MODULE_OF}
+            continue
+        kept.extend(definitions)
+        defined |= {MODULE_OF[name] for name in names if name in MODULE_OF}
     header = f"# extracted from {path.name} by cnnlab grade\n"
     body = "\n\n".join(kept)
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
@@ -398,20 +577,24 @@ def without_magics(code: str) -> str:
                      for line in code.splitlines())
 
 
-def _definitions(code: str) -> list[str]:
-    """The imports, functions, classes and assignments of a cell; what only runs something
-    (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
+def _definitions(code: str) -> tuple[list[str], set[str]]:
+    """The imports, functions, classes and assignments of a cell, each cut out by the
+    parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next line
+    are two statements), and the names of the functions among them. What only runs
+    something (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
     tree = ast.parse(code)
-    lines = code.splitlines()
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
-    definitions = []
+    definitions, names = [], set()
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        definitions.append("\n".join(lines[first - 1:node.end_lineno]))
-    return definitions
+        decorators = [f"@{ast.get_source_segment(code, d)}\n"
+                      for d in getattr(node, "decorator_list", [])]
+        definitions.append("".join(decorators) + ast.get_source_segment(code, node))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+    return definitions, names
 
 
 def _calls_graded_function(node: ast.stmt) -> bool:
@@ -419,15 +602,6 @@ def _calls_graded_function(node: ast.stmt) -> bool:
         return False
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MODULE_OF
                for n in ast.walk(node))
-
-
-def _names(definitions: list[str]) -> set[str]:
-    names = set()
-    for text in definitions:
-        for node in ast.parse(text).body if text.strip() else []:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                names.add(node.name)
-    return names
 
 
 def _modules_defined_in_text(code: str) -> set[str]:

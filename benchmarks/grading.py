@@ -3,6 +3,8 @@
     python benchmarks/grading.py                 # 300 students, -j 2, the hidden suite
     python benchmarks/grading.py --students 60 --jobs 1 2
     python benchmarks/grading.py --fake          # pipeline and sandbox only (public examples)
+    python benchmarks/grading.py --without bunch  # a speed device of the worker turned off
+    python benchmarks/grading.py --floor-only --without lazy_seeding
 
 A synthetic class is made by replicating the students of ``examples/class`` into a temporary
 folder. Endless loops cost their full time limit, so they are mixed in at a realistic rate
@@ -21,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "class"
+sys.path.insert(0, str(ROOT))
+from autograder.sandbox.session import SPEED_DEVICES  # noqa: E402
+
 SLOW = ("s007_infinite_loop", "s009_hostile")  # each spends a per-call time limit
 
 
@@ -110,23 +115,23 @@ def _timed(function, spent: list):
 
 
 def call_floor(calls: int = 20_000) -> dict[str, float]:
-    """Microseconds per call of a function that returns its input (a 3x3 array) in the
-    sandbox: what any call costs before judging, whatever the student wrote; with the
-    suite's calls known to the worker (sent by number) and sent as data."""
+    """Microseconds per call of a function that returns its input in the sandbox: what any
+    call costs before judging, whatever the student wrote; with a 3x3 array and an int."""
     import numpy as np
 
     from autograder.sandbox import SandboxedStudent
     sys.path.insert(0, str(ROOT / "tests"))
     from grader_helpers import perfect_with
-    batch = [((np.full((3, 3), float(i)),), {}) for i in range(calls)]
+    cases = {"a 3x3 array": ("relu", [((np.full((3, 3), float(i)),), {}) for i in range(calls)]),
+             "an int": ("shared_weights", [((i % 7 + 1,), {}) for i in range(calls)])}
     floor = {}
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-floor-") as tmp:
         folder = perfect_with(Path(tmp) / "s", "convolution", "def relu(x):\n    return x\n")
-        for label, known in (("known to the worker", batch), ("sent as data", None)):
-            with SandboxedStudent(folder, known_calls=known) as student:
-                student.call_many("relu", batch[:200])  # started, and warm
+        with SandboxedStudent(folder) as student:
+            for label, (function, batch) in cases.items():
+                student.call_many(function, batch[:200])  # started, and warm
                 started = time.perf_counter()
-                student.call_many("relu", batch)
+                student.call_many(function, batch)
                 floor[label] = 1e6 * (time.perf_counter() - started) / calls
     return floor
 
@@ -144,8 +149,12 @@ def print_student_share(r: dict, class_dir: Path) -> None:
           f"{100 * (1 - students / max(graded, 1e-9)):.0f} %")
     print("the students' own code per call (in-process): " + ", ".join(
         f"{name} {1e6 * own[name] / max(calls[name], 1):.0f} µs" for name in sorted(own)))
+    print_call_floor()
+
+
+def print_call_floor() -> None:
     print("a call's floor in the sandbox (a function that returns its input, before "
-          "judging): " + ", ".join(f"{us:.0f} µs {label}"
+          "judging): " + ", ".join(f"{us:.0f} µs for {label}"
                                    for label, us in call_floor().items()))
 
 
@@ -311,7 +320,21 @@ def main() -> None:
     parser.add_argument("--loop-share", type=float, default=0.02)
     parser.add_argument("--fake", action="store_true",
                         help="grade with the public examples only (the stand-in engine)")
+    parser.add_argument("--without", nargs="+", default=[], choices=sorted(SPEED_DEVICES),
+                        help="turn these speed devices of the worker off, to measure them")
+    parser.add_argument("--floor-only", action="store_true",
+                        help="only a call's floor in the sandbox")
+    parser.add_argument("--class-only", action="store_true",
+                        help="only the class table and where the time goes (no students' "
+                        "share, no nbgrader baselines)")
     args = parser.parse_args()
+    for device in args.without:
+        SPEED_DEVICES[device] = False
+    if args.without:
+        print(f"without: {', '.join(args.without)}")
+    if args.floor_only:
+        print_call_floor()
+        return
 
     print("sandbox start-up (median of 20, start + import numpy + student modules)")
     for isolation, seconds in startup_seconds().items():
@@ -331,6 +354,8 @@ def main() -> None:
                   f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
                   f"{r['isolation']}")
         print_breakdown(r)
+        if args.class_only:
+            return
         print_student_share(r, class_dir)
         for tests in ("asserts", "hidden"):
             if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:

@@ -1,9 +1,10 @@
 """``cnnlab build``: regenerate what is derived from ``solutions/`` and ``autograder/checks/``.
 
 The catalog's records (``cnnlab/catalog.py``), the student stubs, the public checks (from the
-docstring examples), the SPEC coverage matrix (``docs/spec_coverage.md``), the notebooks and
-the prepared suite. Generated parts of hand-written files sit between ``BEGIN GENERATED`` and
-``END GENERATED`` marker lines (``GeneratedBlock``).
+docstring examples), the SPEC coverage matrix (``docs/spec_coverage.md``) and the notebooks.
+The hidden suite is not built here: ``cnnlab grade`` draws it with the course key. Generated
+parts of hand-written files sit between ``BEGIN GENERATED`` and ``END GENERATED`` marker
+lines (``GeneratedBlock``).
 
 For the stubs in ``exercises/``, every block of the reference between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
@@ -214,9 +215,6 @@ TARGETS: dict[str, tuple[Callable[[], list[Path]], Callable[[], list[str]]]] = {
     # the notebook builder imports this module: imported when used
     "notebooks": (lambda: _notebooks().build_notebooks(),
                   lambda: _notebooks().stale_notebooks()),
-    # the hidden suite's drawn examples, shipped so that grading needs no drawing
-    "prepared suite": (lambda: _suite_cache().build_shipped(),
-                       lambda: _suite_cache().stale_shipped()),
 }
 SPEC_MATRIX = GeneratedBlock(ROOT / "docs" / "spec_coverage.md", "MATRIX", spec_matrix_source,
                              open="<!-- ")
@@ -227,11 +225,6 @@ def _notebooks():
     return notebooks
 
 
-def _suite_cache():
-    from autograder import suite_cache
-    return suite_cache
-
-
 def run(args: argparse.Namespace) -> int:
     if args.check:
         stale = [item for block in IMPORTED for item in block.stale()]
@@ -240,8 +233,8 @@ def run(args: argparse.Namespace) -> int:
         if stale:
             print("Out of date (run `cnnlab build`):", *stale, sep="\n  ")
             return 1
-        print("exercises/, the catalog, the public checks, the SPEC coverage, the notebooks and "
-              "the prepared suite are in sync with solutions/ and autograder/checks/")
+        print("exercises/, the catalog, the public checks, the SPEC coverage and the notebooks "
+              "are in sync with solutions/ and autograder/checks/")
         return 0
     for block in IMPORTED:  # what comes after imports it: go on in a fresh interpreter
         if block.build():

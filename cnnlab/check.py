@@ -1,22 +1,28 @@
 """``cnnlab check [PATH]``: a student compares their exercises with the public examples.
 
 For every function it says *passed*, *not implemented yet* or *failing* (with the input, the
-expected and the actual result). Passing these few examples is not the grade: the grader
-runs hundreds of generated inputs per function.
+expected and the actual result). A function that is written but calls one that is still a
+stub says so: "calls `pool_output_size`, which is not implemented yet". Passing these few
+examples is not the grade: the grader runs hundreds of generated inputs per function.
+
+A folder without any exercise module is refused (exit 2) rather than checked: the installed
+stubs would stand in for every module and the report would be about other code.
 """
 
 import argparse
 import contextlib
 import signal
-import warnings
+import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from cnnlab.catalog import FUNCTIONS, MODULE_OF
-from cnnlab.loading import LoadedExercises, exercises_from
+from cnnlab.calls import CallOutput, run_call, source_file, where_in
+from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
+from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.public_checks import CASES, RAISES, Case
 from cnnlab.result_rules import compare
 
@@ -29,6 +35,12 @@ class Outcome:
     function: str
     status: str
     details: list[str]
+    waits_for: str | None = None  # a TODO because this stub (another function) was called
+
+    def status_text(self) -> str:
+        if self.waits_for:
+            return f"calls `{self.waits_for}`, which is {TODO}"
+        return self.status
 
 
 class CallTimeout(Exception):
@@ -53,19 +65,25 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_case(function, case: Case) -> str | None:
+def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) -> str | None:
     """None if the student's ``function`` passes ``case``, else what went wrong.
-    Raises NotImplementedError when the stub is still there."""
-    try:
-        with time_limit(SECONDS_PER_CALL), warnings.catch_warnings():
-            warnings.simplefilter("error", RuntimeWarning)  # sigmoid must not overflow
-            actual = function(*_copies(case.args), **_copies(case.kwargs))
-    except NotImplementedError:
-        raise
-    except ValueError as error:
+    Raises NotImplementedError when a stub (its own or one it calls, in ``stub_folders``:
+    the student's folder and the given code) is still there."""
+    with time_limit(SECONDS_PER_CALL):  # sigmoid must not overflow: warnings are errors
+        outcome = run_call(function, _copies(case.args), _copies(case.kwargs),
+                           files={source_file(function)}, warnings_as_errors=True,
+                           output=CallOutput(echo=sys.stdout))
+    error, actual = outcome.exception, outcome.value
+    if isinstance(error, NotImplementedError):
+        if _raising_frame(error, function, stub_folders) is None:  # a library's, not a stub
+            return f"raised NotImplementedError: {error}{where(error, function)}"
+        raise error
+    if error is not None and not isinstance(error, Exception):  # Ctrl-C, SystemExit
+        raise error
+    if isinstance(error, ValueError):
         return None if case.expected is RAISES else (
             f"raised ValueError: {error}{where(error, function)}")
-    except Exception as error:  # the student's bug, reported, not fatal
+    if error is not None:  # the student's bug, reported, not fatal
         return f"raised {type(error).__name__}: {error}{where(error, function)}"
     if case.expected is RAISES:
         return f"should raise ValueError, returned {_show(actual)}"
@@ -78,13 +96,32 @@ def run_case(function, case: Case) -> str | None:
 def where(error: BaseException, function) -> str:
     """``"\n      at padding.py, line 12: return x[pad]"``: the last frame of the raise in
     the student's own file (the file that defines ``function``), or "" when there is none."""
-    import traceback
+    found = where_in(error, {source_file(function)})
+    return f"\n      at {found}" if found else ""
+
+
+def _raising_frame(error: BaseException, function,
+                   stub_folders: frozenset[Path]) -> traceback.FrameSummary | None:
+    """The frame that raised ``error`` when it is in one of ``stub_folders`` or in the file
+    of ``function`` (a stub); None when a library raised it."""
+    frames = traceback.extract_tb(error.__traceback__)
     own = getattr(getattr(function, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == own]
-    if not frames:
-        return ""
-    last = frames[-1]
-    return f"\n      at {Path(last.filename).name}, line {last.lineno}: {(last.line or '').strip()}"
+    folders = set(stub_folders) | ({Path(own).resolve().parent} if own else set())
+    if frames and Path(frames[-1].filename).resolve().parent in folders:
+        return frames[-1]
+    return None
+
+
+def stub_called(error: NotImplementedError, function,
+                stub_folders: frozenset[Path] = frozenset()) -> str | None:
+    """The name of the stub that raised ``error`` when it is not ``function`` itself
+    (``max_pool`` calling a still-stubbed ``pool_output_size``), else None."""
+    frame = _raising_frame(error, function, stub_folders)
+    code = getattr(function, "__code__", None)
+    if frame is None or code is None or (frame.name == code.co_name
+                                         and frame.filename == code.co_filename):
+        return None
+    return frame.name
 
 
 def _copies(values):
@@ -99,7 +136,10 @@ def _show(value) -> str:
     return repr(value)
 
 
-def check_function(loaded: LoadedExercises, name: str) -> Outcome:
+def check_function(loaded: LoadedExercises, name: str,
+                   given: Path | None = None) -> Outcome:
+    """``name``'s outcome; ``given``: the installed given code (support modules and the
+    stubs that stand in for modules not handed in)."""
     module = MODULE_OF[name]
     if module in loaded.errors:
         return Outcome(name, FAILING, [f"{module}.py does not import: {loaded.errors[module]}"])
@@ -107,11 +147,13 @@ def check_function(loaded: LoadedExercises, name: str) -> Outcome:
     if function is None:
         return Outcome(name, FAILING, [f"{module}.py has no function {name}"])
     details = []
+    stub_folders = frozenset(f.resolve() for f in (loaded.folder, given) if f is not None)
     for case in (c for c in CASES if c.function == name):
         try:
-            problem = run_case(function, case)
-        except NotImplementedError:
-            return Outcome(name, TODO, [])
+            problem = run_case(function, case, stub_folders)
+        except NotImplementedError as error:
+            return Outcome(name, TODO, [],
+                           waits_for=stub_called(error, function, stub_folders))
         if problem:
             why = f"  ({case.why})" if case.why else ""
             details.append(f"{case.call_text()}{why}\n      {problem}")
@@ -119,15 +161,17 @@ def check_function(loaded: LoadedExercises, name: str) -> Outcome:
 
 
 def check_folder(folder: Path) -> list[Outcome]:
+    given = given_code_dir()  # found before the folder is mounted as ``exercises``
     with exercises_from(folder) as loaded:
-        return [check_function(loaded, name) for name in FUNCTIONS]
+        return [check_function(loaded, name, given) for name in FUNCTIONS]
 
 
 def report(outcomes: list[Outcome], folder: Path) -> str:
     marks = {PASSED: "ok  ", TODO: "todo", FAILING: "FAIL"}
     lines = [f"Public checks of {folder}", ""]
     for outcome in outcomes:
-        lines.append(f"  [{marks[outcome.status]}] {outcome.function:<20} {outcome.status}")
+        lines.append(f"  [{marks[outcome.status]}] {outcome.function:<20} "
+                     f"{outcome.status_text()}")
         lines.extend(f"         {detail}" for detail in outcome.details)
     counts = {s: sum(o.status == s for o in outcomes) for s in marks}
     lines += ["", f"{counts[PASSED]} passed, {counts[FAILING]} failing, "
@@ -141,11 +185,29 @@ def default_folder() -> Path:
     return Path("exercises")
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be checked (not a folder, or no exercise module in it)."""
+    modules = ", ".join(f"{module}.py" for module in EXERCISES)
+    if not folder.is_dir():
+        return (f"{folder} is not a folder. Give the folder that holds your exercise modules "
+                f"({modules}); the default is ./exercises")
+    if any((folder / f"{module}.py").is_file() for module in EXERCISES):
+        return None
+    found = sorted(p.name for p in folder.iterdir())
+    seen = (f"it holds {len(found)} other entries ({', '.join(found[:5])}"
+            f"{', ...' if len(found) > 5 else ''})" if found else "it is empty")
+    notebook = (" cnnlab check reads .py modules; in a notebook, the read-only cells under "
+                "each exercise run these examples." if any(n.endswith(".ipynb") for n in found)
+                else "")
+    return (f"{folder} holds none of the exercise modules ({modules}): {seen}. Give the "
+            f"folder that holds them; the default is ./exercises.{notebook}")
+
+
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.path) if args.path else default_folder()
-    if not folder.is_dir():
-        print(f"cnnlab check: {folder} is not a folder. Give the folder that holds "
-              "padding.py, convolution.py, ... (default: ./exercises)")
+    problem = folder_problem(folder)
+    if problem:
+        print(f"cnnlab check: error: {problem}", file=sys.stderr)
         return 2
     outcomes = check_folder(folder)
     print(report(outcomes, folder))

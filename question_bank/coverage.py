@@ -43,11 +43,14 @@ def template_table() -> str:
     return "\n".join(lines)
 
 
-def pool_stats(name: str, seeds: int = POOL_SEEDS) -> tuple[list[int], float | None]:
+def pool_stats(name: str, seeds: int = POOL_SEEDS) -> tuple[list[int], float | None,
+                                                              float | None]:
     """Distinct questions (``question_key``) at levels 1..3 over ``seeds`` seeds each, and for
-    multiple choice the score of always picking the longest choice (ties: a random one)."""
+    multiple choice the score of always picking the longest choice (ties: a random one) and
+    of the combined test-wise strategy (``question_bank.cues``)."""
+    from question_bank.cues import testwise_score
     from question_bank.generate import make_item, question_key
-    distinct, longest, asked = [], 0.0, 0
+    distinct, longest, testwise, asked = [], 0.0, 0.0, 0
     for level in DIFFICULTIES:
         keys = set()
         for seed in range(seeds):
@@ -57,20 +60,26 @@ def pool_stats(name: str, seeds: int = POOL_SEEDS) -> tuple[list[int], float | N
                 lengths = [len(choice.text) for choice in item.choices]
                 tied = [i for i, n in enumerate(lengths) if n == max(lengths)]
                 longest += (item.answer in tied) / len(tied)
+                testwise += testwise_score(item)
                 asked += 1
         distinct.append(len(keys))
-    return distinct, (longest / asked if asked else None)
+    if not asked:
+        return distinct, None, None
+    return distinct, longest / asked, testwise / asked
 
 
 def pool_table(seeds: int = POOL_SEEDS) -> str:
-    """Markdown: per template, distinct questions per level and the longest-choice share."""
-    lines = ["| template | type | level 1 | level 2 | level 3 | longest choice right |",
-             "|---|---|---:|---:|---:|---:|"]
+    """Markdown: per template, distinct questions per level (small ones marked), and the
+    longest-choice and combined test-wise scores."""
+    from question_bank.generate import SMALL
+    lines = ["| template | type | level 1 | level 2 | level 3 | longest choice right "
+             "| test-wise right |", "|---|---|---:|---:|---:|---:|---:|"]
     for name, template in TEMPLATES.items():
-        distinct, longest = pool_stats(name, seeds)
-        share = "" if longest is None else f"{longest:.0%}"
-        lines.append(f"| `{name}` | {template.type} | " + " | ".join(map(str, distinct))
-                     + f" | {share} |")
+        distinct, longest, testwise = pool_stats(name, seeds)
+        cells = [f"{d} (small)" if level in SMALL.get(name, ()) else str(d)
+                 for level, d in zip(DIFFICULTIES, distinct, strict=True)]
+        shares = ["" if x is None else f"{x:.0%}" for x in (longest, testwise)]
+        lines.append(f"| `{name}` | {template.type} | " + " | ".join(cells + shares) + " |")
     return "\n".join(lines)
 
 

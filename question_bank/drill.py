@@ -2,24 +2,29 @@
 
 The drill asks one question at a time, checks the reply, says right or wrong (with the chosen
 choice's feedback), shows the worked solution, and keeps per-learning-outcome progress
-(``asked``, ``correct``) in a small JSON file. The next question comes from the outcome the
-student is weakest in: outcomes never asked come first, then the lowest smoothed success rate
-``(correct + 1) / (asked + 2)`` (so one lucky answer does not count as mastery).
+(``asked``, ``correct``) and an FSRS card per question (``schedule.py``, the scheduler of the
+practice page) in a small JSON file. A question that is due again (one missed before) comes
+first; otherwise the next question comes from the outcome the student is weakest in: outcomes
+never asked come first, then the lowest smoothed success rate ``(correct + 1) / (asked + 2)``
+(so one lucky answer does not count as mastery).
 
-Replies: a number for numeric questions (``1.5`` or ``1,5``; right when within the item's
-absolute tolerance), a letter ``A``, ``B``, ... for choices, ``T``/``F``/``true``/``false`` for
-true/false. A reply that cannot be read (an empty line, a typo) is asked again once before it
-counts as wrong. ``q`` quits; end of input ends the drill too; progress is saved after every
-answer. Text is wrapped at the terminal's width (80 columns when piped), tables in a stem are
-drawn as ruled columns, and a question's figure is saved as a PNG whose path is printed.
+Replies: a number for numeric questions, read as the practice page reads it
+(``question_bank/numbers.py``: ``1.5``, ``1,5``, ``12 345``, ``323,208`` either way, ``3/4``
+where the question takes fractions; right when within the item's absolute tolerance), a
+letter ``A``, ``B``, ... for choices, ``T``/``F``/``true``/``false`` for true/false. A reply
+that cannot be read (an empty line, a typo) is asked again once before it counts as wrong.
+``q`` quits; end of input ends the drill too; progress is saved after every answer. Text is
+wrapped at the terminal's width (80 columns when piped) but never inside a formula, tables in
+a stem are drawn as ruled columns, and a question's figure is saved as a PNG whose path is
+printed.
 When standard input is not a terminal the replies are read line by line, so the drill can be
 scripted: ``printf '12\\nB\\n' | cnnlab drill --n 2 --seed 3``.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
-import math
 import os
 import random
 import re
@@ -29,16 +34,20 @@ import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from question_bank import schedule
 from question_bank.export._common import (
+    NO_BREAK,
     answer_text,
     figure_names,
     in_solution,
+    keep_formulas,
     letter,
     tolerance_of,
 )
 from question_bank.model import LEARNING_OUTCOMES, Item
+from question_bank.numbers import matches, read_number
 
 Progress = dict[str, dict[str, int]]
 QUIT = ("q", "quit", "exit")
@@ -48,31 +57,58 @@ TRUE_WORDS, FALSE_WORDS = ("t", "true", "waar", "w"), ("f", "false", "onwaar", "
 
 # --- progress file ---------------------------------------------------------------------------
 
-def load_progress(path: Path) -> Progress:
-    """{outcome: {"asked": n, "correct": m}} from ``path``; {} when the file does not exist."""
+def load_state(path: Path) -> tuple[Progress, schedule.Cards]:
+    """(per-outcome progress, FSRS cards per item id) from ``path``; empty when the file does
+    not exist. A file of the first format ({outcome: counts}) has no cards yet."""
     path = Path(path)
     if not path.exists():
-        return {}
+        return {}, {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise ValueError(f"progress file {path}: cannot read it as JSON ({error}); "
                          "move it away or pass another --progress") from error
-    if not isinstance(data, dict) or not all(
+    if isinstance(data, dict) and data.get("version") == 2:
+        outcomes, cards = data.get("outcomes"), data.get("cards")
+    else:
+        outcomes, cards = data, {}
+    if not isinstance(outcomes, dict) or not isinstance(cards, dict) or not all(
             isinstance(record, dict) and isinstance(record.get("asked"), int)
-            and isinstance(record.get("correct"), int) for record in data.values()):
-        raise ValueError(f"progress file {path}: expected {{outcome: {{\"asked\": n, "
-                         f"\"correct\": m}}}}; move it away or pass another --progress")
-    return data
+            and isinstance(record.get("correct"), int) for record in outcomes.values()):
+        raise ValueError(f"progress file {path}: expected {{\"version\": 2, \"outcomes\": "
+                         f"{{outcome: {{\"asked\": n, \"correct\": m}}}}, \"cards\": {{...}}}}; "
+                         f"move it away or pass another --progress")
+    return outcomes, cards
 
 
-def save_progress(path: Path, progress: Progress) -> None:
-    """Write ``progress`` to ``path`` atomically, so an interrupted drill never corrupts it."""
+def load_progress(path: Path) -> Progress:
+    """{outcome: {"asked": n, "correct": m}} from ``path``; {} when the file does not exist."""
+    return load_state(path)[0]
+
+
+def save_progress(path: Path, progress: Progress, cards: schedule.Cards | None = None) -> None:
+    """Write ``progress`` (and the cards) to ``path`` atomically, so an interrupted drill
+    never corrupts it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(progress, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    data = {"version": 2, "outcomes": progress, "cards": cards or {}}
+    temporary.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+def migrate_progress(old: Path, new: Path) -> bool:
+    """Move the progress of the first drill (``~/.cnnlab_drill.json``) to ``new`` once: when
+    ``new`` does not exist yet and ``old`` is a progress file. True when it moved."""
+    if new.exists() or not old.is_file():
+        return False
+    try:
+        progress = load_progress(old)
+    except ValueError:
+        return False  # not ours to move
+    save_progress(new, progress)
+    old.unlink()
+    return True
 
 
 def record(progress: Progress, outcome: str, correct: bool) -> None:
@@ -105,25 +141,41 @@ def weakest_outcome(progress: Progress, outcomes: Iterable[str]) -> str:
     return min(candidates, key=key)
 
 
-def next_item(pool: dict[str, list[Item]], progress: Progress, rng: random.Random) -> Item:
-    """Take (and remove) a random item of the weakest outcome that still has items."""
+def next_item(pool: dict[str, list[Item]], progress: Progress, rng: random.Random,
+              due: list[Item] | None = None) -> Item:
+    """The first of ``due`` (questions to ask again), else take (and remove) a random item
+    of the weakest outcome that still has items."""
+    if due:
+        item = due.pop(0)
+        items = pool.get(item.learning_outcome, [])
+        if item in items:
+            items.remove(item)
+        return item
     outcome = weakest_outcome(progress, [lo for lo, items in pool.items() if items])
     items = pool[outcome]
     return items.pop(rng.randrange(len(items)))
 
 
+def due_items(items: list[Item], cards: schedule.Cards,
+              recall: Callable[[str], Item | None] | None = None) -> list[Item]:
+    """The items whose cards are due now, longest overdue first: from ``items``, or made
+    again by ``recall`` (an id -> item) when the bank of this session lacks them."""
+    by_id = {item.id: item for item in items}
+    outcomes = {item.learning_outcome for item in items}
+    found = []
+    for item_id in schedule.due_ids(cards, schedule.now()):
+        item = by_id.get(item_id) or (recall(item_id) if recall else None)
+        if item is not None and item.learning_outcome in outcomes:
+            found.append(item)
+    return found
+
+
 # --- reading and checking a reply --------------------------------------------------------------
 
-def parse_number(reply: str) -> float | None:
-    """"1.5", "1,5", " 12 " -> a float; None when the reply is not a finite number."""
-    text = reply.strip().replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # decimal comma, as written in the Netherlands
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+def parse_number(reply: str, fractions: bool = False) -> float | None:
+    """The first reading of a typed number (``numbers.read_number``), or None."""
+    reading = read_number(reply, fractions)
+    return reading.values[0] if reading.values else None
 
 
 def parse_choice(item: Item, reply: str) -> int | None:
@@ -153,13 +205,11 @@ class Verdict:
 def check(item: Item, reply: str) -> Verdict:
     """Judge ``reply`` to ``item``; a reply that cannot be read counts as wrong."""
     if item.type == "numeric":
-        value = parse_number(reply)
-        if value is None:
+        reading = read_number(reply, item.fractions)
+        if reading.error:
             return Verdict(False, False)
-        tolerance = tolerance_of(item)
-        # a hair of slack so that typing the printed answer is never wrong by rounding
-        slack = 1e-9 * max(1.0, abs(float(item.answer)))
-        return Verdict(abs(value - float(item.answer)) <= tolerance + slack, True)
+        return Verdict(matches(reading, float(item.answer), tolerance_of(item)) is not None,
+                       True)
     chosen = parse_choice(item, reply)
     if chosen is None:
         return Verdict(False, False)
@@ -186,8 +236,12 @@ def wrap(text: str, width: int, indent: str = "") -> str:
         if table:
             lines += [indent + row for row in draw_table(table)]
             table = []
-        lines += textwrap.wrap(line, width, initial_indent=indent, subsequent_indent=indent,
-                               break_long_words=False, break_on_hyphens=False) or [""]
+        # A formula's spaces are no-break spaces while wrapping: it moves to the next line
+        # whole (or sticks out, when longer than the line) but is never split.
+        wrapped = textwrap.wrap(keep_formulas(line), width, initial_indent=indent,
+                                subsequent_indent=indent, break_long_words=False,
+                                break_on_hyphens=False)
+        lines += [part.replace(NO_BREAK, " ") for part in wrapped] or [""]
     return "\n".join(lines[:-1])
 
 
@@ -312,12 +366,16 @@ def summary(session: Progress, progress: Progress) -> str:
 def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
               stdin: TextIO | None = None, stdout: TextIO | None = None,
               prepare: Callable[[Item], Item] | None = None,
-              figures: Path | None = None) -> int:
+              figures: Path | None = None,
+              recall: Callable[[str], Item | None] | None = None,
+              use_input: bool = False) -> int:
     """Ask up to ``n`` questions from ``items``; save progress; return how many were right.
 
     ``prepare``, when given, is applied to each item just before it is asked (e.g. to render
     its figure only for the items actually asked). ``figures`` is the folder a question's
     figure is saved into (its path is printed), so it can be opened beside the terminal.
+    ``recall`` makes a due question again from its id when ``items`` lack it. ``use_input``
+    reads replies with ``input()`` (a Jupyter cell, see ``practise``).
     """
     if n < 1:
         raise ValueError(f"n: must be at least 1, got {n}")
@@ -325,19 +383,20 @@ def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
         raise ValueError("items: the bank is empty")
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
-    progress = load_progress(progress_path)
+    progress, cards = load_state(progress_path)
     rng = random.Random(seed)
     pool: dict[str, list[Item]] = {}
     for item in items:
         pool.setdefault(item.learning_outcome, []).append(item)
-    total = min(n, len(items))
-    read = make_reader(stdin, stdout)
+    due = due_items(items, cards, recall)
+    total = min(n, len(items) + len([item for item in due if item not in items]))
+    read = _read_input if use_input else make_reader(stdin, stdout)
     session: Progress = {}
     noun = "question" if total == 1 else "questions"
     print(wrap(f"{total} {noun}; reply with q to stop. Progress: {progress_path}",
                terminal_width(stdout)), file=stdout)
     for number in range(1, total + 1):
-        item = next_item(pool, progress, rng)
+        item = next_item(pool, progress, rng, due)
         if prepare is not None:
             item = prepare(item)
         show_question(item, number, total, stdout, figures)
@@ -351,6 +410,28 @@ def run_drill(items: list[Item], progress_path: Path, n: int, seed: int = 0,
         show_verdict(item, verdict, stdout)
         record(progress, item.learning_outcome, verdict.correct)
         record(session, item.learning_outcome, verdict.correct)
-        save_progress(progress_path, progress)
+        cards[item.id] = schedule.review(cards.get(item.id), verdict.correct, schedule.now())
+        save_progress(progress_path, progress, cards)
     print(summary(session, progress), file=stdout)
     return sum(entry["correct"] for entry in session.values())
+
+
+def _read_input(prompt: str) -> str | None:
+    try:
+        return builtins.input(prompt)
+    except EOFError:
+        return None
+
+
+def practise(n: int = 5, outcome: str | None = None, seed: int | None = None,
+             **options: Any) -> int:
+    """The drill in a Jupyter cell (or any Python prompt): ``practise(n=5)``. Replies are
+    read with ``input()``, which a notebook shows as a text box; progress is the drill's."""
+    import argparse
+
+    from question_bank.cli import _drill_items, default_figures, default_progress
+    args = argparse.Namespace(bank=options.get("bank"), outcome=outcome, seed=seed)
+    items, prepare, recall = _drill_items(args)
+    return run_drill(items, options.get("progress") or default_progress(), n, seed=args.seed,
+                     prepare=prepare, figures=options.get("figures") or default_figures(),
+                     recall=recall, use_input=True)

@@ -47,6 +47,7 @@ class Item:
     difficulty: int = 1  # 1 easy, 2 medium, 3 hard
     figure: bytes | None = field(default=None, repr=False)  # PNG
     figure_alt: str = ""  # text alternative of the figure
+    fractions: bool = False  # numeric: a reply may be a fraction such as 3/4 (numbers.py)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

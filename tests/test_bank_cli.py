@@ -17,6 +17,7 @@ import pytest
 from bank_fixtures import all_items, no_correct_choice, numeric_int, true_false
 
 from cnnlab.cli import main
+from question_bank.drill import load_progress
 from question_bank.generate import read_blueprint
 
 EVERY_FILE = {"bank.json", "bank.md", "answers.md", "images", "exam.html", "answer_key.html",
@@ -28,16 +29,19 @@ def calls(monkeypatch) -> list[tuple]:
     """Fake generate/stress/coverage modules; returns the list of calls they received."""
     received: list[tuple] = []
 
-    def build_bank(n, seed, outcomes=None, difficulty=None, figures=True):
+    def build_bank(n, seed, outcomes=None, difficulty=None, figures=True, practice=False):
         received.append(("build_bank", n, seed, outcomes, difficulty, figures))
         return all_items()[:n]
 
     def build_forms(forms, n, seed, outcomes=None, difficulty=None, blueprint=None,
-                    figures=True):
+                    figures=True, practice=False):
         received.append(("build_forms", forms, n, seed, outcomes, difficulty, blueprint,
-                         figures))
+                         figures) + (("practice",) if practice else ()))
         size = n or sum(blueprint.values())
         return [all_items()[:size] for _ in range(forms)]
+
+    def build_exam_forms(forms, n, seed, **options):
+        return build_forms(forms, n, seed, **options), 0
 
     def stress_report(n_seeds=2000):
         received.append(("stress_report", n_seeds))
@@ -45,8 +49,10 @@ def calls(monkeypatch) -> list[tuple]:
 
     fakes = {
         "question_bank.generate": {"build_bank": build_bank, "build_forms": build_forms,
+                                   "build_exam_forms": build_exam_forms,
                                    "read_blueprint": read_blueprint,
-                                   "with_figure": lambda item: item},
+                                   "with_figure": lambda item: item,
+                                   "item_from_id": lambda item_id: None},
         "question_bank.stress": {"stress_report": stress_report,
                                  "format_report": lambda rows: f"REPORT {rows[0]['template']}"},
         "question_bank.coverage": {"coverage_table": lambda: "COVERAGE TABLE"},
@@ -177,14 +183,14 @@ def test_piped_drill_scores_and_keeps_progress(tmp_path):
     result = subprocess.run(command, input="5\nT\n", text=True, capture_output=True,
                             check=True, timeout=60)
     assert "score: 1/2" in result.stdout
-    assert json.loads(progress.read_text()) == {"LO1": {"asked": 1, "correct": 1},
-                                                "LO4": {"asked": 1, "correct": 0}}
+    assert load_progress(progress) == {"LO1": {"asked": 1, "correct": 1},
+                                       "LO4": {"asked": 1, "correct": 0}}
 
 
 def test_build_reports_a_skipped_item_and_writes_the_rest(calls, tmp_path, capsys, monkeypatch):
     fake = sys.modules["question_bank.generate"]
     bank = [*all_items(), no_correct_choice()]
-    monkeypatch.setattr(fake, "build_forms", lambda forms, n, seed, **_: [bank])
+    monkeypatch.setattr(fake, "build_exam_forms", lambda forms, n, seed, **_: ([bank], 0))
     main(["bank", "build", "--format", "moodle", "--out", str(tmp_path)])
     assert "warning: moodle: skipped 1 item(s): broken_mc-s6" in capsys.readouterr().err
     assert (tmp_path / "moodle.xml").read_text().count("<question type=\"multichoice\">") == 2
@@ -213,3 +219,103 @@ def test_the_drill_runs_without_jinja2(tmp_path):
                             capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "score: 1/1" in result.stdout
+
+
+# --- issue 19: one meaning of --out, help texts, state and temp folders, Jupyter -------------
+
+def test_format_json_into_a_json_name_writes_that_file(calls, tmp_path):
+    target = tmp_path / "x.json"
+    main(["bank", "build", "--n", "2", "--format", "json", "--out", str(target)])
+    assert target.is_file() and len(json.loads(target.read_text())) == 2
+
+
+def test_a_json_name_with_another_format_is_a_clear_error(calls, tmp_path):
+    with pytest.raises(SystemExit, match=r"x\.json.*only --format json"):
+        main(["bank", "build", "--format", "html", "--out", str(tmp_path / "x.json")])
+
+
+def test_out_in_a_missing_folder_is_an_error_not_a_silent_mkdir(calls, tmp_path):
+    with pytest.raises(SystemExit, match="does not exist"):
+        main(["bank", "build", "--n", "2", "--out", str(tmp_path / "no" / "such" / "exam")])
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("command", [["bank"], ["bank", "build"], ["bank", "stress"],
+                                     ["bank", "coverage"], ["drill"]])
+def test_every_bank_command_has_plain_help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    text = capsys.readouterr().out
+    description = text.split("\n\n", 2)[1]
+    assert len(description) > 40 and "``" not in text, text
+
+
+def test_the_practice_format_draws_practice_items(calls, tmp_path):
+    main(["bank", "build", "--n", "3", "--format", "practice", "--out", str(tmp_path)])
+    assert calls[-1][-1] == "practice" and (tmp_path / "practice.html").is_file()
+
+
+def test_an_exam_says_how_many_practice_questions_it_replaced(tmp_path, capsys, monkeypatch):
+    from question_bank import generate
+    first = generate.build_bank(5, seed=3, figures=False)
+    monkeypatch.setattr(generate, "practice_keys",
+                        lambda: frozenset(generate.question_key(i) for i in first[:2]))
+    main(["bank", "build", "--n", "5", "--seed", "3", "--no-figures", "--format", "json",
+          "--out", str(tmp_path)])
+    assert "2 drawn question(s) are in the students' practice bank" in capsys.readouterr().err
+    ids = {r["id"] for r in json.loads((tmp_path / "bank.json").read_text())}
+    assert not ids & {item.id for item in first[:2]}
+
+
+def test_the_drill_keeps_progress_in_the_state_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNLAB_STATE", str(tmp_path / "state"))
+    monkeypatch.setattr("question_bank.cli.OLD_PROGRESS", tmp_path / "old.json")
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("5\n"))
+    main(["drill", "--bank", str(bank), "--n", "1", "--figures", str(tmp_path / "f")])
+    assert load_progress(tmp_path / "state" / "drill.json") == {"LO1": {"asked": 1,
+                                                                        "correct": 1}}
+
+
+def test_the_drill_moves_the_old_dotfile_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CNNLAB_STATE", str(tmp_path / "state"))
+    old = tmp_path / ".cnnlab_drill.json"
+    old.write_text(json.dumps({"LO1": {"asked": 4, "correct": 1}}))
+    monkeypatch.setattr("question_bank.cli.OLD_PROGRESS", old)
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("5\n"))
+    main(["drill", "--bank", str(bank), "--n", "1", "--figures", str(tmp_path / "f")])
+    assert "moved your drill progress" in capsys.readouterr().out and not old.exists()
+    assert load_progress(tmp_path / "state" / "drill.json") == {"LO1": {"asked": 5,
+                                                                        "correct": 2}}
+
+
+def test_drill_figures_go_to_this_users_own_temp_folder(monkeypatch, tmp_path):
+    from question_bank.cli import default_figures
+    monkeypatch.delenv("CNNLAB_TMP", raising=False)
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    import os
+    assert default_figures() == tmp_path / f"cnnlab-{os.getuid()}" / "drill-figures"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_drill_in_jupyter_says_how_to_practise_instead_of_hanging(monkeypatch, capsys):
+    monkeypatch.setenv("JPY_PARENT_PID", "4242")
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    assert main(["drill", "--n", "1"]) == 2
+    assert "practise(n=5)" in capsys.readouterr().err
+
+
+def test_a_piped_drill_in_jupyter_still_runs(monkeypatch, tmp_path):
+    monkeypatch.setenv("JPY_PARENT_PID", "4242")
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps([numeric_int().to_dict()]))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("5\n"))
+    assert main(["drill", "--bank", str(bank), "--n", "1", "--progress",
+                 str(tmp_path / "p.json"), "--figures", str(tmp_path / "f")]) == 0

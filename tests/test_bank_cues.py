@@ -3,7 +3,9 @@
 Over thousands of items per multiple-choice template: picking the longest (or shortest)
 choice, a position, "all of the above", or the choice that alone repeats a word of the stem
 must score no better than chance. Ties count as a guess among the tied choices: the score of
-a student who breaks ties at random.
+a student who breaks ties at random. The combined strategy of ``question_bank.cues`` (strike
+the odd format, absolutes and the longest, then pick the choice most like the others) and its
+inverse (strike what it would pick, guess among the rest) must stay within chance + 5 points.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from functools import cache
 
 import pytest
 
-from question_bank.generate import make_item
+from question_bank.cues import testwise_odds as strategy_odds
+from question_bank.generate import build_bank, make_item
 from question_bank.templates import TEMPLATES
 
 LEVELS = (1, 2, 3)
-SEEDS = 700  # per level: 2100 items per template
+SEEDS = 400  # per level: 1200 items per template
 MULTIPLE_CHOICE = [name for name, t in TEMPLATES.items() if t.type == "multiple_choice"]
 CHANCE = 0.25  # four choices
-SLACK = 0.05  # 2100 items: a binomial standard error of about 0.01
+SLACK = 0.05  # 1200 items: a binomial standard error of about 0.0125
 LONGEST_AT_MOST = 0.30  # the issue's bound
 STOP = {"with", "that", "this", "each", "from", "into", "than", "then", "they", "them",
         "their", "what", "which", "does", "have", "only", "same", "more", "also", "when"}
@@ -120,3 +123,31 @@ def test_the_one_choice_with_or_without_a_number_beats_no_chance(name):
     score, applies = _odd_number_score(name)
     slack = max(SLACK, 2 * (CHANCE * (1 - CHANCE) / max(applies, 1)) ** 0.5)
     assert score <= CHANCE + slack, (score, applies)
+
+
+@pytest.mark.parametrize("name", MULTIPLE_CHOICE)
+def test_the_combined_testwise_strategy_stays_within_chance_plus_5(name):
+    items = _items(name)
+    score = sum(strategy_odds(item)[item.answer] for item in items) / len(items)
+    assert score <= CHANCE + SLACK, score
+
+
+def _inverse(item) -> float:
+    """Strike every choice the test-wise student might pick, guess among the others."""
+    odds = strategy_odds(item)
+    rest = [i for i, p in enumerate(odds) if p == 0] or list(range(len(odds)))
+    return (item.answer in rest) / len(rest)
+
+
+@pytest.mark.parametrize("name", MULTIPLE_CHOICE)
+def test_striking_the_testwise_pick_stays_within_chance_plus_5(name):
+    """Too few right test-wise picks would be a cue too: strike the pick, guess the rest."""
+    items = _items(name)
+    assert sum(map(_inverse, items)) / len(items) <= CHANCE + SLACK
+
+
+def test_over_600_item_banks_the_testwise_strategy_scores_at_most_30_percent():
+    """The issue's measure: the four-choice items of 600-item banks of three seeds."""
+    four = [item for seed in (101, 202, 303) for item in build_bank(600, seed, figures=False)
+            if len(item.choices) == 4]
+    assert sum(strategy_odds(item)[item.answer] for item in four) / len(four) <= 0.30

@@ -6,11 +6,14 @@ import io
 import json
 import re
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from bank_fixtures import multiple_choice, numeric_float, numeric_int, true_false
 
-from question_bank.drill import load_progress, run_drill, weakest_outcome
+from question_bank import schedule
+from question_bank.drill import load_progress, migrate_progress, run_drill, weakest_outcome
 
 
 def drill(items, replies: str, progress, n: int = 1, seed: int = 0,
@@ -185,3 +188,70 @@ def test_the_figure_is_saved_and_its_path_printed(progress, tmp_path):
     path = re.search(r"saved to\s+(\S+\.png)", transcript).group(1)
     with open(path, "rb") as saved:
         assert saved.read() == numeric_int().figure
+
+
+# --- issue 23: the drill reads what the practice page reads; formulas stay whole -----------
+
+def _big() -> object:
+    return replace(numeric_int(), answer=323208, stem="How many weights?")
+
+
+@pytest.mark.parametrize("reply", ["323208", "323,208", "323.208", "323 208", "323\u2009208"])
+def test_thousands_separators_are_read(progress, reply):
+    assert drill([_big()], f"{reply}\n", progress)[0] == 1
+
+
+def test_a_decimal_comma_answer_of_three_decimals_is_still_right(progress):
+    item = replace(numeric_float(), answer=1.125, tolerance=0.0)
+    assert drill([item], "1,125\n", progress)[0] == 1
+
+
+def test_a_fraction_is_read_where_the_item_takes_one(progress):
+    item = replace(numeric_float(), answer=0.75, tolerance=0.01, fractions=True)
+    assert drill([item], "3/4\n", progress)[0] == 1
+
+
+def test_a_fraction_is_refused_where_the_item_takes_none(progress):
+    score, transcript = drill([numeric_int()], "10/2\n5\n", progress)
+    assert score == 1 and "once more" in transcript
+
+
+def test_the_drill_reads_the_shared_table_of_inputs():
+    from question_bank.numbers import read_number
+    cases = json.loads((Path(__file__).with_name("bank_number_inputs.json")).read_text())
+    for case in cases["cases"]:
+        reading = read_number(case["input"], case.get("fractions", False))
+        if case.get("error"):
+            assert reading.error, case
+        else:
+            assert list(reading.values) == case["values"], case
+
+
+FORMULA = "floor((n + 2p - k) / s) + 1"
+
+
+def test_wrapping_never_splits_a_formula(progress):
+    stem = ("The output width of a convolution layer with padding p and stride s follows "
+            f"from the rule n_out = {FORMULA}, for every layer of the network. What is it?")
+    transcript = drill([replace(numeric_int(), stem=stem)], "5\n", progress)[1]
+    assert any(FORMULA in line for line in transcript.splitlines())
+
+
+# --- the state file: FSRS cards, the old dotfile moved once ---------------------------------
+
+def test_a_missed_question_is_asked_first_next_time(progress, monkeypatch):
+    items = [numeric_int(), numeric_float()]
+    drill(items, "6\n", progress, seed=1)  # wrong: LO1 first (lecture order)
+    later = schedule.now() + timedelta(minutes=2)
+    monkeypatch.setattr(schedule, "now", lambda: later)
+    # Without the card LO3 would come first: never asked beats a weak outcome.
+    assert first_outcome_asked(items, progress, seed=1) == "LO1"  # due again
+
+
+def test_the_old_progress_file_is_moved_once(tmp_path):
+    old, new = tmp_path / ".cnnlab_drill.json", tmp_path / "state" / "drill.json"
+    old.write_text(json.dumps({"LO2": {"asked": 3, "correct": 2}}))
+    assert migrate_progress(old, new) and not old.exists()
+    assert load_progress(new) == {"LO2": {"asked": 3, "correct": 2}}
+    old.write_text(json.dumps({"LO2": {"asked": 9, "correct": 9}}))
+    assert not migrate_progress(old, new)  # once only: the new file wins

@@ -35,7 +35,7 @@ BY_ID = {item.id: item for item in ITEMS}
 def out(tmp_path_factory) -> Path:
     """Every format of the five fixture items, written once for this module."""
     folder = tmp_path_factory.mktemp("bank")
-    write_all(ITEMS, folder)
+    write_all(ITEMS, folder, FORMATS)
     return folder
 
 
@@ -109,10 +109,14 @@ def ids_in(folder: Path, name: str) -> list[str]:
         return [record["id"] for record in json.loads((folder / "bank.json").read_text())]
     if name == "markdown":
         return [re.search(r"^id `([^`]*)`", s, re.M).group(1)
-                for s in sections((folder / "bank.md").read_text())]
+                for s in sections((folder / "answers.md").read_text())]
     if name == "html":
         return [attrs["data-item-id"] for attrs in
-                Page((folder / "exam.html").read_text()).all("section")]
+                Page((folder / "answer_key.html").read_text()).all("section")]
+    if name == "practice":
+        page = (folder / "practice.html").read_text()
+        data = page.split('id="bank-data">', 1)[1].split("</script>", 1)[0]
+        return [record["id"] for record in json.loads(data)["items"]]
     if name == "moodle":
         return list(moodle_by_name(folder))
     return list(qti_items(folder))
@@ -128,8 +132,32 @@ def test_unknown_format_name_is_a_clear_error():
         parse_formats("json,pdf")
 
 
-def test_all_means_every_format():
-    assert parse_formats("all") == list(FORMATS)
+def test_all_means_every_exam_format_and_not_the_practice_page():
+    assert parse_formats("all") == [name for name in FORMATS if name != "practice"]
+
+
+def test_the_practice_page_goes_with_json_or_markdown_only():
+    assert parse_formats("practice,json") == ["practice", "json"]
+    with pytest.raises(ValueError, match=r"practice.*not html"):
+        parse_formats("practice,html")
+
+
+def test_the_printed_exam_has_name_and_points_and_no_ids(out):
+    exam = (out / "exam.html").read_text()
+    assert "Student number" in exam and f"{len(ITEMS)} points in all" in exam
+    assert exam.count("(1 point)") == len(ITEMS)
+    assert not [item.id for item in ITEMS if item.id in exam]
+    assert not re.search(r"-d\d-s\d|difficulty", exam)
+
+
+def test_the_answer_key_names_every_id(out):
+    key = (out / "answer_key.html").read_text()
+    assert all(item.id in key for item in ITEMS)
+
+
+def test_the_markdown_questions_hold_no_id(out):
+    questions = (out / "bank.md").read_text()
+    assert not [item.id for item in ITEMS if item.id in questions]
 
 
 # --- JSON ------------------------------------------------------------------------------------

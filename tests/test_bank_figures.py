@@ -54,3 +54,19 @@ def test_max_pool_window_holds_the_map_maximum_no_more_often_than_a_random_windo
         share, chance = _global_max_share(level)
         assert share <= chance + 0.06, (level, share, chance)
         assert share < 0.35, (level, share)
+
+
+def test_a_title_wider_than_its_grid_is_not_cut_off():
+    """Issue 23: "nput (padding 0, stride 1)": a 3x3 input's title ran past the left edge.
+    Nothing drawn may touch the picture's border: its outer pixels are background."""
+    import io
+
+    from PIL import Image
+
+    from question_bank.templates.figures import conv_figure
+    params = {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "kernel": [[1, 0], [0, 1]],
+              "padding": 0, "stride": 1, "row": 1, "col": 1}
+    png, _alt = conv_figure(params)
+    grey = np.asarray(Image.open(io.BytesIO(png)).convert("L")) / 255
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    assert border.min() > 0.9, border.min()

@@ -331,10 +331,10 @@ def test_no_figure_without_figures_flag():
 
 @pytest.fixture
 def drawn(monkeypatch) -> list:
-    """Figures passed to to_png, kept instead of rendered, to look at what they hold."""
-    from cnnlab.figures import render
+    """Figures passed to the PNG writer, kept instead of rendered, to look at what they hold."""
+    from question_bank.templates import figures
     kept: list = []
-    monkeypatch.setattr(render, "to_png", lambda fig, dpi=100: kept.append(fig) or b"png")
+    monkeypatch.setattr(figures, "_png", lambda fig: kept.append(fig) or b"png")
     return kept
 
 
@@ -484,7 +484,8 @@ def test_exhausted_templates_end_the_bank_with_a_clear_error(monkeypatch):
 @pytest.mark.parametrize("outcome", list(LEARNING_OUTCOMES))
 @pytest.mark.parametrize("level", LEVELS)
 def test_large_bank_for_one_outcome_and_difficulty(outcome, level):
-    items = build_bank(500, seed=level, outcomes=[outcome], difficulty=level, figures=False)
+    items = build_bank(500, seed=level, outcomes=[outcome], difficulty=level, figures=False,
+                       small_once=False)  # a pool of questions, not one exam
     keys = [question_key(item) for item in items]
     assert len(items) == 500 and len(set(keys)) == 500
     assert {item.learning_outcome for item in items} == {outcome}
@@ -531,3 +532,62 @@ def _template(draft: Draft, kind: str = "numeric") -> Template:
 def test_template_refuses_an_item_that_breaks_a_rule(draft, kind, message):
     with pytest.raises(ValueError, match=message):
         _template(draft, kind)(random.Random(0), 1)
+
+
+# ---- stems state what the answer needs, and never the answer ----------------------------------
+
+STEM_SEEDS = range(100)
+_TABLE_OR_VALUES = re.compile(r"^\s*\|.*$|=\s*\([^()]*\)", re.MULTILINE)
+
+
+def _prose_numbers(stem: str) -> list[str]:
+    """Numbers a stem states when it gives no data (a table or a list of values) to compute
+    from; with data, its numbers are positions and sizes (an entry's answer may equal one)."""
+    if _TABLE_OR_VALUES.search(stem):
+        return []
+    return re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])", stem)
+
+
+def _written(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_no_stem_states_its_numeric_answer(name):
+    found = [item.id for level in LEVELS for seed in STEM_SEEDS
+             for item in [make_item(name, seed, level)]
+             if _written(item.answer) in _prose_numbers(item.stem)]
+    assert found == []
+
+
+@pytest.mark.parametrize("name", [n for n in WITH_CHOICES
+                                  if TEMPLATES[n].type == "multiple_choice"])
+def test_no_stem_holds_its_right_choice(name):
+    found = [item.id for level in LEVELS for seed in STEM_SEEDS
+             for item in [make_item(name, seed, level)]
+             if item.choices[item.answer].text.lower() in item.stem.lower()]
+    assert found == []
+
+
+def test_the_shared_layer_stem_does_not_give_the_kernel_weights():
+    """The issue's case: "one kernel of 5 weights" asked for 5."""
+    items = [make_item("layer_weights", seed, level) for level in (1, 2) for seed in STEM_SEEDS]
+    shared = [item for item in items if item.params["kind"] == "shared"]
+    assert shared and not [i.id for i in shared if _written(i.answer) in _prose_numbers(i.stem)]
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
+def test_a_rectangle_in_a_stem_says_which_side_is_the_height(name):
+    for level in LEVELS:
+        for seed in range(40):
+            stem = make_item(name, seed, level).stem
+            uneven = [m for m in re.findall(r"\b(\d+)x(\d+)\b", stem) if m[0] != m[1]]
+            assert not uneven or "height" in stem, stem
+
+
+@pytest.mark.parametrize("name", ["conv_output", "pool_output", "flatten_size",
+                                  "architecture_params"])
+def test_a_stem_whose_answer_rounds_down_says_so(name):
+    for level in LEVELS:
+        for seed in range(20):
+            assert "round down" in make_item(name, seed, level).stem

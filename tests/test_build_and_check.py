@@ -256,3 +256,30 @@ def test_check_names_the_students_line_of_a_raise(tmp_path):
     line = 1 + source[:at].count("\n")
     (relu,) = [o for o in check_folder(folder) if o.function == "relu"]
     assert f"at convolution.py, line {line}: return x[99]" in relu.details[0]
+
+
+def test_check_refuses_a_folder_without_exercise_modules(tmp_path):
+    (tmp_path / "notes.txt").write_text("my notes")
+    (tmp_path / "data.txt").write_text("1 2 3")
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(tmp_path)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert "holds none of the exercise modules (padding.py, convolution.py" in completed.stderr
+    assert "data.txt, notes.txt" in completed.stderr
+
+
+def test_check_names_the_stub_that_an_implemented_function_calls(tmp_path):
+    """max_pool is written (the reference's) and calls pool_output_size, still a stub."""
+    from cnnlab.build import strip_solutions
+    folder = copy_exercises(tmp_path / "mine")
+    reference = (ROOT / "solutions" / "pooling.py").read_text()
+    cut = reference.index("def max_pool(")
+    stubbed = strip_solutions(reference[:cut]) + reference[cut:]  # only pool_output_size
+    (folder / "pooling.py").write_text(stubbed.replace("from solutions", "from exercises"))
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(folder)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = {line.split()[1]: line for line in completed.stdout.splitlines()
+             if line.startswith("  [")}
+    assert lines["max_pool"].endswith(
+        "max_pool             calls `pool_output_size`, which is not implemented yet")
+    assert lines["pool_output_size"].endswith("pool_output_size     not implemented yet")

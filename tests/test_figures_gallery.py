@@ -90,4 +90,4 @@ def test_figures_command_refuses_a_file(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("x")
     assert main(["figures", str(target)]) == 2
-    assert "is a file" in capsys.readouterr().out
+    assert "exists and is not a folder" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def test_grading_the_example_class_prints_a_table_and_writes_everything(
     n = len(FUNCTIONS)  # the fake engine gives every function 1 point
     assert f"s001_perfect          {n}     {n}" in printed
     assert "11 students (11 graded now, 0 unchanged and kept)" in printed
-    students = sorted(p.stem for p in (out / "feedback").iterdir())
+    students = sorted(p.stem for p in (out / "feedback").glob("*.md"))
     assert students == sorted(p.stem for p in EXAMPLE_CLASS.iterdir()
                               if p.is_dir() or p.suffix == ".zip")
     assert sorted(p.stem for p in (out / "results").iterdir()) == students
@@ -74,6 +74,6 @@ def test_a_hand_in_the_grader_fails_on_is_listed_and_exits_1_with_all_outputs(
     out = tmp_path / "out"
     assert main(["grade", str(EXAMPLE_CLASS), "--out", str(out), "-j", "2"]) == 1
     printed = capsys.readouterr()
-    assert f"GRADER ERROR for {VICTIM}" in printed.out
+    assert f"GRADER ERROR for {VICTIM}" in printed.err  # the grader's errors: stderr
     assert f"GRADER FAILED on {VICTIM}" in printed.err
     assert len(list((out / "feedback").glob("*.md"))) == 10 and (out / "report.html").exists()

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from cnnlab.catalog import FUNCTIONS
-from cnnlab.platforms.release import BANK_FILE, build_release, find_leaks, solution_lines
+from cnnlab.cli import main
+from cnnlab.platforms.leaks import answer_lines, find_leaks
+from cnnlab.platforms.release import BANK_FILE, build_release
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 INSTALLED_PACKAGES = ("cnnlab", "exercises", "question_bank")
@@ -84,7 +86,7 @@ def test_released_notebook_keeps_one_stub_per_function(bundle):
 
 
 def test_scan_knows_solution_lines():
-    assert len(solution_lines()) > 20
+    assert len(answer_lines()) > 20
 
 
 def test_scan_catches_a_solution_line(bundle, tmp_path):
@@ -119,3 +121,16 @@ def test_scan_catches_a_copied_solutions_folder(bundle, tmp_path):
 def test_release_refuses_a_folder_that_is_not_empty(bundle):
     with pytest.raises(ValueError, match="not an empty folder"):
         build_release(bundle)
+
+
+def test_release_into_a_folder_with_files_refuses_and_leaves_every_file(tmp_path, capsys):
+    (tmp_path / "mine.txt").write_text("my notes")
+    assert main(["release", str(tmp_path)]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+    assert (tmp_path / "mine.txt").read_text() == "my notes"
+
+
+def test_release_names_a_missing_parent_folder_and_creates_nothing(tmp_path, capsys):
+    assert main(["release", str(tmp_path / "no" / "such" / "out")]) == 2
+    assert f"the folder {tmp_path / 'no' / 'such'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

@@ -49,8 +49,9 @@ def _wrong_cells(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
     return ~(np.abs(actual - expected) <= tolerance)
 
 
-def side_by_side(expected, actual, input=None, title: str = "") -> Figure:
-    """Columns: input (optional), expected, actual and, when the shapes agree, actual - expected.
+def side_by_side(expected, actual, input=None, title: str = "", kernel=None) -> Figure:
+    """Columns: input and kernel (optional), expected, actual and, when the shapes agree,
+    actual - expected: with the kernel, every expected value can be checked by hand.
 
     One row per shown channel. With different shapes both are drawn and the title says
     "shapes differ".
@@ -59,6 +60,8 @@ def side_by_side(expected, actual, input=None, title: str = "") -> Figure:
     actual = np.asarray(actual, dtype=float)
     same = expected.shape == actual.shape
     columns = [] if input is None else [_channels(np.asarray(input, dtype=float), "input")]
+    if kernel is not None:
+        columns.append(_channels(np.asarray(kernel, dtype=float), "kernel"))
     columns += [_channels(expected, "expected"), _channels(actual, "actual")]
     if same:
         columns.append(_channels(actual - expected, "actual - expected"))

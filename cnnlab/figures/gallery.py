@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+from cnnlab.destinations import folder_problem
 
 CONV3 = {"type": "conv", "filters": 1, "kernel_size": 3}
 # (input size, kernel, padding, stride) of the animations, as in Dumoulin & Visin.
@@ -58,18 +61,21 @@ def render_gallery(out: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        written = render_gallery(Path(args.out))
-    except ValueError as error:
-        print(f"cnnlab figures: {error}")
+    problem = folder_problem(Path(args.out), "OUT")
+    if problem:
+        print(f"cnnlab figures: error: {problem}", file=sys.stderr)
         return 2
+    written = render_gallery(Path(args.out))
     for path in written:
         print(path)
     return 0
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("figures", help="render the gallery of figures and GIFs",
-                                   description=__doc__)
-    parser.add_argument("out", metavar="OUT", help="directory to write the files into")
+    parser = subparsers.add_parser(
+        "figures", help="render the gallery of figures and GIFs",
+        description="Render every picture of the gallery (PNG) and the convolution "
+                    "animations (GIF) into OUT.")
+    parser.add_argument("out", metavar="OUT",
+                        help="the folder to write into; the folder it is in must exist")
     parser.set_defaults(func=run)

@@ -18,6 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from cnnlab.destinations import folder_problem
 from cnnlab.platforms.notebooks import FIGURE_DIR, NOTEBOOK_DIR, NOTEBOOK_NAME, dumps, make_notebook
 
 DEFAULT_ASSIGNMENT = "cnn"
@@ -93,6 +94,10 @@ def init_course(course_dir: Path, assignment: str = DEFAULT_ASSIGNMENT,
 
 
 def run_init(args: argparse.Namespace) -> int:
+    problem = folder_problem(Path(args.course_dir), "COURSE_DIR")
+    if problem:
+        print(f"cnnlab nbgrader init: error: {problem}", file=sys.stderr)
+        return 2
     try:
         written = init_course(Path(args.course_dir), args.assignment, args.course_id)
     except ValueError as error:
@@ -112,11 +117,15 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(title="actions", metavar="ACTION")
     init = actions.add_parser(
         "init", help="write a ready course folder (config, source notebook, README)",
-        description=__doc__.splitlines()[0])
-    init.add_argument("course_dir", metavar="COURSE_DIR", help="the course folder to create")
+        description="Write a ready nbgrader course folder: nbgrader_config.py, the source "
+                    "notebook with its figures and a README with nbgrader's next commands.")
+    init.add_argument("course_dir", metavar="COURSE_DIR",
+                      help="the course folder to create; the folder it is in must exist")
     init.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                       help=f"the assignment name (default: {DEFAULT_ASSIGNMENT})")
     init.add_argument("--course-id", default=DEFAULT_COURSE_ID,
                       help=f"nbgrader's course id (default: {DEFAULT_COURSE_ID})")
     init.set_defaults(func=run_init)
-    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+    from cnnlab.platforms import nbgrader_grade  # grading in the sandbox: its own module
+    nbgrader_grade.register_action(actions)
+    parser.set_defaults(func=lambda args: parser.print_help(sys.stderr) or 2)  # a usage error

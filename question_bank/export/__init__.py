@@ -12,6 +12,7 @@ markdown  ``bank.md``, ``answers.md``, ``images/<id>.png``
 html      ``exam.html``, ``answer_key.html``
 moodle    ``moodle.xml``
 canvas    ``canvas_qti.zip``
+practice  ``practice.html`` (the offline practice page; not in "all")
 ========  =======================================================
 """
 
@@ -30,15 +31,26 @@ from question_bank.model import Item
 
 Writer = Callable[[list[Item], Path], list[Path]]
 
+
+def write_practice(items: list[Item], out_dir: Path) -> list[Path]:
+    """``practice.html`` (``question_bank.practice``, which uses this package's helpers)."""
+    from question_bank.practice import write_practice as write
+    return write(items, out_dir)
+
+
 FORMATS: dict[str, Writer] = {
     "json": write_json,
     "markdown": write_markdown,
     "html": write_html,
     "moodle": write_moodle,
     "canvas": write_canvas,
+    "practice": write_practice,
 }
+# "all": the exam's formats. The practice page is for students, drawn from other seeds.
+ALL = ("json", "markdown", "html", "moodle", "canvas")
+PRACTICE_WITH = ("practice", "json", "markdown")  # formats that may hold a practice bank
 
-__all__ = ["FORMATS", "ExportWarning", "parse_formats", "read_json", "write_all"]
+__all__ = ["ALL", "FORMATS", "ExportWarning", "parse_formats", "read_json", "write_all"]
 
 
 def parse_formats(text: str) -> list[str]:
@@ -47,16 +59,22 @@ def parse_formats(text: str) -> list[str]:
     if not names:
         raise ValueError(f"format: no format given; choose from {', '.join(FORMATS)} or all")
     if "all" in names:
-        return list(FORMATS)
+        names = [*ALL, *names]
+    names = [name for name in names if name != "all"]
     unknown = [name for name in names if name not in FORMATS]
     if unknown:
         raise ValueError(f"format: unknown {', '.join(map(repr, unknown))}; "
                          f"choose from {', '.join(FORMATS)} or all")
-    return list(dict.fromkeys(names))  # keep the order given, drop repeats
+    names = list(dict.fromkeys(names))  # keep the order given, drop repeats
+    exam_only = [name for name in names if name not in PRACTICE_WITH]
+    if "practice" in names and exam_only:
+        raise ValueError(f"format: practice makes a practice bank (other seeds than exams); "
+                         f"combine it with json or markdown, not {', '.join(exam_only)}")
+    return names
 
 
 def write_all(items: list[Item], out_dir: Path,
-              formats: Iterable[str] = tuple(FORMATS)) -> dict[str, list[Path]]:
+              formats: Iterable[str] = ALL) -> dict[str, list[Path]]:
     """Write ``items`` in each of ``formats`` into ``out_dir``; {format: paths written}."""
     items = list(items)
     return {name: FORMATS[name](items, Path(out_dir)) for name in formats}

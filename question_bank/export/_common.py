@@ -249,3 +249,16 @@ def key_feedback(item: Item) -> list[tuple[str, Choice]]:
 def in_solution(item: Item, choice: Choice) -> bool:
     """True when the worked solution already says this choice's feedback."""
     return choice.feedback.strip() in item.solution
+
+
+# --- formulas never break across lines ---------------------------------------------------------
+
+NO_BREAK = "\u00a0"
+# A space next to an operator between two operands: "(7 - 3) / 1 + 1 = 5", "k*k*C_in + C_out".
+_FORMULA_SPACE = re.compile(r"(?<=[\w)\]]) +([-+*/=<>×·]|<=|>=|==) +(?=[\w(\[-])")
+
+
+def keep_formulas(text: str) -> str:
+    """``text`` with the spaces inside formulas made no-break spaces, so that wrapping (the
+    drill's, a browser's) never splits "floor((n + 2p - k) / s) + 1" across lines."""
+    return _FORMULA_SPACE.sub(lambda m: f"{NO_BREAK}{m.group(1)}{NO_BREAK}", text)

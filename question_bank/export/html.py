@@ -1,5 +1,9 @@
 """A printable exam (``exam.html``) and its separate answer key (``answer_key.html``).
 
+The exam starts with fields for the student's name and number and the total of points; each
+question shows its neutral number and points (``POINTS`` each). Item ids, which name the
+template and the difficulty, appear only in the key.
+
 Both are single self-contained files: figures are embedded as ``data:`` URIs, the CSS keeps a
 question on one page when printed and leaves room to write. The exam holds no answer, no
 solution and no feedback; the key holds them all (with the figures), numbered as in the exam,
@@ -24,6 +28,7 @@ from question_bank.export._common import (
 from question_bank.model import LEARNING_OUTCOMES, Item
 
 EXAM, KEY = "exam.html", "answer_key.html"
+POINTS = 1  # per question: equal points, so that points do not reveal the difficulty
 
 CSS = """
 body { font-family: Georgia, serif; max-width: 46em; margin: 2em auto; line-height: 1.4; }
@@ -40,6 +45,9 @@ ol.choices li { margin: 0.25em 0; }
 table.data { border-collapse: collapse; margin: 0.5em 0; }
 table.data td, table.data th { border: 1px solid #666; padding: 0.15em 0.6em; text-align: right; }
 .right { font-weight: bold; }
+.candidate label { display: flex; gap: 0.5em; align-items: flex-end; font-weight: bold; }
+.candidate .line { flex: 1; border-bottom: 1px solid #000; height: 1.4em; }
+.points { font-weight: normal; font-size: 0.9em; }
 @page { size: A4; margin: 2cm; }
 @media print {
   body { margin: 0; max-width: none; }
@@ -54,7 +62,7 @@ def _question(number: int, item: Item, key: bool) -> dict[str, Any]:
                 "outcome": LEARNING_OUTCOMES[item.learning_outcome],
                 "figure": base64.b64encode(item.figure).decode("ascii") if item.figure else "",
                 "alt": item.figure_alt or "figure",
-                "labels": [letter(i) for i in range(len(item.choices))]}
+                "labels": [letter(i) for i in range(len(item.choices))], "points": POINTS}
     if key:
         question |= {"answer": answer_text(item), "solution": text_blocks(item.solution),
                      "feedback": key_feedback(item)}
@@ -66,7 +74,8 @@ def page_html(items: list[Item], title: str, key: bool) -> str:
     questions = [_question(n, item, key) for n, item in enumerate(items, 1)]
     from markupsafe import Markup  # comes with jinja2
     return html_templates().get_template("page.html").render(
-        title=title, css=Markup(CSS), questions=questions, key=key)  # CSS: ours, trusted
+        title=title, css=Markup(CSS), questions=questions, key=key,
+        total_points=sum(q["points"] for q in questions))  # CSS: ours, trusted
 
 
 def write_html(items: list[Item], out_dir: Path, title: str = "CNN exam practice") -> list[Path]:

@@ -51,7 +51,11 @@ def escape_text(text: str) -> str:
     return "\n".join(lines)
 
 
-def _heading(number: int, item: Item) -> str:
+def _heading(number: int, item: Item, key: bool = False) -> str:
+    """A question's heading: a neutral number in the questions, the id (which names the
+    template and difficulty) only in the answers."""
+    if not key:
+        return f"## Question {number} ({item.learning_outcome})\n\n"
     code = item.id.replace("`", "'")  # a code span shows the id as is, bar backticks
     return (f"## Question {number} ({item.learning_outcome}, difficulty {item.difficulty})\n\n"
             f"id `{code}`\n\n")
@@ -80,7 +84,7 @@ def question_markdown(number: int, item: Item, figure: str | None) -> str:
 def answer_markdown(number: int, item: Item, figure: str | None = None) -> str:
     """The section of one question in ``answers.md``: figure, answer, worked solution, and
     the feedback the solution does not already say."""
-    parts = [_heading(number, item), _figure_markdown(number, item, figure),
+    parts = [_heading(number, item, key=True), _figure_markdown(number, item, figure),
              f"**Answer:** {escape_line(answer_text(item))}\n\n",
              "**Solution:**\n\n", escape_text(item.solution), "\n\n"]
     feedback = key_feedback(item)
@@ -102,7 +106,10 @@ def write_markdown(items: list[Item], out_dir: Path) -> list[Path]:
     items = usable_items(items, "markdown")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = figure_names(items)
+    # Figures are named by question number: an id would show template and difficulty.
+    drawn = figure_names(items)
+    names = {item.id: f"question-{number}.png" for number, item in enumerate(items, 1)
+             if item.id in drawn}
     images = []
     if names:
         (out_dir / IMAGES).mkdir(exist_ok=True)

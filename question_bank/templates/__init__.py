@@ -63,7 +63,7 @@ _ALL = (
     Template("max_pool_entry", "LO4", _NUM, "one entry of max-pooling a feature map",
              pooling.max_pool_entry, pool_figure),
     Template("avg_pool_entry", "LO4", _NUM, "one entry of average pooling a feature map",
-             pooling.avg_pool_entry, pool_figure),
+             pooling.avg_pool_entry, pool_figure, fractions=True),
     Template("flatten_size", "LO4", _NUM, "values after conv and pooling layers, at flatten",
              pooling.flatten_size),
     Template("maxpool_does", "LO4", _MC, "what max-pooling does and does not do (no weights)",

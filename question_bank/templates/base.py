@@ -20,6 +20,8 @@ from question_bank.model import LEARNING_OUTCOMES, SMALLEST_ANSWER, TYPES, Choic
 DIFFICULTIES = (1, 2, 3)
 FIGURE_DPI = 80  # small PNGs: rendering is the slow part of building a bank
 WORDS = {2: "two", 3: "three", 4: "four"}  # small counts written out in stems
+# Every stem whose answer depends on windows that do not fit says how they are counted.
+ROUND_DOWN = "Windows that do not fit completely are dropped (round down)."
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Template:
     description: str
     body: Body = field(repr=False)
     figure: FigureMaker | None = field(default=None, repr=False)
+    fractions: bool = False  # replies may be fractions (answers in quarters, sixteenths)
 
     def __post_init__(self) -> None:
         if self.learning_outcome not in LEARNING_OUTCOMES:
@@ -64,15 +67,35 @@ class Template:
         if difficulty not in DIFFICULTIES:
             raise ValueError(f"difficulty: must be one of {DIFFICULTIES}, got {difficulty!r}")
         draft = self.body(rng, difficulty)
+        for _ in range(REDRAWS):  # a stem that states its own answer gives it away
+            if self.type != "numeric" or number(draft.answer) not in stated_numbers(draft.stem):
+                break
+            draft = self.body(rng, difficulty)
         # Drawn numbers and words decide "a" or "an" ("an 8x8 map"): settled here, for all.
         choices = tuple(Choice(with_articles(c.text), c.correct, with_articles(c.feedback))
                         for c in draft.choices)
         item = Item(id="", template=self.name, learning_outcome=self.learning_outcome,
                     type=self.type, stem=with_articles(draft.stem), answer=draft.answer,
                     solution=with_articles(draft.solution), params=draft.params,
-                    tolerance=draft.tolerance, choices=choices, difficulty=difficulty)
+                    tolerance=draft.tolerance, choices=choices, difficulty=difficulty,
+                    fractions=self.fractions)
         check_item(item)
         return item
+
+
+REDRAWS = 200
+_VALUES = re.compile(r"=\s*\([^()]*\)")  # a list of given values: x = (3, 0, -1, 2)
+_NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+
+
+def stated_numbers(stem: str) -> set[str]:
+    """The numbers a stem states, when it gives no data to compute from. A stem with a table
+    or a list of values (an entry of a convolution or of pooling) is left alone: its other
+    numbers are positions and sizes, and a max-pooling answer is one of the table's values
+    by definition; redrawing those would make some answers rarer than others."""
+    if _VALUES.search(stem) or any(line.lstrip().startswith("|") for line in stem.splitlines()):
+        return set()
+    return set(_NUMBER.findall(stem))
 
 
 def check_item(item: Item) -> None:

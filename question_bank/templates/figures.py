@@ -10,15 +10,24 @@ because importing and rendering are the slow part of building a bank.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from question_bank.templates.base import FIGURE_DPI, count
 
 
+def _png(fig: Any) -> bytes:
+    """The figure as PNG, cropped to what is drawn plus a margin: a title wider than its
+    grid (a 3x3 input's "input (padding 0, stride 1)") is never cut off at the edge."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", pad_inches=0.08)
+    fig.clear()
+    return buffer.getvalue()
+
+
 def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     """The padded input with the asked window, the kernel and an empty output grid."""
     from cnnlab.figures.grids import conv_step
-    from cnnlab.figures.render import to_png
 
     row, col = params["row"] - 1, params["col"] - 1
     fig = conv_step(params["image"], params["kernel"], padding=params["padding"],
@@ -26,13 +35,12 @@ def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     alt = (f"Left: the input padded with {count(params['padding'], 'zero')}, the window of output "
            f"row {params['row']}, column {params['col']} outlined in red (stride "
            f"{params['stride']}). Middle: the kernel. Right: the output grid, values hidden.")
-    return to_png(fig, dpi=FIGURE_DPI), alt
+    return _png(fig), alt
 
 
 def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     """The feature map with the asked pooling window outlined; the output value hidden."""
     from cnnlab.figures.grids import pool_step
-    from cnnlab.figures.render import to_png
 
     row, col = params["row"] - 1, params["col"] - 1
     fig = pool_step(params["x"], size=params["size"], stride=params["stride"],
@@ -40,7 +48,7 @@ def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     alt = (f"Left: the feature map with the {params['size']}x{params['size']} window of "
            f"output row {params['row']}, column {params['col']} outlined (stride "
            f"{params['stride']}). Right: the pooled output, value hidden.")
-    return to_png(fig, dpi=FIGURE_DPI), alt
+    return _png(fig), alt
 
 
 INPUT_PIXELS = 41  # input row drawn for every stack: more than any drawn receptive field
@@ -71,7 +79,7 @@ def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     """
     from matplotlib.patches import Rectangle
 
-    from cnnlab.figures.render import new_figure, to_png
+    from cnnlab.figures.render import new_figure
 
     labels = _window_layers(params["layers"])
     fig = new_figure(0.16 * INPUT_PIXELS + 2.2, 0.55 * (len(labels) + 1) + 0.8)
@@ -94,4 +102,4 @@ def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
            f"one band per layer labelled with its kernel size and stride ("
            + "; ".join(labels) + "); one unit of the top layer is marked. Nothing shows "
            "which input pixels it sees: that is the question.")
-    return to_png(fig, dpi=FIGURE_DPI), alt
+    return _png(fig), alt

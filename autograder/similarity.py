@@ -1,0 +1,121 @@
+"""Similarity flags: pairs of students whose code for one graded function is nearly the same.
+
+Per graded function, its source is cut out of each hand-in with ``ast`` and fingerprinted by
+``copydetect`` (winnowed k-grams of the tokenised code, as MOSS does: variable, function and
+string names become one letter each, so renaming variables changes nothing). The stub of that
+function (its signature and docstring) and the given code (``validation``, ``architecture``)
+are boilerplate: what every student was handed does not count as shared.
+
+A pair is flagged when each function's share of code found in the other is at least
+``THRESHOLD`` and both have at least ``MIN_TOKENS`` tokens left after the boilerplate (a
+one-line ``return (n + 2 * p - k) // s + 1`` is written alike by everyone). Flags are for an
+instructor to read the two functions side by side; they never change a grade.
+
+Every k-gram is a fingerprint here (winnowing window 1): copydetect hashes with Python's
+``hash``, which differs from process to process, and only with all k-grams kept are the
+similarities the same on every run.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import itertools
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
+
+NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
+THRESHOLD = 0.8  # of each function's tokens found in the other
+MIN_TOKENS = 60  # tokenised characters left after the boilerplate; shorter ones are not compared
+MAX_CHARS = 20_000  # a longer function (generated, padded) is not compared: listed by no flag
+
+
+@dataclass(frozen=True)
+class Flag:
+    function: str
+    first: str  # student ids, first < second
+    second: str
+    similarity: float  # the smaller of the two shares
+    first_code: str
+    second_code: str
+
+
+def function_sources(modules: dict[str, str]) -> dict[str, str]:
+    """Graded function -> its source text (decorators included), from ``modules`` (module ->
+    source). A module that does not parse gives nothing."""
+    found = {}
+    for module, text in modules.items():
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and MODULE_OF.get(node.name) == module:
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                lines = text.splitlines()[start - 1:node.end_lineno]
+                found[node.name] = "\n".join(lines)
+    return found
+
+
+@cache
+def _boilerplate(function: str):
+    """Fingerprints of what students were given for ``function``: its stub and the given
+    modules."""
+    import numpy as np
+
+    from cnnlab.build import ROOT  # the project's folders: exercises/ holds the stubs
+    given = [(ROOT / "exercises" / f"{m}.py").read_text() for m in SUPPORT_MODULES]
+    stub = function_sources({MODULE_OF[function]: (
+        ROOT / "exercises" / f"{MODULE_OF[function]}.py").read_text()}).get(function, "")
+    hashes: set[int] = set()
+    for text in [stub, *given]:
+        hashes |= _fingerprint(text).hashes
+    return np.array(sorted(hashes))
+
+
+def _fingerprint(code: str, boilerplate=None):
+    from copydetect import CodeFingerprint
+    return CodeFingerprint("function.py", NOISE, 1, boilerplate=boilerplate,
+                           fp=io.StringIO(code), language="python")
+
+
+def flags(sources: dict[str, dict[str, str]]) -> list[Flag]:
+    """Every flagged pair; ``sources``: student -> graded function -> its code."""
+    from copydetect import compare_files
+    found = []
+    for function in FUNCTIONS:
+        prints = {}
+        for student in sorted(sources):
+            code = sources[student].get(function)
+            if code and len(code) <= MAX_CHARS:
+                fingerprint = _fingerprint(code, _boilerplate(function))
+                if fingerprint.token_coverage >= MIN_TOKENS:
+                    prints[student] = fingerprint
+        for first, second in itertools.combinations(sorted(prints), 2):
+            a, b = prints[first], prints[second]
+            shared = len(a.hashes & b.hashes)  # cheap bound before copydetect's own count
+            if shared < THRESHOLD * min(len(a.hashes), len(b.hashes)) / 2:
+                continue
+            _, (share_a, share_b), _ = compare_files(a, b)
+            if min(share_a, share_b) >= THRESHOLD:
+                found.append(Flag(function, first, second,
+                                  round(float(min(share_a, share_b)), 3),
+                                  a.raw_code, b.raw_code))
+    return found
+
+
+def class_flags(candidates) -> list[Flag]:
+    """The flags of a class of ``submissions.Candidate``s, read as ``cnnlab grade`` reads them
+    (zips, notebooks), in a scratch folder of their own."""
+    from autograder.submissions import prepare
+    scratch = Path(tempfile.mkdtemp(prefix="cnnlab-similarity-"))
+    try:
+        sources = {c.student: function_sources(prepare(c, scratch).sources) for c in candidates}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return flags(sources)
