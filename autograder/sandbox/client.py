@@ -23,6 +23,7 @@ from autograder.sandbox.channel import MessageTooLarge
 from autograder.sandbox.inputs import calls_that_fit
 from autograder.sandbox.isolation import isolation_choice, isolation_note
 from autograder.sandbox.session import HandIn, Session, WorkerGone
+from autograder.sandbox.starvation import STARVED_CAP, Usage, was_starved
 from autograder.text import printable
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
@@ -128,7 +129,7 @@ class SandboxedStudent:
                                                 return_inputs, warnings_as_errors)
             session.send(data, started + self.limits.seconds_per_call,
                          self.budget.per_call_message())
-            batch = _Batch(started)
+            batch = _Batch(started, session.usage())
             for call, places in zip(calls, placed, strict=True):
                 result = self._reply(session, function, batch)
                 if return_inputs and not isinstance(result[0], CallError):
@@ -150,12 +151,22 @@ class SandboxedStudent:
         """The next call's result and its reported inputs; ``WorkerGone`` when it ran out of
         time or its replies out of room."""
         end, budget_message = self.budget.end(function, batch.started)
-        per_call = batch.last + self.limits.seconds_per_call
-        why = self.budget.per_call_message() if per_call <= end else budget_message
+        limit = self.limits.seconds_per_call
+        per_call, cap = batch.last + limit, batch.last + STARVED_CAP * limit
         asked = time.perf_counter()
         try:
-            data = session.receive(min(per_call, end), self.budget.bytes_left(
-                function, batch.bytes), why)
+            while True:
+                why = self.budget.per_call_message() if per_call <= end else budget_message
+                try:
+                    data = session.receive(min(per_call, end), self.budget.bytes_left(
+                        function, batch.bytes), why)
+                    break
+                except WorkerGone as gone:  # out of time: unless it was waiting for a core
+                    if gone.kind != TIMEOUT or per_call > end or per_call >= cap:
+                        raise
+                    per_call = self._starved_until(session, batch, limit, cap)
+                    if per_call is None:
+                        raise
         except MessageTooLarge as large:
             raise WorkerGone(INVALID, self.budget.too_large(function, large.size,
                                                             batch.bytes)) from None
@@ -170,6 +181,22 @@ class SandboxedStudent:
         if too_much:
             raise WorkerGone(INVALID, too_much)
         return result, inputs
+
+    @staticmethod
+    def _starved_until(session: Session, batch: _Batch, limit: float,
+                       cap: float) -> float | None:
+        """The call's new deadline when its worker was waiting for a core (``starvation``),
+        else None. Measured from the batch's start, then over a probe of at most a second."""
+        now, usage = time.monotonic(), session.usage()
+        if usage is None or not usage.runnable:
+            return None
+        since, before = batch.measured
+        batch.measured = (now, usage)
+        if was_starved(before, usage, now - since):
+            return min(cap, now + limit)
+        if since == batch.started:  # it had its share in the batch: look at the last second
+            return min(cap, now + min(1.0, limit))
+        return None
 
     def _refusal(self, function: str) -> CallError | None:
         """Why ``function`` is not called at all: missing, failed before, out of time."""
@@ -231,11 +258,12 @@ class SandboxedStudent:
 class _Batch:
     """One request's replies so far: when it started, when the last reply came, their size."""
 
-    __slots__ = ("bytes", "items", "last", "started")
+    __slots__ = ("bytes", "items", "last", "measured", "started")
 
-    def __init__(self, started: float):
+    def __init__(self, started: float, usage: Usage | None = None):
         self.started = self.last = started
         self.bytes = self.items = 0
+        self.measured = (started, usage)  # the worker's CPU time then (``starvation``)
 
 
 def _add_once(notes: list[str], note: str) -> None:

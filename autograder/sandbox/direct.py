@@ -49,6 +49,11 @@ class DirectWorker:
         self.isolation = isolation
         self.popen = popen(command, scratch, fds, self.tasks)
 
+    @property
+    def root_pid(self) -> int:
+        """The host pid its process tree (the sandbox, the worker) hangs from."""
+        return self.popen.pid
+
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)

@@ -38,6 +38,12 @@ class ForkedWorker:
     def __init__(self, server: ForkServer, pid: int):
         self.server, self.pid = server, pid
 
+    @property
+    def root_pid(self) -> int:
+        """The host pid its process tree hangs from: the fork server's sandbox (the server
+        idles while one child at a time works)."""
+        return self.server.popen.pid
+
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.server.request({"kill": self.pid})

@@ -29,6 +29,7 @@ from autograder.sandbox.isolation import (
     stage_root,
     worker_drop,
 )
+from autograder.sandbox.starvation import Usage, tree_usage
 from autograder.text import printable
 from autograder.worker_runtime import wire
 from cnnlab.calls import printed_excerpt_of
@@ -182,6 +183,10 @@ class Session:
             raise WorkerGone(CRASHED, self.death()) from None
         except MessageTooLarge:
             raise
+
+    def usage(self) -> Usage | None:
+        """CPU time and state of the worker's process tree (``starvation``)."""
+        return tree_usage(self.process.root_pid)
 
     def printed(self) -> str:
         """What the current (crashed or hanging) call printed."""
