@@ -23,7 +23,7 @@ from autograder.sandbox.channel import MessageTooLarge
 from autograder.sandbox.inputs import calls_that_fit
 from autograder.sandbox.isolation import isolation_choice, isolation_note
 from autograder.sandbox.session import HandIn, Session, WorkerGone
-from autograder.sandbox.starvation import STARVED_CAP, Usage, was_starved
+from autograder.sandbox.starvation import STARVED_CAP, Usage, waited_between
 from autograder.text import printable
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
@@ -123,13 +123,13 @@ class SandboxedStudent:
         results: list[tuple[Any, Any]] = []
         started = time.monotonic()
         session = self._session
+        batch = _Batch(started, session.usage())
         try:
             with stages.stage("wire encoding"):
                 data, placed = protocol.request(session.inputs, function, calls,
                                                 return_inputs, warnings_as_errors)
             session.send(data, started + self.limits.seconds_per_call,
                          self.budget.per_call_message())
-            batch = _Batch(started, session.usage())
             for call, places in zip(calls, placed, strict=True):
                 result = self._reply(session, function, batch)
                 if return_inputs and not isinstance(result[0], CallError):
@@ -138,10 +138,14 @@ class SandboxedStudent:
                 batch.last = time.monotonic()
         except WorkerGone as gone:
             gone.printed = session.printed()
+            batch.waited = waited_between(batch.usage, session.usage())  # before it is gone
             self._stop()
             return results, gone
         finally:
-            self.budget.spend(function, time.monotonic() - started)
+            if batch.waited is None:
+                batch.waited = waited_between(batch.usage, session.usage())
+            # the time it waited for a core is the machine's, not the hand-in's
+            self.budget.spend(function, max(0.0, time.monotonic() - started - batch.waited))
             stages.charge("in the worker (student code, its encoding)", self._waited)
             stages.charge("wire decoding", self._decoding)
             self._waited = self._decoding = 0.0
@@ -150,9 +154,9 @@ class SandboxedStudent:
     def _reply(self, session: Session, function: str, batch: _Batch) -> tuple[Any, Any]:
         """The next call's result and its reported inputs; ``WorkerGone`` when it ran out of
         time or its replies out of room."""
-        end, budget_message = self.budget.end(function, batch.started)
+        start_end, budget_message = self.budget.end(function, batch.started)
         limit = self.limits.seconds_per_call
-        per_call, cap = batch.last + limit, batch.last + STARVED_CAP * limit
+        per_call, end = batch.last + limit, start_end
         asked = time.perf_counter()
         try:
             while True:
@@ -161,11 +165,13 @@ class SandboxedStudent:
                     data = session.receive(min(per_call, end), self.budget.bytes_left(
                         function, batch.bytes), why)
                     break
-                except WorkerGone as gone:  # out of time: unless it was waiting for a core
-                    if gone.kind != TIMEOUT or per_call > end or per_call >= cap:
+                except WorkerGone as gone:  # out of time, unless it was waiting for a core
+                    if gone.kind != TIMEOUT:
                         raise
-                    per_call = self._starved_until(session, batch, limit, cap)
-                    if per_call is None:
+                    waited = waited_between(batch.usage, session.usage())
+                    per_call = min(batch.last + STARVED_CAP * limit, batch.last + limit + waited)
+                    end = start_end + waited
+                    if min(per_call, end) <= time.monotonic():
                         raise
         except MessageTooLarge as large:
             raise WorkerGone(INVALID, self.budget.too_large(function, large.size,
@@ -181,22 +187,6 @@ class SandboxedStudent:
         if too_much:
             raise WorkerGone(INVALID, too_much)
         return result, inputs
-
-    @staticmethod
-    def _starved_until(session: Session, batch: _Batch, limit: float,
-                       cap: float) -> float | None:
-        """The call's new deadline when its worker was waiting for a core (``starvation``),
-        else None. Measured from the batch's start, then over a probe of at most a second."""
-        now, usage = time.monotonic(), session.usage()
-        if usage is None or not usage.runnable:
-            return None
-        since, before = batch.measured
-        batch.measured = (now, usage)
-        if was_starved(before, usage, now - since):
-            return min(cap, now + limit)
-        if since == batch.started:  # it had its share in the batch: look at the last second
-            return min(cap, now + min(1.0, limit))
-        return None
 
     def _refusal(self, function: str) -> CallError | None:
         """Why ``function`` is not called at all: missing, failed before, out of time."""
@@ -258,12 +248,13 @@ class SandboxedStudent:
 class _Batch:
     """One request's replies so far: when it started, when the last reply came, their size."""
 
-    __slots__ = ("bytes", "items", "last", "measured", "started")
+    __slots__ = ("bytes", "items", "last", "started", "usage", "waited")
 
     def __init__(self, started: float, usage: Usage | None = None):
         self.started = self.last = started
         self.bytes = self.items = 0
-        self.measured = (started, usage)  # the worker's CPU time then (``starvation``)
+        self.usage = usage  # the worker's CPU time and wait so far, then (``starvation``)
+        self.waited: float | None = None  # seconds it waited for a core during the batch
 
 
 def _add_once(notes: list[str], note: str) -> None:

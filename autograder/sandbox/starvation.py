@@ -1,15 +1,17 @@
-"""Was a call slow, or was the machine busy? The time per call must not depend on the load.
+"""Was a call slow, or was the machine busy? The time a call may take must not depend on load.
 
-A call's limit is wall-clock time, measured by the grader. On a busy machine (a laptop running
-a browser, CI beside other jobs) a worker that is ready to run may get a small share of a
-core, and a correct call could then miss its deadline. So when a call runs out of time, the
-grader looks at the worker's processes (``/proc``, from outside the sandbox): when one of them
-is runnable and the worker got less than half of the wall-clock time since its batch started
-as CPU time, it was waiting for a core, not looping, and its deadline moves on by another
-``seconds_per_call``, up to ``STARVED_CAP`` times the limit. A worker that loops gets its
-share and times out as before; one that sleeps is not runnable and times out as before.
+A call's limit, and each function's and hand-in's share of time, are wall-clock time measured
+by the grader. On a busy machine (a laptop running a browser, CI beside other jobs) a worker
+that is ready to run may wait a long time for a core, and a correct call could then miss its
+deadline. The kernel counts that wait for every thread (``/proc/<pid>/task/<tid>/schedstat``:
+time on a CPU, time waiting on a run queue), so the grader, from outside the sandbox, does not
+charge it: a deadline moves on by the time the worker's processes spent waiting for a core
+since its batch started (at most ``STARVED_CAP`` times the limit per call), and the time
+spent on a batch less that wait is what the function's and the hand-in's shares are charged.
+A worker that loops gets the CPU and times out as before; one that sleeps is not waiting for a
+core and times out as before.
 
-Where ``/proc`` cannot tell (another OS, a hidden process), nothing is extended.
+Where ``/proc`` cannot tell (another OS, a process already gone), nothing is credited.
 """
 
 from __future__ import annotations
@@ -19,19 +21,19 @@ import os
 from dataclasses import dataclass
 
 STARVED_CAP = 10  # a call waits at most this many times its limit, however busy the machine
-STARVED_SHARE = 0.5  # less CPU than this share of the wall-clock time: it was waiting
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
 class Usage:
-    cpu_seconds: float  # of every living process of the tree, threads included
-    runnable: bool  # one of its threads is running or ready to run
+    cpu_seconds: float  # on a CPU: every living thread of the tree
+    waiting_seconds: float  # runnable, waiting for a CPU
 
 
 def tree_usage(root: int) -> Usage | None:
-    """The CPU time and state of ``root`` and its descendants; None when /proc cannot say."""
-    cpu, runnable, seen, todo = 0.0, False, set(), [root]
+    """What ``root`` and its descendants have used so far; None when /proc cannot say."""
+    cpu = waiting = 0
+    seen: set[int] = set()
+    todo = [root]
     while todo:
         pid = todo.pop()
         if pid in seen:
@@ -42,33 +44,32 @@ def tree_usage(root: int) -> Usage | None:
             if pid == root:
                 return None
             continue  # ended meanwhile
-        ticks, states, children = found
-        cpu += ticks / _TICKS
-        runnable = runnable or "R" in states
+        on_cpu, waited, children = found
+        cpu, waiting = cpu + on_cpu, waiting + waited
         todo.extend(children)
-    return Usage(cpu, runnable)
+    return Usage(cpu / 1e9, waiting / 1e9)
 
 
-def _process(pid: int) -> tuple[int, set[str], list[int]] | None:
-    """utime + stime (ticks), the states of its threads, its children."""
+def _process(pid: int) -> tuple[int, int, list[int]] | None:
+    """Nanoseconds on a CPU and waiting for one, of all its threads; its children."""
     try:
-        with open(f"/proc/{pid}/stat") as file:
-            fields = file.read().rsplit(")", 1)[1].split()
-        states, children = {fields[0]}, []
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError, IndexError):
-                with open(f"/proc/{pid}/task/{task}/stat") as file:
-                    states.add(file.read().rsplit(")", 1)[1].split()[0])
-                with open(f"/proc/{pid}/task/{task}/children") as file:
-                    children += [int(c) for c in file.read().split()]
-        return int(fields[11]) + int(fields[12]), states, children
-    except (OSError, IndexError, ValueError):
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return None
+    on_cpu = waited = 0
+    children: list[int] = []
+    for task in tasks:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as file:
+                run, wait = file.read().split()[:2]
+            with open(f"/proc/{pid}/task/{task}/children") as file:
+                children += [int(c) for c in file.read().split()]
+            on_cpu, waited = on_cpu + int(run), waited + int(wait)
+    return on_cpu, waited, children
 
 
-def was_starved(before: Usage | None, now: Usage | None, wall_seconds: float) -> bool:
-    """Whether the tree was waiting for a core: runnable now, and it got less than
-    ``STARVED_SHARE`` of ``wall_seconds`` as CPU time since ``before``."""
-    if before is None or now is None or wall_seconds <= 0:
-        return False
-    return now.runnable and (now.cpu_seconds - before.cpu_seconds) < STARVED_SHARE * wall_seconds
+def waited_between(before: Usage | None, after: Usage | None) -> float:
+    """Seconds the tree waited for a CPU between two measurements (0 when unknown)."""
+    if before is None or after is None:
+        return 0.0
+    return max(0.0, after.waiting_seconds - before.waiting_seconds)
