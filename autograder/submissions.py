@@ -33,6 +33,7 @@ from pathlib import Path
 
 from autograder.forbidden import PARSE_ERRORS
 from autograder.text import printable
+from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -283,20 +284,9 @@ def digest_of(path: Path) -> str:
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of ``path`` if it is a regular file (never a link, FIFO or device, which
-    could hang or leak) of at most ``limit`` bytes; ``ValueError`` names what it is not."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"larger than the {limit // 2**20} MB allowed")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than the {limit // 2**20} MB allowed")
-    return data
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes
+    (``cnnlab.paths.read_regular``)."""
+    return paths.read_regular(path, limit)[0]
 
 
 # --- unpacking one hand-in -----------------------------------------------------------------

@@ -70,11 +70,18 @@ def read_regular(path: Path, limit: int) -> tuple[bytes, int]:
     device, which could hang or leak) of at most ``limit`` bytes: ``ValueError`` names what
     it is not, ``OSError`` when it cannot be opened."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    too_large = f"larger than the {_size(limit)} allowed"
     with os.fdopen(os.open(path, flags), "rb") as file:
         info = os.fstat(file.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(too_large)
         data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than the {limit} bytes allowed")
+    if len(data) > limit:  # it grew while it was read
+        raise ValueError(too_large)
     return data, info.st_mode
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit} bytes"

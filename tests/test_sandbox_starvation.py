@@ -32,13 +32,16 @@ def child():
         process.wait()
 
 
-def test_a_looping_tree_gains_cpu_time(child):
+def test_a_looping_tree_is_always_on_a_core_or_waiting_for_one(child):
+    """However busy the machine: what it did not get, it waited for."""
     root = child(LOOP).pid
-    before = tree_usage(root)
+    before, started = tree_usage(root), time.monotonic()
     time.sleep(0.5)
-    after = tree_usage(root)
+    after, elapsed = tree_usage(root), time.monotonic() - started
     assert before is not None and after is not None
-    assert after.cpu_seconds - before.cpu_seconds > 0.1
+    assert after.cpu_seconds > before.cpu_seconds
+    used = after.cpu_seconds - before.cpu_seconds + waited_between(before, after)
+    assert used > 0.5 * elapsed
 
 
 def test_a_sleeping_tree_neither_runs_nor_waits_for_a_core(child):

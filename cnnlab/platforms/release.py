@@ -29,8 +29,8 @@ from cnnlab.platforms.notebooks import (
     release_notebook,
 )
 
-CNNLAB_MODULES = ("__init__", "__main__", "catalog", "check", "loading", "public_checks",
-                  "result_rules", "cli", "paths")
+CNNLAB_MODULES = ("__init__", "__main__", "calls", "catalog", "check", "loading",
+                  "public_checks", "result_rules", "cli", "paths")
 BANK_FILE = "question_bank/practice_bank.json"  # package data: what `cnnlab drill` asks
 PRACTICE_PAGE = "practice.html"  # the offline practice page, beside the README
 # The bank's generator computes answers with the reference: never released.
