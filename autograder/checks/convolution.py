@@ -18,6 +18,7 @@ from autograder.checks.base import (
     keeps_inputs,
     on_results,
     raises_value_error,
+    rejects_invalid_arguments,
 )
 from cnnlab.catalog import FLOAT_ARRAY, NUMERIC_ARRAY
 from solutions import convolution as reference
@@ -58,12 +59,26 @@ def _agreement_checks(function: str, ndim: int) -> list[Check]:
                   covers=("defaults[padding]", "defaults[stride]")),
         accepts_nested_lists(function, calls(padding=st.integers(0, 1))),
     ]
+    if ndim == 1:
+        checks.append(agreement(
+            function, "empty_input_with_padding",
+            "an empty signal with padding: the padded signal is zeros, so is the result",
+            _empty_with_padding(), weight=0.5, edge_case=True, covers=(function,)))
     if ndim == 2:
         checks.append(agreement(
             function, "non_square_kernels",
             "non-square images and kernels (rows and columns are not mixed up)",
             calls(square=False, padding=st.integers(0, 1)), weight=2, covers=(function,)))
     return checks
+
+
+@st.composite
+def _empty_with_padding(draw):
+    """``conv1d`` of an empty signal whose padding makes room for the kernel: SPEC's formula
+    gives ``(2p - k) // s + 1`` zeros. Only the kernel may not be empty."""
+    padding = draw(st.integers(1, 3))
+    w = draw(S.float_arrays((draw(st.integers(1, 2 * padding)),)))
+    return S.call(np.zeros(0), w, padding=padding, stride=draw(st.integers(1, 2)))
 
 
 @st.composite
@@ -153,10 +168,21 @@ def _invalid_conv(draw, ndim: int):
     elif broken == "empty_kernel":
         kernel = np.zeros((0,) * ndim)
     elif broken == "x_ndim":
-        x = x.reshape((*x.shape, 1))
+        x = draw(_other_ndim(x))
     else:
-        kernel = kernel.reshape((*kernel.shape, 1))
+        kernel = draw(_other_ndim(kernel))
     return (x, kernel), options
+
+
+@st.composite
+def _other_ndim(draw, array: np.ndarray) -> np.ndarray:
+    """``array`` with one axis more, or with fewer (down to 0-d). Fewer matter: without its
+    ndim check a function indexes an axis that is not there (IndexError), where one axis
+    more often makes numpy raise a ValueError of its own by accident."""
+    fewer = draw(st.integers(0, array.ndim))
+    if fewer == 0:
+        return array.reshape((*array.shape, 1))
+    return np.asarray(array[(0,) * fewer])
 
 
 def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int,
@@ -186,13 +212,13 @@ def _rejects_too_large_on_one_axis(function: str, calls: st.SearchStrategy) -> C
 
 def _conv_checks(function: str, ndim: int) -> list[Check]:
     return [*_agreement_checks(function, ndim), *_property_checks(function, ndim),
-            raises_value_error(function, "negative padding, stride below 1, a kernel larger "
-                               "than the padded input, an empty kernel or the wrong ndim "
-                               "raise ValueError", _invalid_conv(ndim), covers=(
-                                   "negative_padding[padding]", "stride_below_one[stride]",
-                                   "empty_kernel[empty_kernel]",
-                                   "kernel_too_large_per_axis[kernel_too_large]",
-                                   "wrong_ndim[x_ndim]", "wrong_ndim[kernel_ndim]")),
+            *rejects_invalid_arguments(
+                function, "negative padding, stride below 1, a kernel larger than the padded "
+                "input, an empty kernel or the wrong ndim raise ValueError", _invalid_conv(ndim),
+                covers=("negative_padding[padding]", "stride_below_one[stride]",
+                        "empty_kernel[empty_kernel]",
+                        "kernel_too_large_per_axis[kernel_too_large]", "wrong_ndim[x_ndim]",
+                        "wrong_ndim[kernel_ndim]")),
             *([_rejects_too_large_on_one_axis(function, S.conv_calls(
                 2, padding=st.integers(0, 2)))] if ndim == 2 else []),
             keeps_inputs(function, S.conv_calls(ndim, padding=st.integers(0, 1)))]
@@ -385,6 +411,20 @@ def _invalid_conv_layer(draw):
     return (image, kernels), options
 
 
+@st.composite
+def _broadcastable_biases(draw):
+    """A call whose bias is not ``(C_out,)`` but that numpy would add to the ``(Ho, Wo,
+    C_out)`` output all the same: a scalar, ``(1,)`` for several kernels, ``(1, C_out)`` or
+    ``(1, 1, C_out)``. A shape check that is missing, or compares the shapes with < or >
+    instead of !=, lets it through (a wrong size breaks the addition by itself)."""
+    (image, kernels), options = draw(S.conv_layer_calls(padding=st.integers(0, 1)))
+    c_out = kernels.shape[3]
+    shape = draw(st.sampled_from([(), (1, c_out), (1, 1, c_out)] + [(1,)] * (c_out > 1)))
+    bias = draw(S.float_arrays(shape))
+    options["bias"] = float(bias) if shape == () and draw(st.booleans()) else bias
+    return (image, kernels), options
+
+
 def _conv_layer_checks() -> list[Check]:
     f = "conv_layer"
     return [
@@ -421,15 +461,18 @@ def _conv_layer_checks() -> list[Check]:
               "each kernel makes its own output channel (an added kernel is not a new layer)",
               _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent,
               covers=(f,)),
-        raises_value_error(f, "a channel mismatch, a bias that is not (C_out,), the wrong "
-                           "ndim, bad padding or stride raise ValueError",
-                           _invalid_conv_layer(), covers=(
-                               "negative_padding[padding]", "stride_below_one[stride]",
-                               "empty_kernel[empty_kernels]",
-                               "kernel_too_large_per_axis[kernel_too_large]",
-                               "wrong_ndim[image_ndim]", "wrong_ndim[kernels_ndim]",
-                               "channel_mismatch[channels]", "bias_shape[bias]")),
+        *rejects_invalid_arguments(
+            f, "a channel mismatch, a bias that is not (C_out,), the wrong ndim, bad padding or "
+            "stride raise ValueError", _invalid_conv_layer(),
+            covers=("negative_padding[padding]", "stride_below_one[stride]",
+                    "empty_kernel[empty_kernels]", "kernel_too_large_per_axis[kernel_too_large]",
+                    "wrong_ndim[image_ndim]", "wrong_ndim[kernels_ndim]",
+                    "channel_mismatch[channels]", "bias_shape[bias]")),
         _rejects_too_large_on_one_axis(f, S.conv_layer_calls(padding=st.integers(0, 2))),
+        raises_value_error(f, "a bias numpy could broadcast (a scalar, (1,), (1, C_out)) "
+                           "that is not (C_out,) raises ValueError", _broadcastable_biases(),
+                           weight=0.5, name="rejects_a_broadcastable_bias",
+                           covers=("bias_shape",)),
         keeps_inputs(f, S.conv_layer_calls(bias=True)),
     ]
 
@@ -490,6 +533,10 @@ def _elementwise(ints: bool = False, values=None):
     return hnp.arrays(dtype, S.any_shape(), elements=elements).map(lambda x: S.call(x))
 
 
+def _small_int_elementwise():
+    return S.any_shape().flatmap(S.small_int_arrays).map(lambda x: S.call(x))
+
+
 LARGE = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False).map(
     lambda v: round(v, 2))
 
@@ -528,6 +575,14 @@ def _sigmoid_checks() -> list[Check]:
                   covers=("sigmoid_no_warning", "sigmoid")),
         agreement("sigmoid", "integer_input_gives_floats", "integer input gives floats",
                   _elementwise(ints=True), covers=("floats_for_integer_input",)),
+        agreement("sigmoid", "small_integer_dtypes",
+                  "int8, uint8 and int16 input: convert to float before exp (-x wraps "
+                  "around in uint8, exp of int8 is only float16)", _small_int_elementwise(),
+                  covers=("floats_for_integer_input",)),
+        agreement("sigmoid", "no_warning_for_huge_inputs",
+                  "no overflow warning for any finite input, up to 1e308 (float32 overflows "
+                  "above 3.4e38)", _elementwise(values=S.HUGE_FLOATS), weight=0.5,
+                  warnings_as_errors=True, covers=("sigmoid_no_warning",)),
         Check("sigmoid", "is_point_symmetric", "sigmoid(-x) = 1 - sigmoid(x)",
               _elementwise(), calls=_negated, judge=_is_symmetric, covers=("sigmoid",)),
         accepts_nested_lists("sigmoid", _elementwise()),
@@ -662,9 +717,9 @@ def _invalid_dilated(draw):
     elif broken == "empty_kernel":
         kernel = np.zeros((0, 0))
     elif broken == "x_ndim":
-        x = x.reshape((*x.shape, 1))
+        x = draw(_other_ndim(x))
     else:
-        kernel = kernel.reshape((*kernel.shape, 1))
+        kernel = draw(_other_ndim(kernel))
     return (x, kernel), options
 
 
@@ -704,14 +759,14 @@ def _dilated_checks() -> list[Check]:
         Check(f, "is_linear", "linear: conv(a*x + b*y) = a*conv(x) + b*conv(y)",
               _dilated_linear_combinations(), calls=_linear_calls, judge=_is_linear,
               covers=(f,)),
-        raises_value_error(f, "a dilation or stride below 1, negative padding, a dilated "
-                           "kernel larger than the padded image, an empty kernel or the wrong "
-                           "ndim raise ValueError", _invalid_dilated(), covers=(
-                               "dilated_conv2d[dilation]", "stride_below_one[stride]",
-                               "negative_padding[padding]",
-                               "kernel_too_large_per_axis[dilated_too_large]",
-                               "empty_kernel[empty_kernel]", "wrong_ndim[x_ndim]",
-                               "wrong_ndim[kernel_ndim]")),
+        *rejects_invalid_arguments(
+            f, "a dilation or stride below 1, negative padding, a dilated kernel larger than the "
+            "padded image, an empty kernel or the wrong ndim raise ValueError",
+            _invalid_dilated(),
+            covers=("dilated_conv2d[dilation]", "stride_below_one[stride]",
+                    "negative_padding[padding]", "kernel_too_large_per_axis[dilated_too_large]",
+                    "empty_kernel[empty_kernel]", "wrong_ndim[x_ndim]",
+                    "wrong_ndim[kernel_ndim]")),
         keeps_inputs(f, _dilated_calls(padding=st.integers(0, 1))),
     ]
 

@@ -683,7 +683,9 @@ def float32_relu(x):
 
 
 def float32_sigmoid(x):
-    x = np.asarray(x, dtype=np.float32)
+    # Clipped before the cast: 1e308 does not fit a float32 (the cast would warn), and
+    # sigmoid(+-100) is 1 or 0 to float32's precision anyway.
+    x = np.clip(np.asarray(x, dtype=np.float64), -100, 100).astype(np.float32)
     e = np.exp(-np.abs(x))  # in (0, 1]: no overflow even in float32 (exp(89) would)
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float32)
 
