@@ -162,6 +162,9 @@ class Check:
     # function's own SPEC 3 rule (its name); "rule[case]" when only the examples of one case
     # of an invalid-argument strategy grade it; "defaults[parameter]" for a default left out.
     covers: tuple[str, ...] = ()
+    # Its failing examples go to the misconception diagnosis; not those of a check that
+    # judges only a message: a mistake's variant raises the same ValueError, with its words.
+    diagnosed: bool = True
 
     @property
     def id(self) -> str:
@@ -201,7 +204,7 @@ def rejects_invalid_arguments(function: str, description: str, examples: st.Sear
     return [raises_value_error(function, description, examples, covers=covers),
             Check(function, "names_the_argument", "the ValueError's message names the "
                   "argument that is wrong", examples, judge=names_the_argument(function),
-                  weight=NAMES_WEIGHT, hygiene=True,
+                  weight=NAMES_WEIGHT, hygiene=True, diagnosed=False,
                   covers=("value_error_names_the_argument",))]
 
 
