@@ -241,7 +241,13 @@ def parameters_of(function: str) -> tuple[str, ...]:
 
 def named_in(message: str, parameters: Sequence[str]) -> set[str]:
     """The parameters a message names, as whole words, singular or plural alike ("a flatten
-    layer" names ``layers``, "kernels" names ``kernel``)."""
+    layer" names ``layers``, "kernels" names ``kernel``), outside parentheses: "(shape (1,
+    6))" shows a value, it does not name weights_as_image's ``shape``."""
+    while True:
+        shown = re.sub(r"\([^()]*\)", " ", message)
+        if shown == message:
+            break
+        message = shown
     found = set()
     for name in parameters:
         stem = name[:-1] if name.endswith("s") else name

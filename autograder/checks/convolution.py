@@ -162,9 +162,10 @@ def _invalid_conv(draw, ndim: int):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
-    elif broken == "kernel_too_large":
-        kernel = np.ones(tuple(n + 2 * options["padding"] + draw(st.integers(1, 2))
-                               for n in x.shape))
+    elif broken == "kernel_too_large":  # along one axis or both
+        for axis in draw(st.sampled_from([(0,), (1,), (0, 1)][:2 * ndim - 1])):
+            kernel = _too_large_on(axis, kernel, x.shape, options["padding"],
+                                   draw(st.integers(1, 2)))
     elif broken == "empty_kernel":
         kernel = np.zeros((0,) * ndim)
     elif broken == "x_ndim":
@@ -405,9 +406,9 @@ def _invalid_conv_layer(draw):
     elif broken == "empty_kernels":
         kernels = np.zeros((*kernels.shape[:3], 0))
         options["bias"] = None
-    else:
-        kernels = _too_large_on(0, kernels, image.shape, options["padding"])
-        kernels = _too_large_on(1, kernels, image.shape, options["padding"])
+    else:  # along one axis or both
+        for axis in draw(st.sampled_from([(0,), (1,), (0, 1)])):
+            kernels = _too_large_on(axis, kernels, image.shape, options["padding"])
     return (image, kernels), options
 
 
@@ -504,6 +505,11 @@ def _conv_layer_input_dtype(image, kernels, bias=None, padding=0, stride=1):
     return out if bias is None else out + np.asarray(bias)  # the bias comes after the sum
 
 
+def _conv_layer_broadcast_bias(image, kernels, bias=None, padding=0, stride=1):
+    out = reference.conv_layer(image, kernels, None, padding, stride)  # its other ValueErrors
+    return out if bias is None else out + np.asarray(bias)  # whatever numpy can broadcast
+
+
 CONV_LAYER = Graded(
     "conv_layer", FLOAT_ARRAY, section="convolution", points=3,
     spec="conv_layer: sum over the window and the input channels of kernels[a, b, c, o], "
@@ -521,6 +527,9 @@ CONV_LAYER = Graded(
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert to float before multiplying and summing",
                       _conv_layer_input_dtype, any_dtype=True),
+        Misconception("broadcast_bias", "let numpy broadcast a bias that is not (C_out,)",
+                      "one bias per kernel: check that np.shape(bias) == (C_out,) before adding "
+                      "it", _conv_layer_broadcast_bias),
     ))
 
 
@@ -617,6 +626,19 @@ def _sigmoid_of_minus_x(x):
     return reference.sigmoid(-np.asarray(x))
 
 
+def _sigmoid_in_input_dtype(x):
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):  # the student's overflow in float16
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _sigmoid_in_float32(x):
+    x = np.asarray(x, dtype=np.float32)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 SIGMOID = Graded(
     "sigmoid", FLOAT_ARRAY, section="convolution", points=1,
     spec="sigmoid is 1 / (1 + exp(-x)), element-wise, with no NaN for any finite input",
@@ -627,6 +649,13 @@ SIGMOID = Graded(
         Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
                       "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
                       _sigmoid_of_minus_x),
+        Misconception("input_dtype", "took exp of the integer input as it is: -|x| wraps "
+                      "around in uint8, and exp of int8 is only float16",
+                      "convert to float64 first: np.asarray(x, dtype=float)",
+                      _sigmoid_in_input_dtype),
+        Misconception("float32", "cast the input to float32: 1e308 does not fit (an overflow "
+                      "warning)", "compute in float64, or clip before casting to float32",
+                      _sigmoid_in_float32),
     ))
 
 
@@ -711,9 +740,10 @@ def _invalid_dilated(draw):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
-    elif broken == "dilated_too_large":  # two rows of taps, one pixel too far apart
-        kernel = np.ones((2, kernel.shape[1]))
-        options["dilation"] = x.shape[0] + 2 * options["padding"]
+    elif broken == "dilated_too_large":  # two taps along one axis, one pixel too far apart
+        axis = draw(st.integers(0, 1))
+        kernel = np.ones((2, kernel.shape[1]) if axis == 0 else (kernel.shape[0], 2))
+        options["dilation"] = x.shape[axis] + 2 * options["padding"]
     elif broken == "empty_kernel":
         kernel = np.zeros((0, 0))
     elif broken == "x_ndim":

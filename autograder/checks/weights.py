@@ -377,9 +377,13 @@ def _weights_as_image_calls(constant: bool = False, ints: bool = False,
 @st.composite
 def _wrong_weight_counts(draw):
     (w, shape), _ = draw(_weights_as_image_calls())
-    if draw(st.booleans()):
+    broken = draw(st.sampled_from(["count", "ndim", "zero_size"]))
+    if broken == "count":
         return S.call(np.append(w, 1.0), shape)
-    return S.call(w.reshape(1, -1), shape)
+    if broken == "ndim":
+        return S.call(w.reshape(1, -1), shape)
+    # A size of 0 in shape, and as many weights (none): only a check of the sizes says so.
+    return S.call(np.zeros(0), (*shape[:2], 0))
 
 
 def _output_shape_checks() -> list[Check]:
@@ -530,9 +534,11 @@ def _weights_as_image_checks() -> list[Check]:
                   "overflows)", _weights_as_image_calls(small_ints=True),
                   covers=("floats_for_integer_input",)),
         accepts_nested_lists(f, _weights_as_image_calls(), "a list works like an array"),
-        *rejects_invalid_arguments(f, "the wrong number of weights or a weights array that is not "
-                                   "1-D raise ValueError", _wrong_weight_counts(),
-                                   covers=("wrong_ndim", "wrong_number_of_weights")),
+        *rejects_invalid_arguments(
+            f, "the wrong number of weights, a weights array that is not 1-D or a size below 1 "
+            "in shape raise ValueError", _wrong_weight_counts(),
+            covers=("wrong_ndim[ndim]", "wrong_number_of_weights[count]",
+                    "size_below_one[zero_size]")),
         keeps_inputs(f, _weights_as_image_calls()),
     ]
 
@@ -556,6 +562,14 @@ def _weights_as_image_unscaled(weights, shape):
     return np.asarray(weights, dtype=np.float64).reshape(shape)
 
 
+def _weights_as_image_input_dtype(weights, shape):
+    reference.weights_as_image(weights, shape)  # its ValueErrors
+    w = np.asarray(weights).reshape(shape)
+    low, high = w.min(), w.max()
+    with np.errstate(all="ignore"):  # the student's wrap-around
+        return (w - low) / (high - low) if high > low else np.zeros(shape)
+
+
 WEIGHTS_AS_IMAGE = Graded(
     "weights_as_image", FLOAT_ARRAY, section="images", points=1,
     spec="weights_as_image: C-order reshape to shape, min-max scaled to [0, 1]; a constant "
@@ -567,6 +581,9 @@ WEIGHTS_AS_IMAGE = Graded(
                       _weights_as_image_fortran),
         Misconception("not_scaled", "reshaped without scaling to [0, 1]",
                       "min-max scale after the reshape", _weights_as_image_unscaled),
+        Misconception("input_dtype", "scaled in the weights' integer dtype: max - min wraps "
+                      "around in int8", "convert the weights to float before subtracting the "
+                      "minimum", _weights_as_image_input_dtype),
     ))
 
 EXERCISES = (N_INPUT_FEATURES, DENSE_WEIGHTS, SPARSE_WEIGHTS, SHARED_WEIGHTS,

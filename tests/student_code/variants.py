@@ -327,6 +327,8 @@ def loops_count_parameters(layers, input_shape):
 def loops_weights_as_image(weights, shape):
     weights = np.asarray(weights, dtype=float)
     _ndim("weights", weights, 1)
+    for d in shape:
+        _at_least("shape", d, 1)
     if weights.size != math.prod(shape):
         raise ValueError(f"weights has {weights.size} values, shape {shape} needs "
                          f"{math.prod(shape)}")
