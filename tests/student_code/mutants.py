@@ -717,38 +717,34 @@ def _conv1d_loops(x, w, padding, stride) -> np.ndarray:
                      for i in range(0, xp.size - k + 1, stride)], dtype=float)
 
 
-def conv1d_no_ndim_check_of_w(x, w, padding=0, stride=1):
-    x, w = np.asarray(x), np.asarray(w)
-    check_ndim("x", x, 1)  # w is not checked: a 0-d w fails at w[j] with an IndexError
-    if w.size == 0:
-        raise ValueError("w must not be empty")
+def _conv1d_checked_but(x, w, padding, stride, w_ndim_of: str, empty: str) -> np.ndarray:
+    """conv1d whose ndim check of w looks at the array ``w_ndim_of`` ("" skips it), and
+    whose emptiness check at ``empty``."""
+    arrays = {"x": np.asarray(x), "w": np.asarray(w)}
+    check_ndim("x", arrays["x"], 1)
+    if w_ndim_of:
+        check_ndim("w", arrays[w_ndim_of], 1)
+    if arrays[empty].size == 0:
+        raise ValueError(f"{empty} must not be empty")
+    x, w = arrays["x"], arrays["w"]
     padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
     check_fits("w", w.size, "the padded x", x.size + 2 * padding)
     return _conv1d_loops(x, w, padding, stride)
+
+
+def conv1d_no_ndim_check_of_w(x, w, padding=0, stride=1):
+    # a 0-d w fails at w[j] with an IndexError
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="", empty="w")
 
 
 def conv1d_checks_x_twice(x, w, padding=0, stride=1):
-    x, w = np.asarray(x), np.asarray(w)
-    check_ndim("x", x, 1)
-    check_ndim("w", x, 1)  # copy-pasted: the ndim of w is never looked at
-    if w.size == 0:
-        raise ValueError("w must not be empty")
-    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
-    check_fits("w", w.size, "the padded x", x.size + 2 * padding)
-    return _conv1d_loops(x, w, padding, stride)
+    # copy-pasted: the ndim of w is never looked at
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="x", empty="w")
 
 
 def conv1d_empty_check_on_x(x, w, padding=0, stride=1):
-    x, w = np.asarray(x), np.asarray(w)
-    check_ndim("x", x, 1)
-    check_ndim("w", w, 1)
-    if x.size == 0:  # should be w: an empty signal with padding has a result
-        raise ValueError("x must not be empty")
-    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
-    check_fits("w", w.size, "the padded x", x.size + 2 * padding)
-    if w.size == 0:
-        raise ValueError("w must not be empty")
-    return _conv1d_loops(x, w, padding, stride)
+    # should be w: an empty signal with padding has a result
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="w", empty="x")
 
 
 def _conv2d_loops(image, kernel, padding, stride) -> np.ndarray:
