@@ -76,7 +76,8 @@ def example_size(example) -> tuple[int, float]:
         value = todo.pop()
         if isinstance(value, np.ndarray):
             count += value.size
-            magnitude += float(np.abs(value.astype(float)).sum()) if value.size else 0.0
+            with np.errstate(over="ignore"):  # 1e308 + 1e308 is inf: as large as it gets
+                magnitude += float(np.abs(value.astype(float)).sum()) if value.size else 0.0
         elif isinstance(value, dict):
             todo += value.values()
         elif isinstance(value, list | tuple):

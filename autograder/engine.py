@@ -386,7 +386,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
 
 def _observations(check: Check, examples: list, failing: bool) -> list:
     """(calls, the student's results, warnings as errors, failed) for the diagnosis."""
-    if check.inputs_unchanged:
+    if check.inputs_unchanged or not check.diagnosed:
         return []  # the results of such calls are not what was judged
     return [(group, actual, check.warnings_as_errors, failing) for group, actual in examples]
 

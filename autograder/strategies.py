@@ -40,6 +40,22 @@ def int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
         dtype, shape, elements=st.integers(0, 60 if dtype == np.uint8 else 15)))
 
 
+# Integer dtypes whose own arithmetic is wrong: a sigmoid or a min-max scaling computed in
+# them wraps around (-abs(uint8) is large, max - min of int8 overflows) or runs in float16.
+SMALL_INT_DTYPES = (np.int8, np.uint8, np.int16)
+
+
+def small_int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of ``SMALL_INT_DTYPES`` over the dtype's whole range."""
+    return st.sampled_from(SMALL_INT_DTYPES).flatmap(lambda dtype: hnp.arrays(
+        dtype, shape, elements=st.integers(np.iinfo(dtype).min, np.iinfo(dtype).max)))
+
+
+# Finite floats too large for float32 (above 3.4e38): casting them to float32 overflows.
+HUGE_FLOATS = st.floats(1e39, np.finfo(np.float64).max).flatmap(
+    lambda v: st.sampled_from([v, -v]))
+
+
 def arrays_of(shape, ints: bool = False) -> st.SearchStrategy[np.ndarray]:
     return int_arrays(shape) if ints else float_arrays(shape)
 

@@ -94,6 +94,24 @@ NAMED_BY: dict[str, str | None] = {
     "receptive_field: ignores pooling layers": "receptive_field.ignores_pooling",
     "effective_stride: sums the strides": "effective_stride.sums_strides",
     "effective_stride: ignores pooling layers": "effective_stride.ignores_pooling",
+    # found by the second mutation engine (issue 26)
+    "conv1d: no ndim check of w: a 0-d w raises IndexError": None,
+    "conv1d: the ndim check of w looks at x": None,
+    "conv1d: rejects an empty x instead of an empty w": None,
+    "conv2d: no stride check: stride 0 divides by zero": None,
+    "conv2d: no ndim check of image: a 1-D image raises IndexError": None,
+    "conv2d: no ndim check of kernel: a 1-D kernel raises IndexError": None,
+    "conv2d: the ndim check of kernel looks at image": None,
+    "conv_layer: no bias shape check: a scalar or (1,) bias is broadcast":
+        "conv_layer.broadcast_bias",
+    "conv_layer: bias shape compared with < instead of !=": None,
+    "conv_layer: bias shape compared with > instead of !=": None,
+    "sigmoid: no float cast: uint8 wraps around, int8 runs in float16": "sigmoid.input_dtype",
+    "sigmoid: computes in float32: casting 1e308 overflows": "sigmoid.float32",
+    "weights_as_image: no float cast: max - min of int8 wraps around":
+        "weights_as_image.input_dtype",
+    "conv_output_size: ValueError messages name the wrong argument": None,
+    "max_pool: a ValueError that names no argument": None,
 }
 CARRIER = {named: m for m in MUTANTS if (named := NAMED_BY.get(m.id))}
 NAMED = [pytest.param(m, id=m.id) for m in CATALOGUE]

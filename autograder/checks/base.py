@@ -16,6 +16,9 @@ raising ``ValueError`` where the reference does.
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -159,6 +162,9 @@ class Check:
     # function's own SPEC 3 rule (its name); "rule[case]" when only the examples of one case
     # of an invalid-argument strategy grade it; "defaults[parameter]" for a default left out.
     covers: tuple[str, ...] = ()
+    # Its failing examples go to the misconception diagnosis; not those of a check that
+    # judges only a message: a mistake's variant raises the same ValueError, with its words.
+    diagnosed: bool = True
 
     @property
     def id(self) -> str:
@@ -189,6 +195,65 @@ def raises_value_error(function: str, description: str, examples: st.SearchStrat
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
     return Check(function, name, description, examples, weight=weight, hygiene=True,
                  covers=covers)
+
+
+def rejects_invalid_arguments(function: str, description: str, examples: st.SearchStrategy,
+                              covers: tuple[str, ...] = ()) -> list[Check]:
+    """SPEC 2's invalid arguments: raising ValueError (``raises_value_error``), and, for a
+    small part of the points, a message that names the offending argument."""
+    return [raises_value_error(function, description, examples, covers=covers),
+            Check(function, "names_the_argument", "the ValueError's message names the "
+                  "argument that is wrong", examples, judge=names_the_argument(function),
+                  weight=NAMES_WEIGHT, hygiene=True, diagnosed=False,
+                  covers=("value_error_names_the_argument",))]
+
+
+NAMES_WEIGHT = 0.25  # of the function's checks' weights (a main agreement weighs 2 or 3)
+
+
+def names_the_argument(function: str) -> Judge:
+    """Where the reference raises ValueError and so does the student, the student's message
+    names one of the function's parameters that the reference's message names. A call that
+    raised nothing or something else is left to ``rejects_invalid_arguments`` (one failure,
+    one story)."""
+    parameters = parameters_of(function)
+
+    def judge(example, actual: Sequence, expected: Sequence) -> str | None:
+        for got, want in zip(actual, expected, strict=True):
+            if not (isinstance(want, Raised) and isinstance(got, CallError)
+                    and got.kind == RAISED and got.exception_type == "ValueError"):
+                continue
+            wanted = named_in(want.message, parameters)
+            if wanted and not wanted & named_in(got.message, parameters):
+                names = " or ".join(f"`{name}`" for name in sorted(wanted))
+                return f"your ValueError says {got.message!r}; name the argument {names}"
+        return None
+    return judge
+
+
+@functools.cache
+def parameters_of(function: str) -> tuple[str, ...]:
+    """The parameter names of the reference ``function`` (what a student's message names)."""
+    from cnnlab.catalog import MODULE_OF
+    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
+    return tuple(inspect.signature(getattr(module, function)).parameters)
+
+
+def named_in(message: str, parameters: Sequence[str]) -> set[str]:
+    """The parameters a message names, as whole words, singular or plural alike ("a flatten
+    layer" names ``layers``, "kernels" names ``kernel``), outside parentheses: "(shape (1,
+    6))" shows a value, it does not name weights_as_image's ``shape``."""
+    while True:
+        shown = re.sub(r"\([^()]*\)", " ", message)
+        if shown == message:
+            break
+        message = shown
+    found = set()
+    for name in parameters:
+        stem = name[:-1] if name.endswith("s") else name
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])", message):
+            found.add(name)
+    return found
 
 
 def result_property(function: str, name: str, description: str, examples: st.SearchStrategy,

@@ -18,6 +18,7 @@ from autograder.checks.base import (
     keeps_inputs,
     on_results,
     raises_value_error,
+    rejects_invalid_arguments,
 )
 from cnnlab.catalog import FLOAT_ARRAY, NUMERIC_ARRAY
 from solutions import convolution as reference
@@ -58,12 +59,26 @@ def _agreement_checks(function: str, ndim: int) -> list[Check]:
                   covers=("defaults[padding]", "defaults[stride]")),
         accepts_nested_lists(function, calls(padding=st.integers(0, 1))),
     ]
+    if ndim == 1:
+        checks.append(agreement(
+            function, "empty_input_with_padding",
+            "an empty signal with padding: the padded signal is zeros, so is the result",
+            _empty_with_padding(), weight=0.5, edge_case=True, covers=(function,)))
     if ndim == 2:
         checks.append(agreement(
             function, "non_square_kernels",
             "non-square images and kernels (rows and columns are not mixed up)",
             calls(square=False, padding=st.integers(0, 1)), weight=2, covers=(function,)))
     return checks
+
+
+@st.composite
+def _empty_with_padding(draw):
+    """``conv1d`` of an empty signal whose padding makes room for the kernel: SPEC's formula
+    gives ``(2p - k) // s + 1`` zeros. Only the kernel may not be empty."""
+    padding = draw(st.integers(1, 3))
+    w = draw(S.float_arrays((draw(st.integers(1, 2 * padding)),)))
+    return S.call(np.zeros(0), w, padding=padding, stride=draw(st.integers(1, 2)))
 
 
 @st.composite
@@ -147,16 +162,28 @@ def _invalid_conv(draw, ndim: int):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
-    elif broken == "kernel_too_large":
-        kernel = np.ones(tuple(n + 2 * options["padding"] + draw(st.integers(1, 2))
-                               for n in x.shape))
+    elif broken == "kernel_too_large":  # along one axis or both
+        for axis in draw(st.sampled_from([(0,), (1,), (0, 1)][:2 * ndim - 1])):
+            kernel = _too_large_on(axis, kernel, x.shape, options["padding"],
+                                   draw(st.integers(1, 2)))
     elif broken == "empty_kernel":
         kernel = np.zeros((0,) * ndim)
     elif broken == "x_ndim":
-        x = x.reshape((*x.shape, 1))
+        x = draw(_other_ndim(x))
     else:
-        kernel = kernel.reshape((*kernel.shape, 1))
+        kernel = draw(_other_ndim(kernel))
     return (x, kernel), options
+
+
+@st.composite
+def _other_ndim(draw, array: np.ndarray) -> np.ndarray:
+    """``array`` with one axis more, or with fewer (down to 0-d). Fewer matter: without its
+    ndim check a function indexes an axis that is not there (IndexError), where one axis
+    more often makes numpy raise a ValueError of its own by accident."""
+    fewer = draw(st.integers(0, array.ndim))
+    if fewer == 0:
+        return array.reshape((*array.shape, 1))
+    return np.asarray(array[(0,) * fewer])
 
 
 def _too_large_on(axis: int, kernel: np.ndarray, sizes: tuple, padding: int,
@@ -186,13 +213,13 @@ def _rejects_too_large_on_one_axis(function: str, calls: st.SearchStrategy) -> C
 
 def _conv_checks(function: str, ndim: int) -> list[Check]:
     return [*_agreement_checks(function, ndim), *_property_checks(function, ndim),
-            raises_value_error(function, "negative padding, stride below 1, a kernel larger "
-                               "than the padded input, an empty kernel or the wrong ndim "
-                               "raise ValueError", _invalid_conv(ndim), covers=(
-                                   "negative_padding[padding]", "stride_below_one[stride]",
-                                   "empty_kernel[empty_kernel]",
-                                   "kernel_too_large_per_axis[kernel_too_large]",
-                                   "wrong_ndim[x_ndim]", "wrong_ndim[kernel_ndim]")),
+            *rejects_invalid_arguments(
+                function, "negative padding, stride below 1, a kernel larger than the padded "
+                "input, an empty kernel or the wrong ndim raise ValueError", _invalid_conv(ndim),
+                covers=("negative_padding[padding]", "stride_below_one[stride]",
+                        "empty_kernel[empty_kernel]",
+                        "kernel_too_large_per_axis[kernel_too_large]", "wrong_ndim[x_ndim]",
+                        "wrong_ndim[kernel_ndim]")),
             *([_rejects_too_large_on_one_axis(function, S.conv_calls(
                 2, padding=st.integers(0, 2)))] if ndim == 2 else []),
             keeps_inputs(function, S.conv_calls(ndim, padding=st.integers(0, 1)))]
@@ -222,6 +249,7 @@ def _in_dtype(out: np.ndarray, *inputs) -> np.ndarray:
 
 
 def _conv1d_flipped(x, w, padding=0, stride=1):
+    reference.conv1d(x, w, padding, stride)  # its ValueErrors (a 0-d w cannot be flipped)
     return reference.conv1d(x, np.asarray(w)[::-1], padding, stride)
 
 
@@ -379,9 +407,23 @@ def _invalid_conv_layer(draw):
     elif broken == "empty_kernels":
         kernels = np.zeros((*kernels.shape[:3], 0))
         options["bias"] = None
-    else:
-        kernels = _too_large_on(0, kernels, image.shape, options["padding"])
-        kernels = _too_large_on(1, kernels, image.shape, options["padding"])
+    else:  # along one axis or both
+        for axis in draw(st.sampled_from([(0,), (1,), (0, 1)])):
+            kernels = _too_large_on(axis, kernels, image.shape, options["padding"])
+    return (image, kernels), options
+
+
+@st.composite
+def _broadcastable_biases(draw):
+    """A call whose bias is not ``(C_out,)`` but that numpy would add to the ``(Ho, Wo,
+    C_out)`` output all the same: a scalar, ``(1,)`` for several kernels, ``(1, C_out)`` or
+    ``(1, 1, C_out)``. A shape check that is missing, or compares the shapes with < or >
+    instead of !=, lets it through (a wrong size breaks the addition by itself)."""
+    (image, kernels), options = draw(S.conv_layer_calls(padding=st.integers(0, 1)))
+    c_out = kernels.shape[3]
+    shape = draw(st.sampled_from([(), (1, c_out), (1, 1, c_out)] + [(1,)] * (c_out > 1)))
+    bias = draw(S.float_arrays(shape))
+    options["bias"] = float(bias) if shape == () and draw(st.booleans()) else bias
     return (image, kernels), options
 
 
@@ -421,15 +463,18 @@ def _conv_layer_checks() -> list[Check]:
               "each kernel makes its own output channel (an added kernel is not a new layer)",
               _channel_subsets(), calls=_subset_calls, judge=_kernels_are_independent,
               covers=(f,)),
-        raises_value_error(f, "a channel mismatch, a bias that is not (C_out,), the wrong "
-                           "ndim, bad padding or stride raise ValueError",
-                           _invalid_conv_layer(), covers=(
-                               "negative_padding[padding]", "stride_below_one[stride]",
-                               "empty_kernel[empty_kernels]",
-                               "kernel_too_large_per_axis[kernel_too_large]",
-                               "wrong_ndim[image_ndim]", "wrong_ndim[kernels_ndim]",
-                               "channel_mismatch[channels]", "bias_shape[bias]")),
+        *rejects_invalid_arguments(
+            f, "a channel mismatch, a bias that is not (C_out,), the wrong ndim, bad padding or "
+            "stride raise ValueError", _invalid_conv_layer(),
+            covers=("negative_padding[padding]", "stride_below_one[stride]",
+                    "empty_kernel[empty_kernels]", "kernel_too_large_per_axis[kernel_too_large]",
+                    "wrong_ndim[image_ndim]", "wrong_ndim[kernels_ndim]",
+                    "channel_mismatch[channels]", "bias_shape[bias]")),
         _rejects_too_large_on_one_axis(f, S.conv_layer_calls(padding=st.integers(0, 2))),
+        raises_value_error(f, "a bias numpy could broadcast (a scalar, (1,), (1, C_out)) "
+                           "that is not (C_out,) raises ValueError", _broadcastable_biases(),
+                           weight=0.5, name="rejects_a_broadcastable_bias",
+                           covers=("bias_shape",)),
         keeps_inputs(f, S.conv_layer_calls(bias=True)),
     ]
 
@@ -461,6 +506,11 @@ def _conv_layer_input_dtype(image, kernels, bias=None, padding=0, stride=1):
     return out if bias is None else out + np.asarray(bias)  # the bias comes after the sum
 
 
+def _conv_layer_broadcast_bias(image, kernels, bias=None, padding=0, stride=1):
+    out = reference.conv_layer(image, kernels, None, padding, stride)  # its other ValueErrors
+    return out if bias is None else out + np.asarray(bias)  # whatever numpy can broadcast
+
+
 CONV_LAYER = Graded(
     "conv_layer", FLOAT_ARRAY, section="convolution", points=3,
     spec="conv_layer: sum over the window and the input channels of kernels[a, b, c, o], "
@@ -478,6 +528,9 @@ CONV_LAYER = Graded(
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert to float before multiplying and summing",
                       _conv_layer_input_dtype, any_dtype=True),
+        Misconception("broadcast_bias", "let numpy broadcast a bias that is not (C_out,)",
+                      "one bias per kernel: check that np.shape(bias) == (C_out,) before adding "
+                      "it", _conv_layer_broadcast_bias),
     ))
 
 
@@ -488,6 +541,10 @@ def _elementwise(ints: bool = False, values=None):
     dtype = np.int64 if ints else np.float64
     from hypothesis.extra import numpy as hnp
     return hnp.arrays(dtype, S.any_shape(), elements=elements).map(lambda x: S.call(x))
+
+
+def _small_int_elementwise():
+    return S.any_shape().flatmap(S.small_int_arrays).map(lambda x: S.call(x))
 
 
 LARGE = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False).map(
@@ -528,6 +585,14 @@ def _sigmoid_checks() -> list[Check]:
                   covers=("sigmoid_no_warning", "sigmoid")),
         agreement("sigmoid", "integer_input_gives_floats", "integer input gives floats",
                   _elementwise(ints=True), covers=("floats_for_integer_input",)),
+        agreement("sigmoid", "small_integer_dtypes",
+                  "int8, uint8 and int16 input: convert to float before exp (-x wraps "
+                  "around in uint8, exp of int8 is only float16)", _small_int_elementwise(),
+                  covers=("floats_for_integer_input",)),
+        agreement("sigmoid", "no_warning_for_huge_inputs",
+                  "no overflow warning for any finite input, up to 1e308 (float32 overflows "
+                  "above 3.4e38)", _elementwise(values=S.HUGE_FLOATS), weight=0.5,
+                  warnings_as_errors=True, covers=("sigmoid_no_warning",)),
         Check("sigmoid", "is_point_symmetric", "sigmoid(-x) = 1 - sigmoid(x)",
               _elementwise(), calls=_negated, judge=_is_symmetric, covers=("sigmoid",)),
         accepts_nested_lists("sigmoid", _elementwise()),
@@ -562,6 +627,19 @@ def _sigmoid_of_minus_x(x):
     return reference.sigmoid(-np.asarray(x))
 
 
+def _sigmoid_in_input_dtype(x):
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):  # the student's overflow in float16
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _sigmoid_in_float32(x):
+    x = np.asarray(x, dtype=np.float32)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 SIGMOID = Graded(
     "sigmoid", FLOAT_ARRAY, section="convolution", points=1,
     spec="sigmoid is 1 / (1 + exp(-x)), element-wise, with no NaN for any finite input",
@@ -572,6 +650,13 @@ SIGMOID = Graded(
         Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
                       "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
                       _sigmoid_of_minus_x),
+        Misconception("input_dtype", "took exp of the integer input as it is: -|x| wraps "
+                      "around in uint8, and exp of int8 is only float16",
+                      "convert to float64 first: np.asarray(x, dtype=float)",
+                      _sigmoid_in_input_dtype),
+        Misconception("float32", "cast the input to float32: 1e308 does not fit (an overflow "
+                      "warning)", "compute in float64, or clip before casting to float32",
+                      _sigmoid_in_float32),
     ))
 
 
@@ -656,15 +741,16 @@ def _invalid_dilated(draw):
         options["padding"] = draw(S.NEGATIVE)
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
-    elif broken == "dilated_too_large":  # two rows of taps, one pixel too far apart
-        kernel = np.ones((2, kernel.shape[1]))
-        options["dilation"] = x.shape[0] + 2 * options["padding"]
+    elif broken == "dilated_too_large":  # two taps along one axis, one pixel too far apart
+        axis = draw(st.integers(0, 1))
+        kernel = np.ones((2, kernel.shape[1]) if axis == 0 else (kernel.shape[0], 2))
+        options["dilation"] = x.shape[axis] + 2 * options["padding"]
     elif broken == "empty_kernel":
         kernel = np.zeros((0, 0))
     elif broken == "x_ndim":
-        x = x.reshape((*x.shape, 1))
+        x = draw(_other_ndim(x))
     else:
-        kernel = kernel.reshape((*kernel.shape, 1))
+        kernel = draw(_other_ndim(kernel))
     return (x, kernel), options
 
 
@@ -704,14 +790,14 @@ def _dilated_checks() -> list[Check]:
         Check(f, "is_linear", "linear: conv(a*x + b*y) = a*conv(x) + b*conv(y)",
               _dilated_linear_combinations(), calls=_linear_calls, judge=_is_linear,
               covers=(f,)),
-        raises_value_error(f, "a dilation or stride below 1, negative padding, a dilated "
-                           "kernel larger than the padded image, an empty kernel or the wrong "
-                           "ndim raise ValueError", _invalid_dilated(), covers=(
-                               "dilated_conv2d[dilation]", "stride_below_one[stride]",
-                               "negative_padding[padding]",
-                               "kernel_too_large_per_axis[dilated_too_large]",
-                               "empty_kernel[empty_kernel]", "wrong_ndim[x_ndim]",
-                               "wrong_ndim[kernel_ndim]")),
+        *rejects_invalid_arguments(
+            f, "a dilation or stride below 1, negative padding, a dilated kernel larger than the "
+            "padded image, an empty kernel or the wrong ndim raise ValueError",
+            _invalid_dilated(),
+            covers=("dilated_conv2d[dilation]", "stride_below_one[stride]",
+                    "negative_padding[padding]", "kernel_too_large_per_axis[dilated_too_large]",
+                    "empty_kernel[empty_kernel]", "wrong_ndim[x_ndim]",
+                    "wrong_ndim[kernel_ndim]")),
         keeps_inputs(f, _dilated_calls(padding=st.integers(0, 1))),
     ]
 

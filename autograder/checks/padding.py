@@ -15,7 +15,7 @@ from autograder.checks.base import (
     agreement,
     keeps_inputs,
     on_results,
-    raises_value_error,
+    rejects_invalid_arguments,
 )
 from cnnlab.catalog import COUNT, SAME_DTYPE_ARRAY
 from solutions import padding as reference
@@ -73,8 +73,8 @@ def _zero_pad_checks() -> list[Check]:
         Check(f, "keeps_the_centre", "padding keeps the centre: the input sits in the middle, "
               "surrounded by zeros", st.integers(1, 3).flatmap(_pad_calls),
               judge=_keeps_the_centre, covers=(f,)),
-        raises_value_error(f, "negative pad or an array of ndim 4 raise ValueError",
-                           _invalid_pad(), covers=("negative_padding", "wrong_ndim")),
+        *rejects_invalid_arguments(f, "negative pad or an array of ndim 4 raise ValueError",
+                                   _invalid_pad(), covers=("negative_padding", "wrong_ndim")),
         accepts_nested_lists(f, st.integers(1, 3).flatmap(_pad_calls)),
         keeps_inputs(f, _pad_calls(2)),
     ]
@@ -163,11 +163,12 @@ def _output_size_checks() -> list[Check]:
         agreement(f, "uses_the_defaults", "padding=0 and stride=1 when left out",
                   S.defaults_only(S.output_size_calls(), 2),
                   covers=("defaults[padding]", "defaults[stride]")),
-        raises_value_error(f, "sizes below 1, negative padding and a kernel larger than the "
-                           "padded input raise ValueError", _invalid_output_size(),
-                           covers=("negative_padding[padding]", "stride_below_one[stride]",
-                                   "size_below_one[n]", "size_below_one[k]",
-                                   "kernel_too_large_per_axis[too_large]")),
+        *rejects_invalid_arguments(
+            f, "sizes below 1, negative padding and a kernel larger than the padded input "
+            "raise ValueError", _invalid_output_size(),
+            covers=("negative_padding[padding]", "stride_below_one[stride]",
+                    "size_below_one[n]", "size_below_one[k]",
+                    "kernel_too_large_per_axis[too_large]")),
     ]
 
 
@@ -241,9 +242,9 @@ def _same_padding_checks() -> list[Check]:
     return [
         agreement(f, "keeps_the_size", "(k - 1) // 2 keeps the size for odd k",
                   odd.map(lambda k: S.call(k)), weight=3, covers=("counts_are_integers", f)),
-        raises_value_error(f, "even or non-positive kernel sizes raise ValueError",
-                           invalid.map(lambda k: S.call(k)),
-                           covers=("size_below_one", "even_kernel_for_same_padding")),
+        *rejects_invalid_arguments(f, "even or non-positive kernel sizes raise ValueError",
+                                   invalid.map(lambda k: S.call(k)),
+                                   covers=("size_below_one", "even_kernel_for_same_padding")),
     ]
 
 

@@ -16,7 +16,7 @@ from autograder.checks.base import (
     close,
     keeps_inputs,
     on_results,
-    raises_value_error,
+    rejects_invalid_arguments,
 )
 from cnnlab.catalog import COUNT, FLOAT_ARRAY, NUMERIC_ARRAY
 from solutions import pooling as reference
@@ -59,11 +59,11 @@ def _pool_output_size_checks() -> list[Check]:
         agreement(f, "size_defaults_to_2", "size=2 (and stride=2) when left out",
                   st.integers(2, 64).map(lambda n: S.call(n)),
                   covers=(f, "defaults[size]", "defaults[stride]")),
-        raises_value_error(f, "sizes below 1 and a window larger than the input raise "
-                           "ValueError", _invalid_pool_size(), covers=(
-                               "stride_below_one[stride]", "size_below_one[n]",
-                               "size_below_one[size]",
-                               "pooling_window_too_large_per_axis[too_large]")),
+        *rejects_invalid_arguments(f, "sizes below 1 and a window larger than the input raise "
+                                   "ValueError", _invalid_pool_size(), covers=(
+                                       "stride_below_one[stride]", "size_below_one[n]",
+                                       "size_below_one[size]",
+                                       "pooling_window_too_large_per_axis[too_large]")),
     ]
 
 
@@ -178,13 +178,13 @@ def _pool_checks(f: str, kind: str) -> list[Check]:
         Check(f, "unchanged_by_moves_within_a_window",
               "moving values around inside a window does not change the output",
               _window_permutations(), calls=_both, judge=_same_after_moving, covers=(f,)),
-        raises_value_error(f, "size or stride below 1, a window larger than the input, or "
-                           "an input that is not 2-D or 3-D raise ValueError",
-                           _invalid_pool(), covers=(
-                               "stride_below_one[stride]", "size_below_one[size]",
-                               "pooling_window_too_large_per_axis[too_large]",
-                               "pooling_window_too_large_per_axis[too_large_on_one_axis]",
-                               "wrong_ndim[ndim]")),
+        *rejects_invalid_arguments(f, "size or stride below 1, a window larger than the input, or "
+                                   "an input that is not 2-D or 3-D raise ValueError",
+                                   _invalid_pool(), covers=(
+                                       "stride_below_one[stride]", "size_below_one[size]",
+                                       "pooling_window_too_large_per_axis[too_large]",
+                                       "pooling_window_too_large_per_axis[too_large_on_one_axis]",
+                                       "wrong_ndim[ndim]")),
         keeps_inputs(f, S.pool_calls(channels=None)),
     ]
 

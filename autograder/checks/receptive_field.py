@@ -16,7 +16,7 @@ from autograder.checks.base import (
     agreement,
     keeps_inputs,
     on_results,
-    raises_value_error,
+    rejects_invalid_arguments,
     result_property,
 )
 from cnnlab.catalog import COUNT
@@ -90,9 +90,9 @@ def _stack_checks(f: str, what: str, own: tuple[str, ...]) -> list[Check]:
                         S.spatial_stacks(1, 5),
                         lambda ls: [S.call(ls), S.call(_no_padding(ls))],
                         lambda ls, r: r[0] == r[1], "padding changed the result", covers=(f,)),
-        raises_value_error(f, "flatten and dense layers, an unknown layer type or a "
-                           "missing key raise ValueError", _dense_stacks(),
-                           covers=("unknown_layer_type[dropout]", "missing_key", *own)),
+        *rejects_invalid_arguments(f, "flatten and dense layers, an unknown layer type or a "
+                                   "missing key raise ValueError", _dense_stacks(),
+                                   covers=("unknown_layer_type[dropout]", "missing_key", *own)),
         keeps_inputs(f, stacks),
     ]
 

@@ -18,7 +18,7 @@ from autograder.checks.base import (
     agreement,
     keeps_inputs,
     on_results,
-    raises_value_error,
+    rejects_invalid_arguments,
     result_property,
 )
 from cnnlab.catalog import COUNT, FLOAT_ARRAY, SHAPE
@@ -52,8 +52,8 @@ def _n_input_features_checks() -> list[Check]:
                   covers=("counts_are_integers", f)),
         agreement(f, "one_channel_by_default", "channels defaults to 1",
                   _counts(ANY_COUNT, ANY_COUNT), covers=(f, "defaults[channels]")),
-        raises_value_error(f, "a size below 1 raises ValueError", _with_one_below_one(3),
-                           covers=("size_below_one",)),
+        *rejects_invalid_arguments(f, "a size below 1 raises ValueError", _with_one_below_one(3),
+                                   covers=("size_below_one",)),
     ]
 
 
@@ -78,8 +78,8 @@ def _dense_weights_checks() -> list[Check]:
         agreement(f, "every_input_to_every_output",
                   "fully connected: n_inputs * n_outputs", _counts(ANY_COUNT, ANY_COUNT),
                   weight=2, covers=("counts_are_integers", f)),
-        raises_value_error(f, "a count below 1 raises ValueError", _with_one_below_one(2),
-                           covers=("size_below_one",)),
+        *rejects_invalid_arguments(f, "a count below 1 raises ValueError", _with_one_below_one(2),
+                                   covers=("size_below_one",)),
     ]
 
 
@@ -110,10 +110,10 @@ def _sparse_weights_checks() -> list[Check]:
                   lambda t, r: r[1] - r[0] == t[1],
                   "sparse_weights({0} + 1, {1}) - sparse_weights({0}, {1}) is not {1}",
                   covers=(f,)),
-        raises_value_error(f, "a kernel larger than the input or a count below 1 raises "
-                           "ValueError", st.one_of(_with_one_below_one(2), SPARSE_OK.map(
-                               lambda t: S.call(t[1], t[0] + 1))),
-                           covers=("size_below_one", "kernel_too_large_per_axis")),
+        *rejects_invalid_arguments(f, "a kernel larger than the input or a count below 1 raises "
+                                   "ValueError", st.one_of(_with_one_below_one(2), SPARSE_OK.map(
+                                       lambda t: S.call(t[1], t[0] + 1))),
+                                   covers=("size_below_one", "kernel_too_large_per_axis")),
     ]
 
 
@@ -156,8 +156,8 @@ def _shared_weights_checks() -> list[Check]:
                   lambda t, r: r[1] == t[1] * r[0],
                   "shared_weights({0}, {1}) is not {1} * shared_weights({0}, 1)",
                   covers=(f,)),
-        raises_value_error(f, "a count below 1 raises ValueError", _with_one_below_one(2),
-                           covers=("size_below_one",)),
+        *rejects_invalid_arguments(f, "a count below 1 raises ValueError", _with_one_below_one(2),
+                                   covers=("size_below_one",)),
     ]
 
 
@@ -196,8 +196,8 @@ def _conv_layer_params_checks() -> list[Check]:
                   lambda t, r: r[0] - r[1] == t[2],
                   "with and without bias differ by other than out_channels={2}",
                   covers=(f,)),
-        raises_value_error(f, "a size below 1 raises ValueError", _with_one_below_one(3),
-                           covers=("size_below_one",)),
+        *rejects_invalid_arguments(f, "a size below 1 raises ValueError", _with_one_below_one(3),
+                                   covers=("size_below_one",)),
     ]
 
 
@@ -252,8 +252,8 @@ def _dense_layer_params_checks() -> list[Check]:
                   "n_in*n_out weights plus n_out biases (or none with bias=False)",
                   _bias_calls(2), weight=3,
                   covers=("counts_are_integers", f, "defaults[bias]")),
-        raises_value_error(f, "a count below 1 raises ValueError", _with_one_below_one(2),
-                           covers=("size_below_one",)),
+        *rejects_invalid_arguments(f, "a count below 1 raises ValueError", _with_one_below_one(2),
+                                   covers=("size_below_one",)),
     ]
 
 
@@ -320,14 +320,15 @@ def _architecture_checks(f: str, stacks: tuple[str, ...], dense: tuple[str, ...]
         agreement(f, "no_layers", "no layers: the input itself, no parameters",
                   S.networks().map(lambda n: S.call([], n["input_shape"])), edge_case=True,
                   covers=none),
-        raises_value_error(f, "an unknown layer type, a missing key, an input_shape that is "
-                           "not (H, W, C), dense before flatten and conv or pooling after "
-                           "flatten raise ValueError", _invalid_networks(), covers=(
-                               "unknown_layer_type[unknown_type]", "missing_key[missing_key]",
-                               "input_shape_not_hwc[input_shape]",
-                               "dense_before_flatten[dense_before_flatten]",
-                               "spatial_after_flatten[conv_after_flatten]",
-                               "spatial_after_flatten[pooling_after_flatten]")),
+        *rejects_invalid_arguments(
+            f, "an unknown layer type, a missing key, an input_shape that is not (H, W, C), "
+            "dense before flatten and conv or pooling after flatten raise ValueError",
+            _invalid_networks(),
+            covers=("unknown_layer_type[unknown_type]", "missing_key[missing_key]",
+                    "input_shape_not_hwc[input_shape]",
+                    "dense_before_flatten[dense_before_flatten]",
+                    "spatial_after_flatten[conv_after_flatten]",
+                    "spatial_after_flatten[pooling_after_flatten]")),
         keeps_inputs(f, S.networks().map(_network_call)),
     ]
 
@@ -361,12 +362,14 @@ def _add_up(e: dict, actual, expected) -> str | None:
     return None
 
 
-def _weights_as_image_calls(constant: bool = False, ints: bool = False):
+def _weights_as_image_calls(constant: bool = False, ints: bool = False,
+                            small_ints: bool = False):
     shapes = st.tuples(st.integers(1, 6), st.integers(1, 6), st.sampled_from([1, 3]))
 
     def build(shape):
         n = int(np.prod(shape))
-        values = st.just(np.full(n, 0.75)) if constant else S.arrays_of((n,), ints)
+        values = (st.just(np.full(n, 0.75)) if constant else S.small_int_arrays((n,))
+                  if small_ints else S.arrays_of((n,), ints))
         return values.map(lambda w: S.call(w, shape))
     return shapes.flatmap(build)
 
@@ -374,9 +377,13 @@ def _weights_as_image_calls(constant: bool = False, ints: bool = False):
 @st.composite
 def _wrong_weight_counts(draw):
     (w, shape), _ = draw(_weights_as_image_calls())
-    if draw(st.booleans()):
+    broken = draw(st.sampled_from(["count", "ndim", "zero_size"]))
+    if broken == "count":
         return S.call(np.append(w, 1.0), shape)
-    return S.call(w.reshape(1, -1), shape)
+    if broken == "ndim":
+        return S.call(w.reshape(1, -1), shape)
+    # A size of 0 in shape, and as many weights (none): only a check of the sizes says so.
+    return S.call(np.zeros(0), (*shape[:2], 0))
 
 
 def _output_shape_checks() -> list[Check]:
@@ -522,10 +529,16 @@ def _weights_as_image_checks() -> list[Check]:
         agreement(f, "integer_weights_give_floats",
                   "integer weights give a floating-point image",
                   _weights_as_image_calls(ints=True), covers=("floats_for_integer_input",)),
+        agreement(f, "small_integer_dtypes",
+                  "int8, uint8 and int16 weights: convert to float first (max - min of int8 "
+                  "overflows)", _weights_as_image_calls(small_ints=True),
+                  covers=("floats_for_integer_input",)),
         accepts_nested_lists(f, _weights_as_image_calls(), "a list works like an array"),
-        raises_value_error(f, "the wrong number of weights or a weights array that is not "
-                           "1-D raise ValueError", _wrong_weight_counts(),
-                           covers=("wrong_ndim", "wrong_number_of_weights")),
+        *rejects_invalid_arguments(
+            f, "the wrong number of weights, a weights array that is not 1-D or a size below 1 "
+            "in shape raise ValueError", _wrong_weight_counts(),
+            covers=("wrong_ndim[ndim]", "wrong_number_of_weights[count]",
+                    "size_below_one[zero_size]")),
         keeps_inputs(f, _weights_as_image_calls()),
     ]
 
@@ -549,6 +562,14 @@ def _weights_as_image_unscaled(weights, shape):
     return np.asarray(weights, dtype=np.float64).reshape(shape)
 
 
+def _weights_as_image_input_dtype(weights, shape):
+    reference.weights_as_image(weights, shape)  # its ValueErrors
+    w = np.asarray(weights).reshape(shape)
+    low, high = w.min(), w.max()
+    with np.errstate(all="ignore"):  # the student's wrap-around
+        return (w - low) / (high - low) if high > low else np.zeros(shape)
+
+
 WEIGHTS_AS_IMAGE = Graded(
     "weights_as_image", FLOAT_ARRAY, section="images", points=1,
     spec="weights_as_image: C-order reshape to shape, min-max scaled to [0, 1]; a constant "
@@ -560,6 +581,9 @@ WEIGHTS_AS_IMAGE = Graded(
                       _weights_as_image_fortran),
         Misconception("not_scaled", "reshaped without scaling to [0, 1]",
                       "min-max scale after the reshape", _weights_as_image_unscaled),
+        Misconception("input_dtype", "scaled in the weights' integer dtype: max - min wraps "
+                      "around in int8", "convert the weights to float before subtracting the "
+                      "minimum", _weights_as_image_input_dtype),
     ))
 
 EXERCISES = (N_INPUT_FEATURES, DENSE_WEIGHTS, SPARSE_WEIGHTS, SHARED_WEIGHTS,

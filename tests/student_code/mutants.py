@@ -707,6 +707,169 @@ def effective_stride_ignores_pooling(layers):
     return math.prod(s for _, s in _kernels_and_strides(layers, pooling=False))
 
 
+# --- found by a second mutation engine (issue 26; benchmarks/mutation.py --engine ast) -------
+# Each passed the suite before the checks that catch it (the ``only_fails`` of its record).
+
+def _conv1d_loops(x, w, padding, stride) -> np.ndarray:
+    xp = zero_pad(x, padding).astype(float)
+    k = w.size
+    return np.array([sum(xp[i + j] * w[j] for j in range(k))
+                     for i in range(0, xp.size - k + 1, stride)], dtype=float)
+
+
+def _conv1d_checked_but(x, w, padding, stride, w_ndim_of: str, empty: str) -> np.ndarray:
+    """conv1d whose ndim check of w looks at the array ``w_ndim_of`` ("" skips it), and
+    whose emptiness check at ``empty``."""
+    arrays = {"x": np.asarray(x), "w": np.asarray(w)}
+    check_ndim("x", arrays["x"], 1)
+    if w_ndim_of:
+        check_ndim("w", arrays[w_ndim_of], 1)
+    if arrays[empty].size == 0:
+        raise ValueError(f"{empty} must not be empty")
+    x, w = arrays["x"], arrays["w"]
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    check_fits("w", w.size, "the padded x", x.size + 2 * padding)
+    return _conv1d_loops(x, w, padding, stride)
+
+
+def conv1d_no_ndim_check_of_w(x, w, padding=0, stride=1):
+    # a 0-d w fails at w[j] with an IndexError
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="", empty="w")
+
+
+def conv1d_checks_x_twice(x, w, padding=0, stride=1):
+    # copy-pasted: the ndim of w is never looked at
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="x", empty="w")
+
+
+def conv1d_empty_check_on_x(x, w, padding=0, stride=1):
+    # should be w: an empty signal with padding has a result
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="w", empty="x")
+
+
+def _conv2d_loops(image, kernel, padding, stride) -> np.ndarray:
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    return _slide(xp, kernel, range(0, h_out * stride, stride), range(0, w_out * stride, stride))
+
+
+def conv2d_no_stride_check(image, kernel, padding=0, stride=1):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding = check_non_negative("padding", padding)
+    for axis in (0, 1):  # stride 0 divides by zero below, a negative one gives no rows
+        check_fits("kernel", kernel.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    return _conv2d_loops(image, kernel, padding, stride)
+
+
+def _conv2d_checked_but(image, kernel, padding, stride, names: tuple[str, str]) -> np.ndarray:
+    """conv2d whose two ndim checks look at the arrays ``names`` picks ("" skips one)."""
+    arrays = {"image": np.asarray(image), "kernel": np.asarray(kernel)}
+    for shown, looked_at in zip(("image", "kernel"), names, strict=True):
+        if looked_at:
+            check_ndim(shown, arrays[looked_at], 2)
+    image, kernel = arrays["image"], arrays["kernel"]
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    for axis in (0, 1):  # a 1-D or 0-d array has no axis 1 (or 0): IndexError
+        check_fits("kernel", kernel.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    return _conv2d_loops(image, kernel, padding, stride)
+
+
+def conv2d_no_ndim_check_of_image(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("", "kernel"))
+
+
+def conv2d_no_ndim_check_of_kernel(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("image", ""))
+
+
+def conv2d_checks_the_image_twice(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("image", "image"))
+
+
+def _conv_layer_bias_checked_with(image, kernels, bias, padding, stride, wrong) -> np.ndarray:
+    """conv_layer whose bias check raises only when ``wrong(shape, (C_out,))``."""
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    if image.shape[2] != kernels.shape[2]:
+        raise ValueError("image channels and kernels' C_in differ")
+    if bias is not None and wrong(np.shape(bias), (kernels.shape[3],)):
+        raise ValueError("bias must have shape (C_out,)")
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("kernels", kernels.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    out = _layer_loops(zero_pad(image, padding).astype(float), kernels, stride)
+    return out if bias is None else out + np.asarray(bias)  # broadcasts a (1,) or scalar bias
+
+
+def conv_layer_no_bias_check(image, kernels, bias=None, padding=0, stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: False)
+
+
+def conv_layer_bias_shape_compared_with_less(image, kernels, bias=None, padding=0, stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: shape < wanted)
+
+
+def conv_layer_bias_shape_compared_with_greater(image, kernels, bias=None, padding=0,
+                                                stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: shape > wanted)
+
+
+def sigmoid_without_float_cast(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # uint8: -|x| wraps around to 255; int8: exp in float16
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_in_float32(x):
+    x = np.asarray(x, dtype=np.float32)  # 1e308 overflows the cast: a RuntimeWarning
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def weights_as_image_without_float_cast(weights, shape):
+    weights = np.asarray(weights)  # int8 stays int8: max - min wraps around
+    check_ndim("weights", weights, 1)
+    if weights.size != math.prod(shape):
+        raise ValueError(f"weights has {weights.size} values, shape needs {math.prod(shape)}")
+    low, high = weights.min(), weights.max()
+    return (weights.reshape(shape) - low) / (high - low) if high > low else np.zeros(shape)
+
+
+def conv_output_size_copy_pasted_names(input_size, kernel_size, padding=0, stride=1):
+    input_size = check_positive("input_size", input_size)
+    kernel_size = check_positive("input_size", kernel_size)  # copy-pasted: the wrong name
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("padding", stride)  # and again
+    check_fits("kernel_size", kernel_size, "the padded input_size", input_size + 2 * padding)
+    return (input_size + 2 * padding - kernel_size) // stride + 1
+
+
+def max_pool_generic_messages(x, size=2, stride=None):
+    x = np.asarray(x)
+    stride = size if stride is None else stride
+    if x.ndim not in (2, 3) or size < 1 or stride < 1 or size > min(x.shape[:2]):
+        raise ValueError("invalid input")  # says nothing of which argument is wrong
+    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    return np.array([[x[i * stride:i * stride + size, j * stride:j * stride + size].max(
+        axis=(0, 1)) for j in range(w)] for i in range(h)])
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -797,4 +960,30 @@ MUTANTS: list[Mutant] = [
     Mutant("receptive_field", "ignores pooling layers", receptive_field_ignores_pooling),
     Mutant("effective_stride", "sums the strides", effective_stride_sums_strides),
     Mutant("effective_stride", "ignores pooling layers", effective_stride_ignores_pooling),
+    # Found by the second mutation engine (issue 26):
+    Mutant("conv1d", "no ndim check of w: a 0-d w raises IndexError",
+           conv1d_no_ndim_check_of_w),
+    Mutant("conv1d", "the ndim check of w looks at x", conv1d_checks_x_twice),
+    Mutant("conv1d", "rejects an empty x instead of an empty w", conv1d_empty_check_on_x),
+    Mutant("conv2d", "no stride check: stride 0 divides by zero", conv2d_no_stride_check),
+    Mutant("conv2d", "no ndim check of image: a 1-D image raises IndexError",
+           conv2d_no_ndim_check_of_image),
+    Mutant("conv2d", "no ndim check of kernel: a 1-D kernel raises IndexError",
+           conv2d_no_ndim_check_of_kernel),
+    Mutant("conv2d", "the ndim check of kernel looks at image", conv2d_checks_the_image_twice),
+    Mutant("conv_layer", "no bias shape check: a scalar or (1,) bias is broadcast",
+           conv_layer_no_bias_check),
+    Mutant("conv_layer", "bias shape compared with < instead of !=",
+           conv_layer_bias_shape_compared_with_less),
+    Mutant("conv_layer", "bias shape compared with > instead of !=",
+           conv_layer_bias_shape_compared_with_greater),
+    Mutant("sigmoid", "no float cast: uint8 wraps around, int8 runs in float16",
+           sigmoid_without_float_cast),
+    Mutant("sigmoid", "computes in float32: casting 1e308 overflows", sigmoid_in_float32),
+    Mutant("weights_as_image", "no float cast: max - min of int8 wraps around",
+           weights_as_image_without_float_cast),
+    Mutant("conv_output_size", "ValueError messages name the wrong argument",
+           conv_output_size_copy_pasted_names, ("conv_output_size.names_the_argument",)),
+    Mutant("max_pool", "a ValueError that names no argument", max_pool_generic_messages,
+           ("max_pool.names_the_argument",)),
 ]

@@ -56,14 +56,16 @@ def _pad_args(x, pad) -> tuple[np.ndarray, int, int]:
 
 def _conv_args(x, kernel, padding, stride, ndim: int):
     x, kernel = np.asarray(x), np.asarray(kernel)
-    _ndim("x", x, ndim)
-    _ndim("kernel", kernel, ndim)
+    x_name, kernel_name = ("x", "w") if ndim == 1 else ("image", "kernel")  # the arguments'
+    _ndim(x_name, x, ndim)
+    _ndim(kernel_name, kernel, ndim)
     if kernel.size == 0:
-        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+        raise ValueError(f"{kernel_name} must not be empty, got shape {kernel.shape}")
     padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
     for n, k in zip(x.shape, kernel.shape, strict=True):
         if k > n + 2 * padding:
-            raise ValueError(f"kernel size {k} is larger than the padded input {n + 2 * padding}")
+            raise ValueError(f"{kernel_name} ({k}) is larger than the padded {x_name} "
+                             f"({n + 2 * padding})")
     return x, kernel, padding, stride
 
 
@@ -93,7 +95,7 @@ def _pool_args(x, size, stride):
     size = _at_least("size", size, 1)
     stride = size if stride is None else _at_least("stride", stride, 1)
     if size > min(x.shape[:2]):
-        raise ValueError(f"pooling window {size} is larger than the input {x.shape[:2]}")
+        raise ValueError(f"the window size {size} is larger than x {x.shape[:2]}")
     return x, size, stride, tuple((n - size) // stride + 1 for n in x.shape[:2])
 
 
@@ -325,6 +327,8 @@ def loops_count_parameters(layers, input_shape):
 def loops_weights_as_image(weights, shape):
     weights = np.asarray(weights, dtype=float)
     _ndim("weights", weights, 1)
+    for d in shape:
+        _at_least("shape", d, 1)
     if weights.size != math.prod(shape):
         raise ValueError(f"weights has {weights.size} values, shape {shape} needs "
                          f"{math.prod(shape)}")
@@ -683,7 +687,9 @@ def float32_relu(x):
 
 
 def float32_sigmoid(x):
-    x = np.asarray(x, dtype=np.float32)
+    # Clipped before the cast: 1e308 does not fit a float32 (the cast would warn), and
+    # sigmoid(+-100) is 1 or 0 to float32's precision anyway.
+    x = np.clip(np.asarray(x, dtype=np.float64), -100, 100).astype(np.float32)
     e = np.exp(-np.abs(x))  # in (0, 1]: no overflow even in float32 (exp(89) would)
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float32)
 
