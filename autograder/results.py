@@ -99,7 +99,10 @@ class FunctionResult:
     note: str = ""  # e.g. "padding.py does not import: SyntaxError ..." or a forbidden call
     # Ids of the misconceptions (``autograder.misconceptions``) whose variant gave exactly the
     # student's results on every failing example: "conv2d.flipped_kernel".
+    # Two ids joined by " + ": two mistakes that together give the results. Several: one of
+    # them, and ``telling_apart`` is a call that would tell them apart, when there is one.
     misconceptions: list[str] = field(default_factory=list)
+    telling_apart: str = ""
 
 
 @dataclass
