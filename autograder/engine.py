@@ -63,6 +63,10 @@ SHRINK_TRIES_PER_CHECK = 20
 SHRINK_TRIES_PER_HAND_IN = 60
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
 DIAGNOSIS_PASSES = 2  # passed examples per check it must reproduce too: right where they were
+# Calls per check (the smallest) a named misconception must not contradict, beyond the
+# failing and passed examples it must reproduce: the diagnosis's time stays a small part of
+# grading a wrong function (benchmarks/feedback_lines.py).
+ANSWERED_PER_CHECK = 25
 NOT_RUN = "(in an earlier call; the remaining calls were not run)"  # the sandbox's words
 NOT_RUN_MESSAGE = ("not run: an earlier call of this function timed out or crashed, and its "
                    "remaining calls were not made")
@@ -282,13 +286,13 @@ def grade_function(student: Student, suite: Suite, function: str,
 
 
 def _answered(prepared: list[PreparedCheck], asked: dict) -> list[tuple]:
-    """(call, the student's result, warnings as errors) for every call of the function's
-    result checks the student answered: what a misconception must not contradict."""
+    """(call, the student's result, warnings as errors) for the first calls of each of the
+    function's result checks: what a misconception must not contradict."""
     seen, answered = set(), []
     for p in prepared:
         if p.check.inputs_unchanged:
             continue
-        for call in (call for group in p.calls for call in group):
+        for call in [call for group in p.calls for call in group][:ANSWERED_PER_CHECK]:
             key = (id(call), False, p.check.warnings_as_errors)
             if key in asked and key not in seen:
                 seen.add(key)

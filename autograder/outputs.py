@@ -165,9 +165,9 @@ def function_feedback(function: FunctionResult, detail: str = "full",
         block = check_feedback(check, detail)
         if detail == "full" and check.check in (pictures or {}):
             block += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
-        if len(lines) + len(block) > MAX_LINES_PER_FUNCTION and check is not shown[0]:
+        if _height(lines + block) > MAX_LINES_PER_FUNCTION and check is not shown[0]:
             block = check_feedback(check, "summary")  # the headline only
-        if len(lines) + len(block) > MAX_LINES_PER_FUNCTION - 2:
+        if _height(lines + block) > MAX_LINES_PER_FUNCTION - 2 and check is not shown[0]:
             left_out.append(check)
             continue
         lines += block
@@ -179,6 +179,11 @@ def function_feedback(function: FunctionResult, detail: str = "full",
         lines += ["", "- not shown again, as they failed the same way: "
                   + "; ".join(inline(c.description) for c in repeats)]
     return lines
+
+
+def _height(lines: list[str]) -> int:
+    """Lines as the file has them (a code block is one item of ``lines``)."""
+    return sum(line.count("\n") + 1 for line in lines)
 
 
 def _mark(function: FunctionResult) -> str:
