@@ -132,7 +132,7 @@ def test_the_catalogue_has_25_misconceptions_over_all_five_modules() -> None:
 def test_every_mutant_is_matched_by_hand() -> None:
     assert set(NAMED_BY) == {m.id for m in MUTANTS}
     assert set(CARRIER_NAMES) == {m.id for m in CARRIERS}
-    assert CARRIED <= {m.id for m in CATALOGUE}
+    assert {m.id for m in CATALOGUE} >= CARRIED
 
 
 @pytest.mark.parametrize("hand_in", HAND_INS, ids=[m.id for m in HAND_INS])
