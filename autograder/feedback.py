@@ -34,17 +34,27 @@ def summary(problem: str, failed: int, generated: int, not_run: int = 0) -> str:
 
 def describe(check: Check, group: list, expected: list, actual: list) -> FailingExample:
     """The failing example as the student reads it (all texts bounded)."""
-    calls = "\n".join(call_text(check.function, call) for call in group)
-    if check.inputs_unchanged:
-        shown_expected = "the inputs unchanged"
+    calls = _joined([call_text(check.function, call) for call in group])
+    if check.inputs_unchanged:  # a call that gave no result is told as such, not as a change
+        shown_expected = "\n".join("a result, with the inputs unchanged"
+                                   if isinstance(a, CallError) else "the inputs unchanged"
+                                   for a in actual)
         shown_actual = "\n".join(a.describe() if isinstance(a, CallError)
                                  else "an input was changed" for a in actual)
         return FailingExample(calls, shown_expected, shown_actual, None)
     pairs = [pair_texts(e, a) for e, a in zip(expected, actual, strict=False)]
-    shown_expected = "\n".join(e for e, _ in pairs)
-    shown_actual = "\n".join(a for _, a in pairs)
+    shown_expected = _joined([e for e, _ in pairs])
+    shown_actual = _joined([a for _, a in pairs])
     return FailingExample(calls, shown_expected, shown_actual,
                           picture_arrays(check, group, expected, actual))
+
+
+def _joined(texts: list[str]) -> str:
+    """One text per call; the same text for every call of a property (three all-zero calls
+    of a linearity check) once."""
+    if len(texts) > 1 and len(set(texts)) == 1:
+        return f"{texts[0]}\n(the same for all {len(texts)} calls)"
+    return "\n".join(texts)
 
 
 def call_text(function: str, call) -> str:

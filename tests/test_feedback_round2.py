@@ -180,3 +180,13 @@ def test_a_call_that_exits_shows_what_it_printed_itself_and_nothing_earlier(tmp_
     printed = shown.example.actual.split("it printed: ", 1)[1]
     assert printed.count("START OF A CALL") == 1  # its own first line, no other call's
     assert printed.rstrip().endswith("THE FAILING CALL'S OWN WORDS")
+
+
+def test_the_identical_calls_of_a_property_are_shown_once() -> None:
+    from autograder.checks import all_checks
+    linear = next(c for c in all_checks()["conv1d"] if "linear" in c.name)
+    zeros = ((np.zeros(2), np.zeros(1)), {})
+    shown = feedback.describe(linear, [zeros] * 3, [np.zeros(2)] * 3, [np.ones(2)] * 3)
+    assert shown.call == ("conv1d(x=array([0., 0.]), w=array([0.]))\n"
+                          "(the same for all 3 calls)")
+    assert shown.actual == "array([1., 1.])\n(the same for all 3 calls)"

@@ -447,7 +447,7 @@ def _conv_layer_checks() -> list[Check]:
         agreement(f, "adds_the_bias", "adds bias[o] to every pixel of output channel o",
                   S.conv_layer_calls(bias=True), weight=2, covers=(f,)),
         agreement(f, "agrees_with_padding_and_stride",
-                  "padding and stride, with several channels",
+                  "padding and stride, with one to three channels",
                   S.conv_layer_calls(padding=st.integers(1, 2), stride=st.integers(1, 3)),
                   weight=2, covers=(f,)),
         agreement(f, "integer_input_gives_floats",
