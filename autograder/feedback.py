@@ -20,6 +20,9 @@ from cnnlab.catalog import MODULE_OF, PICTURED
 
 SMALL_ARRAY = 64  # elements shown in full (an 8x8 image)
 SMALL_CHANNELS = 8  # a (H, W, C) array with at most this many channels is shown per channel
+# An example (call, expected, actual) taller than this has its arrays summarised, with the
+# first difference: the feedback of a failed function stays within ~40 lines.
+MAX_EXAMPLE_LINES = 24
 MAX_VALUE_CHARS = 1500  # a value's text is never longer; longer ones are summarised
 MAX_PICTURE_ELEMENTS = 1024  # per array kept for the side-by-side picture (32x32)
 
@@ -43,6 +46,9 @@ def describe(check: Check, group: list, expected: list, actual: list) -> Failing
                                  else "an input was changed" for a in actual)
         return FailingExample(calls, shown_expected, shown_actual, None)
     pairs = [pair_texts(e, a) for e, a in zip(expected, actual, strict=False)]
+    if _lines(calls, *(e for e, _ in pairs), *(a for _, a in pairs)) > MAX_EXAMPLE_LINES:
+        pairs = [pair_texts(e, a, summarise=True) for e, a in zip(expected, actual,
+                                                                  strict=False)]
     shown_expected = _joined([e for e, _ in pairs])
     shown_actual = _joined([a for _, a in pairs])
     return FailingExample(calls, shown_expected, shown_actual,
@@ -68,12 +74,17 @@ def call_text(function: str, call) -> str:
     return f"{function}({', '.join(parts)})"
 
 
-def pair_texts(expected, actual) -> tuple[str, str]:
+def _lines(*texts: str) -> int:
+    return sum(text.count("\n") + 1 for text in texts)
+
+
+def pair_texts(expected, actual, summarise: bool = False) -> tuple[str, str]:
     """Expected and actual of one comparison in the same format: when one array has to be
-    summarised, so is the other (a value in full beside a summary compares nothing)."""
+    summarised, so is the other (a value in full beside a summary compares nothing);
+    ``summarise``: both arrays summarised (an example too tall to read)."""
     want, got = value_text(expected), value_text(actual, expected)
     arrays = isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray)
-    if arrays and _summarised(expected) != _summarised(actual):
+    if arrays and (summarise or _summarised(expected) != _summarised(actual)):
         want, got = _array_summary(expected, None), _array_summary(actual, expected)
     return want, got
 

@@ -190,3 +190,17 @@ def test_the_identical_calls_of_a_property_are_shown_once() -> None:
     assert shown.call == ("conv1d(x=array([0., 0.]), w=array([0.]))\n"
                           "(the same for all 3 calls)")
     assert shown.actual == "array([1., 1.])\n(the same for all 3 calls)"
+
+
+def test_an_example_too_tall_to_read_has_its_arrays_summarised_with_the_first_difference(
+        ) -> None:
+    from autograder.checks import all_checks
+    check = all_checks()["conv_layer"][0]
+    expected = np.zeros((5, 2, 3))
+    actual = expected.copy()
+    actual[0, 1, 2] = 1.0
+    call = ((np.zeros((5, 2, 1)), np.zeros((1, 1, 1, 3))), {})
+    shown = feedback.describe(check, [call], [expected], [actual])
+    assert shown.expected == "array of shape (5, 2, 3), dtype float64, values from 0 to 0"
+    assert shown.actual.endswith("first difference at [0, 1, 2]: expected 0, got 1 (1 of 30 "
+                                 "values differ)")
