@@ -35,6 +35,7 @@ from autograder.results import (
     NOT_DONE,
     NOT_IMPLEMENTED,
     TIMEOUT,
+    UNEARNED,
     CallError,
     CheckResult,
     FailingExample,
@@ -322,8 +323,7 @@ def _unearned(check: CheckResult) -> CheckResult:
     return replace(check, points=0.0, message=HYGIENE_ONLY)
 
 
-HYGIENE_ONLY = ("passed, but 0 points for now: this check earns its points once your "
-                "function also gives the right results on a main check above")
+HYGIENE_ONLY = UNEARNED
 
 
 def _why_not_called(student: Student, suite: Suite, function: str,

@@ -20,7 +20,13 @@ import re
 from pathlib import Path
 
 from autograder.overrides import TOTAL, Adjustment, adjustments_of
-from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
+from autograder.results import (
+    NOT_DONE,
+    UNEARNED,
+    CheckResult,
+    FunctionResult,
+    SubmissionResult,
+)
 from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
@@ -178,6 +184,9 @@ def function_feedback(function: FunctionResult, detail: str = "full",
     if repeats:
         lines += ["", "- not shown again, as they failed the same way: "
                   + "; ".join(inline(c.description) for c in repeats)]
+    unearned = [c for c in function.checks if c.message == UNEARNED]
+    if unearned:
+        lines += ["", f"- {UNEARNED}: " + "; ".join(inline(c.description) for c in unearned)]
     return lines
 
 
@@ -227,7 +236,7 @@ def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[Ch
     stub, whose note says it all. With one named explanation every failure it gave is one
     story: the first value check is shown, a left-out ValueError on its own."""
     failed = [c for c in function.checks if not c.passed and c.examples_run
-              and function.note != NOT_DONE]
+              and function.note != NOT_DONE and c.message != UNEARNED]
     shown, repeats = _without_repeats(failed)
     if len(function.misconceptions) != 1:
         return shown, repeats
@@ -318,13 +327,14 @@ def feedback_html(result: SubmissionResult, detail: str = "full") -> str:
             "note_first": first, "note_rest": rest.strip(),
             "adjustments": [a for a in adjustments if a.function == f.function],
             "misconceptions": explained(f.misconceptions), "telling_apart": f.telling_apart,
-            "shown": shown, "repeats": repeats})
+            "shown": shown, "repeats": repeats,
+            "unearned": [c for c in f.checks if c.message == UNEARNED]})
     pictured = [c for f in result.functions for c in f.checks
                 if c.example is not None and c.example.arrays][:MAX_PICTURES]
     pictures = {c.check: data_uri(picture_png(c)) for c in pictured} if detail == "full" else {}
     return template("feedback.html").render(
         result=result, functions=functions, adjustments=adjustments, detail=detail,
-        pictures=pictures, points=points)
+        pictures=pictures, points=points, unearned=UNEARNED)
 
 
 def data_uri(png: bytes) -> str:

@@ -20,6 +20,10 @@ INVALID = "invalid_result"  # it returned something that is not plain numeric da
 MISSING = "missing"  # the function or its module is not there / did not import
 NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
 NOT_DONE = "not implemented yet"  # what feedback says of a function that is still a stub
+# A check that passed but earns nothing until a main check passes (``engine``): said so once
+# per function, never as a failure.
+UNEARNED = ("passed, but 0 points for now: this check earns its points once your function "
+            "also gives the right results on a main check above")
 
 
 class CallError(Exception):

@@ -13,7 +13,13 @@ from student_code.carriers import effective_stride_pool_default_one
 
 from autograder import engine, feedback, outputs
 from autograder.inprocess import InProcessStudent
-from autograder.results import CallError, CheckResult, FailingExample, FunctionResult
+from autograder.results import (
+    CallError,
+    CheckResult,
+    FailingExample,
+    FunctionResult,
+    SubmissionResult,
+)
 from autograder.sandbox import Limits, SandboxedStudent
 
 
@@ -204,3 +210,18 @@ def test_an_example_too_tall_to_read_has_its_arrays_summarised_with_the_first_di
     assert shown.expected == "array of shape (5, 2, 3), dtype float64, values from 0 to 0"
     assert shown.actual.endswith("first difference at [0, 1, 2]: expected 0, got 1 (1 of 30 "
                                  "values differ)")
+
+
+def test_checks_that_passed_without_points_are_said_so_once_and_not_as_failures() -> None:
+    from autograder.results import UNEARNED
+    checks = [_failed("agrees", "failed on 3 of 100 generated inputs; on the smallest: x",
+                      EXAMPLE),
+              *(CheckResult("conv2d", f"conv2d.{n}", n, 0.5, 0.0, 100, UNEARNED, None)
+                for n in ("linear", "keeps_inputs"))]
+    function = FunctionResult("conv2d", 3.0, 0.0, checks, misconceptions=[
+        "conv2d.flipped_kernel"])
+    lines = outputs.function_feedback(function)
+    assert lines[-1] == f"- {UNEARNED}: linear; keeps_inputs"
+    assert not any("failed the same way" in line for line in lines)
+    html = outputs.feedback_html(SubmissionResult("s", [function]))
+    assert f"{UNEARNED}: linear; keeps_inputs" in html
