@@ -8,11 +8,10 @@ import re
 import numpy as np
 import pytest
 from grader_helpers import perfect_with
-from student_code import perfect_except
 from student_code.carriers import effective_stride_pool_default_one
+from test_feedback_text import _graded
 
 from autograder import engine, feedback, outputs
-from autograder.inprocess import InProcessStudent
 from autograder.results import (
     CallError,
     CheckResult,
@@ -26,11 +25,6 @@ from autograder.sandbox import Limits, SandboxedStudent
 @pytest.fixture(scope="module")
 def suite() -> engine.Suite:
     return engine.prepare(engine.load_rubric())
-
-
-def _graded(suite, function: str, implementation) -> FunctionResult:
-    student = InProcessStudent(perfect_except({function: implementation}))
-    return engine.grade_function(student, suite, function)
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -135,26 +135,23 @@ def max_pool_ceil_mode(x, size=2, stride=None):
     return out
 
 
-def max_pool_one_map_per_channel(x, size=2, stride=None):
-    """The maximum over the whole 3-D window, written into every channel."""
+def _one_map_per_channel(x, size, stride, pool, dtype=None):
+    """Pools the whole 3-D window, and writes that one value into every channel."""
     x, size, stride = _checked_pool(x, size, stride)
     h, w = ((n - size) // stride + 1 for n in x.shape[:2])
-    out = np.zeros((h, w, *x.shape[2:]), dtype=x.dtype)
+    out = np.zeros((h, w, *x.shape[2:]), dtype=dtype or x.dtype)
     for i in range(h):
         for j in range(w):
-            out[i, j] = x[i * stride:i * stride + size, j * stride:j * stride + size].max()
+            out[i, j] = pool(x[i * stride:i * stride + size, j * stride:j * stride + size])
     return out
+
+
+def max_pool_one_map_per_channel(x, size=2, stride=None):
+    return _one_map_per_channel(x, size, stride, np.max)
 
 
 def avg_pool_one_map_per_channel(x, size=2, stride=None):
-    """The mean over the whole 3-D window, written into every channel."""
-    x, size, stride = _checked_pool(x, size, stride)
-    h, w = ((n - size) // stride + 1 for n in x.shape[:2])
-    out = np.zeros((h, w, *x.shape[2:]))
-    for i in range(h):
-        for j in range(w):
-            out[i, j] = x[i * stride:i * stride + size, j * stride:j * stride + size].mean()
-    return out
+    return _one_map_per_channel(x, size, stride, np.mean, dtype=float)
 
 
 def max_pool_slides_by_one(x, size=2, stride=None):
