@@ -35,6 +35,7 @@ from autograder.results import (
     NOT_DONE,
     NOT_IMPLEMENTED,
     TIMEOUT,
+    UNEARNED,
     CallError,
     CheckResult,
     FailingExample,
@@ -52,16 +53,24 @@ NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
 # Shrinking calls the student once per try: bounded per failed check and per hand-in, counted
 # in tries (not seconds), so the same hand-in always shows the same examples.
 # The examples are sorted smallest first, so the first failure is already small, and it is
-# kept when hypothesis, cut short, ends on a larger one; calls of numbers only are not
-# shrunk. Hypothesis starts from that failure's choices (``PreparedCheck.starts``) and
-# shrinks at once; a try still costs some ms of hypothesis's own work (drawing the example
-# again from choices, its shrinker), a quarter of the class's grading time at these
+# kept when hypothesis, cut short, ends on a larger one; calls of numbers only are shrunk
+# too (dense_layer_params(60, 1) becomes (2, 1)), on a budget of their own. Hypothesis
+# starts from that failure's choices (``PreparedCheck.starts``) and shrinks at once; a try
+# still costs some ms of hypothesis's own work (drawing the example again from choices, its
+# shrinker), a quarter of the class's grading time at these
 # budgets (benchmarks/grading.py). 20 tries turn a conv1d failure on [3.75, -2] and
 # [-1.75, 0.5] into one on [0, 0.25] and [0, 0.25].
 SHRINK_TRIES_PER_CHECK = 20
 SHRINK_TRIES_PER_HAND_IN = 60
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
 DIAGNOSIS_PASSES = 2  # passed examples per check it must reproduce too: right where they were
+# Calls per check (the smallest) a named misconception must not contradict, beyond the
+# failing and passed examples it must reproduce: the diagnosis's time stays a small part of
+# grading a wrong function (benchmarks/feedback_lines.py).
+ANSWERED_PER_CHECK = 25
+NOT_RUN = "(in an earlier call; the remaining calls were not run)"  # the sandbox's words
+NOT_RUN_MESSAGE = ("not run: an earlier call of this function timed out or crashed, and its "
+                   "remaining calls were not made")
 __all__ = ["call_text"]  # re-exported: older callers import it from here
 
 
@@ -226,12 +235,20 @@ def cap_examples(results: list[FunctionResult],
 
 @dataclass
 class ShrinkBudget:
-    """Shrinking tries left for one hand-in."""
+    """Shrinking tries left for one hand-in: calls with arrays or lists, and calls of numbers
+    only (cheap, and counted apart so that they never use up the arrays' tries)."""
 
     left: int
+    numbers_left: int = SHRINK_TRIES_PER_HAND_IN
 
-    def take(self) -> int:
-        return min(SHRINK_TRIES_PER_CHECK, self.left)
+    def take(self, numbers: bool = False) -> int:
+        return min(SHRINK_TRIES_PER_CHECK, self.numbers_left if numbers else self.left)
+
+    def spend(self, numbers: bool = False) -> None:
+        if numbers:
+            self.numbers_left -= 1
+        else:
+            self.left -= 1
 
 
 def grade_function(student: Student, suite: Suite, function: str,
@@ -263,8 +280,32 @@ def grade_function(student: Student, suite: Suite, function: str,
     if checks and all(c.message.startswith("not implemented") for c in checks):
         note = NOT_DONE
     with stages.stage("misconception diagnosis"):
-        named = [] if note else misconceptions.diagnose(function, observed)
-    return FunctionResult(function, max_points, earned, checks, note=note, misconceptions=named)
+        diagnosis = misconceptions.Diagnosis() if note else misconceptions.diagnose(
+            function, observed, _answered(prepared, asked), _asker(student, function))
+    return FunctionResult(function, max_points, earned, checks, note=note,
+                          misconceptions=diagnosis.named, telling_apart=diagnosis.telling_apart)
+
+
+def _answered(prepared: list[PreparedCheck], asked: dict) -> list[tuple]:
+    """(call, the student's result, warnings as errors) for the first calls of each of the
+    function's result checks: what a misconception must not contradict."""
+    seen, answered = set(), []
+    for p in prepared:
+        if p.check.inputs_unchanged:
+            continue
+        for call in [call for group in p.calls for call in group][:ANSWERED_PER_CHECK]:
+            key = (id(call), False, p.check.warnings_as_errors)
+            if key in asked and key not in seen:
+                seen.add(key)
+                answered.append((call, asked[key], p.check.warnings_as_errors))
+    return answered
+
+
+def _asker(student: Student, function: str):
+    """Asks the student calls drawn to tell two misconceptions apart."""
+    def ask(calls: list, strict: bool) -> list:
+        return student.call_many(function, calls, warnings_as_errors=strict)
+    return ask
 
 
 def _without_degenerate_points(checks: list[CheckResult],
@@ -282,9 +323,7 @@ def _unearned(check: CheckResult) -> CheckResult:
     return replace(check, points=0.0, message=HYGIENE_ONLY)
 
 
-HYGIENE_ONLY = ("passed, but counts only once a check that compares with the reference "
-                "passes: a property, an edge case, raising ValueError or leaving the inputs "
-                "alone is no answer on its own")
+HYGIENE_ONLY = UNEARNED
 
 
 def _why_not_called(student: Student, suite: Suite, function: str,
@@ -372,16 +411,29 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     right = _observations(p.check, passes, failing=False)
     if not failures:
         return _result(p, len(p.examples)), right
+    ran = [f for f in failures if not _not_run(f[2])]  # after a timeout or crash
+    if not ran:  # no example was asked: nothing to show but why
+        return _result(p, len(p.examples), NOT_RUN_MESSAGE), []
+    if ran and ran[0] is not failures[0]:  # show the call that timed out, not one never run
+        failures = [*ran, *(f for f in failures if _not_run(f[2]))]
+        first = next(i for i, group in enumerate(p.calls) if group is ran[0][0])
     shown = _smallest(student, p, failures, budget, first)
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []
     with stages.stage("feedback text"):
-        message = summary(problem, len(failures), len(p.examples))
+        message = summary(problem, len(ran), len(p.examples), len(failures) - len(ran))
         shown_example = describe(p.check, group, expected, actual)
     result = _result(p, len(p.examples), message, shown_example)
     failing = [(group, actual) for group, _, actual, _ in [shown, *failures[:DIAGNOSIS_EXAMPLES]]]
     return result, _observations(p.check, failing, failing=True) + right
+
+
+def _not_run(actual: list) -> bool:
+    """Every call of the example went unanswered after an earlier call timed out or crashed
+    (the sandbox says so in its message)."""
+    return bool(actual) and all(isinstance(a, CallError) and NOT_RUN in a.message
+                                for a in actual)
 
 
 def _observations(check: Check, examples: list, failing: bool) -> list:
@@ -399,22 +451,24 @@ def _smallest(student: Student, p: PreparedCheck, failures: list, budget: Shrink
               index: int) -> tuple:
     """The failure to show: the smallest generated one (example ``index``), shrunk further by
     hypothesis (from the choices it was drawn from, relabelled as it was for a hand-in's own
-    example) while the hand-in's budget lasts; calls of numbers only are not shrunk.
+    example) while the hand-in's budget lasts.
     Headline, example, expected and actual all come from it."""
     first, start = failures[0], p.starts[index]
     relabel = p.own[index].relabel if p.own and p.own[index] else None
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
-    if _numbers_only(first[0]) or not start:  # numbers: sorted smallest first, shrinking
-        return first  # would not make them much smaller; no start: a very large example
-    tries = budget.take()
+    if not start:  # a very large example
+        return first
+    numbers = _numbers_only(first[0])
+    tries = budget.take(numbers)
     found: list[tuple] = []
 
     def problem_of(example):
         nonlocal tries
         if tries <= 0:
             raise _OutOfTries  # hypothesis would go on drawing (slowly) and ignore the result
-        tries, budget.left = tries - 1, budget.left - 1
+        tries -= 1
+        budget.spend(numbers)
         outcome = _problem_of(student, p.check)(example)
         if outcome is not None:
             found.append(outcome)  # the last one is the smallest

@@ -149,9 +149,9 @@ def function_statistics(results: list[SubmissionResult]) -> list[FunctionStatist
 
 def misconception_counts(results: list[SubmissionResult]) -> list[tuple[str, int, str, str]]:
     """(misconception id, students, what they did, the hint), most common first."""
-    from autograder.misconceptions import BY_ID
-    counts = Counter(m for r in results for f in r.functions for m in set(f.misconceptions)
-                     if m in BY_ID)
+    from autograder.misconceptions import BY_ID, ids_in
+    counts = Counter(m for r in results for f in r.functions
+                     for m in {i for e in f.misconceptions for i in ids_in(e)} if m in BY_ID)
     return [(m, n, BY_ID[m].says, BY_ID[m].hint) for m, n in counts.most_common()]
 
 

@@ -20,6 +20,10 @@ INVALID = "invalid_result"  # it returned something that is not plain numeric da
 MISSING = "missing"  # the function or its module is not there / did not import
 NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
 NOT_DONE = "not implemented yet"  # what feedback says of a function that is still a stub
+# A check that passed but earns nothing until a main check passes (``engine``): said so once
+# per function, never as a failure.
+UNEARNED = ("passed, but 0 points for now: this check earns its points once your function "
+            "also gives the right results on a main check above")
 
 
 class CallError(Exception):
@@ -99,7 +103,10 @@ class FunctionResult:
     note: str = ""  # e.g. "padding.py does not import: SyntaxError ..." or a forbidden call
     # Ids of the misconceptions (``autograder.misconceptions``) whose variant gave exactly the
     # student's results on every failing example: "conv2d.flipped_kernel".
+    # Two ids joined by " + ": two mistakes that together give the results. Several: one of
+    # them, and ``telling_apart`` is a call that would tell them apart, when there is one.
     misconceptions: list[str] = field(default_factory=list)
+    telling_apart: str = ""
 
 
 @dataclass

@@ -133,6 +133,11 @@ class Misconception:
     variant: Callable
     any_dtype: bool = False  # students with this bug return ints or floats alike
     function: str = ""  # filled in by the ``Graded`` that declares it
+    # A mistake in what the computation is given (the kernel flipped): (args, kwargs) -> the
+    # (args, kwargs) the mistaken code computes with. Such a mistake combines with any other
+    # mistake of its function (a flipped kernel and a stride bug): the other's variant on the
+    # changed arguments (``autograder.misconceptions``).
+    arguments: Callable[[tuple, dict], tuple[tuple, dict]] | None = None
 
     @property
     def id(self) -> str:

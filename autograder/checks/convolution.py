@@ -248,6 +248,36 @@ def _in_dtype(out: np.ndarray, *inputs) -> np.ndarray:
     return np.round(out).astype(np.int64).astype(dtype)
 
 
+def _flipped_kernel(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The call with its kernel (second argument) flipped along the spatial axes: what a
+    true convolution computes with. Any other mistake can come on top."""
+    def flip(kernel):
+        kernel = np.asarray(kernel)
+        return kernel[tuple(slice(None, None, -1) if axis < 2 else slice(None)
+                            for axis in range(kernel.ndim))]
+    if len(args) > 1:
+        return (args[0], flip(args[1]), *args[2:]), kwargs
+    name = next(k for k in ("kernel", "kernels", "w") if k in kwargs)
+    return args, {**kwargs, name: flip(kwargs[name])}
+
+
+def _like_image(out: np.ndarray, image) -> np.ndarray:
+    """``out`` written into an array like the image (``np.zeros_like(image)``): an integer
+    image gives an integer output, each value truncated and wrapped to its type."""
+    dtype = np.asarray(image).dtype
+    if dtype.kind not in "iu":
+        return out
+    return np.trunc(out).astype(np.int64).astype(dtype)
+
+
+def _conv1d_like_image(x, w, padding=0, stride=1):
+    return _like_image(reference.conv1d(x, w, padding, stride), x)
+
+
+def _conv2d_like_image(image, kernel, padding=0, stride=1):
+    return _like_image(reference.conv2d(image, kernel, padding, stride), image)
+
+
 def _conv1d_flipped(x, w, padding=0, stride=1):
     reference.conv1d(x, w, padding, stride)  # its ValueErrors (a 0-d w cannot be flipped)
     return reference.conv1d(x, np.asarray(w)[::-1], padding, stride)
@@ -258,10 +288,18 @@ def _conv1d_no_stride(x, w, padding=0, stride=1):
     return reference.conv1d(x, w, padding, 1)
 
 
+def _fits_one_side(padded_shape: tuple, kernel_shape: tuple) -> None:
+    """The student's own size check, on an input padded on one side only: it raises where
+    the kernel would have fitted the input padded on both."""
+    if any(k > n for n, k in zip(padded_shape, kernel_shape, strict=True)):
+        raise ValueError("the kernel is larger than the (one-side) padded input")
+
+
 def _conv1d_one_side(x, w, padding=0, stride=1):
     reference.conv1d(x, w, padding, stride)
     x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
     xp = np.concatenate([np.zeros(padding), x])
+    _fits_one_side(xp.shape, w.shape)
     return _slide(xp[None], w[None], 1, _fitting(xp.size, w.size, stride), stride)[0]
 
 
@@ -275,7 +313,8 @@ CONV1D = Graded(
     checks=lambda: _conv_checks("conv1d", 1), misconceptions=(
         Misconception("flipped_kernel", "flipped the kernel (a true convolution, np.convolve)",
                       "the lecture's convolution is a cross-correlation: a1 = x1 w1 + x2 w2 "
-                      "+ x3 w3", _conv1d_flipped),
+                      "+ x3 w3", _conv1d_flipped,
+                      arguments=_flipped_kernel),
         Misconception("stride_ignored", "ignored the stride",
                       "with stride s the kernel moves s inputs between two outputs",
                       _conv1d_no_stride),
@@ -284,6 +323,9 @@ CONV1D = Graded(
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert to float before multiplying and summing",
                       _conv1d_input_dtype, any_dtype=True),
+        Misconception("output_like_input", "made the output an array like the input "
+                      "(np.zeros_like(x)): integer input gives an integer output",
+                      "create the output as floats: np.zeros(n_out)", _conv1d_like_image),
     ))
 
 
@@ -325,6 +367,7 @@ def _conv2d_one_side(image, kernel, padding=0, stride=1):
     reference.conv2d(image, kernel, padding, stride)
     xp = np.pad(np.asarray(image, dtype=np.float64), [(padding, 0), (padding, 0)])
     kernel = np.asarray(kernel, dtype=np.float64)
+    _fits_one_side(xp.shape, kernel.shape)
     return _slide(xp, kernel, _fitting(xp.shape[0], kernel.shape[0], stride),
                   _fitting(xp.shape[1], kernel.shape[1], stride), stride)
 
@@ -339,7 +382,8 @@ CONV2D = Graded(
     checks=lambda: _conv_checks("conv2d", 2), misconceptions=(
         Misconception("flipped_kernel", "flipped the kernel (a true convolution)",
                       "the lecture's convolution does not flip the kernel: out[i, j] = "
-                      "sum x[i+a, j+b] k[a, b]", _conv2d_flipped),
+                      "sum x[i+a, j+b] k[a, b]", _conv2d_flipped,
+                      arguments=_flipped_kernel),
         Misconception("rows_columns_swapped", "swapped the rows and columns of the kernel",
                       "kernel[a, b]: a runs down the rows (height), b along the columns "
                       "(width)", _conv2d_transposed),
@@ -356,6 +400,10 @@ CONV2D = Graded(
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert the image to float before multiplying and summing",
                       _conv2d_input_dtype, any_dtype=True),
+        Misconception("output_like_input", "made the output an array like the image "
+                      "(np.zeros_like(image)): an integer image gives an integer output",
+                      "create the output as floats: np.zeros((h_out, w_out))",
+                      _conv2d_like_image),
         Misconception("size_without_padding", "computed the output size without the padding",
                       "the padded image is H + 2p high: floor((H + 2p - kh) / s) + 1 rows",
                       _conv2d_size_without_padding),
@@ -441,7 +489,7 @@ def _conv_layer_checks() -> list[Check]:
         agreement(f, "adds_the_bias", "adds bias[o] to every pixel of output channel o",
                   S.conv_layer_calls(bias=True), weight=2, covers=(f,)),
         agreement(f, "agrees_with_padding_and_stride",
-                  "padding and stride, with several channels",
+                  "padding and stride, with one to three channels",
                   S.conv_layer_calls(padding=st.integers(1, 2), stride=st.integers(1, 3)),
                   weight=2, covers=(f,)),
         agreement(f, "integer_input_gives_floats",
@@ -511,6 +559,11 @@ def _conv_layer_broadcast_bias(image, kernels, bias=None, padding=0, stride=1):
     return out if bias is None else out + np.asarray(bias)  # whatever numpy can broadcast
 
 
+def _conv_layer_no_padding(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    return reference.conv_layer(image, kernels, bias, 0, stride)
+
+
 CONV_LAYER = Graded(
     "conv_layer", FLOAT_ARRAY, section="convolution", points=3,
     spec="conv_layer: sum over the window and the input channels of kernels[a, b, c, o], "
@@ -524,13 +577,17 @@ CONV_LAYER = Graded(
         Misconception("first_channel_only", "used only the first input channel",
                       "each kernel sums over all C_in input channels", _conv_layer_first_channel),
         Misconception("flipped_kernel", "flipped the kernels (a true convolution)",
-                      "the lecture's convolution does not flip the kernel", _conv_layer_flipped),
+                      "the lecture's convolution does not flip the kernel", _conv_layer_flipped,
+                      arguments=_flipped_kernel),
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert to float before multiplying and summing",
                       _conv_layer_input_dtype, any_dtype=True),
         Misconception("broadcast_bias", "let numpy broadcast a bias that is not (C_out,)",
                       "one bias per kernel: check that np.shape(bias) == (C_out,) before adding "
                       "it", _conv_layer_broadcast_bias),
+        Misconception("padding_ignored", "ignored the padding",
+                      "pad the image with p zeros on all four sides before sliding the "
+                      "kernels", _conv_layer_no_padding),
     ))
 
 

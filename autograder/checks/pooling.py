@@ -202,6 +202,31 @@ def _max_pool_across_channels(x, size=2, stride=None):
     return out if out.ndim == 2 else out.max(axis=2)  # one map: the channels are gone
 
 
+def _partial_windows(x, size: int, stride, pool) -> np.ndarray:
+    """Ceil mode: a last window that sticks out over the border is kept and pooled over
+    the values it covers (floor((n - size) / s) + 1 drops it)."""
+    x = np.asarray(x)
+    step = size if stride is None else stride
+    rows, cols = (-(-(n - size) // step) + 1 for n in x.shape[:2])
+    return np.array([[pool(x[i * step:i * step + size, j * step:j * step + size], axis=(0, 1))
+                      for j in range(cols)] for i in range(rows)])
+
+
+def _max_pool_partial_windows(x, size=2, stride=None):
+    reference.max_pool(x, size, stride)  # the reference's ValueErrors
+    return _partial_windows(x, size, stride, np.max)
+
+
+def _max_pool_stride_always_one(x, size=2, stride=None):
+    reference.max_pool(x, size, stride)
+    return reference.max_pool(x, size, 1)
+
+
+def _max_pool_channels_merged(x, size=2, stride=None):
+    out = reference.max_pool(x, size, stride)
+    return out if out.ndim == 2 else np.repeat(out.max(axis=2, keepdims=True), out.shape[2], 2)
+
+
 MAX_POOL = Graded(
     "max_pool", NUMERIC_ARRAY, section="pooling", points=2, pictured=True,
     spec="max_pool: (H, W) or (H, W, C), each channel on its own, square windows; size 2 and "
@@ -216,6 +241,15 @@ MAX_POOL = Graded(
         Misconception("across_channels", "took the maximum across the channels too",
                       "each channel is pooled on its own: the result has as many channels as "
                       "the input", _max_pool_across_channels),
+        Misconception("across_channels_kept", "took the maximum across the channels too "
+                      "(every output channel is the same)", "each channel is pooled on its "
+                      "own: out[:, :, c] comes from x[:, :, c] only", _max_pool_channels_merged),
+        Misconception("partial_windows", "kept the partial windows at the border",
+                      "a window that does not fit is dropped: floor((n - size) / s) + 1",
+                      _max_pool_partial_windows),
+        Misconception("stride_always_one", "moved the window by 1 pixel whatever the stride "
+                      "(overlapping windows)", "windows start every stride pixels; stride "
+                      "None means stride = size", _max_pool_stride_always_one),
     ))
 
 
@@ -248,6 +282,16 @@ def _avg_pool_floor_division(x, size=2, stride=None):
     return _window_sums(x, size, stride) // size**2
 
 
+def _avg_pool_partial_windows(x, size=2, stride=None):
+    reference.avg_pool(x, size, stride)
+    return _partial_windows(np.asarray(x, dtype=np.float64), size, stride, np.mean)
+
+
+def _avg_pool_channels_merged(x, size=2, stride=None):
+    out = reference.avg_pool(x, size, stride)
+    return out if out.ndim == 2 else np.repeat(out.mean(axis=2, keepdims=True), out.shape[2], 2)
+
+
 AVG_POOL = Graded(
     "avg_pool", FLOAT_ARRAY, section="pooling", points=2, pictured=True,
     spec="avg_pool: (H, W) or (H, W, C), each channel on its own, square windows; size 2 and "
@@ -257,6 +301,12 @@ AVG_POOL = Graded(
                       "windows)", "stride None means stride = size", _avg_pool_overlapping),
         Misconception("across_channels", "averaged across the channels too",
                       "each channel is pooled on its own", _avg_pool_across_channels),
+        Misconception("across_channels_kept", "averaged across the channels too (every "
+                      "output channel is the same)", "each channel is pooled on its own: "
+                      "out[:, :, c] comes from x[:, :, c] only", _avg_pool_channels_merged),
+        Misconception("partial_windows", "kept the partial windows at the border",
+                      "a window that does not fit is dropped: floor((n - size) / s) + 1",
+                      _avg_pool_partial_windows),
         Misconception("divides_by_size", "divided by size instead of size * size",
                       "a size x size window holds size**2 values", _avg_pool_by_size,
                       any_dtype=True),

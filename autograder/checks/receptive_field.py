@@ -138,6 +138,19 @@ def _receptive_field_no_pooling(layers):
     return _field(_checked_windows(layers, pooling_too=False), lambda k: k - 1)
 
 
+def _pool_stride_one(layers: list[dict]) -> list[dict]:
+    """The stack with every pooling layer that leaves out its stride given stride 1 (the
+    conv layer's default) instead of its size."""
+    return [{**layer, "stride": 1} if isinstance(layer, dict)
+            and layer.get("type") in ("maxpool", "avgpool") and "stride" not in layer
+            else layer for layer in layers]
+
+
+def _receptive_field_pool_stride_one(layers):
+    reference.receptive_field(layers)
+    return reference.receptive_field(_pool_stride_one(layers))
+
+
 RECEPTIVE_FIELD = Graded(
     "receptive_field", COUNT, section="receptive_field", points=2,
     spec="receptive_field: conv and pooling layers count, activations are ignored, flatten "
@@ -152,6 +165,9 @@ RECEPTIVE_FIELD = Graded(
         Misconception("ignores_pooling", "left out the pooling layers",
                       "a pooling window widens the field and multiplies the jump like a conv",
                       _receptive_field_no_pooling),
+        Misconception("pool_stride_one", "let a pooling layer's stride default to 1",
+                      "a pooling layer without a stride steps by its size: 2x2 pooling has "
+                      "stride 2", _receptive_field_pool_stride_one),
     ))
 
 
@@ -161,6 +177,11 @@ def _effective_stride_sum(layers):
 
 def _effective_stride_no_pooling(layers):
     return math.prod(s for _, s in _checked_windows(layers, pooling_too=False))
+
+
+def _effective_stride_pool_stride_one(layers):
+    reference.effective_stride(layers)
+    return reference.effective_stride(_pool_stride_one(layers))
 
 
 EFFECTIVE_STRIDE = Graded(
@@ -176,6 +197,9 @@ EFFECTIVE_STRIDE = Graded(
         Misconception("ignores_pooling", "left out the pooling layers",
                       "a 2x2 pooling with stride 2 doubles the distance between units",
                       _effective_stride_no_pooling),
+        Misconception("pool_stride_one", "let a pooling layer's stride default to 1",
+                      "a pooling layer without a stride steps by its size: 2x2 pooling has "
+                      "stride 2", _effective_stride_pool_stride_one),
     ))
 
 EXERCISES = (RECEPTIVE_FIELD, EFFECTIVE_STRIDE)

@@ -265,6 +265,11 @@ def _dense_params_never_bias(n_inputs, n_outputs, bias=True):
     return reference.dense_layer_params(n_inputs, n_outputs, False)
 
 
+def _dense_params_bias_per_input(n_inputs, n_outputs, bias=True):
+    weights = reference.dense_layer_params(n_inputs, n_outputs, False)
+    return weights + n_inputs if bias else weights
+
+
 DENSE_LAYER_PARAMS = Graded(
     "dense_layer_params", COUNT, section="network", points=1,
     spec="dense_layer_params: n_in*n_out weights, plus n_out biases with bias=True",
@@ -273,6 +278,9 @@ DENSE_LAYER_PARAMS = Graded(
                       "bias=False: weights only", _dense_params_always_bias),
         Misconception("no_biases", "counted the weights without the biases",
                       "bias=True adds one bias per output unit", _dense_params_never_bias),
+        Misconception("bias_per_input", "gave every input its own bias",
+                      "a bias belongs to an output unit: n_out biases",
+                      _dense_params_bias_per_input),
     ))
 
 
@@ -497,6 +505,11 @@ def _count_parameters_input_channels(layers, input_shape):
     return total
 
 
+def _count_parameters_no_padding(layers, input_shape):
+    reference.count_parameters(layers, input_shape)
+    return reference.count_parameters(_without(layers, "padding", 0, ("conv",)), input_shape)
+
+
 COUNT_PARAMETERS = Graded(
     "count_parameters", COUNT, section="network", points=2,
     spec="count_parameters: all trainable parameters of a network, weights and biases",
@@ -514,6 +527,9 @@ COUNT_PARAMETERS = Graded(
                       "gave every conv layer the image's channels as C_in",
                       "a conv layer's C_in is the number of filters of the layer before it",
                       _count_parameters_input_channels),
+        Misconception("forgets_padding", "left the padding out of the conv output size",
+                      "the dense layer after flatten gets H * W * C inputs, with H and W "
+                      "from floor((n + 2p - k) / s) + 1", _count_parameters_no_padding),
     ))
 
 
