@@ -448,8 +448,8 @@ def _avg_pool_checks() -> list[Check]:
 
 def _scatter(d_out, x, size, stride, share, add: bool = True) -> np.ndarray:
     """A pooling backward pass by loops: window (i, j) of channel c passes
-    ``d_out[i, j, c] * share(window)`` back, added to (or, ``add=False``, written over) what
-    earlier windows passed back."""
+    ``d_out[i, j, c] * share(window)`` back, added to (or, ``add=False``, written over, where
+    its share is not 0) what earlier windows passed back."""
     x = np.asarray(x, dtype=float)
     step = size if stride is None else stride
     x3 = x.reshape(*x.shape[:2], -1)
@@ -458,7 +458,9 @@ def _scatter(d_out, x, size, stride, share, add: bool = True) -> np.ndarray:
     for i, j, c in np.ndindex(g3.shape):
         rows, cols = slice(i * step, i * step + size), slice(j * step, j * step + size)
         part = g3[i, j, c] * share(x3[rows, cols, c])
-        d_x[rows, cols, c] = d_x[rows, cols, c] + part if add else part
+        before = d_x[rows, cols, c]
+        d_x[rows, cols, c] = before + part if add else np.where(share(x3[rows, cols, c]) > 0,
+                                                                part, before)
     return d_x.reshape(x.shape)
 
 
@@ -472,20 +474,11 @@ def _max_every_maximum(d_out, x, size=2, stride=None):
     return _scatter(d_out, x, size, stride, lambda w: (w == w.max()).astype(float))
 
 
-def _max_overwrite_plain(d_out, x, size=2, stride=None) -> np.ndarray:
+def _max_overwrite_plain(d_out, x, size=2, stride=None):
     """Each window writes its gradient into its maximum's place, over what an earlier window
     put there (``d_x[r, c] = g`` instead of ``+=``)."""
     reference.max_pool_backward(d_out, x, size, stride)  # its ValueErrors
-    x = np.asarray(x, dtype=float)
-    step = size if stride is None else stride
-    x3 = x.reshape(*x.shape[:2], -1)
-    g3 = np.asarray(d_out, dtype=float).reshape(*np.shape(d_out)[:2], -1)
-    d_x = np.zeros(x3.shape)
-    for i, j, c in np.ndindex(g3.shape):
-        window = x3[i * step:i * step + size, j * step:j * step + size, c]
-        a, b = np.unravel_index(np.argmax(window), window.shape)
-        d_x[i * step + a, j * step + b, c] = g3[i, j, c]
-    return d_x.reshape(x.shape)
+    return _scatter(d_out, x, size, stride, _argmax_mask, add=False)
 
 
 MAX_POOL_BACKWARD = Graded(
