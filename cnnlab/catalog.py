@@ -18,7 +18,8 @@ FLOAT_ARRAY = "float array"  # floating point, also for integer input
 SAME_DTYPE_ARRAY = "same-dtype array"  # the input's dtype
 NUMERIC_ARRAY = "numeric array"  # any numeric dtype with the right values
 SHAPE = "shape"  # a tuple of integers
-KINDS = (COUNT, FLOAT_ARRAY, SAME_DTYPE_ARRAY, NUMERIC_ARRAY, SHAPE)
+FLOAT_ARRAY_TUPLE = "tuple of float arrays"  # several gradients at once (conv_layer_backward)
+KINDS = (COUNT, FLOAT_ARRAY, SAME_DTYPE_ARRAY, NUMERIC_ARRAY, SHAPE, FLOAT_ARRAY_TUPLE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ RECORDS: tuple[Exercise, ...] = (
     Exercise("weights_as_image", "weights", FLOAT_ARRAY, "images"),
     Exercise("receptive_field", "receptive_field", COUNT, "receptive_field"),
     Exercise("effective_stride", "receptive_field", COUNT, "receptive_field"),
+    Exercise("conv_layer_backward", "backprop", FLOAT_ARRAY_TUPLE, "training"),
+    Exercise("max_pool_backward", "backprop", NUMERIC_ARRAY, "training", pictured=True),
+    Exercise("avg_pool_backward", "backprop", FLOAT_ARRAY, "training", pictured=True),
+    Exercise("relu_backward", "backprop", NUMERIC_ARRAY, "training"),
+    Exercise("sigmoid_backward", "backprop", FLOAT_ARRAY, "training"),
 )
 # END GENERATED RECORDS
 

@@ -409,5 +409,115 @@ CASES: tuple[Case, ...] = (
         ),
         4,
     ),
+    Case(
+        "conv_layer_backward",
+        (
+            np.array([[[1.0], [1.0]]]),
+            np.array([[[1.0], [2.0], [3.0]]]),
+            np.array([[[[1.0]], [[2.0]]]]),
+        ),
+        (np.array([[[1.0], [3.0], [2.0]]]), np.array([[[[3.0]], [[5.0]]]]), np.array([2.0])),
+        why=("the lecture's 1-D layer as a one-row image: a1 = x1 w1 + x2 w2, a2 = x2 w1 + x3 w2 "
+         "with x = (1, 2, 3), w = (1, 2) and dL/da = (1, 1): dL/dx = (w1, w1 + w2, w2) = (1, "
+         "3, 2), dL/dw = (x1 + x2, x2 + x3) = (3, 5), dL/db = 1 + 1 = 2"),
+    ),
+    Case(
+        "conv_layer_backward",
+        (np.array([[[1.0], [1.0]]]), np.array([[[1.0], [2.0], [3.0]]]), np.array([[[[2.0]]]])),
+        (np.array([[[2.0], [0.0], [2.0]]]), np.array([[[[4.0]]]]), np.array([2.0])),
+        {"stride": 2},
+        why=("stride 2 with a 1x1 kernel w = 2: the outputs see x1 and x3 only, so x2 gets no "
+         "gradient; dL/dw = x1 + x3 = 4"),
+    ),
+    Case(
+        "conv_layer_backward",
+        (
+            np.array([[[1.0], [1.0], [1.0]]]),
+            np.array([[[1.0], [2.0], [3.0]]]),
+            np.array([[[[1.0]], [[2.0]]]]),
+        ),
+        RAISES,
+        why="d_out must have the forward output's shape, (1, 2, 1) here",
+    ),
+    Case(
+        "max_pool_backward",
+        (
+            np.array([[1.0, 2.0], [3.0, 4.0]]),
+            np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]),
+        ),
+        np.array(
+            [
+                [0.0, 0.0, 0.0, 0.0],
+                [0.0, 1.0, 0.0, 2.0],
+                [3.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 4.0],
+            ],
+        ),
+        why="the maxima 6, 8, 3 and 4 of the four 2x2 windows get the gradient",
+    ),
+    Case(
+        "max_pool_backward",
+        (np.array([[5.0]]), np.array([[2, 2], [1, 2]])),
+        np.array([[5.0, 0.0], [0.0, 0.0]]),
+        why="a tie: the first maximum, in C order, gets it",
+    ),
+    Case(
+        "max_pool_backward",
+        (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([[1, 2, 1], [2, 9, 2], [1, 2, 1]])),
+        np.array([[0.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 0.0]]),
+        {"stride": 1},
+        why="overlapping windows add up: the 9 is the maximum of all four windows, 1 + 1 + 1 + 1",
+    ),
+    Case(
+        "max_pool_backward",
+        (
+            np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]),
+            np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]),
+        ),
+        RAISES,
+        why="a 4x4 input pools to 2x2, so d_out must be 2x2",
+    ),
+    Case(
+        "avg_pool_backward",
+        (np.array([[4.0, 8.0]]), np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])),
+        np.array([[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]),
+        why="each 2x2 window spreads its gradient evenly: 4 / 4 = 1 and 8 / 4 = 2",
+    ),
+    Case(
+        "avg_pool_backward",
+        (
+            np.array([[1.0, 1.0], [1.0, 1.0]]),
+            np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        ),
+        np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]),
+        {"stride": 1},
+        why="overlapping windows add up: the centre is in all four windows, 4 * 1/4 = 1",
+    ),
+    Case(
+        "avg_pool_backward",
+        (np.array([4.0, 8.0]), np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])),
+        RAISES,
+        why="a 2x4 input pools to 1x2, so d_out must be 1x2",
+    ),
+    Case(
+        "relu_backward",
+        (np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0])),
+        np.array([0.0, 0.0, 3.0]),
+        why="only the positive inputs pass the gradient back; 0 does not",
+    ),
+    Case("relu_backward", (np.array([1.0, 1.0, 1.0]), np.array([1.0, 1.0])), RAISES),
+    Case(
+        "sigmoid_backward",
+        (np.array([1.0, 2.0]), np.array([0.0, 1.0986122886681098])),
+        np.array([0.25, 0.375]),
+        why=("sigmoid(0) = 0.5 and 0.5 * 0.5 = 0.25; sigmoid(log 3) = 0.75 and 2 * 0.75 * 0.25 = "
+         "0.375"),
+    ),
+    Case(
+        "sigmoid_backward",
+        (np.array([1.0, 1.0]), np.array([-1000.0, 1000.0])),
+        np.array([0.0, 0.0]),
+        why="the sigmoid is flat far from 0, and there is no overflow",
+    ),
 )
 # END GENERATED CASES

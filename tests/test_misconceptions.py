@@ -122,6 +122,26 @@ NAMED_BY: dict[str, str | None] = {
         "weights_as_image.input_dtype",
     "conv_output_size: ValueError messages name the wrong argument": None,
     "max_pool: a ValueError that names no argument": None,
+    "conv_layer_backward: d_image through the unflipped kernel": "conv_layer_backward.not_flipped",
+    "conv_layer_backward: averages d_out for the bias": "conv_layer_backward.bias_not_summed",
+    "conv_layer_backward: ignores the stride": "conv_layer_backward.stride_ignored",
+    "conv_layer_backward: returns the padded image's gradient":
+        "conv_layer_backward.padded_d_image",
+    "conv_layer_backward: no ValueError for a d_out of the wrong shape": None,
+    "max_pool_backward: the whole window gets the gradient": "max_pool_backward.whole_window",
+    "max_pool_backward: every maximum of a tie gets the gradient":
+        "max_pool_backward.every_maximum",
+    "max_pool_backward: overlapping windows overwrite": "max_pool_backward.overwrites_overlaps",
+    "max_pool_backward: writes into x": None,
+    "avg_pool_backward: not divided by size**2": "avg_pool_backward.not_divided",
+    "avg_pool_backward: divides by size": "avg_pool_backward.divided_by_size",
+    "avg_pool_backward: overlapping windows overwrite": "avg_pool_backward.overwrites_overlaps",
+    "relu_backward: relu of d_out": "relu_backward.relu_of_d_out",
+    "relu_backward: passes the gradient at x == 0": "relu_backward.passes_at_zero",
+    "relu_backward: forgets to multiply by d_out": "relu_backward.forgot_d_out",
+    "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
+    "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
+    "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
 }
 EXPECTED = {**NAMED_BY, **CARRIER_NAMES}  # every hand-in of tests/student_code
 HAND_INS = [*MUTANTS, *CARRIERS]

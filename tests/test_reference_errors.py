@@ -6,6 +6,13 @@ import re
 import numpy as np
 import pytest
 
+from solutions.backprop import (
+    avg_pool_backward,
+    conv_layer_backward,
+    max_pool_backward,
+    relu_backward,
+    sigmoid_backward,
+)
 from solutions.convolution import conv1d, conv2d, conv_layer, dilated_conv2d
 from solutions.padding import conv_output_size, same_padding, zero_pad
 from solutions.pooling import avg_pool, max_pool, pool_output_size
@@ -28,6 +35,8 @@ IMAGE3 = np.ones((4, 4, 2))
 KERNELS = np.ones((3, 3, 2, 3))
 CONV = {"type": "conv", "filters": 2, "kernel_size": 3}
 SHAPE = (8, 8, 1)
+D_CONV = np.ones((2, 2, 3))  # the gradient of conv_layer(IMAGE3, KERNELS)'s output
+D_POOL = np.ones((2, 2))  # of max_pool(IMAGE)'s
 
 # (id, call, names that the message must contain)
 CASES = [
@@ -183,6 +192,32 @@ CASES = [
      ["layers", "size"]),
     ("output_shape_kernel_too_big",
      lambda: output_shape([{**CONV, "kernel_size": 9}], SHAPE), ["kernel_size"]),
+    # the backward passes: their forward function's rules, and a d_out of the wrong shape
+    ("conv_layer_backward_negative_padding",
+     lambda: conv_layer_backward(D_CONV, IMAGE3, KERNELS, padding=-1), ["padding"]),
+    ("conv_layer_backward_stride_0",
+     lambda: conv_layer_backward(D_CONV, IMAGE3, KERNELS, stride=0), ["stride"]),
+    ("conv_layer_backward_channel_mismatch",
+     lambda: conv_layer_backward(D_CONV, np.ones((4, 4, 3)), KERNELS), ["image", "kernels"]),
+    ("conv_layer_backward_kernels_too_tall",
+     lambda: conv_layer_backward(D_CONV, np.ones((2, 9, 2)), KERNELS), ["kernels"]),
+    ("conv_layer_backward_2d_image", lambda: conv_layer_backward(D_CONV, IMAGE, KERNELS),
+     ["image"]),
+    ("conv_layer_backward_d_out_too_large",
+     lambda: conv_layer_backward(np.ones((3, 2, 3)), IMAGE3, KERNELS), ["d_out"]),
+    ("conv_layer_backward_d_out_channels",
+     lambda: conv_layer_backward(np.ones((2, 2, 2)), IMAGE3, KERNELS), ["d_out"]),
+    ("max_pool_backward_size_0", lambda: max_pool_backward(D_POOL, IMAGE, 0), ["size"]),
+    ("max_pool_backward_stride_0", lambda: max_pool_backward(D_POOL, IMAGE, 2, 0), ["stride"]),
+    ("max_pool_backward_1d", lambda: max_pool_backward(D_POOL, X5), ["x"]),
+    ("max_pool_backward_d_out_3d", lambda: max_pool_backward(np.ones((2, 2, 1)), IMAGE),
+     ["d_out"]),
+    ("avg_pool_backward_window_too_wide",
+     lambda: avg_pool_backward(D_POOL, np.ones((9, 2)), 3), ["size"]),
+    ("avg_pool_backward_d_out_overlapping_shape",
+     lambda: avg_pool_backward(np.ones((3, 3)), IMAGE), ["d_out"]),
+    ("relu_backward_shape", lambda: relu_backward(np.ones(4), X5), ["d_out"]),
+    ("sigmoid_backward_shape", lambda: sigmoid_backward(np.ones((5, 1)), X5), ["d_out"]),
 ]
 
 

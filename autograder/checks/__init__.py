@@ -14,11 +14,12 @@ import functools
 from dataclasses import replace
 from types import ModuleType
 
-from autograder.checks import convolution, padding, pooling, receptive_field, weights
+from autograder.checks import backprop, convolution, padding, pooling, receptive_field, weights
 from autograder.checks.base import Check, Graded
 
 # The exercise modules in the lecture's order; a new exercise *module* is added here.
-_MODULES: tuple[ModuleType, ...] = (padding, convolution, pooling, weights, receptive_field)
+_MODULES: tuple[ModuleType, ...] = (padding, convolution, pooling, weights, receptive_field,
+                                    backprop)
 
 
 @functools.cache

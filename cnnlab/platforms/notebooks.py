@@ -94,6 +94,12 @@ def public_examples(function):
 
 def check_example(actual, expected):
     """A public example: raise AssertionError showing both values when they differ."""
+    if isinstance(expected, tuple):  # several arrays at once: each must be right
+        if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+            raise AssertionError(f"expected {len(expected)} arrays, got {actual!r}")
+        for got, want in zip(actual, expected, strict=True):
+            check_example(got, want)
+        return
     ok = np.shape(actual) == np.shape(expected) and np.allclose(
         np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), atol=1e-5)
     if not ok:
@@ -155,6 +161,8 @@ def literal(value: Any, width: int = LINE) -> str:
         return repr(value.item())
     if isinstance(value, float) and not np.isfinite(value):
         return f"float({str(value)!r})"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        return "(\n" + ",\n".join(_indent(literal(v, width - 4), 4) for v in value) + ",\n)"
     if isinstance(value, list | tuple | dict):
         return pprint.pformat(value, width=max(width, 20), sort_dicts=False)
     return repr(value)

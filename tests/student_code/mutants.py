@@ -870,6 +870,177 @@ def max_pool_generic_messages(x, size=2, stride=None):
         axis=(0, 1)) for j in range(w)] for i in range(h)])
 
 
+# --- backprop: a student's loops, with one bug switched on ------------------------------------
+
+def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, mean_bias=False,
+                   step=None, keep_padding=False):
+    """conv_layer_backward by loops over the outputs: ``flip`` sends each output's gradient
+    back through the kernel turned around (at stride 1: d_image correlates the padded d_out
+    with the kernel as it is, instead of convolving it with the flipped one); ``mean_bias``
+    averages d_out for the bias; ``step`` places outputs that many pixels apart instead of
+    ``stride``; ``keep_padding`` returns the padded image's gradient."""
+    d_out, image, kernels = (np.asarray(a, dtype=float) for a in (d_out, image, kernels))
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    kh, kw, c_in, c_out = kernels.shape
+    if image.shape[2] != c_in:
+        raise ValueError("image and kernels have different channels")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    xp = zero_pad(image, padding)
+    check_fits("kernel height", kh, "padded image height", xp.shape[0])
+    check_fits("kernel width", kw, "padded image width", xp.shape[1])
+    out = ((xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1, c_out)
+    if d_out.shape != out:
+        raise ValueError(f"d_out must have shape {out}")
+    step = stride if step is None else step
+    d_xp, d_k = np.zeros(xp.shape), np.zeros(kernels.shape)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
+            d_k += xp[rows, cols, :, None] * d_out[i, j]
+            d_xp[rows, cols] += (kernels[::-1, ::-1] if flip else kernels) @ d_out[i, j]
+    d_bias = d_out.mean(axis=(0, 1)) if mean_bias else d_out.sum(axis=(0, 1))
+    if not keep_padding:
+        d_xp = d_xp[padding:padding + image.shape[0], padding:padding + image.shape[1]]
+    return d_xp, d_k, d_bias
+
+
+def conv_layer_backward_unflipped(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, flip=True)
+
+
+def conv_layer_backward_mean_bias(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, mean_bias=True)
+
+
+def conv_layer_backward_ignores_stride(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, step=1)
+
+
+def conv_layer_backward_keeps_padding(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, keep_padding=True)
+
+
+def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=1):
+    """Trusts d_out's shape: a d_out that is too large is cut to the positions it loops over."""
+    out = (np.asarray(image).shape[0] + 2 * padding - np.asarray(kernels).shape[0]) // stride + 1
+    if np.ndim(d_out) == 3 and np.shape(d_out)[0] > out > 0:
+        d_out = np.asarray(d_out)[:out]
+    return _conv_backward(d_out, image, kernels, padding, stride)
+
+
+def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
+                   whole_window=False, overwrite=False, divisor=None):
+    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)
+    size = check_positive("size", size)
+    stride = size if stride is None else check_positive("stride", stride)
+    check_fits("size", size, "the height of x", x.shape[0])
+    check_fits("size", size, "the width of x", x.shape[1])
+    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+    out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
+    d_out = np.asarray(d_out, dtype=float)
+    if d_out.shape != out + x.shape[2:]:
+        raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
+    g3 = d_out.reshape(*out, -1)
+    d_x = np.zeros(x3.shape)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            for c in range(x3.shape[2]):
+                window = x3[i * stride:i * stride + size, j * stride:j * stride + size, c]
+                if how == "avg" or whole_window:
+                    share = np.full(window.shape, 1.0 if whole_window else
+                                    1.0 / (divisor or size * size))
+                elif every_max:
+                    share = (window == window.max()).astype(float)
+                else:
+                    share = np.zeros(window.shape)
+                    share[np.unravel_index(np.argmax(window), window.shape)] = 1.0
+                target = d_x[i * stride:i * stride + size, j * stride:j * stride + size, c]
+                if overwrite:
+                    target[share > 0] = (g3[i, j, c] * share)[share > 0]
+                else:
+                    target += g3[i, j, c] * share
+    return d_x.reshape(x.shape)
+
+
+def max_pool_backward_whole_window(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, whole_window=True)
+
+
+def max_pool_backward_every_maximum(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, every_max=True)
+
+
+def max_pool_backward_overwrites(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, overwrite=True)
+
+
+def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
+    """Marks the maxima by writing into x: the input is changed."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size:
+        result = _pool_backward(d_out, x, size, stride)
+        x[...] = -np.inf  # "used up"
+        return result
+    return _pool_backward(d_out, x, size, stride)
+
+
+def avg_pool_backward_not_divided(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", whole_window=True)
+
+
+def avg_pool_backward_by_size(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", divisor=size)
+
+
+def avg_pool_backward_overwrites(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", overwrite=True)
+
+
+def _same_shape(d_out, x) -> tuple[np.ndarray, np.ndarray]:
+    d_out, x = np.asarray(d_out), np.asarray(x)
+    if d_out.shape != x.shape:
+        raise ValueError(f"d_out must have the shape of x {x.shape}")
+    return d_out, x
+
+
+def relu_backward_of_d_out(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return np.maximum(d_out, 0)
+
+
+def relu_backward_at_zero(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return d_out * (x >= 0)
+
+
+def relu_backward_no_chain_rule(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return (x > 0).astype(float)
+
+
+def sigmoid_backward_of_output(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return d_out * x * (1.0 - x)
+
+
+def sigmoid_backward_no_chain_rule(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-np.abs(x)))
+    s = np.where(x >= 0, s, 1.0 - s)
+    return s * (1.0 - s)
+
+
+def sigmoid_backward_overflows(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-x.astype(float)))
+    return d_out * s * (1.0 - s)
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -986,4 +1157,28 @@ MUTANTS: list[Mutant] = [
            conv_output_size_copy_pasted_names, ("conv_output_size.names_the_argument",)),
     Mutant("max_pool", "a ValueError that names no argument", max_pool_generic_messages,
            ("max_pool.names_the_argument",)),
+    Mutant("conv_layer_backward", "d_image through the unflipped kernel",
+           conv_layer_backward_unflipped),
+    Mutant("conv_layer_backward", "averages d_out for the bias", conv_layer_backward_mean_bias),
+    Mutant("conv_layer_backward", "ignores the stride", conv_layer_backward_ignores_stride),
+    Mutant("conv_layer_backward", "returns the padded image's gradient",
+           conv_layer_backward_keeps_padding),
+    Mutant("conv_layer_backward", "no ValueError for a d_out of the wrong shape",
+           conv_layer_backward_no_d_out_check, ("conv_layer_backward.rejects_invalid_arguments",)),
+    Mutant("max_pool_backward", "the whole window gets the gradient",
+           max_pool_backward_whole_window),
+    Mutant("max_pool_backward", "every maximum of a tie gets the gradient",
+           max_pool_backward_every_maximum),
+    Mutant("max_pool_backward", "overlapping windows overwrite", max_pool_backward_overwrites),
+    Mutant("max_pool_backward", "writes into x", max_pool_backward_modifies_x,
+           ("max_pool_backward.does_not_modify_inputs",)),
+    Mutant("avg_pool_backward", "not divided by size**2", avg_pool_backward_not_divided),
+    Mutant("avg_pool_backward", "divides by size", avg_pool_backward_by_size),
+    Mutant("avg_pool_backward", "overlapping windows overwrite", avg_pool_backward_overwrites),
+    Mutant("relu_backward", "relu of d_out", relu_backward_of_d_out),
+    Mutant("relu_backward", "passes the gradient at x == 0", relu_backward_at_zero),
+    Mutant("relu_backward", "forgets to multiply by d_out", relu_backward_no_chain_rule),
+    Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
+    Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
+    Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
 ]

@@ -361,6 +361,76 @@ def loops_effective_stride(layers):
     return math.prod(s for _, s in _loops_windows(layers))
 
 
+# --- the backward passes, by loops --------------------------------------------------------
+
+def _d_out_of(d_out, shape) -> np.ndarray:
+    d_out = np.asarray(d_out, dtype=float)
+    if d_out.shape != tuple(shape):
+        raise ValueError(f"d_out must have shape {tuple(shape)}, got {d_out.shape}")
+    return d_out
+
+
+def loops_conv_layer_backward(d_out, image, kernels, padding=0, stride=1):
+    image, kernels, _, p, s = _layer_args(image, kernels, None, padding, stride)
+    kh, kw, c_in, c_out = kernels.shape
+    h, w = ((image.shape[a] + 2 * p - kernels.shape[a]) // s + 1 for a in (0, 1))
+    d_out = _d_out_of(d_out, (h, w, c_out))
+    xp = np.zeros((image.shape[0] + 2 * p, image.shape[1] + 2 * p, c_in))
+    xp[p:p + image.shape[0], p:p + image.shape[1]] = image
+    d_xp, d_kernels, d_bias = np.zeros(xp.shape), np.zeros(kernels.shape), np.zeros(c_out)
+    for i, j, o in np.ndindex(h, w, c_out):
+        g = float(d_out[i, j, o])
+        d_bias[o] += g
+        for a, b, c in np.ndindex(kh, kw, c_in):
+            d_kernels[a, b, c, o] += float(xp[i * s + a, j * s + b, c]) * g
+            d_xp[i * s + a, j * s + b, c] += float(kernels[a, b, c, o]) * g
+    return d_xp[p:p + image.shape[0], p:p + image.shape[1]], d_kernels, d_bias
+
+
+def _loops_pool_backward(d_out, x, size, stride, share) -> np.ndarray:
+    x, size, stride, (h, w) = _pool_args(x, size, stride)
+    d_out = _d_out_of(d_out, (h, w, *x.shape[2:]))
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    g3 = d_out.reshape(h, w, -1)
+    d_x = np.zeros(x3.shape)
+    for i, j, c in np.ndindex(h, w, x3.shape[2]):
+        cells = [(i * stride + a, j * stride + b) for a in range(size) for b in range(size)]
+        for cell, part in zip(cells, share([float(x3[r, q, c]) for r, q in cells]),
+                              strict=True):
+            d_x[cell[0], cell[1], c] += part * g3[i, j, c]
+    return d_x.reshape(x.shape)
+
+
+def _first_max(values: list[float]) -> list[float]:
+    best = values.index(max(values))  # the first maximum, row by row
+    return [1.0 if k == best else 0.0 for k in range(len(values))]
+
+
+def loops_max_pool_backward(d_out, x, size=2, stride=None):
+    return _loops_pool_backward(d_out, x, size, stride, _first_max)
+
+
+def loops_avg_pool_backward(d_out, x, size=2, stride=None):
+    return _loops_pool_backward(d_out, x, size, stride,
+                                lambda values: [1 / len(values)] * len(values))
+
+
+def loops_relu_backward(d_out, x):
+    x = np.asarray(x)
+    d_out = _d_out_of(d_out, x.shape)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(*x.shape):
+        out[index] = d_out[index] if x[index] > 0 else 0.0
+    return out
+
+
+def loops_sigmoid_backward(d_out, x):
+    x = np.asarray(x)
+    d_out = _d_out_of(d_out, x.shape)
+    s = loops_sigmoid(x)
+    return d_out * s * (1 - s)
+
+
 # --- 2. numpy's sliding windows (stride tricks) -----------------------------------------------
 
 def windows_zero_pad(x, pad):
@@ -627,6 +697,32 @@ def scipy_max_pool(x, size=2, stride=None):
 def scipy_avg_pool(x, size=2, stride=None):
     # uniform_filter keeps an integer dtype (and truncates): filter floats.
     return _scipy_pool(np.asarray(x, dtype=float), size, stride, scipy.ndimage.uniform_filter)
+
+
+def scipy_conv_layer_backward(d_out, image, kernels, padding=0, stride=1):
+    """d_kernels: the padded image correlated with d_out spread out by the stride; d_image:
+    that spread d_out fully convolved with each kernel (convolve2d flips it)."""
+    image, kernels, _, p, s = _layer_args(image, kernels, None, padding, stride)
+    kh, kw, c_in, c_out = kernels.shape
+    h, w = ((image.shape[a] + 2 * p - kernels.shape[a]) // s + 1 for a in (0, 1))
+    d_out = _d_out_of(d_out, (h, w, c_out))
+    xp = np.pad(image.astype(float), ((p, p), (p, p), (0, 0)))
+    spread = np.zeros(((h - 1) * s + 1, (w - 1) * s + 1, c_out))
+    spread[::s, ::s] = d_out
+    d_kernels, d_xp = np.zeros(kernels.shape), np.zeros(xp.shape)
+    for c, o in np.ndindex(c_in, c_out):
+        d_kernels[:, :, c, o] = scipy.signal.correlate2d(xp[:, :, c], spread[:, :, o],
+                                                         mode="valid")[:kh, :kw]
+        full = scipy.signal.convolve2d(spread[:, :, o], kernels[:, :, c, o])
+        d_xp[:full.shape[0], :full.shape[1], c] += full
+    return (d_xp[p:p + image.shape[0], p:p + image.shape[1]], d_kernels,
+            d_out.sum(axis=(0, 1)))
+
+
+def scipy_sigmoid_backward(d_out, x):
+    x = np.asarray(x)
+    s = scipy.special.expit(x.astype(float))
+    return _d_out_of(d_out, x.shape) * s * (1 - s)
 
 
 # --- 6. float32 arithmetic -----------------------------------------------------------------
