@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -211,15 +212,26 @@ def certificates(tmp_path) -> dict[str, Path]:
 
 
 def test_grading_over_tls_gives_the_local_grades(certificates, local_run, tmp_path):
+    """Two students of the class (enough to cross the wire both ways) over mutual TLS."""
+    class_dir = tmp_path / "class"
+    for student in TLS_STUDENTS:
+        shutil.copytree(EXAMPLE_CLASS / student, class_dir / student)
     made = LocalDaskCluster(tmp_path, workers=1, tls=certificates)
     try:
         assert made.address.startswith("tls://")
         out = _grade(tmp_path / "out", "--scheduler", made.address, "--tls-ca",
                      str(certificates["ca"]), "--tls-cert", str(certificates["cert"]),
-                     "--tls-key", str(certificates["key"]))
-        _same_outputs(out, local_run)
+                     "--tls-key", str(certificates["key"]), submissions=class_dir)
     finally:
         made.close()
+    rows = (local_run / "grades.csv").read_text().splitlines()
+    assert (out / "grades.csv").read_text().splitlines() == [
+        rows[0], *(r for r in rows if r.split(",")[0] in TLS_STUDENTS)]
+    assert _feedback(out) == {name: data for name, data in _feedback(local_run).items()
+                              if Path(name).stem in TLS_STUDENTS}
+
+
+TLS_STUDENTS = ("s001_perfect", "s002_partial")
 
 
 def test_a_tls_scheduler_without_the_certificates_is_a_clear_error(tmp_path):
