@@ -97,21 +97,34 @@ def available() -> bool:
 
 # --- the trusted side ---------------------------------------------------------------------
 
-def course_setup(engine: ModuleType, suite, rubric_file: Path | None, key: CourseKey,
+def course_setup(engine: ModuleType, rubric, rubric_file: Path | None, key: CourseKey,
                  limits, isolation: str | None, detail: str, version: str) -> dict:
     """What every worker needs, as plain data: the key, the rubric file's text, the drawn
     suite's cache files, the limits, the isolation asked for and the grader's version."""
-    from autograder import suite_cache
-    files = []
-    for function, checks in suite.checks.items():
-        file_key = suite_cache.function_key(function, checks, key)
-        with contextlib.suppress(OSError, PermissionError):
-            files.append((function, file_key,
-                          suite_cache.cache_path(function, file_key, key).read_bytes()))
-    rubric = (rubric_file.name, rubric_file.read_text(encoding="utf-8")) if rubric_file else None
-    return {"key": key.secret.hex(), "rubric": rubric, "suite": files,
+    text = (rubric_file.name, rubric_file.read_text(encoding="utf-8")) if rubric_file else None
+    return {"key": key.secret.hex(), "rubric": text, "suite": suite_files(engine, rubric, key),
             "limits": dataclasses.asdict(limits), "isolation": isolation, "detail": detail,
             "version": version, "engine": engine.__name__}
+
+
+def suite_files(engine: ModuleType, rubric, key: CourseKey) -> list[tuple[str, str, bytes]]:
+    """(function, file key, the cache file's bytes) of every function, drawn here first
+    where the cache lacks it; read as bytes, not decoded: each worker checks and decodes
+    them. Without a usable cache folder, none: then each worker draws the suite itself."""
+    from autograder import suite_cache
+    from autograder.checks import all_checks
+    checks = all_checks()
+    paths = {}
+    with contextlib.suppress(OSError, PermissionError):
+        paths = {f: (k, suite_cache.cache_path(f, k, key)) for f, k in
+                 ((f, suite_cache.function_key(f, own, key)) for f, own in checks.items())}
+    missing = tuple(f for f in checks if f not in paths or not paths[f][1].is_file())
+    engine.prepare(rubric, functions=missing, key=key)  # checks the rubric; draws what is missing
+    files = []
+    for function, (file_key, path) in paths.items():
+        with contextlib.suppress(OSError):
+            files.append((function, file_key, path.read_bytes()))
+    return files
 
 
 def hand_in_payload(candidate: Candidate, version: str) -> dict:

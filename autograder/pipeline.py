@@ -125,12 +125,13 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         todo = [c for c in candidates if c.student not in kept]
         try:
             say("stage", "preparing the hidden suite")
-            suite = engine.prepare(rubric)
+            # on a cluster the workers prepare it, from this machine's cache files
+            suite = engine.prepare(rubric) if options.cluster is None else None
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
             graded = (_run_all(todo, options.jobs) if options.cluster is None else
-                      _run_on_cluster(todo, engine, suite, options, version, say))
+                      _run_on_cluster(todo, engine, rubric, options, version, say))
             for student, outcome, seconds, spent in graded:
                 for name, value in spent.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + value
@@ -169,13 +170,13 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
                     stage_seconds, len(candidates), interrupted)
 
 
-def _run_on_cluster(todo: list[Candidate], engine: ModuleType, suite, options: Options,
+def _run_on_cluster(todo: list[Candidate], engine: ModuleType, rubric, options: Options,
                     version: str, say: Progress) -> Iterator[tuple[str, str, float, dict]]:
     """The hand-ins graded on the Dask cluster of ``options.cluster``."""
     from autograder import cluster, course_key
     if engine is not real_engine():
         raise ValueError("--scheduler grades with the hidden suite (autograder.engine) only")
-    course = cluster.course_setup(engine, suite, options.rubric, course_key.load(),
+    course = cluster.course_setup(engine, rubric, options.rubric, course_key.load(),
                                   options.limits, options.isolation, options.detail, version)
     yield from cluster.run_all(todo, options.cluster, course, lambda line: say("stage", line))
 
