@@ -102,7 +102,8 @@ def course_setup(engine: ModuleType, rubric, rubric_file: Path | None, key: Cour
     """What every worker needs, as plain data: the key, the rubric file's text, the drawn
     suite's cache files, the limits, the isolation asked for and the grader's version."""
     text = (rubric_file.name, rubric_file.read_text(encoding="utf-8")) if rubric_file else None
-    return {"key": key.secret.hex(), "rubric": text, "suite": suite_files(engine, rubric, key),
+    return {"key": key.secret.hex(), "rubric": text, "rubric_source": rubric.source,
+            "suite": suite_files(engine, rubric, key),
             "limits": dataclasses.asdict(limits), "isolation": isolation, "detail": detail,
             "version": version, "engine": engine.__name__}
 
@@ -270,7 +271,8 @@ def _prepared(course: dict) -> dict:
         name, text = course["rubric"]
         rubric_file = private / Path(name).name
         rubric_file.write_text(text, encoding="utf-8")
-    rubric = engine.load_rubric(rubric_file)
+    # named as on the trusted side: the name is part of the rubric, so of the version
+    rubric = dataclasses.replace(engine.load_rubric(rubric_file), source=course["rubric_source"])
     version = pipeline._version_key(engine, rubric, rubric_file)
     if version != course["version"]:
         raise RuntimeError("this Dask worker runs another cnnlab (or other solutions) than "

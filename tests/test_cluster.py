@@ -251,3 +251,38 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in done.stderr
+
+
+def test_a_worker_set_up_with_the_course_s_rubric_file_grades(tmp_path):
+    """The plugin's set-up, in this process: a rubric file given to cnnlab grade reaches the
+    worker as text and gives the same grader version there, so its hand-ins are graded."""
+    from autograder import course_key, pipeline
+    from autograder.sandbox import Limits
+    rubric_file = tmp_path / "my-rubric.toml"
+    rubric_file.write_text("[conv2d]\npoints = 7\n")
+    engine = pipeline.real_engine()
+    rubric = engine.load_rubric(rubric_file)
+    version = pipeline._version_key(engine, rubric, rubric_file)
+    course = cluster.course_setup(engine, rubric, rubric_file, course_key.load(), Limits(),
+                                  "process", "full", version)
+    cluster.set_up_worker(course)
+    try:
+        assert "problem" not in cluster._WORKER
+        assert cluster._WORKER["suite"].rubric.points_of("conv2d") == 7
+    finally:
+        cluster._WORKER.clear()
+
+
+def test_a_worker_of_another_grader_version_grades_nothing():
+    from autograder import course_key, pipeline
+    from autograder.sandbox import Limits
+    engine = pipeline.real_engine()
+    course = cluster.course_setup(engine, engine.load_rubric(), None, course_key.load(),
+                                  Limits(), "process", "full", "another version")
+    cluster.set_up_worker(course)
+    try:
+        student, why, _, _ = cluster.grade_on_worker(
+            {"student": "s001", "sources": {}, "notes": [], "version": "another version"})
+        assert student == "s001" and "runs another cnnlab" in why
+    finally:
+        cluster._WORKER.clear()
