@@ -147,8 +147,12 @@ def run_all(todo: list[Candidate], connection: Connection, course: dict,
         client.register_plugin(GradingPlugin(course), name=PLUGIN_NAME)
         executor = client.get_executor(pure=False)  # a hand-in sent twice is graded twice
         for candidate in todo:  # unpacked here while the first ones are graded there
-            futures[executor.submit(grade_on_worker,
-                                    hand_in_payload(candidate, course["version"]))] = candidate
+            try:
+                payload = hand_in_payload(candidate, course["version"])
+            except Exception:  # a bug of the grader: that hand-in's error, the others go on
+                yield candidate.student, printable(traceback.format_exc(limit=5)), 0.0, {}
+                continue
+            futures[executor.submit(grade_on_worker, payload)] = candidate
         for future in as_completed(futures):
             yield outcome_of(future, futures[future].student)
     finally:  # also on Ctrl-C or a closed generator: nothing left queued on the cluster
