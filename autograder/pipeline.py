@@ -148,8 +148,10 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             interrupted = signal_of(stop)
         if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
             book.rebuild([(keys[s], results[s], times[s]) for s in results])
-        book.record_run(shards.run_record(submissions, candidates, places, skipped, errors,
-                                          options, isolation, isolation_reason, version))
+        with contextlib.suppress(sqlite3.Error):  # for cnnlab merge, which says when it lacks
+            book.record_run(shards.run_record(submissions, candidates, places, skipped,
+                                              errors, options, isolation, isolation_reason,
+                                              version))
     ordered = [results[c.student] for c in candidates if c.student in results]
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
     hand_ins = {c.student: printable(c.path.name) for c in candidates}
