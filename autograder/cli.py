@@ -57,7 +57,38 @@ def register(subparsers) -> None:
                         help="the course key, which draws the hidden inputs and seals the "
                              "gradebook (default: $CNNLAB_COURSE_KEY, else course.key in "
                              "cnnlab's data folder; made on first use)")
+    cluster = parser.add_argument_group(
+        "beyond one machine", "grade on a Dask cluster, or a share of the class (docs/cluster.md)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="grade on the Dask cluster of this scheduler (tcp://HOST:8786, or "
+                              "tls://HOST:8786 with --tls-*); needs cnnlab[cluster]")
+    for name, what in (("ca", "the CA certificate"), ("cert", "this client's certificate"),
+                       ("key", "this client's private key")):
+        cluster.add_argument(f"--tls-{name}", type=Path, metavar="FILE",
+                             help=f"TLS with the scheduler: {what} (PEM)")
+    cluster.add_argument("--shard", metavar="K/N",
+                         help="grade only share K of N of the class (by a hash of the student "
+                              "id), into its own OUT; join them with cnnlab merge")
     parser.set_defaults(func=run)
+
+    merge = subparsers.add_parser(
+        "merge", help="join the OUT folders of shards (cnnlab grade --shard K/N) into one",
+        description="Check every gradebook row of the shards' OUT folders with the course key "
+                    "and write one OUT for the whole class: grades.csv, feedback/, results/, "
+                    "report.html and a gradebook that --resume can use.")
+    merge.add_argument("outs", type=Path, nargs="+", metavar="OUT_K",
+                       help="the shards' OUT folders")
+    merge.add_argument("--out", type=Path, required=True, metavar="OUT",
+                       help="the folder for the whole class (created if missing)")
+    merge.add_argument("--submissions", type=Path, metavar="SUBMISSIONS",
+                       help="the class's hand-ins, for the report's similarity flags "
+                            "(default: the folder the shards were graded from, if it is here)")
+    merge.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="processes writing the feedback (default: all cores)")
+    merge.add_argument("--course-key", type=Path, metavar="FILE",
+                       help="the course key the shards were graded with (default as for "
+                            "cnnlab grade)")
+    merge.set_defaults(func=run_merge)
 
     rubric = subparsers.add_parser(
         "rubric", help="show the hidden suite's rubric: functions, points and checks",
@@ -121,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
                       rubric=args.rubric, isolation=args.isolation, overrides=args.overrides,
-                      command=shlex.join(["cnnlab", *sys.argv[1:]]))
+                      command=shlex.join(["cnnlab", *sys.argv[1:]]),
+                      cluster=_connection(args), shard=_shard(args))
     try:
         skipped: dict[str, str] = {}
         candidates = find_candidates(args.submissions, exclude=args.out, skipped=skipped)
@@ -193,7 +225,65 @@ class Progress:
             self.bar.close()
 
 
+def run_merge(args: argparse.Namespace) -> int:
+    from autograder import course_key
+    from autograder.gradebook import SealedError
+    from autograder.shards import ShardError, merge
+
+    missing = [o for o in args.outs if not (o / "gradebook.sqlite").is_file()]
+    problem = (f"{missing[0]} holds no gradebook.sqlite (not an OUT of cnnlab grade)"
+               if missing else folder_problem(args.out, "--out"))
+    if not problem and any(os.path.realpath(o) == os.path.realpath(args.out)
+                           for o in args.outs):
+        problem = "--out must be a new folder, not one of the shards"
+    if problem:
+        print(f"cnnlab merge: error: {problem}", file=sys.stderr)
+        return 2
+    if args.course_key:
+        os.environ[course_key.KEY_ENV] = str(args.course_key.absolute())
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        merged = merge(args.outs, args.out, course_key.load(), args.jobs, args.submissions,
+                       shlex.join(["cnnlab", *sys.argv[1:]]), say)
+    except (ShardError, SealedError, course_key.CourseKeyError) as error:
+        print(f"cnnlab merge: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(merged.results)} students from {len(args.outs)} folders "
+          f"({len(merged.errors)} not graded by the grader's fault)")
+    print(f"written: {args.out}/grades.csv, feedback/, results/, gradebook.sqlite, "
+          "report.html")
+    return 1 if merged.errors else 0
+
+
+def _connection(args: argparse.Namespace):
+    if not args.scheduler:
+        return None
+    from autograder.cluster import Connection
+    return Connection(args.scheduler, args.tls_ca, args.tls_cert, args.tls_key)
+
+
+def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
+    from autograder.shards import parse
+    return parse(args.shard) if args.shard else None
+
+
 def _argument_problem(args: argparse.Namespace) -> str | None:
+    if args.shard:
+        from autograder.shards import ShardError, parse
+        try:
+            parse(args.shard)
+        except ShardError as error:
+            return str(error)
+    if args.scheduler or args.tls_ca or args.tls_cert or args.tls_key:
+        from autograder.cluster import Connection, available
+        if not args.scheduler:
+            return "--tls-* options go with --scheduler"
+        problem = Connection(args.scheduler, args.tls_ca, args.tls_cert, args.tls_key).problem()
+        if problem:
+            return problem
+        if not available():
+            from autograder.cluster import INSTALL_HINT
+            return INSTALL_HINT
     if not args.submissions.is_dir():
         return f"SUBMISSIONS folder {args.submissions} does not exist or is not a folder"
     if args.jobs < 0:

@@ -26,6 +26,7 @@ from pathlib import Path
 from autograder import course_key
 from autograder.course_key import CourseKey
 from autograder.results import SubmissionResult
+from autograder.text import printable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (
@@ -58,6 +59,50 @@ def decode_result(text: str, student: str | None = None) -> SubmissionResult | N
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     return result if sane else None
+
+
+RUN = "\0run"  # the run record's MAC is made as a row's for this student (no real id)
+
+
+class SealedError(ValueError):
+    """A gradebook that cannot be merged: the message names the file and why."""
+
+
+def read_sealed(path: Path, key: CourseKey) -> tuple[dict, list[tuple[str, SubmissionResult,
+                                                                      float]]]:
+    """The run record and the rows of the gradebook at ``path``, read without changing it;
+    ``SealedError`` unless it was sealed with ``key`` and every row's MAC is right and
+    decodes into a sane result (a merge takes a whole gradebook or none)."""
+    book = Gradebook.__new__(Gradebook)  # only for _mac: nothing opened or written
+    book.key, book.secret = key, key.subkey("gradebook")
+    try:
+        db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+            rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM grades").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        raise SealedError(f"{path} is not a readable gradebook ({error})") from None
+    if meta.get("course_key") != key.fingerprint:
+        raise SealedError(f"{path} was written with another course key than "
+                          f"{key.fingerprint} ({key.path})")
+    text, mac = meta.get("run"), meta.get("run_mac")
+    if not (isinstance(text, str) and isinstance(mac, str)
+            and hmac.compare_digest(mac, book._mac(RUN, "", text))):
+        raise SealedError(f"{path} has no sealed run record (an interrupted run, an older "
+                          "cnnlab, or an edited file): grade that share again")
+    found = []
+    for student, key_, result_text_, score, _max, seconds, row_mac in rows:
+        result = decode_result(result_text_, student) if isinstance(result_text_, str) else None
+        if not (isinstance(student, str) and isinstance(key_, str) and isinstance(row_mac, str)
+                and hmac.compare_digest(row_mac, book._mac(student, key_, result_text_))
+                and result is not None and score == result.score
+                and isinstance(seconds, float)):
+            raise SealedError(f"{path}: the row of {printable(str(student))!r} is not sealed "
+                              "with the course key (edited or damaged): grade that share again")
+        found.append((key_, result, seconds))
+    return json.loads(text), found
 
 
 class Gradebook:
@@ -174,6 +219,15 @@ class Gradebook:
             if result is not None and score == result.score and isinstance(seconds, float):
                 found[student] = (result, seconds)
         return found
+
+    def record_run(self, record: dict) -> None:
+        """What ``cnnlab merge`` needs besides the rows (``shards.run_record``: the hand-ins'
+        names and order, the entries skipped, the grader's errors, the shard), sealed like a
+        row."""
+        text = json.dumps(record, sort_keys=True)
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [("run", text), ("run_mac", self._mac(RUN, "", text))])
+        self.db.commit()
 
     def forget_others(self, students: list[str]) -> None:
         """Drop rows of students no longer in SUBMISSIONS."""

@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from autograder import outputs, overrides, stages
+from autograder import outputs, overrides, shards, stages
+from autograder.cluster import Connection
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.interrupts import signal_of
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
-from autograder.submissions import Candidate, find_candidates, prepare
+from autograder.submissions import Candidate, Submission, find_candidates, prepare
 from autograder.suite_cache import source_files
 from autograder.text import printable
 
@@ -58,6 +59,8 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     overrides: Path | None = None  # the instructor's adjustments, applied to the outputs
     command: str = ""  # the command line, for the report's provenance
+    cluster: Connection | None = None  # grade on this Dask scheduler (autograder.cluster)
+    shard: tuple[int, int] | None = None  # (K, N): grade only shard K of N (shards.py)
 
 
 @dataclass
@@ -94,6 +97,11 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     say = progress or (lambda event, text: None)
     skipped: dict[str, str] = {}
     candidates = find_candidates(submissions, exclude=out, skipped=skipped)
+    places = {c.student: place for place, c in enumerate(candidates)}  # for cnnlab merge
+    if options.shard:
+        candidates = shards.share(candidates, *options.shard)
+        say("stage", f"shard {options.shard[0]}/{options.shard[1]}: {len(candidates)} "
+                     "hand-ins")
     engine = engine or real_engine()
     isolation, isolation_reason = isolation_choice(options.isolation)
     say("stage", f"isolation: {isolation} ({isolation_reason})")
@@ -117,11 +125,14 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         todo = [c for c in candidates if c.student not in kept]
         try:
             say("stage", "preparing the hidden suite")
-            suite = engine.prepare(rubric)
+            # on a cluster the workers prepare it, from this machine's cache files
+            suite = engine.prepare(rubric) if options.cluster is None else None
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
-            for student, outcome, seconds, spent in _run_all(todo, options.jobs):
+            graded = (_run_all(todo, options.jobs) if options.cluster is None else
+                      _run_on_cluster(todo, engine, rubric, options, version, say))
+            for student, outcome, seconds, spent in graded:
                 for name, value in spent.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + value
                 result = decode_result(outcome, student) if outcome.startswith("{") else None
@@ -137,6 +148,10 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             interrupted = signal_of(stop)
         if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
             book.rebuild([(keys[s], results[s], times[s]) for s in results])
+        with contextlib.suppress(sqlite3.Error):  # for cnnlab merge, which says when it lacks
+            book.record_run(shards.run_record(submissions, candidates, places, skipped,
+                                              errors, options, isolation, isolation_reason,
+                                              version))
     ordered = [results[c.student] for c in candidates if c.student in results]
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
     hand_ins = {c.student: printable(c.path.name) for c in candidates}
@@ -150,11 +165,22 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
-        _write_errors(errors, out / "grader_errors.txt")
+        write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student in results)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
                     time.monotonic() - started, times, skipped, isolation_reason,
                     stage_seconds, len(candidates), interrupted)
+
+
+def _run_on_cluster(todo: list[Candidate], engine: ModuleType, rubric, options: Options,
+                    version: str, say: Progress) -> Iterator[tuple[str, str, float, dict]]:
+    """The hand-ins graded on the Dask cluster of ``options.cluster``."""
+    from autograder import cluster, course_key
+    if engine is not real_engine():
+        raise ValueError("--scheduler grades with the hidden suite (autograder.engine) only")
+    course = cluster.course_setup(engine, rubric, options.rubric, course_key.load(),
+                                  options.limits, options.isolation, options.detail, version)
+    yield from cluster.run_all(todo, options.cluster, course, lambda line: say("stage", line))
 
 
 def _overrides(options: Options, candidates: list[Candidate], rubric, out: Path,
@@ -197,7 +223,7 @@ def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionR
         book.rebuild([(keys[s], results[s], times[s]) for s in results])
 
 
-def _write_errors(errors: dict[str, str], path: Path) -> None:
+def write_errors(errors: dict[str, str], path: Path) -> None:
     path.write_text("".join(f"{student}:\n{printable(why)}\n\n"
                             for student, why in sorted(errors.items())), encoding="utf-8")
 
@@ -388,15 +414,21 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        student = SandboxedStudent(submission.folder, limits, isolation)
-        try:
-            result = engine.grade(student, suite, submission.sources, candidate.student,
-                                  detail)
-            result.notes.extend(submission.notes)
-            result.grader_notes.extend(student.notes)
-        finally:
-            with stages.stage("sandbox stop"):
-                student.close()
-        return result
+        return grade_submission(submission, engine, suite, limits, isolation, detail)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def grade_submission(submission: Submission, engine: ModuleType, suite, limits: Limits,
+                     isolation: str, detail: str = "full") -> SubmissionResult:
+    """Grade an unpacked hand-in in a sandbox of its own (here, or on a Dask worker:
+    ``autograder.cluster``)."""
+    student = SandboxedStudent(submission.folder, limits, isolation)
+    try:
+        result = engine.grade(student, suite, submission.sources, submission.student, detail)
+        result.notes.extend(submission.notes)
+        result.grader_notes.extend(student.notes)
+    finally:
+        with stages.stage("sandbox stop"):
+            student.close()
+    return result

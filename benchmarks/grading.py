@@ -14,6 +14,7 @@ folder. Endless loops cost their full time limit, so they are mixed in at a real
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -47,7 +48,8 @@ def make_class(target: Path, students: int, loop_share: float) -> Path:
     return target
 
 
-def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
+def grade_once(class_dir: Path, jobs: int, fake: bool, scheduler: str | None = None) -> dict:
+    from autograder.cluster import Connection
     from autograder.pipeline import Options, grade_class
     engine = None
     if fake:
@@ -56,7 +58,8 @@ def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
         engine = FakeEngine
     out = Path(tempfile.mkdtemp(prefix="cnnlab-bench-out-"))
     started = time.perf_counter()
-    run = grade_class(class_dir, out, Options(jobs=jobs), engine)
+    cluster = Connection(scheduler) if scheduler else None
+    run = grade_class(class_dir, out, Options(jobs=jobs, cluster=cluster), engine)
     seconds = time.perf_counter() - started
     shutil.rmtree(out)
     per = sorted(run.seconds_per_student.values())
@@ -178,7 +181,8 @@ NBGRADER_SAMPLE = 12  # nbgrader needs a kernel and the suite's preparation per 
 
 
 def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = None,
-                       sample: int = NBGRADER_SAMPLE, tests: str = "hidden") -> float | None:
+                       sample: int = NBGRADER_SAMPLE, tests: str = "hidden",
+                       cnnlab_class: tuple[float, int] | None = None) -> float | None:
     """Seconds per hand-in for ``nbgrader autograde`` on the same class, as notebooks, and the
     ratio to cnnlab's seconds per hand-in. A sample of ``sample`` hand-ins of modules (not the
     endless loops: in-process, nbgrader would wait for its cell timeout) is turned into the
@@ -203,8 +207,11 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
         if tests == "asserts":
             _use_plain_asserts(course / "source" / "cnn" / NOTEBOOK_NAME)
         nbgrader = [sys.executable, "-m", "nbgrader"]
+        # generate_assignment runs `alembic` from PATH: this venv's, even when not activated
+        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                                      os.environ.get("PATH", "")])}
         subprocess.run([*nbgrader, "generate_assignment", "cnn", "--force"], cwd=course,
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=env)
         released = json.loads((course / "release" / "cnn" / NOTEBOOK_NAME).read_text())
         for student in students:
             folder = course / "submitted" / student.name / "cnn"
@@ -213,7 +220,7 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
             (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
         started = time.perf_counter()
         subprocess.run([*nbgrader, "autograde", "cnn", "--force"], cwd=course, check=True,
-                       capture_output=True)
+                       capture_output=True, env=env)
         seconds = time.perf_counter() - started
     per = seconds / max(len(students), 1)
     ratio = f", {per / cnnlab_per_submission:.1f}x cnnlab's median {cnnlab_per_submission:.2f} s" \
@@ -221,6 +228,10 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
     label = "3 plain asserts per function" if tests == "asserts" else "our hidden test cells"
     print(f"nbgrader autograde ({label}): {len(students)} hand-ins in {seconds:.1f} s, "
           f"{per:.2f} s per hand-in{ratio}")
+    if cnnlab_class:  # the class as a whole: nbgrader grades one notebook after another
+        class_seconds, class_size = cnnlab_class
+        print(f"  the class of {class_size}: nbgrader about {per * class_size:.0f} s, cnnlab "
+              f"{class_seconds:.1f} s: {per * class_size / class_seconds:.1f}x faster")
     return seconds
 
 
@@ -293,6 +304,31 @@ def _as_notebook(released: dict, student: Path) -> dict:
     return notebook
 
 
+def dask_figures(class_dir: Path, workers: int = 2) -> dict | None:
+    """The same class on a local Dask cluster of ``workers`` single-threaded workers (started
+    here, torn down after), through ``cnnlab grade --scheduler``'s path; None without the
+    cluster extra."""
+    import importlib.util
+    if importlib.util.find_spec("distributed") is None:
+        return None
+    from distributed import LocalCluster
+    started = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as local:
+        ready = time.perf_counter() - started
+        r = grade_once(class_dir, 0, False, local.scheduler_address)
+    r["cluster_start"] = ready
+    r["jobs"] = workers
+    return r
+
+
+def print_row(label: str, r: dict) -> None:
+    rate = 60 * r["students"] / r["seconds"]
+    print(f"{label:>12}  {r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
+          f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
+          f"{r['isolation']}")
+
+
 def startup_seconds(repeats: int = 20) -> dict[str, float]:
     """The cost of one sandboxed worker: start, import numpy and the perfect student; with the
     fork server (numpy preloaded, started once before) and with a fresh worker each time."""
@@ -324,6 +360,8 @@ def main() -> None:
                         help="turn these speed devices of the worker off, to measure them")
     parser.add_argument("--floor-only", action="store_true",
                         help="only a call's floor in the sandbox")
+    parser.add_argument("--no-dask", action="store_true",
+                        help="leave out the Dask figures (a local cluster of 2 workers)")
     parser.add_argument("--class-only", action="store_true",
                         help="only the class table and where the time goes (no students' "
                         "share, no nbgrader baselines)")
@@ -345,20 +383,26 @@ def main() -> None:
         engine = "stand-in (public examples)" if args.fake else "hidden suite"
         print(f"class of {args.students} students ({args.loop_share:.0%} endless loops), "
               f"{engine}")
-        print(f"{'jobs':>4}  {'total s':>8}  {'students/min':>12}  {'per-sub mean s':>14}  "
-              f"{'median s':>8}  {'p95 s':>6}  isolation")
+        print(f"{'engine':>12}  {'jobs':>4}  {'total s':>8}  {'students/min':>12}  "
+              f"{'per-sub mean s':>14}  {'median s':>8}  {'p95 s':>6}  isolation")
         for jobs in args.jobs:
             r = grade_once(class_dir, jobs, args.fake)
-            rate = 60 * r["students"] / r["seconds"]
-            print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
-                  f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
-                  f"{r['isolation']}")
+            print_row("local pool", r)
+        if not args.fake and not args.no_dask:
+            dask = dask_figures(class_dir)
+            if dask is None:
+                print("Dask: not measured (pip install -e '.[cluster]')")
+            else:
+                print_row("Dask, 2 wkr", dask)
+                print(f"Dask: local cluster started in {dask['cluster_start']:.1f} s (not "
+                      f"counted); {dask['seconds'] / r['seconds']:.2f}x the local pool's time")
         print_breakdown(r)
         if args.class_only:
             return
         print_student_share(r, class_dir)
         for tests in ("asserts", "hidden"):
-            if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:
+            if nbgrader_autograde(class_dir, r["per_median"], tests=tests,
+                                  cnnlab_class=(r["seconds"], r["students"])) is None:
                 print("nbgrader autograde: not measured (nbgrader is not installed)")
                 break
 
