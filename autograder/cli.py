@@ -20,6 +20,7 @@ import argparse
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from cnnlab.destinations import file_problem, folder_problem
@@ -281,7 +282,7 @@ def _function_table(results) -> list[str]:
     return _table(rows)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     line = lambda row: "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))  # noqa: E731
     return [line(rows[0]), "  ".join("-" * w for w in widths), *map(line, rows[1:])]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import importlib
 import multiprocessing
 import os
 import shutil
@@ -25,17 +24,16 @@ import sqlite3
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from autograder import outputs, overrides, stages
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.interrupts import signal_of
-from autograder.results import SubmissionResult
+from autograder.results import Engine, SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
 from autograder.submissions import Candidate, find_candidates, prepare
 from autograder.suite_cache import source_files
@@ -86,7 +84,7 @@ Progress = Callable[[str, str], None]
 
 
 def grade_class(submissions: Path, out: Path, options: Options | None = None,
-                engine: ModuleType | None = None,
+                engine: Engine | None = None,
                 progress: Progress | None = None) -> ClassRun:
     """Grade every hand-in in ``submissions`` and write all outputs to ``out``."""
     started = time.monotonic()
@@ -234,9 +232,9 @@ def _write_students(part: int, parts: int) -> None:
                                  detail)
 
 
-def real_engine() -> ModuleType:
+def real_engine() -> Engine:
     try:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # the student release has no hidden suite
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
@@ -244,7 +242,7 @@ def real_engine() -> ModuleType:
     return engine
 
 
-def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
+def _version_key(engine: Engine, rubric, rubric_file: Path | None) -> str:
     """Changes whenever the rubric, the suite, the reference or the grader change."""
     text = repr(rubric)
     text = "" if " at 0x" in text else text  # an address differs on every run: files suffice
@@ -297,10 +295,10 @@ KILLED = ("the grading process died while grading this hand-in, also when retrie
 
 
 def _pool_round(batch: list[Candidate], workers: int,
-                marks: Path) -> Iterator[tuple[str, str, float, dict]]:
+                marks: Path) -> Generator[tuple[str, str, float, dict], None, list[Candidate]]:
     """Grade ``batch`` in a fresh pool; returns the hand-ins left unfinished by a break."""
     context = multiprocessing.get_context("fork")
-    unfinished = []
+    unfinished: list[Candidate] = []
     with ProcessPoolExecutor(min(workers, len(batch)), mp_context=context,
                              initializer=_die_with_parent) as pool, _ended_when_left_early(pool):
         futures = {pool.submit(_grade_one, c): c for c in batch}
@@ -380,7 +378,7 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
         mark.unlink(missing_ok=True)
 
 
-def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Limits,
+def grade_candidate(candidate: Candidate, engine: Engine, suite, limits: Limits,
                     isolation: str, detail: str = "full") -> SubmissionResult:
     """Unpack one hand-in into a scratch folder and grade it in a sandbox of its own
     (also what Gradescope's ``run_autograder`` does for its single student)."""
