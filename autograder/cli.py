@@ -22,8 +22,12 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnlab.destinations import file_problem, folder_problem
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 MAX_STUDENT_ROWS = 40
 
@@ -160,7 +164,8 @@ class Progress:
 
     def __init__(self, total: int, stream=None):
         self.stream = stream or sys.stderr
-        self.total, self.done, self.bar = total, 0, None
+        self.total, self.done = total, 0
+        self.bar: tqdm | None = None  # on a terminal, once the number of hand-ins is known
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def __call__(self, event: str, text: str) -> None:

@@ -234,7 +234,7 @@ def _write_students(part: int, parts: int) -> None:
 
 def real_engine() -> Engine:
     try:
-        import autograder.engine as engine  # the student release has no hidden suite
+        import autograder.engine as engine  # the hidden suite: may be missing (developed apart)
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
