@@ -25,7 +25,7 @@ CHECKLIST = ROOT / "docs" / "adding_an_exercise.md"
 
 REFERENCE = '''
 
-def {name}(x: np.ndarray) -> np.ndarray:
+def {name}(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """TODO: what {name} computes, in the lecture's words, with its formula.
 
     Args:
@@ -56,6 +56,7 @@ NEW_REFERENCE_MODULE = '''"""TODO: what the exercises of {module} are about, in 
 words."""
 
 import numpy as np
+import numpy.typing as npt
 
 # The given argument checks: from solutions.validation import check_ndim, check_positive, ...
 '''
