@@ -181,7 +181,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "new-exercise", help="write the skeletons of a new graded function and print the "
                              "checklist",
-        description=__doc__.splitlines()[0].strip("`") if __doc__ else None)
+        description=__doc__.splitlines()[0].replace("``", "") if __doc__ else None)
     parser.add_argument("name", metavar="NAME", help="the function's name, e.g. dilated_conv2d")
     parser.add_argument("--module", required=True,
                         help="its exercise module, e.g. convolution (a new one is made)")
