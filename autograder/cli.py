@@ -20,9 +20,14 @@ import argparse
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnlab.destinations import file_problem, folder_problem
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 MAX_STUDENT_ROWS = 40
 
@@ -191,7 +196,8 @@ class Progress:
 
     def __init__(self, total: int, stream=None):
         self.stream = stream or sys.stderr
-        self.total, self.done, self.bar = total, 0, None
+        self.total, self.done = total, 0
+        self.bar: tqdm | None = None  # on a terminal, once the number of hand-ins is known
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def __call__(self, event: str, text: str) -> None:
@@ -371,7 +377,7 @@ def _function_table(results) -> list[str]:
     return _table(rows)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     line = lambda row: "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))  # noqa: E731
     return [line(rows[0]), "  ".join("-" * w for w in widths), *map(line, rows[1:])]

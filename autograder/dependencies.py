@@ -51,7 +51,7 @@ def function_digest(function: str, checks: list, reference: types.FunctionType,
         digest.update(f"\0{check.id} {check.max_examples} {described(check.examples)}".encode())
         found = _functions_in([check.examples, check.calls], values)
         roots += found
-    for unit in sorted(closure(_unit_of(f) for f in roots if _unit_of(f))):
+    for unit in sorted(closure(u for u in map(_unit_of, roots) if u)):
         digest.update(f"\0{unit[0]}.{unit[1]}\0".encode() + source_of(unit).encode())
     for value in sorted(values):
         digest.update(b"\0" + value.encode())
@@ -217,7 +217,7 @@ class _Parsed:
     def __init__(self, module: str):
         self.source = _source_of_module(module)
         tree = ast.parse(self.source)
-        self.definitions: list[tuple[str, ast.AST]] = []
+        self.definitions: list[tuple[str, ast.stmt]] = []
         self.imports: dict[str, str] = {}
         for node in tree.body:
             if isinstance(node, ast.Import | ast.ImportFrom):

@@ -25,7 +25,7 @@ from autograder.checks import all_checks
 from autograder.checks.base import Check
 from autograder.course_key import CourseKey
 from autograder.drawing import Corpus, draw_check, example_size, reference
-from autograder.feedback import call_text, describe, summary
+from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
 from autograder.hand_in_inputs import Extra, extra_examples, relabellable
@@ -71,7 +71,6 @@ ANSWERED_PER_CHECK = 25
 NOT_RUN = "(in an earlier call; the remaining calls were not run)"  # the sandbox's words
 NOT_RUN_MESSAGE = ("not run: an earlier call of this function timed out or crashed, and its "
                    "remaining calls were not made")
-__all__ = ["call_text"]  # re-exported: older callers import it from here
 
 
 def load_rubric(path=None) -> Rubric:
@@ -98,18 +97,18 @@ class PreparedCheck:
         course = Corpus(self.examples, self.calls, self.expected, self.starts)
         extras = extra_examples(rng, course, self.pool, self.relabellable, self.check.calls,
                                 self._reference)
+        own: list[Extra | None] = [None] * len(self.examples)
         merged = replace(self, examples=self.examples[:], calls=self.calls[:],
-                         expected=self.expected[:], starts=self.starts[:],
-                         own=[None] * len(self.examples))
+                         expected=self.expected[:], starts=self.starts[:], own=own)
         sizes = self.sizes[:]
         for size, extra in sorted(((example_size(e.example), e) for e in extras),
                                   key=lambda pair: pair[0]):
             at = bisect.bisect_right(sizes, size)
             sizes.insert(at, size)
-            for column, value in ((merged.examples, extra.example), (merged.calls, extra.calls),
-                                  (merged.expected, extra.expected),
-                                  (merged.starts, extra.start),
-                                  (merged.own, extra)):
+            columns: tuple[tuple[list[Any], Any], ...] = (
+                (merged.examples, extra.example), (merged.calls, extra.calls),
+                (merged.expected, extra.expected), (merged.starts, extra.start), (own, extra))
+            for column, value in columns:
                 column.insert(at, value)
         return merged
 
@@ -396,7 +395,9 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
-    failures, passes, start, first = [], [], 0, None
+    failures: list[tuple] = []
+    passes: list[tuple] = []
+    start, first = 0, None
     with stages.stage("judging"):
         for index, (example, group, expected) in enumerate(
                 zip(p.examples, p.calls, p.expected, strict=True)):
@@ -417,6 +418,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     if ran and ran[0] is not failures[0]:  # show the call that timed out, not one never run
         failures = [*ran, *(f for f in failures if _not_run(f[2]))]
         first = next(i for i, group in enumerate(p.calls) if group is ran[0][0])
+    assert first is not None  # set with the first failure
     shown = _smallest(student, p, failures, budget, first)
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
@@ -454,7 +456,8 @@ def _smallest(student: Student, p: PreparedCheck, failures: list, budget: Shrink
     example) while the hand-in's budget lasts.
     Headline, example, expected and actual all come from it."""
     first, start = failures[0], p.starts[index]
-    relabel = p.own[index].relabel if p.own and p.own[index] else None
+    own = p.own[index] if p.own else None
+    relabel = own.relabel if own else None
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
     if not start:  # a very large example

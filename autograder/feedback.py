@@ -9,14 +9,14 @@ are capped too, so that one hand-in cannot store hundreds of megabytes of feedba
 
 from __future__ import annotations
 
-import importlib
 import inspect
 
 import numpy as np
 
+import solutions
 from autograder.checks.base import Check, Raised
 from autograder.results import CallError, FailingExample
-from cnnlab.catalog import MODULE_OF, PICTURED
+from cnnlab.catalog import PICTURED
 
 SMALL_ARRAY = 64  # elements shown in full (an 8x8 image)
 SMALL_CHANNELS = 8  # a (H, W, C) array with at most this many channels is shown per channel
@@ -66,8 +66,7 @@ def _joined(texts: list[str]) -> str:
 def call_text(function: str, call) -> str:
     """``conv2d(image=array(...), kernel=array(...), padding=1)``."""
     args, kwargs = call
-    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    names = list(inspect.signature(getattr(module, function)).parameters)
+    names = list(inspect.signature(solutions.reference(function)).parameters)
     parts = [f"{names[i] if i < len(names) else '*'}={value_text(a)}"
              for i, a in enumerate(args)]
     parts += [f"{k}={value_text(v)}" for k, v in kwargs.items()]

@@ -98,7 +98,7 @@ def _loose_statements(tree: ast.Module) -> list[ast.AST]:
     """Module-level code that runs on import and may change what a name means
     (``np.f = signal.convolve2d``, ``setattr(...)``, a loop, ``try:``): all but imports,
     definitions and assignments to plain names, which are followed by reachability."""
-    loose = []
+    loose: list[ast.AST] = []
     for node in tree.body:
         plain = isinstance(node, ast.Assign | ast.AnnAssign) and all(
             isinstance(t, ast.Name | ast.Tuple | ast.List) and all(

@@ -34,8 +34,8 @@ from hypothesis.internal.conjecture import providers
 from hypothesis.internal.conjecture.choice import ChoiceTemplate
 from hypothesis.internal.conjecture.data import ConjectureData
 
-_QUIET = dict(deadline=None, print_blob=False, suppress_health_check=list(HealthCheck),
-              verbosity=Verbosity.quiet)
+_QUIET: dict[str, Any] = dict(deadline=None, print_blob=False,
+                              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
 TRIES_PER_EXAMPLE = 3  # a strategy with fewer distinct examples stops after this many tries
 
 

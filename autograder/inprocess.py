@@ -15,7 +15,7 @@ from typing import Any
 
 from autograder.results import INVALID, MISSING, NOT_IMPLEMENTED, CallError
 from autograder.worker_runtime import wire
-from cnnlab.calls import run_call, source_file
+from cnnlab.calls import run_call, source_files
 from cnnlab.catalog import FUNCTIONS
 
 
@@ -24,7 +24,7 @@ class InProcessStudent:
         self.functions = {name: f for name, f in functions.items()
                           if name in FUNCTIONS and callable(f)}
         self.notes: list[str] = ["graded in-process (no sandbox)"]
-        self._files = {source_file(f) for f in self.functions.values()} - {None}
+        self._files = source_files(*self.functions.values())
 
     def missing(self) -> dict[str, str]:
         return {f: f"{f} is not defined" for f in FUNCTIONS if f not in self.functions}

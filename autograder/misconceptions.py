@@ -81,8 +81,11 @@ class Explanation:
             return self.parts[0].variant
         changed, other = self.parts
 
+        arguments = changed.arguments
+        assert arguments is not None  # only a change of the arguments combines (``BOTH``)
+
         def both(*args, **kwargs):
-            args, kwargs = changed.arguments(args, kwargs)
+            args, kwargs = arguments(args, kwargs)
             return other.variant(*args, **kwargs)
         return both
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib
 import io
 import math
 import warnings
@@ -36,7 +35,7 @@ _CACHE: dict[str, Any] = {}
 def _suite() -> tuple[Any, Any]:
     """(engine, suite), prepared on first use."""
     if "suite" not in _CACHE:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # on first use: it loads hypothesis and the checks
         _CACHE["engine"] = engine
         _CACHE["suite"] = engine.prepare(engine.load_rubric())
     return _CACHE["engine"], _CACHE["suite"]

@@ -169,7 +169,7 @@ def function_feedback(function: FunctionResult, detail: str = "full",
     left_out = []
     for check in shown:
         block = check_feedback(check, detail)
-        if detail == "full" and check.check in (pictures or {}):
+        if detail == "full" and pictures and check.check in pictures:
             block += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
         if _height(lines + block) > MAX_LINES_PER_FUNCTION and check is not shown[0]:
             block = check_feedback(check, "summary")  # the headline only
@@ -360,7 +360,7 @@ def picture_png(check: CheckResult) -> bytes:
     """The check's picture as PNG bytes. Students with the same bug fail on the same
     smallest example (the suite and its shrinking are the same for all), so a picture is
     drawn once and its bytes reused: drawing one takes ~0.2 s."""
-    arrays = check.example.arrays
+    arrays = _arrays(check)
     key = hashlib.sha256(wire.dumps([check.check, [arrays[k] for k in sorted(arrays)]]))
     png = _PICTURES.get(key.hexdigest())
     if png is None:
@@ -371,13 +371,20 @@ def picture_png(check: CheckResult) -> bytes:
     return png
 
 
+def _arrays(check: CheckResult) -> dict[str, list]:
+    """The numbers of the check's picture: only a failed check that compares arrays has them."""
+    if check.example is None or check.example.arrays is None:
+        raise ValueError(f"{check.check} has no failing example with arrays to draw")
+    return check.example.arrays
+
+
 def failure_figure(check: CheckResult, title: str):
     """The input, the kernel (of a convolution), the expected and the actual result and their
     difference, for a failed check whose example holds arrays (``FailingExample.arrays``)."""
     import numpy as np
 
     from cnnlab.figures.comparison import side_by_side
-    arrays = check.example.arrays
+    arrays = _arrays(check)
     kernel = arrays.get("kernel")
     return side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
                         np.asarray(arrays["input"]), title=title,

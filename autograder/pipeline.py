@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import importlib
 import multiprocessing
 import os
 import shutil
@@ -25,18 +24,17 @@ import sqlite3
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from autograder import outputs, overrides, shards, stages
 from autograder.cluster import Connection
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.interrupts import signal_of
-from autograder.results import SubmissionResult
+from autograder.results import Engine, SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
 from autograder.submissions import Candidate, Submission, find_candidates, prepare
 from autograder.suite_cache import source_files
@@ -89,7 +87,7 @@ Progress = Callable[[str, str], None]
 
 
 def grade_class(submissions: Path, out: Path, options: Options | None = None,
-                engine: ModuleType | None = None,
+                engine: Engine | None = None,
                 progress: Progress | None = None) -> ClassRun:
     """Grade every hand-in in ``submissions`` and write all outputs to ``out``."""
     started = time.monotonic()
@@ -130,9 +128,9 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
-            graded = (_run_all(todo, options.jobs) if options.cluster is None else
+            outcomes = (_run_all(todo, options.jobs) if options.cluster is None else
                       _run_on_cluster(todo, engine, rubric, options, version, say))
-            for student, outcome, seconds, spent in graded:
+            for student, outcome, seconds, spent in outcomes:
                 for name, value in spent.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + value
                 result = decode_result(outcome, student) if outcome.startswith("{") else None
@@ -172,14 +170,16 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
                     stage_seconds, len(candidates), interrupted)
 
 
-def _run_on_cluster(todo: list[Candidate], engine: ModuleType, rubric, options: Options,
+def _run_on_cluster(todo: list[Candidate], engine: Engine, rubric, options: Options,
                     version: str, say: Progress) -> Iterator[tuple[str, str, float, dict]]:
     """The hand-ins graded on the Dask cluster of ``options.cluster``."""
     from autograder import cluster, course_key
-    if engine is not real_engine():
+    from autograder import engine as hidden_suite
+    if engine is not hidden_suite:
         raise ValueError("--scheduler grades with the hidden suite (autograder.engine) only")
-    course = cluster.course_setup(engine, rubric, options.rubric, course_key.load(),
+    course = cluster.course_setup(hidden_suite, rubric, options.rubric, course_key.load(),
                                   options.limits, options.isolation, options.detail, version)
+    assert options.cluster is not None  # the caller's choice
     yield from cluster.run_all(todo, options.cluster, course, lambda line: say("stage", line))
 
 
@@ -260,9 +260,9 @@ def _write_students(part: int, parts: int) -> None:
                                  detail)
 
 
-def real_engine() -> ModuleType:
+def real_engine() -> Engine:
     try:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # the hidden suite: may be missing (developed apart)
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
@@ -270,7 +270,7 @@ def real_engine() -> ModuleType:
     return engine
 
 
-def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
+def _version_key(engine: Engine, rubric, rubric_file: Path | None) -> str:
     """Changes whenever the rubric, the suite, the reference or the grader change."""
     text = repr(rubric)
     text = "" if " at 0x" in text else text  # an address differs on every run: files suffice
@@ -323,10 +323,10 @@ KILLED = ("the grading process died while grading this hand-in, also when retrie
 
 
 def _pool_round(batch: list[Candidate], workers: int,
-                marks: Path) -> Iterator[tuple[str, str, float, dict]]:
+                marks: Path) -> Generator[tuple[str, str, float, dict], None, list[Candidate]]:
     """Grade ``batch`` in a fresh pool; returns the hand-ins left unfinished by a break."""
     context = multiprocessing.get_context("fork")
-    unfinished = []
+    unfinished: list[Candidate] = []
     with ProcessPoolExecutor(min(workers, len(batch)), mp_context=context,
                              initializer=_die_with_parent) as pool, _ended_when_left_early(pool):
         futures = {pool.submit(_grade_one, c): c for c in batch}
@@ -406,7 +406,7 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
         mark.unlink(missing_ok=True)
 
 
-def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Limits,
+def grade_candidate(candidate: Candidate, engine: Engine, suite, limits: Limits,
                     isolation: str, detail: str = "full") -> SubmissionResult:
     """Unpack one hand-in into a scratch folder and grade it in a sandbox of its own
     (also what Gradescope's ``run_autograder`` does for its single student)."""
@@ -419,7 +419,7 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def grade_submission(submission: Submission, engine: ModuleType, suite, limits: Limits,
+def grade_submission(submission: Submission, engine: Engine, suite, limits: Limits,
                      isolation: str, detail: str = "full") -> SubmissionResult:
     """Grade an unpacked hand-in in a sandbox of its own (here, or on a Dask worker:
     ``autograder.cluster``)."""

@@ -86,7 +86,8 @@ def join(outs: list[Path], key) -> Merged:
     """The shards' gradebooks joined; ``ShardError`` (or ``gradebook.SealedError``) with the
     file and the reason when they do not make one class."""
     from autograder.gradebook import read_sealed
-    records, rows = [], {}
+    records: list[dict] = []
+    rows: dict = {}
     for out in outs:
         record, found = read_sealed(Path(out) / "gradebook.sqlite", key)
         _check_record(out, record, records)
@@ -139,7 +140,8 @@ def _check_shards(outs: list[Path], records: list[dict]) -> None:
 def _joined(records: list[dict], rows: dict) -> Merged:
     """Everything in the order one run gives: each hand-in's place among all that
     ``find_candidates`` found (folders and zips by name, then flat downloads)."""
-    names, places = {}, {}
+    names: dict = {}
+    places: dict = {}
     for record in records:
         for student, name, place in record["hand_ins"]:
             names.setdefault(student, name)

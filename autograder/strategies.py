@@ -42,13 +42,15 @@ def int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
 
 # Integer dtypes whose own arithmetic is wrong: a sigmoid or a min-max scaling computed in
 # them wraps around (-abs(uint8) is large, max - min of int8 overflows) or runs in float16.
-SMALL_INT_DTYPES = (np.int8, np.uint8, np.int16)
+SMALL_INT_DTYPES: tuple[type[np.integer], ...] = (np.int8, np.uint8, np.int16)
 
 
 def small_int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
     """Arrays of ``SMALL_INT_DTYPES`` over the dtype's whole range."""
-    return st.sampled_from(SMALL_INT_DTYPES).flatmap(lambda dtype: hnp.arrays(
-        dtype, shape, elements=st.integers(np.iinfo(dtype).min, np.iinfo(dtype).max)))
+    def arrays(dtype: type[np.integer]) -> st.SearchStrategy[np.ndarray]:
+        info = np.iinfo(dtype)
+        return hnp.arrays(dtype, shape, elements=st.integers(int(info.min), int(info.max)))
+    return st.sampled_from(SMALL_INT_DTYPES).flatmap(arrays)
 
 
 # Finite floats too large for float32 (above 3.4e38): casting them to float32 overflows.

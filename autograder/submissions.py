@@ -274,10 +274,10 @@ def digest_of(path: Path) -> str:
             return digest.hexdigest()
         folder = _enter_single_folder(path)
         digest.update(str(folder.relative_to(path)).encode("utf-8", "surrogateescape"))
-        for file in _code_files(folder)[0]:
-            digest.update(b"\0" + file.name.encode("utf-8", "surrogateescape") + b"\0")
+        for code in _code_files(folder)[0]:
+            digest.update(b"\0" + code.name.encode("utf-8", "surrogateescape") + b"\0")
             with contextlib.suppress(OSError, ValueError):
-                digest.update(read_regular(file, MAX_FILE_BYTES))
+                digest.update(read_regular(code, MAX_FILE_BYTES))
     except OSError as error:  # unreadable: graded (with a note) every time
         digest.update(f"unreadable {error} {os.urandom(8).hex()}".encode())
     return digest.hexdigest()
@@ -537,7 +537,8 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
             raise TypeError("its cells are not a list")
     except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
-    kept, broken = [], {}  # definitions; module -> cells that do not parse
+    kept: list[str] = []  # definitions
+    broken: dict[str, list[str]] = {}  # module -> cells that do not parse
     defined: set[str] = set()
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -581,7 +582,7 @@ def _definitions(code: str) -> tuple[list[str], set[str]]:
             continue
         decorators = [f"@{ast.get_source_segment(code, d)}\n"
                       for d in getattr(node, "decorator_list", [])]
-        definitions.append("".join(decorators) + ast.get_source_segment(code, node))
+        definitions.append("".join(decorators) + (ast.get_source_segment(code, node) or ""))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names.add(node.name)
     return definitions, names

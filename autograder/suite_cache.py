@@ -25,7 +25,6 @@ import base64
 import contextlib
 import gzip
 import hashlib
-import importlib
 import importlib.util
 import io
 import json
@@ -37,13 +36,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import solutions
 from autograder import course_key
 from autograder.course_key import CourseKey
 from autograder.dependencies import function_digest
 from autograder.drawing import Corpus, DrawnCheck, draw_check
 from autograder.worker_runtime import wire
 from cnnlab import paths
-from cnnlab.catalog import MODULE_OF
 
 FORMAT = "cnnlab-suite-3"  # 3: a file per function, drawn with the course key, with pools
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
@@ -89,8 +88,7 @@ def private_dir() -> Path:
 
 def function_key(function: str, checks: list, key: CourseKey) -> str:
     """The name of what ``function``'s drawing gives for the course ``key``."""
-    reference = getattr(importlib.import_module(f"solutions.{MODULE_OF[function]}"), function)
-    digest = function_digest(function, checks, reference, FORMAT)
+    digest = function_digest(function, checks, solutions.reference(function), FORMAT)
     return hashlib.sha256(f"{digest} {key.fingerprint}".encode()).hexdigest()[:24]
 
 

@@ -31,7 +31,8 @@ import numpy as np
 # The kinds of failure a call itself can have, in autograder.results' words.
 RAISED, NOT_IMPLEMENTED = "raised", "not_implemented"
 NOT_IMPLEMENTED_TEXT = "still raises NotImplementedError"
-NUMPY_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+NUMPY_ERRORS: dict[str, Any] = {"divide": "warn", "over": "warn", "invalid": "warn",
+                                "under": "ignore"}  # np.errstate/np.seterr keywords
 TEXT_CHARS = 500  # of an exception's text
 WHERE_CHARS = 200  # "padding.py, line 12: return x[pad]", at most
 PRINTED_CHARS = 2048  # of what one call printed: its start and its end, the middle cut
@@ -163,7 +164,7 @@ class CallOutput:
         self.kept = 0
         if self.memory is not None:
             self.memory = io.StringIO()
-        elif os.lseek(self.fd, 0, os.SEEK_CUR):
+        elif self.fd is not None and os.lseek(self.fd, 0, os.SEEK_CUR):
             os.ftruncate(self.fd, 0)
             os.lseek(self.fd, 0, os.SEEK_SET)
 
@@ -176,7 +177,7 @@ class CallOutput:
             self.kept += len(data)
             if self.memory is not None:
                 self.memory.write(data.decode("utf-8", "replace"))
-            else:
+            elif self.fd is not None:
                 try:
                     os.write(self.fd, data)
                 except OSError:  # past RLIMIT_FSIZE: the rest is not kept
@@ -187,7 +188,7 @@ class CallOutput:
         if self.memory is not None:
             data = self.memory.getvalue().encode()
             return printed_excerpt(data, len(data))
-        return printed_excerpt_of(self.fd)
+        return printed_excerpt_of(self.fileno())
 
     def flush(self) -> None:
         if self.echo is not None:
@@ -215,7 +216,7 @@ class _Installed:
     __slots__ = ("output", "saved")
 
     def __init__(self, output: CallOutput):
-        self.output, self.saved = output, None
+        self.output, self.saved = output, (sys.stdout, sys.stderr)
 
     def __enter__(self) -> None:
         self.saved = sys.stdout, sys.stderr
@@ -294,6 +295,11 @@ def source_file(function: Callable) -> str | None:
     """The real path of the file that defines ``function``: the student's own code."""
     code = getattr(function, "__code__", None)
     return os.path.realpath(code.co_filename) if code is not None else None
+
+
+def source_files(*functions: Callable) -> set[str]:
+    """``source_file`` of each of ``functions`` that has one: the ``files`` of ``run_call``."""
+    return {path for path in map(source_file, functions) if path is not None}
 
 
 def _frames(tb) -> list[tuple[str, int]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.calls import CallOutput, run_call, source_file, where_in
+from cnnlab.calls import CallOutput, run_call, source_files, where_in
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.public_checks import CASES, RAISES, Case
@@ -71,7 +71,7 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
     the student's folder and the given code) is still there."""
     with time_limit(SECONDS_PER_CALL):  # sigmoid must not overflow: warnings are errors
         outcome = run_call(function, _copies(case.args), _copies(case.kwargs),
-                           files={source_file(function)}, warnings_as_errors=True,
+                           files=source_files(function), warnings_as_errors=True,
                            output=CallOutput(echo=sys.stdout))
     error, actual = outcome.exception, outcome.value
     if isinstance(error, NotImplementedError):
@@ -96,7 +96,7 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
 def where(error: BaseException, function) -> str:
     """``"\n      at padding.py, line 12: return x[pad]"``: the last frame of the raise in
     the student's own file (the file that defines ``function``), or "" when there is none."""
-    found = where_in(error, {source_file(function)})
+    found = where_in(error, source_files(function))
     return f"\n      at {found}" if found else ""
 
 

@@ -55,8 +55,8 @@ def cases_of(function: Callable) -> list[Case]:
         statement = tree.body[0] if len(tree.body) == 1 else None
         if isinstance(statement, ast.Assign):
             exec(compile(tree, where, "exec"), namespace)  # the reference's own docstring
-        elif _is_call_of(statement, name):
-            cases.append(_case(name, statement.value, part, namespace, prose, where))
+        elif (call := _call_of(statement, name)) is not None:
+            cases.append(_case(name, call, part, namespace, prose, where))
             prose = ""
         else:
             raise ExampleError(f"{where}: example {part.source.strip()!r} is neither a call of "
@@ -64,9 +64,12 @@ def cases_of(function: Callable) -> list[Case]:
     return cases
 
 
-def _is_call_of(statement, name: str) -> bool:
-    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
-            and isinstance(statement.value.func, ast.Name) and statement.value.func.id == name)
+def _call_of(statement: ast.stmt | None, name: str) -> ast.Call | None:
+    """The call of ``name`` that ``statement`` is, if it is one."""
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == name:
+        return call
+    return None
 
 
 def _case(name: str, call: ast.Call, example: doctest.Example, namespace: dict, prose: str,

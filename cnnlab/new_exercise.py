@@ -25,7 +25,7 @@ CHECKLIST = ROOT / "docs" / "adding_an_exercise.md"
 
 REFERENCE = '''
 
-def {name}(x: np.ndarray) -> np.ndarray:
+def {name}(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """TODO: what {name} computes, in the lecture's words, with its formula.
 
     Args:
@@ -56,6 +56,7 @@ NEW_REFERENCE_MODULE = '''"""TODO: what the exercises of {module} are about, in 
 words."""
 
 import numpy as np
+import numpy.typing as npt
 
 # The given argument checks: from solutions.validation import check_ndim, check_positive, ...
 '''
@@ -127,8 +128,8 @@ def with_exercise(source: str, block: str, constant: str, path: Path) -> str:
              and len(n.targets) == 1 and getattr(n.targets[0], "id", "") == "EXERCISES"]
     if len(found) != 1 or not isinstance(found[0].value, ast.Tuple):
         raise ValueError(f"{path}: expected one `EXERCISES = (...)` tuple")
-    node = found[0]
-    names = [ast.get_source_segment(source, e) or "" for e in node.value.elts] + [constant]
+    node, listed = found[0], found[0].value
+    names = [ast.get_source_segment(source, e) or "" for e in listed.elts] + [constant]
     lines = source.splitlines(keepends=True)
     rest = "".join(lines[:node.lineno - 1] + lines[node.end_lineno:]).rstrip("\n")
     items = ", ".join(names) + ("," if len(names) == 1 else "")

@@ -2,12 +2,15 @@
 # Check yourself with `cnnlab check`. Generated from solutions/padding.py by `cnnlab build`.
 """Zero padding and the size of a convolution's output."""
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from exercises.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
-def zero_pad(x: np.ndarray, pad: int) -> np.ndarray:
+def zero_pad(x: npt.ArrayLike, pad: int) -> npt.NDArray[Any]:
     """Surround the spatial axes of ``x`` with ``pad`` zeros on both sides.
 
     Padding lets the kernel visit the border pixels as often as the centre ones and, with

@@ -2,7 +2,10 @@
 # Check yourself with `cnnlab check`. Generated from solutions/pooling.py by `cnnlab build`.
 """Max- and average-pooling with square windows, each channel on its own."""
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from exercises.convolution import conv2d
 from exercises.validation import check_fits, check_ndim, check_positive
@@ -51,7 +54,7 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
     raise NotImplementedError
 
 
-def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def max_pool(x: npt.ArrayLike, size: int = 2, stride: int | None = None) -> npt.NDArray[Any]:
     """Keep the largest value of every ``size x size`` window.
 
         out[i, j, c] = max_{0 <= a, b < size} x[i*s + a, j*s + b, c]
@@ -104,7 +107,8 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
     raise NotImplementedError
 
 
-def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def avg_pool(x: npt.ArrayLike, size: int = 2,
+             stride: int | None = None) -> npt.NDArray[np.float64]:
     """Average every ``size x size`` window.
 
         out[i, j, c] = mean_{0 <= a, b < size} x[i*s + a, j*s + b, c]

@@ -10,6 +10,7 @@ neighbouring inputs) 9, and a shared-weight (convolutional) one only 3.
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from exercises.architecture import ACTIVATIONS, SPATIAL, check_input_shape, layer_settings
 from exercises.padding import conv_output_size
@@ -223,7 +224,7 @@ def count_parameters(layers: list[dict], input_shape: tuple[int, int, int]) -> i
     raise NotImplementedError
 
 
-def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def weights_as_image(weights: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
     """Reshape a vector of learned weights into an image and scale it to [0, 1] for display,
     as the lecture does with the 1728 weights of one unit looking at a 24x24x3 image.
 

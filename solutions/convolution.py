@@ -4,14 +4,18 @@
 cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* flipped.
 """
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from solutions.padding import zero_pad
 from solutions.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
-def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
+def conv1d(x: npt.ArrayLike, w: npt.ArrayLike, padding: int = 0,
+           stride: int = 1) -> npt.NDArray[np.float64]:
     """Slide the kernel ``w`` along the signal ``x``: the lecture's shared-weight layer.
 
         out[i] = sum_j xp[i*s + j] * w[j],   xp = zero_pad(x, padding)
@@ -76,8 +80,8 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
     ### END SOLUTION
 
 
-def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
-           stride: int = 1) -> np.ndarray:
+def conv2d(image: npt.ArrayLike, kernel: npt.ArrayLike, padding: int = 0,
+           stride: int = 1) -> npt.NDArray[np.float64]:
     """Slide a 2-D kernel over a grey image.
 
         out[i, j] = sum_{a, b} xp[i*s + a, j*s + b] * kernel[a, b],
@@ -157,8 +161,8 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
     ### END SOLUTION
 
 
-def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None = None,
-               padding: int = 0, stride: int = 1) -> np.ndarray:
+def conv_layer(image: npt.ArrayLike, kernels: npt.ArrayLike, bias: npt.ArrayLike | None = None,
+               padding: int = 0, stride: int = 1) -> npt.NDArray[np.float64]:
     """A convolutional layer: ``C_out`` kernels, each spanning all input channels.
 
         out[i, j, o] = sum_{a, b, c} xp[i*s + a, j*s + b, c] * kernels[a, b, c, o] + bias[o]
@@ -236,7 +240,7 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
     ### END SOLUTION
 
 
-def relu(x: np.ndarray) -> np.ndarray:
+def relu(x: npt.ArrayLike) -> npt.NDArray[Any]:
     """The rectified linear unit, element-wise: ``relu(x) = max(x, 0)``.
 
     Args:
@@ -260,7 +264,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     ### END SOLUTION
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """The logistic sigmoid, element-wise: ``sigmoid(x) = 1 / (1 + exp(-x))``.
 
     Must be numerically stable: no overflow warning and no NaN for any finite ``x``
@@ -297,8 +301,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     ### END SOLUTION
 
 
-def dilated_conv2d(image: np.ndarray, kernel: np.ndarray, dilation: int = 1, padding: int = 0,
-                   stride: int = 1) -> np.ndarray:
+def dilated_conv2d(image: npt.ArrayLike, kernel: npt.ArrayLike, dilation: int = 1,
+                   padding: int = 0, stride: int = 1) -> npt.NDArray[np.float64]:
     """Bonus: a 2-D convolution whose kernel taps are ``dilation`` pixels apart (a dilated, or
     atrous, convolution): a 3x3 kernel with dilation 2 sees 5x5 pixels with only 9 weights.
 

@@ -1,6 +1,9 @@
 """Max- and average-pooling with square windows, each channel on its own."""
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from solutions.convolution import conv2d
 from solutions.validation import check_fits, check_ndim, check_positive
@@ -54,7 +57,7 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
     ### END SOLUTION
 
 
-def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def max_pool(x: npt.ArrayLike, size: int = 2, stride: int | None = None) -> npt.NDArray[Any]:
     """Keep the largest value of every ``size x size`` window.
 
         out[i, j, c] = max_{0 <= a, b < size} x[i*s + a, j*s + b, c]
@@ -110,17 +113,18 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
     w_out = pool_output_size(x.shape[1], size, stride)
     # Loop over the size*size offsets inside a window, never over pixels: each offset gives
     # one strided view holding that element of every window.
-    out = None
+    out = x[:stride * (h_out - 1) + 1:stride, :stride * (w_out - 1) + 1:stride].copy()
     for a in range(size):
         for b in range(size):
             shifted = x[a:a + stride * (h_out - 1) + 1:stride,
                         b:b + stride * (w_out - 1) + 1:stride]
-            out = shifted.copy() if out is None else np.maximum(out, shifted)
+            out = np.maximum(out, shifted)
     return out
     ### END SOLUTION
 
 
-def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def avg_pool(x: npt.ArrayLike, size: int = 2,
+             stride: int | None = None) -> npt.NDArray[np.float64]:
     """Average every ``size x size`` window.
 
         out[i, j, c] = mean_{0 <= a, b < size} x[i*s + a, j*s + b, c]

@@ -11,6 +11,7 @@ forward reference (drawn once, with the examples), the adjoint identity of the c
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 from hypothesis import strategies as st
@@ -113,8 +114,9 @@ def _differences(c, forward, eps: float) -> tuple:
     judged, not drawn: a hand-in's own examples relabel the call's numbers."""
     (d_out, *_), _ = c
     d_out = np.asarray(d_out, dtype=np.float64)
-    return tuple(numerical_gradient(lambda v, g=g: float(np.sum(g(v) * d_out)), at, eps)
-                 for g, at in forward(c))
+    def loss_of(g: Callable) -> Callable:
+        return lambda v: float(np.sum(g(v) * d_out))
+    return tuple(numerical_gradient(loss_of(g), at, eps) for g, at in forward(c))
 
 
 def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: float,

@@ -341,8 +341,9 @@ def _architecture_checks(f: str, stacks: tuple[str, ...], dense: tuple[str, ...]
     ]
 
 
-def _ends_in_flatten(net: dict) -> dict | None:
-    """The network's spatial layers then flatten, when they end with several channels."""
+def _ends_in_flatten(net: dict) -> tuple[tuple, dict] | None:
+    """The call with the network's spatial layers then flatten, when they end with several
+    channels."""
     if reference.output_shape(net["layers"], net["input_shape"])[2] < 2:
         return None
     return S.call([*net["layers"], {"type": "flatten"}], net["input_shape"])

@@ -66,7 +66,8 @@ class SandboxedStudent:
         arrays among them read back by the grader from the memory it shared with the worker."""
         if function not in MODULE_OF:
             raise ValueError(f"function must be one of the graded functions, got {function!r}")
-        calls, results = list(calls), []
+        calls = list(calls)
+        results: list[Any] = []
         while len(results) < len(calls):
             size = calls_that_fit(calls[len(results):len(results) + BATCH],
                                   self.limits.inputs_bytes)

@@ -133,6 +133,11 @@ def fork_server(isolation: str) -> ForkServer:
         server = None
     if server is None:
         server = _SERVERS[key] = ForkServer(isolation)
-        creator = os.getpid()
-        atexit.register(lambda: os.getpid() == creator and server.close())
+        atexit.register(_close_in, os.getpid(), server)
     return server
+
+
+def _close_in(creator: int, server: ForkServer) -> None:
+    """At exit: close ``server`` in the process that started it (not in forked children)."""
+    if os.getpid() == creator:
+        server.close()

@@ -107,7 +107,7 @@ class SharedInputs:
                     array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("=")))
                 if array.nbytes:
                     end = place.offset + array.nbytes
-                    self.memory[place.offset:end] = array.reshape(-1).view(np.uint8)
+                    self.memory[place.offset:end] = array.reshape(-1).view(np.uint8).data
 
     def image(self, placed: list[list[Placed]]) -> bytes:
         """The memory the arrays of ``placed`` take, as laid out now: ``restore`` puts it

@@ -258,7 +258,12 @@ def runtime_dir() -> Path:
     _remove_stale_sandboxes()
     creator = os.getpid()  # forked grading processes share it; only its creator removes it
     top = Path(tempfile.mkdtemp(prefix=f"cnnlab-sandbox-{creator}-"))
-    atexit.register(lambda: os.getpid() == creator and shutil.rmtree(top, ignore_errors=True))
+
+    @atexit.register
+    def remove() -> None:
+        if os.getpid() == creator:
+            shutil.rmtree(top, ignore_errors=True)
+
     for folder in (top, *(top / name for name in ("stage", "scratch"))):
         folder.mkdir(exist_ok=True)
         os.chmod(folder, 0o711)  # a worker user may pass through, not list
@@ -266,17 +271,24 @@ def runtime_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "worker_runtime"
     shutil.copytree(here, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
                                                               "__init__.py"))
-    cnnlab = Path(importlib.util.find_spec("cnnlab").origin).parent
+    cnnlab = Path(_spec("cnnlab").origin or "").parent
     (root / "cnnlab").mkdir()
     (root / "cnnlab" / "__init__.py").write_text("")
     for name in ("loading.py", "catalog.py", "calls.py"):
         shutil.copy(cnnlab / name, root / "cnnlab" / name)
-    given = Path(next(iter(importlib.util.find_spec("exercises").submodule_search_locations)))
+    given = Path(next(iter(_spec("exercises").submodule_search_locations or [])))
     shutil.copytree(given, root / "given" / "exercises",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in [root, *root.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return root
+
+
+def _spec(name: str) -> importlib.machinery.ModuleSpec:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        raise ModuleNotFoundError(f"{name} is not installed", name=name)
+    return spec
 
 
 def stage_root() -> Path:

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from autograder.results import CRASHED, TIMEOUT
 from autograder.sandbox import forkserver
@@ -64,7 +65,7 @@ class HandIn:
     scratch: str | None = None  # a worker started on its own works here
     # What the student's code prints, the current call's output only: one file for all its
     # workers, read by the grader after a crash or a timeout.
-    output: object = field(default_factory=lambda: tempfile.TemporaryFile(  # noqa: SIM115
+    output: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(  # noqa: SIM115
         prefix="printed-", dir=runtime_dir().parent))  # closed in close()
 
     def staged(self) -> Path:

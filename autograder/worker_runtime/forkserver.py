@@ -42,6 +42,7 @@ def serve(config: dict) -> None:
         if not message:
             os._exit(0)  # the grader is gone
         request = json.loads(message)
+        reply: dict[str, int | None]
         if "spawn" in request:
             reply = {"pid": _spawn_child(worker, control, request["spawn"], fds, config)}
         elif "kill" in request:

@@ -146,15 +146,15 @@ def loads(data: bytes | str, max_items: int = MAX_ITEMS):
 
 def _parse(data: bytes | str, max_items: int):
     """The JSON tree, once it cannot hold more than ``max_items`` values."""
-    if type(data) is not str:
-        data = bytes(data)
+    data = data if isinstance(data, str) else bytes(data)
     limit = PUNCTUATION_PER_VALUE * max_items
     if len(data) > limit:  # counted before anything is made of it
-        marks = (",", "[", "{") if type(data) is str else (b",", b"[", b"{")
-        if sum(map(data.count, marks)) > limit:
+        found = (data.count(",") + data.count("[") + data.count("{") if isinstance(data, str)
+                 else data.count(b",") + data.count(b"[") + data.count(b"{"))
+        if found > limit:
             raise WireError(f"too many values (more than {max_items:,})")
     try:
-        return _DECODER.decode(data if type(data) is str else data.decode("utf-8"))
+        return _DECODER.decode(data if isinstance(data, str) else data.decode("utf-8"))
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise WireError(f"not a valid message: {error}") from None
 

@@ -136,7 +136,8 @@ def _capture_output(calls, printed: int):
     for fd in (1, 2):
         os.dup2(printed, fd)
     output = calls.CallOutput(printed)
-    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = output
+    # The original streams too (Final in typeshed): the student's code must not find them.
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = output  # type: ignore[misc]
     return output
 
 

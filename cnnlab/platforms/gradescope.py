@@ -30,9 +30,13 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnlab.build import ROOT, build_exercises
 from cnnlab.destinations import file_problem
+
+if TYPE_CHECKING:  # the grader is imported when a hand-in is graded, not for the bundle
+    from autograder.results import Engine
 
 ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -137,7 +141,7 @@ def _write_script(path: Path, text: str) -> None:
 
 # --- inside Gradescope ---------------------------------------------------------------------
 
-def grade_submission(root: Path, engine=None) -> Path:
+def grade_submission(root: Path, engine: Engine | None = None) -> Path:
     """Grade ``root/submission`` as one student; write ``root/results/results.json``."""
     from autograder import outputs
     from autograder.pipeline import grade_candidate, real_engine

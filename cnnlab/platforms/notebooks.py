@@ -35,7 +35,6 @@ hand: ``cnnlab build`` writes them and ``cnnlab build --check`` reports drift.
 from __future__ import annotations
 
 import ast
-import importlib
 import json
 import pprint
 import sys
@@ -125,7 +124,7 @@ def module_parts(path: Path) -> tuple[list[str], list[str], dict[str, str]]:
     imports, given, functions = [], [], {}
     for index, node in enumerate(ast.parse(source).body):
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        last = node.end_lineno
+        last = node.end_lineno or node.lineno
         # ast ends a function at its last statement; the indented comments after it (the
         # ``### END SOLUTION`` marker) belong to it too.
         while last < len(lines) and lines[last][:1].isspace() and \
@@ -260,7 +259,7 @@ def rubric_points() -> dict[str, float]:
     developed separately) every function gets 1 point, and ``cnnlab build --check`` reports
     the notebook as out of date once the suite is installed."""
     try:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # developed separately: may be absent
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
