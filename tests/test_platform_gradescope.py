@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def _grade(bundle: Path, root: Path, bug: str = "") -> dict:
     (submission / "convolution.py").write_text((submission / "convolution.py").read_text()
                                                + bug)
     environment = {k: v for k, v in os.environ.items() if k != course_key.KEY_ENV}
+    # run_autograder's python3 (no /opt/cnnlab here): the interpreter of these tests, so that
+    # the cnnlab under test grades, not another one installed on the machine
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
                           text=True, env={"CNNLAB_CACHE": str(SUITE_CACHE), **environment,
                                          "CNNLAB_GRADESCOPE_ROOT": str(root)},
