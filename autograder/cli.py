@@ -20,9 +20,14 @@ import argparse
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnlab.destinations import file_problem, folder_problem
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 MAX_STUDENT_ROWS = 40
 
@@ -53,13 +58,50 @@ def register(subparsers) -> None:
     parser.add_argument("--isolation", choices=("auto", "bwrap", "process"), default=None,
                         help="sandbox: bubblewrap, a plain process, or auto (default; also "
                              "$CNNLAB_SANDBOX)")
+    parser.add_argument("--course-key", type=Path, metavar="FILE",
+                        help="the course key, which draws the hidden inputs and seals the "
+                             "gradebook (default: $CNNLAB_COURSE_KEY, else course.key in "
+                             "cnnlab's data folder; made on first use)")
+    cluster = parser.add_argument_group(
+        "beyond one machine", "grade on a Dask cluster, or a share of the class (docs/cluster.md)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="grade on the Dask cluster of this scheduler (tcp://HOST:8786, or "
+                              "tls://HOST:8786 with --tls-*); needs cnnlab[cluster]")
+    for name, what in (("ca", "the CA certificate"), ("cert", "this client's certificate"),
+                       ("key", "this client's private key")):
+        cluster.add_argument(f"--tls-{name}", type=Path, metavar="FILE",
+                             help=f"TLS with the scheduler: {what} (PEM)")
+    cluster.add_argument("--shard", metavar="K/N",
+                         help="grade only share K of N of the class (by a hash of the student "
+                              "id), into its own OUT; join them with cnnlab merge")
     parser.set_defaults(func=run)
+
+    merge = subparsers.add_parser(
+        "merge", help="join the OUT folders of shards (cnnlab grade --shard K/N) into one",
+        description="Check every gradebook row of the shards' OUT folders with the course key "
+                    "and write one OUT for the whole class: grades.csv, feedback/, results/, "
+                    "report.html and a gradebook that --resume can use.")
+    merge.add_argument("outs", type=Path, nargs="+", metavar="OUT_K",
+                       help="the shards' OUT folders")
+    merge.add_argument("--out", type=Path, required=True, metavar="OUT",
+                       help="the folder for the whole class (created if missing)")
+    merge.add_argument("--submissions", type=Path, metavar="SUBMISSIONS",
+                       help="the class's hand-ins, for the report's similarity flags "
+                            "(default: the folder the shards were graded from, if it is here)")
+    merge.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="processes writing the feedback (default: all cores)")
+    merge.add_argument("--course-key", type=Path, metavar="FILE",
+                       help="the course key the shards were graded with (default as for "
+                            "cnnlab grade)")
+    merge.set_defaults(func=run_merge)
 
     rubric = subparsers.add_parser(
         "rubric", help="show the hidden suite's rubric: functions, points and checks",
         description="List every graded function with its points and its checks with their "
-                    "weights and points; --write copies the default rubric to edit.")
-    rubric.add_argument("--rubric", type=Path, metavar="FILE", help="a rubric to show")
+                    "weights and points, each marked [default] or [rubric file]; --write "
+                    "writes the default rubric to a file to edit.")
+    rubric.add_argument("--rubric", type=Path, metavar="FILE",
+                        help="a rubric file to show (what it leaves out keeps its default)")
     rubric.add_argument("--write", type=Path, metavar="FILE",
                         help="write a copy of the default rubric to FILE (a new file in an "
                              "existing folder)")
@@ -68,7 +110,7 @@ def register(subparsers) -> None:
 
 def show_rubric(args: argparse.Namespace) -> int:
     from autograder.checks import all_checks
-    from autograder.rubric import DEFAULT_RUBRIC, RubricError, check_weight_names, load_rubric
+    from autograder.rubric import RubricError, check_weight_names, load_rubric, rubric_template
 
     if args.write:
         problem = file_problem(args.write, "--write")
@@ -77,7 +119,7 @@ def show_rubric(args: argparse.Namespace) -> int:
         if problem:
             print(f"cnnlab rubric: error: {problem}", file=sys.stderr)
             return 2
-        args.write.write_text(DEFAULT_RUBRIC.read_text())
+        args.write.write_text(rubric_template())
         print(f"wrote {args.write}: edit it, then grade with --rubric {args.write}")
         return 0
     try:
@@ -87,14 +129,17 @@ def show_rubric(args: argparse.Namespace) -> int:
     except RubricError as error:
         print(f"cnnlab rubric: error: {error}", file=sys.stderr)
         return 2
+    print(f"rubric: {rubric.source}; [default] or [rubric file] says where a value comes from")
     for function, own in checks.items():
-        forbid = rubric.functions[function].forbid
-        print(f"{function}: {rubric.points_of(function):g} points"
-              + (f", forbids {', '.join(forbid)}" if forbid else ""))
+        entry = rubric.functions[function]
+        forbid = (f", forbids {', '.join(entry.forbid)} [{entry.origin('forbid')}]"
+                  if entry.forbid else "")
+        print(f"{function}: {rubric.points_of(function):g} points [{entry.origin('points')}]"
+              + forbid)
         shares = rubric.check_points(function, own)
         for check, share in zip(own, shares, strict=True):
-            weight = rubric.functions[function].weights.get(check.name, check.weight)
-            print(f"  {check.name:<38} weight {weight:<4g} {share:5.2f} points  "
+            weight = f"{rubric.weight_of(function, check):g} [{entry.origin(check.name)}]"
+            print(f"  {check.name:<38} weight {weight:<18} {share:5.2f} points  "
                   f"{check.description}")
     print(f"total: {rubric.max_score:g} points")
     return 0
@@ -105,19 +150,25 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
+    from autograder import course_key
     from autograder.interrupts import exit_status, interruptible, signal_of
     from autograder.pipeline import Options, grade_class
     from autograder.submissions import find_candidates, nothing_to_grade
 
     options = Options(jobs=args.jobs, resume=args.resume, detail=args.detail,
                       rubric=args.rubric, isolation=args.isolation, overrides=args.overrides,
-                      command=shlex.join(["cnnlab", *sys.argv[1:]]))
+                      command=shlex.join(["cnnlab", *sys.argv[1:]]),
+                      cluster=_connection(args), shard=_shard(args))
     try:
         skipped: dict[str, str] = {}
         candidates = find_candidates(args.submissions, exclude=args.out, skipped=skipped)
         nothing = nothing_to_grade(args.submissions, candidates, skipped)
         if nothing:
             raise ValueError(nothing)
+        if args.course_key:  # the environment: the grading and drawing processes read it too
+            os.environ[course_key.KEY_ENV] = str(args.course_key.absolute())
+        key = course_key.load()
+        print(f"course key: {key.path} (fingerprint {key.fingerprint})", file=sys.stderr)
         print(f"grading {len(candidates)} hand-ins from {args.submissions}", file=sys.stderr,
               flush=True)
         with interruptible(), Progress(len(candidates)) as progress:
@@ -145,7 +196,8 @@ class Progress:
 
     def __init__(self, total: int, stream=None):
         self.stream = stream or sys.stderr
-        self.total, self.done, self.bar = total, 0, None
+        self.total, self.done = total, 0
+        self.bar: tqdm | None = None  # on a terminal, once the number of hand-ins is known
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def __call__(self, event: str, text: str) -> None:
@@ -179,7 +231,65 @@ class Progress:
             self.bar.close()
 
 
+def run_merge(args: argparse.Namespace) -> int:
+    from autograder import course_key
+    from autograder.gradebook import SealedError
+    from autograder.shards import ShardError, merge
+
+    missing = [o for o in args.outs if not (o / "gradebook.sqlite").is_file()]
+    problem = (f"{missing[0]} holds no gradebook.sqlite (not an OUT of cnnlab grade)"
+               if missing else folder_problem(args.out, "--out"))
+    if not problem and any(os.path.realpath(o) == os.path.realpath(args.out)
+                           for o in args.outs):
+        problem = "--out must be a new folder, not one of the shards"
+    if problem:
+        print(f"cnnlab merge: error: {problem}", file=sys.stderr)
+        return 2
+    if args.course_key:
+        os.environ[course_key.KEY_ENV] = str(args.course_key.absolute())
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        merged = merge(args.outs, args.out, course_key.load(), args.jobs, args.submissions,
+                       shlex.join(["cnnlab", *sys.argv[1:]]), say)
+    except (ShardError, SealedError, course_key.CourseKeyError) as error:
+        print(f"cnnlab merge: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(merged.results)} students from {len(args.outs)} folders "
+          f"({len(merged.errors)} not graded by the grader's fault)")
+    print(f"written: {args.out}/grades.csv, feedback/, results/, gradebook.sqlite, "
+          "report.html")
+    return 1 if merged.errors else 0
+
+
+def _connection(args: argparse.Namespace):
+    if not args.scheduler:
+        return None
+    from autograder.cluster import Connection
+    return Connection(args.scheduler, args.tls_ca, args.tls_cert, args.tls_key)
+
+
+def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
+    from autograder.shards import parse
+    return parse(args.shard) if args.shard else None
+
+
 def _argument_problem(args: argparse.Namespace) -> str | None:
+    if args.shard:
+        from autograder.shards import ShardError, parse
+        try:
+            parse(args.shard)
+        except ShardError as error:
+            return str(error)
+    if args.scheduler or args.tls_ca or args.tls_cert or args.tls_key:
+        from autograder.cluster import Connection, available
+        if not args.scheduler:
+            return "--tls-* options go with --scheduler"
+        problem = Connection(args.scheduler, args.tls_ca, args.tls_cert, args.tls_key).problem()
+        if problem:
+            return problem
+        if not available():
+            from autograder.cluster import INSTALL_HINT
+            return INSTALL_HINT
     if not args.submissions.is_dir():
         return f"SUBMISSIONS folder {args.submissions} does not exist or is not a folder"
     if args.jobs < 0:
@@ -222,10 +332,12 @@ def summary(run, out: Path) -> str:
 def warning_lines(run) -> list[str]:
     """The stderr lines after the summary: entries that are no hand-in, the grader's own
     errors, and one line naming the hand-ins an instructor should look at."""
+    from autograder.text import printable
+
     lines = [f"not graded: {entry!r} in SUBMISSIONS ({why})"
              for entry, why in run.skipped.items()]
-    lines += [f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n{error}"
-              for student, error in run.errors.items()]
+    lines += [f"GRADER ERROR for {student} (not graded, see grader_errors.txt):\n"
+              f"{printable(error)}" for student, error in run.errors.items()]
     groups = hand_ins_to_look_at(run)
     if groups:
         lines.append("hand-ins to look at: " + "; ".join(
@@ -265,7 +377,7 @@ def _function_table(results) -> list[str]:
     return _table(rows)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     line = lambda row: "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))  # noqa: E731
     return [line(rows[0]), "  ".join("-" * w for w in widths), *map(line, rows[1:])]

@@ -12,26 +12,30 @@ API used by the pipeline, the notebooks and Gradescope:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import copy
-import importlib
+import functools
+import hashlib
+import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
-from autograder import misconceptions, stages, suite_cache, wire
+from autograder import course_key, misconceptions, stages, suite_cache
 from autograder.checks import all_checks
-from autograder.checks.base import Check, Raised
-from autograder.feedback import call_text, describe, summary
+from autograder.checks.base import Check
+from autograder.course_key import CourseKey
+from autograder.drawing import Corpus, draw_check, example_size, reference
+from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
-from autograder.generation import draw_examples, smallest_failure
+from autograder.generation import smallest_failure
+from autograder.hand_in_inputs import Extra, extra_examples, relabellable
 from autograder.results import (
     CRASHED,
     MISSING,
     NOT_DONE,
     NOT_IMPLEMENTED,
     TIMEOUT,
+    UNEARNED,
     CallError,
     CheckResult,
     FailingExample,
@@ -41,6 +45,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
@@ -48,17 +53,24 @@ NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)
 # Shrinking calls the student once per try: bounded per failed check and per hand-in, counted
 # in tries (not seconds), so the same hand-in always shows the same examples.
 # The examples are sorted smallest first, so the first failure is already small, and it is
-# kept when hypothesis, cut short, ends on a larger one; calls of numbers only are not
-# shrunk. Hypothesis starts from that failure's choices (``PreparedCheck.starts``) and
-# shrinks at once; a try still costs some ms of hypothesis's own work (drawing the example
-# again from choices, its shrinker), a quarter of the class's grading time at these
+# kept when hypothesis, cut short, ends on a larger one; calls of numbers only are shrunk
+# too (dense_layer_params(60, 1) becomes (2, 1)), on a budget of their own. Hypothesis
+# starts from that failure's choices (``PreparedCheck.starts``) and shrinks at once; a try
+# still costs some ms of hypothesis's own work (drawing the example again from choices, its
+# shrinker), a quarter of the class's grading time at these
 # budgets (benchmarks/grading.py). 20 tries turn a conv1d failure on [3.75, -2] and
 # [-1.75, 0.5] into one on [0, 0.25] and [0, 0.25].
 SHRINK_TRIES_PER_CHECK = 20
 SHRINK_TRIES_PER_HAND_IN = 60
 DIAGNOSIS_EXAMPLES = 8  # failing examples per check a misconception must reproduce
 DIAGNOSIS_PASSES = 2  # passed examples per check it must reproduce too: right where they were
-__all__ = ["call_text"]  # re-exported: older callers import it from here
+# Calls per check (the smallest) a named misconception must not contradict, beyond the
+# failing and passed examples it must reproduce: the diagnosis's time stays a small part of
+# grading a wrong function (benchmarks/feedback_lines.py).
+ANSWERED_PER_CHECK = 25
+NOT_RUN = "(in an earlier call; the remaining calls were not run)"  # the sandbox's words
+NOT_RUN_MESSAGE = ("not run: an earlier call of this function timed out or crashed, and its "
+                   "remaining calls were not made")
 
 
 def load_rubric(path=None) -> Rubric:
@@ -73,6 +85,45 @@ class PreparedCheck:
     calls: list[list]  # per example, the calls it makes
     expected: list[list]  # per example, the reference's result of each call
     starts: list[bytes]  # per example, hypothesis's choices for it: shrinking starts there
+    pool: Corpus = field(default_factory=Corpus)  # where a hand-in's own examples may come from
+    # Per example, the hand-in's own example it is (with the relabelling that made it from
+    # the example drawn from its start), or None for a course example; None for the whole
+    # list: the course's examples only.
+    own: list[Extra | None] | None = None
+
+    def for_hand_in(self, rng: random.Random) -> PreparedCheck:
+        """The course's examples and the hand-in's own (``autograder.hand_in_inputs``), all in
+        order of size (an own example after the course's of its size)."""
+        course = Corpus(self.examples, self.calls, self.expected, self.starts)
+        extras = extra_examples(rng, course, self.pool, self.relabellable, self.check.calls,
+                                self._reference)
+        own: list[Extra | None] = [None] * len(self.examples)
+        merged = replace(self, examples=self.examples[:], calls=self.calls[:],
+                         expected=self.expected[:], starts=self.starts[:], own=own)
+        sizes = self.sizes[:]
+        for size, extra in sorted(((example_size(e.example), e) for e in extras),
+                                  key=lambda pair: pair[0]):
+            at = bisect.bisect_right(sizes, size)
+            sizes.insert(at, size)
+            columns: tuple[tuple[list[Any], Any], ...] = (
+                (merged.examples, extra.example), (merged.calls, extra.calls),
+                (merged.expected, extra.expected), (merged.starts, extra.start), (own, extra))
+            for column, value in columns:
+                column.insert(at, value)
+        return merged
+
+    def _reference(self, call) -> Any:
+        return reference(self.check.function, call, "reference (hand-in inputs)", copy=False)
+
+    @functools.cached_property
+    def sizes(self) -> list[tuple[int, float]]:
+        """``example_size`` of each example."""
+        return [example_size(e) for e in self.examples]
+
+    @functools.cached_property
+    def relabellable(self) -> list[int]:
+        """The examples a hand-in's own may be relabelled from (``hand_in_inputs``)."""
+        return [i for i, e in enumerate(self.examples) if relabellable(e)]
 
 
 @dataclass
@@ -80,30 +131,34 @@ class Suite:
     rubric: Rubric
     checks: dict[str, list[Check]]
     prepared: dict[str, list[PreparedCheck]] = field(default_factory=dict)
-    known: list | None = None  # ``known_calls``: made when first asked for
+    key: CourseKey = field(default_factory=course_key.load)  # draws the inputs
+    cached: bool = True  # read and keep what is drawn in the user's cache (``suite_cache``)
 
     def of(self, function: str) -> list[PreparedCheck]:
-        """The prepared checks of ``function``, drawn on first use."""
+        """The prepared checks of ``function``, drawn (in this process) on first use."""
         if function not in self.prepared:
-            points = self.rubric.check_points(function, self.checks[function])
-            self.prepared[function] = share_identical_calls([
-                _prepare_check(check, share) for check, share
-                in zip(self.checks[function], points, strict=True)
-                if share > 0 or self.rubric.points_of(function) == 0])
+            self.load((function,), jobs=1)
         return self.prepared[function]
 
+    def load(self, functions: tuple[str, ...], jobs: int = 0) -> None:
+        """Prepare ``functions``: from the cache, or drawn (by ``jobs`` processes)."""
+        if self.cached:
+            suite_cache.load(self, functions, jobs=jobs)
+        else:
+            for function in functions:
+                points = self.rubric.check_points(function, self.checks[function])
+                self.prepared[function] = [
+                    _prepare_check(check, share, self.key) for check, share
+                    in zip(self.checks[function], points, strict=True)
+                    if share > 0 or self.rubric.points_of(function) == 0]
+        for function in functions:
+            share_identical_calls(self.prepared[function])
 
-def known_calls(suite: Suite) -> list:
-    """Every call of the prepared suite once, in a fixed order: what a fork server holds
-    decoded, so that a hand-in's worker is sent their numbers instead of their data."""
-    if suite.known is None:
-        seen: dict[int, Any] = {}
-        for prepared in suite.prepared.values():
-            for p in prepared:
-                for call in (call for group in p.calls for call in group):
-                    seen.setdefault(id(call), call)
-        suite.known = list(seen.values())
-    return suite.known
+    def for_hand_in(self, function: str, hand_in: str) -> list[PreparedCheck]:
+        """The prepared checks of ``function`` with the own examples of the hand-in whose
+        digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
+        return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
+                for p in self.of(function)]
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
@@ -118,76 +173,45 @@ def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
 
 
 def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
-            cache: bool = True) -> Suite:
-    """The suite for ``rubric``. Drawing every example takes some seconds, so a complete
-    suite is kept in a cache file (``suite_cache``) and read back when nothing it depends
-    on has changed. ``functions=None`` draws a function's examples only when it is first
-    graded (notebooks grade one function at a time)."""
+            cache: bool = True, key: CourseKey | None = None) -> Suite:
+    """The suite for ``rubric``, drawn with the course ``key`` (default: ``course_key.load``).
+    Drawing takes seconds per function, so what is drawn is kept in the user's cache
+    (``suite_cache``: a file per function) and read back while nothing its examples depend on
+    has changed. ``functions=None`` draws a function's examples only when it is first graded
+    (notebooks grade one function at a time)."""
     checks = all_checks()
     check_weight_names(rubric, checks)
-    suite = Suite(rubric, checks)
-    if cache and suite_cache.load(suite):
-        for prepared in suite.prepared.values():
-            share_identical_calls(prepared)
-        return suite
-    for function in functions or ():
-        suite.of(function)
-    if cache and functions == FUNCTIONS:
-        suite_cache.store(suite)
+    suite = Suite(rubric, checks, key=key or course_key.load(), cached=cache)
+    if functions:
+        suite.load(functions)
     return suite
 
 
-def _prepare_check(check: Check, points: float) -> PreparedCheck:
-    # Smallest first: the first failing example is then the smallest the corpus has.
-    drawn = sorted(draw_examples(check.examples, check.max_examples),
-                   key=lambda pair: example_size(pair[0]))
-    examples = [example for example, _ in drawn]
-    starts = [choices for _, choices in drawn]
-    calls = [check.calls(example) for example in examples]
-    expected = [[reference(check.function, call) for call in group] for group in calls]
-    return PreparedCheck(check, points, examples, calls, expected, starts)
-
-
-def example_size(example) -> tuple[int, float]:
-    """How big an example looks to a student: array elements and list items, then the
-    magnitude of its numbers."""
-    count, magnitude = 0, 0.0
-    todo = [example]
-    while todo:
-        value = todo.pop()
-        if isinstance(value, np.ndarray):
-            count += value.size
-            magnitude += float(np.abs(value.astype(float)).sum()) if value.size else 0.0
-        elif isinstance(value, dict):
-            todo += value.values()
-        elif isinstance(value, list | tuple):
-            count += len(value) if isinstance(value, list) else 0
-            todo += value
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            magnitude += abs(value)
-    return count, magnitude
-
-
-def reference(function: str, call) -> Any:
-    """What ``solutions/`` gives for ``call``, or ``Raised`` for a ValueError."""
-    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    args, kwargs = copy.deepcopy(call)
-    try:
-        with stages.stage("reference (while shrinking)"):
-            return getattr(module, function)(*args, **kwargs)
-    except ValueError as error:
-        return Raised(str(error))
+def _prepare_check(check: Check, points: float, key: CourseKey) -> PreparedCheck:
+    drawn = draw_check(check, key)
+    return PreparedCheck(check, points, *drawn.course.parts(), pool=drawn.pool)
 
 
 # --- grading ------------------------------------------------------------------------------
 
 def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
-          student_id: str = "student", detail: str = "full") -> SubmissionResult:
-    """Every function of the submission. ``sources``: module -> source text, for the
-    rubric's forbidden names. ``detail`` is kept for the outputs, which use it."""
+          student_id: str = "student", detail: str = "full",
+          hand_in: str | None = None) -> SubmissionResult:
+    """Every function of the submission. ``sources``: module -> source text (all that the
+    hand-in's worker can read of it), for the rubric's forbidden names and, digested, as the
+    seed of the hand-in's own examples unless ``hand_in`` gives another digest. ``detail`` is
+    kept for the outputs, which use it."""
     budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
-    results = [grade_function(student, suite, f, sources, budget) for f in FUNCTIONS]
+    hand_in = hand_in or sources_digest(sources or {})
+    results = [grade_function(student, suite, f, sources, budget, hand_in) for f in FUNCTIONS]
     return SubmissionResult(student_id, cap_examples(results))
+
+
+def sources_digest(sources: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for module, text in sorted(sources.items()):
+        digest.update(module.encode() + b"\0" + text.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
 MAX_EXAMPLES_PER_HAND_IN = 40  # stored failing examples; later failed checks keep their message
@@ -210,26 +234,40 @@ def cap_examples(results: list[FunctionResult],
 
 @dataclass
 class ShrinkBudget:
-    """Shrinking tries left for one hand-in."""
+    """Shrinking tries left for one hand-in: calls with arrays or lists, and calls of numbers
+    only (cheap, and counted apart so that they never use up the arrays' tries)."""
 
     left: int
+    numbers_left: int = SHRINK_TRIES_PER_HAND_IN
 
-    def take(self) -> int:
-        return min(SHRINK_TRIES_PER_CHECK, self.left)
+    def take(self, numbers: bool = False) -> int:
+        return min(SHRINK_TRIES_PER_CHECK, self.numbers_left if numbers else self.left)
+
+    def spend(self, numbers: bool = False) -> None:
+        if numbers:
+            self.numbers_left -= 1
+        else:
+            self.left -= 1
 
 
 def grade_function(student: Student, suite: Suite, function: str,
                    sources: dict[str, str] | None = None,
-                   budget: ShrinkBudget | None = None) -> FunctionResult:
-    prepared = suite.of(function)
+                   budget: ShrinkBudget | None = None,
+                   hand_in: str | None = None) -> FunctionResult:
+    """One function; with ``hand_in`` (a digest), or else ``sources``, also on that
+    hand-in's own examples."""
     max_points = suite.rubric.points_of(function)
     why_not = _why_not_called(student, suite, function, sources or {})
-    if why_not:
-        checks = [_result(p, 0, why_not) for p in prepared]  # failed: for the item analysis
+    if why_not:  # every check failed: for the item analysis
+        checks = [_result(p, 0, why_not) for p in suite.of(function)]
         return FunctionResult(function, max_points, 0.0, checks, note=why_not)
+    if hand_in is None and sources is not None:
+        hand_in = sources_digest(sources)
+    prepared = suite.of(function) if hand_in is None else suite.for_hand_in(function, hand_in)
     budget = budget or ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     checks, observed = [], []
     asked: dict[tuple, Any] = {}  # the answers of this hand-in to the suite's calls so far
+    _ask_own(student, prepared, asked)
     for p in prepared:
         check, seen = _run_check(student, p, budget, asked)
         checks.append(check)
@@ -241,8 +279,32 @@ def grade_function(student: Student, suite: Suite, function: str,
     if checks and all(c.message.startswith("not implemented") for c in checks):
         note = NOT_DONE
     with stages.stage("misconception diagnosis"):
-        named = [] if note else misconceptions.diagnose(function, observed)
-    return FunctionResult(function, max_points, earned, checks, note=note, misconceptions=named)
+        diagnosis = misconceptions.Diagnosis() if note else misconceptions.diagnose(
+            function, observed, _answered(prepared, asked), _asker(student, function))
+    return FunctionResult(function, max_points, earned, checks, note=note,
+                          misconceptions=diagnosis.named, telling_apart=diagnosis.telling_apart)
+
+
+def _answered(prepared: list[PreparedCheck], asked: dict) -> list[tuple]:
+    """(call, the student's result, warnings as errors) for the first calls of each of the
+    function's result checks: what a misconception must not contradict."""
+    seen, answered = set(), []
+    for p in prepared:
+        if p.check.inputs_unchanged:
+            continue
+        for call in [call for group in p.calls for call in group][:ANSWERED_PER_CHECK]:
+            key = (id(call), False, p.check.warnings_as_errors)
+            if key in asked and key not in seen:
+                seen.add(key)
+                answered.append((call, asked[key], p.check.warnings_as_errors))
+    return answered
+
+
+def _asker(student: Student, function: str):
+    """Asks the student calls drawn to tell two misconceptions apart."""
+    def ask(calls: list, strict: bool) -> list:
+        return student.call_many(function, calls, warnings_as_errors=strict)
+    return ask
 
 
 def _without_degenerate_points(checks: list[CheckResult],
@@ -260,9 +322,7 @@ def _unearned(check: CheckResult) -> CheckResult:
     return replace(check, points=0.0, message=HYGIENE_ONLY)
 
 
-HYGIENE_ONLY = ("passed, but counts only once a check that compares with the reference "
-                "passes: a property, an edge case, raising ValueError or leaving the inputs "
-                "alone is no answer on its own")
+HYGIENE_ONLY = UNEARNED
 
 
 def _why_not_called(student: Student, suite: Suite, function: str,
@@ -299,6 +359,20 @@ def _ask(student: Student, check: Check, calls: list, asked: dict | None = None)
     return [asked[key] for key in keys]
 
 
+def _ask_own(student: Student, prepared: list[PreparedCheck], asked: dict) -> None:
+    """The hand-in's own calls of every check, asked first, in one batch per way of asking:
+    each check's batch of the course's calls is then the same for every hand-in (the
+    sandbox encodes such a batch once per grading process)."""
+    ways: dict[tuple, tuple[Check, list]] = {}
+    for p in prepared:
+        own = [call for extra in p.own or () if extra is not None for call in extra.calls]
+        if own:
+            way = (p.check.inputs_unchanged, p.check.warnings_as_errors)
+            ways.setdefault(way, (p.check, []))[1].extend(own)
+    for check, calls in ways.values():
+        _ask(student, check, calls, asked)
+
+
 def _ask_student(student: Student, check: Check, calls: list) -> list:
     answers = student.call_many(check.function, calls, return_inputs=check.inputs_unchanged,
                                 warnings_as_errors=check.warnings_as_errors)
@@ -321,7 +395,9 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failing calls (for the misconception diagnosis)."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
-    failures, passes, start, first = [], [], 0, b""
+    failures: list[tuple] = []
+    passes: list[tuple] = []
+    start, first = 0, None
     with stages.stage("judging"):
         for index, (example, group, expected) in enumerate(
                 zip(p.examples, p.calls, p.expected, strict=True)):
@@ -329,28 +405,42 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
             start += len(group)
             problem = _judge(p.check, example, actual, expected)
             if problem:
-                first = first or p.starts[index]
+                first = index if first is None else first
                 failures.append((group, expected, actual, problem))
             elif len(passes) < DIAGNOSIS_PASSES:
                 passes.append((group, actual))
     right = _observations(p.check, passes, failing=False)
     if not failures:
         return _result(p, len(p.examples)), right
+    ran = [f for f in failures if not _not_run(f[2])]  # after a timeout or crash
+    if not ran:  # no example was asked: nothing to show but why
+        return _result(p, len(p.examples), NOT_RUN_MESSAGE), []
+    if ran and ran[0] is not failures[0]:  # show the call that timed out, not one never run
+        failures = [*ran, *(f for f in failures if _not_run(f[2]))]
+        first = next(i for i, group in enumerate(p.calls) if group is ran[0][0])
+    assert first is not None  # set with the first failure
     shown = _smallest(student, p, failures, budget, first)
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), NOT_DONE), []
     with stages.stage("feedback text"):
-        message = summary(problem, len(failures), len(p.examples))
+        message = summary(problem, len(ran), len(p.examples), len(failures) - len(ran))
         shown_example = describe(p.check, group, expected, actual)
     result = _result(p, len(p.examples), message, shown_example)
     failing = [(group, actual) for group, _, actual, _ in [shown, *failures[:DIAGNOSIS_EXAMPLES]]]
     return result, _observations(p.check, failing, failing=True) + right
 
 
+def _not_run(actual: list) -> bool:
+    """Every call of the example went unanswered after an earlier call timed out or crashed
+    (the sandbox says so in its message)."""
+    return bool(actual) and all(isinstance(a, CallError) and NOT_RUN in a.message
+                                for a in actual)
+
+
 def _observations(check: Check, examples: list, failing: bool) -> list:
     """(calls, the student's results, warnings as errors, failed) for the diagnosis."""
-    if check.inputs_unchanged:
+    if check.inputs_unchanged or not check.diagnosed:
         return []  # the results of such calls are not what was judged
     return [(group, actual, check.warnings_as_errors, failing) for group, actual in examples]
 
@@ -360,23 +450,28 @@ class _OutOfTries(BaseException):
 
 
 def _smallest(student: Student, p: PreparedCheck, failures: list, budget: ShrinkBudget,
-              start: bytes) -> tuple:
-    """The failure to show: the smallest generated one, shrunk further by hypothesis (from
-    ``start``, the choices it was drawn from) while the hand-in's budget lasts; calls of
-    numbers only are not shrunk. Headline, example, expected and actual all come from it."""
-    first = failures[0]
+              index: int) -> tuple:
+    """The failure to show: the smallest generated one (example ``index``), shrunk further by
+    hypothesis (from the choices it was drawn from, relabelled as it was for a hand-in's own
+    example) while the hand-in's budget lasts.
+    Headline, example, expected and actual all come from it."""
+    first, start = failures[0], p.starts[index]
+    own = p.own[index] if p.own else None
+    relabel = own.relabel if own else None
     if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in first[2]):
         return first
-    if _numbers_only(first[0]) or not start:  # numbers: sorted smallest first, shrinking
-        return first  # would not make them much smaller; no start: a very large example
-    tries = budget.take()
+    if not start:  # a very large example
+        return first
+    numbers = _numbers_only(first[0])
+    tries = budget.take(numbers)
     found: list[tuple] = []
 
     def problem_of(example):
         nonlocal tries
         if tries <= 0:
             raise _OutOfTries  # hypothesis would go on drawing (slowly) and ignore the result
-        tries, budget.left = tries - 1, budget.left - 1
+        tries -= 1
+        budget.spend(numbers)
         outcome = _problem_of(student, p.check)(example)
         if outcome is not None:
             found.append(outcome)  # the last one is the smallest
@@ -384,7 +479,8 @@ def _smallest(student: Student, p: PreparedCheck, failures: list, budget: Shrink
 
     if tries > 0:
         with contextlib.suppress(_OutOfTries), stages.stage("shrinking (hypothesis)"):
-            smallest_failure(p.check.examples, problem_of, start, tries + 1)
+            strategy = p.check.examples if relabel is None else p.check.examples.map(relabel)
+            smallest_failure(strategy, problem_of, start, tries + 1)
     # Cut short, hypothesis may end on a failure larger than the corpus's smallest.
     return min([first, *found[-1:]], key=lambda failure: example_size(failure[0]))
 

@@ -9,49 +9,88 @@ are capped too, so that one hand-in cannot store hundreds of megabytes of feedba
 
 from __future__ import annotations
 
-import importlib
 import inspect
 
 import numpy as np
 
+import solutions
 from autograder.checks.base import Check, Raised
 from autograder.results import CallError, FailingExample
-from cnnlab.catalog import MODULE_OF, PICTURED
+from cnnlab.catalog import PICTURED
 
 SMALL_ARRAY = 64  # elements shown in full (an 8x8 image)
 SMALL_CHANNELS = 8  # a (H, W, C) array with at most this many channels is shown per channel
+# An example (call, expected, actual) taller than this has its arrays summarised, with the
+# first difference: the feedback of a failed function stays within ~40 lines.
+MAX_EXAMPLE_LINES = 24
 MAX_VALUE_CHARS = 1500  # a value's text is never longer; longer ones are summarised
 MAX_PICTURE_ELEMENTS = 1024  # per array kept for the side-by-side picture (32x32)
 
 
-def summary(problem: str, failed: int, generated: int) -> str:
-    """The headline of a failed check, about the very call shown below it."""
-    return f"failed on {failed} of {generated} generated inputs; on the smallest: {problem}"
+def summary(problem: str, failed: int, generated: int, not_run: int = 0) -> str:
+    """The headline of a failed check, about the very call shown below it; ``not_run``:
+    the examples never asked after it (a timeout or crash stops the rest)."""
+    after = f", and {not_run} were not run after it" if not_run else ""
+    return (f"failed on {failed} of {generated} generated inputs{after}; on the smallest: "
+            f"{problem}")
 
 
 def describe(check: Check, group: list, expected: list, actual: list) -> FailingExample:
     """The failing example as the student reads it (all texts bounded)."""
-    calls = "\n".join(call_text(check.function, call) for call in group)
-    if check.inputs_unchanged:
-        shown_expected = "the inputs unchanged"
+    calls = _joined([call_text(check.function, call) for call in group])
+    if check.inputs_unchanged:  # a call that gave no result is told as such, not as a change
+        shown_expected = "\n".join("a result, with the inputs unchanged"
+                                   if isinstance(a, CallError) else "the inputs unchanged"
+                                   for a in actual)
         shown_actual = "\n".join(a.describe() if isinstance(a, CallError)
                                  else "an input was changed" for a in actual)
         return FailingExample(calls, shown_expected, shown_actual, None)
-    shown_expected = "\n".join(value_text(e) for e in expected)
-    shown_actual = "\n".join(value_text(a, e) for a, e in zip(actual, expected, strict=False))
+    pairs = [pair_texts(e, a) for e, a in zip(expected, actual, strict=False)]
+    if _lines(calls, *(e for e, _ in pairs), *(a for _, a in pairs)) > MAX_EXAMPLE_LINES:
+        pairs = [pair_texts(e, a, summarise=True) for e, a in zip(expected, actual,
+                                                                  strict=False)]
+    shown_expected = _joined([e for e, _ in pairs])
+    shown_actual = _joined([a for _, a in pairs])
     return FailingExample(calls, shown_expected, shown_actual,
                           picture_arrays(check, group, expected, actual))
+
+
+def _joined(texts: list[str]) -> str:
+    """One text per call; the same text for every call of a property (three all-zero calls
+    of a linearity check) once."""
+    if len(texts) > 1 and len(set(texts)) == 1:
+        return f"{texts[0]}\n(the same for all {len(texts)} calls)"
+    return "\n".join(texts)
 
 
 def call_text(function: str, call) -> str:
     """``conv2d(image=array(...), kernel=array(...), padding=1)``."""
     args, kwargs = call
-    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
-    names = list(inspect.signature(getattr(module, function)).parameters)
+    names = list(inspect.signature(solutions.reference(function)).parameters)
     parts = [f"{names[i] if i < len(names) else '*'}={value_text(a)}"
              for i, a in enumerate(args)]
     parts += [f"{k}={value_text(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(parts)})"
+
+
+def _lines(*texts: str) -> int:
+    return sum(text.count("\n") + 1 for text in texts)
+
+
+def pair_texts(expected, actual, summarise: bool = False) -> tuple[str, str]:
+    """Expected and actual of one comparison in the same format: when one array has to be
+    summarised, so is the other (a value in full beside a summary compares nothing);
+    ``summarise``: both arrays summarised (an example too tall to read)."""
+    want, got = value_text(expected), value_text(actual, expected)
+    arrays = isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray)
+    if arrays and (summarise or _summarised(expected) != _summarised(actual)):
+        want, got = _array_summary(expected, None), _array_summary(actual, expected)
+    return want, got
+
+
+def _summarised(value: np.ndarray) -> bool:
+    """``_array_text`` gives a summary, not the values."""
+    return value.size > SMALL_ARRAY or (value.size > 0 and len(_plain(value)) > MAX_VALUE_CHARS)
 
 
 def value_text(value, expected=None) -> str:
@@ -98,6 +137,11 @@ def _plain(value: np.ndarray, prefix: str = "") -> str:
 
 
 def _array_text(value: np.ndarray, expected: np.ndarray | None) -> str:
+    if value.size == 0:  # numpy's own repr keeps the shape: array([], shape=(7, 2, 0), ...)
+        return np.array_repr(value)
+    if value.size <= SMALL_ARRAY and value.ndim == 3 and value.shape[2] == 1:
+        return (f"array of shape {value.shape}{_dtype(value)}, its one channel:\n"
+                f"  [:, :, 0] = {_plain(value[:, :, 0], '  [:, :, 0] = ')}")
     if value.size <= SMALL_ARRAY and value.ndim == 3 and 1 < value.shape[2] <= SMALL_CHANNELS:
         channels = [f"  [:, :, {c}] = {_plain(value[:, :, c], '  [:, :, 0] = ')}"
                     for c in range(value.shape[2])]

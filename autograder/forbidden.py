@@ -29,6 +29,9 @@ HIDING = ("__import__", "importlib", "eval", "exec", "compile", "getattr", "vars
 HIDING_ATTRIBUTES = ("__dict__", "__getattribute__", "__globals__", "__builtins__",
                      "__loader__", "__spec__")
 BUILTINS = frozenset(dir(builtins))
+# What parsing a student's text may raise (a syntax error, null bytes, code nested too deeply,
+# too much of it): such a module does not import in the worker either.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
 def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
@@ -39,13 +42,20 @@ def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
         return []
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return []  # does not import anyway: graded as missing
+    except PARSE_ERRORS:
+        return []  # does not import either (the worker says why): graded as missing
     trees = []
     for other in other_sources:  # the function's own module, read last, wins
-        with contextlib.suppress(SyntaxError, ValueError):
+        with contextlib.suppress(*PARSE_ERRORS):  # nor does this one: it cannot be used
             trees.append(ast.parse(other))
     trees.append(tree)
+    try:
+        return _uses(trees, function, forbid)
+    except (RecursionError, MemoryError) as error:  # a tree the scan could not walk
+        return [f"code that cannot be read ({type(error).__name__})"]
+
+
+def _uses(trees: list[ast.Module], function: str, forbid: tuple[str, ...]) -> list[str]:
     defs, aliases, stars, loose = {}, {}, [], []
     for module in trees:
         defs.update(_top_level(module))
@@ -88,7 +98,7 @@ def _loose_statements(tree: ast.Module) -> list[ast.AST]:
     """Module-level code that runs on import and may change what a name means
     (``np.f = signal.convolve2d``, ``setattr(...)``, a loop, ``try:``): all but imports,
     definitions and assignments to plain names, which are followed by reachability."""
-    loose = []
+    loose: list[ast.AST] = []
     for node in tree.body:
         plain = isinstance(node, ast.Assign | ast.AnnAssign) and all(
             isinstance(t, ast.Name | ast.Tuple | ast.List) and all(

@@ -1,8 +1,15 @@
 """Hypothesis, run deterministically: drawing a check's examples, and shrinking a failure.
 
-Drawing runs with ``derandomize=True`` and no example database; shrinking starts from the
-choice sequence a drawn example was made from, with a fixed seed. Hypothesis is pinned in
-``pyproject.toml``: the same suite draws the same examples on every run and machine, and
+Drawing runs hypothesis's own generator (its ``ConjectureData`` and provider, as inside
+``@given``) without its test-running engine: each example is drawn from a ``random.Random``
+seeded by the caller (from the course key and the check, ``autograder.drawing``), so the
+same seed draws the same examples on every run and machine (hypothesis is pinned in
+``pyproject.toml``), and nobody can know them without the key. The engine's own generation
+(mutating earlier examples, tracking which are new) cost six times as much per example as the
+example itself (benchmarks/drawing.py). The first example is hypothesis's simplest one (every
+choice at its simplest: zeros, the shortest lists), as ``@given`` tries first.
+
+Shrinking starts from the choice sequence a drawn example was made from, with a fixed seed:
 the same wrong function gets the same smallest failing example. Hypothesis also mixes in
 constants it reads from every "local" module loaded in the process (the tests, a notebook's
 student code, ...): that would make the examples depend on what happens to be imported, so
@@ -14,17 +21,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import pickle
+import random
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.control import current_build_context
+from hypothesis.control import BuildContext
 from hypothesis.database import ExampleDatabase, choices_to_bytes
+from hypothesis.errors import StopTest, UnsatisfiedAssumption
 from hypothesis.internal.conjecture import providers
+from hypothesis.internal.conjecture.choice import ChoiceTemplate
+from hypothesis.internal.conjecture.data import ConjectureData
 
-_QUIET = dict(derandomize=True, database=None, deadline=None, print_blob=False,
-              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
+_QUIET: dict[str, Any] = dict(deadline=None, print_blob=False,
+                              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
+TRIES_PER_EXAMPLE = 3  # a strategy with fewer distinct examples stops after this many tries
 
 
 @contextlib.contextmanager
@@ -40,38 +52,54 @@ def _only_global_constants():
         providers.CONSTANTS_CACHE.cache.clear()
 
 
-def draw_examples(strategy: st.SearchStrategy, n: int) -> list[tuple[Any, bytes]]:
-    """``n`` distinct examples, or all that hypothesis finds in ``3 n`` tries when the
-    strategy has fewer (hypothesis repeats small examples often). Each comes with the
-    choices hypothesis made it from (``choices_to_bytes``): where shrinking starts."""
-    with _only_global_constants():
-        drawn = _draw(strategy, n)
-        return drawn if len(drawn) >= n else _draw(strategy, 3 * n)[:n]
+class Drawer:
+    """Distinct examples of ``strategy``, drawn from ``random.Random(seed)``, each with the
+    choices hypothesis made it from (``choices_to_bytes``: where shrinking starts)."""
 
+    def __init__(self, strategy: st.SearchStrategy, seed: int):
+        self.strategy = strategy
+        self.random = random.Random(seed)
+        self.seen: set[bytes] = set()
+        self.simplest_tried = False
 
-class _WithChoices(list):
-    """The examples drawn, each appended with the choices hypothesis made it from."""
+    def take(self, n: int) -> list[tuple[Any, bytes]]:
+        """Up to ``n`` examples not drawn before: fewer when ``TRIES_PER_EXAMPLE * n`` tries
+        find no more (a strategy with few distinct examples)."""
+        drawn: list[tuple[Any, bytes]] = []
+        with _only_global_constants():
+            for _ in range(TRIES_PER_EXAMPLE * n):
+                if len(drawn) == n:
+                    break
+                found = self._draw_one()
+                if found is not None:
+                    drawn.append(found)
+        return drawn
 
-    def append(self, example) -> None:
-        super().append((example, choices_to_bytes(current_build_context().data.choices)))
-
-
-def _draw(strategy: st.SearchStrategy, n: int) -> list[tuple[Any, bytes]]:
-    # Keep ``collect`` as it is, to the character: derandomized, hypothesis seeds its random
-    # generator from the test's source, so any change to it draws other examples.
-    drawn: list[Any] = _WithChoices()
-    seen: set[bytes] = set()
-
-    @settings(max_examples=n, phases=[Phase.generate], **_QUIET)
-    @given(strategy)
-    def collect(example):
+    def _draw_one(self) -> tuple[Any, bytes] | None:
+        prefix = () if self.simplest_tried else (ChoiceTemplate("simplest", count=None),)
+        self.simplest_tried = True
+        data = ConjectureData(random=self.random, prefix=prefix)
+        try:
+            with BuildContext(data, wrapped_test=_no_test):
+                example = data.draw(self.strategy)
+        except (StopTest, UnsatisfiedAssumption):  # a filter or assume said no
+            return None
+        finally:
+            data.freeze()
         key = hashlib.sha256(pickle.dumps(example)).digest()
-        if key not in seen:
-            seen.add(key)
-            drawn.append(example)
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        return example, choices_to_bytes(data.choices)
 
-    collect()
-    return drawn
+
+def _no_test() -> None:
+    """The "test" of a ``BuildContext`` that only draws."""
+
+
+def draw_examples(strategy: st.SearchStrategy, n: int, seed: int) -> list[tuple[Any, bytes]]:
+    """``n`` distinct examples (fewer when the strategy has fewer): ``Drawer.take``."""
+    return Drawer(strategy, seed).take(n)
 
 
 class _Fails(Exception):
@@ -113,7 +141,7 @@ def smallest_failure(strategy: st.SearchStrategy, problem_of: Callable[[Any], An
 
     # @seed below @settings: seed() alone would also switch the database off.
     @settings(max_examples=budget, phases=[Phase.reuse, Phase.shrink], report_multiple_bugs=False,
-              **{**_QUIET, "derandomize": False, "database": _StartFrom(start)})
+              derandomize=False, database=_StartFrom(start), **_QUIET)
     @seed(0)
     @given(strategy)
     def search(example):

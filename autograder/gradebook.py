@@ -3,9 +3,13 @@
 One row per student: the key (the hand-in's digest together with the rubric's), the
 ``SubmissionResult`` as JSON, the seconds it took, and a MAC over the row. The outputs of a
 run are written from the results in memory, never re-read from this file; the file only
-serves ``--resume``, and there a row is reused only when its MAC (keyed by a secret in the
-grader's private cache folder) is right and it decodes into a sane result. Anything else,
-an edited row, a row rewritten by a trigger, a damaged file, means: grade that student again.
+serves ``--resume``, and there a row is reused only when its MAC (keyed by the course key's
+``gradebook`` subkey) is right and it decodes into a sane result. Anything else, an edited
+row, a row rewritten by a trigger, a damaged file, means: grade that student again.
+
+The file also records the fingerprint of the course key it was written with: a run with
+another key (or a gradebook from before course keys) cannot check its rows and would draw
+other hidden inputs, so it grades everyone again and says why (``regrade_reason``).
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import hashlib
 import hmac
 import json
 import math
-import secrets
+import re
 import sqlite3
 from pathlib import Path
 
+from autograder import course_key
+from autograder.course_key import CourseKey
 from autograder.results import SubmissionResult
+from autograder.text import printable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (
@@ -32,8 +39,8 @@ CREATE TABLE IF NOT EXISTS grades (
     mac TEXT NOT NULL           -- HMAC-SHA256 of student, key and result
 )
 """
+META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
 COLUMNS = ["student", "key", "result", "score", "max_score", "seconds", "mac"]
-SECRET_NAME = "gradebook-secret"
 
 
 def result_text(result: SubmissionResult) -> str:
@@ -54,12 +61,57 @@ def decode_result(text: str, student: str | None = None) -> SubmissionResult | N
     return result if sane else None
 
 
+RUN = "\0run"  # the run record's MAC is made as a row's for this student (no real id)
+
+
+class SealedError(ValueError):
+    """A gradebook that cannot be merged: the message names the file and why."""
+
+
+def read_sealed(path: Path, key: CourseKey) -> tuple[dict, list[tuple[str, SubmissionResult,
+                                                                      float]]]:
+    """The run record and the rows of the gradebook at ``path``, read without changing it;
+    ``SealedError`` unless it was sealed with ``key`` and every row's MAC is right and
+    decodes into a sane result (a merge takes a whole gradebook or none)."""
+    book = Gradebook.__new__(Gradebook)  # only for _mac: nothing opened or written
+    book.key, book.secret = key, key.subkey("gradebook")
+    try:
+        db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+            rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM grades").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        raise SealedError(f"{path} is not a readable gradebook ({error})") from None
+    if meta.get("course_key") != key.fingerprint:
+        raise SealedError(f"{path} was written with another course key than "
+                          f"{key.fingerprint} ({key.path})")
+    text, mac = meta.get("run"), meta.get("run_mac")
+    if not (isinstance(text, str) and isinstance(mac, str)
+            and hmac.compare_digest(mac, book._mac(RUN, "", text))):
+        raise SealedError(f"{path} has no sealed run record (an interrupted run, an older "
+                          "cnnlab, or an edited file): grade that share again")
+    found = []
+    for student, key_, result_text_, score, _max, seconds, row_mac in rows:
+        result = decode_result(result_text_, student) if isinstance(result_text_, str) else None
+        if not (isinstance(student, str) and isinstance(key_, str) and isinstance(row_mac, str)
+                and hmac.compare_digest(row_mac, book._mac(student, key_, result_text_))
+                and result is not None and score == result.score
+                and isinstance(seconds, float)):
+            raise SealedError(f"{path}: the row of {printable(str(student))!r} is not sealed "
+                              "with the course key (edited or damaged): grade that share again")
+        found.append((key_, result, seconds))
+    return json.loads(text), found
+
+
 class Gradebook:
     """The SQLite gradebook; use as a context manager."""
 
-    def __init__(self, path: Path, fresh: bool = False, secret: bytes | None = None):
+    def __init__(self, path: Path, fresh: bool = False, key: CourseKey | None = None):
         self.path = Path(path)
-        self.secret = secret if secret is not None else _secret()
+        self.key = key or course_key.load()
+        self.secret = self.key.subkey("gradebook")
         if fresh:
             self._remove()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +120,30 @@ class Gradebook:
         except sqlite3.DatabaseError:  # not a database: start again, graded anew
             self._remove()
             self.db = self._open()
+        self.regrade_reason = self._key_change()
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('course_key', ?)",
+                        (self.key.fingerprint,))
+        self.db.commit()
+
+    def _key_change(self) -> str:
+        """Why no stored row can be kept, when the gradebook was sealed with another key."""
+        try:
+            (rows,), = self.db.execute("SELECT count(*) FROM grades").fetchall()
+            stored = self.db.execute("SELECT value FROM meta WHERE name = 'course_key'"
+                                     ).fetchall()
+        except sqlite3.DatabaseError:
+            return ""
+        if not rows or (stored and stored[0][0] == self.key.fingerprint):
+            return ""
+        how = (f"--course-key FILE or {course_key.KEY_ENV}=FILE")
+        if not stored:
+            return (f"{self.path} was written without a course key (an older cnnlab): its "
+                    f"{rows} rows cannot be checked, so every hand-in is graded again")
+        old = stored[0][0] if re.fullmatch(r"[0-9a-f]{16}", str(stored[0][0])) else "?"
+        return (f"{self.path} was written with course key {old}, and this run "
+                f"uses {self.key.fingerprint} ({self.key.path}): its {rows} rows cannot be "
+                "checked and the hidden inputs differ, so every hand-in is graded again; to "
+                f"resume, give this run the course's key ({how})")
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -83,6 +159,7 @@ class Gradebook:
         if columns and columns != COLUMNS:  # an older or foreign table: regrade all
             db.execute("DROP TABLE grades")
         db.execute(SCHEMA)
+        db.execute(META)
         db.commit()
         return db
 
@@ -111,7 +188,7 @@ class Gradebook:
     def holds(self, keys: dict[str, str], students: set[str]) -> bool:
         """Does the file on disk (read afresh) hold a good row for each of ``students``?"""
         try:
-            with Gradebook(self.path, secret=self.secret) as again:
+            with Gradebook(self.path, key=self.key) as again:
                 return set(again.reusable(keys)) >= students
         except (sqlite3.Error, OSError):
             return False
@@ -143,6 +220,15 @@ class Gradebook:
                 found[student] = (result, seconds)
         return found
 
+    def record_run(self, record: dict) -> None:
+        """What ``cnnlab merge`` needs besides the rows (``shards.run_record``: the hand-ins'
+        names and order, the entries skipped, the grader's errors, the shard), sealed like a
+        row."""
+        text = json.dumps(record, sort_keys=True)
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [("run", text), ("run_mac", self._mac(RUN, "", text))])
+        self.db.commit()
+
     def forget_others(self, students: list[str]) -> None:
         """Drop rows of students no longer in SUBMISSIONS."""
         keep = set(students)
@@ -158,18 +244,3 @@ class Gradebook:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _secret() -> bytes:
-    """The MAC key, kept with the suite cache (mode 0700), out of any worker's view; made on
-    first use. Without a writable cache a fresh key: --resume then regrades everyone."""
-    from autograder.suite_cache import private_dir, write
-    with contextlib.suppress(OSError):
-        path = private_dir() / SECRET_NAME
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    data = secrets.token_bytes(32)
-    with contextlib.suppress(OSError):
-        write(private_dir() / SECRET_NAME, data, private=True)  # a temporary file: 0600
-    return data

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib
 import io
 import math
 import warnings
@@ -36,7 +35,7 @@ _CACHE: dict[str, Any] = {}
 def _suite() -> tuple[Any, Any]:
     """(engine, suite), prepared on first use."""
     if "suite" not in _CACHE:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # on first use: it loads hypothesis and the checks
         _CACHE["engine"] = engine
         _CACHE["suite"] = engine.prepare(engine.load_rubric())
     return _CACHE["engine"], _CACHE["suite"]
@@ -53,6 +52,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
+    from autograder.forbidden import PARSE_ERRORS
     from autograder.submissions import without_magics
 
     kept = []
@@ -62,7 +62,7 @@ def notebook_code(namespace: dict[str, Any]) -> str:
         code = without_magics(cell)
         try:
             ast.parse(code)
-        except SyntaxError:
+        except PARSE_ERRORS:  # the kernel did not run it either
             continue
         kept.append(code)
     return "\n\n".join(kept)

@@ -19,9 +19,15 @@ import json
 import re
 from pathlib import Path
 
-from autograder import wire
 from autograder.overrides import TOTAL, Adjustment, adjustments_of
-from autograder.results import NOT_DONE, CheckResult, FunctionResult, SubmissionResult
+from autograder.results import (
+    NOT_DONE,
+    UNEARNED,
+    CheckResult,
+    FunctionResult,
+    SubmissionResult,
+)
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
 GRADES_COLUMNS = ("student", "score", "max_score", *FUNCTIONS)
@@ -56,8 +62,6 @@ def _cell(text: str) -> str:
 # Markdown only through ``inline`` (escaped where it would be markup, one line) or ``code_block``
 # (a fence longer than any backtick run in it): it can neither add HTML nor headings nor links.
 
-# Failures of these kinds are the same whichever check runs into them: told once per function.
-_SAME_EVERYWHERE = ("raised", "timeout", "crashed", "invalid result", "missing")
 _ALWAYS = set("`[<|~")  # code spans, links and images, HTML, GFM tables and strikethrough
 _PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _AT_LINE_START = re.compile(r"^(?:[-+=>#]|\d{1,9}(?=[.)]))")  # lists, headings, quotes
@@ -113,9 +117,10 @@ def feedback_markdown(result: SubmissionResult, detail: str = "full",
              "| function | points |", "| --- | --- |"]
     lines += [f"| `{f.function}` | {points(f.points)} / {points(f.max_points)} |"
               for f in result.functions]
+    told_notes: set[str] = set()
     for function in result.functions:
         lines += ["", *function_feedback(function, detail, pictures or {},
-                                         adjustments_of(result))]
+                                         adjustments_of(result), told_notes)]
     if result.notes:
         lines += ["", "## Notes", "", *(f"- {inline(note)}" for note in result.notes)]
     return "\n".join(lines) + "\n"
@@ -131,55 +136,119 @@ def adjustment_lines(adjustments: list[Adjustment]) -> list[str]:
               for a in adjustments), ""]
 
 
+MAX_LINES_PER_FUNCTION = 40  # of a failed function's Markdown; the rest is named in one line
+
+
 def function_feedback(function: FunctionResult, detail: str = "full",
                       pictures: dict[str, str] | None = None,
-                      adjustments: list[Adjustment] | None = None) -> list[str]:
+                      adjustments: list[Adjustment] | None = None,
+                      told_notes: set[str] | None = None) -> list[str]:
     """Markdown lines for one function: its points, its note, an adjustment by the instructor,
-    the misconception its results show, and every failed check (none when the note says why
-    the function was not called); a crash or timeout that repeats over checks is told once."""
-    mark = "passed" if function.points >= function.max_points else "not all checks passed"
+    the misconception its results show, and the failed checks (none when the note says why
+    the function was not called): one example per cause, the checks that failed the same way
+    in one line, and at most ``MAX_LINES_PER_FUNCTION`` lines (the HTML version has all).
+    ``told_notes``: notes already shown in full above (a SyntaxError shared by a module's
+    functions is printed once)."""
     lines = [f"## `{function.function}`: {points(function.points)} / "
-             f"{points(function.max_points)} ({mark})"]
+             f"{points(function.max_points)} ({_mark(function)})"]
     if function.note:
         first, _, rest = function.note.partition("\n")
-        lines += ["", inline(first), *([code_block(rest, "")] if rest.strip() else [])]
+        told = told_notes is not None and rest.strip() and function.note in told_notes
+        lines += ["", inline(first) + (" (shown above)" if told else "")]
+        if rest.strip() and not told:
+            lines.append(code_block(rest, ""))
+            if told_notes is not None:
+                told_notes.add(function.note)
     lines += [f"\n*Adjusted by your instructor* from {points(a.before)} to {points(a.after)} "
               f"points: {inline(a.reason)}" for a in adjustments or []
               if a.function == function.function]
-    lines += misconception_lines(function.misconceptions)
+    lines += misconception_lines(function)
     shown, repeats = shown_failures(function)
     if shown:
         lines.append("")
+    left_out = []
     for check in shown:
-        lines += check_feedback(check, detail)
-        if detail == "full" and check.check in (pictures or {}):
-            lines += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
+        block = check_feedback(check, detail)
+        if detail == "full" and pictures and check.check in pictures:
+            block += ["", f"  ![expected and actual side by side]({pictures[check.check]})"]
+        if _height(lines + block) > MAX_LINES_PER_FUNCTION and check is not shown[0]:
+            block = check_feedback(check, "summary")  # the headline only
+        if _height(lines + block) > MAX_LINES_PER_FUNCTION - 2 and check is not shown[0]:
+            left_out.append(check)
+            continue
+        lines += block
+    if left_out:
+        lines += ["", f"- {len(left_out)} more failed: "
+                  + "; ".join(inline(c.description) for c in left_out)
+                  + " (the HTML version of this feedback shows them)"]
     if repeats:
         lines += ["", "- not shown again, as they failed the same way: "
                   + "; ".join(inline(c.description) for c in repeats)]
+    unearned = [c for c in function.checks if c.message == UNEARNED]
+    if unearned:
+        lines += ["", f"- {UNEARNED}: " + "; ".join(inline(c.description) for c in unearned)]
     return lines
 
 
-def misconception_lines(ids: list[str]) -> list[str]:
-    from autograder.misconceptions import BY_ID
-    known = [BY_ID[i] for i in ids if i in BY_ID]
-    if not known:
+def _height(lines: list[str]) -> int:
+    """Lines as the file has them (a code block is one item of ``lines``)."""
+    return sum(line.count("\n") + 1 for line in lines)
+
+
+def _mark(function: FunctionResult) -> str:
+    if function.points >= function.max_points:
+        return "passed"
+    if function.note.endswith("was not handed in"):
+        return "not handed in"
+    if function.note == NOT_DONE:
+        return "not done yet"
+    return "not all checks passed"
+
+
+WHY_NAMED = ("on every failing example that should give a result, your results are exactly "
+             "what this mistake gives, and no other known mistake does")
+
+
+def misconception_lines(function: FunctionResult) -> list[str]:
+    """The diagnosis: one mistake, two at once (each with its hint), or one of several."""
+    from autograder.misconceptions import explained
+    found = explained(function.misconceptions)
+    if not found:
         return []
-    why = ("on every failing example that should give a result, your results are exactly "
-           "what this mistake gives")
-    if len(known) == 1:
-        return ["", f"**Likely misconception: you {known[0].says}** ({why}). "
-                    f"*Hint*: {known[0].hint}."]
-    return ["", f"**Likely misconception**, one of these ({why}):",
-            *(f"- you {m.says}. *Hint*: {m.hint}." for m in known)]
+    if len(found) == 1 and len(found[0]) == 1:
+        return ["", f"**Likely misconception: you {found[0][0].says}** ({WHY_NAMED}). "
+                    f"*Hint*: {found[0][0].hint}."]
+    if len(found) == 1:
+        return ["", "**Likely two misconceptions at once** (together they give exactly your "
+                    "results on every failing example that should give a result):",
+                *(f"- you {m.says}. *Hint*: {m.hint}." for m in found[0])]
+    lines = ["", "**Likely misconception**, one of these (each gives exactly your results on "
+                 "every failing example that should give a result):",
+             *(f"- you {' and '.join(m.says for m in parts)}. *Hint*: "
+               f"{' '.join(m.hint + '.' for m in parts)}" for parts in found)]
+    if function.telling_apart:
+        lines += ["", f"This call tells them apart: {inline(function.telling_apart)}"]
+    return lines
 
 
 def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[CheckResult]]:
     """(the failed checks to tell, those that failed the same way as one told); none for a
-    stub, whose note says it all."""
+    stub, whose note says it all. With one named explanation every failure it gave is one
+    story: the first value check is shown, a left-out ValueError on its own."""
     failed = [c for c in function.checks if not c.passed and c.examples_run
-              and function.note != NOT_DONE]
-    return _without_repeats(failed)
+              and function.note != NOT_DONE and c.message != UNEARNED]
+    shown, repeats = _without_repeats(failed)
+    if len(function.misconceptions) != 1:
+        return shown, repeats
+    explained = [c for c in shown if not _own_cause(c)]
+    return ([c for c in shown if _own_cause(c) or c is explained[0]] if explained else shown,
+            [*explained[1:], *repeats])
+
+
+def _own_cause(check: CheckResult) -> bool:
+    """A failure the misconception does not explain: a left-out ValueError, a changed input."""
+    return (problem_of(check).startswith("should raise ValueError")
+            or check.check.endswith(".does_not_modify_inputs"))
 
 
 def problem_of(check: CheckResult) -> str:
@@ -192,7 +261,7 @@ def _without_repeats(failed: list[CheckResult]) -> tuple[list[CheckResult], list
     shown, repeats, told = [], [], set()
     for check in failed:
         problem = problem_of(check)
-        if problem.startswith(_SAME_EVERYWHERE) and problem in told:
+        if problem in told:  # the same result, whichever check ran into it
             repeats.append(check)
         else:
             told.add(problem)
@@ -246,7 +315,7 @@ def write_feedback_html(result: SubmissionResult, folder: Path, detail: str = "f
 
 def feedback_html(result: SubmissionResult, detail: str = "full") -> str:
     """Rendered by jinja2 with autoescape: every text in it may come from a student."""
-    from autograder.misconceptions import BY_ID
+    from autograder.misconceptions import explained
     adjustments = adjustments_of(result)
     functions = []
     for f in result.functions:
@@ -257,14 +326,15 @@ def feedback_html(result: SubmissionResult, detail: str = "full") -> str:
             "mark": "full" if f.points >= f.max_points else "none" if f.points <= 0 else "part",
             "note_first": first, "note_rest": rest.strip(),
             "adjustments": [a for a in adjustments if a.function == f.function],
-            "misconceptions": [BY_ID[m] for m in f.misconceptions if m in BY_ID],
-            "shown": shown, "repeats": repeats})
+            "misconceptions": explained(f.misconceptions), "telling_apart": f.telling_apart,
+            "shown": shown, "repeats": repeats,
+            "unearned": [c for c in f.checks if c.message == UNEARNED]})
     pictured = [c for f in result.functions for c in f.checks
                 if c.example is not None and c.example.arrays][:MAX_PICTURES]
     pictures = {c.check: data_uri(picture_png(c)) for c in pictured} if detail == "full" else {}
     return template("feedback.html").render(
         result=result, functions=functions, adjustments=adjustments, detail=detail,
-        pictures=pictures, points=points)
+        pictures=pictures, points=points, unearned=UNEARNED)
 
 
 def data_uri(png: bytes) -> str:
@@ -290,7 +360,7 @@ def picture_png(check: CheckResult) -> bytes:
     """The check's picture as PNG bytes. Students with the same bug fail on the same
     smallest example (the suite and its shrinking are the same for all), so a picture is
     drawn once and its bytes reused: drawing one takes ~0.2 s."""
-    arrays = check.example.arrays
+    arrays = _arrays(check)
     key = hashlib.sha256(wire.dumps([check.check, [arrays[k] for k in sorted(arrays)]]))
     png = _PICTURES.get(key.hexdigest())
     if png is None:
@@ -301,13 +371,20 @@ def picture_png(check: CheckResult) -> bytes:
     return png
 
 
+def _arrays(check: CheckResult) -> dict[str, list]:
+    """The numbers of the check's picture: only a failed check that compares arrays has them."""
+    if check.example is None or check.example.arrays is None:
+        raise ValueError(f"{check.check} has no failing example with arrays to draw")
+    return check.example.arrays
+
+
 def failure_figure(check: CheckResult, title: str):
     """The input, the kernel (of a convolution), the expected and the actual result and their
     difference, for a failed check whose example holds arrays (``FailingExample.arrays``)."""
     import numpy as np
 
     from cnnlab.figures.comparison import side_by_side
-    arrays = check.example.arrays
+    arrays = _arrays(check)
     kernel = arrays.get("kernel")
     return side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
                         np.asarray(arrays["input"]), title=title,
@@ -336,7 +413,7 @@ def gradescope_results(result: SubmissionResult, seconds: float, detail: str = "
 def summary_markdown(result: SubmissionResult) -> str:
     """Gradescope's top-level ``output``: the score, which functions lost points and why in a
     line each (misconception or the first problem), the instructor's adjustments, the notes."""
-    from autograder.misconceptions import BY_ID
+    from autograder.misconceptions import explained
     full = sum(f.points >= f.max_points for f in result.functions)
     lines = [f"**Score: {points(result.score)} / {points(result.max_score)}**; full marks in "
              f"{full} of {len(result.functions)} functions.", ""]
@@ -345,9 +422,11 @@ def summary_markdown(result: SubmissionResult) -> str:
     if lost:
         lines += ["Points lost in:", ""]
     for f in lost:
-        named = [BY_ID[m].says for m in f.misconceptions if m in BY_ID]
+        named = explained(f.misconceptions)
         shown, _ = shown_failures(f)
-        why = (f"likely you {named[0]}" if named else f.note.partition("\n")[0]
+        why = (f"likely you {' and '.join(m.says for m in named[0])}"
+               + (" (or another mistake)" if len(named) > 1 else "") if named
+               else f.note.partition("\n")[0]
                or (problem_of(shown[0]) if shown else "not all checks passed"))
         lines.append(f"- `{f.function}` ({points(f.points)} / {points(f.max_points)}): "
                      f"{inline(why)}")

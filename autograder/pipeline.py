@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import importlib
 import multiprocessing
 import os
 import shutil
@@ -25,21 +24,21 @@ import sqlite3
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
-from autograder import outputs, overrides, stages
+from autograder import outputs, overrides, shards, stages
+from autograder.cluster import Connection
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.interrupts import signal_of
-from autograder.results import SubmissionResult
+from autograder.results import Engine, SubmissionResult
 from autograder.sandbox import Limits, SandboxedStudent, isolation_choice, runtime_dir
-from autograder.sandbox.launchers import known_calls
-from autograder.submissions import Candidate, find_candidates, prepare
+from autograder.submissions import Candidate, Submission, find_candidates, prepare
 from autograder.suite_cache import source_files
+from autograder.text import printable
 
 # What a grade depends on besides the hand-in: the grader, the suite and its rubric, the
 # reference, and the rules for a right result. A change to any of them regrades on --resume.
@@ -58,6 +57,8 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     overrides: Path | None = None  # the instructor's adjustments, applied to the outputs
     command: str = ""  # the command line, for the report's provenance
+    cluster: Connection | None = None  # grade on this Dask scheduler (autograder.cluster)
+    shard: tuple[int, int] | None = None  # (K, N): grade only shard K of N (shards.py)
 
 
 @dataclass
@@ -86,7 +87,7 @@ Progress = Callable[[str, str], None]
 
 
 def grade_class(submissions: Path, out: Path, options: Options | None = None,
-                engine: ModuleType | None = None,
+                engine: Engine | None = None,
                 progress: Progress | None = None) -> ClassRun:
     """Grade every hand-in in ``submissions`` and write all outputs to ``out``."""
     started = time.monotonic()
@@ -94,6 +95,11 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     say = progress or (lambda event, text: None)
     skipped: dict[str, str] = {}
     candidates = find_candidates(submissions, exclude=out, skipped=skipped)
+    places = {c.student: place for place, c in enumerate(candidates)}  # for cnnlab merge
+    if options.shard:
+        candidates = shards.share(candidates, *options.shard)
+        say("stage", f"shard {options.shard[0]}/{options.shard[1]}: {len(candidates)} "
+                     "hand-ins")
     engine = engine or real_engine()
     isolation, isolation_reason = isolation_choice(options.isolation)
     say("stage", f"isolation: {isolation} ({isolation_reason})")
@@ -110,18 +116,21 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     with Gradebook(out / "gradebook.sqlite", fresh=not options.resume) as book:
         book.forget_others(list(keys))
         kept = book.reusable(keys) if options.resume else {}
+        if options.resume and book.regrade_reason:
+            say("stage", book.regrade_reason)
         results = {s: r for s, (r, _) in kept.items()}
         times = {s: t for s, (_, t) in kept.items()}
         todo = [c for c in candidates if c.student not in kept]
         try:
             say("stage", "preparing the hidden suite")
-            suite = engine.prepare(rubric)
-            if _known(engine, suite):  # encoded once here, for every grading process
-                known_calls(_known(engine, suite))
+            # on a cluster the workers prepare it, from this machine's cache files
+            suite = engine.prepare(rubric) if options.cluster is None else None
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
-            for student, outcome, seconds, spent in _run_all(todo, options.jobs):
+            outcomes = (_run_all(todo, options.jobs) if options.cluster is None else
+                      _run_on_cluster(todo, engine, rubric, options, version, say))
+            for student, outcome, seconds, spent in outcomes:
                 for name, value in spent.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + value
                 result = decode_result(outcome, student) if outcome.startswith("{") else None
@@ -137,9 +146,13 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             interrupted = signal_of(stop)
         if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
             book.rebuild([(keys[s], results[s], times[s]) for s in results])
+        with contextlib.suppress(sqlite3.Error):  # for cnnlab merge, which says when it lacks
+            book.record_run(shards.run_record(submissions, candidates, places, skipped,
+                                              errors, options, isolation, isolation_reason,
+                                              version))
     ordered = [results[c.student] for c in candidates if c.student in results]
     stages.take()  # the parent's own time so far (preparing the suite) is no hand-in's
-    hand_ins = {c.student: c.path.name for c in candidates}
+    hand_ins = {c.student: printable(c.path.name) for c in candidates}
     if ordered or not interrupted:
         say("stage", "writing grades.csv, feedback, results and report.html")
         with stages.stage("outputs"):
@@ -150,11 +163,24 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
     stage_seconds.update({k: stage_seconds.get(k, 0.0) + v for k, v in stages.take().items()})
     (out / "grader_errors.txt").unlink(missing_ok=True)  # a previous run's
     if errors:
-        _write_errors(errors, out / "grader_errors.txt")
+        write_errors(errors, out / "grader_errors.txt")
     graded = sorted(c.student for c in todo if c.student in results)
     return ClassRun(ordered, graded, sorted(kept), errors, isolation,
                     time.monotonic() - started, times, skipped, isolation_reason,
                     stage_seconds, len(candidates), interrupted)
+
+
+def _run_on_cluster(todo: list[Candidate], engine: Engine, rubric, options: Options,
+                    version: str, say: Progress) -> Iterator[tuple[str, str, float, dict]]:
+    """The hand-ins graded on the Dask cluster of ``options.cluster``."""
+    from autograder import cluster, course_key
+    from autograder import engine as hidden_suite
+    if engine is not hidden_suite:
+        raise ValueError("--scheduler grades with the hidden suite (autograder.engine) only")
+    course = cluster.course_setup(hidden_suite, rubric, options.rubric, course_key.load(),
+                                  options.limits, options.isolation, options.detail, version)
+    assert options.cluster is not None  # the caller's choice
+    yield from cluster.run_all(todo, options.cluster, course, lambda line: say("stage", line))
 
 
 def _overrides(options: Options, candidates: list[Candidate], rubric, out: Path,
@@ -197,9 +223,9 @@ def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionR
         book.rebuild([(keys[s], results[s], times[s]) for s in results])
 
 
-def _write_errors(errors: dict[str, str], path: Path) -> None:
-    path.write_text("".join(f"{student}:\n{why}\n\n" for student, why in sorted(errors.items())),
-                    encoding="utf-8")
+def write_errors(errors: dict[str, str], path: Path) -> None:
+    path.write_text("".join(f"{student}:\n{printable(why)}\n\n"
+                            for student, why in sorted(errors.items())), encoding="utf-8")
 
 
 def write_outputs(results: list[SubmissionResult], out: Path, detail: str,
@@ -234,9 +260,9 @@ def _write_students(part: int, parts: int) -> None:
                                  detail)
 
 
-def real_engine() -> ModuleType:
+def real_engine() -> Engine:
     try:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # the hidden suite: may be missing (developed apart)
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
@@ -244,7 +270,7 @@ def real_engine() -> ModuleType:
     return engine
 
 
-def _version_key(engine: ModuleType, rubric, rubric_file: Path | None) -> str:
+def _version_key(engine: Engine, rubric, rubric_file: Path | None) -> str:
     """Changes whenever the rubric, the suite, the reference or the grader change."""
     text = repr(rubric)
     text = "" if " at 0x" in text else text  # an address differs on every run: files suffice
@@ -297,10 +323,10 @@ KILLED = ("the grading process died while grading this hand-in, also when retrie
 
 
 def _pool_round(batch: list[Candidate], workers: int,
-                marks: Path) -> Iterator[tuple[str, str, float, dict]]:
+                marks: Path) -> Generator[tuple[str, str, float, dict], None, list[Candidate]]:
     """Grade ``batch`` in a fresh pool; returns the hand-ins left unfinished by a break."""
     context = multiprocessing.get_context("fork")
-    unfinished = []
+    unfinished: list[Candidate] = []
     with ProcessPoolExecutor(min(workers, len(batch)), mp_context=context,
                              initializer=_die_with_parent) as pool, _ended_when_left_early(pool):
         futures = {pool.submit(_grade_one, c): c for c in batch}
@@ -347,11 +373,6 @@ def _charge(unfinished: list[Candidate], marks: Path,
     return [c for c in unfinished if tries[c.student] <= 1]
 
 
-def _known(engine: ModuleType, suite) -> list | None:
-    """The suite's calls (``engine.known_calls``); None for a stand-in engine without them."""
-    return engine.known_calls(suite) if hasattr(engine, "known_calls") else None
-
-
 def _mark(candidate: Candidate) -> str:
     return hashlib.sha256(candidate.student.encode()).hexdigest()[:32]
 
@@ -379,13 +400,13 @@ def _grade_one(candidate: Candidate) -> tuple[str, str, float, dict]:
             text = result_text(result)
         return candidate.student, text, time.monotonic() - started, stages.take()
     except Exception:  # a bug of the grader, not of the student: report, do not grade 0
-        return (candidate.student, traceback.format_exc(limit=5), time.monotonic() - started,
-                stages.take())
+        return (candidate.student, printable(traceback.format_exc(limit=5)),
+                time.monotonic() - started, stages.take())
     finally:
         mark.unlink(missing_ok=True)
 
 
-def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Limits,
+def grade_candidate(candidate: Candidate, engine: Engine, suite, limits: Limits,
                     isolation: str, detail: str = "full") -> SubmissionResult:
     """Unpack one hand-in into a scratch folder and grade it in a sandbox of its own
     (also what Gradescope's ``run_autograder`` does for its single student)."""
@@ -393,16 +414,21 @@ def grade_candidate(candidate: Candidate, engine: ModuleType, suite, limits: Lim
     try:
         with stages.stage("unpacking the hand-in"):
             submission = prepare(candidate, workdir)
-        student = SandboxedStudent(submission.folder, limits, isolation,
-                                   known_calls=_known(engine, suite))
-        try:
-            result = engine.grade(student, suite, submission.sources, candidate.student,
-                                  detail)
-            result.notes.extend(submission.notes)
-            result.grader_notes.extend(student.notes)
-        finally:
-            with stages.stage("sandbox stop"):
-                student.close()
-        return result
+        return grade_submission(submission, engine, suite, limits, isolation, detail)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def grade_submission(submission: Submission, engine: Engine, suite, limits: Limits,
+                     isolation: str, detail: str = "full") -> SubmissionResult:
+    """Grade an unpacked hand-in in a sandbox of its own (here, or on a Dask worker:
+    ``autograder.cluster``)."""
+    student = SandboxedStudent(submission.folder, limits, isolation)
+    try:
+        result = engine.grade(student, suite, submission.sources, submission.student, detail)
+        result.notes.extend(submission.notes)
+        result.grader_notes.extend(student.notes)
+    finally:
+        with stages.stage("sandbox stop"):
+            student.close()
+    return result

@@ -149,9 +149,9 @@ def function_statistics(results: list[SubmissionResult]) -> list[FunctionStatist
 
 def misconception_counts(results: list[SubmissionResult]) -> list[tuple[str, int, str, str]]:
     """(misconception id, students, what they did, the hint), most common first."""
-    from autograder.misconceptions import BY_ID
-    counts = Counter(m for r in results for f in r.functions for m in set(f.misconceptions)
-                     if m in BY_ID)
+    from autograder.misconceptions import BY_ID, ids_in
+    counts = Counter(m for r in results for f in r.functions
+                     for m in {i for e in f.misconceptions for i in ids_in(e)} if m in BY_ID)
     return [(m, n, BY_ID[m].says, BY_ID[m].hint) for m, n in counts.most_common()]
 
 
@@ -386,7 +386,8 @@ def _example_pictures(results: list[SubmissionResult], most: int = 6) -> list[tu
     """(check, description, data URI) of the first failing example of each check that
     compares arrays (convolution, pooling): input, kernel, expected, actual, difference."""
     from autograder.outputs import data_uri
-    pictures, seen = [], set()
+    pictures: list[tuple] = []
+    seen: set[str] = set()
     for result in results:
         for function in result.functions:
             for check in function.checks:
@@ -405,7 +406,7 @@ def _distribution_png(results: list[SubmissionResult]) -> bytes:
     figure = Figure(figsize=(6, 3))
     axes = figure.subplots()
     percent = [100 * r.score / r.max_score if r.max_score else 0 for r in results]
-    axes.hist(percent, bins=np.linspace(0, 100, 11), color="#4c72b0", edgecolor="white")
+    axes.hist(percent, bins=range(0, 101, 10), color="#4c72b0", edgecolor="white")
     axes.set_xlabel("score (% of the maximum)")
     axes.set_ylabel("students")
     figure.tight_layout()
@@ -417,10 +418,10 @@ def _discrimination_png(stats: list[CheckStatistics]) -> bytes:
     stats = stats[::-1]  # the lowest at the top
     figure = Figure(figsize=(7, 0.8 + 0.3 * len(stats)))
     axes = figure.subplots()
-    colours = ["#c44e52" if s.discrimination < LOW_DISCRIMINATION else "#4c72b0"
-               for s in stats]
-    axes.barh([f"{s.check} ({s.failed}/{s.students} failed)" for s in stats],
-              [s.discrimination for s in stats], color=colours)
+    values = [s.discrimination or 0.0 for s in stats]  # those without one are left out before
+    colours = ["#c44e52" if v < LOW_DISCRIMINATION else "#4c72b0" for v in values]
+    axes.barh([f"{s.check} ({s.failed}/{s.students} failed)" for s in stats], values,
+              color=colours)
     axes.axvline(LOW_DISCRIMINATION, color="#888", linestyle="--", linewidth=1)
     axes.set_xlabel(f"discrimination (red: below {LOW_DISCRIMINATION})")
     axes.set_xlim(-1, 1)

@@ -2,6 +2,7 @@
 
 * ``Student`` is how the trusted side calls a student's functions: in a sandboxed worker
   (``autograder.sandbox``) or, for notebooks and tests, in-process.
+* ``Engine`` is the hidden suite as the pipeline calls it (``autograder.engine``).
 * ``SubmissionResult`` is what grading one submission produces; the outputs (CSV, feedback,
   Gradescope JSON, gradebook, report) are all written from it.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 # Why a call gave no usable result.
@@ -20,6 +22,10 @@ INVALID = "invalid_result"  # it returned something that is not plain numeric da
 MISSING = "missing"  # the function or its module is not there / did not import
 NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
 NOT_DONE = "not implemented yet"  # what feedback says of a function that is still a stub
+# A check that passed but earns nothing until a main check passes (``engine``): said so once
+# per function, never as a failure.
+UNEARNED = ("passed, but 0 points for now: this check earns its points once your function "
+            "also gives the right results on a main check above")
 
 
 class CallError(Exception):
@@ -56,11 +62,27 @@ class Student(Protocol):
         """Function -> why it cannot be called (module missing, syntax error, ...)."""
         ...
 
-    def call_many(self, function: str, calls: Sequence[Call]) -> list[Any | CallError]:
+    def call_many(self, function: str, calls: Sequence[Call], return_inputs: bool = False,
+                  warnings_as_errors: bool = False) -> list[Any]:
         """Call ``function`` once per ``(args, kwargs)``; each result is plain data (ints,
         floats, tuples, numpy arrays) or a ``CallError``. Inputs are copied: the caller's
-        arrays are never modified."""
+        arrays are never modified. With ``return_inputs`` each item is ``(result or
+        CallError, the call's (args, kwargs) after it ran, or None if that is unknown)``;
+        with ``warnings_as_errors`` a warning the call emits makes it a ``CallError``."""
         ...
+
+
+class Engine(Protocol):
+    """The hidden suite as the pipeline uses it: ``autograder.engine`` itself, or a stand-in
+    with the same three functions (tests). The rubric and the suite are the engine's own
+    objects, handed back to it unread."""
+
+    def load_rubric(self, path: Path | None = None) -> Any: ...
+
+    def prepare(self, rubric: Any) -> Any: ...
+
+    def grade(self, student: Student, suite: Any, sources: dict[str, str] | None = None,
+              student_id: str = "student", detail: str = "full") -> SubmissionResult: ...
 
 
 @dataclass
@@ -99,7 +121,10 @@ class FunctionResult:
     note: str = ""  # e.g. "padding.py does not import: SyntaxError ..." or a forbidden call
     # Ids of the misconceptions (``autograder.misconceptions``) whose variant gave exactly the
     # student's results on every failing example: "conv2d.flipped_kernel".
+    # Two ids joined by " + ": two mistakes that together give the results. Several: one of
+    # them, and ``telling_apart`` is a call that would tell them apart, when there is one.
     misconceptions: list[str] = field(default_factory=list)
+    telling_apart: str = ""
 
 
 @dataclass

@@ -33,6 +33,7 @@ NOISE = 25  # k: the shortest run of tokenised characters that counts as shared 
 THRESHOLD = 0.8  # of each function's tokens found in the other
 MIN_TOKENS = 60  # tokenised characters left after the boilerplate; shorter ones are not compared
 MAX_CHARS = 20_000  # a longer function (generated, padded) is not compared: listed by no flag
+GIVEN = Path(__file__).resolve().parent.parent / "exercises"  # the stubs, beside this package
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,9 @@ def _boilerplate(function: str):
     modules."""
     import numpy as np
 
-    from cnnlab.build import ROOT  # the project's folders: exercises/ holds the stubs
-    given = [(ROOT / "exercises" / f"{m}.py").read_text() for m in SUPPORT_MODULES]
+    given = [(GIVEN / f"{m}.py").read_text() for m in SUPPORT_MODULES]
     stub = function_sources({MODULE_OF[function]: (
-        ROOT / "exercises" / f"{MODULE_OF[function]}.py").read_text()}).get(function, "")
+        GIVEN / f"{MODULE_OF[function]}.py").read_text()}).get(function, "")
     hashes: set[int] = set()
     for text in [stub, *given]:
         hashes |= _fingerprint(text).hashes

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -30,12 +31,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.forbidden import PARSE_ERRORS
+from autograder.text import printable
+from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
 MAX_FILE_BYTES = 5 * 2**20
 MAX_TOTAL_BYTES = 20 * 2**20
+# A zip's central directory is read only when it is small: Python's zipfile holds every entry
+# in memory (a zip of a million entries took 585 MB). Its size and entry count are read from
+# the end-of-central-directory record first.
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_DIRECTORY_BYTES = 4 * 2**20
 MAX_ID = 64  # characters of a student id before its hash suffix
 SAFE_ID = re.compile(r"[^A-Za-z0-9._@+-]")
 NOT_HAND_INS = ("__MACOSX", "__pycache__")  # an archiver's or Python's, never a student's
@@ -265,30 +274,19 @@ def digest_of(path: Path) -> str:
             return digest.hexdigest()
         folder = _enter_single_folder(path)
         digest.update(str(folder.relative_to(path)).encode("utf-8", "surrogateescape"))
-        for file in _code_files(folder)[0]:
-            digest.update(b"\0" + file.name.encode("utf-8", "surrogateescape") + b"\0")
+        for code in _code_files(folder)[0]:
+            digest.update(b"\0" + code.name.encode("utf-8", "surrogateescape") + b"\0")
             with contextlib.suppress(OSError, ValueError):
-                digest.update(read_regular(file, MAX_FILE_BYTES))
+                digest.update(read_regular(code, MAX_FILE_BYTES))
     except OSError as error:  # unreadable: graded (with a note) every time
         digest.update(f"unreadable {error} {os.urandom(8).hex()}".encode())
     return digest.hexdigest()
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of ``path`` if it is a regular file (never a link, FIFO or device, which
-    could hang or leak) of at most ``limit`` bytes; ``ValueError`` names what it is not."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > limit:
-            raise ValueError(f"larger than the {limit // 2**20} MB allowed")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than the {limit // 2**20} MB allowed")
-    return data
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes
+    (``cnnlab.paths.read_regular``)."""
+    return paths.read_regular(path, limit)[0]
 
 
 # --- unpacking one hand-in -----------------------------------------------------------------
@@ -313,6 +311,7 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
     found = sorted(m for m in submission.sources if m in EXERCISES)
     submission.notes.append(f"modules found: {', '.join(f'{m}.py' for m in found)}" if found
                             else NO_MODULES)
+    submission.notes = [printable(note) for note in submission.notes]  # names are theirs
     return submission
 
 
@@ -434,6 +433,12 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
     is too large is skipped with a note, and the rest extracted."""
     target.mkdir(parents=True, exist_ok=True)
     try:
+        entries, directory = zip_directory_size(path)
+        if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
+            raise SubmissionError(
+                f"{path.name} holds {entries:,} entries in a directory of {directory:,} bytes, "
+                f"more than the {MAX_ZIP_ENTRIES:,} entries and {MAX_ZIP_DIRECTORY_BYTES:,} "
+                "bytes a hand-in may have; it was not unpacked")
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist()
                        if not m.is_dir() and Path(_member_path(m)).suffix in CODE_SUFFIXES
@@ -447,6 +452,35 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise SubmissionError(f"{path.name} is not a readable zip file ({error})") from None
     return target
+
+
+ZIP_END = struct.Struct("<4s4H2LH")  # the end-of-central-directory record
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_END = struct.Struct("<4sQ2H2L4Q")
+
+
+def zip_directory_size(path: Path) -> tuple[int, int]:
+    """(entries, bytes) of the zip's central directory, from its end record (zip64 too),
+    without reading the directory; ``SubmissionError`` when there is no end record."""
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        start = max(0, size - ZIP_END.size - 0xFFFF)  # the record, then a comment
+        file.seek(start)
+        tail = file.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < ZIP_END.size:
+            raise SubmissionError(f"{path.name} is not a readable zip file (no end record)")
+        _, _, _, _, entries, directory, _, _ = ZIP_END.unpack_from(tail, at)
+        locator = at - ZIP64_LOCATOR.size
+        if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+            _, _, offset, _ = ZIP64_LOCATOR.unpack_from(tail, locator)
+            file.seek(offset)
+            record = file.read(ZIP64_END.size)
+            if len(record) == ZIP64_END.size and record[:4] == b"PK\x06\x06":
+                fields = ZIP64_END.unpack(record)
+                entries, directory = max(entries, fields[7]), max(directory, fields[8])
+    return entries, directory
 
 
 def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path,
@@ -501,9 +535,11 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         cells = json.loads(data.decode("utf-8", errors="replace"))["cells"]
         if not isinstance(cells, list):
             raise TypeError("its cells are not a list")
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
-    kept, broken = [], {}  # definitions; module -> cells that do not parse
+    kept: list[str] = []  # definitions
+    broken: dict[str, list[str]] = {}  # module -> cells that do not parse
+    defined: set[str] = set()
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -511,11 +547,13 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         code = without_magics("".join(s for s in source if isinstance(s, str))
                               if isinstance(source, list) else str(source))
         try:
-            kept.extend(_definitions(code))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            definitions, names = _definitions(code)
+        except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
             for module in _modules_defined_in_text(code):
                 broken.setdefault(module, []).append(code)
-    defined = {MODULE_OF[name] for name in _names(kept) if name in MODULE_OF}
+            continue
+        kept.extend(definitions)
+        defined |= {MODULE_OF[name] for name in names if name in MODULE_OF}
     header = f"# extracted from {path.name} by cnnlab grade\n"
     body = "\n\n".join(kept)
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
@@ -530,20 +568,24 @@ def without_magics(code: str) -> str:
                      for line in code.splitlines())
 
 
-def _definitions(code: str) -> list[str]:
-    """The imports, functions, classes and assignments of a cell; what only runs something
-    (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
+def _definitions(code: str) -> tuple[list[str], set[str]]:
+    """The imports, functions, classes and assignments of a cell, each cut out by the
+    parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next line
+    are two statements), and the names of the functions among them. What only runs
+    something (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
     tree = ast.parse(code)
-    lines = code.splitlines()
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
-    definitions = []
+    definitions, names = [], set()
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        definitions.append("\n".join(lines[first - 1:node.end_lineno]))
-    return definitions
+        decorators = [f"@{ast.get_source_segment(code, d)}\n"
+                      for d in getattr(node, "decorator_list", [])]
+        definitions.append("".join(decorators) + (ast.get_source_segment(code, node) or ""))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+    return definitions, names
 
 
 def _calls_graded_function(node: ast.stmt) -> bool:
@@ -551,15 +593,6 @@ def _calls_graded_function(node: ast.stmt) -> bool:
         return False
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MODULE_OF
                for n in ast.walk(node))
-
-
-def _names(definitions: list[str]) -> set[str]:
-    names = set()
-    for text in definitions:
-        for node in ast.parse(text).body if text.strip() else []:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                names.add(node.name)
-    return names
 
 
 def _modules_defined_in_text(code: str) -> set[str]:

@@ -1,21 +1,22 @@
-"""The prepared suite as plain data: every check's drawn examples, calls and the reference's
-results, so grading needs no drawing.
+"""The drawn suite as plain data, one file per function in the grader's private cache, so a
+run draws only what changed.
 
-Two copies in one format, read in this order:
+Drawing depends on the course key, so nothing drawn ships with the package: the grader draws
+what its cache lacks (seconds per function, all cores, with a progress bar) and keeps it in
+``paths.cache_dir()`` (``$CNNLAB_CACHE``, else the platform's cache folder; mode 0700, and
+never inside a folder the sandbox shows to student code).
 
-* the **shipped** file ``autograder/prepared_suite.json.gz`` (package data), written by
-  ``cnnlab build``; a normal install grades at once;
-* the user's cache, ``$CNNLAB_CACHE`` or ``~/.cache/cnnlab`` (mode 0700), written by the
-  grader after it had to draw (a changed check, a development tree).
+A file is content-addressed: its name holds the course key's fingerprint, the function and
+the digest of exactly what the function's examples depend on (``autograder.dependencies``:
+its checks' strategies and calls, its reference, the drawing code, the versions) but not the
+rubric: points are applied when the file is read, so a rubric that only changes points needs
+no drawing. A change to one function's checks or reference redraws that function alone.
 
-A file is a header line ``cnnlab-suite-2 <key> <sha256 of the rest>`` and gzip-compressed
-JSON whose values are ``autograder.wire`` messages: nothing is unpickled or executed, and
-decoding builds only numbers, strings, containers and numeric arrays. The key is a digest of
-everything the examples depend on (checks, strategies, generation, the engine, the reference,
-hypothesis's and numpy's versions) but not of the rubric: points are applied when the file is
-read, so a rubric that only changes points needs no drawing. A file whose key differs is
-stale and ignored; one whose hash does not match is refused with a message, and the suite is
-drawn again.
+A file is a header line ``cnnlab-suite-3 <key> <sha256 of the rest>`` and gzip-compressed
+JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
+decoding builds only numbers, strings, containers and numeric arrays. A file whose key
+differs is stale and ignored; one whose hash does not match, or that does not decode into
+examples, calls and results that line up, is refused with a message and drawn again.
 """
 
 from __future__ import annotations
@@ -35,160 +36,211 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import hypothesis
-import numpy as np
+import solutions
+from autograder import course_key
+from autograder.course_key import CourseKey
+from autograder.dependencies import function_digest
+from autograder.drawing import Corpus, DrawnCheck, draw_check
+from autograder.worker_runtime import wire
+from cnnlab import paths
 
-from autograder import wire
+FORMAT = "cnnlab-suite-3"  # 3: a file per function, drawn with the course key, with pools
+MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
 
-DEPENDS_ON = ("autograder.checks", "autograder.strategies", "autograder.generation",
-              "autograder.engine", "solutions", "cnnlab.catalog")
-CACHE_ENV = "CNNLAB_CACHE"
-FORMAT = "cnnlab-suite-2"  # 2: with each example's choices (where shrinking starts)
-SHIPPED = Path(__file__).resolve().parent / "prepared_suite.json.gz"
-MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above the suite's few MB
-
-# check id -> (examples, calls, expected, starts): what drawing gives, before the rubric's
-# points; ``starts`` are hypothesis's choices per example (base64 text in the file)
-Drawn = dict[str, tuple[list, list, list, list]]
+Drawn = dict[str, DrawnCheck]  # check id -> what drawing gives, before the rubric's points
+Say = Callable[[str], None]
 
 
 class SuiteFileError(ValueError):
-    """A prepared-suite file that is not what it claims to be."""
+    """A drawn-suite file that is not what it claims to be."""
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "cnnlab")
+    return paths.cache_dir()
 
 
 def source_files(names: tuple[str, ...], suffixes: tuple[str, ...] = (".py",)) -> list[Path]:
     """The files behind modules and packages (a package's files recursively), in a stable
-    order: what a cache key or a grade's version depends on."""
+    order: what a grade's version depends on (``pipeline``)."""
     files = []
     for name in names:
         spec = importlib.util.find_spec(name)
         folders = spec.submodule_search_locations if spec else None
         if not folders:
-            files += [Path(spec.origin)] if spec else []
+            files += [Path(spec.origin)] if spec and spec.origin else []
             continue
         files += sorted(f for folder in folders for f in Path(folder).rglob("*")
                         if f.suffix in suffixes and "__pycache__" not in f.parts)
     return files
 
 
-def digest() -> str:
-    """The key of the drawn examples (not of the rubric: points are applied on reading)."""
-    text = hashlib.sha256(f"{FORMAT} {hypothesis.__version__} {np.__version__}".encode())
-    for file in source_files(DEPENDS_ON):
-        text.update(file.name.encode() + b"\0" + file.read_bytes())
-    return text.hexdigest()[:24]
-
-
 def private_dir() -> Path:
-    """The cache folder, made with mode 0700; ``PermissionError`` when it is someone
-    else's or others may write to it (what is read from it decides grades)."""
+    """The cache folder, made with mode 0700; ``PermissionError`` when it is someone else's,
+    others may write to it, or the sandbox shows it to student code (what is read from it
+    decides grades, and it holds hidden inputs and answers)."""
     folder = cache_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = folder.stat()
-    if info.st_uid != os.getuid() or info.st_mode & 0o022:
-        raise PermissionError(f"{folder} is not private to this user: not used as a cache")
-    return folder
+    if course_key.inside_exposed(folder):
+        raise PermissionError(f"{folder} lies inside {course_key.inside_exposed(folder)}, "
+                              "which the sandbox shows to student code: not used as a cache "
+                              f"(set {paths.CACHE_ENV} to a folder outside it)")
+    return paths.private(folder)
 
 
-def _cache_path(key: str) -> Path:
-    return private_dir() / f"suite-{key}.json.gz"
+def function_key(function: str, checks: list, key: CourseKey) -> str:
+    """The name of what ``function``'s drawing gives for the course ``key``."""
+    digest = function_digest(function, checks, solutions.reference(function), FORMAT)
+    return hashlib.sha256(f"{digest} {key.fingerprint}".encode()).hexdigest()[:24]
 
 
-# --- the suite's entry points (called by ``engine.prepare``) -------------------------------
+def cache_path(function: str, file_key: str, key: CourseKey) -> Path:
+    return private_dir() / f"suite-{key.fingerprint}-{function}-{file_key}.json.gz"
 
-def load(suite, say: Callable[[str], None] | None = None) -> bool:
-    """Fill ``suite.prepared`` for every function: from the shipped file or the cache when
-    one is current, else by drawing (then cached). Always True: the suite is complete."""
+
+# --- the suite's entry point (called by ``engine.prepare``) ------------------------------------
+
+def load(suite, functions: tuple[str, ...], say: Say | None = None, jobs: int = 0) -> None:
+    """Fill ``suite.prepared`` for ``functions``: read from the cache what is current, draw
+    the rest (then cache it; without a usable cache folder, said once, only draw)."""
     say = say or _stderr
-    key = digest()
-    drawn = None
-    for where in (lambda: SHIPPED, lambda: _cache_path(key)):
-        try:
-            path = where()
-            drawn = read(path, key)
-        except FileNotFoundError:
-            continue
-        except PermissionError as error:
-            say(f"{error}")
-            continue
-        except SuiteFileError as error:
-            say(f"refusing the prepared suite {path}: {error}; drawing it again")
-            continue
-        if drawn is not None and _covers(drawn, suite.checks):
-            break
-        drawn = None
-    if drawn is None:
-        drawn = draw(suite.checks, say)
-        store_drawn(drawn, key)
-    apply_rubric(suite, drawn)
-    return True
+    try:
+        folder: Path | None = private_dir()
+    except PermissionError as error:
+        say(f"{error}")
+        folder = None
+    keys = {f: function_key(f, suite.checks[f], suite.key) for f in functions}
+    drawn: Drawn = {}
+    missing = []
+    for function in functions:
+        found = _cached(function, keys[function], suite, say) if folder else None
+        if found is None:
+            missing.append(function)
+        else:
+            drawn.update(found)
+    if missing:
+        fresh = draw({f: suite.checks[f] for f in missing}, suite.key, say, jobs)
+        for function in missing:
+            own = {c.id: fresh[c.id] for c in suite.checks[function]}
+            if folder:
+                store(function, keys[function], own, suite.key)
+            drawn.update(own)
+    apply_rubric(suite, drawn, functions)
 
 
-def store(suite) -> None:
-    """Cache what ``suite`` holds (only a complete draw: one that skipped zero-point checks
-    would be incomplete for another rubric)."""
-    drawn = {p.check.id: (p.examples, p.calls, p.expected, p.starts)
-             for prepared in suite.prepared.values() for p in prepared}
-    if _covers(drawn, suite.checks):
-        store_drawn(drawn, digest())
+def _cached(function: str, file_key: str, suite, say: Say) -> Drawn | None:
+    path = cache_path(function, file_key, suite.key)
+    try:
+        found = read(path, file_key)
+    except FileNotFoundError:
+        return None
+    except SuiteFileError as error:
+        say(f"refusing the drawn suite {path}: {error}; drawing {function} again")
+        return None
+    if found is None or not {c.id for c in suite.checks[function]} <= set(found):
+        return None
+    return found
 
 
-def apply_rubric(suite, drawn: Drawn) -> None:
+def apply_rubric(suite, drawn: Drawn, functions: tuple[str, ...]) -> None:
     """The rubric's points on the drawn checks; as ``Suite.of``, a check without points is
     left out unless the whole function is worth nothing."""
     from autograder.engine import PreparedCheck
-    for function, checks in suite.checks.items():
+    for function in functions:
+        checks = suite.checks[function]
         shares = suite.rubric.check_points(function, checks)
         worthless = suite.rubric.points_of(function) == 0
-        suite.prepared[function] = [PreparedCheck(check, share, *drawn[check.id])
-                                    for check, share in zip(checks, shares, strict=True)
-                                    if share > 0 or worthless]
+        suite.prepared[function] = [
+            PreparedCheck(check, share, *drawn[check.id].course.parts(),
+                          pool=drawn[check.id].pool)
+            for check, share in zip(checks, shares, strict=True) if share > 0 or worthless]
 
 
-def _covers(drawn: Drawn, checks: dict) -> bool:
-    return {c.id for own in checks.values() for c in own} <= set(drawn)
+# --- drawing, in parallel -----------------------------------------------------------------------
 
-
-# --- drawing --------------------------------------------------------------------------------
-
-def draw(checks: dict, say: Callable[[str], None] | None = None, jobs: int = 0) -> Drawn:
-    """Every check's examples, a function per task on all cores (forked: the children run
-    only our own code), with a line per function as it is done."""
+def draw(checks: dict, key: CourseKey, say: Say | None = None, jobs: int = 0) -> Drawn:
+    """Every check of ``checks`` (function -> checks), a check per task on all cores
+    (forked: the children run only our own code), with a progress bar on a terminal and a
+    line per function done otherwise."""
     say = say or _stderr
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    _DRAWING["checks"] = checks
+    jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+    tasks = [check for own in checks.values() for check in own]
+    say(f"drawing the hidden suite for {len(checks)} function(s) ({len(tasks)} checks) "
+        f"with course key {key.fingerprint}")
+    if jobs == 1:  # in this process (a notebook's kernel draws one function at a time)
+        return {check.id: draw_check(check, key) for check in tasks}
+    _DRAWING.update(tasks=tasks, key=key)
+    left = {function: len(own) for function, own in checks.items()}
     drawn: Drawn = {}
-    order = sorted(checks, key=lambda f: -len(checks[f]))  # the big ones first
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
-        futures = {pool.submit(_draw_function, f): f for f in order}
-        for number, future in enumerate(as_completed(futures), start=1):
-            for check_id, message in future.result().items():
-                drawn[check_id] = _decode_check(check_id, message)
-            say(f"drawing the hidden suite: {futures[future]} ({number}/{len(order)})")
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool, \
+            _Bar(len(tasks)) as bar:
+        futures = {pool.submit(_draw_task, i): tasks[i] for i in _big_first(tasks)}
+        for future in as_completed(futures):
+            check = futures[future]
+            drawn[check.id] = _decode_check(check.id, future.result())
+            bar.update()
+            left[check.function] -= 1
+            if not left[check.function] and not bar.shown:
+                done = sum(not n for n in left.values())
+                say(f"drawing the hidden suite: {check.function} ({done}/{len(left)})")
     return drawn
+
+
+def _big_first(tasks: list) -> list[int]:
+    """Task order: the checks of array functions first (they take longest to draw)."""
+    from cnnlab.catalog import PICTURED, RESULT_KIND
+    slow = PICTURED | {f for f, kind in RESULT_KIND.items() if "array" in kind}
+    return sorted(range(len(tasks)), key=lambda i: (tasks[i].function not in slow, i))
 
 
 _DRAWING: dict = {}  # set before forking the drawing processes
 
 
-def _draw_function(function: str) -> dict[str, bytes]:
-    """In a drawing process: the function's checks as wire messages."""
-    from autograder.engine import _prepare_check
-    messages = {}
-    for check in _DRAWING["checks"][function]:
-        p = _prepare_check(check, 0.0)
-        messages[check.id] = _message(p.examples, p.calls, p.expected, p.starts)
-    return messages
+def _draw_task(index: int) -> bytes:
+    """In a drawing process: one check, as a wire message."""
+    drawn = draw_check(_DRAWING["tasks"][index], _DRAWING["key"])
+    return _message(drawn)
 
 
-def _message(examples: list, calls: list, expected: list, starts: list[bytes]) -> bytes:
-    return wire.dumps([examples, calls, [[_tag(e) for e in group] for group in expected],
-                       [_start_text(choices) for choices in starts]])
+class _Bar:
+    """A tqdm bar over the checks on a terminal (stderr), nothing otherwise."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="check", desc="drawing the hidden suite",
+                            file=sys.stderr)
+
+    @property
+    def shown(self) -> bool:
+        return self.bar is not None
+
+    def update(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# --- the file format ------------------------------------------------------------------------------
+
+def _message(drawn: DrawnCheck) -> bytes:
+    return wire.dumps([_corpus_parts(drawn.course), _corpus_parts(drawn.pool)])
+
+
+def _corpus_parts(corpus: Corpus) -> list:
+    examples, calls, expected, starts = corpus.parts()
+    return [examples, calls, [[_tag(e) for e in group] for group in expected],
+            [_start_text(choices) for choices in starts]]
 
 
 def _start_text(choices: bytes) -> str:
@@ -198,41 +250,33 @@ def _start_text(choices: bytes) -> str:
     return text if len(text) <= wire.MAX_STRING else ""
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _tag(value) -> list:
+    from autograder.checks.base import Raised
+    return ["raised", value.message] if isinstance(value, Raised) else ["value", value]
 
 
-# --- the file format ------------------------------------------------------------------------
-
-def encode(drawn: Drawn, key: str) -> bytes:
+def encode(drawn: Drawn, file_key: str) -> bytes:
     """Header line and gzip JSON; every check checked to decode again (a value the wire
-    refuses must fail here, at build time, not when grading)."""
+    refuses must fail here, when drawing, not when grading)."""
     checks = {}
-    for check_id, parts in sorted(drawn.items()):
-        message = _message(*parts)
+    for check_id, check in sorted(drawn.items()):
+        message = _message(check)
         _decode_check(check_id, message)
         checks[check_id] = message.decode()
-    body = gzip.compress(json.dumps({"format": FORMAT, "key": key, "checks": checks},
+    body = gzip.compress(json.dumps({"format": FORMAT, "key": file_key, "checks": checks},
                                     sort_keys=True).encode(), mtime=0)
-    return f"{FORMAT} {key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
+    return f"{FORMAT} {file_key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
 
 
-def read_key(path: Path) -> str | None:
-    """The key in a file's header (cheap: for ``cnnlab build --check``)."""
-    with open(path, "rb") as file:
-        parts = file.readline(200).decode(errors="replace").split()
-    return parts[1] if len(parts) == 3 and parts[0] == FORMAT else None
-
-
-def read(path: Path, key: str) -> Drawn | None:
+def read(path: Path, file_key: str) -> Drawn | None:
     """The drawn checks in ``path``; None when it is for another key (stale).
     ``SuiteFileError`` for a file that is damaged or altered."""
     data = _read_regular(path)
     header, _, body = data.partition(b"\n")
     parts = header.decode(errors="replace").split()
     if len(parts) != 3 or parts[0] != FORMAT:
-        raise SuiteFileError("not a prepared-suite file")
-    if parts[1] != key:
+        raise SuiteFileError("not a drawn-suite file")
+    if parts[1] != file_key:
         return None
     if hashlib.sha256(body).hexdigest() != parts[2]:
         raise SuiteFileError("its content does not match its sha256 (damaged or altered)")
@@ -240,27 +284,23 @@ def read(path: Path, key: str) -> Drawn | None:
         document = json.loads(_gunzip(body))
     except (OSError, EOFError, ValueError) as error:
         raise SuiteFileError(f"unreadable ({error})") from None
-    if (type(document) is not dict or document.get("key") != key
+    if (type(document) is not dict or document.get("key") != file_key
             or type(document.get("checks")) is not dict):
-        raise SuiteFileError("its content is not a prepared suite for this key")
+        raise SuiteFileError("its content is not a drawn suite for this key")
     return {check_id: _decode_check(check_id, message)
             for check_id, message in document["checks"].items()}
 
 
 def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file no larger than allowed (never a FIFO or a device)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        return paths.read_regular(path, MAX_FILE_BYTES)[0]
     except FileNotFoundError:
         raise
     except OSError as error:
         raise SuiteFileError(f"cannot be opened ({error.strerror})") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not (info.st_mode & 0o170000 == 0o100000) or info.st_size > MAX_FILE_BYTES:
-            raise SuiteFileError("not a regular file of a sensible size")
-        return file.read(MAX_FILE_BYTES)
+    except ValueError:
+        raise SuiteFileError("not a regular file of a sensible size") from None
 
 
 def _gunzip(body: bytes) -> bytes:
@@ -271,20 +311,23 @@ def _gunzip(body: bytes) -> bytes:
     return data
 
 
-def _tag(value) -> list:
-    from autograder.checks.base import Raised
-    return ["raised", value.message] if isinstance(value, Raised) else ["value", value]
-
-
-def _decode_check(check_id: str, message) -> tuple[list, list, list, list]:
-    from autograder.checks.base import Raised
+def _decode_check(check_id: str, message) -> DrawnCheck:
     if type(message) not in (str, bytes):
         raise SuiteFileError(f"{check_id}: not a wire message")
     try:
-        examples, calls, tagged, starts = wire.loads(message)
+        course, pool = wire.loads(message)
+    except (wire.WireError, ValueError, TypeError) as error:
+        raise SuiteFileError(f"{check_id}: {error}") from None
+    return DrawnCheck(_decode_corpus(check_id, course), _decode_corpus(check_id, pool))
+
+
+def _decode_corpus(check_id: str, parts) -> Corpus:
+    from autograder.checks.base import Raised
+    try:
+        examples, calls, tagged, starts = parts
         expected = [[Raised(v) if tag == "raised" else v for tag, v in group]
                     for group in tagged]
-    except (wire.WireError, ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:
         raise SuiteFileError(f"{check_id}: {error}") from None
     if not (type(examples) is list and type(calls) is list and type(starts) is list
             and len(examples) == len(calls) == len(expected) == len(starts)
@@ -299,48 +342,22 @@ def _decode_check(check_id: str, message) -> tuple[list, list, list, list]:
         if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
                    and type(c[1]) is dict for c in group):
             raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
-    return examples, calls, expected, starts
+    return Corpus(examples, calls, expected, starts)
 
 
-def store_drawn(drawn: Drawn, key: str) -> None:
-    """Write the user's cache; a cache that cannot be written only costs time next run."""
+def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:
+    """Write the function's file (and remove its older ones for this course key); a cache
+    that cannot be written only costs time next run."""
     with contextlib.suppress(OSError, wire.WireError, SuiteFileError):
-        write(_cache_path(key), encode(drawn, key), private=True)
+        path = cache_path(function, file_key, key)
+        write(path, encode(drawn, file_key))
+        for old in path.parent.glob(f"suite-{key.fingerprint}-{function}-*.json.gz"):
+            if old != path:
+                old.unlink(missing_ok=True)
 
 
-def write(path: Path, data: bytes, private: bool = False) -> None:
-    """Atomically: a reader sees the old file or the new one."""
+def write(path: Path, data: bytes) -> None:
+    """Atomically (a reader sees the old file or the new one), mode 0600."""
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
-        file.write(data)  # mode 0600
-    if not private:
-        os.chmod(file.name, 0o644)  # package data: readable by whoever installs it
+        file.write(data)
     os.replace(file.name, path)
-
-
-# --- the shipped file (``cnnlab build``) ----------------------------------------------------
-
-def stale_shipped() -> list[str]:
-    """What is out of date about the shipped file (empty: current)."""
-    try:
-        key = read_key(SHIPPED)
-    except OSError:
-        return [f"{SHIPPED.name} is missing"]
-    return [] if key == digest() else [f"{SHIPPED.name} was drawn for other checks or code"]
-
-
-def build_shipped(say: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the shipped file when it is stale (from the user's cache when that is current,
-    else by drawing); the files changed."""
-    if not stale_shipped():
-        return []
-    from autograder.checks import all_checks
-    key, checks = digest(), all_checks()
-    try:
-        drawn = read(_cache_path(key), key)
-    except (OSError, SuiteFileError):
-        drawn = None
-    if drawn is None or not _covers(drawn, checks):
-        drawn = draw(checks, say)
-    ids = {c.id for own in checks.values() for c in own}
-    write(SHIPPED, encode({i: d for i, d in drawn.items() if i in ids}, key))
-    return [SHIPPED]

@@ -3,6 +3,8 @@
     python benchmarks/grading.py                 # 300 students, -j 2, the hidden suite
     python benchmarks/grading.py --students 60 --jobs 1 2
     python benchmarks/grading.py --fake          # pipeline and sandbox only (public examples)
+    python benchmarks/grading.py --without bunch  # a speed device of the worker turned off
+    python benchmarks/grading.py --floor-only --without lazy_seeding
 
 A synthetic class is made by replicating the students of ``examples/class`` into a temporary
 folder. Endless loops cost their full time limit, so they are mixed in at a realistic rate
@@ -12,6 +14,7 @@ folder. Endless loops cost their full time limit, so they are mixed in at a real
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -21,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "class"
+sys.path.insert(0, str(ROOT))
+from autograder.sandbox.session import SPEED_DEVICES  # noqa: E402
+
 SLOW = ("s007_infinite_loop", "s009_hostile")  # each spends a per-call time limit
 
 
@@ -42,7 +48,8 @@ def make_class(target: Path, students: int, loop_share: float) -> Path:
     return target
 
 
-def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
+def grade_once(class_dir: Path, jobs: int, fake: bool, scheduler: str | None = None) -> dict:
+    from autograder.cluster import Connection
     from autograder.pipeline import Options, grade_class
     engine = None
     if fake:
@@ -51,7 +58,8 @@ def grade_once(class_dir: Path, jobs: int, fake: bool) -> dict:
         engine = FakeEngine
     out = Path(tempfile.mkdtemp(prefix="cnnlab-bench-out-"))
     started = time.perf_counter()
-    run = grade_class(class_dir, out, Options(jobs=jobs), engine)
+    cluster = Connection(scheduler) if scheduler else None
+    run = grade_class(class_dir, out, Options(jobs=jobs, cluster=cluster), engine)
     seconds = time.perf_counter() - started
     shutil.rmtree(out)
     per = sorted(run.seconds_per_student.values())
@@ -110,23 +118,23 @@ def _timed(function, spent: list):
 
 
 def call_floor(calls: int = 20_000) -> dict[str, float]:
-    """Microseconds per call of a function that returns its input (a 3x3 array) in the
-    sandbox: what any call costs before judging, whatever the student wrote; with the
-    suite's calls known to the worker (sent by number) and sent as data."""
+    """Microseconds per call of a function that returns its input in the sandbox: what any
+    call costs before judging, whatever the student wrote; with a 3x3 array and an int."""
     import numpy as np
 
     from autograder.sandbox import SandboxedStudent
     sys.path.insert(0, str(ROOT / "tests"))
     from grader_helpers import perfect_with
-    batch = [((np.full((3, 3), float(i)),), {}) for i in range(calls)]
+    cases = {"a 3x3 array": ("relu", [((np.full((3, 3), float(i)),), {}) for i in range(calls)]),
+             "an int": ("shared_weights", [((i % 7 + 1,), {}) for i in range(calls)])}
     floor = {}
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-floor-") as tmp:
         folder = perfect_with(Path(tmp) / "s", "convolution", "def relu(x):\n    return x\n")
-        for label, known in (("known to the worker", batch), ("sent as data", None)):
-            with SandboxedStudent(folder, known_calls=known) as student:
-                student.call_many("relu", batch[:200])  # started, and warm
+        with SandboxedStudent(folder) as student:
+            for label, (function, batch) in cases.items():
+                student.call_many(function, batch[:200])  # started, and warm
                 started = time.perf_counter()
-                student.call_many("relu", batch)
+                student.call_many(function, batch)
                 floor[label] = 1e6 * (time.perf_counter() - started) / calls
     return floor
 
@@ -144,8 +152,12 @@ def print_student_share(r: dict, class_dir: Path) -> None:
           f"{100 * (1 - students / max(graded, 1e-9)):.0f} %")
     print("the students' own code per call (in-process): " + ", ".join(
         f"{name} {1e6 * own[name] / max(calls[name], 1):.0f} µs" for name in sorted(own)))
+    print_call_floor()
+
+
+def print_call_floor() -> None:
     print("a call's floor in the sandbox (a function that returns its input, before "
-          "judging): " + ", ".join(f"{us:.0f} µs {label}"
+          "judging): " + ", ".join(f"{us:.0f} µs for {label}"
                                    for label, us in call_floor().items()))
 
 
@@ -169,7 +181,8 @@ NBGRADER_SAMPLE = 12  # nbgrader needs a kernel and the suite's preparation per 
 
 
 def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = None,
-                       sample: int = NBGRADER_SAMPLE, tests: str = "hidden") -> float | None:
+                       sample: int = NBGRADER_SAMPLE, tests: str = "hidden",
+                       cnnlab_class: tuple[float, int] | None = None) -> float | None:
     """Seconds per hand-in for ``nbgrader autograde`` on the same class, as notebooks, and the
     ratio to cnnlab's seconds per hand-in. A sample of ``sample`` hand-ins of modules (not the
     endless loops: in-process, nbgrader would wait for its cell timeout) is turned into the
@@ -194,8 +207,11 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
         if tests == "asserts":
             _use_plain_asserts(course / "source" / "cnn" / NOTEBOOK_NAME)
         nbgrader = [sys.executable, "-m", "nbgrader"]
+        # generate_assignment runs `alembic` from PATH: this venv's, even when not activated
+        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                                      os.environ.get("PATH", "")])}
         subprocess.run([*nbgrader, "generate_assignment", "cnn", "--force"], cwd=course,
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=env)
         released = json.loads((course / "release" / "cnn" / NOTEBOOK_NAME).read_text())
         for student in students:
             folder = course / "submitted" / student.name / "cnn"
@@ -204,7 +220,7 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
             (folder / NOTEBOOK_NAME).write_text(json.dumps(notebook))
         started = time.perf_counter()
         subprocess.run([*nbgrader, "autograde", "cnn", "--force"], cwd=course, check=True,
-                       capture_output=True)
+                       capture_output=True, env=env)
         seconds = time.perf_counter() - started
     per = seconds / max(len(students), 1)
     ratio = f", {per / cnnlab_per_submission:.1f}x cnnlab's median {cnnlab_per_submission:.2f} s" \
@@ -212,6 +228,10 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
     label = "3 plain asserts per function" if tests == "asserts" else "our hidden test cells"
     print(f"nbgrader autograde ({label}): {len(students)} hand-ins in {seconds:.1f} s, "
           f"{per:.2f} s per hand-in{ratio}")
+    if cnnlab_class:  # the class as a whole: nbgrader grades one notebook after another
+        class_seconds, class_size = cnnlab_class
+        print(f"  the class of {class_size}: nbgrader about {per * class_size:.0f} s, cnnlab "
+              f"{class_seconds:.1f} s: {per * class_size / class_seconds:.1f}x faster")
     return seconds
 
 
@@ -284,6 +304,31 @@ def _as_notebook(released: dict, student: Path) -> dict:
     return notebook
 
 
+def dask_figures(class_dir: Path, workers: int = 2) -> dict | None:
+    """The same class on a local Dask cluster of ``workers`` single-threaded workers (started
+    here, torn down after), through ``cnnlab grade --scheduler``'s path; None without the
+    cluster extra."""
+    import importlib.util
+    if importlib.util.find_spec("distributed") is None:
+        return None
+    from distributed import LocalCluster
+    started = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as local:
+        ready = time.perf_counter() - started
+        r = grade_once(class_dir, 0, False, local.scheduler_address)
+    r["cluster_start"] = ready
+    r["jobs"] = workers
+    return r
+
+
+def print_row(label: str, r: dict) -> None:
+    rate = 60 * r["students"] / r["seconds"]
+    print(f"{label:>12}  {r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
+          f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
+          f"{r['isolation']}")
+
+
 def startup_seconds(repeats: int = 20) -> dict[str, float]:
     """The cost of one sandboxed worker: start, import numpy and the perfect student; with the
     fork server (numpy preloaded, started once before) and with a fresh worker each time."""
@@ -311,7 +356,23 @@ def main() -> None:
     parser.add_argument("--loop-share", type=float, default=0.02)
     parser.add_argument("--fake", action="store_true",
                         help="grade with the public examples only (the stand-in engine)")
+    parser.add_argument("--without", nargs="+", default=[], choices=sorted(SPEED_DEVICES),
+                        help="turn these speed devices of the worker off, to measure them")
+    parser.add_argument("--floor-only", action="store_true",
+                        help="only a call's floor in the sandbox")
+    parser.add_argument("--no-dask", action="store_true",
+                        help="leave out the Dask figures (a local cluster of 2 workers)")
+    parser.add_argument("--class-only", action="store_true",
+                        help="only the class table and where the time goes (no students' "
+                        "share, no nbgrader baselines)")
     args = parser.parse_args()
+    for device in args.without:
+        SPEED_DEVICES[device] = False
+    if args.without:
+        print(f"without: {', '.join(args.without)}")
+    if args.floor_only:
+        print_call_floor()
+        return
 
     print("sandbox start-up (median of 20, start + import numpy + student modules)")
     for isolation, seconds in startup_seconds().items():
@@ -322,18 +383,26 @@ def main() -> None:
         engine = "stand-in (public examples)" if args.fake else "hidden suite"
         print(f"class of {args.students} students ({args.loop_share:.0%} endless loops), "
               f"{engine}")
-        print(f"{'jobs':>4}  {'total s':>8}  {'students/min':>12}  {'per-sub mean s':>14}  "
-              f"{'median s':>8}  {'p95 s':>6}  isolation")
+        print(f"{'engine':>12}  {'jobs':>4}  {'total s':>8}  {'students/min':>12}  "
+              f"{'per-sub mean s':>14}  {'median s':>8}  {'p95 s':>6}  isolation")
         for jobs in args.jobs:
             r = grade_once(class_dir, jobs, args.fake)
-            rate = 60 * r["students"] / r["seconds"]
-            print(f"{r['jobs']:>4}  {r['seconds']:>8.1f}  {rate:>12.0f}"
-                  f"  {r['per_mean']:>14.2f}  {r['per_median']:>8.2f}  {r['per_p95']:>6.2f}  "
-                  f"{r['isolation']}")
+            print_row("local pool", r)
+        if not args.fake and not args.no_dask:
+            dask = dask_figures(class_dir)
+            if dask is None:
+                print("Dask: not measured (pip install -e '.[cluster]')")
+            else:
+                print_row("Dask, 2 wkr", dask)
+                print(f"Dask: local cluster started in {dask['cluster_start']:.1f} s (not "
+                      f"counted); {dask['seconds'] / r['seconds']:.2f}x the local pool's time")
         print_breakdown(r)
+        if args.class_only:
+            return
         print_student_share(r, class_dir)
         for tests in ("asserts", "hidden"):
-            if nbgrader_autograde(class_dir, r["per_median"], tests=tests) is None:
+            if nbgrader_autograde(class_dir, r["per_median"], tests=tests,
+                                  cnnlab_class=(r["seconds"], r["students"])) is None:
                 print("nbgrader autograde: not measured (nbgrader is not installed)")
                 break
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib
 import json
 import multiprocessing
+import random
 import re
 import resource
 import sys
@@ -132,16 +134,245 @@ def mutations_of(module: str, operators: list[str]) -> list[Mutation]:
     return found
 
 
-def all_mutations(config: dict) -> list[Mutation]:
+def all_mutations(config: dict, engine_name: str = "cosmic-ray") -> list[Mutation]:
+    if engine_name == "ast":
+        return [m for module in config["modules"] for m in ast_mutations(module)]
     return [m for module in config["modules"] for m in mutations_of(module, config["operators"])]
 
 
 def mutated_source(mutation: Mutation) -> str:
+    if mutation.operator.startswith(AST_PREFIX):
+        return apply_edit(source_of(mutation.module),
+                          ast_edits(mutation.module)[mutation.occurrence])
     code = mutate_code(source_of(mutation.module), get_operator(mutation.operator)(),
                        mutation.occurrence)
     if code is None:
         raise RuntimeError(f"cosmic-ray made no change for {mutation.id}")
     return code
+
+
+# --- the second engine: our own AST operators --------------------------------------------
+# cosmic-ray changes one token. The bugs students write are often bigger: a validation left
+# out, a check applied to the wrong argument, two arguments or variables mixed up, a dtype
+# forgotten, a message that names the wrong argument. Each operator below makes such
+# changes in the answer code, as edits of the source text (comments and layout stay).
+
+AST_PREFIX = "ast/"
+AST_OPERATORS = ("VariableSwap", "RemoveCheck", "UnwrapCheck", "SwapArguments", "DtypeChange",
+                 "ReportedName")
+CHECK_PREFIX = "check_"  # the given validation helpers: check_positive, check_ndim, ...
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the source between ``start`` and ``end`` ((line, byte column), as ``ast``
+    counts them) by ``text``; ``function`` and ``operator`` name the mutant."""
+
+    function: str
+    operator: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    text: str
+
+
+def apply_edit(source: str, edit: Edit) -> str:
+    lines = source.encode().splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    data = source.encode()
+    start = offsets[edit.start[0] - 1] + edit.start[1]
+    end = offsets[edit.end[0] - 1] + edit.end[1]
+    return (data[:start] + edit.text.encode() + data[end:]).decode()
+
+
+def _span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
+
+
+def _is_check(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id.startswith(CHECK_PREFIX))
+
+
+def _raises_only(node: ast.AST) -> bool:
+    """``if ...: raise ...`` without an else: a validation."""
+    return (isinstance(node, ast.If) and not node.orelse
+            and all(isinstance(s, ast.Raise) for s in node.body))
+
+
+def _local_names(function: ast.FunctionDef) -> list[str]:
+    """Parameters, then the names the function assigns, in order of first appearance."""
+    names = [a.arg for a in function.args.args]
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+    return list(dict.fromkeys(names))
+
+
+def _variable_swaps(function: ast.FunctionDef, inside) -> list[tuple[ast.AST, str]]:
+    """Each read of a local variable replaced by its neighbours in order of appearance
+    (kh <-> kw, h_out <-> w_out, image <-> kernel, padding <-> stride)."""
+    names = _local_names(function)
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and inside(node) \
+                and node.id in names:
+            at = names.index(node.id)
+            found += [(node, names[i]) for i in (at - 1, at + 1) if 0 <= i < len(names)]
+    return found
+
+
+def _removals(function: ast.FunctionDef, inside, unwrap: bool) -> list[tuple[ast.AST, str]]:
+    """Validations left out: a ``check_*(...)`` statement or an ``if ...: raise`` becomes
+    ``pass``; ``unwrap``: ``value = check_*(name, value)`` becomes ``value = value``."""
+    found = []
+    statements = {id(n.value) for n in ast.walk(function) if isinstance(n, ast.Expr)}
+    for node in ast.walk(function):
+        if not inside(node):
+            continue
+        if not unwrap and ((isinstance(node, ast.Expr) and _is_check(node.value))
+                           or _raises_only(node)):
+            found.append((node, "pass"))
+        elif (unwrap and _is_check(node) and len(node.args) >= 2
+              and id(node) not in statements):  # a statement is only removed
+            found.append((node, ast.unparse(node.args[1])))
+    return found
+
+
+def _argument_swaps(function: ast.FunctionDef, inside) -> list[tuple[ast.AST, str]]:
+    """Two neighbouring positional arguments of a call swapped."""
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and inside(node):
+            args = node.args
+            for i in range(len(args) - 1):
+                if any(isinstance(a, ast.Starred) for a in args[i:i + 2]):
+                    continue
+                swapped = ast.Call(node.func, [*args[:i], args[i + 1], args[i], *args[i + 2:]],
+                                   node.keywords)
+                found.append((node, ast.unparse(swapped)))
+    return found
+
+
+def _dtype_changes(function: ast.FunctionDef, inside) -> list[tuple[ast.AST, str]]:
+    """``np.float64`` -> ``np.float32``; ``a.astype(...)`` -> ``a``; ``dtype=...`` dropped
+    from ``np.asarray``."""
+    found = []
+    for node in ast.walk(function):
+        if not inside(node):
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "float64":
+            found.append((node, ast.unparse(node).replace("float64", "float32")))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "astype"):
+            found.append((node, ast.unparse(node.func.value)))
+        elif (isinstance(node, ast.Call) and any(k.arg == "dtype" for k in node.keywords)):
+            kept = ast.Call(node.func, node.args, [k for k in node.keywords if k.arg != "dtype"])
+            found.append((node, ast.unparse(kept)))
+    return found
+
+
+def _reported_names(function: ast.FunctionDef, inside) -> list[tuple[ast.AST, str]]:
+    """In a ``check_*`` call or a ``raise ValueError(...)``, a string that names a parameter
+    made to name its neighbour parameter instead (what a copy-paste does)."""
+    parameters = [a.arg for a in function.args.args]
+    found = []
+    for node in ast.walk(function):
+        if not (inside(node) and (_is_check(node) or isinstance(node, ast.Raise))):
+            continue
+        for text in ast.walk(node):
+            if not (isinstance(text, ast.Constant) and isinstance(text.value, str)):
+                continue
+            for at, name in enumerate(parameters):
+                pattern = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])"
+                if not re.search(pattern, text.value):
+                    continue
+                for other in parameters[at - 1:at] + parameters[at + 1:at + 2]:
+                    changed = re.sub(pattern, other, text.value)
+                    found.append((text, _string_in_place(text, changed)))
+    return found
+
+
+def _string_in_place(node: ast.Constant, value: str) -> str:
+    """The source of a string constant with ``value``; a part of an f-string stays a part
+    (braces doubled)."""
+    if getattr(node, "_in_fstring", False):
+        return value.replace("{", "{{").replace("}", "}}")
+    return repr(value)
+
+
+_OPERATOR_FUNCTIONS = {
+    "VariableSwap": _variable_swaps,
+    "RemoveCheck": lambda f, inside: _removals(f, inside, unwrap=False),
+    "UnwrapCheck": lambda f, inside: _removals(f, inside, unwrap=True),
+    "SwapArguments": _argument_swaps,
+    "DtypeChange": _dtype_changes,
+    "ReportedName": _reported_names,
+}
+
+
+def _mark_fstring_parts(tree: ast.AST) -> None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for part in node.values:
+                if isinstance(part, ast.Constant):
+                    part._in_fstring = True
+
+
+@functools.cache
+def ast_edits(module: str) -> tuple[Edit, ...]:
+    """Every edit of our operators in the answer code of ``solutions/<module>.py``, in a
+    stable order (operator, then position in the source)."""
+    source = source_of(module)
+    answer = answer_lines(source)
+    tree = ast.parse(source)
+    _mark_fstring_parts(tree)
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                 and answer & set(range(n.lineno, n.end_lineno + 1))]
+
+    def inside(node: ast.AST) -> bool:
+        return getattr(node, "lineno", None) in answer and node.end_lineno in answer
+
+    edits = []
+    for operator in AST_OPERATORS:
+        for function in functions:
+            for node, text in _OPERATOR_FUNCTIONS[operator](function, inside):
+                start, end = _span(node)
+                if getattr(node, "_in_fstring", False):  # the parts of an f-string have no
+                    start, end = _fstring_part_span(source, node)  # positions of their own
+                if start is None:
+                    continue
+                edits.append(Edit(function.name, operator, start, end, text))
+    return tuple(sorted(dict.fromkeys(edits),
+                        key=lambda e: (AST_OPERATORS.index(e.operator), e.start, e.text)))
+
+
+def _fstring_part_span(source: str, node: ast.Constant):
+    """Where the literal part ``node`` of an f-string is in the source: found in the
+    f-string's own text (its parts report the f-string's position)."""
+    lines = source.encode().splitlines(keepends=True)
+    if node.lineno != node.end_lineno:
+        return None, None
+    line = lines[node.lineno - 1]
+    segment = line[node.col_offset:node.end_col_offset]
+    raw = node.value.replace("{", "{{").replace("}", "}}").encode()
+    at = segment.find(raw)
+    if at < 0 or segment.find(raw, at + 1) >= 0:
+        return None, None  # not there as written (escapes), or ambiguous: skipped
+    start = node.col_offset + at
+    return (node.lineno, start), (node.lineno, start + len(raw))
+
+
+def ast_mutations(module: str) -> list[Mutation]:
+    per_function: Counter[tuple[str, str]] = Counter()
+    found = []
+    for occurrence, edit in enumerate(ast_edits(module)):
+        key = (edit.function, edit.operator)
+        found.append(Mutation(module, edit.function, AST_PREFIX + edit.operator,
+                              per_function[key], occurrence, edit.start[0]))
+        per_function[key] += 1
+    return found
 
 
 def changed_line(mutation: Mutation, code: str) -> str:
@@ -195,10 +426,18 @@ def grade_mutant(suite: engine.Suite, mutation: Mutation, code: str) -> tuple[st
             sys.path.remove(folder)
     student = InProcessStudent(functions)
     for function in functions_to_grade(mutation):
-        result = engine.grade_function(student, suite, function)
-        if result.points < result.max_points:
+        if loses_points(student, suite, function):
             return "killed", function
     return "survived", ""
+
+
+def loses_points(student: InProcessStudent, suite: engine.Suite, function: str) -> bool:
+    """Whether ``function`` loses points: ``engine.grade_function`` gives full marks exactly
+    when every check passes, so this runs the engine's checks one by one and stops at the
+    first that fails (the others would only add feedback; so would shrinking, left out)."""
+    asked: dict = {}
+    return any(not engine._run_check(student, prepared, engine.ShrinkBudget(0), asked)[0].passed
+               for prepared in suite.of(function))
 
 
 def _child(suite: engine.Suite, mutation: Mutation, code: str, pipe) -> None:
@@ -290,9 +529,27 @@ def table(outcomes: list[Outcome], markdown: bool = False) -> str:
                      for row in rows)
 
 
+def config_sample(config: dict, mutations: list[Mutation], engine_name: str
+                  ) -> list[Mutation]:
+    """The sample CI runs: cosmic-ray's by id, the AST engine's drawn with the config's seed."""
+    if engine_name == "ast":
+        return sample_of(mutations, config["ast"]["sample_size"], config["ast"]["seed"])
+    return [m for m in mutations if m.id in set(config["sample"])]
+
+
+def sample_of(mutations: list[Mutation], n: int, seed: int) -> list[Mutation]:
+    """``n`` of the mutations, drawn with ``seed``, in their own order."""
+    chosen = set(random.Random(seed).sample(range(len(mutations)), min(n, len(mutations))))
+    return [m for i, m in enumerate(mutations) if i in chosen]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample", action="store_true", help="only the config's sample")
+    parser.add_argument("--engine", choices=("cosmic-ray", "ast"), default="cosmic-ray",
+                        help="cosmic-ray's operators, or our own AST operators")
+    parser.add_argument("--sample", nargs="?", type=int, const=0, default=None, metavar="N",
+                        help="N mutants drawn with --seed; without N: the config's sample")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of --sample N")
     parser.add_argument("--function", action="append", help="only mutants in this function")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write every outcome here")
@@ -300,11 +557,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="the table for the docs")
     args = parser.parse_args(argv)
     config = load_config()
-    mutations = all_mutations(config)
-    if args.sample:
-        mutations = [m for m in mutations if m.id in set(config["sample"])]
+    mutations = all_mutations(config, args.engine)
     if args.function:
         mutations = [m for m in mutations if m.function in args.function]
+    if args.sample:
+        mutations = sample_of(mutations, args.sample, args.seed)
+    elif args.sample == 0:
+        mutations = config_sample(config, mutations, args.engine)
     if args.list:
         print("\n".join(f"{m.id}  (line {m.line})" for m in mutations))
         return 0

@@ -1,19 +1,29 @@
-"""Generate the student stubs in ``exercises/`` from the reference in ``solutions/``.
+"""``cnnlab build``: regenerate what is derived from ``solutions/`` and ``autograder/checks/``.
 
-Every block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
+The catalog's records (``cnnlab/catalog.py``), the student stubs, the public checks (from the
+docstring examples), the SPEC coverage matrix (``docs/spec_coverage.md``) and the notebooks.
+The hidden suite is not built here: ``cnnlab grade`` draws it with the course key. Generated
+parts of hand-written files sit between ``BEGIN GENERATED`` and ``END GENERATED`` marker
+lines (``GeneratedBlock``).
+
+For the stubs in ``exercises/``, every block of the reference between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
 
     # YOUR CODE HERE
     raise NotImplementedError
 
 at the block's indentation; signatures, docstrings and given code stay as they are, and
-``solutions`` imports become ``exercises`` imports. ``cnnlab build --check`` fails when the
-committed stubs differ from what would be generated.
+``solutions`` imports become ``exercises`` imports. ``cnnlab build --check`` fails when a
+committed file differs from what would be generated.
 """
 
 import argparse
+import json
 import re
+import subprocess
 import sys
-from importlib import import_module
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -30,8 +40,9 @@ SUPPORT_HEADER = (
 )
 PACKAGE_INIT = '''"""Your exercises for the lecture "Convolutional neural networks".
 
-Fill in the functions in padding.py, convolution.py, pooling.py, weights.py and
-receptive_field.py, then run ``cnnlab check`` to compare them with the public examples.
+Fill in the functions in padding.py, convolution.py, pooling.py, weights.py,
+receptive_field.py and backprop.py, then run ``cnnlab check`` to compare them with the
+public examples.
 validation.py and architecture.py are given code that you may use.
 """
 '''
@@ -116,30 +127,120 @@ def build_exercises(solutions_dir: Path = ROOT / "solutions",
     return changed
 
 
-# Later steps (notebooks, ...) register here: name -> (build, stale) functions.
-EXTRA_TARGETS: dict[str, tuple] = {
-    # imported when used: the notebook builder imports this module
-    "notebooks": (lambda: import_module("cnnlab.platforms.notebooks").build_notebooks(),
-                  lambda: import_module("cnnlab.platforms.notebooks").stale_notebooks()),
-    # the hidden suite's drawn examples, shipped so that grading needs no drawing
-    "prepared suite": (lambda: import_module("autograder.suite_cache").build_shipped(),
-                       lambda: import_module("autograder.suite_cache").stale_shipped()),
+# --- generated blocks: parts of files that are otherwise written by hand ----------------------
+
+@dataclass(frozen=True)
+class GeneratedBlock:
+    """The lines between ``<open>BEGIN GENERATED <name>`` and ``<open>END GENERATED <name>``
+    of ``path``, written by ``make`` (marker lines may go on with a note after the name)."""
+
+    path: Path
+    name: str
+    make: Callable[[], str]
+    open: str = "# "
+
+    def expected(self, text: str) -> str:
+        """``text`` (the file) with the block as ``make`` writes it."""
+        lines = text.splitlines(keepends=True)
+        begin, end = (self._marker(lines, kind) for kind in ("BEGIN", "END"))
+        if not begin < end:
+            raise MarkerError(f"{self.path}: END GENERATED {self.name} before its BEGIN")
+        return "".join(lines[:begin + 1]) + self.make() + "".join(lines[end:])
+
+    def _marker(self, lines: list[str], kind: str) -> int:
+        prefix = f"{self.open}{kind} GENERATED {self.name}"
+        found = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+        if len(found) != 1:
+            raise MarkerError(f"{self.path}: expected one line starting {prefix!r}, found "
+                              f"{len(found)}")
+        return found[0]
+
+    def stale(self) -> list[str]:
+        text = self.path.read_text()
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return [] if self.expected(text) == text else [str(shown)]
+
+    def build(self) -> list[Path]:
+        text = self.path.read_text()
+        new = self.expected(text)
+        if new == text:
+            return []
+        self.path.write_text(new)
+        return [self.path]
+
+
+def kind_names() -> dict[str, str]:
+    """Result kind -> the name of its constant in ``cnnlab.catalog`` ("count" -> "COUNT")."""
+    from cnnlab import catalog
+    return {value: name for name, value in vars(catalog).items()
+            if isinstance(value, str) and value in catalog.KINDS and name.isupper()}
+
+
+def catalog_records_source() -> str:
+    """The catalog's ``RECORDS``, from the declarations beside the hidden checks."""
+    from autograder.checks import catalog_records
+
+    names = kind_names()
+    lines = ["RECORDS: tuple[Exercise, ...] = ("]
+    for r in catalog_records():
+        parts = [json.dumps(r.function), json.dumps(r.module), names[r.result],
+                 json.dumps(r.section), *(["pictured=True"] if r.pictured else [])]
+        lines.append(f"    Exercise({', '.join(parts)}),")
+    return "\n".join([*lines, ")"]) + "\n"
+
+
+def public_cases_source() -> str:
+    """The public checks' ``CASES``, from the docstring examples of ``solutions/``."""
+    from cnnlab import catalog
+    from cnnlab.docstring_examples import cases_of, cases_source
+    from solutions import reference
+
+    return cases_source([case for f in catalog.FUNCTIONS for case in cases_of(reference(f))])
+
+
+def spec_matrix_source() -> str:
+    from autograder.spec_coverage import matrix_markdown
+    return matrix_markdown()
+
+
+CATALOG = GeneratedBlock(ROOT / "cnnlab" / "catalog.py", "RECORDS", catalog_records_source)
+PUBLIC_CASES = GeneratedBlock(ROOT / "cnnlab" / "public_checks.py", "CASES", public_cases_source)
+SPEC_MATRIX = GeneratedBlock(ROOT / "docs" / "spec_coverage.md", "MATRIX", spec_matrix_source,
+                             open="<!-- ")
+# Modules that the other targets import: written first, the rest built with them afresh.
+IMPORTED = (CATALOG, PUBLIC_CASES)
+# Built after those, in this order; name -> (build, stale) functions.
+TARGETS: dict[str, tuple[Callable[[], list[Path]], Callable[[], list[str]]]] = {
+    "exercises": (build_exercises, stale_exercises),
+    "SPEC coverage": (SPEC_MATRIX.build, SPEC_MATRIX.stale),
+    # the notebook builder imports this module: imported when used
+    "notebooks": (lambda: _notebooks().build_notebooks(),
+                  lambda: _notebooks().stale_notebooks()),
 }
+
+
+def _notebooks():
+    from cnnlab.platforms import notebooks
+    return notebooks
 
 
 def run(args: argparse.Namespace) -> int:
     if args.check:
-        stale = stale_exercises()
-        for name, (_, stale_fn) in EXTRA_TARGETS.items():
+        stale = [item for block in IMPORTED for item in block.stale()]
+        for name, (_, stale_fn) in TARGETS.items():
             stale += [f"{name}: {item}" for item in stale_fn()]
         if stale:
             print("Out of date (run `cnnlab build`):", *stale, sep="\n  ")
             return 1
-        print("exercises/ is in sync with solutions/")
+        print("exercises/, the catalog, the public checks, the SPEC coverage and the notebooks "
+              "are in sync with solutions/ and autograder/checks/")
         return 0
-    changed = build_exercises()
-    for build_fn, _ in EXTRA_TARGETS.values():
-        changed += build_fn()
+    for block in IMPORTED:  # what comes after imports it: go on in a fresh interpreter
+        if block.build():
+            print(f"wrote {block.path.relative_to(ROOT)}")
+            return subprocess.run([sys.executable, "-m", "cnnlab", "build"],
+                                  check=False).returncode
+    changed = [path for build_fn, _ in TARGETS.values() for path in build_fn()]
     for path in changed:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(f"{len(changed)} file(s) changed")

@@ -1,9 +1,11 @@
 """What the exercises are: one record per graded function, and the support modules.
 
 Everything that lists the exercises (the builder, the self-check, the grader, the notebooks,
-the result rules, the feedback's pictures) reads it from here, so adding an exercise means
-adding one record. The misconceptions the grader can name live next to the hidden suite
-(``autograder.misconceptions``), keyed by these function names: they are trusted code.
+the result rules, the feedback's pictures) reads it from here. The records are not written by
+hand: each graded function is declared once, beside its hidden checks (a ``Graded`` in
+``autograder/checks/<module>.py``), and ``cnnlab build`` writes the block below from those
+declarations (``cnnlab build --check`` fails when it is out of date). This module ships to
+students and into the sandbox, which have no hidden suite: hence a copy, not an import.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ FLOAT_ARRAY = "float array"  # floating point, also for integer input
 SAME_DTYPE_ARRAY = "same-dtype array"  # the input's dtype
 NUMERIC_ARRAY = "numeric array"  # any numeric dtype with the right values
 SHAPE = "shape"  # a tuple of integers
+FLOAT_ARRAY_TUPLE = "tuple of float arrays"  # several gradients at once (conv_layer_backward)
+KINDS = (COUNT, FLOAT_ARRAY, SAME_DTYPE_ARRAY, NUMERIC_ARRAY, SHAPE, FLOAT_ARRAY_TUPLE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Exercise:
     pictured: bool = False  # feedback draws expected and actual side by side
 
 
+# BEGIN GENERATED RECORDS (`cnnlab build`, from autograder/checks/: edit there, not here)
 RECORDS: tuple[Exercise, ...] = (
     Exercise("zero_pad", "padding", SAME_DTYPE_ARRAY, "convolution", pictured=True),
     Exercise("conv_output_size", "padding", COUNT, "convolution"),
@@ -36,6 +41,7 @@ RECORDS: tuple[Exercise, ...] = (
     Exercise("conv_layer", "convolution", FLOAT_ARRAY, "convolution"),
     Exercise("relu", "convolution", NUMERIC_ARRAY, "convolution"),
     Exercise("sigmoid", "convolution", FLOAT_ARRAY, "convolution"),
+    Exercise("dilated_conv2d", "convolution", FLOAT_ARRAY, "convolution", pictured=True),
     Exercise("pool_output_size", "pooling", COUNT, "pooling"),
     Exercise("max_pool", "pooling", NUMERIC_ARRAY, "pooling", pictured=True),
     Exercise("avg_pool", "pooling", FLOAT_ARRAY, "pooling", pictured=True),
@@ -50,7 +56,13 @@ RECORDS: tuple[Exercise, ...] = (
     Exercise("weights_as_image", "weights", FLOAT_ARRAY, "images"),
     Exercise("receptive_field", "receptive_field", COUNT, "receptive_field"),
     Exercise("effective_stride", "receptive_field", COUNT, "receptive_field"),
+    Exercise("conv_layer_backward", "backprop", FLOAT_ARRAY_TUPLE, "training"),
+    Exercise("max_pool_backward", "backprop", NUMERIC_ARRAY, "training", pictured=True),
+    Exercise("avg_pool_backward", "backprop", FLOAT_ARRAY, "training", pictured=True),
+    Exercise("relu_backward", "backprop", NUMERIC_ARRAY, "training"),
+    Exercise("sigmoid_backward", "backprop", FLOAT_ARRAY, "training"),
 )
+# END GENERATED RECORDS
 
 # Given code: shipped to students whole, used by their answers, never graded.
 SUPPORT_MODULES: tuple[str, ...] = ("validation", "architecture")

@@ -14,13 +14,13 @@ import contextlib
 import signal
 import sys
 import traceback
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cnnlab.calls import CallOutput, run_call, source_files, where_in
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.public_checks import CASES, RAISES, Case
@@ -69,18 +69,21 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
     """None if the student's ``function`` passes ``case``, else what went wrong.
     Raises NotImplementedError when a stub (its own or one it calls, in ``stub_folders``:
     the student's folder and the given code) is still there."""
-    try:
-        with time_limit(SECONDS_PER_CALL), warnings.catch_warnings():
-            warnings.simplefilter("error", RuntimeWarning)  # sigmoid must not overflow
-            actual = function(*_copies(case.args), **_copies(case.kwargs))
-    except NotImplementedError as error:
+    with time_limit(SECONDS_PER_CALL):  # sigmoid must not overflow: warnings are errors
+        outcome = run_call(function, _copies(case.args), _copies(case.kwargs),
+                           files=source_files(function), warnings_as_errors=True,
+                           output=CallOutput(echo=sys.stdout))
+    error, actual = outcome.exception, outcome.value
+    if isinstance(error, NotImplementedError):
         if _raising_frame(error, function, stub_folders) is None:  # a library's, not a stub
             return f"raised NotImplementedError: {error}{where(error, function)}"
-        raise
-    except ValueError as error:
+        raise error
+    if error is not None and not isinstance(error, Exception):  # Ctrl-C, SystemExit
+        raise error
+    if isinstance(error, ValueError):
         return None if case.expected is RAISES else (
             f"raised ValueError: {error}{where(error, function)}")
-    except Exception as error:  # the student's bug, reported, not fatal
+    if error is not None:  # the student's bug, reported, not fatal
         return f"raised {type(error).__name__}: {error}{where(error, function)}"
     if case.expected is RAISES:
         return f"should raise ValueError, returned {_show(actual)}"
@@ -93,13 +96,8 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
 def where(error: BaseException, function) -> str:
     """``"\n      at padding.py, line 12: return x[pad]"``: the last frame of the raise in
     the student's own file (the file that defines ``function``), or "" when there is none."""
-    import traceback
-    own = getattr(getattr(function, "__code__", None), "co_filename", None)
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == own]
-    if not frames:
-        return ""
-    last = frames[-1]
-    return f"\n      at {Path(last.filename).name}, line {last.lineno}: {(last.line or '').strip()}"
+    found = where_in(error, source_files(function))
+    return f"\n      at {found}" if found else ""
 
 
 def _raising_frame(error: BaseException, function,

@@ -17,6 +17,7 @@ import sys
 
 COMMAND_MODULES = (
     "cnnlab.build",
+    "cnnlab.new_exercise",
     "cnnlab.check",
     "autograder.cli",
     "cnnlab.platforms.nbgrader_course",

@@ -18,6 +18,7 @@ may write to: what the grader reads back from these folders decides grades.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -62,3 +63,25 @@ def private(folder: Path) -> Path:
                                   f"{info.st_uid}, mode {oct(info.st_mode & 0o777)}): "
                                   "not used")
     return folder
+
+
+def read_regular(path: Path, limit: int) -> tuple[bytes, int]:
+    """The bytes of ``path`` and its mode, if it is a regular file (never a link, a FIFO or a
+    device, which could hang or leak) of at most ``limit`` bytes: ``ValueError`` names what
+    it is not, ``OSError`` when it cannot be opened."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    too_large = f"larger than the {_size(limit)} allowed"
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(too_large)
+        data = file.read(limit + 1)
+    if len(data) > limit:  # it grew while it was read
+        raise ValueError(too_large)
+    return data, info.st_mode
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit} bytes"

@@ -11,6 +11,7 @@ import numpy as np
 from cnnlab.catalog import (
     COUNT,
     FLOAT_ARRAY,
+    FLOAT_ARRAY_TUPLE,
     FUNCTIONS,
     NUMERIC_ARRAY,
     SAME_DTYPE_ARRAY,
@@ -25,7 +26,9 @@ FLOAT_ARRAYS = of_kind(FLOAT_ARRAY)
 SAME_DTYPE_ARRAYS = of_kind(SAME_DTYPE_ARRAY)
 NUMERIC_ARRAYS = of_kind(NUMERIC_ARRAY)
 SHAPES = of_kind(SHAPE)
-assert set(FUNCTIONS) == COUNTS | FLOAT_ARRAYS | SAME_DTYPE_ARRAYS | NUMERIC_ARRAYS | SHAPES
+ARRAY_TUPLES = of_kind(FLOAT_ARRAY_TUPLE)
+assert set(FUNCTIONS) == (COUNTS | FLOAT_ARRAYS | SAME_DTYPE_ARRAYS | NUMERIC_ARRAYS | SHAPES
+                          | ARRAY_TUPLES)
 
 
 def within_tolerance(expected, actual) -> bool:
@@ -50,6 +53,8 @@ def compare(function: str, expected, actual) -> str | None:
         return _compare_count(expected, actual)
     if function in SHAPES:
         return _compare_shape(expected, actual)
+    if function in ARRAY_TUPLES:
+        return _compare_tuple(function, expected, actual)
     return _compare_array(function, np.asarray(expected), actual)
 
 
@@ -71,7 +76,21 @@ def _compare_shape(expected, actual) -> str | None:
     return None
 
 
-def _compare_array(function: str, expected: np.ndarray, actual) -> str | None:
+def _compare_tuple(function: str, expected: tuple, actual) -> str | None:
+    """Several float arrays at once (the gradients of ``conv_layer_backward``), each right."""
+    if not isinstance(actual, tuple | list):
+        return f"expected a tuple of {len(expected)} arrays, got {type(actual).__name__}"
+    if len(actual) != len(expected):
+        return f"expected a tuple of {len(expected)} arrays, got {len(actual)} values"
+    for number, (want, got) in enumerate(zip(expected, actual, strict=True), start=1):
+        problem = _compare_array(function, np.asarray(want), got, floats=True)
+        if problem:
+            return f"array {number} of {len(expected)}: {problem}"
+    return None
+
+
+def _compare_array(function: str, expected: np.ndarray, actual,
+                   floats: bool = False) -> str | None:
     if not isinstance(actual, np.ndarray | numbers.Number | np.generic):
         return f"expected a numpy array, got {type(actual).__name__}"
     actual = np.asarray(actual)
@@ -79,7 +98,7 @@ def _compare_array(function: str, expected: np.ndarray, actual) -> str | None:
         return f"expected numbers, got an array of dtype {actual.dtype}"
     if actual.shape != expected.shape:
         return f"expected shape {expected.shape}, got shape {actual.shape}"
-    if function in FLOAT_ARRAYS and actual.dtype.kind != "f":
+    if (floats or function in FLOAT_ARRAYS) and actual.dtype.kind != "f":
         return f"expected a floating-point array, got dtype {actual.dtype}"
     if function in SAME_DTYPE_ARRAYS and actual.dtype != expected.dtype:
         return f"expected dtype {expected.dtype} (the input's), got {actual.dtype}"

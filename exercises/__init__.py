@@ -1,6 +1,7 @@
 """Your exercises for the lecture "Convolutional neural networks".
 
-Fill in the functions in padding.py, convolution.py, pooling.py, weights.py and
-receptive_field.py, then run ``cnnlab check`` to compare them with the public examples.
+Fill in the functions in padding.py, convolution.py, pooling.py, weights.py,
+receptive_field.py and backprop.py, then run ``cnnlab check`` to compare them with the
+public examples.
 validation.py and architecture.py are given code that you may use.
 """

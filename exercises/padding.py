@@ -2,12 +2,15 @@
 # Check yourself with `cnnlab check`. Generated from solutions/padding.py by `cnnlab build`.
 """Zero padding and the size of a convolution's output."""
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from exercises.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
-def zero_pad(x: np.ndarray, pad: int) -> np.ndarray:
+def zero_pad(x: npt.ArrayLike, pad: int) -> npt.NDArray[Any]:
     """Surround the spatial axes of ``x`` with ``pad`` zeros on both sides.
 
     Padding lets the kernel visit the border pixels as often as the centre ones and, with
@@ -28,9 +31,40 @@ def zero_pad(x: np.ndarray, pad: int) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        one zero on each side:
+
         >>> zero_pad(np.array([1, 2, 3]), 1)
         array([0, 1, 2, 3, 0])
+
+        a frame of zeros:
+
+        >>> zero_pad(np.array([[1, 2], [3, 4]]), 1)
+        array([[0, 0, 0, 0],
+               [0, 1, 2, 0],
+               [0, 3, 4, 0],
+               [0, 0, 0, 0]])
+
+        channels are never padded:
+
+        >>> zero_pad(np.ones((1, 1, 2), dtype=int), 1)
+        array([[[0, 0],
+                [0, 0],
+                [0, 0]],
+        <BLANKLINE>
+               [[0, 0],
+                [1, 1],
+                [0, 0]],
+        <BLANKLINE>
+               [[0, 0],
+                [0, 0],
+                [0, 0]]])
+
+        negative padding:
+
+        >>> zero_pad(np.array([1, 2]), -1)
+        Traceback (most recent call last):
+        ValueError: pad must not be negative, got -1
     """
     x = np.asarray(x)
     # YOUR CODE HERE
@@ -61,9 +95,37 @@ def conv_output_size(input_size: int, kernel_size: int, padding: int = 0,
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> conv_output_size(5, 3)  # 5 inputs, a kernel of 3: 3 outputs
+    Examples:
+        lecture: 5 inputs, kernel of 3 -> a1, a2, a3:
+
+        >>> conv_output_size(5, 3)
         3
+
+        zero padding keeps the size:
+
+        >>> conv_output_size(5, 3, padding=1)
+        5
+
+        24x24 image, 5x5 kernel:
+
+        >>> conv_output_size(24, 5)
+        20
+
+        (7 - 3) / 2 + 1:
+
+        >>> conv_output_size(7, 3, stride=2)
+        3
+
+        floor((6 - 3) / 2) + 1:
+
+        >>> conv_output_size(6, 3, stride=2)
+        2
+
+        stride below 1:
+
+        >>> conv_output_size(5, 3, stride=0)
+        Traceback (most recent call last):
+        ValueError: stride must be at least 1, got 0
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -86,9 +148,18 @@ def same_padding(kernel_size: int) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
         >>> same_padding(3)
         1
+
+        >>> same_padding(5)
+        2
+
+        an even kernel cannot keep the size:
+
+        >>> same_padding(4)
+        Traceback (most recent call last):
+        ValueError: kernel_size must be odd to keep the size, got 4
     """
     # YOUR CODE HERE
     raise NotImplementedError

@@ -25,9 +25,30 @@ def receptive_field(layers: list[dict]) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> receptive_field([{"type": "conv", "filters": 1, "kernel_size": 3}] * 2)
+    Examples:
+        >>> conv3 = {"type": "conv", "filters": 1, "kernel_size": 3}
+        >>> receptive_field([conv3])
+        3
+
+        two 3x3 convs see as far as one 5x5:
+
+        >>> receptive_field([conv3, conv3])
         5
+
+        three 3x3 convs: like one 7x7:
+
+        >>> receptive_field([conv3, conv3, conv3])
+        7
+
+        3, +1 for the pool, +2*2 for the conv after a stride of 2:
+
+        >>> receptive_field([conv3, {"type": "maxpool"}, conv3])
+        8
+
+        no layers: a unit sees one pixel:
+
+        >>> receptive_field([])
+        1
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -43,9 +64,9 @@ def effective_stride(layers: list[dict]) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> effective_stride([{"type": "conv", "filters": 1, "kernel_size": 3, "stride": 2},
-        ...                   {"type": "maxpool"}])
+    Examples:
+        >>> conv3 = {"type": "conv", "filters": 1, "kernel_size": 3}
+        >>> effective_stride([conv3, {"type": "maxpool"}, {"type": "maxpool"}])
         4
     """
     # YOUR CODE HERE

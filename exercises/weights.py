@@ -10,6 +10,7 @@ neighbouring inputs) 9, and a shared-weight (convolutional) one only 3.
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from exercises.architecture import ACTIVATIONS, SPATIAL, check_input_shape, layer_settings
 from exercises.padding import conv_output_size
@@ -26,7 +27,9 @@ def n_input_features(height: int, width: int, channels: int = 1) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        lecture: a 24x24x3 image:
+
         >>> n_input_features(24, 24, 3)
         1728
     """
@@ -45,7 +48,9 @@ def dense_weights(n_inputs: int, n_outputs: int) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        lecture: fully connected, 5 inputs, 3 outputs:
+
         >>> dense_weights(5, 3)
         15
     """
@@ -65,7 +70,9 @@ def sparse_weights(n_inputs: int, kernel_size: int) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        lecture: sparsely connected, 3 outputs x 3 weights:
+
         >>> sparse_weights(5, 3)
         9
     """
@@ -85,9 +92,16 @@ def shared_weights(kernel_size: int, n_kernels: int = 1) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> shared_weights(3), shared_weights(3, 2)
-        (3, 6)
+    Examples:
+        lecture: one kernel w1, w2, w3 shared:
+
+        >>> shared_weights(3)
+        3
+
+        lecture: a second kernel adds 3 weights:
+
+        >>> shared_weights(3, 2)
+        6
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -105,9 +119,14 @@ def conv_layer_params(kernel_size: int, in_channels: int, out_channels: int,
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        3*3*3*16 + 16 biases:
+
         >>> conv_layer_params(3, 3, 16)
         448
+
+        >>> conv_layer_params(5, 1, 1, bias=False)
+        25
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -124,7 +143,9 @@ def dense_layer_params(n_inputs: int, n_outputs: int, bias: bool = True) -> int:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        1728*10 + 10 biases:
+
         >>> dense_layer_params(1728, 10)
         17290
     """
@@ -154,10 +175,24 @@ def output_shape(layers: list[dict], input_shape: tuple[int, int, int]) -> tuple
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> output_shape([{"type": "conv", "filters": 8, "kernel_size": 3},
-        ...               {"type": "maxpool"}], (24, 24, 3))
-        (11, 11, 8)
+    Examples:
+        >>> net = [{"type": "conv", "filters": 16, "kernel_size": 3, "padding": 1},
+        ...        {"type": "relu"}, {"type": "maxpool"}, {"type": "flatten"},
+        ...        {"type": "dense", "units": 10}]
+
+        padding 1 keeps 24x24, max-pooling halves it:
+
+        >>> output_shape(net[:3], (24, 24, 3))
+        (12, 12, 16)
+
+        >>> output_shape(net, (24, 24, 3))
+        (10,)
+
+        dense needs a flatten before it:
+
+        >>> output_shape([{"type": "dense", "units": 10}], (24, 24, 3))
+        Traceback (most recent call last):
+        ValueError: layers[0] (dense) needs a flat input; put a flatten layer before it
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -175,17 +210,21 @@ def count_parameters(layers: list[dict], input_shape: tuple[int, int, int]) -> i
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> count_parameters([{"type": "conv", "filters": 16, "kernel_size": 3},
-        ...                   {"type": "flatten"}, {"type": "dense", "units": 10}],
-        ...                  (24, 24, 3))
-        77898
+    Examples:
+        >>> net = [{"type": "conv", "filters": 16, "kernel_size": 3, "padding": 1},
+        ...        {"type": "relu"}, {"type": "maxpool"}, {"type": "flatten"},
+        ...        {"type": "dense", "units": 10}]
+
+        448 (conv) + 12*12*16*10 + 10 (dense) = 448 + 23050:
+
+        >>> count_parameters(net, (24, 24, 3))
+        23498
     """
     # YOUR CODE HERE
     raise NotImplementedError
 
 
-def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def weights_as_image(weights: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
     """Reshape a vector of learned weights into an image and scale it to [0, 1] for display,
     as the lecture does with the 1728 weights of one unit looking at a 24x24x3 image.
 
@@ -206,10 +245,18 @@ def weights_as_image(weights: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        min-max scaled to [0, 1]:
+
         >>> weights_as_image(np.array([0.0, 5.0, 10.0, 5.0]), (2, 2))
         array([[0. , 0.5],
                [1. , 0.5]])
+
+        5 weights do not fill 2x2:
+
+        >>> weights_as_image(np.zeros((5,)), (2, 2))
+        Traceback (most recent call last):
+        ValueError: weights has 5 values but shape (2, 2) needs 4
     """
     weights = np.asarray(weights, dtype=np.float64)
     # YOUR CODE HERE

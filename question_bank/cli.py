@@ -13,9 +13,10 @@ import secrets
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-from question_bank.model import LEARNING_OUTCOMES
+from question_bank.model import LEARNING_OUTCOMES, Item
 
 OLD_PROGRESS = Path.home() / ".cnnlab_drill.json"  # before cnnlab/paths.py: moved once
 DEFAULT_ITEMS = 50  # bank build without --n or --blueprint
@@ -161,7 +162,7 @@ def _generate(args: argparse.Namespace, practice: bool) -> list[list]:
         except ValueError as error:
             raise SystemExit(f"cnnlab bank build: --blueprint: {error}") from None
     n = args.n if args.n is not None or blueprint is not None else DEFAULT_ITEMS
-    total = (n or sum(blueprint.values())) * args.forms
+    total = (n or sum((blueprint or {}).values())) * args.forms
     started = time.perf_counter()
     if total >= PROGRESS_FROM:
         print(f"generating {total} items ...", file=sys.stderr, flush=True)
@@ -270,9 +271,8 @@ def _require_generator() -> None:
 def _can_generate() -> bool:
     """False in the student release: its question bank has no generator (the templates use
     the reference solutions), only the practice bank generated when it was released."""
-    import importlib
     try:
-        importlib.import_module("question_bank.generate")
+        import question_bank.generate  # noqa: F401  (the student release has none)
     except ImportError:
         return False
     return True
@@ -314,10 +314,12 @@ def drill_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drill_items(args: argparse.Namespace) -> tuple[list, object, object]:
+def _drill_items(args: argparse.Namespace) -> tuple[list[Item], Callable[[Item], Item] | None,
+                                                    Callable[[str], Item | None] | None]:
     """(items, prepare, recall) of a drill: --bank, the release's practice bank, or a bank
     generated now (figures only for the asked items, and questions due again made anew)."""
-    prepare = recall = None
+    prepare: Callable[[Item], Item] | None = None
+    recall: Callable[[str], Item | None] | None = None
     if args.seed is None:  # a new session, new questions; the seed is printed to repeat it
         args.seed = secrets.randbelow(1_000_000)
     print(f"seed {args.seed} (cnnlab drill --seed {args.seed} asks these questions again)")

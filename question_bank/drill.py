@@ -264,7 +264,7 @@ def save_figure(item: Item, folder: Path) -> Path:
     """Write the item's figure as a PNG into ``folder``; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / figure_names([item])[item.id]
-    path.write_bytes(item.figure)
+    path.write_bytes(item.png())
     return path
 
 

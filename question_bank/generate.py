@@ -192,7 +192,7 @@ class _Drawer:
         return item
 
     def cell(self, outcome: str, level: int, count: int, names: list[str],
-             used: Counter[str]) -> list[Item]:
+             used: Counter[tuple[str, int]]) -> list[Item]:
         """``count`` new items of ``outcome`` at ``level``, its templates taken in turn; a
         small template (``SMALL``) at most once per form (``used`` counts per form)."""
         pool = [name for name in names if TEMPLATES[name].learning_outcome == outcome]

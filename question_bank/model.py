@@ -49,6 +49,12 @@ class Item:
     figure_alt: str = ""  # text alternative of the figure
     fractions: bool = False  # numeric: a reply may be a fraction such as 3/4 (numbers.py)
 
+    def png(self) -> bytes:
+        """The figure, for an exporter that only asks items that have one."""
+        if self.figure is None:
+            raise ValueError(f"item {self.id} has no figure")
+        return self.figure
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["figure"] = base64.b64encode(self.figure).decode() if self.figure else None

@@ -88,10 +88,10 @@ def _decimal_values(body: str) -> tuple[float, ...] | str:
     whole, fraction = parts
     if not (whole or fraction):
         return f"{body!r} is not a number"
-    decimal = float(f"{whole or 0}.{fraction or 0}")
+    value = float(f"{whole or 0}.{fraction or 0}")
     if _GROUPED.fullmatch(whole) and len(whole) <= 3 and len(fraction) == 3:
-        return decimal, float(whole + fraction)  # 323,208: either reading
-    return (decimal,)
+        return value, float(whole + fraction)  # 323,208: either reading
+    return (value,)
 
 
 def _grouped(whole: str, thousands: str, fraction: str, body: str) -> tuple[float, ...] | str:

@@ -12,9 +12,12 @@ schedule, here and in the page.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fsrs import Card, Rating, Scheduler
+
+if TYPE_CHECKING:
+    from fsrs.card import CardDict
 
 # The page passes these to ts-fsrs' generatorParameters (practice.js, SCHEDULER).
 SETTINGS: dict[str, Any] = {"request_retention": 0.9, "maximum_interval": 36500,
@@ -34,10 +37,10 @@ def now() -> datetime:
 
 def review(card: dict[str, Any] | None, correct: bool, when: datetime) -> dict[str, Any]:
     """The card after one answer (a new card when ``card`` is None), as a dict."""
-    current = Card.from_dict(card) if card else Card(due=when)
+    current = Card.from_dict(cast("CardDict", card)) if card else Card(due=when)
     rating = Rating.Good if correct else Rating.Again
     updated, _log = _SCHEDULER.review_card(current, rating, when)
-    return updated.to_dict()
+    return dict(updated.to_dict())
 
 
 def due(card: dict[str, Any]) -> datetime:

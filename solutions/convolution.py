@@ -4,14 +4,18 @@
 cross-correlation ``a_i = x_i w_1 + x_{i+1} w_2 + ...``; the kernel is *not* flipped.
 """
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from solutions.padding import zero_pad
 from solutions.validation import check_fits, check_ndim, check_non_negative, check_positive
 
 
-def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> np.ndarray:
+def conv1d(x: npt.ArrayLike, w: npt.ArrayLike, padding: int = 0,
+           stride: int = 1) -> npt.NDArray[np.float64]:
     """Slide the kernel ``w`` along the signal ``x``: the lecture's shared-weight layer.
 
         out[i] = sum_j xp[i*s + j] * w[j],   xp = zero_pad(x, padding)
@@ -35,9 +39,32 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        a1 = 1*1 + 2*2 + 3*3, a2 = 2*1 + 3*2 + 4*3, a3 = 3*1 + 4*2 + 5*3 (not flipped):
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]))
+        array([14., 20., 26.])
+
+        a difference kernel:
+
         >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 0, -1]))
         array([-2., -2., -2.])
+
+        padding 1 keeps the 5 outputs: 0*1 + 1*2 + 2*3 = 8, ..., 4*1 + 5*2 + 0*3 = 14:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]), padding=1)
+        array([ 8., 14., 20., 26., 14.])
+
+        every 2nd position:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3]), stride=2)
+        array([14., 26.])
+
+        kernel longer than the input:
+
+        >>> conv1d(np.array([1, 2, 3, 4, 5]), np.ones((7,)))
+        Traceback (most recent call last):
+        ValueError: the kernel w (7) is larger than the padded input x (5)
     """
     x, w = np.asarray(x), np.asarray(w)
     ### BEGIN SOLUTION
@@ -53,8 +80,8 @@ def conv1d(x: np.ndarray, w: np.ndarray, padding: int = 0, stride: int = 1) -> n
     ### END SOLUTION
 
 
-def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
-           stride: int = 1) -> np.ndarray:
+def conv2d(image: npt.ArrayLike, kernel: npt.ArrayLike, padding: int = 0,
+           stride: int = 1) -> npt.NDArray[np.float64]:
     """Slide a 2-D kernel over a grey image.
 
         out[i, j] = sum_{a, b} xp[i*s + a, j*s + b] * kernel[a, b],
@@ -77,10 +104,34 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.array([[1, 2], [3, 4]]))
+    Examples:
+        >>> image = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        >>> kernel = np.array([[1, 2], [3, 4]])
+
+        1*1 + 2*2 + 4*3 + 5*4 = 37, not flipped:
+
+        >>> conv2d(image, kernel)
         array([[37., 47.],
                [67., 77.]])
+
+        padded to 5x5, positions (0,0), (0,2), (2,0), (2,2):
+
+        >>> conv2d(image, kernel, padding=1, stride=2)
+        array([[ 4., 18.],
+               [36., 77.]])
+
+        a 1x1 kernel of 1 copies the image:
+
+        >>> conv2d(image, np.ones((1, 1)))
+        array([[1., 2., 3.],
+               [4., 5., 6.],
+               [7., 8., 9.]])
+
+        a 1-D kernel:
+
+        >>> conv2d(image, np.array([1, 2]))
+        Traceback (most recent call last):
+        ValueError: kernel must have ndim 2, got ndim 1 (shape (2,))
     """
     image, kernel = np.asarray(image), np.asarray(kernel)
     ### BEGIN SOLUTION
@@ -110,8 +161,8 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
     ### END SOLUTION
 
 
-def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None = None,
-               padding: int = 0, stride: int = 1) -> np.ndarray:
+def conv_layer(image: npt.ArrayLike, kernels: npt.ArrayLike, bias: npt.ArrayLike | None = None,
+               padding: int = 0, stride: int = 1) -> npt.NDArray[np.float64]:
     """A convolutional layer: ``C_out`` kernels, each spanning all input channels.
 
         out[i, j, o] = sum_{a, b, c} xp[i*s + a, j*s + b, c] * kernels[a, b, c, o] + bias[o]
@@ -134,10 +185,31 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)), bias=np.array([0.5]))[:, :, 0]
-        array([[8.5, 8.5],
-               [8.5, 8.5]])
+    Examples:
+        each output adds 2*2*2 ones:
+
+        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 2, 1)))
+        array([[[8.],
+                [8.]],
+        <BLANKLINE>
+               [[8.],
+                [8.]]])
+
+        1x1 kernels: out0 = channel0 + 0.5, out1 = 2 * channel1 - 1:
+
+        >>> image = np.array([[[1, 1], [2, 1]], [[3, 1], [4, 1]]])
+        >>> conv_layer(image, np.array([[[[1, 0], [0, 2]]]]), bias=np.array([0.5, -1.0]))
+        array([[[1.5, 1. ],
+                [2.5, 1. ]],
+        <BLANKLINE>
+               [[3.5, 1. ],
+                [4.5, 1. ]]])
+
+        the kernels expect 3 channels, the image has 2:
+
+        >>> conv_layer(np.ones((3, 3, 2)), np.ones((2, 2, 3, 1)))
+        Traceback (most recent call last):
+        ValueError: image has 2 channels but kernels expect C_in=3
     """
     image, kernels = np.asarray(image), np.asarray(kernels)
     ### BEGIN SOLUTION
@@ -168,7 +240,7 @@ def conv_layer(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray | None =
     ### END SOLUTION
 
 
-def relu(x: np.ndarray) -> np.ndarray:
+def relu(x: npt.ArrayLike) -> npt.NDArray[Any]:
     """The rectified linear unit, element-wise: ``relu(x) = max(x, 0)``.
 
     Args:
@@ -182,7 +254,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
         >>> relu(np.array([-2.0, 0.0, 3.0]))
         array([0., 0., 3.])
     """
@@ -192,7 +264,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     ### END SOLUTION
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """The logistic sigmoid, element-wise: ``sigmoid(x) = 1 / (1 + exp(-x))``.
 
     Must be numerically stable: no overflow warning and no NaN for any finite ``x``
@@ -210,13 +282,118 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
-        array([0. , 0.5, 1. ])
+    Examples:
+        1 / (1 + 1/3) = 0.75:
+
+        >>> sigmoid(np.array([0.0, np.log(3.0)]))
+        array([0.5 , 0.75])
+
+        no overflow for large inputs:
+
+        >>> sigmoid(np.array([-1000.0, 1000.0]))
+        array([0., 1.])
     """
     x = np.asarray(x)
     ### BEGIN SOLUTION
     # exp(-|x|) lies in (0, 1], so it never overflows; the two forms are equal.
     e = np.exp(-np.abs(x.astype(np.float64)))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    ### END SOLUTION
+
+
+def dilated_conv2d(image: npt.ArrayLike, kernel: npt.ArrayLike, dilation: int = 1,
+                   padding: int = 0, stride: int = 1) -> npt.NDArray[np.float64]:
+    """Bonus: a 2-D convolution whose kernel taps are ``dilation`` pixels apart (a dilated, or
+    atrous, convolution): a 3x3 kernel with dilation 2 sees 5x5 pixels with only 9 weights.
+
+        out[i, j] = sum_{a, b} xp[i*s + a*d, j*s + b*d] * kernel[a, b],
+        xp = zero_pad(image, padding)
+
+    The kernel itself is dilated, never the image: along each axis it spans
+    ``(k - 1) * dilation + 1`` pixels, its *effective size*. ``dilation=1`` is ``conv2d``.
+
+    Args:
+        image: ``(H, W)``.
+        kernel: ``(kh, kw)``, not empty; its effective size fits the padded image:
+            ``(kh - 1) * dilation + 1 <= H + 2 padding``, and likewise for ``kw``.
+        dilation: the distance between two neighbouring taps of the kernel, ``>= 1``.
+        padding: zeros added on all four sides, ``>= 0``.
+        stride: the step in both directions, ``>= 1``.
+
+    Returns:
+        float array ``(Ho, Wo)`` with ``Ho = floor((H + 2 padding - ((kh - 1) dilation + 1))
+        / stride) + 1`` and ``Wo`` likewise.
+
+    Raises:
+        ValueError: if ``image`` or ``kernel`` is not 2-D, ``kernel`` is empty, ``dilation`` or
+            ``stride`` is below 1, ``padding`` is negative, or the dilated kernel is larger
+            than the padded image along an axis. Raising it is graded; the message names the
+            argument.
+
+    The inputs must not be modified (also graded).
+
+    Examples:
+        >>> image = np.arange(1, 26).reshape(5, 5)
+        >>> kernel = np.array([[1, 2], [3, 4]])
+
+        the taps of a 2x2 kernel with dilation 2 are the corners of a 3x3 window:
+        1*1 + 2*3 + 3*11 + 4*13 = 92:
+
+        >>> dilated_conv2d(image, kernel, dilation=2)
+        array([[ 92., 102., 112.],
+               [142., 152., 162.],
+               [192., 202., 212.]])
+
+        padded to 7x7, positions (0,0), (0,2), ..., (4,4): the first one sees only 4*7:
+
+        >>> dilated_conv2d(image, kernel, dilation=2, padding=1, stride=2)
+        array([[ 28.,  57.,  27.],
+               [ 82., 152.,  66.],
+               [ 34.,  55.,  19.]])
+
+        dilation 1 is conv2d (its first example):
+
+        >>> dilated_conv2d(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), kernel, dilation=1)
+        array([[37., 47.],
+               [67., 77.]])
+
+        a 3x3 kernel with dilation 2 spans 5 pixels, more than a 4x4 image has:
+
+        >>> dilated_conv2d(np.ones((4, 4)), np.ones((3, 3)), dilation=2)
+        Traceback (most recent call last):
+        ValueError: the dilated kernel height (5) is larger than the padded image height (4)
+
+        a dilation below 1:
+
+        >>> dilated_conv2d(image, kernel, dilation=0)
+        Traceback (most recent call last):
+        ValueError: dilation must be at least 1, got 0
+    """
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    ### BEGIN SOLUTION
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    dilation = check_positive("dilation", dilation)
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    kh, kw = ((k - 1) * dilation + 1 for k in kernel.shape)  # the effective size
+    check_fits("the dilated kernel height", kh, "the padded image height",
+               image.shape[0] + 2 * padding)
+    check_fits("the dilated kernel width", kw, "the padded image width",
+               image.shape[1] + 2 * padding)
+    xp = zero_pad(image, padding).astype(np.float64)  # float: no overflow of uint8 images
+    h_out = (xp.shape[0] - kh) // stride + 1
+    w_out = (xp.shape[1] - kw) // stride + 1
+
+    # As conv2d, one kernel weight at a time, but the weight kernel[a, b] now meets the
+    # pixels a * dilation rows and b * dilation columns away from the window's corner.
+    out = np.zeros((h_out, w_out))
+    for a in range(kernel.shape[0]):
+        for b in range(kernel.shape[1]):
+            top, left = a * dilation, b * dilation
+            out += kernel[a, b] * xp[top:top + stride * (h_out - 1) + 1:stride,
+                                     left:left + stride * (w_out - 1) + 1:stride]
+    return out
     ### END SOLUTION

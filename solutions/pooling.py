@@ -1,6 +1,9 @@
 """Max- and average-pooling with square windows, each channel on its own."""
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from solutions.convolution import conv2d
 from solutions.validation import check_fits, check_ndim, check_positive
@@ -25,9 +28,25 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> pool_output_size(24)  # 2x2 pooling halves a 24x24 image
+    Examples:
+        2x2 pooling halves 24x24:
+
+        >>> pool_output_size(24)
         12
+
+        the last incomplete window is dropped:
+
+        >>> pool_output_size(5)
+        2
+
+        >>> pool_output_size(5, size=3, stride=1)
+        3
+
+        window larger than the input:
+
+        >>> pool_output_size(3, size=4)
+        Traceback (most recent call last):
+        ValueError: the pooling window size (4) is larger than input_size (3)
     """
     ### BEGIN SOLUTION
     input_size = check_positive("input_size", input_size)
@@ -38,7 +57,7 @@ def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) 
     ### END SOLUTION
 
 
-def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def max_pool(x: npt.ArrayLike, size: int = 2, stride: int | None = None) -> npt.NDArray[Any]:
     """Keep the largest value of every ``size x size`` window.
 
         out[i, j, c] = max_{0 <= a, b < size} x[i*s + a, j*s + b, c]
@@ -61,10 +80,30 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     The inputs must not be modified (also graded).
 
-    Example:
-        >>> max_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
+    Examples:
+        >>> x = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+
+        largest of each coloured 2x2 window:
+
+        >>> max_pool(x)
         array([[6, 8],
                [3, 4]])
+
+        each channel on its own:
+
+        >>> max_pool(np.stack([x, -x], axis=2))
+        array([[[ 6, -1],
+                [ 8, -2]],
+        <BLANKLINE>
+               [[ 3, -1],
+                [ 4,  0]]])
+
+        overlapping windows:
+
+        >>> max_pool(x, stride=1)
+        array([[6, 7, 8],
+               [6, 7, 8],
+               [3, 3, 4]])
     """
     x = np.asarray(x)
     ### BEGIN SOLUTION
@@ -74,17 +113,18 @@ def max_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
     w_out = pool_output_size(x.shape[1], size, stride)
     # Loop over the size*size offsets inside a window, never over pixels: each offset gives
     # one strided view holding that element of every window.
-    out = None
+    out = x[:stride * (h_out - 1) + 1:stride, :stride * (w_out - 1) + 1:stride].copy()
     for a in range(size):
         for b in range(size):
             shifted = x[a:a + stride * (h_out - 1) + 1:stride,
                         b:b + stride * (w_out - 1) + 1:stride]
-            out = shifted.copy() if out is None else np.maximum(out, shifted)
+            out = np.maximum(out, shifted)
     return out
     ### END SOLUTION
 
 
-def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+def avg_pool(x: npt.ArrayLike, size: int = 2,
+             stride: int | None = None) -> npt.NDArray[np.float64]:
     """Average every ``size x size`` window.
 
         out[i, j, c] = mean_{0 <= a, b < size} x[i*s + a, j*s + b, c]
@@ -104,7 +144,9 @@ def avg_pool(x: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndar
 
     The inputs must not be modified (also graded).
 
-    Example:
+    Examples:
+        (1+1+5+6)/4 = 3.25, ...:
+
         >>> avg_pool(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]))
         array([[3.25, 5.25],
                [2.  , 2.  ]])

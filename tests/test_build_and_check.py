@@ -10,26 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from spec_functions import REQUIRED, SPEC3
 
 from cnnlab.build import stale_exercises
+from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# SPEC section 3, written out here rather than read from cnnlab.catalog, so that a function
-# dropped from the catalog makes these tests fail.
-GRADED_FUNCTIONS = {
-    "zero_pad", "conv_output_size", "same_padding",
-    "conv1d", "conv2d", "conv_layer", "relu", "sigmoid",
-    "pool_output_size", "max_pool", "avg_pool",
-    "n_input_features", "dense_weights", "sparse_weights", "shared_weights",
-    "conv_layer_params", "dense_layer_params", "output_shape", "count_parameters",
-    "weights_as_image",
-    "receptive_field", "effective_stride",
-}
 # The reference modules with docstring examples (validation.py has none).
-SOLUTION_MODULES = ["padding", "convolution", "pooling", "weights", "receptive_field",
-                    "architecture"]
+SOLUTION_MODULES = [*EXERCISES, "architecture"]
 # One line per function in the report of cnnlab check: "  [ok  ] relu    passed".
 REPORT_LINE = re.compile(
     r"^\s+\[(?:ok  |todo|FAIL)\] (\w+)\s+(passed|not implemented yet|failing)$")
@@ -85,14 +76,23 @@ def test_stale_exercises_detects_a_leftover_file(tmp_path):
     assert stale_exercises(exercises_dir=folder) == ["old_exercise.py"]
 
 
-def test_check_of_the_stubs_reports_all_22_not_implemented():
+def test_every_graded_function_is_in_spec_3_in_its_module():
+    spec = {(module, f) for module, functions in SPEC3.items() for f in functions}
+    assert {(MODULE_OF[f], f) for f in FUNCTIONS} - spec == set()
+
+
+def test_every_function_of_spec_3_is_graded():
+    assert set(REQUIRED) - set(FUNCTIONS) == set()
+
+
+def test_check_of_the_stubs_reports_every_function_not_implemented():
     status, statuses = run_check("exercises")
-    assert (status, statuses) == (1, dict.fromkeys(GRADED_FUNCTIONS, "not implemented yet"))
+    assert (status, statuses) == (1, dict.fromkeys(FUNCTIONS, "not implemented yet"))
 
 
-def test_check_of_the_solutions_passes_all_22():
+def test_check_of_the_solutions_passes_every_function():
     status, statuses = run_check("solutions")
-    assert (status, statuses) == (0, dict.fromkeys(GRADED_FUNCTIONS, "passed"))
+    assert (status, statuses) == (0, dict.fromkeys(FUNCTIONS, "passed"))
 
 
 def test_check_reports_exactly_the_one_implemented_function(tmp_path):
@@ -104,23 +104,144 @@ def test_check_reports_exactly_the_one_implemented_function(tmp_path):
     at = source.index(stub, start)  # the first stub after relu's signature is relu's
     module.write_text(source[:at] + "return np.maximum(x, 0)" + source[at + len(stub):])
     status, statuses = run_check(folder)
-    expected = dict.fromkeys(GRADED_FUNCTIONS, "not implemented yet") | {"relu": "passed"}
+    expected = dict.fromkeys(FUNCTIONS, "not implemented yet") | {"relu": "passed"}
     assert (status, statuses) == (1, expected)
 
 
 @pytest.mark.parametrize("name", SOLUTION_MODULES)
 def test_docstring_examples_of_the_reference_hold(name):
     module = importlib.import_module(f"solutions.{name}")
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    # The public examples are these: the reference must agree with every hand-worked value.
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE
+                             | doctest.IGNORE_EXCEPTION_DETAIL)
     assert (result.failed, result.attempted > 0) == (0, True)
 
 
-@pytest.mark.parametrize("name", sorted(GRADED_FUNCTIONS))
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_stub_says_what_is_graded(name):
-    from cnnlab.catalog import MODULE_OF
     module = importlib.import_module(f"exercises.{MODULE_OF[name]}")
     doc = inspect.getdoc(getattr(module, name))
     assert "\nRaises:\n" in doc and "must not be modified" in doc
+
+
+# --- the public examples: written once, in the reference's docstrings ---------------------------
+
+def _documented(x, pad=0):
+    """A stand-in with every kind of example.
+
+    Examples:
+        >>> x = np.array([1, 2])
+
+        the lecture's first example,
+        over two lines:
+
+        >>> _documented(x, pad=1)
+        array([[1, 2],
+        <BLANKLINE>
+               [3, 4]])
+        >>> _documented(x)
+        (2, 3)
+
+        a negative pad:
+
+        >>> _documented(x, -1)
+        Traceback (most recent call last):
+        ValueError: pad must not be negative
+    """
+
+
+def test_docstring_examples_become_public_checks():
+    from cnnlab.docstring_examples import cases_of
+    from cnnlab.public_checks import RAISES
+    cases = cases_of(_documented)
+    assert [(c.function, [np.asarray(a).tolist() for a in c.args], c.kwargs, c.why)
+            for c in cases] == [
+        ("_documented", [[1, 2]], {"pad": 1}, "the lecture's first example, over two lines"),
+        ("_documented", [[1, 2]], {}, ""),
+        ("_documented", [[1, 2], -1], {}, "a negative pad")]
+    assert cases[0].expected.tolist() == [[1, 2], [3, 4]] and cases[1].expected == (2, 3)
+    assert cases[2].expected is RAISES
+
+
+def test_an_example_that_is_not_a_call_of_the_function_is_refused():
+    from cnnlab.docstring_examples import ExampleError, cases_of
+
+    def conv2d(image):
+        """Examples:
+            >>> print(conv2d(1))
+            1
+        """
+    with pytest.raises(ExampleError, match="neither a call of conv2d nor a binding"):
+        cases_of(conv2d)
+
+
+def test_the_public_checks_are_the_docstring_examples():
+    """The generated CASES hold what the docstrings say (the build's own drift check)."""
+    from cnnlab.build import PUBLIC_CASES
+    assert PUBLIC_CASES.stale() == []
+
+
+def test_an_edited_generated_block_is_detected(tmp_path):
+    from cnnlab.build import GeneratedBlock, MarkerError
+    path = tmp_path / "module.py"
+    path.write_text("x = 1\n# BEGIN GENERATED DATA\nDATA = 2\n# END GENERATED DATA\n")
+    block = GeneratedBlock(path, "DATA", lambda: "DATA = 3\n")
+    assert block.stale() == [str(path)]
+    assert block.build() == [path] and block.stale() == []
+    assert path.read_text() == "x = 1\n# BEGIN GENERATED DATA\nDATA = 3\n# END GENERATED DATA\n"
+    path.write_text("DATA = 3\n")
+    with pytest.raises(MarkerError, match="BEGIN GENERATED DATA"):
+        block.stale()
+
+
+# --- cnnlab new-exercise -------------------------------------------------------------------------
+
+def _tree(tmp_path: Path, module: str) -> Path:
+    """The two hand-written files of ``module`` and its reference test, in a scratch tree."""
+    for part in (f"solutions/{module}.py", f"autograder/checks/{module}.py",
+                 f"tests/test_reference_{module}.py"):
+        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def test_new_exercise_appends_skeletons_to_the_module_files(tmp_path):
+    import ast
+
+    from cnnlab.new_exercise import write_skeletons
+    root = _tree(tmp_path, "convolution")
+    written = write_skeletons("strided_sum", "convolution", root=root)
+    assert [p.relative_to(root).as_posix() for p in written] == [
+        "solutions/convolution.py", "autograder/checks/convolution.py",
+        "tests/test_reference_convolution.py"]
+    tree = ast.parse((root / "autograder/checks/convolution.py").read_text())
+    exercises = [n for n in tree.body if isinstance(n, ast.Assign)
+                 and n.targets[0].id == "EXERCISES"]
+    assert [e.id for e in exercises[0].value.elts][-1] == "STRIDED_SUM"
+    assert tree.body[-1] is exercises[0]  # after the block that defines it
+    reference = (root / "solutions/convolution.py").read_text()
+    assert "def strided_sum(" in reference and reference.count("### BEGIN SOLUTION") == \
+        (ROOT / "solutions/convolution.py").read_text().count("### BEGIN SOLUTION") + 1
+    assert "def test_strided_sum_agrees_with_an_independent_oracle" in (
+        root / "tests/test_reference_convolution.py").read_text()
+
+
+def test_new_exercise_refuses_a_graded_name_and_given_code(tmp_path):
+    from cnnlab.new_exercise import write_skeletons
+    with pytest.raises(ValueError, match="conv2d is already graded"):
+        write_skeletons("conv2d", "convolution", root=_tree(tmp_path, "convolution"))
+    with pytest.raises(ValueError, match="validation is given code"):
+        write_skeletons("helper", "validation", root=tmp_path)
+
+
+def test_new_exercise_prints_the_checklist():
+    done = subprocess.run([sys.executable, "-m", "cnnlab", "new-exercise", "conv2d",
+                           "--module", "convolution"], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 2 and "already graded" in done.stderr
+    helped = subprocess.run([sys.executable, "-m", "cnnlab", "new-exercise", "--help"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert "--module" in helped.stdout
 
 
 def test_check_names_the_students_line_of_a_raise(tmp_path):

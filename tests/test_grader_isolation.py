@@ -168,22 +168,36 @@ def test_an_error_names_the_line_of_the_students_file(tmp_path):
                                "# the line to find")
 
 
-def test_what_was_printed_comes_with_an_exit_or_a_crash(tmp_path):
+@pytest.mark.parametrize("isolation", ["process", *(["bwrap"] if bwrap_works() else [])])
+def test_what_a_call_printed_comes_with_its_exit_crash_or_timeout_and_nothing_else(
+        tmp_path, isolation):
     folder = perfect_with(tmp_path / "s", "padding", """
         def same_padding(kernel_size):
             import os, sys
-            print("x" * 5000)
+            print(f"start of call {kernel_size} " + "x" * 5000)
+            if kernel_size < 3:
+                return 0
             print("last words", kernel_size)
             if kernel_size == 3:
                 sys.exit(2)
-            os._exit(1)
+            if kernel_size == 5:
+                os._exit(1)
+            while True:
+                pass
     """)
-    with SandboxedStudent(folder, LIMITS, "process") as student:
-        exited = student.call_many("same_padding", [((3,), {})])[0]
-        crashed = student.call_many("same_padding", [((5,), {})])[0]
-    assert exited.exception_type == "SystemExit"
-    assert exited.printed.endswith("last words 3\n") and len(exited.printed) <= 2048
-    assert crashed.kind == CRASHED and crashed.printed.endswith("last words 5\n")
+    limits = Limits(seconds_per_call=3, seconds_import=30)
+    failed = {}
+    for number in (3, 5, 7):  # a function that crashed or hung is not called again
+        with SandboxedStudent(folder, limits, isolation) as student:
+            _, failed[number] = student.call_many("same_padding", [((1,), {}), ((number,), {})])
+    exited, crashed, hung = failed.values()
+    for number, error in failed.items():
+        assert error.printed.startswith(f"start of call {number} xxx"), error.printed
+        assert error.printed.endswith(f"last words {number}\n"), error.printed
+        assert "start of call 1 " not in error.printed  # another call's output
+        assert "bytes cut ..." in error.printed and len(error.printed) <= 2200
+    assert exited.exception_type == "SystemExit" and crashed.kind == CRASHED
+    assert hung.kind == TIMEOUT
 
 
 def test_the_note_says_what_the_code_can_reach_without_landlock(monkeypatch):
@@ -342,9 +356,9 @@ def test_the_in_process_student_also_says_where(tmp_path):
 @pytest.mark.skipif(not isolation_module.landlock_abi(), reason="needs Landlock")
 def test_landlock_alone_confines_a_worker_of_the_graders_own_user(tmp_path, monkeypatch,
                                                                    fork_server):
-    import autograder.sandbox.client as client
+    import autograder.sandbox.session as session
 
-    monkeypatch.setattr(client, "worker_drop", lambda: None)  # as a grader that is not root
+    monkeypatch.setattr(session, "worker_drop", lambda: None)  # as a grader that is not root
     secret = tmp_path / "class" / "classmate" / "padding.py"
     secret.parent.mkdir(parents=True)
     secret.write_text("the classmate's work")
@@ -371,20 +385,20 @@ def test_a_project_installed_inside_python_is_cut_out_of_what_workers_read(tmp_p
 def test_a_dead_fork_server_is_replaced_and_the_hand_in_goes_on(isolation):
     import signal
 
-    from autograder.sandbox import launchers
+    from autograder.sandbox import forkserver
 
     with SandboxedStudent(PERFECT, LIMITS, isolation, fork_server=True) as student:
         assert student.call_many("same_padding", [((3,), {})]) == [1]
-        server = launchers.fork_server(isolation)
+        server = forkserver.fork_server(isolation)
         os.killpg(server.popen.pid, signal.SIGKILL)  # as the OOM killer would
         server.popen.wait()
         import select  # wait until its worker has died with it: its end of the pipe closes
 
-        assert select.select([student._replies], [], [], 60)[0]
+        assert select.select([student._session.channel.replies], [], [], 60)[0]
         lost = student.call_many("conv_output_size", [((5, 3), {})])[0]
         assert lost.kind == CRASHED  # the call that met the dead worker
         assert student.call_many("shared_weights", [((3, 2), {})]) == [6]  # 3 * 2, by hand
-    assert launchers.fork_server(isolation) is not server
+    assert forkserver.fork_server(isolation) is not server
     with SandboxedStudent(PERFECT, LIMITS, isolation, fork_server=True) as student:
         assert student.call_many("same_padding", [((5,), {})]) == [2]
         assert not any("fresh worker instead" in note for note in student.notes)

@@ -89,3 +89,34 @@ def _safe_rows(out: Path) -> dict:
         return _rows(out)
     except sqlite3.Error:  # the table is not there yet
         return {}
+
+
+def test_resume_on_another_machine_with_the_course_key_keeps_every_grade(tmp_path,
+                                                                        monkeypatch):
+    """Another TA or machine: nothing of the first grader's folders, only the course key."""
+    out = tmp_path / "out"
+    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    copy = tmp_path / "elsewhere" / "course.key"
+    copy.parent.mkdir()
+    shutil.copy(os.environ["CNNLAB_COURSE_KEY"], copy)
+    copy.chmod(0o600)
+    monkeypatch.setenv("CNNLAB_COURSE_KEY", str(copy))
+    monkeypatch.setenv("CNNLAB_CACHE", str(tmp_path / "another-cache"))
+    said: list[str] = []
+    again = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST),
+                        FakeEngine, progress=lambda event, text: said.append(text))
+    assert again.graded == [] and len(again.reused) == 11
+    assert not [line for line in said if "course key" in line]
+
+
+def test_resume_with_another_course_key_regrades_everyone_and_says_why(tmp_path,
+                                                                        monkeypatch):
+    out = tmp_path / "out"
+    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    monkeypatch.setenv("CNNLAB_COURSE_KEY", str(tmp_path / "another.key"))  # made anew
+    said: list[str] = []
+    again = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST),
+                        FakeEngine, progress=lambda event, text: said.append(text))
+    assert again.reused == [] and len(again.graded) == 11
+    (why,) = [line for line in said if "course key" in line]
+    assert "graded again" in why and "--course-key" in why

@@ -58,18 +58,17 @@ def test_inputs_come_back_as_they_were_after_the_call(tmp_path):
     assert np.array_equal(x, [-1.0, 2.0])  # the caller's array is untouched
 
 
-def test_a_known_call_is_sent_by_number_and_each_call_gets_the_suites_inputs(tmp_path):
+def test_each_call_gets_the_suites_inputs_even_after_a_call_changed_its_own(tmp_path):
     folder = perfect_with(tmp_path / "s", "convolution", """
         def relu(x):
             x += 1  # changes its input: the next call must not see that
             return x.copy()
     """)
     call = ((np.array([-1.0, 2.0]),), {})
-    with SandboxedStudent(folder, known_calls=[call]) as student:
-        first = student.call_many("relu", [call])[0]
-        second = student.call_many("relu", [call])[0]
-        assert student._known_to_worker() is student.known  # the fork server holds it
-    assert np.array_equal(first, [0.0, 3.0]) and np.array_equal(second, [0.0, 3.0])
+    with SandboxedStudent(folder) as student:
+        first, second = student.call_many("relu", [call, call])
+        third = student.call_many("relu", [call])[0]
+    assert all(np.array_equal(r, [0.0, 3.0]) for r in (first, second, third))
     assert np.array_equal(call[0][0], [-1.0, 2.0])
 
 
@@ -305,3 +304,29 @@ def test_a_missing_folder_and_an_unknown_isolation_are_clear_errors(tmp_path):
         SandboxedStudent(PERFECT, isolation="docker")
     with SandboxedStudent(PERFECT) as student, pytest.raises(ValueError, match="graded"):
         student.call_many("solve_exam", [])
+
+
+def test_a_worker_that_does_not_start_again_fails_the_calls_not_the_grader(tmp_path,
+                                                                          monkeypatch):
+    from autograder.sandbox import session as sessions
+
+    folder = perfect_with(tmp_path / "s", "weights", """
+        def dense_weights(n_inputs, n_outputs):
+            import os
+            os._exit(1)
+    """)
+    real_wait = sessions.Session.wait_ready
+    starts = []
+
+    def wait_ready(session, deadline):
+        starts.append(session)
+        if len(starts) > 1:  # the restart after the crash dies before importing anything
+            raise sessions.WorkerGone(CRASHED, "the process ended (exit code 1)")
+        return real_wait(session, deadline)
+
+    monkeypatch.setattr(sessions.Session, "wait_ready", wait_ready)
+    with SandboxedStudent(folder, FAST) as student:
+        crashed = student.call_many("dense_weights", [((5, 3), {})])[0]
+        after = student.call_many("shared_weights", [((3, 2), {})])[0]
+    assert crashed.kind == CRASHED
+    assert after.kind == MISSING and "could not be started" in after.message

@@ -1,15 +1,16 @@
 """The rubric steers the hidden suite: points, check weights and forbidden modules, and a
 broken rubric file is refused with a message that names the problem.
 
-Custom rubrics are written to a temporary folder, starting from the default
-``autograder/rubric.toml``; suites for them are drawn lazily and not cached.
+Custom rubrics are written to a temporary folder; what they leave out keeps its default
+(declared with the checks). Suites for them are drawn lazily and not cached.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,22 +19,20 @@ from student_code import perfect_except
 from student_code.mutants import sigmoid_overflows
 
 from autograder import engine
+from autograder.checks import graded
 from autograder.engine import Suite
 from autograder.inprocess import InProcessStudent
 from autograder.results import FunctionResult
-from autograder.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
+from autograder.rubric import RubricError, load_rubric, rubric_template
 
 SCIPY_SIGNAL = ["scipy.signal"]
 STABILITY_OFF = {"sigmoid": {"weights": {"stable_for_large_inputs": 0}}}
 
 
 def rubric_file(folder: Path, changes: dict[str, dict]) -> Path:
-    """The default rubric with ``changes`` merged in per function, written as TOML."""
-    tables = tomllib.loads(DEFAULT_RUBRIC.read_text())
-    for function, change in changes.items():
-        tables[function] = {**tables.get(function, {}), **change}
+    """A rubric file that gives only ``changes`` (per function), written as TOML."""
     lines = []
-    for function, table in tables.items():
+    for function, table in changes.items():
         lines.append(f"[{function}]")
         lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()
                   if key != "weights"]
@@ -71,8 +70,51 @@ def grade(suite: Suite, function: str, replaced: dict[str, Callable] | None = No
 
 # --- points and weights ----------------------------------------------------------------------
 
-def test_the_helper_writes_the_default_rubric_back_unchanged(tmp_path: Path) -> None:
-    assert load_rubric(rubric_file(tmp_path, {})).functions == load_rubric().functions
+def test_without_a_file_every_function_has_its_declared_points() -> None:
+    rubric = load_rubric()
+    assert {f: rubric.points_of(f) for f in rubric.functions} == {
+        g.function: g.points for g in graded()}
+
+
+def test_an_empty_rubric_file_keeps_every_default(tmp_path: Path) -> None:
+    assert [(f.points, f.forbid, f.weights) for f in load_rubric(
+        rubric_file(tmp_path, {})).functions.values()] == [
+        (f.points, f.forbid, f.weights) for f in load_rubric().functions.values()]
+
+
+def test_a_rubric_naming_one_function_changes_only_that_function(tmp_path: Path) -> None:
+    """Issue 19: a rubric that changed one function's points was refused ("no points given
+    for [21 functions]")."""
+    default = load_rubric()
+    changed = load_rubric(rubric_file(tmp_path, {"conv2d": {"points": 7}}))
+    assert {f: changed.points_of(f) for f in changed.functions} == {
+        f: 7.0 if f == "conv2d" else default.points_of(f) for f in default.functions}
+
+
+def test_a_rubric_giving_only_weights_keeps_the_points(tmp_path: Path) -> None:
+    changed = load_rubric(rubric_file(tmp_path, STABILITY_OFF))
+    assert changed.points_of("sigmoid") == load_rubric().points_of("sigmoid")
+    assert changed.functions["sigmoid"].weights == {"stable_for_large_inputs": 0.0}
+
+
+def test_the_written_rubric_gives_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "rubric.toml"
+    path.write_text(rubric_template())
+    assert {f: r.points for f, r in load_rubric(path).functions.items()} == {
+        f: r.points for f, r in load_rubric().functions.items()}
+
+
+def test_cnnlab_rubric_says_where_each_value_comes_from(tmp_path: Path) -> None:
+    path = rubric_file(tmp_path, {"conv2d": {"points": 7,
+                                             "weights": {"is_linear": 5}}})
+    shown = subprocess.run([sys.executable, "-m", "cnnlab", "rubric", "--rubric", str(path)],
+                           capture_output=True, text=True, timeout=120).stdout.splitlines()
+    assert "conv2d: 7 points [rubric file]" in shown and "relu: 1 points [default]" in shown
+    start = shown.index("conv2d: 7 points [rubric file]") + 1
+    end = next(i for i in range(start, len(shown)) if not shown[i].startswith("  "))
+    weights = {line.split()[0]: line for line in shown[start:end]}
+    assert "weight 5 [rubric file]" in weights["is_linear"]
+    assert "weight 3 [default]" in weights["agrees_without_padding"]
 
 
 def test_changed_points_change_what_a_function_is_worth(suite_for) -> None:

@@ -121,6 +121,16 @@ def relu(x):
 
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    dilation = _at_least("dilation", dilation, 1)
+    kernel = np.asarray(kernel)
+    if kernel.ndim == 2 and kernel.size:  # the taps dilation pixels apart, zeros between
+        spread = np.zeros([(k - 1) * dilation + 1 for k in kernel.shape])
+        spread[::dilation, ::dilation] = kernel
+        kernel = spread
+    return conv2d(image, kernel, padding, stride)
 '''
 
 

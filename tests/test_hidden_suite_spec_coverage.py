@@ -1,89 +1,104 @@
-"""The SPEC coverage matrix (autograder/spec_coverage.toml): every rule of SPEC sections 2-4
-names the hidden checks that exercise it, and those checks exist."""
+"""The SPEC coverage matrix: every rule of SPEC sections 2-4 is graded by a check, and what
+each check declares it covers (``Check.covers``) exists: the rule, the case its strategy
+draws, the default its function has."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+from student_code import reference_functions
 
-from autograder.checks import all_checks
-from cnnlab.catalog import FUNCTIONS, MODULE_OF
+from autograder import spec_coverage
+from autograder.checks import all_checks, graded
 from solutions.architecture import DEFAULTS, REQUIRED_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-MATRIX = tomllib.loads((ROOT / "autograder" / "spec_coverage.toml").read_text())
-RULES = MATRIX["rule"]
-CHECK_IDS = {c.id for checks in all_checks().values() for c in checks}
-# The cases an invalid-argument strategy draws are string literals in the checks' source.
-LITERALS = set(re.findall(r'"(\w+)"', "".join(
-    p.read_text() for p in (ROOT / "autograder" / "checks").glob("*.py"))))
-BY_ID = pytest.mark.parametrize("rule", RULES, ids=[r["id"] for r in RULES])
+RULES = spec_coverage.rules()
+MATRIX = spec_coverage.matrix()
+CHECKS = [c for checks in all_checks().values() for c in checks]
+BY_RULE = pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+BY_CHECK = pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
 
 
-def _split(reference: str) -> tuple[str, str | None]:
-    found = re.fullmatch(r"([\w.]+)(?:\[(\w+)\])?", reference)
-    assert found, f"not a check id: {reference!r}"
-    return found[1], found[2]
+def _drawn_cases(module: str) -> set[str]:
+    """The string literals of a checks module: its invalid-argument strategies draw their
+    cases with ``sampled_from(["padding", "stride", ...])``."""
+    return set(re.findall(r'"(\w+)"', (ROOT / "autograder" / "checks" / f"{module}.py")
+                          .read_text()))
+
+
+def _defaults_of(function: str) -> set[str]:
+    """The parameters of the reference's ``function`` that have a default."""
+    signature = inspect.signature(reference_functions()[function])
+    return {name for name, p in signature.parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+MODULE = {g.function: g.module for g in graded()}
 
 
 def test_rule_ids_are_unique() -> None:
-    ids = [r["id"] for r in RULES]
+    ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
 
 
-@BY_ID
-def test_every_rule_has_a_check(rule: dict) -> None:
-    assert rule["checks"], rule["id"]
+@BY_RULE
+def test_every_rule_has_a_check(rule: spec_coverage.Rule) -> None:
+    assert MATRIX[rule.id]
 
 
-@BY_ID
-def test_every_named_check_exists(rule: dict) -> None:
-    unknown = [ref for ref in rule["checks"] if _split(ref)[0] not in CHECK_IDS]
-    assert unknown == []
+@BY_CHECK
+def test_every_check_covers_a_rule(check) -> None:
+    """A check that covers no rule is either a rule SPEC misses or waste."""
+    assert check.covers
 
 
-@BY_ID
-def test_every_named_case_is_drawn(rule: dict) -> None:
-    cases = [case for case in (_split(ref)[1] for ref in rule["checks"]) if case]
-    assert [case for case in cases if case not in LITERALS] == []
+@BY_CHECK
+def test_every_covered_rule_exists(check) -> None:
+    known = {r.id for r in RULES}
+    assert [c for c in check.covers if spec_coverage.split(c)[0] not in known] == []
 
 
-def _function_defaults() -> set[str]:
-    """``function.parameter`` for every parameter with a default of a graded function."""
-    found = set()
-    for f in FUNCTIONS:
-        signature = inspect.signature(getattr(importlib.import_module(
-            f"solutions.{MODULE_OF[f]}"), f))
-        found |= {f"{f}.{name}" for name, p in signature.parameters.items()
-                  if p.default is not inspect.Parameter.empty}
-    return found
+@BY_CHECK
+def test_every_named_case_is_drawn(check) -> None:
+    cases = [case for rule, case in map(spec_coverage.split, check.covers)
+             if case and rule != spec_coverage.DEFAULTS_RULE]
+    assert [c for c in cases if c not in _drawn_cases(MODULE[check.function])] == []
 
 
-def test_every_default_has_a_rule() -> None:
+@BY_CHECK
+def test_a_covered_default_is_one_of_its_function(check) -> None:
+    named = {case for rule, case in map(spec_coverage.split, check.covers)
+             if rule == spec_coverage.DEFAULTS_RULE}
+    assert named - _defaults_of(check.function) == set()
+
+
+@pytest.mark.parametrize("function", list(MODULE))
+def test_every_default_of_a_function_is_left_out_by_a_check(function: str) -> None:
+    left_out = {ref.case for ref in MATRIX[spec_coverage.DEFAULTS_RULE]
+                if ref.check.function == function}
+    assert _defaults_of(function) - left_out == set()
+
+
+def test_every_layer_default_has_a_rule() -> None:
     layer_defaults = {f"{kind}.{key}" for kind, keys in DEFAULTS.items() for key in keys}
-    covered = {d for r in RULES for d in r.get("defaults", [])}
-    assert (_function_defaults() | layer_defaults) - covered == set()
-
-
-def test_a_default_is_covered_by_a_check_of_its_function() -> None:
-    for rule in RULES:
-        functions = {_split(ref)[0].split(".")[0] for ref in rule["checks"]}
-        loose = [d for d in rule.get("defaults", []) if d.split(".")[0] in FUNCTIONS
-                 and d.split(".")[0] not in functions]
-        assert loose == [], rule["id"]
+    covered = {d for r in RULES for d in r.defaults}
+    assert layer_defaults - covered == set()
 
 
 def test_every_layer_type_has_a_rule() -> None:
-    covered = {layer for r in RULES for layer in r.get("layers", [])}
+    covered = {layer for r in RULES for layer in r.layers}
     assert set(REQUIRED_KEYS) - covered == set()
 
 
-def test_every_check_is_in_the_matrix() -> None:
-    """The other way round: a check no rule names is either a rule SPEC misses or waste."""
-    named = {_split(ref)[0] for r in RULES for ref in r["checks"]}
-    assert CHECK_IDS - named == set()
+def test_every_graded_function_has_its_own_rule_in_spec_3() -> None:
+    own = {r.id: r.spec for r in RULES if r.id in MODULE}
+    assert own == dict.fromkeys(MODULE, "3")
+
+
+def test_a_reference_to_a_rule_is_rule_or_rule_with_a_case() -> None:
+    with pytest.raises(ValueError, match="not a rule reference"):
+        spec_coverage.split("padding[")

@@ -71,7 +71,9 @@ def test_canvas_file_column_by_column(graded):
     grades = _grades(graded)
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                        "CNN exercises (412345)"]  # the roster's own column: updated, not new
-    assert rows[1] == ["    Points Possible", "", "", "", "", "33"]
+    maxima = {row["max_score"] for row in grades.values()}
+    assert len(maxima) == 1  # the rubric's total, the same for every student
+    assert rows[1] == ["    Points Possible", "", "", "", "", *maxima]
     roster = {r["SIS Login ID"]: r for r in csv.DictReader(CANVAS.splitlines()[0:1] +
                                                           CANVAS.splitlines()[2:])}
     body = {r[3]: r for r in rows[2:]}

@@ -12,12 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from student_code import perfect_except
+from student_code.carriers import CARRIERS
+from student_code.carriers import NAMED as CARRIER_NAMES
 from student_code.mutants import MUTANTS
 from student_code.variants import VARIANTS
 
 from autograder import engine, misconceptions
 from autograder.inprocess import InProcessStudent
-from autograder.misconceptions import CATALOGUE, Misconception, diagnose, same
+from autograder.misconceptions import (
+    BOTH,
+    CATALOGUE,
+    Diagnosis,
+    Misconception,
+    diagnose,
+    ids_in,
+    same,
+)
 from autograder.results import CallError
 from cnnlab.catalog import EXERCISES, FUNCTIONS
 
@@ -46,6 +56,10 @@ NAMED_BY: dict[str, str | None] = {
     "conv2d: forgets the + 1 in the output size": "conv2d.no_plus_one",
     "conv2d: output size computed without the padding": "conv2d.size_without_padding",
     "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
+    "dilated_conv2d: dilates the input (every d-th pixel) instead of the kernel":
+        "dilated_conv2d.dilated_the_input",
+    "dilated_conv2d: takes the dilated kernel to span k * d pixels":
+        "dilated_conv2d.size_k_times_d",
     "conv_layer: forgets the bias": "conv_layer.forgets_bias",
     "conv_layer: adds the bias once per input channel": "conv_layer.bias_per_input_channel",
     "conv_layer: sums only the first input channel": "conv_layer.first_channel_only",
@@ -68,7 +82,7 @@ NAMED_BY: dict[str, str | None] = {
     "max_pool: ignores the stride argument": "max_pool.stride_ignored",
     "avg_pool: integer division by size**2": "avg_pool.integer_division",
     "avg_pool: divides by size, not size**2": "avg_pool.divides_by_size",
-    "avg_pool: keeps partial windows at the border (ceil mode)": None,
+    "avg_pool: keeps partial windows at the border (ceil mode)": "avg_pool.partial_windows",
     "n_input_features: forgets the channels": "n_input_features.forgets_channels",
     "dense_weights: counts biases too": "dense_weights.counts_biases",
     "sparse_weights: n * k": "sparse_weights.n_times_k",
@@ -90,9 +104,50 @@ NAMED_BY: dict[str, str | None] = {
     "receptive_field: ignores pooling layers": "receptive_field.ignores_pooling",
     "effective_stride: sums the strides": "effective_stride.sums_strides",
     "effective_stride: ignores pooling layers": "effective_stride.ignores_pooling",
+    # found by the second mutation engine (issue 26)
+    "conv1d: no ndim check of w: a 0-d w raises IndexError": None,
+    "conv1d: the ndim check of w looks at x": None,
+    "conv1d: rejects an empty x instead of an empty w": None,
+    "conv2d: no stride check: stride 0 divides by zero": None,
+    "conv2d: no ndim check of image: a 1-D image raises IndexError": None,
+    "conv2d: no ndim check of kernel: a 1-D kernel raises IndexError": None,
+    "conv2d: the ndim check of kernel looks at image": None,
+    "conv_layer: no bias shape check: a scalar or (1,) bias is broadcast":
+        "conv_layer.broadcast_bias",
+    "conv_layer: bias shape compared with < instead of !=": None,
+    "conv_layer: bias shape compared with > instead of !=": None,
+    "sigmoid: no float cast: uint8 wraps around, int8 runs in float16": "sigmoid.input_dtype",
+    "sigmoid: computes in float32: casting 1e308 overflows": "sigmoid.float32",
+    "weights_as_image: no float cast: max - min of int8 wraps around":
+        "weights_as_image.input_dtype",
+    "conv_output_size: ValueError messages name the wrong argument": None,
+    "max_pool: a ValueError that names no argument": None,
+    "conv_layer_backward: d_image through the unflipped kernel": "conv_layer_backward.not_flipped",
+    "conv_layer_backward: averages d_out for the bias": "conv_layer_backward.bias_not_summed",
+    "conv_layer_backward: ignores the stride": "conv_layer_backward.stride_ignored",
+    "conv_layer_backward: returns the padded image's gradient":
+        "conv_layer_backward.padded_d_image",
+    "conv_layer_backward: no ValueError for a d_out of the wrong shape": None,
+    "max_pool_backward: the whole window gets the gradient": "max_pool_backward.whole_window",
+    "max_pool_backward: every maximum of a tie gets the gradient":
+        "max_pool_backward.every_maximum",
+    "max_pool_backward: overlapping windows overwrite": "max_pool_backward.overwrites_overlaps",
+    "max_pool_backward: writes into x": None,
+    "avg_pool_backward: not divided by size**2": "avg_pool_backward.not_divided",
+    "avg_pool_backward: divides by size": "avg_pool_backward.divided_by_size",
+    "avg_pool_backward: overlapping windows overwrite": "avg_pool_backward.overwrites_overlaps",
+    "relu_backward: relu of d_out": "relu_backward.relu_of_d_out",
+    "relu_backward: passes the gradient at x == 0": "relu_backward.passes_at_zero",
+    "relu_backward: forgets to multiply by d_out": "relu_backward.forgot_d_out",
+    "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
+    "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
+    "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
 }
-CARRIER = {named: m for m in MUTANTS if (named := NAMED_BY.get(m.id))}
-NAMED = [pytest.param(m, id=m.id) for m in CATALOGUE]
+EXPECTED = {**NAMED_BY, **CARRIER_NAMES}  # every hand-in of tests/student_code
+HAND_INS = [*MUTANTS, *CARRIERS]
+CARRIED = {i for named in EXPECTED.values() if named for i in ids_in(named)}
+# A misconception no hand-written hand-in carries is carried by its own variant.
+BY_VARIANT = [pytest.param(m, id=m.id) for m in CATALOGUE if m.id not in CARRIED]
 
 
 @pytest.fixture(scope="module")
@@ -114,15 +169,23 @@ def test_the_catalogue_has_25_misconceptions_over_all_five_modules() -> None:
 
 def test_every_mutant_is_matched_by_hand() -> None:
     assert set(NAMED_BY) == {m.id for m in MUTANTS}
-    assert {n for n in NAMED_BY.values() if n} <= {m.id for m in CATALOGUE}
+    assert set(CARRIER_NAMES) == {m.id for m in CARRIERS}
+    assert {m.id for m in CATALOGUE} >= CARRIED
 
 
-@pytest.mark.parametrize("misconception", NAMED)
-def test_a_submission_carrying_the_misconception_is_named(
+@pytest.mark.parametrize("hand_in", HAND_INS, ids=[m.id for m in HAND_INS])
+def test_a_hand_in_gets_its_own_name_and_no_other(suite: engine.Suite, hand_in) -> None:
+    """No wrong name, none missed: a hand-in with a catalogued mistake (or two) is named
+    exactly that; one whose mistake is not catalogued gets no name."""
+    expected = EXPECTED[hand_in.id]
+    assert _named(suite, hand_in.function, hand_in.implementation) == (
+        [expected] if expected else [])
+
+
+@pytest.mark.parametrize("misconception", BY_VARIANT)
+def test_a_misconception_without_a_hand_written_carrier_names_its_own_variant(
         suite: engine.Suite, misconception: Misconception) -> None:
-    mutant = CARRIER.get(misconception.id)
-    carrier = mutant.implementation if mutant else misconception.variant
-    assert misconception.id in _named(suite, misconception.function, carrier)
+    assert _named(suite, misconception.function, misconception.variant) == [misconception.id]
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
@@ -138,8 +201,8 @@ def test_no_diagnosis_when_one_failing_example_does_not_match() -> None:
     # By hand: the flipped kernel (0, 1) gives x[i + 1] = (2, 3); the right answer is (1, 2).
     flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
     other = ([((x, w), {})], [np.array([9.0, 9.0])], False, True)
-    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped])
-    assert diagnose("conv1d", [flipped, other]) == []
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped]).named
+    assert diagnose("conv1d", [flipped, other]).named == []
 
 
 def test_a_flipped_kernel_without_the_size_checks_is_still_named(suite: engine.Suite) -> None:
@@ -155,21 +218,21 @@ def test_no_diagnosis_when_the_variant_is_wrong_where_the_student_was_right() ->
     flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
     # By hand: the right answer (1, 2), which this student gave on a passed example.
     right_there = ([((x, w), {"padding": 0})], [np.array([1.0, 2.0])], False, False)
-    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped])
-    assert diagnose("conv1d", [flipped, right_there]) == []
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped]).named
+    assert diagnose("conv1d", [flipped, right_there]).named == []
 
 
 def test_left_out_size_checks_alone_name_nothing() -> None:
     x, w = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])  # a kernel longer than x: raise
     unchecked = ([((x, w), {})], [np.array([])], False, True)
-    assert diagnose("conv1d", [unchecked]) == []
+    assert diagnose("conv1d", [unchecked]).named == []
 
 
 def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
     timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False, True)
-    assert diagnose("conv1d", [timeout]) == []
-    assert diagnose("conv1d", []) == []
+    assert diagnose("conv1d", [timeout]).named == []
+    assert diagnose("conv1d", []).named == []
 
 
 def test_same_tells_ints_from_floats_and_lists_from_tuples() -> None:
@@ -182,3 +245,61 @@ def test_same_tells_ints_from_floats_and_lists_from_tuples() -> None:
 def test_every_function_of_the_catalogue_is_graded() -> None:
     assert {m.function for m in CATALOGUE} <= set(FUNCTIONS)
     assert misconceptions.BY_ID.keys() == {m.id for m in CATALOGUE}
+
+
+# --- the best explanation, and two mistakes at once (issue 21) ------------------------------
+
+STACK = [{"type": "conv", "filters": 1, "kernel_size": 3, "stride": 2}, {"type": "maxpool"}]
+# By hand: strides 2 and 2 (a maxpool without a stride steps by its size): 4. Leaving the
+# pooling out gives 2, and so does taking its missing stride as 1: this call cannot tell them
+# apart.
+POOLING_LEFT_OUT_OR_STRIDE_ONE = ([((STACK,), {})], [2], False, True)
+
+
+def _asks(implementation):
+    student = InProcessStudent(perfect_except({"effective_stride": implementation}))
+    return lambda calls, strict: student.call_many("effective_stride", calls,
+                                                   warnings_as_errors=strict)
+
+
+def test_two_mistakes_the_failing_examples_cannot_tell_apart_are_both_given_with_a_call_that_can(
+        ) -> None:
+    found = diagnose("effective_stride", [POOLING_LEFT_OUT_OR_STRIDE_ONE])
+    assert found.named == ["effective_stride.ignores_pooling", "effective_stride.pool_stride_one"]
+    assert found.telling_apart.startswith("effective_stride(layers=")
+
+
+def test_a_call_drawn_to_tell_two_mistakes_apart_is_asked_and_picks_the_one_the_code_makes(
+        ) -> None:
+    from student_code.carriers import effective_stride_pool_default_one
+    from student_code.mutants import effective_stride_ignores_pooling
+    observed = [POOLING_LEFT_OUT_OR_STRIDE_ONE]
+    assert diagnose("effective_stride", observed, ask=_asks(
+        effective_stride_pool_default_one)) == Diagnosis(["effective_stride.pool_stride_one"])
+    assert diagnose("effective_stride", observed, ask=_asks(
+        effective_stride_ignores_pooling)) == Diagnosis(["effective_stride.ignores_pooling"])
+
+
+def test_pooling_whose_missing_stride_is_taken_as_1_is_not_told_it_left_out_the_pooling(
+        suite: engine.Suite) -> None:
+    from student_code.carriers import effective_stride_pool_default_one
+    assert _named(suite, "effective_stride", effective_stride_pool_default_one) == [
+        "effective_stride.pool_stride_one"]
+
+
+def test_a_flipped_kernel_that_also_ignores_the_stride_gets_both_names() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    # By hand: with stride 2 the right answer is (1,); the flipped kernel (0, 1) gives
+    # x[i + 1] = (2, 3) at every position, and (2,) with the stride.
+    both = ([((x, w), {"stride": 2})], [np.array([2.0, 3.0])], False, True)
+    assert diagnose("conv1d", [both]).named == [
+        f"conv1d.flipped_kernel{BOTH}conv1d.stride_ignored"]
+
+
+@pytest.mark.parametrize("hand_in", [m for m in CARRIERS if "two bugs" in m.description],
+                         ids=lambda m: m.id)
+def test_public_code_with_a_flipped_kernel_and_a_second_bug_gets_both_names(
+        suite: engine.Suite, hand_in) -> None:
+    named = _named(suite, hand_in.function, hand_in.implementation)
+    assert len(named) == 1 and ids_in(named[0])[0] == f"{hand_in.function}.flipped_kernel"
+    assert len(ids_in(named[0])) == 2

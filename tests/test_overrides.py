@@ -40,6 +40,9 @@ bob,total,,-1,handed in late
 '''
 
 
+OTHERS = len(FUNCTIONS) - 1  # points of the other functions in ``_result``: 1 each, all earned
+
+
 def _result(student: str, conv2d: float = 0.0) -> SubmissionResult:
     return SubmissionResult(student, [FunctionResult(f, 3.0 if f == "conv2d" else 1.0,
                                                      conv2d if f == "conv2d" else 1.0)
@@ -99,7 +102,7 @@ def test_points_above_the_maximum_are_refused():
 @pytest.mark.parametrize(("function", "delta", "message"), [
     ("conv2d", -1.0, "takes ann conv2d from 0.5 to -0.5, below 0"),
     ("conv2d", 3.0, "would get 3.5, above its maximum of 3"),
-    ("total", 3.0, "ann total would get 24.5, above its maximum of 24"),
+    ("total", 3.0, f"ann total would get {OTHERS + 3.5:g}, above its maximum of {OTHERS + 3}"),
 ])
 def test_a_delta_that_leaves_the_range_is_refused(function, delta, message):
     found = [Override("ann", function, None, delta, "r", "o.csv, line 2")]
@@ -111,7 +114,7 @@ def test_a_function_override_sets_its_points_and_the_score():
     (ann,) = overrides.apply([_result("ann", 0.5)],
                              [Override("ann", "conv2d", 2.5, None, REASON, "x")])
     conv2d = next(f for f in ann.functions if f.function == "conv2d")
-    assert conv2d.points == 2.5 and ann.score == 21 + 2.5
+    assert conv2d.points == 2.5 and ann.score == OTHERS + 2.5
     (adjustment,) = overrides.adjustments_of(ann)
     assert (adjustment.function, adjustment.before, adjustment.after, adjustment.reason) == (
         "conv2d", 0.5, 2.5, REASON)
@@ -119,11 +122,11 @@ def test_a_function_override_sets_its_points_and_the_score():
 
 def test_function_overrides_come_before_the_total():
     (ann,) = overrides.apply([_result("ann", 0.5)], [
-        Override("ann", "total", 20.0, None, "cap", "x"),
+        Override("ann", "total", OTHERS - 1.0, None, "cap", "x"),
         Override("ann", "conv2d", None, 1.0, "more", "y")])
-    assert ann.score == 20.0
+    assert ann.score == OTHERS - 1.0
     assert [(a.function, a.before, a.after) for a in overrides.adjustments_of(ann)] == [
-        ("conv2d", 0.5, 1.5), ("total", 22.5, 20.0)]
+        ("conv2d", 0.5, 1.5), ("total", OTHERS + 1.5, OTHERS - 1.0)]
 
 
 def test_students_without_overrides_are_left_as_they_are():
@@ -141,7 +144,7 @@ def test_an_override_may_name_the_hand_in_instead_of_the_id():
     (ann,) = overrides.apply([_result("ann", 0.5)],
                              [Override("Ann.zip", "conv2d", 1.0, None, "r", "x")],
                              {"ann": "Ann.zip"})
-    assert ann.score == 22.0
+    assert ann.score == OTHERS + 1.0
 
 
 def test_the_feedback_and_gradescope_show_the_reason():
@@ -151,7 +154,7 @@ def test_the_feedback_and_gradescope_show_the_reason():
     assert "**Adjusted by your instructor:**" in text and f"0.5 → 2.5 points. {REASON}" in text
     assert "*Adjusted by your instructor* from 0.5 to 2.5 points" in text
     data = outputs.gradescope_results(ann, 1.0)
-    assert data["score"] == 23.5 and REASON in data["output"]
+    assert data["score"] == OTHERS + 2.5 and REASON in data["output"]
     conv2d = next(t for t in data["tests"] if t["name"] == "conv2d")
     assert conv2d["score"] == 2.5 and REASON in conv2d["output"]
     assert REASON in outputs.feedback_html(ann)

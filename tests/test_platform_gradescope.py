@@ -1,23 +1,26 @@
 """The Gradescope bundle: built, unpacked into a fake ``/autograder``, ``run_autograder`` run
-on a correct and on a buggy hand-in, and the ``results.json`` it writes."""
+on a correct and on a buggy hand-in with the course key the bundle carries, and the
+``results.json`` it writes; the key and the drawn suite kept out of the sandbox's view."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from autograder import engine, suite_cache
+from autograder import course_key, engine, suite_cache
 from cnnlab.catalog import FUNCTIONS
-from cnnlab.platforms.gradescope import build_bundle
+from cnnlab.platforms.gradescope import RUN_AUTOGRADER, SETUP_SH, build_bundle
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
-# The grader's usual cache, not Gradescope's /opt/cnnlab/cache (unless CNNLAB_CACHE is set).
+# The grader's usual cache (drawn once for the tests' key), not the bundle's own.
 SUITE_CACHE = suite_cache.cache_dir()
 BUGGY = "relu"
 BUG = "\n\ndef relu(x):\n    return np.asarray(x, dtype=float)  # forgets max(0, x)\n"
@@ -41,10 +44,14 @@ def _grade(bundle: Path, root: Path, bug: str = "") -> dict:
             shutil.copy(module, submission / module.name)
     (submission / "convolution.py").write_text((submission / "convolution.py").read_text()
                                                + bug)
+    environment = {k: v for k, v in os.environ.items() if k != course_key.KEY_ENV}
+    # run_autograder's python3 (no /opt/cnnlab here): the interpreter of these tests, so that
+    # the cnnlab under test grades, not another one installed on the machine
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
-                          text=True, env={"CNNLAB_CACHE": str(SUITE_CACHE), **os.environ,
+                          text=True, env={"CNNLAB_CACHE": str(SUITE_CACHE), **environment,
                                          "CNNLAB_GRADESCOPE_ROOT": str(root)},
-                          timeout=600)
+                          timeout=600)  # the course key: the bundle's
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -64,6 +71,28 @@ def test_bundle_has_gradescopes_files_at_its_root(bundle):
     assert {"setup.sh", "run_autograder", "cnnlab/pyproject.toml",
             "cnnlab/autograder/engine.py", "cnnlab/solutions/padding.py",
             "cnnlab/cnnlab/cli.py"} <= names
+
+
+def test_bundle_carries_the_course_key_beside_the_source_tree(bundle):
+    archive = zipfile.ZipFile(bundle)
+    info = archive.getinfo("course.key")
+    assert (info.external_attr >> 16) & 0o777 == 0o600
+    assert bytes.fromhex(archive.read("course.key").decode()) == course_key.load().secret
+
+
+@pytest.mark.parametrize("script", [SETUP_SH, RUN_AUTOGRADER], ids=["setup.sh", "run"])
+def test_the_key_and_the_drawn_suite_stay_out_of_what_the_sandbox_shows(script, monkeypatch):
+    """Gradescope's venv (/opt/cnnlab) and the system folders are shown to student code."""
+    monkeypatch.setattr(course_key, "exposed_folders", lambda: ["/opt/cnnlab", "/usr"])
+    values = re.findall(r"(?:CNNLAB_CACHE|CNNLAB_COURSE_KEY|PRIVATE|KEY)=\"?([^\s\";]+)",
+                        script)
+    places = [re.sub(r"\$\{\w+:-(.*)\}", r"\1", value).replace(
+        "$PRIVATE", "/autograder/cnnlab-private").replace("$ROOT", "/autograder")
+        for value in values]
+    places = [place for place in places if place.startswith("/")]
+    assert len(places) >= 3, values
+    for place in places:
+        assert not course_key.inside_exposed(Path(place)), place
 
 
 def test_run_autograder_is_executable_in_the_zip(bundle):

@@ -1,5 +1,6 @@
 """nbgrader for real: ``cnnlab nbgrader init``, ``generate_assignment``, three hand-ins,
-``autograde``, and the gradebook's points per function equal ``cnnlab grade``'s."""
+``autograde``, and the gradebook's points per function equal ``cnnlab grade``'s; and a course
+moved elsewhere that autogrades the notebook ``cnnlab release`` ships (issue 19)."""
 
 from __future__ import annotations
 
@@ -92,8 +93,8 @@ def test_init_refuses_an_existing_course(course):
 
 
 def test_cnnlab_release_strips_the_notebook_as_nbgrader_does(course):
-    """`cnnlab release` (which needs no nbgrader) ships the notebook nbgrader releases: the
-    same cells with the same code, solutions and hidden tests removed alike."""
+    """`cnnlab release` ships the notebook nbgrader releases: the same cells with the same
+    code, solutions and hidden tests removed alike."""
     from cnnlab.platforms.notebooks import make_notebook, release_notebook
 
     ours = release_notebook(make_notebook())
@@ -103,3 +104,87 @@ def test_cnnlab_release_strips_the_notebook_as_nbgrader_does(course):
         return ["".join(c["source"]).strip() for c in notebook["cells"]
                 if c["cell_type"] == "code"]
     assert code(ours) == code(theirs)
+
+
+# --- one student notebook, a relocatable course (issue 19) --------------------------------------
+
+@pytest.fixture(scope="module")
+def moved_course(tmp_path_factory) -> Path:
+    """Made and released in one folder, then moved (the course was not relocatable), and the
+    notebook `cnnlab release` ships handed in there, filled in with the reference answers;
+    autograde's log in ``autograde.log``."""
+    import shutil
+
+    made, _, answers = released_course(tmp_path_factory.mktemp("made"))
+    course = tmp_path_factory.mktemp("moved") / "course"
+    shutil.move(made, course)
+    bundle = course.parent / "bundle"
+    run([sys.executable, "-m", "cnnlab", "release", str(bundle)], course.parent)
+    shipped = json.loads((bundle / "notebooks" / NOTEBOOK_NAME).read_text())
+    hand_in(course, "released", shipped, answers)
+    graded = nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
+    (course / "autograde.log").write_text(graded.stdout + graded.stderr)
+    return course
+
+
+def test_the_shipped_notebook_is_what_nbgrader_releases(moved_course):
+    """One student notebook (issue 19): `cnnlab release` ships, byte for byte, what
+    `nbgrader generate_assignment` releases in the course `cnnlab nbgrader init` made: the
+    same cell ids, checksums and locked cells."""
+    from cnnlab.platforms.notebooks import NOTEBOOK_DIR, STUDENT_NOTEBOOK
+
+    released = (moved_course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text()
+    shipped = moved_course.parent / "bundle" / "notebooks" / NOTEBOOK_NAME
+    assert shipped.read_text() == released
+    assert (NOTEBOOK_DIR / STUDENT_NOTEBOOK).read_text() == released
+
+
+def test_the_shipped_notebook_filled_in_gets_every_point_in_the_moved_course(moved_course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{moved_course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "released")
+        assert notebook.score == notebook.max_score > 0
+
+
+def test_autograde_reports_no_changed_cell(moved_course):
+    """nbgrader 0.9.5 warns "Attribute 'checksum' for cell test_... has changed!" for every
+    untouched test cell with hidden tests (jupyter/nbgrader#1961): 22 per hand-in, which
+    would hide a real change. The course's autograde checks what the students were given."""
+    log = (moved_course / "autograde.log").read_text()
+    assert "has changed" not in log and "checksum" not in log.lower()
+
+
+def test_the_course_config_names_no_absolute_path(moved_course):
+    config = (moved_course / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.root" not in config and str(moved_course.parent) not in config
+
+
+def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path):
+    """The hidden-tests fix must not hide tampering: a test cell whose visible part the
+    student changed is reported, and nbgrader puts the instructor's cell back."""
+    import logging
+
+    import nbformat
+
+    from cnnlab.platforms.nbgrader_hidden_tests import OverwriteHiddenTestCells
+
+    course, released, _ = released_course(tmp_path)
+    notebook = nbformat.reads(json.dumps(released), as_version=4)
+    (cell,) = [c for c in notebook.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "test_relu"]
+    cell.source += "\nprint('changed')"
+    overwrite = OverwriteHiddenTestCells()
+    said: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = said.append
+    overwrite.log.addHandler(handler)
+    try:
+        overwrite.preprocess(notebook, {"nbgrader": {
+            "notebook": NOTEBOOK, "assignment": ASSIGNMENT,
+            "db_url": f"sqlite:///{course / 'gradebook.db'}"}})
+    finally:
+        overwrite.log.removeHandler(handler)
+    warnings = [record.getMessage() for record in said]
+    assert [w for w in warnings if "test_relu" in w and "checksum" in w]
+    assert HIDDEN_BEGIN in cell.source and "print('changed')" not in cell.source

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
+import shutil
 
 import nbformat
 import pytest
 
 from autograder.notebook import hidden_points, scaled_points
-from cnnlab.build import BEGIN, END, ROOT
+from cnnlab.build import BEGIN, END
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms import notebooks
 from cnnlab.platforms.notebooks import HIDDEN_BEGIN, HIDDEN_END, NOTEBOOK_DIR, NOTEBOOK_NAME
@@ -91,12 +91,28 @@ def test_test_cells_end_with_the_hidden_grading_call(cells):
             assert lines[-1] == f"hidden_points({function!r}, globals(), {meta['points']!r})"
 
 
-def test_points_are_the_rubric_files_points(cells):
-    """Read from autograder/rubric.toml itself, not through the code that built the cells."""
-    rubric = tomllib.loads((ROOT / "autograder" / "rubric.toml").read_text())
+def test_points_are_the_declared_points(cells):
+    """Read from the declarations beside the checks, not through the rubric code that built
+    the cells."""
+    from autograder.checks import graded
     points = {_nbgrader(c)["grade_id"].removeprefix("test_"): _nbgrader(c)["points"]
               for c in cells if _nbgrader(c).get("grade")}
-    assert points == {f: rubric[f]["points"] for f in FUNCTIONS}
+    assert points == {g.function: g.points for g in graded()}
+
+
+def test_the_story_cells_are_the_markdown_files(cells):
+    """The lecture's story is content: each notebooks/story/*.md file is one cell, as is."""
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    files = sorted((NOTEBOOK_DIR / "story").glob("*.md"))
+    assert files and all(p.read_text().strip() in markdown for p in files)
+
+
+def test_a_section_without_a_story_is_refused(tmp_path):
+    story = tmp_path / "story"
+    shutil.copytree(NOTEBOOK_DIR / "story", story)
+    (story / "3_pooling.md").unlink()
+    with pytest.raises(ValueError, match=r"\['pooling'\], which have no story"):
+        notebooks.make_notebook(points=dict.fromkeys(FUNCTIONS, 1.0), story_dir=story)
 
 
 def test_given_support_cells_are_locked(cells):
@@ -127,15 +143,29 @@ def test_reference_notebook_runs_top_to_bottom_without_hidden_tests(cells):
     assert all(callable(namespace[f]) for f in FUNCTIONS)
 
 
-def test_release_notebook_has_no_solution_or_hidden_test(cells):
-    released = notebooks.release_notebook({"cells": cells})
-    text = json.dumps(released)
+STUDENT = NOTEBOOK_DIR / notebooks.STUDENT_NOTEBOOK
+
+
+def test_the_students_notebook_has_no_solution_or_hidden_test():
+    text = STUDENT.read_text()
     assert BEGIN not in text and HIDDEN_BEGIN not in text and "hidden_points" not in text
 
 
+def test_the_students_notebook_has_the_same_cells_locked_and_checksummed(cells):
+    """nbgrader's generate_assignment made it: the same cell ids, every nbgrader cell with a
+    checksum, the given and test cells neither deletable nor editable."""
+    student = json.loads(STUDENT.read_text())["cells"]
+    assert [c.get("id") for c in student] == [c.get("id") for c in cells]
+    graded = [c for c in student if _nbgrader(c)]
+    assert graded and all(_nbgrader(c).get("checksum") for c in graded)
+    assert all(c["metadata"].get("editable") is False and c["metadata"].get("deletable") is False
+               for c in graded if _nbgrader(c)["locked"])
+
+
 def test_strip_refuses_an_unclosed_solution():
+    from cnnlab.build import strip_solutions
     with pytest.raises(ValueError, match="never closed"):
-        notebooks.strip_cell_source(f"def f():\n    {BEGIN}\n    return 1\n")
+        strip_solutions(f"def f():\n    {BEGIN}\n    return 1\n")
 
 
 # --- hidden_points -------------------------------------------------------------------------
@@ -188,12 +218,11 @@ def test_hidden_points_returns_zero_for_an_unknown_function(capsys):
     assert result == 0.0 and not math.isnan(result)
 
 
-def test_the_students_notebook_on_stubs_runs_to_the_end(cells, tmp_path):
+def test_the_students_notebook_on_stubs_runs_to_the_end(tmp_path):
     """Executed with nbclient, as a student would: every examples cell reports "not
     implemented yet" and no cell raises."""
     from nbclient import NotebookClient
-    released = nbformat.reads(json.dumps(notebooks.release_notebook(
-        {**json.loads(NOTEBOOK.read_text()), "cells": cells})), as_version=4)
+    released = nbformat.read(STUDENT, as_version=4)
     NotebookClient(released, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     # A cell's stdout may arrive in several chunks (a line's newline on its own when the

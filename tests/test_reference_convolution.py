@@ -1,4 +1,5 @@
-"""The reference convolution functions against SciPy, plain loops and the lecture's formulas.
+"""The reference convolution functions against SciPy, plain loops and the lecture's formulas
+(and dilated_conv2d against SciPy with the kernel's taps spread out by zeros).
 
 Expected values come from ``scipy.signal``, ``scipy.special``, ``np.maximum``, the loops in
 ``tests/oracles.py`` or numbers worked by hand here, never from ``solutions/`` itself.
@@ -14,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import DTYPES, arrays_of, assert_close, conv_layer_loops
 
-from solutions.convolution import conv1d, conv2d, conv_layer, relu, sigmoid
+from solutions.convolution import conv1d, conv2d, conv_layer, dilated_conv2d, relu, sigmoid
 
 
 @st.composite
@@ -185,6 +186,8 @@ ARRAY_CALLS = [
      (np.arange(18.0).reshape(3, 3, 2), np.ones((2, 2, 2, 3)), np.array([1.0, 2.0, 3.0]))),
     ("relu", lambda a: relu(*a), (np.array([-1.0, 0.0, 2.0]),)),
     ("sigmoid", lambda a: sigmoid(*a), (np.array([-1000.0, 0.0, 1000.0]),)),
+    ("dilated_conv2d", lambda a: dilated_conv2d(*a, dilation=2, padding=1, stride=2),
+     (np.arange(16).reshape(4, 4), np.array([[1, 2], [3, 4]]))),
 ]
 
 
@@ -196,3 +199,62 @@ def test_inputs_are_not_modified(call, arguments):
     for original, after in zip(before, arguments, strict=True):
         np.testing.assert_array_equal(after, original)
         assert after.dtype == original.dtype
+
+
+
+# --- dilated_conv2d (bonus) -----------------------------------------------------------------
+
+@st.composite
+def dilated_cases(draw):
+    """``(image, kernel, dilation, padding, stride)`` with the dilated kernel fitting."""
+    dtype = draw(st.sampled_from(DTYPES))
+    h, w = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = draw(st.integers(1, 4))
+    padding, stride = draw(st.integers(0, 3)), draw(st.integers(1, 3))
+    assume((kh - 1) * dilation + 1 <= h + 2 * padding)
+    assume((kw - 1) * dilation + 1 <= w + 2 * padding)
+    return (draw(arrays_of(dtype, (h, w))), draw(arrays_of(dtype, (kh, kw))), dilation,
+            padding, stride)
+
+
+def scipy_dilated_conv2d(image, kernel, dilation, padding, stride):
+    """SPEC 3's definition: the plain cross-correlation with ``dilation - 1`` zeros put
+    between the kernel's taps, by SciPy."""
+    kh, kw = kernel.shape
+    stuffed = np.zeros(((kh - 1) * dilation + 1, (kw - 1) * dilation + 1))
+    stuffed[::dilation, ::dilation] = kernel
+    return scipy_conv2d(image, stuffed, padding, stride)
+
+
+@settings(max_examples=150)
+@given(dilated_cases())
+def test_dilated_conv2d_matches_scipy_with_a_zero_stuffed_kernel(case):
+    assert_close(dilated_conv2d(*case), scipy_dilated_conv2d(*case))
+
+
+@settings(max_examples=50)
+@given(dilated_cases())
+def test_dilated_conv2d_returns_floats_for_any_input_dtype(case):
+    assert dilated_conv2d(*case).dtype.kind == "f"
+
+
+def test_dilated_conv2d_worked_example_sees_only_the_corners_and_the_centre():
+    # By hand: a 3x3 kernel with dilation 2 spans the whole 5x5 image; its taps meet the
+    # pixels at rows and columns 0, 2, 4. Only (0, 0), (2, 2) and (4, 4) are not zero here.
+    image = np.zeros((5, 5))
+    image[0, 0], image[2, 2], image[4, 4], image[1, 1] = 1.0, 10.0, 100.0, 1000.0
+    kernel = np.arange(1.0, 10.0).reshape(3, 3)  # k[0,0] = 1, k[1,1] = 5, k[2,2] = 9
+    assert dilated_conv2d(image, kernel, dilation=2).tolist() == [[1 * 1 + 5 * 10 + 9 * 100]]
+
+
+def test_dilated_conv2d_with_dilation_1_is_conv2d_worked_example():
+    image = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    # By hand: 1*1 + 2*2 + 4*3 + 5*4 = 37, as the lecture's not flipped conv2d example.
+    assert dilated_conv2d(image, np.array([[1, 2], [3, 4]])).tolist() == [[37, 47], [67, 77]]
+
+
+def test_dilated_conv2d_does_not_overflow_uint8_images():
+    image = np.full((5, 5), 200, dtype=np.uint8)
+    out = dilated_conv2d(image, np.ones((2, 2), dtype=np.uint8), dilation=3)
+    assert out.tolist() == [[800.0, 800.0], [800.0, 800.0]]

@@ -6,7 +6,14 @@ import re
 import numpy as np
 import pytest
 
-from solutions.convolution import conv1d, conv2d, conv_layer
+from solutions.backprop import (
+    avg_pool_backward,
+    conv_layer_backward,
+    max_pool_backward,
+    relu_backward,
+    sigmoid_backward,
+)
+from solutions.convolution import conv1d, conv2d, conv_layer, dilated_conv2d
 from solutions.padding import conv_output_size, same_padding, zero_pad
 from solutions.pooling import avg_pool, max_pool, pool_output_size
 from solutions.receptive_field import effective_stride, receptive_field
@@ -28,6 +35,8 @@ IMAGE3 = np.ones((4, 4, 2))
 KERNELS = np.ones((3, 3, 2, 3))
 CONV = {"type": "conv", "filters": 2, "kernel_size": 3}
 SHAPE = (8, 8, 1)
+D_CONV = np.ones((2, 2, 3))  # the gradient of conv_layer(IMAGE3, KERNELS)'s output
+D_POOL = np.ones((2, 2))  # of max_pool(IMAGE)'s
 
 # (id, call, names that the message must contain)
 CASES = [
@@ -40,10 +49,16 @@ CASES = [
      ["padding"]),
     ("conv_layer_negative_padding", lambda: conv_layer(IMAGE3, KERNELS, padding=-2),
      ["padding"]),
+    ("dilated_conv2d_negative_padding",
+     lambda: dilated_conv2d(IMAGE, np.ones((2, 2)), padding=-1), ["padding"]),
     # stride below 1
     ("conv_output_size_stride_0", lambda: conv_output_size(5, 3, stride=0), ["stride"]),
     ("conv1d_stride_0", lambda: conv1d(X5, [1, 1], stride=0), ["stride"]),
     ("conv2d_stride_0", lambda: conv2d(IMAGE, np.ones((2, 2)), stride=0), ["stride"]),
+    ("dilated_conv2d_stride_0", lambda: dilated_conv2d(IMAGE, np.ones((2, 2)), stride=0),
+     ["stride"]),
+    ("dilated_conv2d_dilation_0", lambda: dilated_conv2d(IMAGE, np.ones((2, 2)), dilation=0),
+     ["dilation"]),
     ("conv_layer_stride_negative", lambda: conv_layer(IMAGE3, KERNELS, stride=-1), ["stride"]),
     ("pool_output_size_stride_0", lambda: pool_output_size(6, 2, 0), ["stride"]),
     ("max_pool_stride_0", lambda: max_pool(IMAGE, 2, 0), ["stride"]),
@@ -74,6 +89,7 @@ CASES = [
     # an empty kernel
     ("conv1d_empty_kernel", lambda: conv1d(X5, np.array([])), ["w"]),
     ("conv2d_empty_kernel", lambda: conv2d(IMAGE, np.ones((0, 2))), ["kernel"]),
+    ("dilated_conv2d_empty_kernel", lambda: dilated_conv2d(IMAGE, np.ones((0, 2))), ["kernel"]),
     ("conv_layer_empty_kernels", lambda: conv_layer(IMAGE3, np.ones((2, 0, 2, 1))),
      ["kernels"]),
     # a kernel larger than the padded input (per axis), a pooling window larger than the input
@@ -82,6 +98,11 @@ CASES = [
     ("conv1d_kernel_too_big", lambda: conv1d(np.ones(2), np.ones(5), padding=1), ["w"]),
     ("conv2d_kernel_too_tall", lambda: conv2d(np.ones((2, 9)), np.ones((3, 1))), ["kernel"]),
     ("conv2d_kernel_too_wide", lambda: conv2d(np.ones((9, 2)), np.ones((1, 3))), ["kernel"]),
+    # a 2x2 kernel fits a 2x9 image, its taps 2 pixels apart (3 rows) do not
+    ("dilated_conv2d_kernel_too_tall",
+     lambda: dilated_conv2d(np.ones((2, 9)), np.ones((2, 2)), dilation=2), ["kernel"]),
+    ("dilated_conv2d_kernel_too_wide",
+     lambda: dilated_conv2d(np.ones((9, 3)), np.ones((1, 2)), dilation=3), ["kernel"]),
     ("conv_layer_kernels_too_tall", lambda: conv_layer(np.ones((2, 9, 2)), KERNELS),
      ["kernels"]),
     ("conv_layer_kernels_too_wide", lambda: conv_layer(np.ones((9, 2, 2)), KERNELS),
@@ -97,6 +118,8 @@ CASES = [
     ("conv1d_2d_kernel", lambda: conv1d(X5, np.ones((1, 2))), ["w"]),
     ("conv2d_3d_image", lambda: conv2d(IMAGE3, np.ones((2, 2))), ["image"]),
     ("conv2d_1d_kernel", lambda: conv2d(IMAGE, np.ones(2)), ["kernel"]),
+    ("dilated_conv2d_3d_image", lambda: dilated_conv2d(IMAGE3, np.ones((2, 2))), ["image"]),
+    ("dilated_conv2d_1d_kernel", lambda: dilated_conv2d(IMAGE, np.ones(2)), ["kernel"]),
     ("conv_layer_2d_image", lambda: conv_layer(IMAGE, KERNELS), ["image"]),
     ("conv_layer_3d_kernels", lambda: conv_layer(IMAGE3, np.ones((3, 3, 2))), ["kernels"]),
     ("max_pool_1d", lambda: max_pool(X5), ["x"]),
@@ -169,6 +192,32 @@ CASES = [
      ["layers", "size"]),
     ("output_shape_kernel_too_big",
      lambda: output_shape([{**CONV, "kernel_size": 9}], SHAPE), ["kernel_size"]),
+    # the backward passes: their forward function's rules, and a d_out of the wrong shape
+    ("conv_layer_backward_negative_padding",
+     lambda: conv_layer_backward(D_CONV, IMAGE3, KERNELS, padding=-1), ["padding"]),
+    ("conv_layer_backward_stride_0",
+     lambda: conv_layer_backward(D_CONV, IMAGE3, KERNELS, stride=0), ["stride"]),
+    ("conv_layer_backward_channel_mismatch",
+     lambda: conv_layer_backward(D_CONV, np.ones((4, 4, 3)), KERNELS), ["image", "kernels"]),
+    ("conv_layer_backward_kernels_too_tall",
+     lambda: conv_layer_backward(D_CONV, np.ones((2, 9, 2)), KERNELS), ["kernels"]),
+    ("conv_layer_backward_2d_image", lambda: conv_layer_backward(D_CONV, IMAGE, KERNELS),
+     ["image"]),
+    ("conv_layer_backward_d_out_too_large",
+     lambda: conv_layer_backward(np.ones((3, 2, 3)), IMAGE3, KERNELS), ["d_out"]),
+    ("conv_layer_backward_d_out_channels",
+     lambda: conv_layer_backward(np.ones((2, 2, 2)), IMAGE3, KERNELS), ["d_out"]),
+    ("max_pool_backward_size_0", lambda: max_pool_backward(D_POOL, IMAGE, 0), ["size"]),
+    ("max_pool_backward_stride_0", lambda: max_pool_backward(D_POOL, IMAGE, 2, 0), ["stride"]),
+    ("max_pool_backward_1d", lambda: max_pool_backward(D_POOL, X5), ["x"]),
+    ("max_pool_backward_d_out_3d", lambda: max_pool_backward(np.ones((2, 2, 1)), IMAGE),
+     ["d_out"]),
+    ("avg_pool_backward_window_too_wide",
+     lambda: avg_pool_backward(D_POOL, np.ones((9, 2)), 3), ["size"]),
+    ("avg_pool_backward_d_out_overlapping_shape",
+     lambda: avg_pool_backward(np.ones((3, 3)), IMAGE), ["d_out"]),
+    ("relu_backward_shape", lambda: relu_backward(np.ones(4), X5), ["d_out"]),
+    ("sigmoid_backward_shape", lambda: sigmoid_backward(np.ones((5, 1)), X5), ["d_out"]),
 ]
 
 

@@ -1,36 +1,45 @@
-"""The prepared suite on disk is plain data checked by its hash: what is read back is what
-was drawn, an altered or odd file is refused (and the suite drawn again), nothing is
-unpickled, points come from the rubric at reading, and the shipped file is current."""
+"""The drawn suite on disk: a file per function, named by exactly what its examples depend on,
+plain data checked by its hash (an altered or odd file is refused and drawn again), kept
+where no sandbox looks; drawing is deterministic for a course key, and nothing drawn ships
+with the package."""
 
 import gzip
 import hashlib
 import json
 import os
 import pickle
-import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder import engine, suite_cache
+from autograder import course_key, dependencies, engine, suite_cache
 from autograder.checks import all_checks
 from autograder.checks.base import Raised
-from autograder.rubric import DEFAULT_RUBRIC, load_rubric
-from cnnlab.build import run as build_run
+from autograder.drawing import Corpus, DrawnCheck, draw_check
+from autograder.rubric import load_rubric
+from autograder.worker_runtime import wire
+from cnnlab.catalog import FUNCTIONS
 
 KEY = "k" * 24
 DRAWN = {
-    "relu.small": ([(np.array([[-1.0, 2.0]]),)], [[((np.array([[-1.0, 2.0]]),), {})]],
-                   [[np.array([[0.0, 2.0]])]], [b"\x01\x02"]),
-    "zero_pad.rejects": ([{"pad": -1, "shape": (2, 3)}],
-                         [[((np.zeros((2, 3), dtype=np.int32), -1), {"mode": "x"})]],
-                         [[Raised("pad must be >= 0")]], [b""]),
+    "relu.small": DrawnCheck(
+        Corpus([(np.array([[-1.0, 2.0]]),)], [[((np.array([[-1.0, 2.0]]),), {})]],
+               [[np.array([[0.0, 2.0]])]], [b"\x01\x02"]), Corpus()),
+    "zero_pad.rejects": DrawnCheck(
+        Corpus([{"pad": -1, "shape": (2, 3)}],
+               [[((np.zeros((2, 3), dtype=np.int32), -1), {"mode": "x"})]],
+               [[Raised("pad must be >= 0")]], [b""]),
+        Corpus([7], [[((7,), {})]], [[7]], [b"\x07"])),
 }
 
 
 def same(a, b) -> bool:
+    if isinstance(a, Corpus | DrawnCheck):
+        return type(a) is type(b) and same(vars(a), vars(b))
     if type(a) is not type(b):
         return False
     if isinstance(a, np.ndarray):
@@ -41,6 +50,31 @@ def same(a, b) -> bool:
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     return a == b
 
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv(suite_cache.paths.CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _suite(rubric=None) -> engine.Suite:
+    return engine.Suite(rubric or load_rubric(), all_checks())
+
+
+class Draws:
+    """``suite_cache.draw`` counting the checks it is asked for."""
+
+    def __init__(self, monkeypatch):
+        self.functions: list[str] = []
+        real = suite_cache.draw
+
+        def draw(checks, key, say=None, jobs=0):
+            self.functions += list(checks)
+            return real(checks, key, say=lambda line: None, jobs=jobs)
+        monkeypatch.setattr(suite_cache, "draw", draw)
+
+
+# --- the file format ------------------------------------------------------------------------
 
 def test_what_is_read_back_is_what_was_drawn(tmp_path):
     path = tmp_path / "suite.json.gz"
@@ -53,23 +87,27 @@ def _rehashed(body: bytes, key: str = KEY) -> bytes:
     return f"{suite_cache.FORMAT} {key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
 
 
+def _with_checks(checks: dict) -> bytes:
+    return _rehashed(gzip.compress(json.dumps(
+        {"format": suite_cache.FORMAT, "key": KEY, "checks": checks}).encode()))
+
+
+EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
+
+
 @pytest.mark.parametrize(("make", "message"), [
     (lambda good: good[:-40] + bytes(40), "does not match its sha256"),
     (lambda good: good.replace(suite_cache.FORMAT.encode(), b"cnnlab-suite-9", 1),
-     "not a prepared-suite"),
+     "not a drawn-suite"),
     (lambda good: _rehashed(gzip.compress(pickle.dumps({"checks": {}}))), "unreadable"),
-    (lambda good: _rehashed(gzip.compress(json.dumps(
-        {"format": suite_cache.FORMAT, "key": KEY,
-         "checks": {"x": pickle.dumps(object()).hex()}}).encode())), "x: not a valid message"),
-    (lambda good: _rehashed(gzip.compress(json.dumps(
-        {"format": suite_cache.FORMAT, "key": KEY,
-         "checks": {"x": '{"list":[{"list":[]},{"list":[]},{"list":[{"list":[]}]},{"list":[]}]}'}}
-    ).encode())), "do not line up"),
-    (lambda good: _rehashed(gzip.compress(json.dumps(
-        {"format": suite_cache.FORMAT, "key": KEY,
-         "checks": {"x": '{"list":[{"list":[1]},{"list":[{"list":[]}]},{"list":[{"list":[]}]},'
-                         '{"list":["not base64!"]}]}'}}
-    ).encode())), "x: a shrinking start that is not base64"),
+    (lambda good: _with_checks({"x": pickle.dumps(object()).hex()}), "x: not a valid message"),
+    (lambda good: _with_checks({"x": '{"list":[' + EMPTY.replace(
+        '{"list":[]},{"list":[]},{"list":[]}', '{"list":[{"list":[]}]},{"list":[]},'
+        '{"list":[{"list":[]}]}', 1) + "," + EMPTY + "]}"}), "do not line up"),
+    (lambda good: _with_checks({"x": '{"list":[' + EMPTY + ',{"list":[{"list":[1]},'
+                                '{"list":[{"list":[]}]},{"list":[{"list":[]}]},'
+                                '{"list":["not base64!"]}]}]}'}),
+     "x: a shrinking start that is not base64"),
 ])
 def test_an_altered_or_foreign_file_is_refused_with_a_message(tmp_path, make, message):
     path = tmp_path / "suite.json.gz"
@@ -84,74 +122,162 @@ def test_a_fifo_in_place_of_the_file_is_refused_without_blocking(tmp_path):
         suite_cache.read(tmp_path / "suite.json.gz", KEY)
 
 
-def _suite(rubric=None):
-    return engine.Suite(rubric or load_rubric(), all_checks())
+# --- a file per function, drawn when missing -----------------------------------------------------
 
-
-def test_a_refused_cache_is_drawn_again_and_replaced(tmp_path, monkeypatch):
-    monkeypatch.setenv(suite_cache.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(suite_cache, "SHIPPED", tmp_path / "absent.json.gz")
-    shipped = suite_cache.read(Path(suite_cache.__file__).parent / "prepared_suite.json.gz",
-                               suite_cache.digest())
-    draws, said = [], []
-    monkeypatch.setattr(suite_cache, "draw", lambda checks, say=None: draws.append(1) or shipped)
-    cache = suite_cache._cache_path(suite_cache.digest())
-    cache.write_bytes(f"{suite_cache.FORMAT} {suite_cache.digest()} 00\nnonsense".encode())
-    assert suite_cache.load(_suite(), said.append)
-    assert draws == [1] and "does not match its sha256" in said[0]
-    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+def test_a_refused_file_is_drawn_again_alone_and_replaced(cache, monkeypatch):
     suite = _suite()
-    assert suite_cache.load(suite, said.append) and draws == [1]  # the new cache is read
-    assert set(suite.prepared) == set(all_checks())
+    suite_cache.load(suite, ("relu", "sigmoid"), say=lambda line: None)
+    key = suite_cache.function_key("relu", suite.checks["relu"], suite.key)
+    path = suite_cache.cache_path("relu", key, suite.key)
+    path.write_bytes(f"{suite_cache.FORMAT} {key} 00\nnonsense".encode())
+    draws, said = Draws(monkeypatch), []
+    again = _suite()
+    suite_cache.load(again, ("relu", "sigmoid"), say=said.append)
+    assert draws.functions == ["relu"] and "does not match its sha256" in said[0]
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert suite_cache.read(path, key) is not None
+    assert all(same(a.examples, b.examples) for a, b in zip(
+        again.prepared["relu"], suite.prepared["relu"], strict=True))
 
 
-def test_a_rubric_that_changes_only_points_needs_no_drawing(tmp_path, monkeypatch):
+def test_what_is_cached_is_what_drawing_gives_now(cache):
+    """A fresh draw of a few checks agrees with the cache (the oracle: drawing itself)."""
+    suite = _suite()
+    suite_cache.load(suite, ("conv2d", "output_shape"), say=lambda line: None)
+    for p in [*suite.prepared["conv2d"][::4], *suite.prepared["output_shape"][::3]]:
+        fresh = draw_check(p.check, suite.key)
+        assert same(Corpus(p.examples, p.calls, p.expected, p.starts), fresh.course)
+        assert same(p.pool, fresh.pool), p.check.id
+
+
+def test_a_rubric_that_changes_only_points_needs_no_drawing(cache, tmp_path, monkeypatch):
+    suite_cache.load(_suite(), ("conv2d", "relu"), say=lambda line: None)
     monkeypatch.setattr(suite_cache, "draw", lambda *a, **k: pytest.fail("drew the suite"))
     rubric_file = tmp_path / "rubric.toml"
-    text = DEFAULT_RUBRIC.read_text()
-    text = re.sub(r"(\[conv2d\]\s*\npoints\s*=\s*)[\d.]+", r"\g<1>7", text)
-    rubric_file.write_text(re.sub(r"(\[relu\]\s*\npoints\s*=\s*)[\d.]+", r"\g<1>0", text))
+    rubric_file.write_text("[conv2d]\npoints = 7\n\n[relu]\npoints = 0\n")
     default, custom = _suite(), _suite(load_rubric(rubric_file))
-    suite_cache.load(default)
-    suite_cache.load(custom)
+    suite_cache.load(default, ("conv2d", "relu"))
+    suite_cache.load(custom, ("conv2d", "relu"))
     assert sum(p.points for p in custom.prepared["conv2d"]) == pytest.approx(7)
     assert all(same(a.examples, b.examples) for a, b in zip(
         custom.prepared["conv2d"], default.prepared["conv2d"], strict=True))
     assert all(p.points == 0 for p in custom.prepared["relu"]) and custom.prepared["relu"]
 
 
-def test_the_shipped_suite_holds_what_drawing_gives_now():
-    """A fresh draw of a few checks agrees with the shipped file (the oracle: hypothesis
-    itself, through the engine's own drawing)."""
-    shipped = suite_cache.read(suite_cache.SHIPPED, suite_cache.digest())
-    assert shipped is not None, "stale: run `cnnlab build`"
-    checks = [c for own in all_checks().values() for c in own][::25]
-    for check in checks:
-        fresh = engine._prepare_check(check, 0.0)
-        assert same(shipped[check.id], (fresh.examples, fresh.calls, fresh.expected,
-                                        fresh.starts)), check.id
-
-
-def test_the_shipped_suite_is_current_and_build_check_notices_when_it_is_not(
-        monkeypatch, capsys):
-    assert suite_cache.stale_shipped() == [], "run `cnnlab build`"
-    monkeypatch.setattr(suite_cache, "digest", lambda: "0" * 24)
-    assert build_run(type("Args", (), {"check": True})()) == 1
-    assert "prepared suite" in capsys.readouterr().out
-
-
 def test_a_cache_folder_others_may_write_to_is_not_used(tmp_path, monkeypatch):
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o777)
-    monkeypatch.setenv(suite_cache.CACHE_ENV, str(folder))
-    monkeypatch.setattr(suite_cache, "SHIPPED", tmp_path / "absent.json.gz")
-    key = suite_cache.digest()
-    (folder / f"suite-{key}.json.gz").write_bytes(suite_cache.encode(DRAWN, key))  # planted
-    shipped = suite_cache.read(Path(suite_cache.__file__).parent / "prepared_suite.json.gz",
-                               key)
-    draws, said = [], []
-    monkeypatch.setattr(suite_cache, "draw", lambda checks, say=None: draws.append(1) or shipped)
-    assert suite_cache.load(_suite(), said.append)
-    assert draws == [1] and "not private" in said[0]
+    monkeypatch.setenv(suite_cache.paths.CACHE_ENV, str(folder))
+    suite, said = _suite(), []
+    draws = Draws(monkeypatch)
+    suite_cache.load(suite, ("relu",), say=said.append)
+    assert draws.functions == ["relu"] and "not private" in said[0]
+    assert list(folder.iterdir()) == []  # nothing written there
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777  # left as it was, not taken over
+
+
+def test_a_cache_folder_the_sandbox_shows_is_not_used(tmp_path, monkeypatch):
+    """Gradescope's old layout: the cache inside the venv, which student code may read."""
+    inside = Path(sys.prefix) / f"cnnlab-test-cache-{os.getpid()}"
+    monkeypatch.setenv(suite_cache.paths.CACHE_ENV, str(inside))
+    said: list[str] = []
+    try:
+        suite_cache.load(_suite(), ("relu",), say=said.append)
+        assert not inside.exists()
+    finally:
+        if inside.exists():
+            for file in inside.iterdir():
+                file.unlink()
+            inside.rmdir()
+    assert any("shows to student code" in line for line in said)
+
+
+# --- content-addressed per function -------------------------------------------------------------
+
+def _keys() -> dict[str, str]:
+    key = course_key.load()
+    return {f: suite_cache.function_key(f, checks, key) for f, checks in all_checks().items()}
+
+
+@pytest.fixture
+def edited(monkeypatch):
+    """Pretend one top-level definition's source text changed."""
+    real = dependencies.source_of.__wrapped__
+
+    def edit(unit):
+        monkeypatch.setattr(dependencies, "source_of", lambda u: real(u) + (
+            "\n# edited" if u == unit else ""))
+        return _keys()
+    return edit
+
+
+def test_a_change_to_one_function_s_reference_changes_its_key_alone(edited):
+    before = _keys()
+    after = edited(("solutions.convolution", "conv_layer"))
+    assert {f for f in FUNCTIONS if before[f] != after[f]} == {"conv_layer"}
+
+
+def test_a_change_to_a_check_s_strategy_changes_the_keys_of_its_functions(edited):
+    before = _keys()
+    after = edited(("autograder.checks.convolution", "_linear_combinations"))
+    assert {f for f in FUNCTIONS if before[f] != after[f]} == {"conv1d", "conv2d"}
+
+
+def test_a_change_to_a_shared_strategy_changes_every_function_using_it(edited):
+    before = _keys()
+    changed = {f for f, k in edited(("autograder.strategies", "MAX_SIDE")).items()
+               if before[f] != k}
+    assert {"conv1d", "conv2d", "conv_layer", "max_pool", "avg_pool"} <= changed
+    assert not changed & {"relu", "dense_weights", "receptive_field", "weights_as_image"}
+
+
+def test_a_change_to_a_judge_changes_no_key(edited):
+    before = _keys()
+    assert edited(("autograder.checks.convolution", "_is_linear")) == before
+
+
+def test_a_changed_function_alone_is_drawn_again(cache, monkeypatch, edited):
+    functions = ("relu", "max_pool", "weights_as_image")
+    suite_cache.load(_suite(), functions, say=lambda line: None)
+    edited(("solutions.pooling", "max_pool"))
+    draws = Draws(monkeypatch)
+    suite_cache.load(_suite(), functions, say=lambda line: None)
+    assert draws.functions == ["max_pool"]
+    assert len(list(cache.glob("suite-*-max_pool-*.json.gz"))) == 1  # the old one is gone
+
+
+# --- deterministic for a key, unknown without it -----------------------------------------------
+
+DRAW_IN_A_PROCESS = """
+import hashlib, sys
+from autograder import course_key
+from autograder.worker_runtime import wire
+from autograder.checks import all_checks
+from autograder.drawing import draw_check
+check = {c.id: c for cs in all_checks().values() for c in cs}[sys.argv[1]]
+drawn = draw_check(check, course_key.load())
+print(hashlib.sha256(wire.dumps(drawn.course.examples) + b"".join(drawn.course.starts)
+                     ).hexdigest())
+"""
+
+
+@pytest.mark.parametrize("check_id", ["conv2d.is_linear", "count_parameters.flatten_and_dense",
+                                      "max_pool.unchanged_by_moves_within_a_window"])
+def test_the_same_key_draws_the_same_examples_in_any_process(check_id):
+    runs = {subprocess.run([sys.executable, "-c", DRAW_IN_A_PROCESS, check_id], check=True,
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+            for seed in ("1", "2")}
+    check = {c.id: c for cs in all_checks().values() for c in cs}[check_id]
+    here = draw_check(check, course_key.load())
+    assert runs == {hashlib.sha256(wire.dumps(here.course.examples)
+                                   + b"".join(here.course.starts)).hexdigest()}
+
+
+def test_the_package_ships_no_drawn_suite():
+    package = Path(suite_cache.__file__).parent
+    assert not list(package.glob("*.json.gz"))
+    pyproject = (package.parent / "pyproject.toml").read_text()
+    assert "prepared_suite" not in pyproject

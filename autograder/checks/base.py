@@ -1,4 +1,10 @@
-"""What a check is, and the judgements most checks share.
+"""What a graded function declares, what a check is, and the judgements most checks share.
+
+Each graded function is declared once, by a ``Graded`` record beside its checks (in the
+checks module named after its exercise module): its result kind, notebook section, default
+points, its rule in SPEC section 3, its checks and its misconceptions. Everything else that
+lists the exercises (the catalog, the rubric's defaults, the SPEC coverage matrix, the
+diagnosis) is derived from these records (``autograder.checks.graded``).
 
 A check draws examples with a hypothesis strategy. Each example becomes one or more calls of
 the student's function (``calls``); the trusted side computes the reference's results for
@@ -10,13 +16,17 @@ raising ``ValueError`` where the reference does.
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
+from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
 from cnnlab.result_rules import compare, within_tolerance
 
@@ -111,6 +121,30 @@ def close(a, b) -> bool:
 
 
 @dataclass(frozen=True)
+class Misconception:
+    """A mistake of the lecture the grader can name: a small variant of the reference (trusted
+    code, run in the grader's process), declared beside the checks of its function. When the
+    student's results equal the variant's on the failing examples, the feedback says ``says``
+    ("you flipped the kernel") and ``hint``."""
+
+    name: str  # stable id within the function
+    says: str  # what the student did, in the lecture's words
+    hint: str  # one line: what to look at again
+    variant: Callable
+    any_dtype: bool = False  # students with this bug return ints or floats alike
+    function: str = ""  # filled in by the ``Graded`` that declares it
+    # A mistake in what the computation is given (the kernel flipped): (args, kwargs) -> the
+    # (args, kwargs) the mistaken code computes with. Such a mistake combines with any other
+    # mistake of its function (a flipped kernel and a stride bug): the other's variant on the
+    # changed arguments (``autograder.misconceptions``).
+    arguments: Callable[[tuple, dict], tuple[tuple, dict]] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}.{self.name}"
+
+
+@dataclass(frozen=True)
 class Check:
     """One hidden check of one function."""
 
@@ -129,6 +163,13 @@ class Check:
     # no parameters): they count only when a main agreement check of the function passes.
     hygiene: bool = False
     edge_case: bool = False  # an agreement a zero, constant or identity answer can pass
+    # The SPEC rules it grades: a rule id of autograder/spec_rules.toml or a graded
+    # function's own SPEC 3 rule (its name); "rule[case]" when only the examples of one case
+    # of an invalid-argument strategy grade it; "defaults[parameter]" for a default left out.
+    covers: tuple[str, ...] = ()
+    # Its failing examples go to the misconception diagnosis; not those of a check that
+    # judges only a message: a mistake's variant raises the same ValueError, with its words.
+    diagnosed: bool = True
 
     @property
     def id(self) -> str:
@@ -154,16 +195,97 @@ def agreement(function: str, name: str, description: str, examples: st.SearchStr
 
 
 def raises_value_error(function: str, description: str, examples: st.SearchStrategy,
-                       weight: float = 1.0, name: str = "rejects_invalid_arguments") -> Check:
+                       weight: float = 1.0, name: str = "rejects_invalid_arguments",
+                       covers: tuple[str, ...] = ()) -> Check:
     """The invalid arguments of SPEC section 2: the reference raises, so must the student."""
-    return Check(function, name, description, examples, weight=weight, hygiene=True)
+    return Check(function, name, description, examples, weight=weight, hygiene=True,
+                 covers=covers)
+
+
+def rejects_invalid_arguments(function: str, description: str, examples: st.SearchStrategy,
+                              covers: tuple[str, ...] = ()) -> list[Check]:
+    """SPEC 2's invalid arguments: raising ValueError (``raises_value_error``), and, for a
+    small part of the points, a message that names the offending argument."""
+    return [raises_value_error(function, description, examples, covers=covers),
+            Check(function, "names_the_argument", "the ValueError's message names the "
+                  "argument that is wrong", examples, judge=names_the_argument(function),
+                  weight=NAMES_WEIGHT, hygiene=True, diagnosed=False,
+                  covers=("value_error_names_the_argument",))]
+
+
+NAMES_WEIGHT = 0.25  # of the function's checks' weights (a main agreement weighs 2 or 3)
+
+
+def names_the_argument(function: str) -> Judge:
+    """Where the reference raises ValueError and so does the student, the student's message
+    names one of the function's parameters that the reference's message names. A call that
+    raised nothing or something else is left to ``rejects_invalid_arguments`` (one failure,
+    one story)."""
+    parameters = parameters_of(function)
+
+    def judge(example, actual: Sequence, expected: Sequence) -> str | None:
+        for got, want in zip(actual, expected, strict=True):
+            if not (isinstance(want, Raised) and isinstance(got, CallError)
+                    and got.kind == RAISED and got.exception_type == "ValueError"):
+                continue
+            wanted = named_in(want.message, parameters)
+            if wanted and not wanted & named_in(got.message, parameters):
+                names = " or ".join(f"`{name}`" for name in sorted(wanted))
+                return f"your ValueError says {got.message!r}; name the argument {names}"
+        return None
+    return judge
+
+
+@functools.cache
+def parameters_of(function: str) -> tuple[str, ...]:
+    """The parameter names of the reference ``function`` (what a student's message names)."""
+    from cnnlab.catalog import MODULE_OF
+    module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
+    return tuple(inspect.signature(getattr(module, function)).parameters)
+
+
+def named_in(message: str, parameters: Sequence[str]) -> set[str]:
+    """The parameters a message names, as whole words, singular or plural alike ("a flatten
+    layer" names ``layers``, "kernels" names ``kernel``), outside parentheses: "(shape (1,
+    6))" shows a value, it does not name weights_as_image's ``shape``."""
+    while True:
+        shown = re.sub(r"\([^()]*\)", " ", message)
+        if shown == message:
+            break
+        message = shown
+    found = set()
+    for name in parameters:
+        stem = name[:-1] if name.endswith("s") else name
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])", message):
+            found.add(name)
+    return found
+
+
+def result_property(function: str, name: str, description: str, examples: st.SearchStrategy,
+                    calls: Callable[[Any], list[Call]], holds: Callable[[Any, list], bool],
+                    message: str, weight: float = 1.0, covers: tuple[str, ...] = ()) -> Check:
+    """A property of the student's own results: ``holds(example, results)``; ``message``
+    (formatted with the example's items) says what went wrong."""
+    @on_results
+    def judge(example, actual, expected) -> str | None:
+        return None if holds(example, actual) else message.format(*example)
+    return Check(function, name, description, examples, calls=calls, judge=judge,
+                 weight=weight, covers=covers)
 
 
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
     return Check(function, "does_not_modify_inputs",
                  "the input arrays are the same after the call", examples,
                  judge=_inputs_unchanged, weight=weight,
-                 inputs_unchanged=True, hygiene=True)
+                 inputs_unchanged=True, hygiene=True, covers=("inputs_unchanged",))
+
+
+def accepts_nested_lists(function: str, calls: st.SearchStrategy,
+                         description: str = "nested lists work like arrays") -> Check:
+    """SPEC 2: functions also accept nested lists; the array arguments of ``calls`` are
+    sent as nested lists."""
+    return Check(function, "accepts_nested_lists", description, S.as_nested_lists(calls),
+                 covers=("nested_lists",))
 
 
 def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> str | None:
@@ -192,3 +314,24 @@ def same_data(before, now) -> bool:
         return (isinstance(now, dict) and now.keys() == before.keys()
                 and all(same_data(v, now[k]) for k, v in before.items()))
     return type(now) is type(before) and now == before
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded function, declared once beside its checks. ``module`` is the exercise
+    module, filled in from the checks module that declares it (``autograder.checks``)."""
+
+    function: str
+    result: str  # what a right result is: a kind of ``cnnlab.catalog`` (SPEC 2)
+    section: str  # the notebook section (``notebooks/story/*.md``) that asks for it
+    points: float  # its default points; a rubric file may give others
+    spec: str  # its rule in SPEC section 3, in SPEC's words (the coverage matrix)
+    checks: Callable[[], list[Check]]  # made when asked for: strategies are built lazily
+    misconceptions: tuple[Misconception, ...] = ()
+    pictured: bool = False  # feedback draws expected and actual side by side
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        bound = tuple(m if m.function == self.function else replace(m, function=self.function)
+                      for m in self.misconceptions)
+        object.__setattr__(self, "misconceptions", bound)  # frozen: bound once, here

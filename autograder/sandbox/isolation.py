@@ -3,9 +3,11 @@
 Two isolations. ``bwrap``: bubblewrap shows the worker only the Python installation (the
 project's own packages covered), a private copy of the worker runtime and the hand-in, with
 no network and its own process ids. ``process``: a plain process. In both, every worker
-confines itself with Landlock (read-only: the Python installation without the project, the
-runtime, its own hand-in; read-write: its own fresh scratch folder; nothing else, /proc
-included) and seccomp; a root grader's worker also becomes an unprivileged uid of its own.
+takes IPC and mount namespaces of its own with a tmpfs scratch folder (``confine``), confines
+itself with Landlock (read-only: the Python installation without the project, the runtime,
+its own hand-in; read-write: its own fresh scratch folder; nothing else, /proc included) and
+seccomp; a root grader's worker also becomes an unprivileged uid of its own. What each layer
+stops, per platform: ``THREAT_MODEL.md`` beside this file.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from autograder.worker_runtime.confine import landlock_abi
 ISOLATION_ENV = "CNNLAB_SANDBOX"  # "auto" (default), "bwrap" or "process"
 WORKER_USER_ENV = "CNNLAB_WORKER_USER"  # a root grader's workers run as this user, if set
 BWRAP = "/usr/bin/bwrap"
-SCRATCH_BYTES = 256 * 2**20  # each tmpfs in the sandbox
+SCRATCH_BYTES = 256 * 2**20  # bubblewrap's tmpfs /tmp and /scratch; each worker mounts its own
+# A root grader's bubblewrap sandbox runs as this uid inside (root outside): a worker may then
+# map its uid into a user namespace of its own, which mapping root would forbid.
+SANDBOX_UID = 1000
 PROJECT_PACKAGES = ("solutions", "autograder", "cnnlab", "exercises", "question_bank", "tests")
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin")
 UID_BASE = 2_100_000_000  # a root grader's worker with pid P runs as uid/gid UID_BASE + P
@@ -160,21 +165,28 @@ def allowed_around(roots: Sequence[str], hidden: Sequence[str]) -> list[str]:
 
 # --- how a worker is started -----------------------------------------------------------------
 
-def bwrap_command(binds: list[tuple[str, str]], config: dict) -> list[str]:
+def bwrap_command(binds: list[tuple[str, str]], config: dict, tasks=None) -> list[str]:
     """Only what the worker needs is visible: the Python installation (with the project's
     own packages covered by empty folders), the runtime copy at /runtime, and ``binds``
-    (host folder, where inside), read-only."""
+    (host folder, where inside), read-only; and the sandbox's pids cgroup ``tasks``, if it
+    has one, at ``cgroup.INSIDE`` (writable: each worker makes its own group below it)."""
+    from autograder.sandbox.cgroup import INSIDE
+
     runtime = config["runtime"]
     inside = {**config, "runtime": "/runtime", "given": "/runtime/given"}
     command = [BWRAP, *_bwrap_mounts(), "--ro-bind", runtime, "/runtime"]
     for host, where in binds:
         command += ["--ro-bind", host, where]
+    if tasks is not None:
+        command += ["--bind", str(tasks.path), INSIDE]
     return [*command, "--size", str(SCRATCH_BYTES), "--tmpfs", "/scratch", "--chdir", "/scratch",
             "--", *worker_command(Path("/runtime/worker.py"), inside)]
 
 
 def _bwrap_mounts() -> list[str]:
     mounts = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+              *(["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+                if os.geteuid() == 0 else []),
               "--dev", "/dev", "--proc", "/proc",
               "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp"]
     for system in SYSTEM_DIRS:
@@ -246,7 +258,12 @@ def runtime_dir() -> Path:
     _remove_stale_sandboxes()
     creator = os.getpid()  # forked grading processes share it; only its creator removes it
     top = Path(tempfile.mkdtemp(prefix=f"cnnlab-sandbox-{creator}-"))
-    atexit.register(lambda: os.getpid() == creator and shutil.rmtree(top, ignore_errors=True))
+
+    @atexit.register
+    def remove() -> None:
+        if os.getpid() == creator:
+            shutil.rmtree(top, ignore_errors=True)
+
     for folder in (top, *(top / name for name in ("stage", "scratch"))):
         folder.mkdir(exist_ok=True)
         os.chmod(folder, 0o711)  # a worker user may pass through, not list
@@ -254,17 +271,24 @@ def runtime_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "worker_runtime"
     shutil.copytree(here, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
                                                               "__init__.py"))
-    cnnlab = Path(importlib.util.find_spec("cnnlab").origin).parent
+    cnnlab = Path(_spec("cnnlab").origin or "").parent
     (root / "cnnlab").mkdir()
     (root / "cnnlab" / "__init__.py").write_text("")
-    for name in ("loading.py", "catalog.py"):
+    for name in ("loading.py", "catalog.py", "calls.py"):
         shutil.copy(cnnlab / name, root / "cnnlab" / name)
-    given = Path(next(iter(importlib.util.find_spec("exercises").submodule_search_locations)))
+    given = Path(next(iter(_spec("exercises").submodule_search_locations or [])))
     shutil.copytree(given, root / "given" / "exercises",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in [root, *root.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return root
+
+
+def _spec(name: str) -> importlib.machinery.ModuleSpec:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        raise ModuleNotFoundError(f"{name} is not installed", name=name)
+    return spec
 
 
 def stage_root() -> Path:

@@ -2,19 +2,28 @@
 
 * ``lower_limits``: resource limits, only ever lowered (a hard limit set from outside, as by
   ``ulimit -v`` on a login node, is kept; the worker cannot raise it and does not try).
+* ``own_namespaces``: an IPC namespace of its own (nothing System V or POSIX it could share
+  or leave behind) and its scratch folder a tmpfs of its own with a size and a file quota,
+  gone with the process; a user namespace of its own where it is not root, which also makes
+  ``RLIMIT_NPROC`` count only this worker's tasks.
+* ``join_cgroup``: a pids cgroup of its own, where the grader made one (root under bwrap,
+  where ``RLIMIT_NPROC`` does not count).
 * ``landlock``: the kernel's Landlock LSM, unprivileged: read-only the given folders,
   read-write only the scratch folder, nothing else (no /proc, no class folder, no OUT, no
   cache, no project); also no TCP and no signals or abstract sockets outside (ABI 4 and 6).
 * ``drop_user``: when running as root, become an unprivileged uid/gid with no groups.
 * ``seccomp``: no new processes or programs, no sockets, no signals to other processes, no
-  raising of limits, no ptrace or reading other processes' memory.
+  raising of limits, no ptrace or reading other processes' memory, no System V IPC, POSIX
+  message queues or keyrings, scheduling and priority only of itself.
 """
 
+import contextlib
 import ctypes
 import os
 import platform
 import resource
 import signal
+import stat
 import struct
 import sys
 
@@ -47,6 +56,109 @@ def lower_limits(wanted: dict) -> list[str]:
 def die_with_parent() -> None:
     LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # also when not wrapped by bwrap
     LIBC.prctl(PR_SET_DUMPABLE, 0)  # no /proc/<pid>/mem or environ of this process for others
+
+
+# --- namespaces and the scratch folder ---------------------------------------------------------
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x08000000, 0x10000000
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 1 << 18, 2, 4
+
+
+def own_namespaces(scratch: str, size: int, files: int, owner: tuple[int, int] | None) -> str:
+    """Unshare the IPC (and mount) namespace and mount a tmpfs of ``size`` bytes and
+    ``files`` inodes on ``scratch`` (owned by ``owner``, uid and gid, if given). Root does
+    this directly; anyone else in a user namespace of its own, whose capabilities are then
+    dropped. A note on what was done."""
+    user_namespace, uid, gid = False, os.geteuid(), os.getegid()
+    if uid == 0 and LIBC.unshare(CLONE_NEWNS | CLONE_NEWIPC) == 0:
+        how = "its own IPC and mount namespaces"
+    elif LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC) == 0:
+        how, user_namespace = "its own user, IPC and mount namespaces", True
+        problem = _keep_ids(uid, gid)
+        if problem:
+            drop_capabilities()
+            return f"{how}, but its ids could not be kept ({problem}): no scratch quota"
+    else:
+        return (f"no namespaces of its own ({_errno_text()}): seccomp alone denies System V "
+                "IPC, message queues and keyrings, and its scratch folder has no quota")
+    options = f"size={size},nr_inodes={files},mode=0700"
+    if owner is not None:
+        options += f",uid={owner[0]},gid={owner[1]}"
+    if (LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0
+            or LIBC.mount(b"tmpfs", scratch.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                          options.encode()) != 0):
+        note = f"{how}, but no tmpfs for its scratch folder ({_errno_text()})"
+    else:
+        note = f"{how}; its scratch folder is a tmpfs of {size // 2**20} MiB, {files} files"
+    if user_namespace:
+        drop_capabilities()
+    return note
+
+
+def _keep_ids(uid: int, gid: int) -> str:
+    """In a new user namespace: keep ``uid`` and ``gid`` (the ones outside it); what went
+    wrong, or "". Mapping root needs a capability outside, which a sandbox has not: under
+    bubblewrap a root grader's sandbox runs as another uid (``isolation.SANDBOX_UID``). A
+    process that is not dumpable cannot open its own /proc files for writing: it is, for
+    these three writes (no student code has run yet)."""
+    LIBC.prctl(PR_SET_DUMPABLE, 1)
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
+            try:
+                fd = os.open(f"/proc/self/{name}", os.O_WRONLY)
+                try:
+                    os.write(fd, text.encode())
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                return f"{name}: {error.strerror}"
+        return ""
+    finally:
+        LIBC.prctl(PR_SET_DUMPABLE, 0)
+
+
+def drop_capabilities() -> None:
+    """No capability left, in any namespace (no execve could bring one back: seccomp)."""
+    header = ctypes.create_string_buffer(struct.pack("Ii", CAPABILITY_VERSION_3, 0), 8)
+    if LIBC.capset(header, ctypes.create_string_buffer(bytes(24), 24)) != 0:
+        raise OSError(f"dropping capabilities failed: {_errno_text()}")
+
+
+def join_cgroup(folder: str, name: str, tasks: int) -> str:
+    """A pids cgroup ``name`` below ``folder`` (made by the grader) holding this process,
+    with at most ``tasks`` tasks. A note."""
+    own = os.path.join(folder, name)
+    try:
+        os.mkdir(own)
+        for file, text in (("pids.max", str(tasks)), ("cgroup.procs", "0")):
+            with open(os.path.join(own, file), "w") as handle:
+                handle.write(text)
+    except OSError as error:
+        return f"no pids cgroup ({error})"
+    return f"at most {tasks} tasks (a pids cgroup of its own)"
+
+
+def remove_tree(path: str) -> None:
+    """Remove ``path`` even where its owner made folders unreadable (``chmod 000``): the
+    remover is root or the same user, who may give the rights back. Only once the process
+    that wrote there is gone (no link can be swapped in under it)."""
+    stack = [(path, False)]
+    while stack:
+        current, emptied = stack.pop()
+        try:
+            is_folder = stat.S_ISDIR(os.lstat(current).st_mode)
+        except OSError:
+            continue
+        if not is_folder or emptied:
+            with contextlib.suppress(OSError):
+                (os.rmdir if is_folder else os.unlink)(current)
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(current, 0o700)
+        stack.append((current, True))
+        with contextlib.suppress(OSError):
+            stack += [(os.path.join(current, name), False) for name in os.listdir(current)]
 
 
 # --- Landlock ----------------------------------------------------------------------------------
@@ -166,8 +278,15 @@ DENIED = (57, 58, 59, 322,  # fork, vfork, execve, execveat
           169, 246, 175, 313, 176,  # reboot, kexec_load, modules
           200, 129, 297, 424,  # tkill, rt_(tg)sigqueueinfo, pidfd_send_signal
           425, 112, 109, 135, 250, 321, 298, 323, 312,  # io_uring, setsid, setpgid, ...
-          303, 304, 126, 444, 445, 446)  # file handles, capset, landlock
+          303, 304, 126, 444, 445, 446,  # file handles, capset, landlock
+          29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71,  # System V shm, sem, msg
+          240, 241, 242, 243, 244, 245,  # POSIX message queues
+          248, 249,  # add_key, request_key (keyctl above)
+          434, 438, 440, 448, 256, 279)  # pidfds, process_madvise/mrelease, page moves
 CLONE, CLONE3, KILL_NR, TGKILL, PRLIMIT64 = 56, 435, 62, 234, 302
+# Scheduling and affinity of a pid (0: itself); priority of a "which" and "who".
+OF_PID = (203, 144, 142, 314)  # sched_setaffinity, sched_setscheduler, _setparam, _setattr
+SETPRIORITY, IOPRIO_SET, PRIO_PROCESS, IOPRIO_WHO_PROCESS = 141, 251, 0, 1
 
 
 def seccomp() -> str:
@@ -194,11 +313,19 @@ def _filter_program(pid: int) -> list[tuple]:
     program = [("ld", 4), ("jeq", AUDIT_ARCH_X86_64, None, "kill"), ("ld", 0),
                ("jge", 0x40000000, "deny", None)]
     program += [("jeq", nr, "deny", None) for nr in DENIED]
+    program += [("jeq", nr, "self", None) for nr in OF_PID]
     program += [("jeq", CLONE3, "enosys", None), ("jeq", CLONE, "clone", None),
                 ("jeq", KILL_NR, "own_pid", None), ("jeq", TGKILL, "own_pid", None),
-                ("jeq", PRLIMIT64, "prlimit", None), ("ret", ALLOW),
+                ("jeq", PRLIMIT64, "prlimit", None), ("jeq", SETPRIORITY, "setpriority", None),
+                ("jeq", IOPRIO_SET, "ioprio", None), ("ret", ALLOW),
                 ("label", "clone"), ("ld", arg(0)), ("jset", CLONE_THREAD, "allow", "deny"),
                 ("label", "own_pid"), ("ld", arg(0)), ("jeq", pid, "allow", "deny"),
+                ("label", "setpriority"), ("ld", arg(0)), ("jeq", PRIO_PROCESS, "who", "deny"),
+                ("label", "ioprio"), ("ld", arg(0)), ("jeq", IOPRIO_WHO_PROCESS, "who", "deny"),
+                ("label", "who"), ("ld", arg(1)), ("jeq", 0, "allow", None),
+                ("jeq", pid, "allow", "deny"),
+                ("label", "self"), ("ld", arg(0)), ("jeq", 0, "allow", None),
+                ("jeq", pid, "allow", "deny"),
                 ("label", "prlimit"), ("ld", arg(2)), ("jeq", 0, None, "deny"),
                 ("ld", arg(2, high=True)), ("jeq", 0, "allow", "deny"),
                 ("label", "allow"), ("ret", ALLOW), ("label", "deny"), ("ret", EPERM),

@@ -69,7 +69,8 @@ def value_grid(array, ax: Axes | None = None, title: str = "",
     if highlight is not None:
         outline(ax, *highlight)
     ax.set_title(title)
-    return ax.figure
+    figure = ax.figure
+    return figure if isinstance(figure, Figure) else figure.figure  # a subfigure's own figure
 
 
 def conv_step(image, kernel, padding: int = 0, stride: int = 1,
@@ -121,9 +122,10 @@ def pool_step(x, size: int = 2, stride: int | None = None, mode: str = "max",
     out = pools[mode](x, size=size, stride=stride)
     cells = [(r, c) for r in range(out.shape[0]) for c in range(out.shape[1])]
     if position is not None:
-        if tuple(position) not in cells:
+        row, col = position
+        if (row, col) not in cells:
             raise ValueError(f"position {position} is outside the output of shape {out.shape}")
-        cells = [tuple(position)]
+        cells = [(row, col)]
     fmt = None if mode == "max" else ".2f"
 
     fig = new_figure(CELL * (x.shape[1] + out.shape[1] + 3), CELL * x.shape[0] + 0.9)

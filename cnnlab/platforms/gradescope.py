@@ -7,7 +7,10 @@ builds the image, and for every hand-in runs ``/autograder/run_autograder`` (cop
 
 * ``setup.sh``: installs Python and the bundled cnnlab source tree (``cnnlab/``,
   ``solutions/``, ``autograder/``, and ``exercises/``: the stubs, generated from
-  ``solutions/`` when the bundle is built, never copied from the folder on disk);
+  ``solutions/`` when the bundle is built, never copied from the folder on disk), moves the
+  course key (``course.key``, the instructor's: the same hidden inputs as ``cnnlab grade``)
+  to ``/autograder/cnnlab-private`` (root only, mode 0700, outside the venv and every folder
+  the sandbox shows to student code) and draws the hidden suite into the cache there;
 * ``run_autograder``: calls ``python3 -m cnnlab.platforms.gradescope`` (``main`` below), which
   grades the submission as one student with the hidden suite, in the sandbox, and writes
   ``results.json`` with ``autograder.outputs.gradescope_results``, the same writer as
@@ -27,9 +30,13 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnlab.build import ROOT, build_exercises
 from cnnlab.destinations import file_problem
+
+if TYPE_CHECKING:  # the grader is imported when a hand-in is graded, not for the bundle
+    from autograder.results import Engine
 
 ROOT_ENV = "CNNLAB_GRADESCOPE_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -37,6 +44,9 @@ DEFAULT_ROOT = "/autograder"
 # (and ``exercises/``, made from ``solutions/`` by the stub builder).
 BUNDLED = ("pyproject.toml", "README.md", "cnnlab", "solutions", "autograder")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+
+KEY_NAME = "course.key"  # in the zip's root, beside setup.sh: never inside the source tree
+PRIVATE = "cnnlab-private"  # under the root: the course key and the drawn suite
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image (Ubuntu, as root).
@@ -49,9 +59,15 @@ PYTHON="$(command -v python3.11 || command -v python3)"
 "$PYTHON" -m venv /opt/cnnlab
 /opt/cnnlab/bin/pip install --upgrade pip
 /opt/cnnlab/bin/pip install -e /autograder/source/cnnlab
-# Draw the hidden suite's examples once, into the image: every hand-in then starts at once.
-CNNLAB_CACHE=/opt/cnnlab/cache /opt/cnnlab/bin/python -c \
-    "from autograder import engine; engine.prepare(engine.load_rubric())"
+# The course key and the drawn suite (hidden inputs and answers) go where only root can read
+# and the sandbox never looks: not in the venv (/opt/cnnlab), which student code can read.
+PRIVATE=/autograder/cnnlab-private
+install -d -m 700 "$PRIVATE"
+install -m 600 /autograder/source/course.key "$PRIVATE/course.key"
+rm -f /autograder/source/course.key
+# Draw the hidden suite once, into the image: every hand-in then starts at once.
+CNNLAB_COURSE_KEY="$PRIVATE/course.key" CNNLAB_CACHE="$PRIVATE/cache" \
+    /opt/cnnlab/bin/python -c "from autograder import engine; engine.prepare(engine.load_rubric())"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -60,7 +76,11 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 ROOT="${CNNLAB_GRADESCOPE_ROOT:-/autograder}"
 PYTHON=python3
-export CNNLAB_CACHE="${CNNLAB_CACHE:-/opt/cnnlab/cache}"  # the suite prepared by setup.sh
+# The course key and the suite drawn by setup.sh (root only; see setup.sh).
+KEY="$ROOT/cnnlab-private/course.key"
+if [ ! -f "$KEY" ]; then KEY="$ROOT/source/course.key"; chmod 600 "$KEY"; fi  # no setup.sh
+export CNNLAB_COURSE_KEY="${CNNLAB_COURSE_KEY:-$KEY}"
+export CNNLAB_CACHE="${CNNLAB_CACHE:-$ROOT/cnnlab-private/cache}"
 if [ -x /opt/cnnlab/bin/python ]; then PYTHON=/opt/cnnlab/bin/python; fi
 mkdir -p "$ROOT/results"
 # Not in source/: there the bundled tree's folder "cnnlab" would shadow the installed package.
@@ -69,8 +89,9 @@ exec "$PYTHON" -m cnnlab.platforms.gradescope --root "$ROOT"
 """
 
 
-def build_bundle(out: Path, project: Path = ROOT) -> Path:
-    """Write the autograder zip to ``out`` and return it."""
+def build_bundle(out: Path, project: Path = ROOT, key: Path | None = None) -> Path:
+    """Write the autograder zip to ``out`` and return it; it carries the course key
+    (``key``, else the default one: ``autograder.course_key.load``)."""
     problem = file_problem(out, "OUT")
     if problem:
         raise ValueError(problem)
@@ -92,14 +113,25 @@ def build_bundle(out: Path, project: Path = ROOT) -> Path:
         build_exercises(project / "solutions", tree / "exercises")
         _write_script(staging / "setup.sh", SETUP_SH)
         _write_script(staging / "run_autograder", RUN_AUTOGRADER)
+        _write_key(staging / KEY_NAME, key)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(staging.rglob("*")):
                 if path.is_file():
                     info = zipfile.ZipInfo.from_file(path, path.relative_to(staging).as_posix())
                     info.date_time = (2024, 1, 1, 0, 0, 0)  # the same sources, the same zip
                     info.compress_type = zipfile.ZIP_DEFLATED
+                    if path.name == KEY_NAME and path.parent == staging:
+                        info.external_attr = (0o100600 << 16)  # a regular file, mode 0600
                     archive.writestr(info, path.read_bytes())
     return out
+
+
+def _write_key(path: Path, key: Path | None) -> None:
+    """The course key's file, as ``cnnlab grade`` reads it (made on first use)."""
+    from autograder import course_key
+    loaded = course_key.load(key)
+    path.write_text(loaded.secret.hex() + "\n")
+    path.chmod(0o600)
 
 
 def _write_script(path: Path, text: str) -> None:
@@ -109,7 +141,7 @@ def _write_script(path: Path, text: str) -> None:
 
 # --- inside Gradescope ---------------------------------------------------------------------
 
-def grade_submission(root: Path, engine=None) -> Path:
+def grade_submission(root: Path, engine: Engine | None = None) -> Path:
     """Grade ``root/submission`` as one student; write ``root/results/results.json``."""
     from autograder import outputs
     from autograder.pipeline import grade_candidate, real_engine
@@ -150,12 +182,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from autograder import course_key
     try:
-        out = build_bundle(Path(args.out))
+        out = build_bundle(Path(args.out), key=args.course_key)
+        key = course_key.load(args.course_key)
     except ValueError as error:
         print(f"cnnlab gradescope: error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+    print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment.\n"
+          f"It carries the course key {key.path} (fingerprint {key.fingerprint}), so "
+          "Gradescope draws the same hidden inputs as `cnnlab grade`: keep the zip as private "
+          "as the key (it also holds the solutions).")
     return 0
 
 
@@ -164,9 +201,11 @@ def register(subparsers) -> None:
         "gradescope", help="build a Gradescope autograder bundle (zip)",
         description="Write a Gradescope autograder bundle for a programming assignment: "
                     "setup.sh, run_autograder and this cnnlab source tree with its hidden "
-                    "suite, the stubs generated from solutions/ now.")
+                    "suite and the course key, the stubs generated from solutions/ now.")
     parser.add_argument("out", metavar="OUT.zip",
                         help="the zip file to write; the folder it is in must exist")
+    parser.add_argument("--course-key", type=Path, metavar="FILE",
+                        help="the course key to bundle (default: as `cnnlab grade`)")
     parser.set_defaults(func=run_build)
 
 

@@ -73,11 +73,11 @@ def answer_lines(project: Path = ROOT) -> frozenset[str]:
 
 
 def passages(lines: list[str]) -> set[tuple[str, ...]]:
-    """Every run of ``PASSAGE_LINES`` consecutive lines that is specific: not only imports,
-    at least ``MIN_PASSAGE_LENGTH`` characters."""
+    """Every run of ``PASSAGE_LINES`` consecutive lines that is specific: not only imports
+    (and the end of a docstring), at least ``MIN_PASSAGE_LENGTH`` characters."""
     runs = (tuple(lines[i:i + PASSAGE_LINES]) for i in range(len(lines) - PASSAGE_LINES + 1))
     return {run for run in runs if sum(map(len, run)) >= MIN_PASSAGE_LENGTH
-            and not all(IMPORT.match(line) for line in run)}
+            and not all(IMPORT.match(line) or line in ('"""', "'''") for line in run)}
 
 
 def hidden_suite_passages(project: Path = ROOT) -> frozenset[tuple[str, ...]]:

@@ -1,9 +1,13 @@
 """``cnnlab nbgrader init COURSE_DIR``: a ready nbgrader course for the exercise notebook.
 
-The course folder gets ``nbgrader_config.py`` (course id and ``CourseDirectory.root``), the
-source notebook with its figures in ``source/<assignment>/`` and a README with the commands.
-From there nbgrader's own commands take over (``generate_assignment``, ``autograde``, ...);
-``cnnlab grade COURSE_DIR --out OUT`` reads the same ``submitted/`` folder.
+The course folder gets ``nbgrader_config.py`` (course id, the cell timeout, and autograde
+without nbgrader's false checksum warning for hidden tests), the source notebook with its
+figures in ``source/<assignment>/`` and a README with the commands. The course is relocatable:
+no absolute path is written (nbgrader's ``CourseDirectory.root`` defaults to the folder the
+commands run in). From there nbgrader's own commands take over (``generate_assignment``,
+``autograde``, ...); ``generate_assignment`` releases exactly the student notebook that
+``cnnlab release`` ships (``notebooks/student/``). ``cnnlab grade COURSE_DIR --out OUT`` reads
+the same ``submitted/`` folder.
 """
 
 from __future__ import annotations
@@ -23,21 +27,28 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Seconds per cell in autograde: the first hidden test cell prepares the suite (seconds).
 CELL_TIMEOUT = 600
 
-CONFIG = '''# nbgrader configuration, written by `cnnlab nbgrader init`.
+CONFIG = '''# nbgrader configuration, written by `cnnlab nbgrader init`. Run nbgrader in this
+# folder: CourseDirectory.root is left to its default, the current folder, so the course can
+# be moved or copied.
+from cnnlab.platforms.nbgrader_hidden_tests import sanitize_preprocessors
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file
 
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.root = {root!r}
 # The first hidden test cell prepares the hidden suite, which takes a few seconds.
 c.Execute.timeout = {timeout}
+# An untouched test cell with hidden tests is not reported as changed (jupyter/nbgrader#1961).
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 '''
 
 README = """# nbgrader course: {course_id}
 
 Made by `cnnlab nbgrader init`. The assignment `{assignment}` is the exercise notebook of the
 lecture "Convolutional neural networks", generated from the reference solutions. Run every
-command in this folder; `cnnlab` (with its hidden suite) and `nbgrader` must be installed in
-the Python that runs the notebooks.
+command in this folder (the folder may be moved: no path in it is absolute); `cnnlab` (with
+its hidden suite) and `nbgrader` must be installed in the Python that runs the notebooks.
+`generate_assignment` releases the same notebook that `cnnlab release` ships to students
+(cell ids, checksums, locked cells), so either may be handed in.
 
 ```bash
 python3 -m nbgrader generate_assignment {assignment} --force   # -> release/{assignment}/
@@ -47,9 +58,9 @@ python3 -m nbgrader export                                     # -> grades.csv
 cnnlab grade . --out cnnlab-grades                            # the same hand-ins, sandboxed
 ```
 
-Each test cell shows the public examples; its hidden part calls
-`autograder.notebook.hidden_points`, which grades the function with the hidden suite, prints
-the first failing example and is worth the function's points in the rubric.
+Each function has a read-only cell of public examples and a locked test cell whose hidden
+part calls `autograder.notebook.hidden_points`, which grades the function with the hidden
+suite, prints the first failing example and is worth the function's points in the rubric.
 """
 
 
@@ -68,8 +79,7 @@ def init_course(course_dir: Path, assignment: str = DEFAULT_ASSIGNMENT,
                          "choose a new folder")
     source = course_dir / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
-    root = str(course_dir.resolve())
-    config.write_text(CONFIG.format(course_id=course_id, root=root, timeout=CELL_TIMEOUT))
+    config.write_text(CONFIG.format(course_id=course_id, timeout=CELL_TIMEOUT))
     notebook = source / NOTEBOOK_NAME
     notebook.write_text(dumps(make_notebook()))
     written = [config, notebook]

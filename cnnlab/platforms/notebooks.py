@@ -1,4 +1,5 @@
-"""Generate the exercise notebook ``notebooks/cnn_exercises.ipynb`` from ``solutions/``.
+"""Generate the exercise notebook ``notebooks/cnn_exercises.ipynb`` from ``solutions/``, and
+the students' version of it, ``notebooks/student/cnn_exercises.ipynb``.
 
 One notebook holds all five exercise modules, in the order of the lecture. Why one and not
 one per module: the lecture is one story (image -> weights -> convolution -> pooling ->
@@ -6,10 +7,11 @@ receptive field), later exercises call earlier ones (pooling may use ``conv2d``,
 counts use ``conv_output_size``) which in a notebook only works in one namespace, nbgrader
 then has one assignment with one notebook, and a student hands in one file.
 
-Cells (nbformat v4, written as JSON by this module, so ``cnnlab build`` needs no Jupyter):
+Cells (nbformat v4, written as JSON by this module):
 
-* Markdown cells telling the lecture's story, with figures rendered by ``cnnlab.figures``
-  into ``notebooks/figures/``;
+* Markdown cells telling the lecture's story, read from ``notebooks/story/*.md`` (content,
+  not code: edit the Markdown), with figures rendered by ``cnnlab.figures`` into
+  ``notebooks/figures/``;
 * read-only (locked) cells with the imports, two tiny example checkers and the given modules
   ``validation`` and ``architecture`` (their ``solutions`` imports dropped: in a notebook
   everything lives in one namespace);
@@ -23,14 +25,16 @@ Cells (nbformat v4, written as JSON by this module, so ``cnnlab build`` needs no
   (see ``test_source``). A test cell comes after the solution cells of every function its
   function calls in the reference (``conv1d`` calls ``conv2d``).
 
-The points of a test cell are the rubric's points for the function. The notebook is never
-edited by hand: ``cnnlab build`` writes it and ``cnnlab build --check`` reports drift.
+The points of a test cell are the rubric's points for the function. The students' notebook is
+made from this one by nbgrader's own ``generate_assignment`` preprocessors
+(``student_notebook``): the one notebook that ``cnnlab release`` ships and that
+``nbgrader generate_assignment`` releases in a course. The notebooks are never edited by
+hand: ``cnnlab build`` writes them and ``cnnlab build --check`` reports drift.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 import json
 import pprint
 import sys
@@ -40,12 +44,13 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.build import ROOT, strip_solutions
+from cnnlab.build import ROOT
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, RECORDS, SUPPORT_MODULES
 from cnnlab.public_checks import CASES, RAISES, Case
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOK_NAME = "cnn_exercises.ipynb"
+STUDENT_NOTEBOOK = f"student/{NOTEBOOK_NAME}"  # under NOTEBOOK_DIR: what students get
 FIGURE_DIR = "figures"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SCHEMA_VERSION = 3
@@ -53,102 +58,26 @@ SCHEMA_VERSION = 3
 FIGURES = ("connectivity", "weights_as_image", "conv_step", "feature_maps", "max_pool",
            "receptive_field")
 
-# The lecture's story, one Markdown cell before each module's exercises.
-INTRO = """# Convolutional neural networks: exercises
+STORY_DIR = NOTEBOOK_DIR / "story"
+INTRO = "intro"
 
-Lecture *Convolutional neural networks*, course 8DC00 (medical image analysis).
 
-Fill in every cell that says `raise NotImplementedError()` and run the test cell below it.
-The tests you see are a few examples worked by hand; your grade comes from hidden tests with
-hundreds of generated inputs per function, so test your code on your own inputs too.
+def stories(story_dir: Path = STORY_DIR) -> list[tuple[str, str]]:
+    """(section, its Markdown) in the order of the lecture: ``notebooks/story/<n>_<section>.md``,
+    sorted by ``n``; ``0_intro.md`` opens the notebook. The graded functions of a section are
+    those the catalog puts in it. A function's module may be split over sections, but every
+    function is called only after the functions it uses are defined (output_shape needs
+    pool_output_size, ...)."""
+    files = sorted(story_dir.glob("*.md"), key=lambda p: int(p.stem.split("_", 1)[0]))
+    found = [(p.stem.split("_", 1)[1], p.read_text().strip()) for p in files]
+    if not found or found[0][0] != INTRO:
+        raise ValueError(f"{story_dir}: the first story must be 0_{INTRO}.md")
+    unknown = sorted({r.section for r in RECORDS} - {section for section, _ in found})
+    if unknown:
+        raise ValueError(f"the catalog puts exercises in section(s) {unknown}, which have no "
+                         f"story in {story_dir} (<n>_<section>.md)")
+    return found
 
-Conventions (as in the lecture and in every deep-learning framework):
-
-* images are channels-last: a grey image is `(H, W)`, a colour or feature image `(H, W, C)`;
-* "convolution" is the cross-correlation `a_i = x_i w_1 + x_{i+1} w_2 + ...`: the kernel is
-  **not** flipped;
-* a window that does not fit completely is dropped (floor);
-* invalid arguments raise `ValueError` with a message that names the argument.
-
-Run the read-only cells below first: they hold the imports and the given code
-(`validation`, `architecture`) that your answers may use."""
-
-# (section, its Markdown), in the order of the lecture; the graded functions of a section are
-# those the catalog puts in it. A function's module may be split over sections, but every
-# function is called only after the functions it uses are defined (output_shape needs
-# pool_output_size, ...).
-_STORIES: tuple[tuple[str, str], ...] = (
-    ("images", """## 1. Images as input, and reducing the number of weights
-
-An image is a grid of numbers. A small colour image of 24x24 pixels with 3 channels already
-has 24 x 24 x 3 = **1728 features**: a fully connected layer with only 100 units would need
-172,800 weights for it.
-
-Take 5 inputs and 3 outputs, as in the lecture.
-
-* **dense** (fully connected): every output sees every input: 5 x 3 = **15** weights;
-* **sparse** (locally connected): every output sees only 3 neighbouring inputs, with its own
-  weights: 3 x 3 = **9** weights;
-* **shared** (convolutional): every output uses the same 3 weights `w1, w2, w3`: **3**
-  weights, whatever the number of inputs.
-
-![dense, sparse and shared connections](figures/connectivity.png)
-
-The 1728 weights of one dense unit that sees a 24x24x3 image can be reshaped into a 24x24x3
-image themselves, which shows what the unit responds to:
-
-![weights of one unit as an image](figures/weights_as_image.png)"""),
-    ("convolution", """## 2. Convolution: first in 1-D, then in 2-D
-
-Shared weights sliding along the input are a convolution. In 1-D, with inputs
-`x1 ... x5` and the kernel `w1, w2, w3`:
-`a1 = x1 w1 + x2 w2 + x3 w3`, `a2 = x2 w1 + x3 w2 + x4 w3`, `a3 = x3 w1 + x4 w2 + x5 w3`.
-
-When a kernel of size `k` slides over `n` inputs with stride `s` and `p` zeros of padding on
-each side, it takes `floor((n + 2p - k) / s) + 1` positions. Zero padding lets the kernel
-visit the border pixels as often as the centre ones and, with `p = (k - 1) / 2`, keeps the
-output as large as the input.
-
-In 2-D the kernel is a small matrix that slides over the image; each output is the sum of
-the element-wise product of the kernel and the window under it:
-
-![one step of a 2-D convolution](figures/conv_step.png)
-
-A kernel is a pattern detector: a vertical-edge kernel such as `[[1, 0, -1]] * 3` answers
-strongly where the intensity changes from left to right. A convolutional layer applies
-`C_out` kernels, each spanning all `C_in` input channels, adds a bias per kernel, and is
-followed by a non-linearity such as the ReLU or the sigmoid:
-
-![feature maps: convolution, ReLU, max-pooling](figures/feature_maps.png)"""),
-    ("pooling", """## 3. Max-pooling
-
-A pooling layer summarises each window of a feature map by one number: max-pooling keeps the
-largest (is *a pattern present* in this window?), average pooling the mean. A 2x2 window with
-stride 2 halves the height and the width, has no weights, and makes the result invariant to
-small shifts inside a window. Each channel is pooled on its own.
-
-![2x2 max-pooling](figures/max_pool.png)"""),
-    ("network", """## 4. Counting a whole network
-
-Networks are lists of layer dicts (see the given `architecture` code above), e.g.
-`[{"type": "conv", "filters": 16, "kernel_size": 3, "padding": 1}, {"type": "relu"},
-{"type": "maxpool"}, {"type": "flatten"}, {"type": "dense", "units": 10}]`.
-A conv layer has `k * k * C_in * C_out` weights plus `C_out` biases, whatever the image size;
-a dense layer `n_in * n_out` plus `n_out`. Follow the shape through the layers to find
-`n_in` of the first dense layer."""),
-    ("receptive_field", """## 5. The receptive field
-
-A unit of a deeper layer sees a larger part of the input: its *receptive field*. Two 3x3
-convolutions see 5x5 input pixels, three see 7x7, with fewer weights (3 x 9 = 27 per channel
-pair) than one 7x7 kernel (49). Pooling with stride 2 doubles the step between neighbouring
-units, so every layer after it widens the receptive field twice as fast. This is one reason
-to choose small kernels in deep networks.
-
-![the receptive field of a stack of layers](figures/receptive_field.png)"""),
-)
-SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
-    (section, story, tuple(r.function for r in RECORDS if r.section == section))
-    for section, story in _STORIES)
 
 HELPERS = '''@contextlib.contextmanager
 def public_examples(function):
@@ -164,6 +93,12 @@ def public_examples(function):
 
 def check_example(actual, expected):
     """A public example: raise AssertionError showing both values when they differ."""
+    if isinstance(expected, tuple):  # several arrays at once: each must be right
+        if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+            raise AssertionError(f"expected {len(expected)} arrays, got {actual!r}")
+        for got, want in zip(actual, expected, strict=True):
+            check_example(got, want)
+        return
     ok = np.shape(actual) == np.shape(expected) and np.allclose(
         np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), atol=1e-5)
     if not ok:
@@ -189,7 +124,7 @@ def module_parts(path: Path) -> tuple[list[str], list[str], dict[str, str]]:
     imports, given, functions = [], [], {}
     for index, node in enumerate(ast.parse(source).body):
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        last = node.end_lineno
+        last = node.end_lineno or node.lineno
         # ast ends a function at its last statement; the indented comments after it (the
         # ``### END SOLUTION`` marker) belong to it too.
         while last < len(lines) and lines[last][:1].isspace() and \
@@ -225,6 +160,8 @@ def literal(value: Any, width: int = LINE) -> str:
         return repr(value.item())
     if isinstance(value, float) and not np.isfinite(value):
         return f"float({str(value)!r})"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        return "(\n" + ",\n".join(_indent(literal(v, width - 4), 4) for v in value) + ",\n)"
     if isinstance(value, list | tuple | dict):
         return pprint.pformat(value, width=max(width, 20), sort_dicts=False)
     return repr(value)
@@ -322,7 +259,7 @@ def rubric_points() -> dict[str, float]:
     developed separately) every function gets 1 point, and ``cnnlab build --check`` reports
     the notebook as out of date once the suite is installed."""
     try:
-        engine = importlib.import_module("autograder.engine")
+        import autograder.engine as engine  # developed separately: may be absent
     except ModuleNotFoundError as error:
         if error.name != "autograder.engine":
             raise
@@ -361,14 +298,15 @@ def dependencies(sources: dict[str, str]) -> dict[str, set[str]]:
 
 
 def make_notebook(solutions_dir: Path = ROOT / "solutions",
-                  points: dict[str, float] | None = None) -> dict:
+                  points: dict[str, float] | None = None, story_dir: Path = STORY_DIR) -> dict:
     """The source notebook (with solutions and hidden tests) as a JSON-ready dict."""
     points = rubric_points() if points is None else points
+    (_, intro), *sections = stories(story_dir)
     parts = {m: module_parts(solutions_dir / f"{m}.py")
              for m in (*SUPPORT_MODULES, *EXERCISES)}
     imports = import_block({"import contextlib"}  # for public_examples in HELPERS
                            | {line for m in parts for line in parts[m][0]})
-    cells = [markdown_cell("intro", INTRO),
+    cells = [markdown_cell("intro", intro),
              given_cell("given_imports", imports + "\n\n\n" + HELPERS)]
     for module in SUPPORT_MODULES:
         cells.append(markdown_cell(f"md_given_{module}",
@@ -379,9 +317,9 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
     placed: set[str] = set()  # modules whose given code is already in the notebook
     defined: set[str] = set()
     untested: list[str] = []  # in order; a test runs only once all it calls is defined
-    for section, story, functions in SECTIONS:
+    for section, story in sections:
         cells.append(markdown_cell(f"section_{section}", story))
-        for function in functions:
+        for function in (r.function for r in RECORDS if r.section == section):
             module = MODULE_OF[function]
             if module not in placed and parts[module][1]:
                 cells.append(given_cell(f"given_{module}", "\n\n\n".join(parts[module][1])))
@@ -397,7 +335,7 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
                 cells.append(test_cell(ready_function, points[ready_function]))
             untested = [f for f in untested if f not in ready]
     if untested:
-        raise ValueError(f"SECTIONS: {untested} call functions that are never defined")
+        raise ValueError(f"{untested} call functions that are never defined before them")
     return {"cells": cells, "metadata": {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
@@ -409,8 +347,38 @@ def dumps(notebook: dict) -> str:
 
 
 def expected_notebooks(solutions_dir: Path = ROOT / "solutions") -> dict[str, str]:
-    """File name -> the text that ``notebooks/`` must hold."""
-    return {NOTEBOOK_NAME: dumps(make_notebook(solutions_dir))}
+    """File name (under ``notebooks/``) -> the text it must hold: the source notebook, and
+    the student notebook made from it."""
+    source = make_notebook(solutions_dir)
+    return {NOTEBOOK_NAME: dumps(source), STUDENT_NOTEBOOK: student_notebook(source)}
+
+
+def student_notebook(source: dict) -> str:
+    """The notebook students get, made by nbgrader's own ``generate_assignment``
+    preprocessors (solutions and hidden tests removed, cells locked, checksums), so that it is
+    byte for byte what ``nbgrader generate_assignment`` releases from the source notebook:
+    ``cnnlab release`` ships it, and a hand-in of it autogrades without changed checksums.
+    Only ``SaveCells`` is left out: it records the cells in a course's gradebook."""
+    try:
+        import nbformat
+        from nbgrader.converters.generate_assignment import GenerateAssignment
+        from nbgrader.preprocessors import SaveCells
+    except ModuleNotFoundError as error:
+        raise RuntimeError("the student notebook is made with nbgrader's preprocessors: "
+                           "install the test extras (pip install -e '.[test]')") from error
+    notebook = nbformat.reads(dumps(source), as_version=4)
+    resources = {"nbgrader": {"notebook": NOTEBOOK_NAME.removesuffix(".ipynb")}}
+    for kind in GenerateAssignment.class_traits()["preprocessors"].default():
+        if kind is not SaveCells:
+            notebook, resources = kind().preprocess(notebook, resources)
+    return nbformat.writes(notebook) + "\n"  # as nbconvert's writer ends the file
+
+
+def release_notebook(source: dict) -> dict:
+    """The students' notebook as a dict (``student_notebook``): what ``cnnlab release``
+    ships, generated from the source notebook at that moment; ``dumps`` writes it back to
+    the same bytes."""
+    return json.loads(student_notebook(source))
 
 
 def _render_figures(folder: Path) -> list[Path]:
@@ -434,11 +402,11 @@ def _render_figures(folder: Path) -> list[Path]:
 def build_notebooks(solutions_dir: Path = ROOT / "solutions",
                     notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
     """Write the notebook and its figures; return the files that changed."""
-    notebook_dir.mkdir(parents=True, exist_ok=True)
     changed = []
     for name, text in expected_notebooks(solutions_dir).items():
         target = notebook_dir / name
         if not target.is_file() or target.read_text() != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             changed.append(target)
     return changed + _render_figures(notebook_dir / FIGURE_DIR)
@@ -453,26 +421,3 @@ def stale_notebooks(solutions_dir: Path = ROOT / "solutions",
     stale += [f"{FIGURE_DIR}/{stem}.png (missing)" for stem in FIGURES
               if not (notebook_dir / FIGURE_DIR / f"{stem}.png").is_file()]
     return stale
-
-
-# --- the student's version -----------------------------------------------------------------
-
-def strip_cell_source(text: str, cell: str = "<cell>") -> str:
-    """A cell as students get it, as nbgrader's ``generate_assignment`` makes it: solution
-    blocks become ``raise NotImplementedError()``, hidden tests disappear."""
-    stripped = strip_solutions(text, cell, stub=("# YOUR CODE HERE", "raise NotImplementedError()"),
-                               drop=((HIDDEN_BEGIN, HIDDEN_END),))
-    return stripped.rstrip()
-
-
-def release_notebook(notebook: dict) -> dict:
-    """A copy of ``notebook`` with every solution and hidden test removed."""
-    cells = []
-    for cell in notebook["cells"]:
-        cell = json.loads(json.dumps(cell))
-        if cell["cell_type"] == "code":
-            text = strip_cell_source("".join(cell["source"]), cell.get("id", "<cell>"))
-            cell["source"] = text.splitlines(keepends=True)
-        cells.append(cell)
-    return {**notebook, "cells": cells}
-

@@ -29,8 +29,8 @@ from cnnlab.platforms.notebooks import (
     release_notebook,
 )
 
-CNNLAB_MODULES = ("__init__", "__main__", "catalog", "check", "loading", "public_checks",
-                  "result_rules", "cli", "paths")
+CNNLAB_MODULES = ("__init__", "__main__", "calls", "catalog", "check", "loading",
+                  "public_checks", "result_rules", "cli", "paths")
 BANK_FILE = "question_bank/practice_bank.json"  # package data: what `cnnlab drill` asks
 PRACTICE_PAGE = "practice.html"  # the offline practice page, beside the README
 # The bank's generator computes answers with the reference: never released.
@@ -79,7 +79,8 @@ For exam practice in a browser (also on a phone), open `{page}`: questions per l
 outcome, checked at once, with worked solutions, your progress and a timed exam mode.
 
 - `exercises/`: fill in every function that says `raise NotImplementedError` in
-  `padding.py`, `convolution.py`, `pooling.py`, `weights.py` and `receptive_field.py`.
+  `padding.py`, `convolution.py`, `pooling.py`, `weights.py`, `receptive_field.py` and
+  `backprop.py` (the backward passes; its `numerical_gradient` is given code to check them).
   `validation.py` and `architecture.py` are given code: use them in your answers. Edit the
   files here, then run `cnnlab check` in this folder.
 - `notebooks/{notebook}`: the same exercises as a Jupyter notebook, with the lecture's

@@ -204,6 +204,6 @@ def write_canvas(items: list[Item], out_dir: Path, title: str = "cnnlab question
                          _xml_bytes(assessment_element(items, names, assessment_id, title)))
         for item_id, name in names.items():
             # PNG is already compressed: store it as is
-            package.writestr(f"{IMAGES}/{name}", by_id[item_id].figure,
+            package.writestr(f"{IMAGES}/{name}", by_id[item_id].png(),
                              compress_type=zipfile.ZIP_STORED)
     return [path]

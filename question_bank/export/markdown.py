@@ -116,7 +116,7 @@ def write_markdown(items: list[Item], out_dir: Path) -> list[Path]:
     for item in items:
         if item.id in names:
             path = out_dir / IMAGES / names[item.id]
-            path.write_bytes(item.figure)
+            path.write_bytes(item.png())
             images.append(path)
     intro = f"{len(items)} questions. Learning outcomes:\n\n{_outcomes_line(items)}\n"
     questions = "# Exam questions\n\n" + intro + "".join(

@@ -49,13 +49,13 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 
 def _question_text(question: ET.Element, item: Item, figure_name: str) -> None:
     body = text_html(item.stem)
-    element = _text(question, "questiontext", "", format="html")
     if item.figure is not None:
         body += (f'<p><img src="@@PLUGINFILE@@/{figure_name}" '
                  f'alt="{figure_alt_html(item)}"></p>')
+    element = _text(question, "questiontext", body, format="html")
+    if item.figure is not None:
         file = ET.SubElement(element, "file", name=figure_name, path="/", encoding="base64")
         file.text = base64.b64encode(item.figure).decode("ascii")
-    element.find("text").text = body
 
 
 def _numerical(question: ET.Element, item: Item) -> None:

@@ -165,8 +165,8 @@ def article(phrase: str) -> str:
     """"a" or "an" for ``phrase`` as it is said: an abdominal CT, an 8-channel input, an
     RGB photo, an 11x11 kernel; but a unit, a one-pixel shift, a 16x16 map."""
     word = phrase.split()[0] if phrase.split() else ""
-    if word[:1].isdigit():
-        digits = re.match(r"\d+", word).group()
+    if number := re.match(r"\d+", word):
+        digits = number.group()
         said_with_vowel = digits.startswith("8") or (digits[:2] in ("11", "18")
                                                      and len(digits) % 3 == 2)
     elif (len(word) > 1 and word.isupper()) or len(word) == 1:

@@ -199,10 +199,10 @@ def read_text_file(name: str, kind: str, folder: Path | None = None) -> list[dic
     errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if errors:
-        error = errors[0]
-        where = _field_name(list(error.absolute_path))
+        first = errors[0]
+        where = _field_name(list(first.absolute_path))
         raise TextFileError(f"{path}: template {name!r}: {where or 'the file'}: "
-                            f"{error.message}")
+                            f"{first.message}")
     if kind not in data:
         raise TextFileError(f"{path}: template {name!r}: no [[{kind}]] table")
     return data[kind]

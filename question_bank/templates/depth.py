@@ -123,7 +123,7 @@ def draw_network(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[int
 def network_steps(layers: Layers, input_shape: tuple[int, int, int]) -> list[str]:
     """Per layer: its output shape and its parameters, computed with solutions/."""
     steps = []
-    shape_out = check_input_shape(input_shape)  # what the first layer gets
+    shape_out: tuple[int, ...] = check_input_shape(input_shape)  # what the first layer gets
     for index, layer in enumerate(layers):
         settings = layer_settings(layer, index)
         shape_in, shape_out = shape_out, output_shape(layers[:index + 1], input_shape)

@@ -248,6 +248,42 @@ def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
                      for i in rows], dtype=float)
 
 
+def _checked_dilated(image, kernel, dilation, padding, stride):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    dilation = check_positive("dilation", dilation)
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * dilation + 1,
+                   "the padded image", image.shape[axis] + 2 * padding)
+    return image, kernel, dilation, padding, stride
+
+
+def dilated_conv2d_dilates_the_input(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride)
+    # "Dilation skips pixels": every d-th pixel of the image, under the plain kernel.
+    xp = zero_pad(image, padding).astype(float)[::dilation, ::dilation]
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1, stride))
+
+
+def dilated_conv2d_spans_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    rows = range(0, xp.shape[0] - kh * dilation + 1, stride)  # k * d wide, not (k - 1) * d + 1
+    cols = range(0, xp.shape[1] - kw * dilation + 1, stride)
+    return np.array([[sum(kernel[a, b] * xp[i + a * dilation, j + b * dilation]
+                          for a in range(kh) for b in range(kw)) for j in cols]
+                     for i in rows], dtype=float).reshape(len(rows), len(cols))
+
 def _checked_layer(image, kernels, bias, padding, stride):
     image, kernels = np.asarray(image), np.asarray(kernels)
     check_ndim("image", image, 3)
@@ -671,6 +707,340 @@ def effective_stride_ignores_pooling(layers):
     return math.prod(s for _, s in _kernels_and_strides(layers, pooling=False))
 
 
+# --- found by a second mutation engine (issue 26; benchmarks/mutation.py --engine ast) -------
+# Each passed the suite before the checks that catch it (the ``only_fails`` of its record).
+
+def _conv1d_loops(x, w, padding, stride) -> np.ndarray:
+    xp = zero_pad(x, padding).astype(float)
+    k = w.size
+    return np.array([sum(xp[i + j] * w[j] for j in range(k))
+                     for i in range(0, xp.size - k + 1, stride)], dtype=float)
+
+
+def _conv1d_checked_but(x, w, padding, stride, w_ndim_of: str, empty: str) -> np.ndarray:
+    """conv1d whose ndim check of w looks at the array ``w_ndim_of`` ("" skips it), and
+    whose emptiness check at ``empty``."""
+    arrays = {"x": np.asarray(x), "w": np.asarray(w)}
+    check_ndim("x", arrays["x"], 1)
+    if w_ndim_of:
+        check_ndim("w", arrays[w_ndim_of], 1)
+    if arrays[empty].size == 0:
+        raise ValueError(f"{empty} must not be empty")
+    x, w = arrays["x"], arrays["w"]
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    check_fits("w", w.size, "the padded x", x.size + 2 * padding)
+    return _conv1d_loops(x, w, padding, stride)
+
+
+def conv1d_no_ndim_check_of_w(x, w, padding=0, stride=1):
+    # a 0-d w fails at w[j] with an IndexError
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="", empty="w")
+
+
+def conv1d_checks_x_twice(x, w, padding=0, stride=1):
+    # copy-pasted: the ndim of w is never looked at
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="x", empty="w")
+
+
+def conv1d_empty_check_on_x(x, w, padding=0, stride=1):
+    # should be w: an empty signal with padding has a result
+    return _conv1d_checked_but(x, w, padding, stride, w_ndim_of="w", empty="x")
+
+
+def _conv2d_loops(image, kernel, padding, stride) -> np.ndarray:
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    return _slide(xp, kernel, range(0, h_out * stride, stride), range(0, w_out * stride, stride))
+
+
+def conv2d_no_stride_check(image, kernel, padding=0, stride=1):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding = check_non_negative("padding", padding)
+    for axis in (0, 1):  # stride 0 divides by zero below, a negative one gives no rows
+        check_fits("kernel", kernel.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    return _conv2d_loops(image, kernel, padding, stride)
+
+
+def _conv2d_checked_but(image, kernel, padding, stride, names: tuple[str, str]) -> np.ndarray:
+    """conv2d whose two ndim checks look at the arrays ``names`` picks ("" skips one)."""
+    arrays = {"image": np.asarray(image), "kernel": np.asarray(kernel)}
+    for shown, looked_at in zip(("image", "kernel"), names, strict=True):
+        if looked_at:
+            check_ndim(shown, arrays[looked_at], 2)
+    image, kernel = arrays["image"], arrays["kernel"]
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    for axis in (0, 1):  # a 1-D or 0-d array has no axis 1 (or 0): IndexError
+        check_fits("kernel", kernel.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    return _conv2d_loops(image, kernel, padding, stride)
+
+
+def conv2d_no_ndim_check_of_image(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("", "kernel"))
+
+
+def conv2d_no_ndim_check_of_kernel(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("image", ""))
+
+
+def conv2d_checks_the_image_twice(image, kernel, padding=0, stride=1):
+    return _conv2d_checked_but(image, kernel, padding, stride, ("image", "image"))
+
+
+def _conv_layer_bias_checked_with(image, kernels, bias, padding, stride, wrong) -> np.ndarray:
+    """conv_layer whose bias check raises only when ``wrong(shape, (C_out,))``."""
+    image, kernels = np.asarray(image), np.asarray(kernels)
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    if image.shape[2] != kernels.shape[2]:
+        raise ValueError("image channels and kernels' C_in differ")
+    if bias is not None and wrong(np.shape(bias), (kernels.shape[3],)):
+        raise ValueError("bias must have shape (C_out,)")
+    padding, stride = check_non_negative("padding", padding), check_positive("stride", stride)
+    for axis in (0, 1):
+        check_fits("kernels", kernels.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    out = _layer_loops(zero_pad(image, padding).astype(float), kernels, stride)
+    return out if bias is None else out + np.asarray(bias)  # broadcasts a (1,) or scalar bias
+
+
+def conv_layer_no_bias_check(image, kernels, bias=None, padding=0, stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: False)
+
+
+def conv_layer_bias_shape_compared_with_less(image, kernels, bias=None, padding=0, stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: shape < wanted)
+
+
+def conv_layer_bias_shape_compared_with_greater(image, kernels, bias=None, padding=0,
+                                                stride=1):
+    return _conv_layer_bias_checked_with(image, kernels, bias, padding, stride,
+                                         lambda shape, wanted: shape > wanted)
+
+
+def sigmoid_without_float_cast(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # uint8: -|x| wraps around to 255; int8: exp in float16
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_in_float32(x):
+    x = np.asarray(x, dtype=np.float32)  # 1e308 overflows the cast: a RuntimeWarning
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def weights_as_image_without_float_cast(weights, shape):
+    weights = np.asarray(weights)  # int8 stays int8: max - min wraps around
+    check_ndim("weights", weights, 1)
+    if weights.size != math.prod(shape):
+        raise ValueError(f"weights has {weights.size} values, shape needs {math.prod(shape)}")
+    low, high = weights.min(), weights.max()
+    return (weights.reshape(shape) - low) / (high - low) if high > low else np.zeros(shape)
+
+
+def conv_output_size_copy_pasted_names(input_size, kernel_size, padding=0, stride=1):
+    input_size = check_positive("input_size", input_size)
+    kernel_size = check_positive("input_size", kernel_size)  # copy-pasted: the wrong name
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("padding", stride)  # and again
+    check_fits("kernel_size", kernel_size, "the padded input_size", input_size + 2 * padding)
+    return (input_size + 2 * padding - kernel_size) // stride + 1
+
+
+def max_pool_generic_messages(x, size=2, stride=None):
+    x = np.asarray(x)
+    stride = size if stride is None else stride
+    if x.ndim not in (2, 3) or size < 1 or stride < 1 or size > min(x.shape[:2]):
+        raise ValueError("invalid input")  # says nothing of which argument is wrong
+    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    return np.array([[x[i * stride:i * stride + size, j * stride:j * stride + size].max(
+        axis=(0, 1)) for j in range(w)] for i in range(h)])
+
+
+# --- backprop: a student's loops, with one bug switched on ------------------------------------
+
+def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, mean_bias=False,
+                   step=None, keep_padding=False):
+    """conv_layer_backward by loops over the outputs: ``flip`` sends each output's gradient
+    back through the kernel turned around (at stride 1: d_image correlates the padded d_out
+    with the kernel as it is, instead of convolving it with the flipped one); ``mean_bias``
+    averages d_out for the bias; ``step`` places outputs that many pixels apart instead of
+    ``stride``; ``keep_padding`` returns the padded image's gradient."""
+    d_out, image, kernels = (np.asarray(a, dtype=float) for a in (d_out, image, kernels))
+    check_ndim("image", image, 3)
+    check_ndim("kernels", kernels, 4)
+    if kernels.size == 0:
+        raise ValueError("kernels must not be empty")
+    kh, kw, c_in, c_out = kernels.shape
+    if image.shape[2] != c_in:
+        raise ValueError("image and kernels have different channels")
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    xp = zero_pad(image, padding)
+    check_fits("kernel height", kh, "padded image height", xp.shape[0])
+    check_fits("kernel width", kw, "padded image width", xp.shape[1])
+    out = ((xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1, c_out)
+    if d_out.shape != out:
+        raise ValueError(f"d_out must have shape {out}")
+    step = stride if step is None else step
+    d_xp, d_k = np.zeros(xp.shape), np.zeros(kernels.shape)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
+            d_k += xp[rows, cols, :, None] * d_out[i, j]
+            d_xp[rows, cols] += (kernels[::-1, ::-1] if flip else kernels) @ d_out[i, j]
+    d_bias = d_out.mean(axis=(0, 1)) if mean_bias else d_out.sum(axis=(0, 1))
+    if not keep_padding:
+        d_xp = d_xp[padding:padding + image.shape[0], padding:padding + image.shape[1]]
+    return d_xp, d_k, d_bias
+
+
+def conv_layer_backward_unflipped(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, flip=True)
+
+
+def conv_layer_backward_mean_bias(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, mean_bias=True)
+
+
+def conv_layer_backward_ignores_stride(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, step=1)
+
+
+def conv_layer_backward_keeps_padding(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, keep_padding=True)
+
+
+def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=1):
+    """Trusts d_out's shape: a d_out that is too large is cut to the positions it loops over."""
+    out = (np.asarray(image).shape[0] + 2 * padding - np.asarray(kernels).shape[0]) // stride + 1
+    if np.ndim(d_out) == 3 and np.shape(d_out)[0] > out > 0:
+        d_out = np.asarray(d_out)[:out]
+    return _conv_backward(d_out, image, kernels, padding, stride)
+
+
+def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
+                   whole_window=False, overwrite=False, divisor=None):
+    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)
+    size = check_positive("size", size)
+    stride = size if stride is None else check_positive("stride", stride)
+    check_fits("size", size, "the height of x", x.shape[0])
+    check_fits("size", size, "the width of x", x.shape[1])
+    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+    out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
+    d_out = np.asarray(d_out, dtype=float)
+    if d_out.shape != out + x.shape[2:]:
+        raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
+    g3 = d_out.reshape(*out, -1)
+    d_x = np.zeros(x3.shape)
+    for i in range(out[0]):
+        for j in range(out[1]):
+            for c in range(x3.shape[2]):
+                window = x3[i * stride:i * stride + size, j * stride:j * stride + size, c]
+                if how == "avg" or whole_window:
+                    share = np.full(window.shape, 1.0 if whole_window else
+                                    1.0 / (divisor or size * size))
+                elif every_max:
+                    share = (window == window.max()).astype(float)
+                else:
+                    share = np.zeros(window.shape)
+                    share[np.unravel_index(np.argmax(window), window.shape)] = 1.0
+                target = d_x[i * stride:i * stride + size, j * stride:j * stride + size, c]
+                if overwrite:
+                    target[share > 0] = (g3[i, j, c] * share)[share > 0]
+                else:
+                    target += g3[i, j, c] * share
+    return d_x.reshape(x.shape)
+
+
+def max_pool_backward_whole_window(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, whole_window=True)
+
+
+def max_pool_backward_every_maximum(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, every_max=True)
+
+
+def max_pool_backward_overwrites(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, overwrite=True)
+
+
+def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
+    """Marks the maxima by writing into x: the input is changed."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size:
+        result = _pool_backward(d_out, x, size, stride)
+        x[...] = -np.inf  # "used up"
+        return result
+    return _pool_backward(d_out, x, size, stride)
+
+
+def avg_pool_backward_not_divided(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", whole_window=True)
+
+
+def avg_pool_backward_by_size(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", divisor=size)
+
+
+def avg_pool_backward_overwrites(d_out, x, size=2, stride=None):
+    return _pool_backward(d_out, x, size, stride, how="avg", overwrite=True)
+
+
+def _same_shape(d_out, x) -> tuple[np.ndarray, np.ndarray]:
+    d_out, x = np.asarray(d_out), np.asarray(x)
+    if d_out.shape != x.shape:
+        raise ValueError(f"d_out must have the shape of x {x.shape}")
+    return d_out, x
+
+
+def relu_backward_of_d_out(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return np.maximum(d_out, 0)
+
+
+def relu_backward_at_zero(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return d_out * (x >= 0)
+
+
+def relu_backward_no_chain_rule(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return (x > 0).astype(float)
+
+
+def sigmoid_backward_of_output(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    return d_out * x * (1.0 - x)
+
+
+def sigmoid_backward_no_chain_rule(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-np.abs(x)))
+    s = np.where(x >= 0, s, 1.0 - s)
+    return s * (1.0 - s)
+
+
+def sigmoid_backward_overflows(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-x.astype(float)))
+    return d_out * s * (1.0 - s)
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -701,6 +1071,10 @@ MUTANTS: list[Mutant] = [
            conv2d_checks_the_kernel_area, ("conv2d.rejects_a_kernel_too_large_on_one_axis",)),
     Mutant("conv2d", "tensordot in the input dtype: uint8 wraps around", conv2d_in_input_dtype,
            ("conv2d.integer_input_gives_floats",)),
+    Mutant("dilated_conv2d", "dilates the input (every d-th pixel) instead of the kernel",
+           dilated_conv2d_dilates_the_input),
+    Mutant("dilated_conv2d", "takes the dilated kernel to span k * d pixels",
+           dilated_conv2d_spans_k_times_d),
     Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
     Mutant("conv_layer", "checks only the kernel height against the padded image",
            conv_layer_checks_the_height_only,
@@ -757,4 +1131,54 @@ MUTANTS: list[Mutant] = [
     Mutant("receptive_field", "ignores pooling layers", receptive_field_ignores_pooling),
     Mutant("effective_stride", "sums the strides", effective_stride_sums_strides),
     Mutant("effective_stride", "ignores pooling layers", effective_stride_ignores_pooling),
+    # Found by the second mutation engine (issue 26):
+    Mutant("conv1d", "no ndim check of w: a 0-d w raises IndexError",
+           conv1d_no_ndim_check_of_w),
+    Mutant("conv1d", "the ndim check of w looks at x", conv1d_checks_x_twice),
+    Mutant("conv1d", "rejects an empty x instead of an empty w", conv1d_empty_check_on_x),
+    Mutant("conv2d", "no stride check: stride 0 divides by zero", conv2d_no_stride_check),
+    Mutant("conv2d", "no ndim check of image: a 1-D image raises IndexError",
+           conv2d_no_ndim_check_of_image),
+    Mutant("conv2d", "no ndim check of kernel: a 1-D kernel raises IndexError",
+           conv2d_no_ndim_check_of_kernel),
+    Mutant("conv2d", "the ndim check of kernel looks at image", conv2d_checks_the_image_twice),
+    Mutant("conv_layer", "no bias shape check: a scalar or (1,) bias is broadcast",
+           conv_layer_no_bias_check),
+    Mutant("conv_layer", "bias shape compared with < instead of !=",
+           conv_layer_bias_shape_compared_with_less),
+    Mutant("conv_layer", "bias shape compared with > instead of !=",
+           conv_layer_bias_shape_compared_with_greater),
+    Mutant("sigmoid", "no float cast: uint8 wraps around, int8 runs in float16",
+           sigmoid_without_float_cast),
+    Mutant("sigmoid", "computes in float32: casting 1e308 overflows", sigmoid_in_float32),
+    Mutant("weights_as_image", "no float cast: max - min of int8 wraps around",
+           weights_as_image_without_float_cast),
+    Mutant("conv_output_size", "ValueError messages name the wrong argument",
+           conv_output_size_copy_pasted_names, ("conv_output_size.names_the_argument",)),
+    Mutant("max_pool", "a ValueError that names no argument", max_pool_generic_messages,
+           ("max_pool.names_the_argument",)),
+    Mutant("conv_layer_backward", "d_image through the unflipped kernel",
+           conv_layer_backward_unflipped),
+    Mutant("conv_layer_backward", "averages d_out for the bias", conv_layer_backward_mean_bias),
+    Mutant("conv_layer_backward", "ignores the stride", conv_layer_backward_ignores_stride),
+    Mutant("conv_layer_backward", "returns the padded image's gradient",
+           conv_layer_backward_keeps_padding),
+    Mutant("conv_layer_backward", "no ValueError for a d_out of the wrong shape",
+           conv_layer_backward_no_d_out_check, ("conv_layer_backward.rejects_invalid_arguments",)),
+    Mutant("max_pool_backward", "the whole window gets the gradient",
+           max_pool_backward_whole_window),
+    Mutant("max_pool_backward", "every maximum of a tie gets the gradient",
+           max_pool_backward_every_maximum),
+    Mutant("max_pool_backward", "overlapping windows overwrite", max_pool_backward_overwrites),
+    Mutant("max_pool_backward", "writes into x", max_pool_backward_modifies_x,
+           ("max_pool_backward.does_not_modify_inputs",)),
+    Mutant("avg_pool_backward", "not divided by size**2", avg_pool_backward_not_divided),
+    Mutant("avg_pool_backward", "divides by size", avg_pool_backward_by_size),
+    Mutant("avg_pool_backward", "overlapping windows overwrite", avg_pool_backward_overwrites),
+    Mutant("relu_backward", "relu of d_out", relu_backward_of_d_out),
+    Mutant("relu_backward", "passes the gradient at x == 0", relu_backward_at_zero),
+    Mutant("relu_backward", "forgets to multiply by d_out", relu_backward_no_chain_rule),
+    Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
+    Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
+    Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
 ]

@@ -56,14 +56,16 @@ def _pad_args(x, pad) -> tuple[np.ndarray, int, int]:
 
 def _conv_args(x, kernel, padding, stride, ndim: int):
     x, kernel = np.asarray(x), np.asarray(kernel)
-    _ndim("x", x, ndim)
-    _ndim("kernel", kernel, ndim)
+    x_name, kernel_name = ("x", "w") if ndim == 1 else ("image", "kernel")  # the arguments'
+    _ndim(x_name, x, ndim)
+    _ndim(kernel_name, kernel, ndim)
     if kernel.size == 0:
-        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+        raise ValueError(f"{kernel_name} must not be empty, got shape {kernel.shape}")
     padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
     for n, k in zip(x.shape, kernel.shape, strict=True):
         if k > n + 2 * padding:
-            raise ValueError(f"kernel size {k} is larger than the padded input {n + 2 * padding}")
+            raise ValueError(f"{kernel_name} ({k}) is larger than the padded {x_name} "
+                             f"({n + 2 * padding})")
     return x, kernel, padding, stride
 
 
@@ -93,8 +95,31 @@ def _pool_args(x, size, stride):
     size = _at_least("size", size, 1)
     stride = size if stride is None else _at_least("stride", stride, 1)
     if size > min(x.shape[:2]):
-        raise ValueError(f"pooling window {size} is larger than the input {x.shape[:2]}")
+        raise ValueError(f"the window size {size} is larger than x {x.shape[:2]}")
     return x, size, stride, tuple((n - size) // stride + 1 for n in x.shape[:2])
+
+
+def _dilated_args(image, kernel, dilation, padding, stride):
+    """As ``_conv_args``, with the kernel's effective size ``(k - 1) * dilation + 1``."""
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    dilation = _at_least("dilation", dilation, 1)
+    _ndim("image", image, 2)
+    _ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
+    for n, k in zip(image.shape, kernel.shape, strict=True):
+        if (k - 1) * dilation + 1 > n + 2 * padding:
+            raise ValueError(f"the dilated kernel ({(k - 1) * dilation + 1}) is larger than "
+                             f"the padded image ({n + 2 * padding})")
+    return image, kernel, dilation, padding, stride
+
+
+def _spread(kernel: np.ndarray, dilation: int) -> np.ndarray:
+    """The kernel with ``dilation - 1`` zeros between neighbouring taps."""
+    spread = np.zeros([(k - 1) * dilation + 1 for k in kernel.shape], kernel.dtype)
+    spread[::dilation, ::dilation] = kernel
+    return spread
 
 
 def _collect(prefix: str) -> dict[str, Callable]:
@@ -128,6 +153,17 @@ def loops_conv2d(image, kernel, padding=0, stride=1):
     # A grey image is a one-channel image filtered by one kernel.
     return loops_conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
                             stride)[:, :, 0]
+
+
+def loops_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = loops_zero_pad(image.astype(float), padding)
+    kh, kw = kernel.shape
+    rows = range(0, xp.shape[0] - (kh - 1) * d, stride)
+    cols = range(0, xp.shape[1] - (kw - 1) * d, stride)
+    out = [[sum(float(kernel[a, b]) * xp[i + a * d, j + b * d]
+                for a in range(kh) for b in range(kw)) for j in cols] for i in rows]
+    return np.array(out, dtype=float).reshape(len(rows), len(cols))
 
 
 def loops_conv_layer(image, kernels, bias=None, padding=0, stride=1):
@@ -291,6 +327,8 @@ def loops_count_parameters(layers, input_shape):
 def loops_weights_as_image(weights, shape):
     weights = np.asarray(weights, dtype=float)
     _ndim("weights", weights, 1)
+    for d in shape:
+        _at_least("shape", d, 1)
     if weights.size != math.prod(shape):
         raise ValueError(f"weights has {weights.size} values, shape {shape} needs "
                          f"{math.prod(shape)}")
@@ -323,6 +361,76 @@ def loops_effective_stride(layers):
     return math.prod(s for _, s in _loops_windows(layers))
 
 
+# --- the backward passes, by loops --------------------------------------------------------
+
+def _d_out_of(d_out, shape) -> np.ndarray:
+    d_out = np.asarray(d_out, dtype=float)
+    if d_out.shape != tuple(shape):
+        raise ValueError(f"d_out must have shape {tuple(shape)}, got {d_out.shape}")
+    return d_out
+
+
+def loops_conv_layer_backward(d_out, image, kernels, padding=0, stride=1):
+    image, kernels, _, p, s = _layer_args(image, kernels, None, padding, stride)
+    kh, kw, c_in, c_out = kernels.shape
+    h, w = ((image.shape[a] + 2 * p - kernels.shape[a]) // s + 1 for a in (0, 1))
+    d_out = _d_out_of(d_out, (h, w, c_out))
+    xp = np.zeros((image.shape[0] + 2 * p, image.shape[1] + 2 * p, c_in))
+    xp[p:p + image.shape[0], p:p + image.shape[1]] = image
+    d_xp, d_kernels, d_bias = np.zeros(xp.shape), np.zeros(kernels.shape), np.zeros(c_out)
+    for i, j, o in np.ndindex(h, w, c_out):
+        g = float(d_out[i, j, o])
+        d_bias[o] += g
+        for a, b, c in np.ndindex(kh, kw, c_in):
+            d_kernels[a, b, c, o] += float(xp[i * s + a, j * s + b, c]) * g
+            d_xp[i * s + a, j * s + b, c] += float(kernels[a, b, c, o]) * g
+    return d_xp[p:p + image.shape[0], p:p + image.shape[1]], d_kernels, d_bias
+
+
+def _loops_pool_backward(d_out, x, size, stride, share) -> np.ndarray:
+    x, size, stride, (h, w) = _pool_args(x, size, stride)
+    d_out = _d_out_of(d_out, (h, w, *x.shape[2:]))
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    g3 = d_out.reshape(h, w, -1)
+    d_x = np.zeros(x3.shape)
+    for i, j, c in np.ndindex(h, w, x3.shape[2]):
+        cells = [(i * stride + a, j * stride + b) for a in range(size) for b in range(size)]
+        for cell, part in zip(cells, share([float(x3[r, q, c]) for r, q in cells]),
+                              strict=True):
+            d_x[cell[0], cell[1], c] += part * g3[i, j, c]
+    return d_x.reshape(x.shape)
+
+
+def _first_max(values: list[float]) -> list[float]:
+    best = values.index(max(values))  # the first maximum, row by row
+    return [1.0 if k == best else 0.0 for k in range(len(values))]
+
+
+def loops_max_pool_backward(d_out, x, size=2, stride=None):
+    return _loops_pool_backward(d_out, x, size, stride, _first_max)
+
+
+def loops_avg_pool_backward(d_out, x, size=2, stride=None):
+    return _loops_pool_backward(d_out, x, size, stride,
+                                lambda values: [1 / len(values)] * len(values))
+
+
+def loops_relu_backward(d_out, x):
+    x = np.asarray(x)
+    d_out = _d_out_of(d_out, x.shape)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(*x.shape):
+        out[index] = d_out[index] if x[index] > 0 else 0.0
+    return out
+
+
+def loops_sigmoid_backward(d_out, x):
+    x = np.asarray(x)
+    d_out = _d_out_of(d_out, x.shape)
+    s = loops_sigmoid(x)
+    return d_out * s * (1 - s)
+
+
 # --- 2. numpy's sliding windows (stride tricks) -----------------------------------------------
 
 def windows_zero_pad(x, pad):
@@ -342,6 +450,14 @@ def windows_conv2d(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _conv_args(image, kernel, padding, stride, 2)
     xp = windows_zero_pad(image.astype(float), padding)
     views = sliding_window_view(xp, kernel.shape)[::stride, ::stride]
+    return np.einsum("ijab,ab->ij", views, kernel.astype(float))
+
+
+def windows_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = windows_zero_pad(image.astype(float), padding)
+    span = tuple((k - 1) * d + 1 for k in kernel.shape)
+    views = sliding_window_view(xp, span)[::stride, ::stride, ::d, ::d]  # the taps only
     return np.einsum("ijab,ab->ij", views, kernel.astype(float))
 
 
@@ -406,6 +522,11 @@ def im2col_conv2d(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _conv_args(image, kernel, padding, stride, 2)
     return im2col_conv_layer(image[:, :, None], kernel[:, :, None, None], None, padding,
                              stride)[:, :, 0]
+
+
+def im2col_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    return im2col_conv2d(image, _spread(kernel, d), padding, stride)
 
 
 def im2col_conv1d(x, w, padding=0, stride=1):
@@ -477,6 +598,11 @@ def fft_conv2d(image, kernel, padding=0, stride=1):
                           stride)[:, :, 0]
 
 
+def fft_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    return fft_conv2d(image, _spread(kernel, d), padding, stride)
+
+
 def fft_conv1d(x, w, padding=0, stride=1):
     x, w, padding, stride = _conv_args(x, w, padding, stride, 1)
     xp = fft_zero_pad(x.astype(float), padding)
@@ -529,6 +655,13 @@ def scipy_conv2d(image, kernel, padding=0, stride=1):
     return scipy.signal.correlate2d(xp, kernel.astype(float), mode="valid")[::stride, ::stride]
 
 
+def scipy_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = scipy_zero_pad(image.astype(float), padding)
+    spread = _spread(kernel.astype(float), d)
+    return scipy.signal.correlate2d(xp, spread, mode="valid")[::stride, ::stride]
+
+
 def scipy_conv_layer(image, kernels, bias=None, padding=0, stride=1):
     image, kernels, bias, padding, stride = _layer_args(image, kernels, bias, padding, stride)
     xp = scipy_zero_pad(image.astype(float), padding)
@@ -566,6 +699,32 @@ def scipy_avg_pool(x, size=2, stride=None):
     return _scipy_pool(np.asarray(x, dtype=float), size, stride, scipy.ndimage.uniform_filter)
 
 
+def scipy_conv_layer_backward(d_out, image, kernels, padding=0, stride=1):
+    """d_kernels: the padded image correlated with d_out spread out by the stride; d_image:
+    that spread d_out fully convolved with each kernel (convolve2d flips it)."""
+    image, kernels, _, p, s = _layer_args(image, kernels, None, padding, stride)
+    kh, kw, c_in, c_out = kernels.shape
+    h, w = ((image.shape[a] + 2 * p - kernels.shape[a]) // s + 1 for a in (0, 1))
+    d_out = _d_out_of(d_out, (h, w, c_out))
+    xp = np.pad(image.astype(float), ((p, p), (p, p), (0, 0)))
+    spread = np.zeros(((h - 1) * s + 1, (w - 1) * s + 1, c_out))
+    spread[::s, ::s] = d_out
+    d_kernels, d_xp = np.zeros(kernels.shape), np.zeros(xp.shape)
+    for c, o in np.ndindex(c_in, c_out):
+        d_kernels[:, :, c, o] = scipy.signal.correlate2d(xp[:, :, c], spread[:, :, o],
+                                                         mode="valid")[:kh, :kw]
+        full = scipy.signal.convolve2d(spread[:, :, o], kernels[:, :, c, o])
+        d_xp[:full.shape[0], :full.shape[1], c] += full
+    return (d_xp[p:p + image.shape[0], p:p + image.shape[1]], d_kernels,
+            d_out.sum(axis=(0, 1)))
+
+
+def scipy_sigmoid_backward(d_out, x):
+    x = np.asarray(x)
+    s = scipy.special.expit(x.astype(float))
+    return _d_out_of(d_out, x.shape) * s * (1 - s)
+
+
 # --- 6. float32 arithmetic -----------------------------------------------------------------
 
 def float32_zero_pad(x, pad):
@@ -596,6 +755,20 @@ def float32_conv2d(image, kernel, padding=0, stride=1):
                               stride)[:, :, 0]
 
 
+def float32_dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, d, padding, stride = _dilated_args(image, kernel, dilation, padding, stride)
+    xp = float32_zero_pad(image.astype(np.float32), padding)
+    kh, kw = kernel.shape
+    h_out = (xp.shape[0] - (kh - 1) * d - 1) // stride + 1
+    w_out = (xp.shape[1] - (kw - 1) * d - 1) // stride + 1
+    out = np.zeros((h_out, w_out), np.float32)
+    for a in range(kh):  # tap by tap, in float32
+        for b in range(kw):
+            out += np.float32(kernel[a, b]) * xp[a * d:a * d + stride * (h_out - 1) + 1:stride,
+                                                 b * d:b * d + stride * (w_out - 1) + 1:stride]
+    return out
+
+
 def float32_conv1d(x, w, padding=0, stride=1):
     x, w, padding, stride = _conv_args(x, w, padding, stride, 1)
     xp = float32_zero_pad(x.astype(np.float32), padding)
@@ -610,7 +783,9 @@ def float32_relu(x):
 
 
 def float32_sigmoid(x):
-    x = np.asarray(x, dtype=np.float32)
+    # Clipped before the cast: 1e308 does not fit a float32 (the cast would warn), and
+    # sigmoid(+-100) is 1 or 0 to float32's precision anyway.
+    x = np.clip(np.asarray(x, dtype=np.float64), -100, 100).astype(np.float32)
     e = np.exp(-np.abs(x))  # in (0, 1]: no overflow even in float32 (exp(89) would)
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float32)
 

@@ -1,7 +1,7 @@
 import numpy as np
 
 from exercises.padding import conv_output_size, zero_pad
-from exercises.validation import check_ndim
+from exercises.validation import check_fits, check_ndim, check_non_negative
 
 
 def conv1d(x, w, padding=0, stride=1):
@@ -10,7 +10,9 @@ def conv1d(x, w, padding=0, stride=1):
     check_ndim("w", w, 1)
     if w.size == 0:
         raise ValueError("w is empty")
-    n_out = conv_output_size(x.size, w.size, padding, stride)
+    padding = check_non_negative("padding", padding)
+    check_fits("w", w.size, "the padded x", x.size + 2 * padding)  # x may be empty
+    n_out = conv_output_size(x.size + 2 * padding, w.size, 0, stride)
     xp = zero_pad(x, padding).astype(float)
     out = np.zeros(n_out)
     for i in range(n_out):
@@ -38,6 +40,9 @@ def conv_layer(image, kernels, bias=None, padding=0, stride=1):
         raise ValueError("image channels do not match the kernels' C_in")
     if bias is not None and np.shape(bias) != (c_out,):
         raise ValueError("bias must have shape (C_out,)")
+    padding = check_non_negative("padding", padding)
+    for axis, k in enumerate((kh, kw)):  # in our own words: conv_output_size says kernel_size
+        check_fits("kernels", k, "the padded image", image.shape[axis] + 2 * padding)
     h_out = conv_output_size(image.shape[0], kh, padding, stride)
     w_out = conv_output_size(image.shape[1], kw, padding, stride)
     xp = zero_pad(image, padding).astype(float)
@@ -64,4 +69,32 @@ def sigmoid(x):
     out[positive] = 1 / (1 + np.exp(-x[positive]))
     e = np.exp(x[~positive])
     out[~positive] = e / (1 + e)
+    return out
+
+
+
+def dilated_conv2d(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel is empty")
+    if dilation < 1:
+        raise ValueError("dilation must be at least 1")
+    kh, kw = kernel.shape
+    padding = check_non_negative("padding", padding)
+    # The kernel's taps are dilation pixels apart: it spans (k - 1) * dilation + 1 pixels.
+    for axis, k in enumerate((kh, kw)):
+        check_fits("the dilated kernel", (k - 1) * dilation + 1, "the padded image",
+                   image.shape[axis] + 2 * padding)
+    h_out = conv_output_size(image.shape[0], (kh - 1) * dilation + 1, padding, stride)
+    w_out = conv_output_size(image.shape[1], (kw - 1) * dilation + 1, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    out = np.zeros((h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            for a in range(kh):
+                for b in range(kw):
+                    out[i, j] += xp[i * stride + a * dilation, j * stride + b * dilation] \
+                        * kernel[a, b]
     return out

@@ -1,0 +1,679 @@
+"""The graded functions of ``backprop`` (the lecture's "training of CNNs"): the backward passes
+of the convolutional layer, the pooling layers and the activations; for each its declaration
+(``Graded``), its hidden checks and its misconceptions.
+
+Besides agreeing with the reference, each backward pass is checked against what makes it a
+gradient, with independent oracles computed on the trusted side: central differences of the
+forward reference (drawn once, with the examples), the adjoint identity of the convolution
+``<conv(x), y> = <x, d_image(y)>``, linearity in ``d_out``, and the routing rules of pooling.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograder import strategies as S
+from autograder.checks.base import (
+    Check,
+    Graded,
+    Judge,
+    Misconception,
+    Raised,
+    accepts_nested_lists,
+    agreement,
+    close,
+    keeps_inputs,
+    problem_in,
+    raises_value_error,
+    shape_problem,
+)
+from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
+from solutions import backprop as reference
+from solutions.backprop import numerical_gradient
+from solutions.convolution import conv_layer, relu, sigmoid
+from solutions.pooling import avg_pool, max_pool, pool_output_size
+
+SCALARS = st.integers(-3, 3)
+LINEAR_EPS = 1e-3  # exact for a loss that is linear (or piecewise linear, away from kinks)
+SMOOTH_EPS = 1e-5  # the sigmoid: truncation ~eps^2, rounding ~1e-16/eps, both far below 1e-5
+LARGE = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False).map(
+    lambda v: round(v, 2))
+
+
+def _parts(result) -> tuple:
+    """A result as a tuple of arrays: the three gradients of conv_layer_backward, or one."""
+    return tuple(result) if isinstance(result, tuple | list) else (result,)
+
+
+def on_results(judge: Judge) -> Judge:
+    """``base.on_results`` for gradients: a call that gave no result, or a result whose
+    arrays are not the reference's shapes (array by array for conv_layer_backward's three),
+    fails with that reason before the property is looked at."""
+    @functools.wraps(judge)
+    def judged(example, actual, expected) -> str | None:
+        problem = problem_in(actual)
+        for got, want in zip(actual, expected, strict=True):
+            if problem or isinstance(want, Raised):
+                break
+            if isinstance(want, tuple) and not (isinstance(got, tuple | list)
+                                                and len(got) == len(want)):
+                return f"expected a tuple of {len(want)} arrays, got {type(got).__name__}"
+            problem = shape_problem(_parts(got), _parts(want))
+        return problem or judge(example, actual, expected)
+    return judged
+
+
+def _parts_close(actual, wanted) -> bool:
+    got, want = _parts(actual), _parts(wanted)
+    return len(got) == len(want) and all(close(g, w) for g, w in zip(got, want, strict=True))
+
+
+# --- shared properties: linearity in d_out, central differences ----------------------------------
+
+@st.composite
+def _linear_in_d_out(draw, calls: st.SearchStrategy) -> dict:
+    """A call and a second ``d_out`` of the same shape, with two scalars."""
+    (d_out, *rest), options = draw(calls)
+    other = draw(S.float_arrays(np.shape(d_out)))
+    return {"d_out": d_out, "other": other, "rest": rest, "options": options,
+            "a": draw(SCALARS), "b": draw(SCALARS)}
+
+
+def _linear_calls(e: dict) -> list:
+    mixed = e["a"] * e["d_out"] + e["b"] * e["other"]
+    return [((d, *e["rest"]), e["options"]) for d in (e["d_out"], e["other"], mixed)]
+
+
+@on_results
+def _is_linear_in_d_out(e: dict, actual, expected) -> str | None:
+    first, second, mixed = (_parts(a) for a in actual)
+    wanted = tuple(e["a"] * np.asarray(f, dtype=float) + e["b"] * np.asarray(s, dtype=float)
+                   for f, s in zip(first, second, strict=True))
+    if not _parts_close(mixed, wanted):
+        return (f"backward(a*d1 + b*d2) differs from a*backward(d1) + b*backward(d2) for "
+                f"a={e['a']}, b={e['b']}: a gradient is linear in d_out")
+    return None
+
+
+def linear_in_d_out(f: str, calls: st.SearchStrategy) -> Check:
+    return Check(f, "is_linear_in_d_out",
+                 "linear in d_out: backward(a*d1 + b*d2) = a*backward(d1) + b*backward(d2)",
+                 _linear_in_d_out(calls), calls=_linear_calls, judge=_is_linear_in_d_out,
+                 covers=(f,))
+
+
+def _differences(c, forward, eps: float) -> tuple:
+    """The central differences of ``L = sum(forward(...) * d_out)`` with respect to every
+    argument ``forward`` differentiates (``forward(call)`` gives the functions of one array and
+    the arrays), by the given ``numerical_gradient`` on the forward reference. Computed when
+    judged, not drawn: a hand-in's own examples relabel the call's numbers."""
+    (d_out, *_), _ = c
+    d_out = np.asarray(d_out, dtype=np.float64)
+    def loss_of(g: Callable) -> Callable:
+        return lambda v: float(np.sum(g(v) * d_out))
+    return tuple(numerical_gradient(loss_of(g), at, eps) for g, at in forward(c))
+
+
+def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: float,
+                            max_examples: int = 100) -> Check:
+    @on_results
+    def judge(c, actual, expected) -> str | None:
+        got = _parts(actual[0])
+        for index, (mine, numeric) in enumerate(zip(got, _differences(c, forward, eps),
+                                                    strict=True)):
+            if not close(mine, numeric):
+                which = f" (array {index + 1} of {len(got)})" if len(got) > 1 else ""
+                return (f"the gradient{which} differs from the central differences "
+                        "(L(x + eps) - L(x - eps)) / (2 eps) of L = sum(forward(x) * d_out)")
+        return None
+    return Check(f, "agrees_with_central_differences",
+                 "the gradient of L = sum(forward(x) * d_out) by central differences",
+                 calls, judge=judge, max_examples=max_examples, covers=(f,))
+
+
+# --- conv_layer_backward -----------------------------------------------------------------
+
+@st.composite
+def _conv_calls(draw, ints: bool = False, **window_options):
+    """A valid call of ``conv_layer_backward``: a conv_layer call and a d_out of its output's
+    shape."""
+    (image, kernels), options = draw(S.conv_layer_calls(bias=False, ints=ints, **window_options))
+    p, s = options["padding"], options["stride"]
+    out = conv_layer(image, kernels, padding=p, stride=s)
+    d_out = draw(S.arrays_of(out.shape, ints))
+    return S.call(d_out, image, kernels, padding=p, stride=s)
+
+
+def _conv_forward(c) -> list:
+    """The three functions conv_layer_backward differentiates: of the image, the kernels and
+    the bias (zero: the bias moves no gradient), each with the others fixed."""
+    (_, image, kernels), options = c
+    c_out = kernels.shape[3]
+    return [(lambda v: conv_layer(v, kernels, **options), image),
+            (lambda v: conv_layer(image, v, **options), kernels),
+            (lambda v: conv_layer(image, kernels, v, **options), np.zeros(c_out))]
+
+
+@on_results
+def _is_the_adjoint(c, actual, expected) -> str | None:
+    (d_out, image, kernels), options = c
+    d_image, d_kernels, _ = actual[0]
+    forward = float(np.sum(conv_layer(image, kernels, **options) * d_out))
+    for name, array, gradient in (("image", image, d_image), ("kernels", kernels, d_kernels)):
+        inner = float(np.sum(np.asarray(array, dtype=float) * np.asarray(gradient, dtype=float)))
+        if not close(inner, forward):
+            return (f"<conv_layer(image, kernels), d_out> = {forward:g} but <{name}, d_{name}> "
+                    f"= {inner:g}: d_{name} is not the adjoint of the convolution")
+    return None
+
+
+@st.composite
+def _invalid_conv(draw):
+    (d_out, image, kernels), options = draw(_conv_calls(padding=st.integers(0, 2)))
+    broken = draw(st.sampled_from(["padding", "stride", "too_large", "empty_kernels",
+                                   "image_ndim", "kernels_ndim", "channels", "d_out_shape"]))
+    if broken == "padding":
+        options["padding"] = draw(S.NEGATIVE)
+    elif broken == "stride":
+        options["stride"] = draw(S.BELOW_ONE)
+    elif broken == "too_large":  # one row taller than the padded image
+        kernels = np.ones((image.shape[0] + 2 * options["padding"] + 1, *kernels.shape[1:]))
+    elif broken == "empty_kernels":
+        kernels = np.zeros((0, 0, *kernels.shape[2:]))
+    elif broken == "image_ndim":
+        image = image[:, :, 0]
+    elif broken == "kernels_ndim":
+        kernels = kernels[:, :, :, 0]
+    elif broken == "channels":
+        image = np.concatenate([image, image[:, :, :1]], axis=2)
+    else:
+        d_out = _wrong_shape(draw, d_out)
+    return (d_out, image, kernels), options
+
+
+def _wrong_shape(draw, d_out: np.ndarray) -> np.ndarray:
+    """``d_out`` one row taller, one column narrower, or without its last axis."""
+    how = draw(st.sampled_from(["taller", "dropped_axis"]))
+    if how == "taller":
+        return np.concatenate([d_out, d_out[:1]], axis=0)
+    return d_out[..., 0]
+
+
+def _conv_checks() -> list[Check]:
+    f = "conv_layer_backward"
+    plain = _conv_calls()
+    return [
+        agreement(f, "agrees_without_padding",
+                  "d_image, d_kernels and d_bias at padding 0 and stride 1", plain,
+                  weight=3, covers=("backward_returns_gradients", "tolerance", f)),
+        agreement(f, "agrees_with_padding",
+                  "zero padding 1 to 3: the gradient of the padding is dropped",
+                  _conv_calls(padding=S.PADDINGS), weight=2, covers=(f,)),
+        agreement(f, "agrees_with_stride",
+                  "stride 2 and 3: each output pixel's gradient goes to the pixels it saw",
+                  _conv_calls(padding=st.integers(0, 2), stride=S.STRIDES), weight=2,
+                  covers=("floor", f)),
+        agreement(f, "non_square_kernels", "non-square kernels: rows and columns not mixed up",
+                  _conv_calls(square=False, padding=st.integers(0, 1)), covers=(f,)),
+        agreement(f, "integer_input_gives_floats",
+                  "integer inputs (int32, int64, uint8) give the right floating-point gradients",
+                  _conv_calls(ints=True, padding=st.integers(0, 1), stride=st.integers(1, 2)),
+                  covers=("floats_for_integer_input",)),
+        agreement(f, "uses_the_defaults", "padding=0 and stride=1 when left out",
+                  S.defaults_only(plain, 3), covers=("defaults[padding]", "defaults[stride]")),
+        accepts_nested_lists(f, _conv_calls(padding=st.integers(0, 1))),
+        agrees_with_differences(
+            f, _conv_calls(channels_in=st.integers(1, 2), channels_out=st.integers(1, 2),
+                           padding=st.integers(0, 1), stride=st.integers(1, 2)),
+            _conv_forward, LINEAR_EPS, max_examples=50),
+        Check(f, "is_the_adjoint_of_conv_layer",
+              "<conv_layer(x, k), y> = <x, d_image(y)> = <k, d_kernels(y)>",
+              _conv_calls(padding=st.integers(0, 2), stride=st.integers(1, 3)),
+              judge=_is_the_adjoint, covers=(f,)),
+        linear_in_d_out(f, _conv_calls(padding=st.integers(0, 1), stride=st.integers(1, 2))),
+        raises_value_error(f, "the arguments conv_layer rejects, and a d_out that is not the "
+                           "shape of the layer's output, raise ValueError", _invalid_conv(),
+                           covers=("negative_padding[padding]", "stride_below_one[stride]",
+                                   "kernel_too_large_per_axis[too_large]",
+                                   "empty_kernel[empty_kernels]", "wrong_ndim[image_ndim]",
+                                   "wrong_ndim[kernels_ndim]", "channel_mismatch[channels]",
+                                   "d_out_shape[d_out_shape]")),
+        keeps_inputs(f, _conv_calls(padding=st.integers(0, 1))),
+    ]
+
+
+def _conv_unflipped(d_out, image, kernels, padding=0, stride=1):
+    _, d_kernels, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    flipped = np.asarray(kernels)[::-1, ::-1]
+    d_image, _, _ = reference.conv_layer_backward(d_out, image, flipped, padding, stride)
+    return d_image, d_kernels, d_bias
+
+
+def _conv_bias_averaged(d_out, image, kernels, padding=0, stride=1):
+    d_image, d_kernels, _ = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.asarray(d_out, dtype=float).mean(axis=(0, 1))
+
+
+def _conv_stride_ignored(d_out, image, kernels, padding=0, stride=1):
+    """The output pixels' gradients placed 1 pixel apart instead of ``stride``."""
+    reference.conv_layer_backward(d_out, image, kernels, padding, stride)  # its ValueErrors
+    d_out = np.asarray(d_out, dtype=float)
+    dense = np.zeros(conv_layer(image, kernels, padding=padding).shape)
+    dense[:d_out.shape[0], :d_out.shape[1]] = d_out
+    return reference.conv_layer_backward(dense, image, kernels, padding, 1)
+
+
+def _conv_padded_d_image(d_out, image, kernels, padding=0, stride=1):
+    reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    padded = np.pad(np.asarray(image), ((padding, padding), (padding, padding), (0, 0)))
+    return reference.conv_layer_backward(d_out, padded, kernels, 0, stride)
+
+
+CONV_LAYER_BACKWARD = Graded(
+    "conv_layer_backward", FLOAT_ARRAY_TUPLE, section="training", points=3,
+    spec="conv_layer_backward: (d_image, d_kernels, d_bias) of conv_layer, d_bias of shape "
+         "(C_out,)", checks=_conv_checks, misconceptions=(
+        Misconception("not_flipped", "did not route the gradient through the flipped kernel: "
+                      "d_image correlates d_out with the kernel as it is",
+                      "an input pixel x[m] met kernel weight w[a] in output a[m - a]: "
+                      "d_x[m] = sum_a d_out[m - a] w[a], a convolution with the flipped kernel",
+                      _conv_unflipped),
+        Misconception("bias_not_summed", "averaged d_out over the positions for the bias "
+                      "gradient instead of summing it",
+                      "the bias is added at every output position: d_bias[o] = sum_{i,j} "
+                      "d_out[i, j, o]", _conv_bias_averaged),
+        Misconception("stride_ignored", "ignored the stride in the backward pass: output (i, j) "
+                      "sent its gradient to the pixels at (i + a, j + b)",
+                      "with stride s, output (i, j) saw the pixels (i*s + a, j*s + b)",
+                      _conv_stride_ignored),
+        Misconception("padded_d_image", "returned the gradient of the padded image",
+                      "the padding is not an input: crop d_image back to (H, W, C_in)",
+                      _conv_padded_d_image),
+    ))
+
+
+# --- max_pool_backward and avg_pool_backward ------------------------------------------------
+
+@st.composite
+def _pool_calls(draw, distinct: bool = False, **pool_options):
+    """A valid call of a pooling backward pass: a pooling call and a d_out of its output's
+    shape; ``distinct``: no two values of ``x`` are equal (no ties, no kinks)."""
+    (x, size), options = draw(S.pool_calls(**pool_options))
+    if distinct:
+        order = draw(st.permutations(range(x.size)))
+        x = (np.array(order, dtype=float).reshape(x.shape) - x.size // 2) / 4
+    stride = options.get("stride", size)
+    out_shape = (pool_output_size(x.shape[0], size, stride),
+                 pool_output_size(x.shape[1], size, stride), *x.shape[2:])
+    d_out = draw(S.arrays_of(out_shape, pool_options.get("ints", False)))
+    return (d_out, x, size), options
+
+
+def _pool_forward(pool):
+    def forward(c) -> list:
+        (_, x, size), options = c
+        return [(lambda v: pool(v, size, **options), x)]
+    return forward
+
+
+@st.composite
+def _invalid_pool(draw):
+    (d_out, x, size), options = draw(_pool_calls(channels=None))
+    broken = draw(st.sampled_from(["size", "stride", "too_large", "ndim", "d_out_shape"]))
+    if broken == "size":
+        size = draw(S.BELOW_ONE)
+    elif broken == "stride":
+        options = {"stride": draw(S.BELOW_ONE)}
+    elif broken == "too_large":
+        size = min(x.shape[:2]) + 1
+    elif broken == "ndim":
+        x = x.reshape(-1)
+    else:
+        d_out = np.concatenate([d_out, d_out[:1]], axis=0)
+    return (d_out, x, size), options
+
+
+@st.composite
+def _ties(draw):
+    """Pooling calls whose inputs are 0s and 1s: most windows have several maxima."""
+    (d_out, x, size), options = draw(_pool_calls(channels=None, size=st.integers(2, 3),
+                                                 stride=st.one_of(st.none(),
+                                                                  st.integers(1, 3))))
+    x = draw(hnp.arrays(np.int64, x.shape, elements=st.integers(0, 1)))
+    return (d_out, x, size), options
+
+
+@on_results
+def _only_the_maximum(c, actual, expected) -> str | None:
+    (d_out, x, size), _ = c
+    d_x = np.asarray(actual[0], dtype=float)
+    if not _window_rule(np.asarray(x, dtype=float), size, d_x, d_out, _argmax_mask):
+        return ("in a window, only the maximum gets the window's gradient; the other elements "
+                "(and pixels in no window) get 0")
+    return None
+
+
+@on_results
+def _spread_evenly(c, actual, expected) -> str | None:
+    (d_out, x, size), _ = c
+    d_x = np.asarray(actual[0], dtype=float)
+    if not _window_rule(np.asarray(x, dtype=float), size, d_x, d_out, _even_mask):
+        return (f"every element of a {size}x{size} window gets 1/{size * size} of the window's "
+                "gradient (pixels in no window get 0)")
+    return None
+
+
+def _argmax_mask(window: np.ndarray) -> np.ndarray:
+    mask = np.zeros(window.shape)
+    mask[np.unravel_index(np.argmax(window), window.shape)] = 1.0
+    return mask
+
+
+def _even_mask(window: np.ndarray) -> np.ndarray:
+    return np.full(window.shape, 1.0 / window.size)
+
+
+def _window_rule(x: np.ndarray, size: int, d_x: np.ndarray, d_out, share) -> bool:
+    """Windows that do not overlap (stride = size): window (i, j) of channel c holds
+    ``d_out[i, j, c] * share(window)``; the pixels in no window hold 0."""
+    x3, d3 = x.reshape(*x.shape[:2], -1), d_x.reshape(*x.shape[:2], -1)
+    g3 = np.asarray(d_out, dtype=float).reshape(*np.shape(d_out)[:2], -1)
+    wanted = np.zeros(x3.shape)
+    for i, j, c in np.ndindex(g3.shape):
+        rows, cols = slice(i * size, (i + 1) * size), slice(j * size, (j + 1) * size)
+        wanted[rows, cols, c] = g3[i, j, c] * share(x3[rows, cols, c])
+    return close(d3, wanted)
+
+
+def _pool_checks(f: str, pool, kind: str) -> list[Check]:
+    def calls(**options):
+        return _pool_calls(**options)
+
+    checks = [
+        agreement(f, "routes_2x2_windows",
+                  f"the gradient of each non-overlapping 2x2 window goes to its {kind}",
+                  calls(size=st.just(2)), weight=3,
+                  covers=("backward_returns_gradients", "pooling_keeps_ndim", f)),
+        agreement(f, "any_size_and_stride",
+                  "window sizes 1 to 4 and strides 1 to 3: overlapping windows add up",
+                  calls(stride=st.integers(1, 3)), weight=2, covers=("floor", f)),
+        agreement(f, "routes_each_channel", "(H, W, C): each channel on its own",
+                  calls(channels=True, stride=st.one_of(st.none(), st.integers(1, 3))),
+                  covers=("channels_last", "pooling_keeps_ndim", f)),
+        agreement(f, "integer_input", "integer d_out and x"
+                  + (" give floats" if kind == "elements, evenly" else ""),
+                  calls(channels=None, ints=True),
+                  covers=("floats_for_integer_input" if kind == "elements, evenly"
+                          else "any_numeric_dtype",)),
+        agreement(f, "size_defaults_to_2", "size=2 and stride=2 when left out",
+                  S.defaults_only(calls(channels=None, size=st.just(2)), 2),
+                  covers=(f, "defaults[size]", "defaults[stride]")),
+        accepts_nested_lists(f, calls(channels=None)),
+        agrees_with_differences(f, calls(channels=None, distinct=True,
+                                         stride=st.one_of(st.none(), st.integers(1, 3))),
+                                _pool_forward(pool), LINEAR_EPS),
+        linear_in_d_out(f, calls(channels=None, stride=st.one_of(st.none(), st.integers(1, 3)))),
+        raises_value_error(f, "the arguments the pooling rejects, and a d_out that is not the "
+                           "pooled output's shape, raise ValueError", _invalid_pool(), covers=(
+                               "size_below_one[size]", "stride_below_one[stride]",
+                               "pooling_window_too_large_per_axis[too_large]",
+                               "wrong_ndim[ndim]", "d_out_shape[d_out_shape]")),
+        keeps_inputs(f, calls(channels=None)),
+    ]
+    return checks
+
+
+def _max_pool_checks() -> list[Check]:
+    f = "max_pool_backward"
+    return [*_pool_checks(f, max_pool, "maximum"),
+            Check(f, "only_the_maximum_gets_the_gradient",
+                  "only the maximum of a window gets its gradient, the others 0",
+                  _pool_calls(channels=None, distinct=True), judge=_only_the_maximum,
+                  covers=(f,)),
+            agreement(f, "ties_go_to_the_first_maximum",
+                      "on ties, only the first maximum in C order gets the gradient",
+                      _ties(), weight=2, covers=(f,))]
+
+
+def _avg_pool_checks() -> list[Check]:
+    f = "avg_pool_backward"
+    return [*_pool_checks(f, avg_pool, "elements, evenly"),
+            Check(f, "spreads_evenly_over_the_window",
+                  "every element of a size x size window gets 1/size^2 of its gradient",
+                  _pool_calls(channels=None), judge=_spread_evenly, covers=(f,))]
+
+
+def _scatter(d_out, x, size, stride, share, add: bool = True) -> np.ndarray:
+    """A pooling backward pass by loops: window (i, j) of channel c passes
+    ``d_out[i, j, c] * share(window)`` back, added to (or, ``add=False``, written over, where
+    its share is not 0) what earlier windows passed back."""
+    x = np.asarray(x, dtype=float)
+    step = size if stride is None else stride
+    x3 = x.reshape(*x.shape[:2], -1)
+    g3 = np.asarray(d_out, dtype=float).reshape(*np.shape(d_out)[:2], -1)
+    d_x = np.zeros(x3.shape)
+    for i, j, c in np.ndindex(g3.shape):
+        rows, cols = slice(i * step, i * step + size), slice(j * step, j * step + size)
+        part = g3[i, j, c] * share(x3[rows, cols, c])
+        before = d_x[rows, cols, c]
+        d_x[rows, cols, c] = before + part if add else np.where(share(x3[rows, cols, c]) > 0,
+                                                                part, before)
+    return d_x.reshape(x.shape)
+
+
+def _max_whole_window(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)  # its ValueErrors
+    return _scatter(d_out, x, size, stride, lambda w: np.ones(w.shape))
+
+
+def _max_every_maximum(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, lambda w: (w == w.max()).astype(float))
+
+
+def _max_overwrite_plain(d_out, x, size=2, stride=None):
+    """Each window writes its gradient into its maximum's place, over what an earlier window
+    put there (``d_x[r, c] = g`` instead of ``+=``)."""
+    reference.max_pool_backward(d_out, x, size, stride)  # its ValueErrors
+    return _scatter(d_out, x, size, stride, _argmax_mask, add=False)
+
+
+MAX_POOL_BACKWARD = Graded(
+    "max_pool_backward", NUMERIC_ARRAY, section="training", points=2, pictured=True,
+    spec="max_pool_backward: the gradient goes to the maximum of each window (on ties, to "
+         "the first maximum in C order); overlapping windows add up",
+    checks=_max_pool_checks, misconceptions=(
+        Misconception("whole_window", "gave every element of the window the max-pool gradient",
+                      "only the maximum made it to the output, so only the maximum gets its "
+                      "gradient; the others get 0", _max_whole_window),
+        Misconception("every_maximum", "gave the gradient to every maximum of a window with "
+                      "ties (x == max marks them all)",
+                      "on ties only the first maximum in C order (np.argmax) gets it",
+                      _max_every_maximum),
+        Misconception("overwrites_overlaps", "overwrote (=) the gradient where overlapping "
+                      "windows share a maximum instead of adding it up (+=)",
+                      "an element that is the maximum of several windows gets all their "
+                      "gradients", _max_overwrite_plain),
+    ))
+
+
+def _avg_not_divided(d_out, x, size=2, stride=None):
+    reference.avg_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, lambda w: np.ones(w.shape))
+
+
+def _avg_by_size(d_out, x, size=2, stride=None):
+    reference.avg_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, lambda w: np.full(w.shape, 1.0 / size))
+
+
+def _avg_overwrites(d_out, x, size=2, stride=None):
+    reference.avg_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, _even_mask, add=False)
+
+
+AVG_POOL_BACKWARD = Graded(
+    "avg_pool_backward", FLOAT_ARRAY, section="training", points=1, pictured=True,
+    spec="avg_pool_backward: the gradient spread evenly over the window (1/size^2 each); "
+         "overlapping windows add up", checks=_avg_pool_checks, misconceptions=(
+        Misconception("not_divided", "gave every element of the window the whole gradient",
+                      "each element counts 1/size^2 in the mean, so it gets 1/size^2 of the "
+                      "gradient", _avg_not_divided),
+        Misconception("divided_by_size", "divided the gradient by size instead of size * size",
+                      "a size x size window holds size**2 elements", _avg_by_size),
+        Misconception("overwrites_overlaps", "overwrote (=) the gradient where windows overlap "
+                      "instead of adding it up (+=)",
+                      "an element in several windows gets a share of each", _avg_overwrites),
+    ))
+
+
+# --- relu_backward and sigmoid_backward ------------------------------------------------------
+
+def _elementwise_calls(ints: bool = False, values=None, nonzero: bool = False):
+    """``(d_out, x)`` of one shape; ``nonzero``: no x is 0 (the kink of the ReLU)."""
+    elements = values if values is not None else (
+        st.integers(-15, 15) if ints else S.QUARTERS)
+    if nonzero:
+        elements = elements.filter(lambda v: v != 0)
+    dtype = np.int64 if ints else np.float64
+
+    @st.composite
+    def draw_call(draw):
+        shape = draw(S.any_shape())
+        x = draw(hnp.arrays(dtype, shape, elements=elements))
+        d_out = draw(hnp.arrays(dtype, shape, elements=st.integers(-15, 15) if ints
+                                else S.QUARTERS))
+        return S.call(d_out, x)
+    return draw_call()
+
+
+def _elementwise_forward(activation):
+    def forward(c) -> list:
+        (_, x), _ = c
+        return [(activation, x)]
+    return forward
+
+
+@st.composite
+def _invalid_elementwise(draw):
+    (d_out, x), _ = draw(_elementwise_calls())
+    if draw(st.booleans()):
+        d_out = np.concatenate([d_out, d_out[:1]], axis=0)
+    else:
+        d_out = d_out[..., :1, np.newaxis]
+    return S.call(d_out, x)
+
+
+def _activation_checks(f: str, activation, eps: float) -> list[Check]:
+    return [
+        accepts_nested_lists(f, _elementwise_calls()),
+        agrees_with_differences(f, _elementwise_calls(nonzero=True),
+                                _elementwise_forward(activation), eps),
+        linear_in_d_out(f, _elementwise_calls()),
+        raises_value_error(f, "a d_out that is not the shape of x raises ValueError",
+                           _invalid_elementwise(), covers=("d_out_shape",)),
+        keeps_inputs(f, _elementwise_calls()),
+    ]
+
+
+def _relu_checks() -> list[Check]:
+    f = "relu_backward"
+    return [
+        agreement(f, "agrees_on_floats", "d_out where x > 0, else 0; any shape",
+                  _elementwise_calls(), weight=3,
+                  covers=("backward_returns_gradients", f)),
+        agreement(f, "zero_at_the_kink", "x = 0 passes no gradient",
+                  _elementwise_calls(values=st.sampled_from([-0.5, 0.0, 0.5])), covers=(f,)),
+        agreement(f, "agrees_on_integers", "integer arrays", _elementwise_calls(ints=True),
+                  covers=("any_numeric_dtype",)),
+        *_activation_checks(f, relu, LINEAR_EPS),
+    ]
+
+
+def _sigmoid_checks() -> list[Check]:
+    f = "sigmoid_backward"
+    return [
+        agreement(f, "agrees_on_moderate_values", "d_out * sigmoid(x) * (1 - sigmoid(x))",
+                  _elementwise_calls(), weight=2,
+                  covers=("backward_returns_gradients", "tolerance", f)),
+        agreement(f, "stable_for_large_inputs",
+                  "no overflow warning and no NaN for inputs up to +-1000",
+                  _elementwise_calls(values=LARGE), warnings_as_errors=True,
+                  covers=("sigmoid_no_warning", f)),
+        agreement(f, "integer_input_gives_floats", "integer input gives floats",
+                  _elementwise_calls(ints=True), covers=("floats_for_integer_input",)),
+        *_activation_checks(f, sigmoid, SMOOTH_EPS),
+    ]
+
+
+def _relu_of_d_out(d_out, x):
+    reference.relu_backward(d_out, x)
+    return np.maximum(np.asarray(d_out), 0)
+
+
+def _relu_passes_at_zero(d_out, x):
+    reference.relu_backward(d_out, x)
+    d_out = np.asarray(d_out)
+    return np.where(np.asarray(x) >= 0, d_out, np.zeros_like(d_out))
+
+
+def _relu_forgot_d_out(d_out, x):
+    reference.relu_backward(d_out, x)
+    return (np.asarray(x) > 0).astype(float)
+
+
+RELU_BACKWARD = Graded(
+    "relu_backward", NUMERIC_ARRAY, section="training", points=1,
+    spec="relu_backward: d_out where x > 0, 0 elsewhere (0 at x == 0)",
+    checks=_relu_checks, misconceptions=(
+        Misconception("relu_of_d_out", "applied the ReLU to the gradient instead of looking "
+                      "at the input", "the gradient passes where the *input* x was positive",
+                      _relu_of_d_out),
+        Misconception("passes_at_zero", "let the gradient pass at x == 0",
+                      "the ReLU's gradient is taken to be 0 at the kink x = 0: use x > 0",
+                      _relu_passes_at_zero),
+        Misconception("forgot_d_out", "returned the ReLU's derivative without multiplying by "
+                      "d_out", "chain rule: d_x = d_out * relu'(x)", _relu_forgot_d_out,
+                      any_dtype=True),
+    ))
+
+
+def _sigmoid_of_output(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    x = np.asarray(x, dtype=float)
+    return np.asarray(d_out) * x * (1 - x)
+
+
+def _sigmoid_forgot_d_out(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def _sigmoid_naive(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+    return np.asarray(d_out) * s * (1 - s)
+
+
+SIGMOID_BACKWARD = Graded(
+    "sigmoid_backward", FLOAT_ARRAY, section="training", points=1,
+    spec="sigmoid_backward: d_out * sigmoid(x) * (1 - sigmoid(x)), with no overflow warning",
+    checks=_sigmoid_checks, misconceptions=(
+        Misconception("output_as_input", "used x where the sigmoid's output belongs: "
+                      "d_out * x * (1 - x)", "x is the input: compute s = sigmoid(x), then "
+                      "d_out * s * (1 - s)", _sigmoid_of_output),
+        Misconception("forgot_d_out", "returned the sigmoid's derivative without multiplying "
+                      "by d_out", "chain rule: d_x = d_out * s * (1 - s)",
+                      _sigmoid_forgot_d_out),
+        Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
+                      "x", "use the stable sigmoid (exp(-|x|))", _sigmoid_naive),
+    ))
+
+EXERCISES = (CONV_LAYER_BACKWARD, MAX_POOL_BACKWARD, AVG_POOL_BACKWARD, RELU_BACKWARD,
+             SIGMOID_BACKWARD)

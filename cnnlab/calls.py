@@ -1,0 +1,328 @@
+"""Call a student's function once, the same way everywhere: in the sandbox's worker, in the
+grader's own process (notebooks, the grader's tests) and in ``cnnlab check``.
+
+Before the call numpy's and ``random``'s global generators are seeded and numpy's error
+handling is set, so a result never depends on the calls before it; during the call a
+``RuntimeWarning`` is an error or ignored, and what the call prints is kept apart from what
+other calls print. After it: the value, or why there is none (the exception's built-in kind,
+its text and the line of the student's own file where it happened).
+
+Standard library and numpy only: the worker runtime copies this file into the sandbox, and the
+student bundle ships it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import functools
+import io
+import linecache
+import os
+import random
+import sys
+import warnings
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# The kinds of failure a call itself can have, in autograder.results' words.
+RAISED, NOT_IMPLEMENTED = "raised", "not_implemented"
+NOT_IMPLEMENTED_TEXT = "still raises NotImplementedError"
+NUMPY_ERRORS: dict[str, Any] = {"divide": "warn", "over": "warn", "invalid": "warn",
+                                "under": "ignore"}  # np.errstate/np.seterr keywords
+TEXT_CHARS = 500  # of an exception's text
+WHERE_CHARS = 200  # "padding.py, line 12: return x[pad]", at most
+PRINTED_CHARS = 2048  # of what one call printed: its start and its end, the middle cut
+KEPT_PRINTED = 1 << 20  # what one call may print before the rest is dropped unseen
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a call gave no value."""
+
+    kind: str  # RAISED or NOT_IMPLEMENTED
+    text: str
+    builtin: str | None = None  # the exception's nearest built-in class, for RAISED
+    where: str | None = None  # the line of the student's file, when one is theirs
+    printed: str = ""  # what the call printed (``printed_excerpt``)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: Any = None
+    failure: Failure | None = None
+    exception: BaseException | None = None  # in this process only, never sent anywhere
+
+
+def run_call(function: Callable, args: tuple, kwargs: dict, *, files: Collection[str] | str,
+             warnings_as_errors: bool = False, output: CallOutput | None = None,
+             fresh: Callable[[], None] | None = None,
+             passthrough: tuple[type[BaseException], ...] = (KeyboardInterrupt,)) -> Outcome:
+    """Call ``function(*args, **kwargs)``. ``files``: the student's own files (real paths, or
+    a folder holding them), where the failing line is looked for. ``output``: where the
+    call's printing goes (a fresh ``CallOutput`` when None). ``fresh``: sets the state
+    every call starts from (``fresh_state``, or the worker's ``FreshState``).
+    ``passthrough``: exceptions that are not the student's (Ctrl-C in the grader's own
+    process)."""
+    output = output if output is not None else CallOutput()
+    # In the grader's own process numpy's error handling is restored after the call; the
+    # worker's FreshState sets it before each call that needs it.
+    errors = np.errstate(**NUMPY_ERRORS) if fresh is None else contextlib.nullcontext()
+    (fresh or fresh_state)()
+    output.begin()
+    try:
+        with warnings.catch_warnings(), output.installed(), errors:
+            warnings.simplefilter("error" if warnings_as_errors else "ignore", RuntimeWarning)
+            return Outcome(function(*args, **kwargs))
+    except passthrough:
+        raise
+    except NotImplementedError as error:
+        return Outcome(failure=Failure(NOT_IMPLEMENTED, NOT_IMPLEMENTED_TEXT), exception=error)
+    except BaseException as error:  # student code may raise anything, even SystemExit
+        failure = Failure(RAISED, error_text(error), builtin_name(type(error)),
+                          where_in(error, files), output.printed())
+        return Outcome(failure=failure, exception=error)
+
+
+def fresh_state() -> None:
+    """Every call starts with the same random numbers."""
+    np.random.seed(0)
+    random.seed(0)
+
+
+class FreshState:
+    """``fresh_state`` for a process that only runs student code (the worker), where it
+    costs as much as the rest of a call and hardly any hand-in uses randomness: Python's
+    ``random`` and numpy's global generator are seeded again only after a call used them
+    (their module functions are wrapped to notice), numpy's error handling is set again only
+    after a call changed it. Never in the grader's own process: it changes ``random``."""
+
+    # numpy's global generator through functions that are not its methods
+    NOT_METHODS = ("seed", "ranf", "sample", "get_bit_generator", "set_bit_generator")
+
+    def __init__(self, watch: bool = True):
+        """``watch``: seed only after a call used them (else before every call)."""
+        self.used, self.watch = True, watch
+        self.seed, self.np_seed = random._inst.seed, np.random.seed
+        if watch:
+            self._watch(random, random._inst)
+            legacy = np.random.mtrand._rand
+            for module in (np.random, np.random.mtrand):
+                self._watch(module, legacy, self.NOT_METHODS)
+        config = getattr(getattr(np, "_core", None), "_ufunc_config", None)
+        self.errors_var = getattr(config, "_extobj_contextvar", None)  # numpy >= 2
+        self.errors_set = None
+
+    def _watch(self, module, generator, also: tuple[str, ...] = ()) -> None:
+        for name in dir(module):
+            method = getattr(module, name, None)
+            if getattr(method, "__self__", None) is generator or (name in also
+                                                                  and callable(method)):
+                setattr(module, name, self._watched(method))
+
+    def _watched(self, method):
+        def watched(*args, **kwargs):
+            self.used = True
+            return method(*args, **kwargs)
+        return watched
+
+    def __call__(self) -> None:
+        if self.used or not self.watch:
+            self.np_seed(0)
+            self.seed(0)
+            self.used = False
+        if self.errors_var is None or self.errors_var.get() is not self.errors_set:
+            np.seterr(**NUMPY_ERRORS)
+            self.errors_set = self.errors_var and self.errors_var.get()
+
+
+# --- what a call printed ------------------------------------------------------------------
+
+class CallOutput:
+    """``sys.stdout`` and ``sys.stderr`` while a call runs: what one call prints, at most
+    ``KEPT_PRINTED`` bytes of it, the rest dropped at once (a print flood costs no time).
+
+    In the grader's own process the text is kept in memory (and also shown on ``echo``, as
+    ``cnnlab check`` shows a student's own prints). In the worker it goes straight to ``fd``,
+    a file of the grader's that holds only the current call's output (emptied when a call
+    begins): after a crash or a timeout the grader reads it there, and a reply sends it along
+    (``printed``)."""
+
+    encoding, errors = "utf-8", "replace"
+
+    def __init__(self, fd: int | None = None, echo=None):
+        self.fd, self.echo = fd, echo
+        self.kept = 0
+        self.memory = io.StringIO() if fd is None else None
+
+    def begin(self) -> None:
+        """A new call: nothing printed yet. The file is emptied only when something (this
+        object or a write to fd 1 or 2 from C) wrote to it."""
+        self.kept = 0
+        if self.memory is not None:
+            self.memory = io.StringIO()
+        elif self.fd is not None and os.lseek(self.fd, 0, os.SEEK_CUR):
+            os.ftruncate(self.fd, 0)
+            os.lseek(self.fd, 0, os.SEEK_SET)
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.echo is not None:
+            self.echo.write(text)
+        if self.kept < KEPT_PRINTED:
+            data = text[:KEPT_PRINTED - self.kept].encode("utf-8", "replace")[:KEPT_PRINTED]
+            self.kept += len(data)
+            if self.memory is not None:
+                self.memory.write(data.decode("utf-8", "replace"))
+            elif self.fd is not None:
+                try:
+                    os.write(self.fd, data)
+                except OSError:  # past RLIMIT_FSIZE: the rest is not kept
+                    self.kept = KEPT_PRINTED
+        return len(text)
+
+    def printed(self) -> str:
+        if self.memory is not None:
+            data = self.memory.getvalue().encode()
+            return printed_excerpt(data, len(data))
+        return printed_excerpt_of(self.fileno())
+
+    def flush(self) -> None:
+        if self.echo is not None:
+            self.echo.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        if self.fd is None:
+            raise io.UnsupportedOperation("fileno")
+        return self.fd
+
+    def installed(self) -> _Installed:
+        return _Installed(self)
+
+
+class _Installed:
+    """Makes ``output`` sys.stdout and sys.stderr for the block (a class, not a generator:
+    entered once per call)."""
+
+    __slots__ = ("output", "saved")
+
+    def __init__(self, output: CallOutput):
+        self.output, self.saved = output, (sys.stdout, sys.stderr)
+
+    def __enter__(self) -> None:
+        self.saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = self.output
+
+    def __exit__(self, *exc) -> None:
+        sys.stdout, sys.stderr = self.saved
+
+
+def printed_excerpt_of(fd: int) -> str:
+    """``printed_excerpt`` of what the file ``fd`` holds (read with ``pread``: the file's
+    offset is shared with a writer)."""
+    try:
+        size = os.fstat(fd).st_size
+        if size <= PRINTED_CHARS:
+            return printed_excerpt(os.pread(fd, size, 0), size)
+        half = PRINTED_CHARS // 2
+        return printed_excerpt(os.pread(fd, half, 0) + os.pread(fd, half, size - half), size)
+    except (OSError, ValueError):
+        return ""
+
+
+def printed_excerpt(data: bytes, size: int) -> str:
+    """What a call printed (``data``: all ``size`` bytes of it, or its first and last
+    ``PRINTED_CHARS / 2``) as text: the middle cut at character boundaries and marked."""
+    if size <= PRINTED_CHARS:
+        return data.decode("utf-8", "replace")
+    half = PRINTED_CHARS // 2
+    if len(data) > PRINTED_CHARS:
+        data = data[:half] + data[-half:]
+    head = codecs.getincrementaldecoder("utf-8")("replace").decode(data[:half])  # no cut end
+    start = half
+    while start < min(len(data), half + 4) and data[start] & 0xC0 == 0x80:  # mid-character
+        start += 1
+    tail = data[start:].decode("utf-8", "replace")
+    cut = size - half - (len(data) - start)
+    return f"{head}\n[... {cut:,} bytes cut ...]\n{tail}"
+
+
+# --- describing an exception -----------------------------------------------------------------
+
+def error_text(error: BaseException) -> str:
+    try:
+        return (str(error) or type(error).__name__)[:TEXT_CHARS]  # MemoryError() says nothing
+    except BaseException:  # a __str__ that raises
+        return "(the exception cannot be shown)"
+
+
+def builtin_name(kind: type) -> str:
+    """The exception's nearest built-in class: a student's ``class ShapeError(ValueError)``
+    is a ValueError."""
+    for cls in kind.__mro__:
+        if cls.__module__ == "builtins":
+            return cls.__name__
+    return "BaseException"
+
+
+def where_in(error: BaseException, files: Collection[str] | str) -> str | None:
+    """The last traceback frame in one of the student's ``files`` (a collection of real
+    paths, or a folder holding them), as "name.py, line N: source line"; None if no frame
+    is theirs. The one way the student's line is found."""
+    try:
+        frames = _frames(error.__traceback__)
+    except BaseException:  # a traceback a hostile object broke
+        return None
+    for filename, lineno in reversed(frames):
+        path = _real(filename)
+        if _is_theirs(path, files):
+            where = f"{os.path.basename(path)}, line {lineno}"
+            line = linecache.getline(filename, lineno).strip()
+            return (f"{where}: {line}" if line else where)[:WHERE_CHARS]
+    return None
+
+
+def source_file(function: Callable) -> str | None:
+    """The real path of the file that defines ``function``: the student's own code."""
+    code = getattr(function, "__code__", None)
+    return os.path.realpath(code.co_filename) if code is not None else None
+
+
+def source_files(*functions: Callable) -> set[str]:
+    """``source_file`` of each of ``functions`` that has one: the ``files`` of ``run_call``."""
+    return {path for path in map(source_file, functions) if path is not None}
+
+
+def _frames(tb) -> list[tuple[str, int]]:
+    """(file name, line) of each frame: no source is read (a student's ValueError for an
+    invalid argument is raised thousands of times; only the chosen line is looked up)."""
+    frames = []
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename or "", tb.tb_lineno or 0))
+        tb = tb.tb_next
+    return frames
+
+
+@functools.lru_cache(maxsize=256)
+def _real(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
+@functools.lru_cache(maxsize=16)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder) + os.sep
+
+
+def _is_theirs(path: str, files: Collection[str] | str) -> bool:
+    if isinstance(files, str):
+        return path.startswith(_real_folder(files))
+    return path in files

@@ -1,0 +1,165 @@
+"""Reading a hand-in never fails in the grader, and its text never acts on the instructor's
+terminal or files: a notebook's statements are cut by the parser's own positions, every parse
+or scan error is the student's, control characters are escaped everywhere the grader writes
+text from a hand-in, and an archive too large to list is refused before it is read."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import struct
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+from grader_helpers import PERFECT, FakeEngine
+
+from autograder.cli import summary
+from autograder.forbidden import forbidden_uses
+from autograder.pipeline import Options, grade_class
+from autograder.sandbox import Limits
+from autograder.submissions import MAX_ZIP_ENTRIES, find_candidates, prepare
+from autograder.text import printable
+
+FAST = Limits(seconds_per_call=5, seconds_import=20)
+# Any control character but a new line or a tab (ESC, BEL, ...), and the bidi overrides.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+TERMINAL_ATTACK = "\x1b]0;owned\x07\x1b[2J\x1b[H\u202efake score table"
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "source": cell} for cell in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_a_line_with_two_statements_the_second_continuing_is_graded(tmp_path):
+    padding = (PERFECT / "padding.py").read_text()
+    cell = "import numpy as np; example = np.array([[1, 2],\n                            [3, 4]])\n"
+    (tmp_path / "class" / "nb").mkdir(parents=True)
+    (tmp_path / "class" / "nb" / "exercises.ipynb").write_text(_notebook(cell, padding))
+    (candidate,) = find_candidates(tmp_path / "class")
+    submission = prepare(candidate, tmp_path / "work")
+    assert "padding" in submission.sources
+    assert "example = np.array([[1, 2],\n" in submission.sources["padding"]
+    run = grade_class(tmp_path / "class", tmp_path / "out", Options(jobs=1, limits=FAST),
+                      FakeEngine)
+    assert run.errors == {}
+    (result,) = run.results
+    assert {f.function: f.points for f in result.functions}["same_padding"] == 1.0
+
+
+def test_a_decorated_function_keeps_its_decorator(tmp_path):
+    cell = ("import functools\n\n@functools.lru_cache(maxsize=None)\n"
+            "def same_padding(kernel_size):\n    return (kernel_size - 1) // 2\n")
+    (tmp_path / "class" / "nb").mkdir(parents=True)
+    (tmp_path / "class" / "nb" / "exercises.ipynb").write_text(_notebook(cell))
+    (candidate,) = find_candidates(tmp_path / "class")
+    source = prepare(candidate, tmp_path / "work").sources["padding"]
+    assert "@functools.lru_cache(maxsize=None)\ndef same_padding" in source
+
+
+@pytest.mark.parametrize("text", [
+    "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",  # nested too deeply for the parser
+    "x = 1\0\n",  # a null byte
+    "x = " + "-" * 100_000 + "1\n",  # a long expression: deep in the tree
+])
+def test_a_helper_file_the_scan_cannot_read_costs_nothing_and_raises_nothing(text):
+    own = "import numpy as np\n\ndef conv2d(image, kernel):\n    return np.zeros(1)\n"
+    assert forbidden_uses(own, "conv2d", ("scipy.signal",), [text]) == []
+    found = forbidden_uses(text + own, "conv2d", ("scipy.signal",))
+    assert found in ([], ["code that cannot be read (RecursionError)"])
+
+
+def test_a_notebook_the_parser_cannot_read_is_a_note_not_a_grader_error(tmp_path):
+    deep = "x = " + "[" * 3000 + "]" * 3000 + "\ndef same_padding(k):\n    return k\n"
+    (tmp_path / "class" / "nb").mkdir(parents=True)
+    (tmp_path / "class" / "nb" / "exercises.ipynb").write_text(_notebook(deep, "y = 1\0"))
+    run = grade_class(tmp_path / "class", tmp_path / "out", Options(jobs=1, limits=FAST),
+                      FakeEngine)
+    assert run.errors == {} and len(run.results) == 1
+
+
+def _escaped_everywhere(out: Path, terminal: str) -> None:
+    for path in [*out.rglob("*.md"), *out.rglob("*.json"), out / "grades.csv",
+                 out / "report.html", *out.glob("grader_errors.txt")]:
+        text = path.read_text(encoding="utf-8")
+        assert not RAW_CONTROL.search(text), (path, RAW_CONTROL.search(text))
+    assert not RAW_CONTROL.search(terminal)
+
+
+def test_no_control_character_from_a_hand_in_reaches_the_terminal_or_out(tmp_path):
+    classroom = tmp_path / "class"
+    student = classroom / "attacker"
+    student.mkdir(parents=True)
+    (student / "padding.py").write_text(
+        f"def same_padding(kernel_size):\n    raise ValueError({TERMINAL_ATTACK!r})\n"
+        f"def zero_pad(x, pad):\n    print({TERMINAL_ATTACK!r})\n"
+        "    import sys\n    sys.exit(3)\n")
+    with zipfile.ZipFile(classroom / f"zipped{TERMINAL_ATTACK}.zip", "w") as archive:
+        archive.writestr(f"{TERMINAL_ATTACK}.py", "x = 1\n")
+        archive.writestr("padding.py", (student / "padding.py").read_text())
+    (classroom / f"note{TERMINAL_ATTACK}").mkdir()
+    (classroom / f"note{TERMINAL_ATTACK}" / f"{TERMINAL_ATTACK}.py").symlink_to("/etc/passwd")
+    out = tmp_path / "out"
+    run = grade_class(classroom, out, Options(jobs=1, limits=FAST), FakeEngine)
+    _escaped_everywhere(out, summary(run, out))
+    with open(out / "grades.csv", newline="", encoding="utf-8") as file:
+        hand_ins = {row["hand_in"] for row in csv.DictReader(file)}
+    assert printable(f"zipped{TERMINAL_ATTACK}.zip") in hand_ins  # escaped, not dropped
+    assert "\\x1b]0;owned" in (out / "feedback" / "attacker.md").read_text()
+
+
+def test_printable_escapes_controls_and_keeps_text():
+    assert printable("a\x1b[2Jb\tc\nd\u202ee\udcff") == "a\\x1b[2Jb\tc\nd\\u202ee\\udcff"
+    assert printable("ümlaut and 日本") == "ümlaut and 日本"
+    assert printable("a\nb", keep="") == "a\\x0ab"
+
+
+def _zip_of_empty_entries(path: Path, count: int) -> None:
+    """A valid zip of ``count`` empty files named by number, written in bulk."""
+    local, central = [], []
+    offset = 0
+    for number in range(count):
+        name = b"%d.txt" % number
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name),
+                             0) + name
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0,
+                                   len(name), 0, 0, 0, 0, 0, offset) + name)
+        local.append(header)
+        offset += len(header)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, min(count, 0xFFFF),
+                      min(count, 0xFFFF), len(directory), offset, 0)
+    if count > 0xFFFF:  # zip64: the real count is in the zip64 end record
+        zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                            len(directory), offset)
+        locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + len(directory), 1)
+        end = zip64 + locator + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF,
+                                            0xFFFFFFFF, 0xFFFFFFFF, 0)
+    path.write_bytes(b"".join(local) + directory + end)
+
+
+def test_a_zip_with_a_million_entries_is_refused_with_a_note_without_listing_them(tmp_path):
+    (tmp_path / "class").mkdir()
+    _zip_of_empty_entries(tmp_path / "class" / "many.zip", 1_000_000)
+    (candidate,) = find_candidates(tmp_path / "class")
+    tracemalloc.start()
+    try:
+        submission = prepare(candidate, tmp_path / "work")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert any("1,000,000 entries" in note and "not unpacked" in note
+               for note in submission.notes), submission.notes
+    assert peak < 20 * 2**20  # zipfile would hold a million entries: some 500 MB
+
+
+def test_a_zip_within_the_limits_is_read(tmp_path):
+    (tmp_path / "class").mkdir()
+    _zip_of_empty_entries(tmp_path / "class" / "fine.zip", MAX_ZIP_ENTRIES)
+    assert zipfile.ZipFile(tmp_path / "class" / "fine.zip").testzip() is None  # well made
+    (candidate,) = find_candidates(tmp_path / "class")
+    submission = prepare(candidate, tmp_path / "work")
+    assert not any("not unpacked" in note for note in submission.notes), submission.notes
