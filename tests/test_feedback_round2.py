@@ -131,8 +131,10 @@ def test_a_check_never_run_after_a_timeout_shows_no_input_it_did_not_call(suite)
             error = CallError("timeout", f"took too long {engine.NOT_RUN}")
             return [(error, None) if return_inputs else error for _ in calls]
     result = engine.grade_function(TimedOut(), suite, "conv1d")
-    assert all(c.example is None and c.message == engine.NOT_RUN_MESSAGE
-               for c in result.checks)
+    failed = [c for c in result.checks  # names_the_argument judges no call: unearned
+              if not c.passed and c.message != engine.HYGIENE_ONLY]
+    assert failed and all(c.example is None and c.message == engine.NOT_RUN_MESSAGE
+                          for c in failed)
 
 
 def test_the_points_of_a_hygiene_check_are_explained_without_jargon() -> None:

@@ -20,7 +20,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 
-STARVED_CAP = 10  # a call waits at most this many times its limit, however busy the machine
+STARVED_CAP = 3  # a call waits at most this many times its limit, however busy the machine
 
 
 @dataclass(frozen=True)
