@@ -74,20 +74,22 @@ def _padded(x, pad, spatial):
     return out
 
 
-def _checked(x, kernel, padding, stride, ndim):
+def _checked(x, kernel, padding, stride, ndim, names=("image", "kernel")):
+    """The arguments checked; ``names``: what the function calls its input and kernel."""
     x, kernel = np.asarray(x), np.asarray(kernel)
+    xn, kn = names
     if x.ndim != ndim or kernel.ndim != ndim:
-        raise ValueError(f"x and kernel must be {ndim}-D, got {x.shape} and {kernel.shape}")
+        raise ValueError(f"{xn} and {kn} must be {ndim}-D, got {x.shape} and {kernel.shape}")
     if kernel.size == 0:
-        raise ValueError("kernel must not be empty")
+        raise ValueError(f"{kn} must not be empty")
     padding, stride = _at_least("padding", padding, 0), _at_least("stride", stride, 1)
     if any(k > n + 2 * padding for n, k in zip(x.shape, kernel.shape)):
-        raise ValueError("kernel is larger than the padded input")
+        raise ValueError(f"{kn} is larger than the padded {xn}")
     return _padded(x, padding, ndim), kernel.astype(float), stride
 
 
 def conv1d(x, w, padding=0, stride=1):
-    xp, w, stride = _checked(x, w, padding, stride, 1)
+    xp, w, stride = _checked(x, w, padding, stride, 1, names=("x", "w"))
     return sliding_window_view(xp, w.size)[::stride] @ w
 
 

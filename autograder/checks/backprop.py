@@ -29,7 +29,7 @@ from autograder.checks.base import (
     close,
     keeps_inputs,
     problem_in,
-    raises_value_error,
+    rejects_invalid_arguments,
     shape_problem,
 )
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
@@ -236,8 +236,9 @@ def _conv_checks() -> list[Check]:
               _conv_calls(padding=st.integers(0, 2), stride=st.integers(1, 3)),
               judge=_is_the_adjoint, covers=(f,)),
         linear_in_d_out(f, _conv_calls(padding=st.integers(0, 1), stride=st.integers(1, 2))),
-        raises_value_error(f, "the arguments conv_layer rejects, and a d_out that is not the "
-                           "shape of the layer's output, raise ValueError", _invalid_conv(),
+        *rejects_invalid_arguments(f, "the arguments conv_layer rejects, and a d_out that is "
+                                   "not the shape of the layer's output, raise ValueError",
+                                   _invalid_conv(),
                            covers=("negative_padding[padding]", "stride_below_one[stride]",
                                    "kernel_too_large_per_axis[too_large]",
                                    "empty_kernel[empty_kernels]", "wrong_ndim[image_ndim]",
@@ -418,8 +419,9 @@ def _pool_checks(f: str, pool, kind: str) -> list[Check]:
                                          stride=st.one_of(st.none(), st.integers(1, 3))),
                                 _pool_forward(pool), LINEAR_EPS),
         linear_in_d_out(f, calls(channels=None, stride=st.one_of(st.none(), st.integers(1, 3)))),
-        raises_value_error(f, "the arguments the pooling rejects, and a d_out that is not the "
-                           "pooled output's shape, raise ValueError", _invalid_pool(), covers=(
+        *rejects_invalid_arguments(f, "the arguments the pooling rejects, and a d_out that is "
+                                   "not the pooled output's shape, raise ValueError",
+                                   _invalid_pool(), covers=(
                                "size_below_one[size]", "stride_below_one[stride]",
                                "pooling_window_too_large_per_axis[too_large]",
                                "wrong_ndim[ndim]", "d_out_shape[d_out_shape]")),
@@ -575,7 +577,7 @@ def _activation_checks(f: str, activation, eps: float) -> list[Check]:
         agrees_with_differences(f, _elementwise_calls(nonzero=True),
                                 _elementwise_forward(activation), eps),
         linear_in_d_out(f, _elementwise_calls()),
-        raises_value_error(f, "a d_out that is not the shape of x raises ValueError",
+        *rejects_invalid_arguments(f, "a d_out that is not the shape of x raises ValueError",
                            _invalid_elementwise(), covers=("d_out_shape",)),
         keeps_inputs(f, _elementwise_calls()),
     ]
