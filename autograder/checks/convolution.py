@@ -248,13 +248,18 @@ def _in_dtype(out: np.ndarray, *inputs) -> np.ndarray:
     return np.round(out).astype(np.int64).astype(dtype)
 
 
+def _flip(kernel) -> np.ndarray:
+    """``kernel`` flipped along its (at most two) spatial axes, whatever its ndim: a kernel
+    of the wrong ndim still reaches the reference, which raises its ValueError."""
+    kernel = np.asarray(kernel)
+    return kernel[tuple(slice(None, None, -1) if axis < 2 else slice(None)
+                        for axis in range(kernel.ndim))]
+
+
 def _flipped_kernel(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     """The call with its kernel (second argument) flipped along the spatial axes: what a
     true convolution computes with. Any other mistake can come on top."""
-    def flip(kernel):
-        kernel = np.asarray(kernel)
-        return kernel[tuple(slice(None, None, -1) if axis < 2 else slice(None)
-                            for axis in range(kernel.ndim))]
+    flip = _flip
     if len(args) > 1:
         return (args[0], flip(args[1]), *args[2:]), kwargs
     name = next(k for k in ("kernel", "kernels", "w") if k in kwargs)
@@ -330,7 +335,7 @@ CONV1D = Graded(
 
 
 def _conv2d_flipped(image, kernel, padding=0, stride=1):
-    return reference.conv2d(image, np.asarray(kernel)[::-1, ::-1], padding, stride)
+    return reference.conv2d(image, _flip(kernel), padding, stride)
 
 
 def _conv2d_transposed(image, kernel, padding=0, stride=1):
@@ -544,7 +549,7 @@ def _conv_layer_first_channel(image, kernels, bias=None, padding=0, stride=1):
 
 
 def _conv_layer_flipped(image, kernels, bias=None, padding=0, stride=1):
-    return reference.conv_layer(image, np.asarray(kernels)[::-1, ::-1], bias, padding, stride)
+    return reference.conv_layer(image, _flip(kernels), bias, padding, stride)
 
 
 def _conv_layer_input_dtype(image, kernels, bias=None, padding=0, stride=1):
@@ -681,7 +686,7 @@ def _sigmoid_naive(x):
 
 
 def _sigmoid_of_minus_x(x):
-    return reference.sigmoid(-np.asarray(x))
+    return reference.sigmoid(-np.asarray(x, dtype=np.float64))  # no uint8 wrap-around
 
 
 def _sigmoid_in_input_dtype(x):
