@@ -422,8 +422,10 @@ def grade_mutant(suite: engine.Suite, mutation: Mutation, code: str) -> tuple[st
         try:
             functions = {f: getattr(importlib.import_module(f"{PACKAGE}.{MODULE_OF[f]}"), f)
                          for f in FUNCTIONS}
-        finally:
+        finally:  # forget the copy: the next mutant graded in this process imports its own
             sys.path.remove(folder)
+            for name in [n for n in sys.modules if n.split(".")[0] == PACKAGE]:
+                del sys.modules[name]
     student = InProcessStudent(functions)
     for function in functions_to_grade(mutation):
         if loses_points(student, suite, function):
