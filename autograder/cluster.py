@@ -42,7 +42,6 @@ from autograder.text import printable
 PLUGIN_NAME = "cnnlab-grading"
 RETRIES = 1  # a hand-in whose worker died is tried once more, on another worker
 WORKER_WAIT_SECONDS = 120  # for a first worker to join before giving up
-CONNECT_SECONDS = 30
 
 KILLED = ("the Dask worker grading this hand-in died, also when it was retried on another "
           "worker (killed from outside, e.g. by the out-of-memory killer or the batch "
@@ -169,8 +168,10 @@ def connect(connection: Connection, say: Say):
     except ImportError:
         raise RuntimeError(INSTALL_HINT) from None
     try:
+        # how long to try: Dask's own distributed.comm.timeouts.connect (30 s unless the
+        # Dask configuration or DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT says otherwise)
         client = Client(connection.scheduler, security=connection.security(),
-                        timeout=CONNECT_SECONDS, set_as_default=False)
+                        set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise RuntimeError(f"cannot reach the Dask scheduler at {connection.scheduler}: "
                            f"{error}") from None

@@ -145,8 +145,8 @@ def source_of(unit: Unit) -> str:
     if name == "*":  # a whole module (a project module used as a value)
         return _source_of_module(module)
     parsed = _parsed(module)
-    return "\n".join(ast.get_source_segment(parsed.source, node) or ""
-                     for defined, node in parsed.definitions if defined == name)
+    return "\n".join(parsed.segment(node) for defined, node in parsed.definitions
+                     if defined == name)
 
 
 @functools.cache
@@ -225,6 +225,19 @@ class _Parsed:
             for name in _defined_names(node):
                 self.definitions.append((name, node))
         self.names = {name for name, _ in self.definitions}
+        # split once: ast.get_source_segment splits the whole file again for every definition
+        self.lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", self.source)
+
+    def segment(self, node: ast.stmt) -> str:
+        """``ast.get_source_segment(self.source, node) or ""``, from the lines split once."""
+        if node.end_lineno is None or node.end_col_offset is None:
+            return ""
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return self.lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+        return "".join([self.lines[first].encode()[node.col_offset:].decode(),
+                        *self.lines[first + 1:last],
+                        self.lines[last].encode()[:node.end_col_offset].decode()])
 
 
 def _defined_names(node: ast.stmt) -> list[str]:

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -196,14 +197,16 @@ def _prepare_check(check: Check, points: float, key: CourseKey) -> PreparedCheck
 
 def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
           student_id: str = "student", detail: str = "full",
-          hand_in: str | None = None) -> SubmissionResult:
-    """Every function of the submission. ``sources``: module -> source text (all that the
-    hand-in's worker can read of it), for the rubric's forbidden names and, digested, as the
-    seed of the hand-in's own examples unless ``hand_in`` gives another digest. ``detail`` is
-    kept for the outputs, which use it."""
+          hand_in: str | None = None,
+          functions: Sequence[str] = FUNCTIONS) -> SubmissionResult:
+    """Every function of the submission (or those of ``functions``, in the order given).
+    ``sources``: module -> source text (all that the hand-in's worker can read of it), for
+    the rubric's forbidden names and, digested, as the seed of the hand-in's own examples
+    unless ``hand_in`` gives another digest. ``detail`` is kept for the outputs, which use
+    it."""
     budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     hand_in = hand_in or sources_digest(sources or {})
-    results = [grade_function(student, suite, f, sources, budget, hand_in) for f in FUNCTIONS]
+    results = [grade_function(student, suite, f, sources, budget, hand_in) for f in functions]
     return SubmissionResult(student_id, cap_examples(results))
 
 

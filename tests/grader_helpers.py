@@ -27,6 +27,23 @@ from cnnlab.result_rules import compare
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CLASS = ROOT / "examples" / "class"
 PERFECT = EXAMPLE_CLASS / "s001_perfect"
+# The example class without the three hand-ins that take most of its grading time (the
+# perfect one runs every check to the end, s007 and s009 hit time limits): for the tests of
+# how a class travels (shards, a Dask cluster), not of what it grades to.
+QUICK = ("s002_partial", "s003_flipped_kernel", "s004_off_by_one", "s005_missing_module",
+         "s006_syntax_error", "s008_crashing_import", "s010_notebook", "s011_zipped.zip")
+
+
+def quick_class(dest: Path) -> Path:
+    """A copy of the example class's QUICK hand-ins (folders and the zip) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in QUICK:
+        source = EXAMPLE_CLASS / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
 
 
 def _load_rubric(path=None) -> dict[str, float]:

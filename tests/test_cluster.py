@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS
+from grader_helpers import EXAMPLE_CLASS, QUICK, quick_class
 
 distributed = pytest.importorskip(
     "distributed", reason="distributed is not installed: pip install -e '.[test]' (or "
@@ -111,9 +111,20 @@ def _grade(out: Path, *extra: str, submissions: Path = EXAMPLE_CLASS) -> Path:
     return out
 
 
+# Its module fixtures grade or build a class once: all its tests on one xdist worker
+# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
+pytestmark = pytest.mark.xdist_group("cluster")
+
+
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory) -> Path:
-    return _grade(tmp_path_factory.mktemp("local") / "out", "-j", "2")
+def submissions(tmp_path_factory) -> Path:
+    """The quick part of the example class: how a class travels, not what it grades to."""
+    return quick_class(tmp_path_factory.mktemp("class") / "class")
+
+
+@pytest.fixture(scope="module")
+def local_run(submissions, tmp_path_factory) -> Path:
+    return _grade(tmp_path_factory.mktemp("local") / "out", "-j", "2", submissions=submissions)
 
 
 def _timed_out(out: Path) -> set[str]:
@@ -148,19 +159,21 @@ def _graded_on_workers(made: LocalDaskCluster) -> int:
     return sum(made.client.run(cluster.hand_ins_graded_here).values())
 
 
-def test_the_class_graded_on_a_dask_cluster_equals_the_local_run(dask_cluster, local_run,
-                                                                 tmp_path):
-    out = _grade(tmp_path / "out", "--scheduler", dask_cluster.address)
+def test_the_class_graded_on_a_dask_cluster_equals_the_local_run(dask_cluster, submissions,
+                                                                 local_run, tmp_path):
+    out = _grade(tmp_path / "out", "--scheduler", dask_cluster.address,
+                 submissions=submissions)
     _same_outputs(out, local_run)
-    assert _graded_on_workers(dask_cluster) == len(list(EXAMPLE_CLASS.glob("s0*")))
+    assert _graded_on_workers(dask_cluster) == len(QUICK)
 
 
-def test_a_worker_killed_while_grading_leaves_the_same_grades(dask_cluster, local_run,
-                                                              tmp_path):
+def test_a_worker_killed_while_grading_leaves_the_same_grades(dask_cluster, submissions,
+                                                              local_run, tmp_path):
     """SIGKILL the worker that is grading a hand-in once the first result is in: its hand-in
     is graded again on the other worker and the class ends as the local run did."""
     out = tmp_path / "out"
-    run = subprocess.Popen(_grade_command(out, "--scheduler", dask_cluster.address),
+    run = subprocess.Popen(_grade_command(out, "--scheduler", dask_cluster.address,
+                                          submissions=submissions),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         killed = _kill_a_busy_worker(dask_cluster, run)
@@ -244,7 +257,7 @@ def test_grading_over_tls_gives_the_local_grades(certificates, local_run, tmp_pa
     assert _feedback(out, loaded) == _feedback(local_run, others | loaded)
 
 
-TLS_STUDENTS = ("s001_perfect", "s002_partial")
+TLS_STUDENTS = ("s002_partial", "s003_flipped_kernel")
 
 
 def test_a_tls_scheduler_without_the_certificates_is_a_clear_error(tmp_path):
@@ -259,9 +272,11 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     with contextlib.closing(__import__("socket").socket()) as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
+    # Dask's connect timeout (30 s by default) through its documented environment variable
+    quick = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
     done = subprocess.run(_grade_command(tmp_path / "out", "--scheduler",
                                          f"tcp://127.0.0.1:{port}"),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=quick)
     assert done.returncode == 2
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in done.stderr
 

@@ -79,11 +79,19 @@ ISOLATIONS = ["bwrap", "process"] if bwrap_works() else ["process"]
 
 
 SUITE = engine.prepare(engine.load_rubric())  # read from the cache after the first run
+# What an attack can harm beyond its own function: the functions graded after it by the same
+# sandbox (a dead worker, a full process table, patched modules), those of its own module and
+# the other modules'. Grading all 28 per attack costs minutes, so an attack's hand-in is
+# graded on its whole module, the attacked functions and one function of every other module.
+WATCHED = ("zero_pad", "conv_output_size", "same_padding", "conv2d", "relu", "max_pool",
+           "count_parameters", "receptive_field", "effective_stride", "relu_backward")
+assert {m for m, functions in EXERCISES.items() if set(functions) & set(WATCHED)} == set(
+    EXERCISES)
 
 
-def _grade(folder: Path, isolation: str):
+def _grade(folder: Path, isolation: str, functions=FUNCTIONS):
     with SandboxedStudent(folder, FAST, isolation) as student:
-        return engine.grade(student, SUITE, {}, folder.name)
+        return engine.grade(student, SUITE, {}, folder.name, functions=functions)
 
 
 CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOLATIONS
@@ -93,10 +101,11 @@ CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOL
 @pytest.mark.parametrize(("attack", "isolation"), CASES)
 def test_an_attack_costs_at_most_the_attacked_function(attack, isolation, tmp_path):
     module, code, top = ATTACKS[attack]
-    result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation)
+    result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation, WATCHED)
     attacked = ATTACKED.get(attack, {"same_padding"})
+    assert attacked <= set(WATCHED)
     marks = full_marks(result)
-    lost = {f for f in FUNCTIONS if not marks[f]}
+    lost = {f for f in WATCHED if not marks[f]}
     if attack in EITHER_WAY:
         assert lost <= attacked
     else:

@@ -3,6 +3,11 @@
 Each mutant (``tests/student_code/mutants.py``) replaces one function of a perfect
 submission, graded in-process. The mutated function must lose points, every other function
 must keep its full marks, and the feedback must show a failing example.
+
+The engine grades each function on its own (``grade`` calls ``grade_function`` per function),
+and grading the whole submission costs ten times the mutated function alone. So every mutant
+has its own function graded, and the whole submission is graded for the mutants that could
+reach other functions (inputs changed in place) and for one mutant per module.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from student_code.mutants import MUTANTS, Mutant
 from autograder import engine
 from autograder.engine import Suite
 from autograder.inprocess import InProcessStudent
-from autograder.results import FunctionResult, SubmissionResult
-from cnnlab.catalog import FUNCTIONS
+from autograder.results import FunctionResult
+from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
-BY_ID = pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
+_FIRST_PER_MODULE = {MODULE_OF[m.function]: m for m in reversed(MUTANTS)}.values()
+WHOLE = [m for m in MUTANTS if m in _FIRST_PER_MODULE or "place" in m.description
+         or "writes into" in m.description]
+WHOLE_SUBMISSION = pytest.mark.parametrize("mutant", WHOLE, ids=[m.id for m in WHOLE])
 # A mutant the suite misses (reported to the lead, autograder/ is not ours to change) is an
 # expected failure where it matters: strict, so the test fails once the suite catches it.
 CAUGHT = pytest.mark.parametrize("mutant", [
@@ -32,23 +40,23 @@ def suite() -> Suite:
     return engine.prepare(engine.load_rubric())
 
 
-@pytest.fixture(scope="module")
-def graded(suite: Suite) -> Callable[[Mutant], SubmissionResult]:
-    """The grade of a perfect submission with ``mutant`` swapped in, graded once."""
-    done: dict[str, SubmissionResult] = {}
+def _with(mutant: Mutant) -> InProcessStudent:
+    return InProcessStudent(perfect_except({mutant.function: mutant.implementation}))
 
-    def grade(mutant: Mutant) -> SubmissionResult:
+
+@pytest.fixture(scope="module")
+def graded(suite: Suite) -> Callable[[Mutant], FunctionResult]:
+    """The mutated function's grade in a perfect submission with ``mutant`` swapped in,
+    graded once, as ``engine.grade`` grades it (the same hand-in digest, so the same own
+    examples)."""
+    done: dict[str, FunctionResult] = {}
+
+    def grade(mutant: Mutant) -> FunctionResult:
         if mutant.id not in done:
-            student = InProcessStudent(perfect_except({mutant.function:
-                                                       mutant.implementation}))
-            done[mutant.id] = engine.grade(student, suite, student_id=mutant.id)
+            done[mutant.id] = engine.grade_function(
+                _with(mutant), suite, mutant.function, hand_in=engine.sources_digest({}))
         return done[mutant.id]
     return grade
-
-
-def result_of(result: SubmissionResult, function: str) -> FunctionResult:
-    (found,) = [f for f in result.functions if f.function == function]
-    return found
 
 
 def test_every_function_has_a_mutant() -> None:
@@ -62,20 +70,23 @@ def test_the_perfect_submission_gets_full_marks(suite: Suite) -> None:
 
 @CAUGHT
 def test_the_mutated_function_loses_points(graded, mutant: Mutant) -> None:
-    own = result_of(graded(mutant), mutant.function)
+    own = graded(mutant)
     assert own.points < own.max_points
 
 
-@BY_ID
-def test_every_other_function_keeps_full_marks(graded, mutant: Mutant) -> None:
-    short = {f.function: (f.points, f.max_points) for f in graded(mutant).functions
+@WHOLE_SUBMISSION
+def test_every_other_function_keeps_full_marks(suite: Suite, graded, mutant: Mutant) -> None:
+    whole = engine.grade(_with(mutant), suite, student_id=mutant.id)
+    short = {f.function: (f.points, f.max_points) for f in whole.functions
              if f.function != mutant.function and f.points < f.max_points}
     assert short == {}
+    (own,) = [f for f in whole.functions if f.function == mutant.function]
+    assert own == graded(mutant)  # the function alone is graded as in the whole submission
 
 
 @CAUGHT
 def test_each_failed_check_shows_a_failing_example(graded, mutant: Mutant) -> None:
-    failed = [c for c in result_of(graded(mutant), mutant.function).checks
+    failed = [c for c in graded(mutant).checks
               if not c.passed and c.message != engine.HYGIENE_ONLY]
     assert failed
     for check in failed:
@@ -88,7 +99,7 @@ def test_each_failed_check_shows_a_failing_example(graded, mutant: Mutant) -> No
 @pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.only_fails],
                          ids=[m.id for m in MUTANTS if m.only_fails])
 def test_a_narrow_bug_fails_only_its_own_checks(graded, mutant: Mutant) -> None:
-    failed = {c.check for c in result_of(graded(mutant), mutant.function).checks
+    failed = {c.check for c in graded(mutant).checks
               if not c.passed}
     assert failed == set(mutant.only_fails)
 
@@ -121,7 +132,6 @@ def test_a_stub_is_reported_once_as_not_implemented(suite: Suite) -> None:
 
     from autograder.outputs import feedback_markdown
     from autograder.results import NOT_DONE
-    from cnnlab.catalog import MODULE_OF
 
     stubs = {f: getattr(importlib.import_module(f"exercises.{MODULE_OF[f]}"), f)
              for f in FUNCTIONS}

@@ -162,6 +162,11 @@ def test_the_feedback_and_gradescope_show_the_reason():
 
 # --- through the pipeline ------------------------------------------------------------------
 
+# Its module fixtures grade or build a class once: all its tests on one xdist worker
+# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
+pytestmark = pytest.mark.xdist_group("overrides")
+
+
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """A class of two graded with overrides, then resumed without and with them again."""

@@ -21,6 +21,11 @@ STUBBED = ("conv2d", "max_pool", "receptive_field")  # left as stubs by "partial
 BROKEN = "sigmoid"  # raises in "broken"
 
 
+# Its module fixtures grade or build a class once: all its tests on one xdist worker
+# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
+pytestmark = pytest.mark.xdist_group("platform_nbgrader")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     course, released, answers = released_course(tmp_path_factory.mktemp("course"))

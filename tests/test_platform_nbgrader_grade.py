@@ -32,6 +32,11 @@ def _gradebook_points(course: Path, student: str) -> dict[str, float]:
         return {g.name.removeprefix("test_"): float(g.score) for g in notebook.grades}
 
 
+# Its module fixtures grade or build a class once: all its tests on one xdist worker
+# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
+pytestmark = pytest.mark.xdist_group("platform_nbgrader_grade")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     course, released, answers = released_course(tmp_path_factory.mktemp("nbgrade"))

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS
+from grader_helpers import EXAMPLE_CLASS, QUICK, quick_class
 
 from autograder.shards import ShardError, parse, shard_of
 from autograder.submissions import find_candidates
 
-STUDENTS = [c.student for c in find_candidates(EXAMPLE_CLASS)]
+STUDENTS = [name.removesuffix(".zip") for name in QUICK]
 
 
 def _cnnlab(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -27,20 +27,30 @@ def _cnnlab(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return done
 
 
-def _grade(out: Path, *extra: str) -> Path:
-    _cnnlab("grade", str(EXAMPLE_CLASS), "--out", str(out), "-j", "2", *extra)
+# Its module fixtures grade or build a class once: all its tests on one xdist worker
+# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
+pytestmark = pytest.mark.xdist_group("shards")
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory) -> Path:
+    return quick_class(tmp_path_factory.mktemp("class") / "class")
+
+
+def _grade(submissions: Path, out: Path, *extra: str) -> Path:
+    _cnnlab("grade", str(submissions), "--out", str(out), "-j", "2", *extra)
     return out
 
 
 @pytest.fixture(scope="module")
-def whole(tmp_path_factory) -> Path:
-    return _grade(tmp_path_factory.mktemp("whole") / "out")
+def whole(submissions, tmp_path_factory) -> Path:
+    return _grade(submissions, tmp_path_factory.mktemp("whole") / "out")
 
 
 @pytest.fixture(scope="module")
-def halves(tmp_path_factory) -> list[Path]:
+def halves(submissions, tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("halves")
-    return [_grade(folder / f"out{k}", "--shard", f"{k}/2") for k in (1, 2)]
+    return [_grade(submissions, folder / f"out{k}", "--shard", f"{k}/2") for k in (1, 2)]
 
 
 def _timed_out(out: Path) -> set[str]:
@@ -59,10 +69,11 @@ def _rows(out: Path, leave_out: set[str]) -> list[str]:
             if row.split(",")[0] not in leave_out]
 
 
-def test_two_shards_share_the_class_without_overlap(halves):
+def test_two_shards_share_the_class_without_overlap(submissions, halves):
+    assert sorted(c.student for c in find_candidates(submissions)) == sorted(STUDENTS)
     graded = [{p.stem for p in (out / "feedback").glob("*.md")} for out in halves]
     assert not graded[0] & graded[1] and graded[0] | graded[1] == set(STUDENTS)
-    assert all(graded)  # 11 students: both halves hold some
+    assert all(graded)  # 8 students: both halves hold some
 
 
 def test_two_merged_shards_equal_the_whole_run_byte_for_byte(halves, whole, tmp_path):
@@ -80,10 +91,10 @@ def test_two_merged_shards_equal_the_whole_run_byte_for_byte(halves, whole, tmp_
     assert (out / "report.html").is_file()
 
 
-def test_a_merged_folder_resumes_without_grading_again(halves, tmp_path):
+def test_a_merged_folder_resumes_without_grading_again(submissions, halves, tmp_path):
     out = tmp_path / "merged"
     _cnnlab("merge", *map(str, halves), "--out", str(out))
-    done = _cnnlab("grade", str(EXAMPLE_CLASS), "--out", str(out), "--resume")
+    done = _cnnlab("grade", str(submissions), "--out", str(out), "--resume")
     assert f"(0 graded now, {len(STUDENTS)} unchanged and kept)" in done.stdout
 
 
