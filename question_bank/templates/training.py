@@ -134,7 +134,7 @@ def _experiment_numbers(rng: random.Random) -> dict[str, Any]:
     patches, trained on m samples: their parameter counts, from solutions/."""
     side, k, f = rng.choice([16, 20, 24, 28, 32]), rng.choice([3, 5]), rng.choice([2, 4, 6, 8])
     m = rng.choice([50, 100, 150, 200, 250, 300])
-    cnn = [{"type": "conv", "filters": f, "kernel_size": k}, {"type": "relu"},
+    cnn: list[dict] = [{"type": "conv", "filters": f, "kernel_size": k}, {"type": "relu"},
            {"type": "maxpool"}, {"type": "flatten"}, {"type": "dense", "units": 1}]
     linear = integer(dense_layer_params(side * side * 3, 1))
     conv_weights = integer(conv_layer_params(k, 3, f, bias=False))
