@@ -64,9 +64,8 @@ RECORDS: tuple[Exercise, ...] = (
 )
 # END GENERATED RECORDS
 
-# Given code: shipped to students whole, used by their answers (the experiment: trains with
-# them), never graded.
-SUPPORT_MODULES: tuple[str, ...] = ("validation", "architecture", "experiment")
+# Given code: shipped to students whole, used by their answers, never graded.
+SUPPORT_MODULES: tuple[str, ...] = ("validation", "architecture")
 
 FUNCTIONS: tuple[str, ...] = tuple(r.function for r in RECORDS)
 MODULE_OF: dict[str, str] = {r.function: r.module for r in RECORDS}

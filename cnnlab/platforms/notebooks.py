@@ -59,6 +59,10 @@ SCHEMA_VERSION = 3
 FIGURES = ("connectivity", "weights_as_image", "conv_step", "feature_maps", "max_pool",
            "receptive_field")
 
+# Given code at the top of the notebook: the support modules, and the experiment (which trains
+# with the student's functions). Not a support module: the grader loads those before a hand-in.
+GIVEN_MODULES: tuple[str, ...] = (*SUPPORT_MODULES, "experiment")
+
 STORY_DIR = NOTEBOOK_DIR / "story"
 INTRO = "intro"
 
@@ -311,12 +315,12 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
     points = rubric_points() if points is None else points
     (_, intro), *sections = stories(story_dir)
     parts = {m: module_parts(solutions_dir / f"{m}.py")
-             for m in (*SUPPORT_MODULES, *EXERCISES)}
+             for m in (*GIVEN_MODULES, *EXERCISES)}
     imports = import_block({"import contextlib"}  # for public_examples in HELPERS
                            | {line for m in parts for line in parts[m][0]})
     cells = [markdown_cell("intro", intro),
              given_cell("given_imports", imports + "\n\n\n" + HELPERS)]
-    for module in SUPPORT_MODULES:
+    for module in GIVEN_MODULES:
         cells.append(markdown_cell(f"md_given_{module}",
                                    f"### Given code: `{module}` (read-only, use it)"))
         cells.append(given_cell(f"given_{module}", "\n\n\n".join(parts[module][1])))
