@@ -26,6 +26,11 @@ def test_patches_are_24x24x3_floats_in_0_1_with_balanced_labels():
     assert sorted(labels.tolist()) == [0] * 5 + [1] * 4
 
 
+def test_the_labels_come_in_random_order():
+    labels = ex.nuclei_patches(20, seed=0)[1]
+    assert labels.tolist() not in ([0, 1] * 10, [1, 0] * 10, sorted(labels.tolist()))
+
+
 def test_the_same_seed_gives_identical_arrays():
     first, second = ex.nuclei_patches(6, seed=11), ex.nuclei_patches(6, seed=11)
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
