@@ -27,8 +27,8 @@ from question_bank.templates import TEMPLATES
 
 LEVELS = (1, 2, 3)
 OUTCOMES = list(LEARNING_OUTCOMES)
-# Templates per outcome (docs/question_bank.md): LO1 6, LO2 6, LO3 7, LO4 7, LO5 5; 31 in all.
-TEMPLATE_COUNTS = {"LO1": 6, "LO2": 6, "LO3": 7, "LO4": 7, "LO5": 5}
+# Templates per outcome (docs/question_bank.md): LO1 6, LO2 7, LO3 9, LO4 8, LO5 5; 35 in all.
+TEMPLATE_COUNTS = {"LO1": 6, "LO2": 7, "LO3": 9, "LO4": 8, "LO5": 5}
 
 
 def _per_outcome(items) -> Counter:
@@ -46,9 +46,11 @@ def test_every_outcome_gets_items_from_five_on(n):
 
 
 @pytest.mark.parametrize("n, expected", [
-    # one each, then the rest by largest remainder of (n - 5) * templates / 31
-    (20, {"LO1": 4, "LO2": 4, "LO3": 4, "LO4": 4, "LO5": 4}),  # 15*6/31 = 2.9, 15*7/31 = 3.4
-    (36, {"LO1": 7, "LO2": 7, "LO3": 8, "LO4": 8, "LO5": 6}),  # 31*k/31 = k, plus one each
+    # one each, then the rest by largest remainder of (n - 5) * templates / 35
+    # 15*k/35 = 2.57, 3.0, 3.86, 3.43, 2.14: floors 2, 3, 3, 3, 2, the 2 left to LO3 and LO1
+    (20, {"LO1": 4, "LO2": 4, "LO3": 5, "LO4": 4, "LO5": 3}),
+    # 31*k/35 = 5.31, 6.2, 7.97, 7.09, 4.43: floors 5, 6, 7, 7, 4, the 2 left to LO3 and LO5
+    (36, {"LO1": 6, "LO2": 7, "LO3": 9, "LO4": 8, "LO5": 6}),
 ])
 def test_items_are_spread_in_proportion_to_each_outcomes_templates(n, expected):
     assert _per_outcome(build_bank(n, seed=2, figures=False)) == expected

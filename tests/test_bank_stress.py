@@ -95,8 +95,8 @@ def _table_rows(markdown: str) -> list[list[str]]:
 
 # Counted by hand from question_bank/templates/__init__.py: numeric, multiple_choice,
 # true_false, total.
-EXPECTED_COVERAGE = {"LO1": [3, 2, 1, 6], "LO2": [2, 3, 1, 6], "LO3": [3, 3, 1, 7],
-                     "LO4": [4, 2, 1, 7], "LO5": [3, 1, 1, 5], "all": [15, 11, 5, 31]}
+EXPECTED_COVERAGE = {"LO1": [3, 2, 1, 6], "LO2": [2, 4, 1, 7], "LO3": [5, 3, 1, 9],
+                     "LO4": [5, 2, 1, 8], "LO5": [3, 1, 1, 5], "all": [18, 12, 5, 35]}
 
 
 def test_coverage_counts_templates_per_outcome_and_type():

@@ -122,6 +122,38 @@ def _multiply_adds(p: dict) -> int:
     return out * out * p["k"] ** 2 * p["c_in"] * p["c_out"]
 
 
+def _max_pool_gradient(p: dict) -> int:
+    """Every window hands its d_out to its (first) maximum; sum what (row, col) receives."""
+    x, size, stride = p["x"], p["size"], p["stride"]
+    n_out = (len(x) - size) // stride + 1
+    total = 0
+    for i in range(n_out):
+        for j in range(n_out):
+            cells = [(r, c) for r in range(i * stride, i * stride + size)
+                     for c in range(j * stride, j * stride + size)]
+            winner = max(cells, key=lambda cell: x[cell[0]][cell[1]])
+            total += p["d_out"][i][j] if winner == (p["row"] - 1, p["col"] - 1) else 0
+    return total
+
+
+def _d_kernels_size(p: dict) -> int:
+    """The kernels' values, or the output positions that each shared weight was used at."""
+    if p["asked"] == "values":
+        return p["k"] ** 2 * p["c_in"] * p["c_out"]
+    return (_conv_out(p["height"], p["k"], p["padding"], p["stride"])
+            * _conv_out(p["width"], p["k"], p["padding"], p["stride"]))
+
+
+def _updated_weights(p: dict) -> int:
+    total = _walk(p["layers"], tuple(p["input_shape"]))[1]
+    if not p["frozen_first"]:
+        return total
+    first = p["layers"][0]
+    frozen = first["kernel_size"] ** 2 * p["input_shape"][2] * first["filters"] \
+        + first["filters"] * first.get("bias", True)
+    return total - frozen
+
+
 EXPECTED = {
     "conv1d_entry": _conv1d_entry,
     "conv2d_entry": _conv2d_entry,
@@ -139,6 +171,9 @@ EXPECTED = {
     "receptive_field_stack": lambda p: _receptive_field(p["layers"]),
     "small_vs_large_kernels": _small_vs_large,
     "conv_multiply_adds": _multiply_adds,
+    "max_pool_gradient": _max_pool_gradient,
+    "d_kernels_size": _d_kernels_size,
+    "updated_weights": _updated_weights,
 }
 
 

@@ -219,8 +219,8 @@ def test_hidden_points_returns_zero_for_an_unknown_function(capsys):
 
 
 def test_the_students_notebook_on_stubs_runs_to_the_end(tmp_path):
-    """Executed with nbclient, as a student would: every examples cell reports "not
-    implemented yet" and no cell raises."""
+    """Executed with nbclient, as a student would: every examples cell and the experiment
+    (which trains with the functions) report "not implemented yet" and no cell raises."""
     from nbclient import NotebookClient
     released = nbformat.read(STUDENT, as_version=4)
     NotebookClient(released, timeout=600, kernel_name="python3",
@@ -231,4 +231,5 @@ def test_the_students_notebook_on_stubs_runs_to_the_end(tmp_path):
                        if out.get("name") == "stdout")
                for cell in released.cells if cell.cell_type == "code"]
     said = [line for text in printed for line in text.splitlines()]
-    assert sorted(said) == sorted(f"{f}: not implemented yet" for f in FUNCTIONS)
+    assert sorted(said) == sorted(f"{f}: not implemented yet"
+                                  for f in (*FUNCTIONS, "experiment"))

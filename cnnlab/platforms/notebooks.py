@@ -11,7 +11,8 @@ Cells (nbformat v4, written as JSON by this module):
 
 * Markdown cells telling the lecture's story, read from ``notebooks/story/*.md`` (content,
   not code: edit the Markdown), with figures rendered by ``cnnlab.figures`` into
-  ``notebooks/figures/``;
+  ``notebooks/figures/``; a section's ``<n>_<section>.py``, if there is one, becomes a
+  read-only cell at the end of the section (``story_code``: the experiment runs there);
 * read-only (locked) cells with the imports, two tiny example checkers and the given modules
   ``validation`` and ``architecture`` (their ``solutions`` imports dropped: in a notebook
   everything lives in one namespace);
@@ -58,6 +59,10 @@ SCHEMA_VERSION = 3
 FIGURES = ("connectivity", "weights_as_image", "conv_step", "feature_maps", "max_pool",
            "receptive_field")
 
+# Given code at the top of the notebook: the support modules, and the experiment (which trains
+# with the student's functions). Not a support module: the grader loads those before a hand-in.
+GIVEN_MODULES: tuple[str, ...] = (*SUPPORT_MODULES, "experiment")
+
 STORY_DIR = NOTEBOOK_DIR / "story"
 INTRO = "intro"
 
@@ -77,6 +82,13 @@ def stories(story_dir: Path = STORY_DIR) -> list[tuple[str, str]]:
         raise ValueError(f"the catalog puts exercises in section(s) {unknown}, which have no "
                          f"story in {story_dir} (<n>_<section>.md)")
     return found
+
+
+def story_code(section: str, story_dir: Path = STORY_DIR) -> str | None:
+    """The code that ends a section, if any: ``notebooks/story/<n>_<section>.py``, a
+    read-only cell after the section's exercises (the experiment runs there)."""
+    found = sorted(story_dir.glob(f"*_{section}.py"))
+    return found[0].read_text().strip() if found else None
 
 
 HELPERS = '''@contextlib.contextmanager
@@ -303,12 +315,12 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
     points = rubric_points() if points is None else points
     (_, intro), *sections = stories(story_dir)
     parts = {m: module_parts(solutions_dir / f"{m}.py")
-             for m in (*SUPPORT_MODULES, *EXERCISES)}
+             for m in (*GIVEN_MODULES, *EXERCISES)}
     imports = import_block({"import contextlib"}  # for public_examples in HELPERS
                            | {line for m in parts for line in parts[m][0]})
     cells = [markdown_cell("intro", intro),
              given_cell("given_imports", imports + "\n\n\n" + HELPERS)]
-    for module in SUPPORT_MODULES:
+    for module in GIVEN_MODULES:
         cells.append(markdown_cell(f"md_given_{module}",
                                    f"### Given code: `{module}` (read-only, use it)"))
         cells.append(given_cell(f"given_{module}", "\n\n\n".join(parts[module][1])))
@@ -334,6 +346,9 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
                                         examples_source(ready_function)))
                 cells.append(test_cell(ready_function, points[ready_function]))
             untested = [f for f in untested if f not in ready]
+        code = story_code(section, story_dir)
+        if code:
+            cells.append(given_cell(f"run_{section}", code))
     if untested:
         raise ValueError(f"{untested} call functions that are never defined before them")
     return {"cells": cells, "metadata": {

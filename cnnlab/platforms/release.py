@@ -82,7 +82,9 @@ outcome, checked at once, with worked solutions, your progress and a timed exam 
   `padding.py`, `convolution.py`, `pooling.py`, `weights.py`, `receptive_field.py` and
   `backprop.py` (the backward passes; its `numerical_gradient` is given code to check them).
   `validation.py` and `architecture.py` are given code: use them in your answers. Edit the
-  files here, then run `cnnlab check` in this folder.
+  files here, then run `cnnlab check` in this folder. `experiment.py` is given code that
+  trains a linear model and a small CNN with your functions, once they work:
+  `python -c "from exercises.experiment import show_experiment; show_experiment()"`.
 - `notebooks/{notebook}`: the same exercises as a Jupyter notebook, with the lecture's
   story and figures. Fill in the cells that say `raise NotImplementedError()`; the read-only
   cells run the public examples.

@@ -9,7 +9,7 @@ mechanism that turns that text into items is ``concepts``.
 
 from __future__ import annotations
 
-from question_bank.templates import convolution, depth, images, kernel_size, pooling
+from question_bank.templates import convolution, depth, images, kernel_size, pooling, training
 from question_bank.templates.base import Template
 from question_bank.templates.figures import conv_figure, pool_figure, receptive_figure
 
@@ -41,6 +41,8 @@ _ALL = (
              "such as images", images.STRUCTURED_INPUTS),
     Template("weight_image", "LO2", _MC, "why a dense unit's weight image is noisy after "
              "training on few samples", images.WEIGHT_IMAGE),
+    Template("experiment_conclusion", "LO2", _MC, "why the CNN of the notebook's experiment "
+             "generalises from fewer samples than a linear model", training.EXPERIMENT_CONCLUSION),
     Template("image_facts", "LO2", _TF, "statements on image features, sharing and "
              "equivariance", images.IMAGE_FACTS),
     # LO3: why convolutions enable deep networks
@@ -50,6 +52,11 @@ _ALL = (
              "C_out", depth.conv_params),
     Template("architecture_params", "LO3", _NUM, "all parameters of a small CNN "
              "(count_parameters)", depth.architecture_params),
+    Template("d_kernels_size", "LO3", _NUM, "backprop: the values of d_kernels (the kernels' "
+             "shape), the terms added up in one entry", training.d_kernels_size),
+    Template("updated_weights", "LO3", _NUM, "backprop: how many parameters one step of "
+             "gradient descent changes (a frozen first layer at difficulty 3)",
+             training.updated_weights),
     Template("why_deep", "LO3", _MC, "sparse connectivity and weight sharing make deep "
              "networks affordable", depth.WHY_DEEP),
     Template("parallel", "LO3", _MC, "why a conv layer computes in parallel", depth.PARALLEL),
@@ -66,6 +73,8 @@ _ALL = (
              pooling.avg_pool_entry, pool_figure, fractions=True),
     Template("flatten_size", "LO4", _NUM, "values after conv and pooling layers, at flatten",
              pooling.flatten_size),
+    Template("max_pool_gradient", "LO4", _NUM, "backprop: the gradient max-pooling passes "
+             "back to one input element", training.max_pool_gradient),
     Template("maxpool_does", "LO4", _MC, "what max-pooling does and does not do (no weights)",
              pooling.MAXPOOL_DOES),
     Template("avg_vs_max", "LO4", _MC, "average vs max-pooling", pooling.AVG_VS_MAX),

@@ -1,0 +1,80 @@
+"""The experiment's pictures: learning curves, and the linear model's weight image next to the
+CNN's learned kernels, from a run of ``solutions.experiment`` (the reference's layers)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from cnnlab.figures.render import new_figure
+from solutions.experiment import SHAPE, Run, Setup, run_experiment
+from solutions.weights import count_parameters, weights_as_image
+
+COLOURS = {0.25: "tab:orange", 1.0: "tab:blue"}  # per share of the training set
+
+
+@cache
+def reference_runs(setup: Setup | None = None) -> tuple[Run, ...]:
+    """The experiment (``Setup()`` if None) trained with the reference's layers, once per
+    process: both figures show the same runs (training takes seconds)."""
+    return tuple(run_experiment(Setup() if setup is None else setup))
+
+
+def learning_curves(runs: tuple[Run, ...] | None = None) -> Figure:
+    """Accuracy per epoch, one panel per model: training (dashed) and validation (solid),
+    one colour per share of the training set."""
+    runs = reference_runs() if runs is None else runs
+    models = list(dict.fromkeys(r.model for r in runs))
+    fig = new_figure(4.2 * len(models), 3.2)
+    for ax, model in zip(fig.subplots(1, len(models), squeeze=False)[0], models, strict=True):
+        mine = [r for r in runs if r.model == model]
+        for run in mine:
+            colour = COLOURS.get(run.fraction, "tab:grey")
+            epochs = np.arange(1, len(run.curves.val_accuracy) + 1)
+            ax.plot(epochs, run.curves.train_accuracy, "--", color=colour,
+                    label=f"training, {run.n_train} samples")
+            ax.plot(epochs, run.curves.val_accuracy, "-", color=colour,
+                    label=f"validation ({run.n_train} for training)")
+        ax.set_title(f"{model}: {count_parameters(mine[0].architecture, SHAPE)} parameters",
+                     fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_ylim(0.4, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def weights_vs_kernels(runs: tuple[Run, ...] | None = None) -> Figure:
+    """One row per share of the training set: the linear model's 1728 weights as a 24x24x3
+    image, then each learned CNN kernel as a small image (both with ``weights_as_image``)."""
+    runs = reference_runs() if runs is None else runs
+    fractions = list(dict.fromkeys(r.fraction for r in runs))
+    kernels = [r.params["kernels"] for r in runs if r.model == "CNN"]
+    n_kernels = kernels[0].shape[-1] if kernels else 0
+    fig = new_figure(2.3 + 1.15 * n_kernels, 2.5 * len(fractions))
+    grid = fig.add_gridspec(len(fractions), 1 + n_kernels, width_ratios=[2] + [1] * n_kernels)
+    for row, fraction in enumerate(fractions):
+        linear = next(r for r in runs if r.fraction == fraction and r.model == "linear")
+        ax = fig.add_subplot(grid[row, 0])
+        _show(ax, weights_as_image(linear.params["w"], SHAPE),
+              f"linear, {linear.n_train} samples:\n1728 weights as 24x24x3")
+        learned = [r.params["kernels"] for r in runs if r.fraction == fraction
+                   and r.model == "CNN"]
+        for o in range(n_kernels if learned else 0):
+            kernel = learned[0][..., o]
+            _show(fig.add_subplot(grid[row, 1 + o]),
+                  weights_as_image(kernel.ravel(), kernel.shape),
+                  f"CNN kernel {o + 1}\n{'x'.join(map(str, kernel.shape))}")
+    fig.suptitle("What was learned: the linear model's weight image and the CNN's kernels",
+                 fontsize=10)
+    return fig
+
+
+def _show(ax, image: np.ndarray, title: str) -> None:
+    ax.imshow(image, interpolation="nearest")
+    ax.set_title(title, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
