@@ -33,6 +33,7 @@ from autograder.checks.base import (
     rejects_invalid_arguments,
     shape_problem,
 )
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
 from solutions.backprop import numerical_gradient
@@ -120,27 +121,6 @@ def _differences(c, forward, eps: float) -> tuple:
     return tuple(numerical_gradient(loss_of(g), at, eps) for g, at in forward(c))
 
 
-def _digest(value, into=None) -> bytes:
-    """What a call holds, digested: arrays by dtype, shape and bytes, the rest by type and
-    repr (a call's options are numbers and strings)."""
-    digest = into or hashlib.sha256()
-    if isinstance(value, np.ndarray):
-        digest.update(f"array {value.dtype.str} {value.shape}:".encode())
-        digest.update(np.ascontiguousarray(value).tobytes())
-    elif isinstance(value, tuple | list):
-        digest.update(f"{type(value).__name__} {len(value)}(".encode())
-        for item in value:
-            _digest(item, digest)
-    elif isinstance(value, dict):
-        digest.update(f"dict {len(value)}{{".encode())
-        for name in sorted(value):
-            _digest(name, digest)
-            _digest(value[name], digest)
-    else:
-        digest.update(f"{type(value).__name__} {value!r};".encode())
-    return digest.digest()
-
-
 REMEMBERED_DIFFERENCES = 20_000  # per check: the shared examples of a class, a few MB
 
 
@@ -148,11 +128,12 @@ def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: floa
                             max_examples: int = 100) -> Check:
     # Central differences cost two forward calls per input element, more than the rest of a
     # hand-in's grading: each call's are computed once per grading process (on the trusted
-    # side, keyed by the call's content) and reused for the next hand-in's shared examples.
+    # side, keyed by the call's wire encoding, as the engine recognises identical calls) and
+    # reused for the next hand-in's shared examples.
     remembered: dict[bytes, tuple] = {}
 
     def differences(c) -> tuple:
-        key = _digest(c)
+        key = hashlib.sha256(wire.dumps(c)).digest()
         if key not in remembered:
             if len(remembered) >= REMEMBERED_DIFFERENCES:
                 remembered.clear()
