@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -125,6 +126,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             say("stage", "preparing the hidden suite")
             # on a cluster the workers prepare it, from this machine's cache files
             suite = engine.prepare(rubric) if options.cluster is None else None
+            gc.freeze()  # the suite is never garbage: no collection in a grading process walks it
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))

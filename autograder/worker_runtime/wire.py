@@ -144,6 +144,40 @@ def loads(data: bytes | str, max_items: int = MAX_ITEMS):
     return _Decoder(max_items, None).value(_parse(data, max_items), 0)
 
 
+def loads_own(data: bytes | str):
+    """The value in ``data`` that the grader wrote itself (``dumps``) into a place no worker
+    can reach (its cached suite): decoded as the JSON parser meets each tagged object, about
+    three times as fast as ``loads``. It builds the same kinds of values only (every tag is
+    still checked, arrays as in ``loads``) but does not count them or refuse an untagged
+    list: never use it on what came from a worker."""
+    try:
+        return _OWN_DECODER.decode(data if isinstance(data, str) else data.decode("utf-8"))
+    except (ValueError, RecursionError, TypeError) as error:
+        raise WireError(f"not a valid message: {error}") from None
+
+
+def _own_object(tree: dict):
+    if len(tree) != 1:
+        raise WireError("an untagged container")
+    (tag, body), = tree.items()
+    if tag == "tuple" and type(body) is list:
+        return tuple(body)
+    if tag == "array" and type(body) is list and len(body) == 3:
+        return decode_array(*body)
+    if tag == "list" and type(body) is list:
+        return body
+    if tag == "dict" and type(body) is list:
+        result = dict(body)  # TypeError or ValueError unless pairs
+        if not all(type(key) is str for key in result):
+            raise WireError("a dict with keys that are not strings")
+        return result
+    if tag == "scalar" and type(body) is list and len(body) == 2:
+        return decode_array(body[0], [], body[1])[()]
+    if tag == "float" and body in ("inf", "-inf", "nan"):
+        return float(body)
+    raise WireError(f"an unknown tag {tag!r}")
+
+
 def _parse(data: bytes | str, max_items: int):
     """The JSON tree, once it cannot hold more than ``max_items`` values."""
     data = data if isinstance(data, str) else bytes(data)
@@ -166,6 +200,7 @@ def _reject_constant(name: str):
 # Made once: json.dumps and json.loads with options build a new coder on every call.
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_OWN_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_hook=_own_object)
 
 
 class _Decoder:
