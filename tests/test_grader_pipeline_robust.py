@@ -11,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS, FakeEngine
+from grader_helpers import STEADY, FakeEngine, quick_class
 
 from autograder import pipeline
 from autograder.pipeline import KILLED, Options, grade_class
@@ -19,6 +19,24 @@ from autograder.sandbox import Limits
 
 FAST = Limits(seconds_per_call=1.5, seconds_import=5)
 VICTIM = "s004_off_by_one"
+
+# Its module fixtures grade a class once: all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("pipeline_robust")
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+    """The example class without the two hand-ins that wait out time limits: what happens to
+    the run matters here, not what each hand-in grades to."""
+    return quick_class(tmp_path_factory.mktemp("class") / "class", STEADY)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, klass: Path) -> Path:
+    """The class graded with nothing done to the run: what every test's outputs must equal."""
+    out = tmp_path_factory.mktemp("clean") / "out"
+    grade_class(klass, out, Options(jobs=2, limits=FAST), FakeEngine)
+    return out
 
 
 def engine_that_kills(victim: str, times_file: Path | None = None) -> SimpleNamespace:
@@ -39,31 +57,31 @@ def _scores(out: Path) -> dict[str, str]:
 
 
 def test_a_hand_in_whose_grading_process_is_killed_twice_is_reported_and_the_rest_graded(
-        tmp_path):
+        tmp_path, klass):
     out = tmp_path / "out"
-    run = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST),
+    run = grade_class(klass, out, Options(jobs=2, limits=FAST),
                       engine_that_kills(VICTIM))
     assert list(run.errors) == [VICTIM] and run.errors[VICTIM] == KILLED
-    others = {p.stem for p in EXAMPLE_CLASS.iterdir() if p.name != "README.md"} - {VICTIM}
+    others = {p.stem for p in klass.iterdir()} - {VICTIM}
     assert set(_scores(out)) == others == set(run.graded)
     assert VICTIM in (out / "grader_errors.txt").read_text()
     assert {p.stem for p in (out / "feedback").glob("*.md")} == others
     assert (out / "report.html").exists()
 
 
-def test_a_grading_process_killed_once_is_retried_and_the_hand_in_graded(tmp_path):
-    clean, killed = tmp_path / "clean", tmp_path / "killed"
-    grade_class(EXAMPLE_CLASS, clean, Options(jobs=2, limits=FAST), FakeEngine)
-    run = grade_class(EXAMPLE_CLASS, killed, Options(jobs=2, limits=FAST),
+def test_a_grading_process_killed_once_is_retried_and_the_hand_in_graded(tmp_path, klass,
+                                                                        clean):
+    killed = tmp_path / "killed"
+    run = grade_class(klass, killed, Options(jobs=2, limits=FAST),
                       engine_that_kills(VICTIM, tmp_path / "kills"))
     assert (tmp_path / "kills").exists() and run.errors == {}
     assert (killed / "grades.csv").read_text() == (clean / "grades.csv").read_text()
 
 
-def test_one_job_survives_a_killed_grading_process_too(tmp_path):
-    run = grade_class(EXAMPLE_CLASS, tmp_path / "out", Options(jobs=1, limits=FAST),
+def test_one_job_survives_a_killed_grading_process_too(tmp_path, klass):
+    run = grade_class(klass, tmp_path / "out", Options(jobs=1, limits=FAST),
                       engine_that_kills(VICTIM))
-    assert list(run.errors) == [VICTIM] and len(run.graded) == 10
+    assert list(run.errors) == [VICTIM] and len(run.graded) == len(STEADY) - 1
 
 
 def _alter(book: Path, sql: str) -> None:
@@ -79,22 +97,21 @@ UPDATE grades SET key = 'stale' WHERE student = 's002_partial';  -- regraded: an
 """
 
 
-def test_a_trigger_in_the_gradebook_does_not_change_any_run_s_outputs(tmp_path):
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    grade_class(EXAMPLE_CLASS, clean, Options(jobs=2, limits=FAST), FakeEngine)
-    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+def test_a_trigger_in_the_gradebook_does_not_change_any_run_s_outputs(tmp_path, klass, clean):
+    out = tmp_path / "out"
+    grade_class(klass, out, Options(jobs=2, limits=FAST), FakeEngine)
     _alter(out / "gradebook.sqlite", FULL_MARKS_TRIGGER)
     for resume in (True, False):
-        grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=resume, limits=FAST), FakeEngine)
+        grade_class(klass, out, Options(jobs=2, resume=resume, limits=FAST), FakeEngine)
         assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
         _alter(out / "gradebook.sqlite", FULL_MARKS_TRIGGER)
 
 
-def test_outputs_are_written_from_memory_not_from_the_gradebook(tmp_path, monkeypatch):
+def test_outputs_are_written_from_memory_not_from_the_gradebook(tmp_path, monkeypatch, klass,
+                                                               clean):
     """A row changed while the run goes on (a worker with the grader's rights) is not what
     the CSV says: the CSV is written from the results the run holds."""
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    grade_class(EXAMPLE_CLASS, clean, Options(jobs=2, limits=FAST), FakeEngine)
+    out = tmp_path / "out"
     real_store = pipeline.Gradebook.store
 
     def store_then_tamper(book, key, result, seconds):
@@ -103,13 +120,13 @@ def test_outputs_are_written_from_memory_not_from_the_gradebook(tmp_path, monkey
                         "'\"points\": 0.0', '\"points\": 1.0')")
         book.db.commit()
     monkeypatch.setattr(pipeline.Gradebook, "store", store_then_tamper)
-    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    grade_class(klass, out, Options(jobs=2, limits=FAST), FakeEngine)
     assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
 
 
-def test_a_resume_regrades_a_changed_or_corrupted_row_and_keeps_the_others(tmp_path):
+def test_a_resume_regrades_a_changed_or_corrupted_row_and_keeps_the_others(tmp_path, klass):
     out = tmp_path / "out"
-    first = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    first = grade_class(klass, out, Options(jobs=2, limits=FAST), FakeEngine)
     expected = (out / "grades.csv").read_text()
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         row = db.execute("SELECT result FROM grades WHERE student = 's002_partial'").fetchone()
@@ -120,27 +137,27 @@ def test_a_resume_regrades_a_changed_or_corrupted_row_and_keeps_the_others(tmp_p
                    (json.dumps(changed, sort_keys=True),))
         db.execute("UPDATE grades SET result = '{not json' WHERE student = 's003_flipped_kernel'")
         db.execute("UPDATE grades SET seconds = 'x' WHERE student = 's004_off_by_one'")
-    again = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST),
+    again = grade_class(klass, out, Options(jobs=2, resume=True, limits=FAST),
                         FakeEngine)
     assert again.graded == ["s002_partial", "s003_flipped_kernel", "s004_off_by_one"]
     assert len(again.reused) == len(first.results) - 3
     assert (out / "grades.csv").read_text() == expected
 
 
-def test_a_gradebook_that_is_not_a_database_is_started_again(tmp_path):
+def test_a_gradebook_that_is_not_a_database_is_started_again(tmp_path, klass):
     out = tmp_path / "out"
     out.mkdir()
     (out / "gradebook.sqlite").write_bytes(b"garbage " * 100)
-    run = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST), FakeEngine)
-    assert run.reused == [] and len(run.graded) == 11
+    run = grade_class(klass, out, Options(jobs=2, resume=True, limits=FAST), FakeEngine)
+    assert run.reused == [] and len(run.graded) == len(STEADY)
 
 
 @pytest.mark.parametrize("attack", ["overwrite", "remove"])
-def test_a_gradebook_clobbered_during_the_run_is_written_again_from_memory(tmp_path, attack):
+def test_a_gradebook_clobbered_during_the_run_is_written_again_from_memory(tmp_path, attack,
+                                                                           klass, clean):
     """As a worker that could reach OUT would do (the fallback isolation): the run goes on
     and ends with every row, and the outputs are the clean run's."""
-    clean, out = tmp_path / "clean", tmp_path / "out"
-    grade_class(EXAMPLE_CLASS, clean, Options(jobs=2, limits=FAST), FakeEngine)
+    out = tmp_path / "out"
 
     def grade(student, suite, sources, student_id, detail="full"):
         if student_id == VICTIM:
@@ -150,8 +167,8 @@ def test_a_gradebook_clobbered_during_the_run_is_written_again_from_memory(tmp_p
                     file.write_bytes(b"hacked" * 1000)
         return FakeEngine.grade(student, suite, sources, student_id, detail)
     clobbering = SimpleNamespace(**{**vars(FakeEngine), "grade": grade})
-    run = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), clobbering)
+    run = grade_class(klass, out, Options(jobs=2, limits=FAST), clobbering)
     assert run.errors == {}
     assert (out / "grades.csv").read_text() == (clean / "grades.csv").read_text()
     with sqlite3.connect(out / "gradebook.sqlite") as db:
-        assert db.execute("SELECT count(*) FROM grades").fetchone()[0] == 11
+        assert db.execute("SELECT count(*) FROM grades").fetchone()[0] == len(STEADY)

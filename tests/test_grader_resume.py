@@ -1,6 +1,7 @@
 """The gradebook is written as it goes: a killed run resumes to the same end, and --resume
 regrades only what changed. Grades do not depend on -j or on the run."""
 
+import functools
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine
+from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine, quick_class
 
 from autograder.pipeline import Options, grade_class
 from autograder.sandbox import Limits
@@ -55,17 +56,19 @@ def test_grades_do_not_depend_on_jobs_or_run(tmp_path):
     assert csvs[0].count("\n") == 12  # header and 11 students
 
 
-def _grade_command(out: Path, *extra: str) -> list[str]:
+def _grade_command(out: Path, *extra: str, submissions: Path = EXAMPLE_CLASS) -> list[str]:
     """`cnnlab grade` as an instructor runs it: a process of its own, the real hidden suite."""
-    return [sys.executable, "-m", "cnnlab", "grade", str(EXAMPLE_CLASS), "--out", str(out),
+    return [sys.executable, "-m", "cnnlab", "grade", str(submissions), "--out", str(out),
             "-j", "2", *extra]
 
 
 def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path):
+    """On the quick part of the example class: killing is about the run, not the hand-ins."""
     whole, broken = tmp_path / "whole", tmp_path / "broken"
+    grade = functools.partial(_grade_command, submissions=quick_class(tmp_path / "class"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run(_grade_command(whole), check=True, capture_output=True, env=env)
-    run = subprocess.Popen(_grade_command(broken), stdout=subprocess.DEVNULL,
+    subprocess.run(grade(whole), check=True, capture_output=True, env=env)
+    run = subprocess.Popen(grade(broken), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and run.poll() is None:
@@ -76,7 +79,7 @@ def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path):
     run.wait()
     done_before = len(_safe_rows(broken))
     assert 0 < done_before < len(_rows(whole)), "the kill did not land half-way"
-    resumed = subprocess.run(_grade_command(broken, "--resume"), capture_output=True,
+    resumed = subprocess.run(grade(broken, "--resume"), capture_output=True,
                              text=True, env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{done_before} unchanged and kept" in resumed.stdout
