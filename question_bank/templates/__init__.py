@@ -19,11 +19,11 @@ _ALL = (
     # LO1: the concept of convolution
     Template("conv1d_entry", "LO1", _NUM, "one output a_i of the lecture's 1-D convolution "
              "(5 inputs, kernel of 3; padding and stride at higher difficulty)",
-             convolution.conv1d_entry),
+             convolution.CONV1D_ENTRY),
     Template("conv2d_entry", "LO1", _NUM, "one entry of a 2-D convolution with padding and "
-             "stride, input and kernel given as tables", convolution.conv2d_entry, conv_figure),
+             "stride, input and kernel given as tables", convolution.CONV2D_ENTRY, conv_figure),
     Template("conv_output", "LO1", _NUM, "output width of a convolution: "
-             "floor((n + 2p - k) / s) + 1", convolution.conv_output),
+             "floor((n + 2p - k) / s) + 1", convolution.CONV_OUTPUT),
     Template("conv_computes", "LO1", _MC, "how one feature-map value is computed; a2 from a1",
              convolution.CONV_COMPUTES),
     Template("added_kernel", "LO1", _MC, "why an added kernel is a new channel, not a new "
@@ -32,9 +32,9 @@ _ALL = (
              "cross-correlation", convolution.CONV_FACTS),
     # LO2: why convolution suits (medical) images
     Template("image_features", "LO2", _NUM, "input features of an H x W x C image "
-             "(24x24x3 -> 1728)", images.image_features),
+             "(24x24x3 -> 1728)", images.IMAGE_FEATURES),
     Template("image_layer_weights", "LO2", _NUM, "weights of a fully connected vs a "
-             "convolutional first layer on an image", images.image_layer_weights),
+             "convolutional first layer on an image", images.IMAGE_LAYER_WEIGHTS),
     Template("translation", "LO2", _MC, "translation equivariance of convolution vs "
              "invariance", images.TRANSLATION),
     Template("structured_inputs", "LO2", _MC, "why weight sharing needs structured inputs "

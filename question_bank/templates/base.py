@@ -156,6 +156,16 @@ def markdown_table(rows: Sequence[Sequence[Any]], corner: str = "") -> str:
     return "\n".join([header, rule, *body])
 
 
+def listed(values: Sequence[Any]) -> str:
+    """"3, 0, -1, 2": given values as a stem lists them, inside its own brackets."""
+    return ", ".join(map(str, values))
+
+
+def names(letter: str, n: int) -> str:
+    """"x1, x2, x3": the names of n numbered values."""
+    return ", ".join(f"{letter}{i + 1}" for i in range(n))
+
+
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """"1 channel", "3 channels": a count with its noun in the right number."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
