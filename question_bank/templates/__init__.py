@@ -47,11 +47,11 @@ _ALL = (
              "equivariance", images.IMAGE_FACTS),
     # LO3: why convolutions enable deep networks
     Template("layer_weights", "LO3", _NUM, "weights of a dense vs sparse vs shared 1-D layer "
-             "(5, 3: 15, 9, 3)", depth.layer_weights),
+             "(5, 3: 15, 9, 3)", depth.LAYER_WEIGHTS),
     Template("conv_params", "LO3", _NUM, "parameters of a conv layer: k*k*C_in*C_out + "
-             "C_out", depth.conv_params),
+             "C_out", depth.CONV_PARAMS),
     Template("architecture_params", "LO3", _NUM, "all parameters of a small CNN "
-             "(count_parameters)", depth.architecture_params),
+             "(count_parameters)", depth.ARCHITECTURE_PARAMS),
     Template("d_kernels_size", "LO3", _NUM, "backprop: the values of d_kernels (the kernels' "
              "shape), the terms added up in one entry", training.d_kernels_size),
     Template("updated_weights", "LO3", _NUM, "backprop: how many parameters one step of "
@@ -81,11 +81,11 @@ _ALL = (
     Template("pooling_facts", "LO4", _TF, "statements on pooling", pooling.POOLING_FACTS),
     # LO5: choice of kernel size
     Template("receptive_field_stack", "LO5", _NUM, "receptive field of a stack of conv and "
-             "pooling layers", kernel_size.receptive_field_stack, receptive_figure),
+             "pooling layers", kernel_size.RECEPTIVE_FIELD_STACK, receptive_figure),
     Template("small_vs_large_kernels", "LO5", _NUM, "one 5x5 vs two 3x3, one 7x7 vs three "
-             "3x3: parameters", kernel_size.small_vs_large_kernels),
+             "3x3: parameters", kernel_size.SMALL_VS_LARGE_KERNELS),
     Template("conv_multiply_adds", "LO5", _NUM, "multiply-adds of a conv layer: "
-             "Ho*Wo*k*k*C_in*C_out", kernel_size.conv_multiply_adds),
+             "Ho*Wo*k*k*C_in*C_out", kernel_size.CONV_MULTIPLY_ADDS),
     Template("kernel_tradeoff", "LO5", _MC, "what a kernel size trades off; a stack of 3x3 "
              "vs one 5x5", kernel_size.KERNEL_TRADEOFF),
     Template("kernel_facts", "LO5", _TF, "statements on kernel size, weights and receptive "
