@@ -53,10 +53,10 @@ _ALL = (
     Template("architecture_params", "LO3", _NUM, "all parameters of a small CNN "
              "(count_parameters)", depth.ARCHITECTURE_PARAMS),
     Template("d_kernels_size", "LO3", _NUM, "backprop: the values of d_kernels (the kernels' "
-             "shape), the terms added up in one entry", training.d_kernels_size),
+             "shape), the terms added up in one entry", training.D_KERNELS_SIZE),
     Template("updated_weights", "LO3", _NUM, "backprop: how many parameters one step of "
              "gradient descent changes (a frozen first layer at difficulty 3)",
-             training.updated_weights),
+             training.UPDATED_WEIGHTS),
     Template("why_deep", "LO3", _MC, "sparse connectivity and weight sharing make deep "
              "networks affordable", depth.WHY_DEEP),
     Template("parallel", "LO3", _MC, "why a conv layer computes in parallel", depth.PARALLEL),
@@ -66,15 +66,15 @@ _ALL = (
              depth.DEPTH_FACTS),
     # LO4: max-pooling
     Template("pool_output", "LO4", _NUM, "output width after pooling (after a conv at "
-             "difficulty 3)", pooling.pool_output),
+             "difficulty 3)", pooling.POOL_OUTPUT),
     Template("max_pool_entry", "LO4", _NUM, "one entry of max-pooling a feature map",
-             pooling.max_pool_entry, pool_figure),
+             pooling.MAX_POOL_ENTRY, pool_figure),
     Template("avg_pool_entry", "LO4", _NUM, "one entry of average pooling a feature map",
-             pooling.avg_pool_entry, pool_figure, fractions=True),
+             pooling.AVG_POOL_ENTRY, pool_figure, fractions=True),
     Template("flatten_size", "LO4", _NUM, "values after conv and pooling layers, at flatten",
-             pooling.flatten_size),
+             pooling.FLATTEN_SIZE),
     Template("max_pool_gradient", "LO4", _NUM, "backprop: the gradient max-pooling passes "
-             "back to one input element", training.max_pool_gradient),
+             "back to one input element", training.MAX_POOL_GRADIENT),
     Template("maxpool_does", "LO4", _MC, "what max-pooling does and does not do (no weights)",
              pooling.MAXPOOL_DOES),
     Template("avg_vs_max", "LO4", _MC, "average vs max-pooling", pooling.AVG_VS_MAX),

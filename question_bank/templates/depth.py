@@ -27,6 +27,7 @@ from solutions.weights import (
     sparse_weights,
 )
 
+
 def layer_weights(rng: random.Random, difficulty: int) -> Drawn:
     """The lecture's dense vs sparse vs shared 1-D layer (5 inputs, kernel 3: 15, 9, 3)."""
     n, k, kernels = {1: (rng.randint(5, 40), rng.choice([2, 3, 4, 5]), 1),

@@ -5,6 +5,7 @@ A numeric template is a ``draw(rng, level) -> Drawn`` in Python (the numbers, th
 
 - ``stem`` and ``solution``: the item's texts, with ``{name}`` fields filled from the draw's
   ``answer``, ``params`` and ``shown`` values (``shown`` wins where two have a name);
+- any other text is a part the file's texts share: a field ``{part}`` shows it;
 - any ``[table]`` of texts holds alternatives (``[stem]`` too, for stems that differ in more
   than a phrase): a field ``{table}`` shows the one the draw
   names (``shown["setting"] = "padded"``), or, when the draw gives ``Lines``, one text per line
@@ -22,7 +23,6 @@ from __future__ import annotations
 import random
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +33,11 @@ from question_bank.templates.concepts import TEXT_DIR, TextFileError, read_toml
 
 ITEM_KEYS = ("stem", "solution")  # the texts every numeric template's file must have
 _TABLE = {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}}
-SCHEMA = {  # top level: the item's texts (or tables of them); tables: alternatives, where an
-    # empty text says "nothing here"
+_TEXT = {"type": "string", "minLength": 1}
+SCHEMA = {  # top level: the item's texts (or tables of them) and shared parts; tables:
+    # alternatives, where an empty text says "nothing here"
     "type": "object", "required": list(ITEM_KEYS),
-    "properties": {key: {"oneOf": [{"type": "string", "minLength": 1}, _TABLE]}
-                   for key in ITEM_KEYS},
-    "additionalProperties": _TABLE}
+    "additionalProperties": {"oneOf": [_TEXT, _TABLE]}}
 _NAME = re.compile(r"[A-Za-z_]\w*\Z")
 
 
@@ -125,10 +124,13 @@ class TemplateText:
         self.supplied.update(values)
         filled = {}
         for name in self.fields[key]:
-            if name not in values:
+            if name in self.texts:  # a part the file shares between its texts
+                filled[name] = self.fill(name, values, level)
+            elif name not in values:
                 raise self.error(key, f"the draw does not supply {{{name}}} at level {level} "
                                       f"(it supplies: {', '.join(sorted(values))})")
-            filled[name] = self._show(key, name, values, level)
+            else:
+                filled[name] = self._show(key, name, values, level)
         self.used.add(key)
         return text.format(**filled)
 
@@ -188,7 +190,8 @@ def numeric_template(name: str, draw: Draw, folder: Path | None = None) -> Numer
         for seed in range(CHECK_DRAWS):
             body(random.Random(f"check:{name}:{level}:{seed}"), level)
     for key, names in text.fields.items():
-        unknown = [name for name in names if name not in text.supplied | set(text.tables)]
+        known = text.supplied | set(text.tables) | set(text.texts)
+        unknown = [name for name in names if name not in known]
         if unknown:
             raise text.error(key, f"unknown field(s) {', '.join(map('{{{}}}'.format, unknown))}: "
                                   f"no draw supplies them (the draws supply: "
