@@ -197,20 +197,21 @@ def read_text_file(name: str, kind: str, folder: Path | None = None) -> list[dic
     return data[kind]
 
 
-def read_toml(path: Path, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+def read_toml(path: Path, name: str, schema: dict[str, Any], what: str = "template"
+              ) -> dict[str, Any]:
     """Template ``name``'s text file at ``path``, checked against ``schema`` (JSON schema):
-    an error names the file, the template and the field."""
+    an error names the file, the template (or ``what`` else it is) and the field."""
     import jsonschema
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TextFileError(f"{path}: template {name!r}: cannot read it: {error}") from None
+        raise TextFileError(f"{path}: {what} {name!r}: cannot read it: {error}") from None
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = _field_name(list(first.absolute_path))
-        raise TextFileError(f"{path}: template {name!r}: {where or 'the file'}: "
+        raise TextFileError(f"{path}: {what} {name!r}: {where or 'the file'}: "
                             f"{first.message}")
     return data
 

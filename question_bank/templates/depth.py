@@ -7,6 +7,7 @@ from typing import Any
 
 from question_bank.templates.base import WORDS, count, integer
 from question_bank.templates.concepts import load_concept, load_statements, merged
+from question_bank.templates.networks import WORDS as NETWORK_WORDS
 from question_bank.templates.networks import (
     Layers,
     conv,
@@ -101,16 +102,19 @@ def network_steps(layers: Layers, input_shape: tuple[int, int, int]) -> list[str
     for index, layer in enumerate(layers):
         settings = layer_settings(layer, index)
         shape_in, shape_out = shape_out, output_shape(layers[:index + 1], input_shape)
+        values = {"i": index + 1, "shape": shape_text(shape_out)}
         if settings["type"] == "conv":
             k, filters = settings["kernel_size"], settings["filters"]
             n = integer(conv_layer_params(k, shape_in[2], filters, settings["bias"]))
-            note = f"{k}*{k}*{shape_in[2]}*{filters} + {filters} = {n} parameters"
+            values |= {"k": k, "c_in": shape_in[2], "filters": filters, "n": n}
+            kind = "conv"
         elif settings["type"] == "dense":
             n = integer(dense_layer_params(shape_in[0], settings["units"], settings["bias"]))
-            note = f"{shape_in[0]}*{settings['units']} + {settings['units']} = {n} parameters"
+            values |= {"n_in": shape_in[0], "units": settings["units"], "n": n}
+            kind = "dense"
         else:
-            note = "0 parameters"
-        steps.append(f"layer {index + 1} -> {shape_text(shape_out)}, {note}")
+            kind = "other"
+        steps.append(NETWORK_WORDS.fill(f"params.{kind}", values))
     return steps
 
 

@@ -68,6 +68,7 @@ class Drawn:
     tolerance: float = 0.0
 
 
+SHARED_SCHEMA = {"type": "object", "additionalProperties": {"oneOf": [_TEXT, _TABLE]}}
 CHECK_DRAWS = 3  # draws per level when a template is made, to check its file
 Draw = Callable[[random.Random, int], Drawn]
 
@@ -89,10 +90,11 @@ def placeholders(text: str) -> list[str]:
 class TemplateText:
     """The texts of one numeric template, read from ``text/<name>.toml`` and checked."""
 
-    def __init__(self, name: str, folder: Path | None = None) -> None:
-        self.name = name
+    def __init__(self, name: str, folder: Path | None = None,
+                 schema: dict[str, Any] | None = None, kind: str = "template") -> None:
+        self.name, self.kind = name, kind
         self.path = (folder or TEXT_DIR) / f"{name}.toml"
-        data = read_toml(self.path, name, SCHEMA)
+        data = read_toml(self.path, name, schema or SCHEMA, kind)
         self.texts: dict[str, str] = {key: value for key, value in data.items()
                                       if isinstance(value, str)}
         self.tables: dict[str, dict[str, str]] = {
@@ -105,6 +107,18 @@ class TemplateText:
                 raise self.error(key, str(error)) from None
         self.used: set[str] = set()  # the keys filled so far (a test wants every one used)
         self.supplied: set[str] = set()  # the names the draws gave so far
+        self.missing: list[TextFileError] | None = None  # collected, not raised, when checking
+        for part in self.texts:
+            self._check_no_loop(part, (part,))
+
+    def _check_no_loop(self, key: str, path: tuple[str, ...]) -> None:
+        """A part that shows itself, directly or through others, would never end."""
+        for name in self.fields[key]:
+            if name in path:
+                raise self.error(key, f"the parts show each other in a loop: "
+                                      f"{' -> '.join((*path, name))}")
+            if name in self.texts:
+                self._check_no_loop(name, (*path, name))
 
     def _all_texts(self) -> Iterable[tuple[str, str]]:
         yield from self.texts.items()
@@ -113,9 +127,9 @@ class TemplateText:
                 yield f"{table}.{option}", text
 
     def error(self, key: str, message: str) -> TextFileError:
-        return TextFileError(f"{self.path}: template {self.name!r}: key {key!r}: {message}")
+        return TextFileError(f"{self.path}: {self.kind} {self.name!r}: key {key!r}: {message}")
 
-    def fill(self, key: str, values: Mapping[str, Any], level: int) -> str:
+    def fill(self, key: str, values: Mapping[str, Any], level: int | None = None) -> str:
         """The text ``key`` ("stem", "setting.padded") with its fields filled from ``values``;
         a table field shows the text its value names, or its ``Lines``."""
         text = self.texts.get(key) if "." not in key else self._option(key)
@@ -127,8 +141,13 @@ class TemplateText:
             if name in self.texts:  # a part the file shares between its texts
                 filled[name] = self.fill(name, values, level)
             elif name not in values:
-                raise self.error(key, f"the draw does not supply {{{name}}} at level {level} "
-                                      f"(it supplies: {', '.join(sorted(values))})")
+                at = "" if level is None else f" at level {level}"
+                error = self.error(key, f"the draw does not supply {{{name}}}{at} (it "
+                                        f"supplies: {', '.join(sorted(values))})")
+                if self.missing is None:
+                    raise error
+                self.missing.append(error)  # while checking: an unknown field explains more
+                filled[name] = ""
             else:
                 filled[name] = self._show(key, name, values, level)
         self.used.add(key)
@@ -138,7 +157,8 @@ class TemplateText:
         table, _, option = key.partition(".")
         return self.tables.get(table, {}).get(option)
 
-    def _show(self, key: str, name: str, values: Mapping[str, Any], level: int) -> Any:
+    def _show(self, key: str, name: str, values: Mapping[str, Any],
+              level: int | None = None) -> Any:
         value = values[name]
         if name not in self.tables:
             if isinstance(value, Lines):
@@ -153,7 +173,7 @@ class TemplateText:
                                                 f"[{name}], which has {sorted(self.tables[name])}")
         return self.fill(f"{name}.{value}", values, level)
 
-    def item_text(self, key: str, values: Mapping[str, Any], level: int) -> str:
+    def item_text(self, key: str, values: Mapping[str, Any], level: int | None = None) -> str:
         """The stem or solution: its text, or the one its table's field names."""
         if key in self.texts:
             return self.fill(key, values, level)
@@ -186,15 +206,26 @@ def numeric_template(name: str, draw: Draw, folder: Path | None = None) -> Numer
     supplied), so that a broken file stops the import instead of a student's question."""
     text = TemplateText(name, folder)
     body = NumericTemplate(text, draw)
+    text.missing = []
     for level in DIFFICULTIES:
         for seed in range(CHECK_DRAWS):
             body(random.Random(f"check:{name}:{level}:{seed}"), level)
+    known = text.supplied | set(text.tables) | set(text.texts)
     for key, names in text.fields.items():
-        known = text.supplied | set(text.tables) | set(text.texts)
         unknown = [name for name in names if name not in known]
         if unknown:
             raise text.error(key, f"unknown field(s) {', '.join(map('{{{}}}'.format, unknown))}: "
                                   f"no draw supplies them (the draws supply: "
                                   f"{', '.join(sorted(text.supplied))})")
+    if text.missing:
+        raise text.missing[0]
+    text.missing = None
     text.used.clear()
     return body
+
+
+def shared_text(name: str, folder: Path | None = None) -> TemplateText:
+    """Words several templates share, ``text/<name>.toml`` (the layers of a network, the
+    figures' descriptions): texts and tables as in a template's file, without a stem or
+    solution. Its structure and field syntax are checked now, its fields at every fill."""
+    return TemplateText(name, folder, SHARED_SCHEMA, kind="shared text")
