@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from question_bank.templates import TEMPLATES
+from question_bank.generate import make_item
+from question_bank.templates import TEMPLATES, figures
 from question_bank.templates.concepts import TEXT_DIR, TextFileError
+from question_bank.templates.networks import WORDS as NETWORK_WORDS
+from question_bank.templates.networks import describe_network
 from question_bank.templates.texts import (
     Drawn,
     Line,
@@ -22,6 +25,7 @@ from question_bank.templates.texts import (
 )
 
 NUMERIC = [name for name, template in TEMPLATES.items() if template.type == "numeric"]
+SHARED = ("networks", "figures")  # words several templates use
 SEEDS = 40  # per level: enough for every alternative of every file to come up
 
 
@@ -33,8 +37,28 @@ def test_every_numeric_template_reads_the_text_file_named_after_it():
         assert body.text.path == TEXT_DIR / f"{name}.toml"
 
 
-def test_every_text_file_belongs_to_a_template():
-    assert {path.stem for path in TEXT_DIR.glob("*.toml")} == set(TEMPLATES)
+def test_every_text_file_belongs_to_a_template_or_is_shared():
+    assert {path.stem for path in TEXT_DIR.glob("*.toml")} == set(TEMPLATES) | set(SHARED)
+
+
+def test_every_text_of_the_networks_file_is_shown():
+    NETWORK_WORDS.used.clear()
+    for name in ("architecture_params", "flatten_size", "receptive_field_stack"):
+        for level in (1, 2, 3):
+            make_item(name, 0, level)
+    # the layers no drawn network has, described as any SPEC network would be
+    describe_network([{"type": "avgpool", "size": 3}, {"type": "sigmoid"},
+                      {"type": "dense", "units": 2, "bias": False}])
+    assert NETWORK_WORDS.used == set(NETWORK_WORDS.fields)
+
+
+def test_every_text_of_the_figures_file_is_shown():
+    figures.WORDS.used.clear()
+    figures.receptive_figure({"layers": [{"type": "conv", "kernel_size": 3},
+                                         {"type": "maxpool"}, {"type": "avgpool"}]})
+    figures.conv_alt(make_item("conv2d_entry", 0, 2).params)
+    figures.pool_alt(make_item("max_pool_entry", 0, 2).params)
+    assert figures.WORDS.used == set(figures.WORDS.fields)
 
 
 @pytest.mark.parametrize("name", NUMERIC)
