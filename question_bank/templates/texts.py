@@ -7,15 +7,16 @@ A numeric template is a ``draw(rng, level) -> Drawn`` in Python (the numbers, th
   ``answer``, ``params`` and ``shown`` values (``shown`` wins where two have a name);
 - any other text is a part the file's texts share: a field ``{part}`` shows it;
 - any ``[table]`` of texts holds alternatives (``[stem]`` too, for stems that differ in more
-  than a phrase): a field ``{table}`` shows the one the draw
-  names (``shown["setting"] = "padded"``), or, when the draw gives ``Lines``, one text per line
+  than a phrase): a field ``{table}`` shows the one the draw names
+  (``shown["setting"] = "padded"``), or, when the draw gives ``Lines``, one text per line
   with that line's own numbers (a worked solution's steps).
 
 Fields are plain names (``{n_out}``): no attribute, index, conversion or format spec, so
 editing a file can only change words. The file is checked when the template is made
-(``numeric_template``): its structure, its field syntax, and one draw per level, whose texts
-are filled; every fill checks that the draw supplies each field it uses. A mistake raises
-``TextFileError`` naming the file, the template and the key.
+(``numeric_template``): its structure, its field syntax, and ``CHECK_DRAWS`` draws per level,
+whose texts are filled; every fill checks that the draw supplies each field it uses. A
+mistake raises ``TextFileError`` naming the file, the template and the key. Words several
+templates share (a network's layers, the figures' alt texts) are ``shared_text`` files.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def placeholders(text: str) -> list[str]:
 
 
 class TemplateText:
-    """The texts of one numeric template, read from ``text/<name>.toml`` and checked."""
+    """The texts of one numeric template (or a shared file), read from ``text/<name>.toml``
+    and checked."""
 
     def __init__(self, name: str, folder: Path | None = None,
                  schema: dict[str, Any] | None = None, kind: str = "template") -> None:
@@ -202,8 +204,9 @@ class NumericTemplate:
 
 def numeric_template(name: str, draw: Draw, folder: Path | None = None) -> NumericTemplate:
     """The body of numeric template ``name``: its text from ``text/<name>.toml``, checked now
-    (structure, field syntax, one draw per level with every field of the drawn texts
-    supplied), so that a broken file stops the import instead of a student's question."""
+    (structure, field syntax, ``CHECK_DRAWS`` draws per level with every field of the drawn
+    texts supplied, no field that no draw supplies), so that a broken file stops the import
+    instead of a student's question."""
     text = TemplateText(name, folder)
     body = NumericTemplate(text, draw)
     text.missing = []
