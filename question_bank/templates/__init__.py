@@ -2,9 +2,10 @@
 
 Each template is a ``Template`` (see ``base.py``) with a name, a learning outcome (LO1..LO5,
 SPEC section 7), a type and a one-line description. Each outcome has one module
-(``convolution``, ``images``, ``depth``, ``pooling``, ``kernel_size``) holding its computing
-templates and, next to them, the text of its multiple-choice and true/false questions; the
-mechanism that turns that text into items is ``concepts``.
+(``convolution``, ``images``, ``depth``, ``pooling``, ``kernel_size``; ``training`` for the
+backprop ones) holding its templates' draws: the numbers each question uses. Their words are
+data, one file per template in ``text/<template>.toml``; the mechanisms that fill them in are
+``texts`` (computing templates) and ``concepts`` (multiple choice and true/false).
 """
 
 from __future__ import annotations
