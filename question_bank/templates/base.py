@@ -1,9 +1,11 @@
 """What every template shares: the ``Template`` record, checks on what it makes, and helpers.
 
 A template is a named function ``(rng, difficulty) -> Item`` with metadata. The function body
-only draws numbers and writes text (a ``Draft``); ``Template.__call__`` adds the metadata and
-checks the result, so a broken template fails loudly (and shows up in the stress report)
-instead of putting a bad question in front of a student.
+only draws numbers and fills in the words of the template's data file, ``text/<name>.toml``
+(a ``Draft``; ``texts.py`` for computing templates, ``concepts.py`` for the others);
+``Template.__call__`` adds the metadata and checks the result, so a broken template fails
+loudly (and shows up in the stress report) instead of putting a bad question in front of a
+student.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from question_bank.model import LEARNING_OUTCOMES, SMALLEST_ANSWER, TYPES, Choic
 DIFFICULTIES = (1, 2, 3)
 FIGURE_DPI = 80  # small PNGs: rendering is the slow part of building a bank
 WORDS = {2: "two", 3: "three", 4: "four"}  # small counts written out in stems
-# Every stem whose answer depends on windows that do not fit says how they are counted.
-ROUND_DOWN = "Windows that do not fit completely are dropped (round down)."
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,16 @@ def markdown_table(rows: Sequence[Sequence[Any]], corner: str = "") -> str:
     body = ["| " + " | ".join([f"r{i + 1}"] + [number(v) for v in row]) + " |"
             for i, row in enumerate(rows)]
     return "\n".join([header, rule, *body])
+
+
+def listed(values: Sequence[Any]) -> str:
+    """"3, 0, -1, 2": given values as a stem lists them, inside its own brackets."""
+    return ", ".join(map(str, values))
+
+
+def names(letter: str, n: int) -> str:
+    """"x1, x2, x3": the names of n numbered values."""
+    return ", ".join(f"{letter}{i + 1}" for i in range(n))
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

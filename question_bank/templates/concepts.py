@@ -190,22 +190,30 @@ class TextFileError(ValueError):
 def read_text_file(name: str, kind: str, folder: Path | None = None) -> list[dict[str, Any]]:
     """The ``kind`` ("variant" or "fact") tables of ``text/<name>.toml``, checked against
     ``SCHEMA``: an error names the file, the template and the field."""
-    import jsonschema
     path = (folder or TEXT_DIR) / f"{name}.toml"
+    data = read_toml(path, name, SCHEMA)
+    if kind not in data:
+        raise TextFileError(f"{path}: template {name!r}: no [[{kind}]] table")
+    return data[kind]
+
+
+def read_toml(path: Path, name: str, schema: dict[str, Any], what: str = "template"
+              ) -> dict[str, Any]:
+    """Template ``name``'s text file at ``path``, checked against ``schema`` (JSON schema):
+    an error names the file, the template (or ``what`` else it is) and the field."""
+    import jsonschema
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TextFileError(f"{path}: template {name!r}: cannot read it: {error}") from None
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+        raise TextFileError(f"{path}: {what} {name!r}: cannot read it: {error}") from None
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = _field_name(list(first.absolute_path))
-        raise TextFileError(f"{path}: template {name!r}: {where or 'the file'}: "
+        raise TextFileError(f"{path}: {what} {name!r}: {where or 'the file'}: "
                             f"{first.message}")
-    if kind not in data:
-        raise TextFileError(f"{path}: template {name!r}: no [[{kind}]] table")
-    return data[kind]
+    return data
 
 
 def _field_name(path: list[Any]) -> str:

@@ -5,15 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import (
-    ROUND_DOWN,
-    Draft,
-    count,
-    integer,
-    markdown_table,
-    random_grid,
-)
+from question_bank.templates.base import count, integer, listed, markdown_table, names, random_grid
 from question_bank.templates.concepts import load_concept, load_statements, merged
+from question_bank.templates.texts import Drawn, numeric_template
 from solutions.convolution import conv1d, conv2d
 from solutions.padding import conv_output_size, zero_pad
 from solutions.weights import conv_layer_params
@@ -26,7 +20,7 @@ def _sum_of_products(values: list[int], weights: list[int]) -> str:
     return " + ".join(f"{show(v)}*{show(w)}" for v, w in zip(values, weights, strict=True))
 
 
-def conv1d_entry(rng: random.Random, difficulty: int) -> Draft:
+def conv1d_entry(rng: random.Random, difficulty: int) -> Drawn:
     """The lecture's shared-weight layer: a1 = x1 w1 + x2 w2 + x3 w3, a2, a3, ..."""
     # d1 is the lecture's example (5 inputs, kernel 3); d2 adds padding; d3 stride and size.
     n, k, padding, stride = {1: (5, 3, 0, 1),
@@ -41,25 +35,16 @@ def conv1d_entry(rng: random.Random, difficulty: int) -> Draft:
     padded = [int(v) for v in zero_pad(x, padding)]
     start = (index - 1) * stride
     window = padded[start:start + k]
-
-    x_names = ", ".join(f"x{i + 1}" for i in range(n))
-    w_names = ", ".join(f"w{j + 1}" for j in range(k))
-    setting = "no padding, stride 1" if (padding, stride) == (0, 1) else \
-        f"padding {padding} (zeros on both sides), stride {stride}"
-    stem = (f"A shared-weight (convolutional) layer slides the kernel w = ({w_names}) = "
-            f"({', '.join(map(str, w))}) over the input x = ({x_names}) = "
-            f"({', '.join(map(str, x))}), {setting}, without flipping the kernel: "
-            f"a1 = x1 w1 + x2 w2 + ..., the next output starts {count(stride, 'input')} further. "
-            f"There are {n_out} outputs a1 ... a{n_out}. What is a{index}?")
-    solution = (f"Padded input: ({', '.join(map(str, padded))}). Output a{index} starts at "
-                f"padded position {start + 1} = ({index} - 1) * {stride} + 1 and uses "
-                f"({', '.join(map(str, window))}). a{index} = {_sum_of_products(window, w)} "
-                f"= {answer}.")
+    shown = {"x_names": names("x", n), "w_names": names("w", k), "x": listed(x),
+             "w": listed(w), "setting": "plain" if (padding, stride) == (0, 1) else "padded",
+             "stride_inputs": count(stride, "input"), "n_out": n_out, "padded": listed(padded),
+             "start": start + 1, "window": listed(window),
+             "products": _sum_of_products(window, w)}
     params = {"x": x, "w": w, "padding": padding, "stride": stride, "index": index}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
-def conv2d_entry(rng: random.Random, difficulty: int) -> Draft:
+def conv2d_entry(rng: random.Random, difficulty: int) -> Drawn:
     """One entry of a 2-D convolution with padding and stride; input and kernel as tables."""
     size, k, padding, stride = {1: (rng.randint(3, 5), rng.choice([2, 3]), 0, 1),
                                 2: (rng.randint(4, 5), 3, 1, 1),
@@ -74,23 +59,16 @@ def conv2d_entry(rng: random.Random, difficulty: int) -> Draft:
     top, left = (row - 1) * stride, (col - 1) * stride
     window = padded[top:top + k, left:left + k]
     weights = [v for kernel_row in kernel for v in kernel_row]
-
-    stem = (f"A {size}x{size} grey image is convolved (kernel not flipped, as in CNNs) with "
-            f"a {k}x{k} kernel, padding {padding} and stride {stride}; the output is "
-            f"{n_out}x{n_out}. What is the output value in row {row}, column {col} "
-            f"(counting from 1)?\n\nImage:\n\n{markdown_table(image)}\n\n"
-            f"Kernel:\n\n{markdown_table(kernel)}")
-    solution = (f"With padding {padding} the image becomes {size + 2 * padding}x"
-                f"{size + 2 * padding}. Output ({row}, {col}) uses the window whose top-left "
-                f"corner is padded row {top + 1}, column {left + 1} (= (index - 1) * {stride} "
-                f"+ 1): rows {window.tolist()}. Multiply element-wise with the kernel and add: "
-                f"{_sum_of_products(window.ravel().tolist(), weights)} = {answer}.")
+    shown = {"size": size, "k": k, "n_out": n_out, "image": markdown_table(image),
+             "kernel": markdown_table(kernel), "padded_size": size + 2 * padding,
+             "top": top + 1, "left": left + 1, "window": window.tolist(),
+             "products": _sum_of_products(window.ravel().tolist(), weights)}
     params = {"image": image, "kernel": kernel, "padding": padding, "stride": stride,
               "row": row, "col": col}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
-def conv_output(rng: random.Random, difficulty: int) -> Draft:
+def conv_output(rng: random.Random, difficulty: int) -> Drawn:
     """The output width of a convolution: floor((n + 2p - k) / s) + 1."""
     n = rng.randint(12, 512)  # at least the largest kernel
     k = rng.choice([1, 3, 5, 7, 9, 11])
@@ -98,12 +76,13 @@ def conv_output(rng: random.Random, difficulty: int) -> Draft:
     stride = 1 if difficulty < 3 else rng.randint(2, 4)
     answer = integer(conv_output_size(n, k, padding, stride))
     what = rng.choice(["An image", "A feature map", "A CT slice"])
-    stem = (f"{what} of width {n} pixels is convolved with a kernel of {k}x{k}, padding {padding} "
-            f"and stride {stride}. How wide is the output? {ROUND_DOWN}")
-    solution = (f"n_out = floor((n + 2p - k) / s) + 1 = floor(({n} + 2*{padding} - {k}) / "
-                f"{stride}) + 1 = floor({n + 2 * padding - k} / {stride}) + 1 = {answer}.")
     params = {"n": n, "k": k, "padding": padding, "stride": stride, "what": what}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, {"inside": n + 2 * padding - k})
+
+
+CONV1D_ENTRY = numeric_template("conv1d_entry", conv1d_entry)
+CONV2D_ENTRY = numeric_template("conv2d_entry", conv2d_entry)
+CONV_OUTPUT = numeric_template("conv_output", conv_output)
 
 
 # ---- understanding questions: multiple choice and true/false ---------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import ROUND_DOWN, WORDS, Draft, count, integer
+from question_bank.templates.base import WORDS, count, integer
 from question_bank.templates.concepts import load_concept, load_statements, merged
+from question_bank.templates.networks import WORDS as NETWORK_WORDS
 from question_bank.templates.networks import (
     Layers,
     conv,
@@ -14,6 +15,7 @@ from question_bank.templates.networks import (
     shape_text,
     valid_network,
 )
+from question_bank.templates.texts import Drawn, numeric_template
 from solutions.architecture import check_input_shape, layer_settings
 from solutions.padding import conv_output_size
 from solutions.weights import (
@@ -26,75 +28,48 @@ from solutions.weights import (
     sparse_weights,
 )
 
-CONNECTIONS = {
-    "dense": "fully connected (every input to every output, each connection its own weight)",
-    "sparse": "sparsely connected (each output sees only its {k} neighbouring inputs, with "
-              "weights of its own; nothing shared)",
-    "shared": "shared-weight, a convolution (one kernel, used at every position)",
-}
 
-
-def connection(kind: str, k: int, kernels: int) -> str:
-    """How a layer is connected; with several feature maps, the shared kernel is per map (so
-    the stem never reads as {k} weights in all)."""
-    if kind == "shared" and kernels > 1:
-        return ("shared-weight, a convolution (one kernel per feature map, used at every "
-                "position of that map)")
-    return CONNECTIONS[kind].format(k=k)
-
-
-def layer_weights(rng: random.Random, difficulty: int) -> Draft:
+def layer_weights(rng: random.Random, difficulty: int) -> Drawn:
     """The lecture's dense vs sparse vs shared 1-D layer (5 inputs, kernel 3: 15, 9, 3)."""
     n, k, kernels = {1: (rng.randint(5, 40), rng.choice([2, 3, 4, 5]), 1),
                      2: (rng.randint(16, 256), rng.choice([3, 5, 7]), 1),
                      3: (rng.randint(64, 2048), rng.choice([3, 5, 7, 9]), rng.randint(2, 16)),
                      }[difficulty]
-    kind = rng.choice(list(CONNECTIONS))
+    kind = rng.choice(["dense", "sparse", "shared"])
     if kind == "shared" and kernels == 1:  # one kernel of k has k weights: k is in the stem
         kernels = rng.randint(2, 4)
     positions = n - k + 1
     outputs = positions * kernels
     if kind == "dense":
         answer = integer(dense_weights(n, outputs))
-        steps = f"every input to every output: {n} * {outputs} = {answer}"
     elif kind == "sparse":
         answer = integer(sparse_weights(n, k)) * kernels
-        steps = (f"{positions} positions * {k} weights each"
-                 + (f" * {kernels} kernels" if kernels > 1 else "") + f" = {answer}")
     else:
         answer = integer(shared_weights(k, kernels))
-        steps = (f"one kernel of {k} weights" + (f" per feature map, {kernels} feature maps: "
-                 f"{k} * {kernels}" if kernels > 1 else ", whatever n") + f" = {answer}")
-    maps = f" for each of {kernels} feature maps ({outputs} in all)" if kernels > 1 else ""
-    stem = (f"A 1-D layer has {n} inputs and, as a convolution with a kernel of {k} without "
-            f"padding would, {count(positions, 'output')}{maps}. How many "
-            f"weights (no biases) does it have if it is "
-            f"{connection(kind, k, kernels)}?")
-    solution = (f"{kind.capitalize()}: {steps}. For comparison the three kinds need "
-                f"{n * outputs} (dense), {positions * k * kernels} (sparse) and {k * kernels} "
-                f"(shared) weights.")
+    several = kernels > 1
+    shown = {"outputs_text": count(positions, "output"), "outputs": outputs,
+             "positions": positions, "maps": "several" if several else "one",
+             "connection": kind,
+             "steps": kind + ("_maps" if kind == "sparse" and several else ""),
+             "dense": n * outputs, "sparse": positions * k * kernels, "shared": k * kernels}
     params = {"n": n, "k": k, "kernels": kernels, "kind": kind}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
-def conv_params(rng: random.Random, difficulty: int) -> Draft:
+def conv_params(rng: random.Random, difficulty: int) -> Drawn:
     """Trainable parameters of one conv layer: k*k*C_in*C_out (+ C_out biases)."""
     k = 3 if difficulty == 1 else rng.choice([1, 3, 5, 7])
     c_in = rng.choice([1, 3]) if difficulty == 1 else rng.randint(1, 256)
     c_out = rng.randint(1, 64 if difficulty == 1 else 512)
     bias = True if difficulty < 3 else rng.random() < 0.5
     answer = integer(conv_layer_params(k, c_in, c_out, bias))
-    source = (f"an image with {count(c_in, 'channel')}" if difficulty < 3 else
-              f"the output of a conv layer with {count(c_in, 'kernel')}")
-    counted = "weights and biases" if bias else "the layer has no biases"
-    stem = (f"A convolutional layer has {count(c_out, 'kernel')} of {k}x{k} and takes "
-            f"{source}. How many trainable parameters does it have ({counted})?")
-    solution = (f"Each kernel spans all {c_in} input channels: {k}*{k}*{c_in} = {k * k * c_in} "
-                f"weights; {count(c_out, 'kernel')} give {k * k * c_in * c_out}"
-                + (f", plus {c_out} biases (one per kernel)" if bias else ", no biases")
-                + f": {answer}.")
+    biases = "bias" if bias else "no_bias"
+    shown = {"kernels": count(c_out, "kernel"), "source": "image" if difficulty < 3 else "layer",
+             "channels": count(c_in, "channel"), "in_kernels": count(c_in, "kernel"),
+             "counted": biases, "biases": biases, "per_kernel": k * k * c_in,
+             "weights": k * k * c_in * c_out}
     params = {"k": k, "c_in": c_in, "c_out": c_out, "bias": bias}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
 def draw_network(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[int, int, int]]:
@@ -127,31 +102,35 @@ def network_steps(layers: Layers, input_shape: tuple[int, int, int]) -> list[str
     for index, layer in enumerate(layers):
         settings = layer_settings(layer, index)
         shape_in, shape_out = shape_out, output_shape(layers[:index + 1], input_shape)
+        values = {"i": index + 1, "shape": shape_text(shape_out)}
         if settings["type"] == "conv":
             k, filters = settings["kernel_size"], settings["filters"]
             n = integer(conv_layer_params(k, shape_in[2], filters, settings["bias"]))
-            note = f"{k}*{k}*{shape_in[2]}*{filters} + {filters} = {n} parameters"
+            values |= {"k": k, "c_in": shape_in[2], "filters": filters, "n": n}
+            kind = "conv"
         elif settings["type"] == "dense":
             n = integer(dense_layer_params(shape_in[0], settings["units"], settings["bias"]))
-            note = f"{shape_in[0]}*{settings['units']} + {settings['units']} = {n} parameters"
+            values |= {"n_in": shape_in[0], "units": settings["units"], "n": n}
+            kind = "dense"
         else:
-            note = "0 parameters"
-        steps.append(f"layer {index + 1} -> {shape_text(shape_out)}, {note}")
+            kind = "other"
+        steps.append(NETWORK_WORDS.fill(f"params.{kind}", values))
     return steps
 
 
-def architecture_params(rng: random.Random, difficulty: int) -> Draft:
+def architecture_params(rng: random.Random, difficulty: int) -> Drawn:
     """All trainable parameters of a small CNN, via solutions.weights.count_parameters."""
     layers, input_shape = draw_network(rng, difficulty)
     answer = integer(count_parameters(layers, input_shape))
-    stem = (f"How many trainable parameters (weights and biases) does this network have? "
-            f"{ROUND_DOWN}\n\n"
-            f"{describe_network(layers, input_shape)}")
-    solution = ("Walk through the layers, keeping track of the shape (conv: k*k*C_in*filters "
-                "+ filters; dense: n_in*units + units; the rest: 0):\n"
-                + "\n".join(network_steps(layers, input_shape)) + f"\nTotal: {answer}.")
+    shown = {"network": describe_network(layers, input_shape),
+             "steps": "\n".join(network_steps(layers, input_shape))}
     params = {"layers": layers, "input_shape": list(input_shape)}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
+
+
+LAYER_WEIGHTS = numeric_template("layer_weights", layer_weights)
+CONV_PARAMS = numeric_template("conv_params", conv_params)
+ARCHITECTURE_PARAMS = numeric_template("architecture_params", architecture_params)
 
 
 # ---- understanding questions: multiple choice and true/false ---------------------------------

@@ -14,6 +14,9 @@ import io
 from typing import Any
 
 from question_bank.templates.base import FIGURE_DPI, count
+from question_bank.templates.texts import shared_text
+
+WORDS = shared_text("figures")  # text/figures.toml: alt texts and labels
 
 
 def _png(fig: Any) -> bytes:
@@ -32,10 +35,11 @@ def conv_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     row, col = params["row"] - 1, params["col"] - 1
     fig = conv_step(params["image"], params["kernel"], padding=params["padding"],
                     stride=params["stride"], position=(row, col), show_output=False)
-    alt = (f"Left: the input padded with {count(params['padding'], 'zero')}, the window of output "
-           f"row {params['row']}, column {params['col']} outlined in red (stride "
-           f"{params['stride']}). Middle: the kernel. Right: the output grid, values hidden.")
-    return _png(fig), alt
+    return _png(fig), conv_alt(params)
+
+
+def conv_alt(params: dict[str, Any]) -> str:
+    return WORDS.fill("alt.conv", {**params, "zeros": count(params["padding"], "zero")})
 
 
 def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
@@ -45,10 +49,11 @@ def pool_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     row, col = params["row"] - 1, params["col"] - 1
     fig = pool_step(params["x"], size=params["size"], stride=params["stride"],
                     mode=params["mode"], position=(row, col), show_output=False)
-    alt = (f"Left: the feature map with the {params['size']}x{params['size']} window of "
-           f"output row {params['row']}, column {params['col']} outlined (stride "
-           f"{params['stride']}). Right: the pooled output, value hidden.")
-    return _png(fig), alt
+    return _png(fig), pool_alt(params)
+
+
+def pool_alt(params: dict[str, Any]) -> str:
+    return WORDS.fill("alt.pool", params)
 
 
 INPUT_PIXELS = 41  # input row drawn for every stack: more than any drawn receptive field
@@ -60,12 +65,12 @@ def _window_layers(layers: list[dict[str, Any]]) -> list[str]:
     labels = []
     for layer in layers:
         if layer["type"] == "conv":
-            k = layer["kernel_size"]
-            labels.append(f"conv {k}x{k}, stride {layer.get('stride', 1)}")
+            labels.append(WORDS.fill("label.conv", {"k": layer["kernel_size"],
+                                                    "stride": layer.get("stride", 1)}))
         elif layer["type"] in ("maxpool", "avgpool"):
             size = layer.get("size", 2)
-            kind = "max-pool" if layer["type"] == "maxpool" else "avg-pool"
-            labels.append(f"{kind} {size}x{size}, stride {layer.get('stride', size)}")
+            labels.append(WORDS.fill(f"label.{layer['type']}",
+                                     {"size": size, "stride": layer.get("stride", size)}))
     return labels
 
 
@@ -86,7 +91,8 @@ def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     ax = fig.add_subplot()
     for pixel in range(INPUT_PIXELS):
         ax.add_patch(Rectangle((pixel, 0), 1, ROW_HEIGHT, edgecolor="0.3", facecolor="white"))
-    ax.text(-0.5, ROW_HEIGHT / 2, "input", ha="right", va="center", fontsize=9)
+    ax.text(-0.5, ROW_HEIGHT / 2, WORDS.fill("input", {}), ha="right", va="center",
+            fontsize=9)
     for level, label in enumerate(labels, start=1):
         ax.add_patch(Rectangle((0, level), INPUT_PIXELS, ROW_HEIGHT, edgecolor="0.5",
                                facecolor="0.92"))
@@ -97,9 +103,10 @@ def receptive_figure(params: dict[str, Any]) -> tuple[bytes, str]:
     ax.set_xlim(-0.5, INPUT_PIXELS + 0.5)
     ax.set_ylim(-0.3, top + 1)
     ax.axis("off")
-    ax.set_title("which input pixels does the marked top unit see?")
-    alt = (f"The stack drawn bottom to top: an input row of {INPUT_PIXELS} blank pixels, then "
-           f"one band per layer labelled with its kernel size and stride ("
-           + "; ".join(labels) + "); one unit of the top layer is marked. Nothing shows "
-           "which input pixels it sees: that is the question.")
-    return _png(fig), alt
+    ax.set_title(WORDS.fill("title", {}))
+    return _png(fig), receptive_alt(params)
+
+
+def receptive_alt(params: dict[str, Any]) -> str:
+    labels = _window_layers(params["layers"])
+    return WORDS.fill("alt.receptive", {"pixels": INPUT_PIXELS, "labels": "; ".join(labels)})

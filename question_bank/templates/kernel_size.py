@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import WORDS, Draft, count, integer
+from question_bank.templates.base import WORDS, count, integer
 from question_bank.templates.concepts import load_concept, load_statements, merged
 from question_bank.templates.networks import Layers, conv, describe_network
+from question_bank.templates.texts import Drawn, Line, Lines, numeric_template
 from solutions.padding import conv_output_size, same_padding
 from solutions.receptive_field import effective_stride, receptive_field
 from solutions.weights import conv_layer_params
@@ -30,39 +31,31 @@ def _draw_stack(rng: random.Random, difficulty: int) -> Layers:
             *maybe_relu(), {"type": "maxpool"}, conv(rng, (1, 3))]
 
 
-def receptive_field_stack(rng: random.Random, difficulty: int) -> Draft:
+def receptive_field_stack(rng: random.Random, difficulty: int) -> Drawn:
     """The receptive field of one top unit of a stack of conv and pooling layers."""
     layers = _draw_stack(rng, difficulty)
     answer = integer(receptive_field(layers))
-    stem = ("How many input pixels (along one axis: width or height) does one unit of the "
-            "last layer of this stack see, i.e. what is its receptive field?\n\n"
-            + describe_network(layers))
     steps, field, jump = [], 1, 1
     for index, layer in enumerate(layers):
         if layer["type"] == "relu":
-            steps.append(f"layer {index + 1} (ReLU): no change, r = {field}")
+            steps.append(Line("relu", {"i": index + 1, "r": field}))
             continue
         k = layer.get("kernel_size", layer.get("size", 2))
         stride = layer.get("stride", 1 if layer["type"] == "conv" else k)
         field = integer(receptive_field(layers[:index + 1]))
-        steps.append(f"layer {index + 1}: r = r + ({k} - 1) * {jump} = {field}")
+        steps.append(Line("window", {"i": index + 1, "k": k, "jump": jump, "r": field}))
         jump = integer(effective_stride(layers[:index + 1]))
         if stride != 1:
-            steps.append(f"  stride {stride}: neighbouring units are now {jump} input "
-                         f"pixels apart")
-    solution = ("Start with r = 1 and jump = 1 (distance in input pixels between neighbouring "
-                "units). Each conv or pooling layer adds (k - 1) * jump to r and multiplies "
-                "jump by its stride; padding, the number of kernels and activations change "
-                "nothing.\n" + "\n".join(steps) + f"\nReceptive field: {answer}.")
-    params = {"layers": layers}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+            steps.append(Line("stride", {"stride": stride, "jump": jump}))
+    shown = {"network": describe_network(layers), "steps": Lines(tuple(steps))}
+    return Drawn(answer, {"layers": layers}, shown)
 
 
 # (single kernel size, number of stacked 3x3 layers with the same receptive field)
 STACKS = {1: ((5, 2), (7, 3)), 2: ((5, 2), (7, 3)), 3: ((5, 2), (7, 3), (9, 4))}
 
 
-def small_vs_large_kernels(rng: random.Random, difficulty: int) -> Draft:
+def small_vs_large_kernels(rng: random.Random, difficulty: int) -> Drawn:
     """One 5x5 vs two 3x3 (or 7x7 vs three 3x3): weights of either, or the saving."""
     big, depth = rng.choice(STACKS[difficulty])
     channels = rng.randint(1, 512)
@@ -76,25 +69,17 @@ def small_vs_large_kernels(rng: random.Random, difficulty: int) -> Draft:
     rest = integer(conv_layer_params(3, channels, channels, bias))
     stack = first + (depth - 1) * rest
     answer = {"single": single, "stack": stack, "saved": single - stack}[asked]
-    counted = "weights and biases" if bias else "weights only, no biases"
-    question = {"single": f"does the single {big}x{big} layer have",
-                "stack": f"does the stack of {WORDS[depth]} 3x3 layers have in all",
-                "saved": f"does the stack need fewer than the single {big}x{big} layer"}
-    stem = (f"One {big}x{big} conv layer and a stack of {WORDS[depth]} 3x3 conv layers "
-            f"(stride 1) have the same receptive field ({big}). The input has "
-            f"{count(c_in, 'channel')} and every layer has {channels} kernels. How many parameters "
-            f"({counted}) {question[asked]}?")
-    plus = f" + {channels}" if bias else ""
-    solution = (f"Single: {big}*{big}*{c_in}*{channels}{plus} = {single}. Stack: first layer "
-                f"3*3*{c_in}*{channels}{plus} = {first}, then {count(depth - 1, 'layer')} of "
-                f"3*3*{channels}*{channels}{plus} = {rest} each: {stack}. "
-                f"Saved: {single} - {stack} = {single - stack}. The answer: {answer}.")
+    biases = "bias" if bias else "no_bias"
+    shown = {"depth_word": WORDS[depth], "channels_in": count(c_in, "channel"),
+             "counted": biases, "plus": biases, "question": asked, "single": single,
+             "first": first, "rest": rest, "stack": stack, "saved": single - stack,
+             "rest_layers": count(depth - 1, "layer")}
     params = {"big": big, "depth": depth, "c_in": c_in, "channels": channels, "bias": bias,
               "asked": asked}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
-def conv_multiply_adds(rng: random.Random, difficulty: int) -> Draft:
+def conv_multiply_adds(rng: random.Random, difficulty: int) -> Drawn:
     """Multiply-adds of a conv layer: Ho * Wo * k * k * C_in * C_out."""
     side = rng.randint(8, 64 if difficulty == 1 else 256)
     k = rng.choice([1, 3, 5, 7])
@@ -104,15 +89,14 @@ def conv_multiply_adds(rng: random.Random, difficulty: int) -> Draft:
     c_out = rng.choice([4, 8, 16, 32, 64, 128])
     out = integer(conv_output_size(side, k, padding, stride))
     answer = out * out * integer(conv_layer_params(k, c_in, c_out, bias=False))
-    stem = (f"A conv layer with {c_out} kernels of {k}x{k}, padding {padding} and stride "
-            f"{stride} is applied to a {side}x{side}x{c_in} input. How many multiply-adds "
-            f"does it need (one per kernel weight per output value; ignore biases)?")
-    solution = (f"Output size: floor(({side} + 2*{padding} - {k}) / {stride}) + 1 = {out}, so "
-                f"{out}x{out}x{c_out} outputs. Each needs {k}*{k}*{c_in} multiply-adds: "
-                f"{out}*{out}*{k}*{k}*{c_in}*{c_out} = {answer}.")
     params = {"side": side, "k": k, "padding": padding, "stride": stride, "c_in": c_in,
               "c_out": c_out}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, {"out": out})
+
+
+RECEPTIVE_FIELD_STACK = numeric_template("receptive_field_stack", receptive_field_stack)
+SMALL_VS_LARGE_KERNELS = numeric_template("small_vs_large_kernels", small_vs_large_kernels)
+CONV_MULTIPLY_ADDS = numeric_template("conv_multiply_adds", conv_multiply_adds)
 
 
 # ---- understanding questions: multiple choice and true/false ---------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from question_bank.templates.texts import shared_text
 from solutions.weights import output_shape
 
 Layers = list[dict]
+WORDS = shared_text("networks")  # text/networks.toml
 
 
 def conv(rng: random.Random, kernel_sizes: tuple[int, ...] = (3,), stride: int = 1,
@@ -27,27 +29,24 @@ def conv(rng: random.Random, kernel_sizes: tuple[int, ...] = (3,), stride: int =
 def describe_layer(layer: dict) -> str:
     """One layer in words, with every setting that matters stated (defaults too)."""
     kind = layer["type"]
+    values: dict = {"bias": "yes" if layer.get("bias", True) else "no"}
     if kind == "conv":
-        bias = "with" if layer.get("bias", True) else "without"
-        k = layer["kernel_size"]
-        return (f"conv: {layer['filters']} kernels of {k}x{k}, stride {layer.get('stride', 1)}, "
-                f"padding {layer.get('padding', 0)}, {bias} bias")
-    if kind in ("maxpool", "avgpool"):
+        values |= {"filters": layer["filters"], "k": layer["kernel_size"],
+                   "stride": layer.get("stride", 1), "padding": layer.get("padding", 0)}
+    elif kind in ("maxpool", "avgpool"):
         size = layer.get("size", 2)
-        stride = layer.get("stride", size)
-        name = "max-pooling" if kind == "maxpool" else "average pooling"
-        return f"{name}: {size}x{size} windows, stride {stride}"
-    if kind == "dense":
-        bias = "with" if layer.get("bias", True) else "without"
-        return f"dense (fully connected): {layer['units']} units, {bias} bias"
-    return {"relu": "ReLU", "sigmoid": "sigmoid", "flatten": "flatten"}[kind]
+        values |= {"size": size, "stride": layer.get("stride", size)}
+    elif kind == "dense":
+        values["units"] = layer["units"]
+    return WORDS.fill(f"layer.{kind}", values)
 
 
 def describe_network(layers: Layers, input_shape: tuple[int, int, int] | None = None) -> str:
     """A numbered list of layers, preceded by the input shape when given."""
-    lines = [] if input_shape is None else [
-        f"input: {input_shape[0]}x{input_shape[1]}x{input_shape[2]} (height x width x channels)"]
-    lines += [f"{i + 1}. {describe_layer(layer)}" for i, layer in enumerate(layers)]
+    lines = [] if input_shape is None else [WORDS.fill("input", dict(
+        zip(("height", "width", "channels"), input_shape, strict=True)))]
+    lines += [WORDS.fill("numbered", {"i": i + 1, "description": describe_layer(layer)})
+              for i, layer in enumerate(layers)]
     return "\n".join(lines)
 
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from question_bank.templates.base import (
-    ROUND_DOWN,
-    Draft,
-    integer,
-    markdown_table,
-    number,
-    random_grid,
-)
+from question_bank.templates.base import integer, listed, markdown_table, number, random_grid
 from question_bank.templates.concepts import load_concept, load_statements, merged
 from question_bank.templates.networks import (
     Layers,
@@ -21,35 +14,27 @@ from question_bank.templates.networks import (
     shape_text,
     valid_network,
 )
+from question_bank.templates.texts import Drawn, Line, Lines, numeric_template
 from solutions.padding import conv_output_size
 from solutions.pooling import avg_pool, max_pool, pool_output_size
 from solutions.weights import conv_layer_params, output_shape
 
 
-def pool_output(rng: random.Random, difficulty: int) -> Draft:
+def pool_output(rng: random.Random, difficulty: int) -> Drawn:
     """Pooled width: floor((n - size) / stride) + 1; at d3 after a convolution."""
     n = rng.randint(24, 512)  # room for a 7x7 conv at stride 2 and a 4x4 window after it
     size = rng.choice([2, 3, 4])
     stride = size if difficulty == 1 else rng.randint(1, size)
     if difficulty < 3:
         answer = integer(pool_output_size(n, size, stride))
-        stem = (f"A feature map of width {n} is max-pooled with {size}x{size} windows and "
-                f"stride {stride}. How wide is the output? {ROUND_DOWN}")
-        solution = (f"floor((n - size) / stride) + 1 = floor(({n} - {size}) / {stride}) + 1 "
-                    f"= {answer}.")
         params = {"n": n, "size": size, "stride": stride}
-        return Draft(stem, answer, solution, params, tolerance=0.0)
+        return Drawn(answer, params, {"stem": "pool", "solution": "pool"})
     k, padding, conv_stride = rng.choice([3, 5, 7]), rng.randint(0, 3), rng.randint(1, 2)
     width = integer(conv_output_size(n, k, padding, conv_stride))
     answer = integer(pool_output_size(width, size, stride))
-    stem = (f"An image of width {n} goes through a conv layer ({k}x{k} kernels, padding "
-            f"{padding}, stride {conv_stride}) and then {size}x{size} max-pooling with stride "
-            f"{stride}. How wide is the output? {ROUND_DOWN}")
-    solution = (f"Conv: floor(({n} + 2*{padding} - {k}) / {conv_stride}) + 1 = {width}. "
-                f"Pooling: floor(({width} - {size}) / {stride}) + 1 = {answer}.")
     params = {"n": n, "size": size, "stride": stride, "k": k, "padding": padding,
               "conv_stride": conv_stride}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, {"stem": "conv_pool", "solution": "conv_pool", "width": width})
 
 
 def _pool_grid(rng: random.Random, difficulty: int) -> tuple[int, int, int]:
@@ -72,7 +57,7 @@ def _place_maximum(rng: random.Random, x: list[list[int]], window: tuple[int, in
     x[r][c] = 9
 
 
-def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
+def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Drawn:
     side, size, stride = _pool_grid(rng, difficulty)
     low = -5 if difficulty == 3 else 0  # negative values: max is not "the biggest magnitude"
     x = random_grid(rng, side, side, low, 9)
@@ -95,28 +80,21 @@ def _pool_entry(rng: random.Random, difficulty: int, mode: str) -> Draft:
     answer = integer(value) if mode == "max" else round(float(value), 4)
     window = [r[left:left + size] for r in x[top:top + size]]
     flat = [v for r in window for v in r]
-    name = "max-pooled" if mode == "max" else "average-pooled"
-    stem = (f"This {side}x{side} feature map is {name} with {size}x{size} windows and stride "
-            f"{stride} (output {n_out}x{n_out}). What is the output value in row {row}, "
-            f"column {col} (counting from 1)?"
-            + (" Give the exact value (or round it to two decimals)." if mode == "avg" else "")
-            + f"\n\n{markdown_table(x)}")
-    how = (f"max({', '.join(map(str, flat))}) = {answer}" if mode == "max" else
-           f"({' + '.join(map(str, flat))}) / {size * size} = {sum(flat)} / {size * size} "
-           f"= {number(answer)}")
-    solution = (f"Output ({row}, {col}) pools the window starting at row {top + 1}, column "
-                f"{left + 1} (= (index - 1) * {stride} + 1): {window}. {how}.")
+    shown = {"side": side, "n_out": n_out, "table": markdown_table(x), "top": top + 1,
+             "left": left + 1, "window": window, "values": listed(flat),
+             "terms": " + ".join(map(str, flat)), "n_window": size * size, "total": sum(flat),
+             "answer": number(answer)}
     params = {"x": x, "size": size, "stride": stride, "row": row, "col": col, "mode": mode}
     tolerance = 0.0 if mode == "max" else 0.01
-    return Draft(stem, answer, solution, params, tolerance=tolerance)
+    return Drawn(answer, params, shown, tolerance=tolerance)
 
 
-def max_pool_entry(rng: random.Random, difficulty: int) -> Draft:
+def max_pool_entry(rng: random.Random, difficulty: int) -> Drawn:
     """One entry of max-pooling a small feature map shown as a table."""
     return _pool_entry(rng, difficulty, "max")
 
 
-def avg_pool_entry(rng: random.Random, difficulty: int) -> Draft:
+def avg_pool_entry(rng: random.Random, difficulty: int) -> Drawn:
     """One entry of average pooling; drawn so the answer is whole or a multiple of 1/4 or 1/16."""
     return _pool_entry(rng, difficulty, "avg")
 
@@ -137,20 +115,22 @@ def _feature_stack(rng: random.Random, difficulty: int) -> tuple[Layers, tuple[i
     return valid_network(rng, draw)
 
 
-def flatten_size(rng: random.Random, difficulty: int) -> Draft:
+def flatten_size(rng: random.Random, difficulty: int) -> Drawn:
     """How many values reach the dense part after conv and pooling layers."""
     layers, input_shape = _feature_stack(rng, difficulty)
     answer = integer(output_shape(layers, input_shape)[0])
-    shapes = [shape_text(output_shape(layers[:i + 1], input_shape)) for i in range(len(layers))]
-    stem = ("How many values does the flatten layer of this network output (the number of "
-            f"inputs of a dense layer that would follow)? {ROUND_DOWN}\n\n"
-            f"{describe_network(layers, input_shape)}")
-    solution = ("Follow the shape (conv: floor((n + 2p - k) / s) + 1 and C = kernels; pooling: "
-                "floor((n - size) / stride) + 1, channels unchanged; ReLU: unchanged):\n"
-                + "\n".join(f"layer {i + 1} -> {s}" for i, s in enumerate(shapes))
-                + f"\nflatten: H * W * C = {answer}.")
+    shapes = [Line("layer", {"i": i + 1,
+                             "shape": shape_text(output_shape(layers[:i + 1], input_shape))})
+              for i in range(len(layers))]
     params = {"layers": layers, "input_shape": list(input_shape)}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, {"network": describe_network(layers, input_shape),
+                                  "shapes": Lines(tuple(shapes))})
+
+
+POOL_OUTPUT = numeric_template("pool_output", pool_output)
+MAX_POOL_ENTRY = numeric_template("max_pool_entry", max_pool_entry)
+AVG_POOL_ENTRY = numeric_template("avg_pool_entry", avg_pool_entry)
+FLATTEN_SIZE = numeric_template("flatten_size", flatten_size)
 
 
 # ---- understanding questions: multiple choice and true/false ---------------------------------

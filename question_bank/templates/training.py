@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from question_bank.templates.base import ROUND_DOWN, Draft, integer, markdown_table
+from question_bank.templates.base import integer, markdown_table
 from question_bank.templates.concepts import load_concept, merged
 from question_bank.templates.depth import draw_network, network_steps
 from question_bank.templates.networks import describe_network
+from question_bank.templates.texts import Drawn, Line, Lines, numeric_template
 from solutions.backprop import max_pool_backward
 from solutions.padding import conv_output_size
 from solutions.pooling import pool_output_size
@@ -20,7 +21,7 @@ from solutions.weights import conv_layer_params, count_parameters, dense_layer_p
 
 # ---- LO4: what a max-pool passes back --------------------------------------------------------
 
-def max_pool_gradient(rng: random.Random, difficulty: int) -> Draft:
+def max_pool_gradient(rng: random.Random, difficulty: int) -> Drawn:
     """The gradient one input element receives from max-pooling's backward pass: the
     window's gradient if it is that window's maximum, else 0; summed over overlapping windows."""
     side, size, stride = {1: (4, 2, 2),
@@ -37,12 +38,6 @@ def max_pool_gradient(rng: random.Random, difficulty: int) -> Draft:
     passed = [cell for cell in cells if d_x[cell] != 0]
     row, col = rng.choice(passed if rng.random() < 0.5 else cells)
     answer = integer(d_x[row, col])
-    overlap = " The windows overlap." if stride < size else ""
-    stem = (f"A {side}x{side} feature map x is max-pooled with {size}x{size} windows and stride "
-            f"{stride} (output {n_out}x{n_out}).{overlap} In backpropagation the pooled output "
-            f"receives the gradient d_out below. What gradient does x in row {row + 1}, column "
-            f"{col + 1} receive (counting from 1)?\n\nx:\n\n{markdown_table(x)}\n\nd_out:\n\n"
-            f"{markdown_table(d_out)}")
     windows = [(i, j) for i in range(n_out) for j in range(n_out)
                if i * stride <= row < i * stride + size and j * stride <= col < j * stride + size]
     steps = []
@@ -50,55 +45,39 @@ def max_pool_gradient(rng: random.Random, difficulty: int) -> Draft:
         top, left = i * stride, j * stride
         window = [v for r in x[top:top + size] for v in r[left:left + size]]
         won = max(window) == x[row][col]
-        steps.append(f"window ({i + 1}, {j + 1}) has maximum {max(window)}: "
-                     + (f"x is its maximum and gets d_out = {d_out[i][j]}" if won else
-                        "x is not its maximum and gets 0"))
-    solution = ("Max-pooling passes each window's gradient to the window's maximum only; an "
-                "element in several windows adds up what it gets. x in row "
-                f"{row + 1}, column {col + 1} = {x[row][col]} lies in {len(windows)} "
-                f"window(s): " + "; ".join(steps) + f". In all: {answer}.")
+        steps.append(Line("won" if won else "lost", {"i": i + 1, "j": j + 1,
+                                                     "maximum": max(window),
+                                                     "gradient": d_out[i][j]}))
+    shown = {"side": side, "n_out": n_out,
+             "overlap": "overlapping" if stride < size else "apart",
+             "x_table": markdown_table(x), "d_out_table": markdown_table(d_out),
+             "value": x[row][col], "n_windows": len(windows), "steps": Lines(tuple(steps), "; ")}
     params = {"x": x, "d_out": d_out, "size": size, "stride": stride, "row": row + 1,
               "col": col + 1}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(answer, params, shown)
 
 
 # ---- LO3: the kernels' gradient and the weights one step updates -----------------------------
 
-def d_kernels_size(rng: random.Random, difficulty: int) -> Draft:
+def d_kernels_size(rng: random.Random, difficulty: int) -> Drawn:
     """d1: how many values d_kernels holds (the kernels' shape, whatever the image size);
     d2, d3: how many terms add up in one entry of d_kernels (one per output position)."""
     k, c_in, c_out = rng.choice([1, 3, 5, 7]), rng.choice([1, 3, 8, 16]), rng.randint(2, 64)
     height, width = rng.randint(8, 256), rng.randint(8, 256)
     padding = 0 if difficulty == 1 else rng.randint(0, (k - 1) // 2)
     stride = rng.randint(2, 3) if difficulty == 3 else 1
-    layer = (f"A conv layer has {c_out} kernels of {k}x{k} and gets a {height}x{width}x{c_in} "
-             f"input (height x width x channels), with padding {padding} and stride {stride}.")
+    asked = "values" if difficulty == 1 else "terms"
     params = {"k": k, "c_in": c_in, "c_out": c_out, "height": height, "width": width,
-              "padding": padding, "stride": stride,
-              "asked": "values" if difficulty == 1 else "terms"}
+              "padding": padding, "stride": stride, "asked": asked}
+    shown = {"stem": asked, "solution": asked}
     if difficulty == 1:
-        answer = integer(conv_layer_params(k, c_in, c_out, bias=False))
-        stem = (f"{layer} In backpropagation, how many values does d_kernels (the gradient of "
-                f"the loss with respect to the kernels) hold?")
-        solution = (f"d_kernels has the kernels' shape (k, k, C_in, C_out) = ({k}, {k}, {c_in}, "
-                    f"{c_out}): {k}*{k}*{c_in}*{c_out} = {answer} values, one per weight. The "
-                    f"image size does not matter: the kernels are shared over all positions.")
-        return Draft(stem, answer, solution, params, tolerance=0.0)
+        return Drawn(integer(conv_layer_params(k, c_in, c_out, bias=False)), params, shown)
     h_out = integer(conv_output_size(height, k, padding, stride))
     w_out = integer(conv_output_size(width, k, padding, stride))
-    answer = h_out * w_out
-    stem = (f"{layer} In backpropagation, d_kernels[a, b, c, o] adds up one term "
-            f"x[...] * d_out[i, j, o] for every output position (i, j) at which the weight "
-            f"kernels[a, b, c, o] was used. How many terms are added up for one weight? "
-            f"{ROUND_DOWN}")
-    solution = (f"A shared weight is used at every output position of its kernel: the output "
-                f"is floor(({height} + 2*{padding} - {k}) / {stride}) + 1 = {h_out} by "
-                f"floor(({width} + 2*{padding} - {k}) / {stride}) + 1 = {w_out}, so "
-                f"{h_out}*{w_out} = {answer} terms: every position teaches the same weight.")
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(h_out * w_out, params, {**shown, "h_out": h_out, "w_out": w_out})
 
 
-def updated_weights(rng: random.Random, difficulty: int) -> Draft:
+def updated_weights(rng: random.Random, difficulty: int) -> Drawn:
     """How many parameters one gradient-descent step changes: all trainable ones, also where
     max-pooling passed the gradient to one value per window; at d3 the first conv layer is
     frozen (kept as it is)."""
@@ -109,22 +88,17 @@ def updated_weights(rng: random.Random, difficulty: int) -> Draft:
         first = layers[0]
         frozen = integer(conv_layer_params(first["kernel_size"], input_shape[2],
                                            first["filters"], first.get("bias", True)))
-    answer = total - frozen
-    freeze = (" The first conv layer is frozen: its weights and biases are kept as they were "
-              "(pretrained), the rest are trained." if frozen else "")
-    stem = (f"One step of gradient descent on one image updates every trainable weight and "
-            f"bias by its gradient (assume every gradient that reaches a weight is nonzero)."
-            f"{freeze} How many numbers does one step of training this network change? "
-            f"{ROUND_DOWN}\n\n{describe_network(layers, input_shape)}")
-    solution = ("Every trainable parameter gets a gradient, also behind max-pooling: the pool "
-                "passes each window's gradient to one value, but a shared kernel weight was "
-                "used at every position, so it still gets a gradient. ReLU, pooling and flatten "
-                "have no parameters:\n" + "\n".join(network_steps(layers, input_shape))
-                + f"\nTotal: {total}"
-                + (f"; minus the frozen first conv layer ({frozen}): {answer}." if frozen
-                   else "."))
+    frozen_text = "first" if frozen else "none"
+    shown = {"freeze": frozen_text, "total_end": frozen_text, "total": total, "frozen": frozen,
+             "network": describe_network(layers, input_shape),
+             "steps": "\n".join(network_steps(layers, input_shape))}
     params = {"layers": layers, "input_shape": list(input_shape), "frozen_first": bool(frozen)}
-    return Draft(stem, answer, solution, params, tolerance=0.0)
+    return Drawn(total - frozen, params, shown)
+
+
+MAX_POOL_GRADIENT = numeric_template("max_pool_gradient", max_pool_gradient)
+D_KERNELS_SIZE = numeric_template("d_kernels_size", d_kernels_size)
+UPDATED_WEIGHTS = numeric_template("updated_weights", updated_weights)
 
 
 # ---- LO2: the experiment's conclusion (multiple choice) --------------------------------------
