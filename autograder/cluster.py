@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import shutil
 import tempfile
 import time
@@ -288,6 +289,7 @@ def _prepared(course: dict) -> dict:
             if not path.is_file() or path.read_bytes() != data:
                 suite_cache.write(path, data)  # read back, checked, by engine.prepare
     suite = engine.prepare(rubric, key=key)  # type: ignore[call-arg]  # the real engine's
+    gc.freeze()  # the suite is never garbage: no collection while grading walks it
     isolation, _ = isolation_choice(course["isolation"])
     runtime_dir()
     with contextlib.suppress(Exception):  # started here, not on the first hand-in

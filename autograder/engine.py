@@ -158,7 +158,9 @@ class Suite:
                     in zip(self.checks[function], points, strict=True)
                     if share > 0 or self.rubric.points_of(function) == 0]
         for function in functions:
-            share_identical_calls(self.prepared[function])
+            for prepared in share_identical_calls(self.prepared[function]):
+                # worked out here, once, not in every grading process forked from this one
+                prepared.sizes, prepared.relabellable  # noqa: B018
 
     def for_hand_in(self, function: str, hand_in: str) -> list[PreparedCheck]:
         """The prepared checks of ``function`` with the own examples of the hand-in whose
