@@ -5,8 +5,9 @@ Nothing here is written by hand twice: the shared rules of SPEC 2-4 are in
 (``Graded.spec``, rule id = the function's name), and each check declares what it covers
 (``Check.covers``: ``"rule"``, ``"rule[case]"`` for the examples of one case of an
 invalid-argument strategy, ``"defaults[parameter]"`` for a default left out). ``cnnlab build``
-writes the matrix into ``docs/spec_coverage.md``; ``tests/test_hidden_suite_spec_coverage.py``
-holds the rules of the matrix (every rule graded, every check covering something real).
+writes the matrix into ``docs/spec_coverage.md``;
+``tests/autograder/test_hidden_suite_spec_coverage.py`` holds the rules of the matrix (every
+rule graded, every check covering something real).
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def fixture_items(n: int) -> list:
-    """``n`` items made by repeating tests/bank_fixtures.py with distinct ids."""
-    sys.path.insert(0, str(ROOT / "tests"))
+    """``n`` items made by repeating tests/question_bank/bank_fixtures.py with distinct ids."""
+    sys.path.insert(0, str(ROOT / "tests" / "question_bank"))
     from bank_fixtures import all_items
     base = all_items()
     return [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-r{i}") for i in range(n)]

@@ -4,7 +4,7 @@ Each graded function's docstring ends in an ``Examples:`` section of doctest exa
 by hand from the lecture; the stubs keep them, so students see them beside the function.
 ``cnnlab build`` turns them into the ``CASES`` of ``cnnlab/public_checks.py`` (what
 ``cnnlab check`` and the notebook's example cells run), and
-``tests/test_build_and_check.py`` runs them as doctests against the reference.
+``tests/cnnlab/test_build_and_check.py`` runs them as doctests against the reference.
 
 In an ``Examples:`` section:
 

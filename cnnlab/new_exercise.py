@@ -3,7 +3,7 @@
 An exercise is written by hand in two places: its reference (with its public examples) in
 ``solutions/<module>.py`` and its declaration, checks and misconceptions in
 ``autograder/checks/<module>.py``. This writes both skeletons, and a test for an independent
-oracle (in ``tests/test_reference_<module>.py``), then prints the checklist
+oracle (in ``tests/solutions/test_reference_<module>.py``), then prints the checklist
 (``docs/adding_an_exercise.md``); ``cnnlab build`` derives the rest. Every skeleton fails
 until it is filled in: the reference raises, its docstring example expects a value still to
 be worked out, the test fails.
@@ -145,7 +145,7 @@ def write_skeletons(name: str, module: str, kind: str = catalog.FLOAT_ARRAY,
     _check_names(name, module)
     reference = root / "solutions" / f"{module}.py"
     checks = root / "autograder" / "checks" / f"{module}.py"
-    test = root / "tests" / f"test_reference_{module}.py"
+    test = root / "tests" / "solutions" / f"test_reference_{module}.py"
     sections = [r.section for r in catalog.RECORDS if r.module == module]
     section = sections[-1] if sections else "TODO"
     new_module = not reference.exists()

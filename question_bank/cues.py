@@ -11,8 +11,8 @@ without reading for meaning:
 
 Each rule applies only when it leaves a choice standing. The result is the chance of picking
 each choice; ``testwise_score`` is the chance of the right one. The bank is written so that
-this stays near chance (``tests/test_bank_cues.py``); ``python3 -m question_bank.cues``
-prints the score per template.
+this stays near chance (``tests/question_bank/test_bank_cues.py``);
+``python3 -m question_bank.cues`` prints the score per template.
 """
 
 from __future__ import annotations

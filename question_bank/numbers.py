@@ -1,7 +1,7 @@
 """Reading a typed number the way students write it: one rule for the drill and the page.
 
 The practice page (``practice/practice.js``, ``readNumber``) follows the same rules, and both
-are tested against one table of inputs (``tests/bank_number_inputs.json``):
+are tested against one table of inputs (``tests/question_bank/bank_number_inputs.json``):
 
 - a decimal point or a decimal comma: ``1.5`` and ``1,5``;
 - thousands separators: spaces (also the thin and no-break spaces), apostrophes, or the

@@ -4,9 +4,9 @@ Each question a student answered is a card of the ``fsrs`` package (py-fsrs, MIT
 a right answer is rated Good, a wrong one Again, and FSRS sets when to ask it again (a missed
 question comes back after 1 and 10 minutes, then after days). The page runs the same
 algorithm in the browser through ts-fsrs (vendored, MIT licence, ``practice/vendor/``) with
-the same settings (``SETTINGS``); ``tests/test_bank_practice_page.py`` checks that both give
-the same due times for the same answers. Fuzzing is off: the same answers give the same
-schedule, here and in the page.
+the same settings (``SETTINGS``); ``tests/question_bank/test_bank_practice_page.py`` checks
+that both give the same due times for the same answers. Fuzzing is off: the same answers give
+the same schedule, here and in the page.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ it too. For each batch the grader copies the calls' array arguments into it and 
 places (``wire.Mapped``) instead of their data; the worker hands the student's function views
 of this memory. After a call the grader reads those arrays back from its own mapping: whether
 the function changed its inputs is seen by the grader itself, whatever the code in the worker
-reports (``tests/test_grader_inputs.py``). It also spares encoding and decoding every array.
+reports (``tests/autograder/test_grader_inputs.py``). It also spares encoding and decoding
+every array.
 
 Only arrays that are arguments themselves are placed here. A list or dict argument (the layers
 of a network) is a Python object in the worker's memory: after the call the worker sends it back

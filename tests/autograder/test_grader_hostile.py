@@ -18,7 +18,7 @@ from autograder.worker_runtime.confine import landlock_abi
 from cnnlab.catalog import EXERCISES, FUNCTIONS
 
 FAST = Limits(seconds_per_call=3, seconds_import=20)  # printing is capped, so never close
-REFERENCE_FILE = Path(__file__).resolve().parent.parent / "solutions" / "padding.py"
+REFERENCE_FILE = Path(__file__).resolve().parents[2] / "solutions" / "padding.py"
 
 RIGHT = "    if k < 1 or k % 2 == 0:\n        raise ValueError('kernel_size must be odd')\n" \
         "    return (k - 1) // 2\n"  # the right answer, after the attack

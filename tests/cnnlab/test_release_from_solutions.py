@@ -22,7 +22,7 @@ from cnnlab.build import BEGIN, END, expected_exercises
 from cnnlab.platforms.leaks import Secrets, find_leaks, normalized
 from cnnlab.platforms.release import CNNLAB_MODULES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PARTS = ("pyproject.toml", "README.md", "cnnlab", "solutions", "exercises",
                  "autograder", "question_bank", "notebooks")
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError\n"

@@ -17,7 +17,7 @@ from spec_functions import REQUIRED, SPEC3
 from cnnlab.build import stale_exercises
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The reference modules with docstring examples (validation.py has none).
 SOLUTION_MODULES = [*EXERCISES, "architecture"]
@@ -199,7 +199,7 @@ def test_an_edited_generated_block_is_detected(tmp_path):
 def _tree(tmp_path: Path, module: str) -> Path:
     """The two hand-written files of ``module`` and its reference test, in a scratch tree."""
     for part in (f"solutions/{module}.py", f"autograder/checks/{module}.py",
-                 f"tests/test_reference_{module}.py"):
+                 f"tests/solutions/test_reference_{module}.py"):
         (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / part, tmp_path / part)
     return tmp_path
@@ -213,7 +213,7 @@ def test_new_exercise_appends_skeletons_to_the_module_files(tmp_path):
     written = write_skeletons("strided_sum", "convolution", root=root)
     assert [p.relative_to(root).as_posix() for p in written] == [
         "solutions/convolution.py", "autograder/checks/convolution.py",
-        "tests/test_reference_convolution.py"]
+        "tests/solutions/test_reference_convolution.py"]
     tree = ast.parse((root / "autograder/checks/convolution.py").read_text())
     exercises = [n for n in tree.body if isinstance(n, ast.Assign)
                  and n.targets[0].id == "EXERCISES"]
@@ -223,7 +223,7 @@ def test_new_exercise_appends_skeletons_to_the_module_files(tmp_path):
     assert "def strided_sum(" in reference and reference.count("### BEGIN SOLUTION") == \
         (ROOT / "solutions/convolution.py").read_text().count("### BEGIN SOLUTION") + 1
     assert "def test_strided_sum_agrees_with_an_independent_oracle" in (
-        root / "tests/test_reference_convolution.py").read_text()
+        root / "tests/solutions/test_reference_convolution.py").read_text()
 
 
 def test_new_exercise_refuses_a_graded_name_and_given_code(tmp_path):

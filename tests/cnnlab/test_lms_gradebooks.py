@@ -15,7 +15,7 @@ from grader_helpers import STEADY, quick_class
 
 from cnnlab.platforms import lms
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "lms"
 REASON = "the lab sheet of week 2 said to flip the kernel"
 

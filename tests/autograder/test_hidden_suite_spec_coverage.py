@@ -15,7 +15,7 @@ from autograder import spec_coverage
 from autograder.checks import all_checks, graded
 from solutions.architecture import DEFAULTS, REQUIRED_KEYS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = spec_coverage.rules()
 MATRIX = spec_coverage.matrix()
 CHECKS = [c for checks in all_checks().values() for c in checks]

@@ -2,7 +2,8 @@
 
 JSON with ``json``, Markdown as text, HTML with ``html.parser``, Moodle XML and QTI with
 ElementTree, the Canvas package with ``zipfile``. Expected values come from the hand-made
-fixtures (tests/bank_fixtures.py) and from the formats' documentation, never from the writers.
+fixtures (tests/question_bank/bank_fixtures.py) and from the formats' documentation, never
+from the writers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Screenshots of the practice page at phone (390x844) and laptop (1366x768) widths.
 
-    python tests/practice_screenshots.py OUT_DIR [--n 60] [--seed 2024]
+    python tests/question_bank/practice_screenshots.py OUT_DIR [--n 60] [--seed 2024]
 
 Builds a practice page from the practice seeds, opens it from file:// in headless Chromium
 and saves, per width: a question with a figure, the answer with its worked solution, the

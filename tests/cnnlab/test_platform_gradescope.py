@@ -19,7 +19,7 @@ from autograder import course_key, engine, suite_cache
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.gradescope import RUN_AUTOGRADER, SETUP_SH, build_bundle
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 # The grader's usual cache (drawn once for the tests' key), not the bundle's own.
 SUITE_CACHE = suite_cache.cache_dir()
 BUGGY = "relu"

@@ -14,7 +14,7 @@ import pytest
 
 from autograder import engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("mutation", ROOT / "benchmarks" / "mutation.py")
 mutation = importlib.util.module_from_spec(_spec)
 sys.modules["mutation"] = mutation

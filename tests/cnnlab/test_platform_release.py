@@ -17,7 +17,7 @@ from cnnlab.cli import main
 from cnnlab.platforms.leaks import answer_lines, find_leaks
 from cnnlab.platforms.release import BANK_FILE, build_release
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 INSTALLED_PACKAGES = ("cnnlab", "exercises", "question_bank")
 
 

@@ -26,7 +26,7 @@ from grader_helpers import EXAMPLE_CLASS
 
 from autograder import interrupts
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/, where subreaper.py is
 HAND_INS = 11  # examples/class
 WAIT_SECONDS = 600  # for the first graded hand-in and for the end (a loaded machine is slow)
 
