@@ -16,6 +16,9 @@ before a single dict is made.
 Then every value is checked as it is built: only ints, floats, bools, None, str, tuples,
 lists, dicts and numpy arrays or scalars of a whitelisted numeric dtype, every size within
 its limit. A student's object with a clever ``__eq__`` cannot come back through it.
+``loads_own`` reads only what the grader wrote itself where no worker can reach (the cached
+suite, which also carries its own sha256): the same values, three times as fast, without the
+counting.
 
 This module runs on both sides, so it imports only the standard library and numpy.
 """
