@@ -711,7 +711,9 @@ def _train_calls(draw, ints: bool = False, rates: st.SearchStrategy = RATES,
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)
                  .filter(lambda s: int(np.prod(s)) <= 12))
     images = draw(S.arrays_of((n, *shape), ints))
-    weights = draw(S.float_arrays((int(np.prod(shape)),)))
+    d = int(np.prod(shape))
+    weights = draw(hnp.arrays(np.int64, (d,), elements=st.integers(-3, 3)) if ints
+                   else S.float_arrays((d,)))
     labels = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, 1)))
     more = () if epochs is None else (draw(epochs),)
     return S.call(weights, draw(S.QUARTERS), images, labels, draw(rates), *more)
@@ -786,8 +788,8 @@ def _train_step_checks() -> list[Check]:
         agreement(f, "agrees_on_small_batches",
                   "(new_weights, new_bias) after one step on 1 to 4 images", _train_calls(),
                   weight=3, covers=("tolerance", f)),
-        agreement(f, "integer_images", "integer images (int32, int64, uint8) give the right "
-                  "floating-point step", _train_calls(ints=True), covers=(f,)),
+        agreement(f, "integer_inputs", "integer images (int32, int64, uint8) and weights "
+                  "give the right floating-point step", _train_calls(ints=True), covers=(f,)),
         Check(f, "steps_against_the_gradient",
               "new = old - learning_rate * gradient of the mean cross-entropy (by central "
               "differences)", _train_calls(), judge=_steps_against_the_gradient,
@@ -920,6 +922,9 @@ def _fit_checks() -> list[Check]:
               "of a validation set right", st.sampled_from(PROBLEM_SEEDS),
               calls=_fit_on_the_problem, judge=_learns, max_examples=len(PROBLEM_SEEDS),
               weight=2, main=True, covers=(f,)),
+        agreement(f, "integer_inputs", "integer images and weights give floating-point "
+                  "weights, also after 0 epochs", _train_calls(ints=True, epochs=st.integers(0, 2)),
+                  max_examples=30, covers=(f,)),
         accepts_nested_lists(f, _train_calls(epochs=st.integers(0, 2))),
         *rejects_invalid_arguments(f, "a negative number of epochs, and train_step's invalid "
                                    "arguments, raise ValueError", _invalid_train(epochs=True),
