@@ -280,12 +280,13 @@ def accuracy(p: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((p > 0.5) == (y == 1)))
 
 
-def fit(model: Linear | TinyCNN, train: tuple[np.ndarray, np.ndarray],
-        val: tuple[np.ndarray, np.ndarray], epochs: int, learning_rate: float,
-        batch: int = 10, seed: int = 0) -> Curves:
+def train_model(model: Linear | TinyCNN, train: tuple[np.ndarray, np.ndarray],
+                val: tuple[np.ndarray, np.ndarray], epochs: int, learning_rate: float,
+                batch: int = 10, seed: int = 0) -> Curves:
     """Mini-batch gradient descent: every epoch visits the training set in a new order
     (from ``seed``), one step ``param -= learning_rate * gradient`` per batch, then measures
-    both sets."""
+    both sets. (Not called ``fit``: that is your exercise in ``backprop``, whose cell comes
+    after this code in the notebook and would replace it.)"""
     rng = np.random.default_rng(seed)
     curves = Curves()
     x, y = train
@@ -365,7 +366,8 @@ def run_experiment(setup: Setup = Setup(), layers: Layers | None = None) -> list
                      setup.kernel, setup.pool), setup.cnn_epochs, setup.cnn_rate)]
         for model, epochs, rate in models:
             start = time.perf_counter()
-            curves = fit(model, subset, held_out, epochs, rate, setup.batch, seed=setup.seed)
+            curves = train_model(model, subset, held_out, epochs, rate, setup.batch,
+                                 seed=setup.seed)
             runs.append(Run(model.name, fraction, len(y), curves, model.params,
                             model.architecture(), time.perf_counter() - start))
     return runs

@@ -133,7 +133,7 @@ def test_logistic_regression_fits_a_linearly_separable_set():
     x = rng.normal(size=(30, 24, 24, 3))
     y = (x[:, :12].sum(axis=(1, 2, 3)) > 0).astype(int)  # the sign of the top half's sum
     model = ex.Linear(np.random.default_rng(1), ex.own_layers())
-    curves = ex.fit(model, (x, y), (x, y), epochs=20, learning_rate=0.01, batch=5)
+    curves = ex.train_model(model, (x, y), (x, y), epochs=20, learning_rate=0.01, batch=5)
     assert curves.train_accuracy[-1] == 1.0
 
 
@@ -141,7 +141,7 @@ def test_training_the_cnn_lowers_its_training_loss():
     x, y = _tiny_batch(12, seed=4)
     model = ex.TinyCNN(np.random.default_rng(0), ex.own_layers(), filters=2, kernel=3)
     before = ex.cross_entropy(model.predict(x), y)
-    curves = ex.fit(model, (x, y), (x, y), epochs=6, learning_rate=0.05, batch=4)
+    curves = ex.train_model(model, (x, y), (x, y), epochs=6, learning_rate=0.05, batch=4)
     assert curves.train_loss[-1] < before
 
 

@@ -96,7 +96,7 @@ def test_small_patches_are_seeded_balanced_8x8x1() -> None:
 
 def _verdict(seed: int, trained) -> str | None:
     """The learning check's judgement of ``trained`` (weights, bias) on problem ``seed``."""
-    return checks._learns(seed, [trained], [(np.zeros(64), 0.0)])
+    return checks._learns((seed,), [trained], [(np.zeros(64), 0.0)])
 
 
 def _fit_with(step):
@@ -109,7 +109,7 @@ def _fit_with(step):
 
 
 def _trained(seed: int, how=fit):
-    (args, _), = checks._fit_on_the_problem(seed)
+    (args, _), = checks._fit_on_the_problems((seed,))
     return how(*args)
 
 
@@ -167,6 +167,19 @@ def test_the_learning_check_counts_alone() -> None:
 
 def test_a_result_of_the_wrong_shape_is_a_verdict_not_a_crash() -> None:
     seed = checks.PROBLEM_SEEDS[0]
-    assert "shape" in checks._learns(seed, [(np.zeros(3), 0.0)], [(np.zeros(64), 0.0)])
+    assert "shape" in checks._learns((seed,), [(np.zeros(3), 0.0)], [(np.zeros(64), 0.0)])
     crashed = CallError(RAISED, "IndexError: out of range", "IndexError")
-    assert "IndexError" in checks._learns(seed, [crashed], [(np.zeros(64), 0.0)])
+    assert "IndexError" in checks._learns((seed,), [crashed], [(np.zeros(64), 0.0)])
+
+
+def test_every_problem_is_asked_and_judged_in_one_example() -> None:
+    """All three problems in the one example the check draws, whatever the course key: the
+    first one below the threshold is the one the feedback names."""
+    (learns,) = [c for c in checks.FIT.checks() if c.name == "learns_the_seeded_problem"]
+    assert learns.max_examples == 1 and learns.examples.example() == checks.PROBLEM_SEEDS
+    trained = [_trained(seed) for seed in checks.PROBLEM_SEEDS]
+    expected = [(np.zeros(64), 0.0)] * len(trained)
+    assert checks._learns(checks.PROBLEM_SEEDS, trained, expected) is None
+    trained[1] = (np.zeros(64), 0.0)
+    assert f"problem {checks.PROBLEM_SEEDS[1]} " in checks._learns(checks.PROBLEM_SEEDS,
+                                                                    trained, expected)

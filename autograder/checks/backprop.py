@@ -898,25 +898,31 @@ def learning_problem(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return patches[:n_train], labels[:n_train], patches[n_train:], labels[n_train:]
 
 
-def _fit_on_the_problem(seed: int) -> list:
-    images, labels, _, _ = learning_problem(seed)
-    weights = np.zeros(int(np.prod(images.shape[1:])))
-    return [S.call(weights, 0.0, images, labels, PROBLEM_RATE, PROBLEM_EPOCHS)]
+def _fit_on_the_problems(seeds: tuple[int, ...]) -> list:
+    """One call of fit per problem: from zero weights, on its training patches."""
+    calls = []
+    for seed in seeds:
+        images, labels, _, _ = learning_problem(seed)
+        weights = np.zeros(int(np.prod(images.shape[1:])))
+        calls.append(S.call(weights, 0.0, images, labels, PROBLEM_RATE, PROBLEM_EPOCHS))
+    return calls
 
 
 @on_results
-def _learns(seed: int, actual, expected) -> str | None:
-    """The validation accuracy of the returned weights, by the reference's forward pass."""
-    weights, bias = (np.asarray(v, dtype=float) for v in actual[0])
-    _, _, images, labels = learning_problem(seed)
-    p = sigmoid(images.reshape(len(images), -1) @ weights + bias)
-    right = float(np.mean((p > 0.5) == (labels == 1)))
-    if right >= ACCURACY_NEEDED:
-        return None
-    return (f"trained on problem {seed} ({PROBLEM_SIZES[0]} patches of 8x8x1, "
-            f"{PROBLEM_EPOCHS} epochs at learning rate {PROBLEM_RATE}), your weights classify "
-            f"{right:.1%} of its {PROBLEM_SIZES[1]} validation patches right; at least "
-            f"{ACCURACY_NEEDED:.0%} are needed")
+def _learns(seeds: tuple[int, ...], actual, expected) -> str | None:
+    """The validation accuracy of the weights returned for each problem, by the reference's
+    forward pass; the first problem below the threshold, if any."""
+    for seed, (weights, bias) in zip(seeds, actual, strict=True):
+        weights, bias = np.asarray(weights, dtype=float), np.asarray(bias, dtype=float)
+        _, _, images, labels = learning_problem(seed)
+        p = sigmoid(images.reshape(len(images), -1) @ weights + bias)
+        right = float(np.mean((p > 0.5) == (labels == 1)))
+        if right < ACCURACY_NEEDED:
+            return (f"trained on problem {seed} ({PROBLEM_SIZES[0]} patches of 8x8x1, "
+                    f"{PROBLEM_EPOCHS} epochs at learning rate {PROBLEM_RATE}), your weights "
+                    f"classify {right:.1%} of its {PROBLEM_SIZES[1]} validation patches right; "
+                    f"at least {ACCURACY_NEEDED:.0%} are needed")
+    return None
 
 
 def _fit_checks() -> list[Check]:
@@ -928,8 +934,8 @@ def _fit_checks() -> list[Check]:
                   weight=2, max_examples=60, covers=("tolerance", f)),
         Check(f, "learns_the_seeded_problem",
               f"trained on small seeded patches, classifies at least {ACCURACY_NEEDED:.0%} "
-              "of a validation set right", st.sampled_from(PROBLEM_SEEDS),
-              calls=_fit_on_the_problem, judge=_learns, max_examples=len(PROBLEM_SEEDS),
+              "of a validation set right", st.just(PROBLEM_SEEDS),  # all, every hand-in
+              calls=_fit_on_the_problems, judge=_learns, max_examples=1,
               weight=2, main=True, covers=(f,)),
         agreement(f, "integer_inputs", "integer images and weights give floating-point "
                   "weights, also after 0 epochs", _train_calls(ints=True, epochs=st.integers(0, 2)),
