@@ -8,9 +8,10 @@ asserts nothing.
 Trains the experiment of ``solutions.experiment`` (``Setup()``: 400 training and 300
 validation patches, logistic regression and the tiny CNN on 25 % and 100 %) with the
 reference's layers and prints each model's training time (wall time, ``time.perf_counter``)
-and the accuracy table. ``--figures`` writes the learning curves and the weight image next
-to the learned kernels (``cnnlab.figures.experiment``) into ``docs/figures/`` and
-``notebooks/figures/``, where the docs and the notebook's story show them.
+and the accuracy table. ``--figures`` writes the learning curves, the weight image next
+to the learned kernels and the CNN's feature maps (``cnnlab.figures.experiment``) into
+``docs/figures/`` and ``notebooks/figures/``, where the docs and the notebook's story show
+them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from solutions.experiment import Run, Setup, accuracy_table, run_experiment  # noqa: E402
 
-FIGURES = {"experiment_curves": "learning_curves", "experiment_weights": "weights_vs_kernels"}
+FIGURES = {"experiment_curves": "learning_curves", "experiment_weights": "weights_vs_kernels",
+           "experiment_feature_maps": "feature_maps_figure"}
 
 
 def draw(runs: list[Run]) -> list[Path]:

@@ -61,6 +61,8 @@ RECORDS: tuple[Exercise, ...] = (
     Exercise("avg_pool_backward", "backprop", FLOAT_ARRAY, "training", pictured=True),
     Exercise("relu_backward", "backprop", NUMERIC_ARRAY, "training"),
     Exercise("sigmoid_backward", "backprop", FLOAT_ARRAY, "training"),
+    Exercise("train_step", "backprop", FLOAT_ARRAY_TUPLE, "training"),
+    Exercise("fit", "backprop", FLOAT_ARRAY_TUPLE, "training"),
 )
 # END GENERATED RECORDS
 

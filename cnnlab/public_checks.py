@@ -519,5 +519,34 @@ CASES: tuple[Case, ...] = (
         np.array([0.0, 0.0]),
         why="the sigmoid is flat far from 0, and there is no overflow",
     ),
+    Case(
+        "train_step",
+        (np.array([0.0, 0.0]), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), 0.1),
+        (np.array([-0.05, -0.05]), 0.0),
+        why=("all weights 0 give p = 0.5 for every image; with y = (1, 0), d_z = (-0.25, 0.25), so"
+         " d_weights = -0.25 * (1, 2) + 0.25 * (3, 4) = (0.5, 0.5) and d_bias = 0"),
+    ),
+    Case(
+        "train_step",
+        (np.array([1.0, -1.0]), 0.5, np.array([[1.0, 2.0]]), np.array([1]), 0.0),
+        (np.array([1.0, -1.0]), 0.5),
+        why="a learning rate of 0 changes nothing",
+    ),
+    Case(
+        "fit",
+        (np.array([0.0, 0.0]), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), 0.1, 0),
+        (np.array([0.0, 0.0]), 0.0),
+        why="0 epochs return the start as it is; 1 epoch is one train_step (its first example)",
+    ),
+    Case(
+        "fit",
+        (np.array([0.0, 0.0]), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), 0.1, 1),
+        (np.array([-0.05, -0.05]), 0.0),
+    ),
+    Case(
+        "fit",
+        (np.array([0.0, 0.0]), 0.0, np.array([[1.0, 2.0]]), np.array([1]), 0.1, -1),
+        RAISES,
+    ),
 )
 # END GENERATED CASES

@@ -363,3 +363,120 @@ def sigmoid_backward(d_out: np.ndarray, x: np.ndarray) -> np.ndarray:
     s = sigmoid(x)
     return d_out * s * (1.0 - s)
     ### END SOLUTION
+
+
+def train_step(weights: np.ndarray, bias: float, images: np.ndarray, labels: np.ndarray,
+               learning_rate: float) -> tuple[np.ndarray, float]:
+    """One step of gradient descent for logistic regression, the lecture's linear model:
+    ``p = sigmoid(x . weights + bias)`` for each image ``x`` flattened, trained on the mean
+    cross-entropy ``L = -mean(y log p + (1 - y) log(1 - p))`` of the batch.
+
+    Its gradients, for the ``N`` images of the batch as the rows of ``X`` (``N x D``):
+
+        d_z = (p - y) / N           (dL/dz for z = X . weights + bias: the sigmoid's and
+                                     the cross-entropy's derivatives together)
+        d_weights = X^T . d_z       d_bias = sum(d_z)
+
+    and the step goes *against* the gradient, by ``learning_rate``:
+
+        weights - learning_rate * d_weights,   bias - learning_rate * d_bias
+
+    Args:
+        weights: ``(D,)``, one weight per pixel (and channel) of an image: ``D = H*W*C``.
+        bias: a number.
+        images: ``(N, ...)``, ``N >= 1`` images of ``D`` values each (``(N, H, W, C)``).
+        labels: ``(N,)``, each 0 or 1.
+        learning_rate: ``>= 0``.
+
+    Returns:
+        ``(new_weights, new_bias)``: a float array ``(D,)`` and a float. New values: the
+        inputs must not be modified (also graded).
+
+    Raises:
+        ValueError: if ``images`` has fewer than 2 dimensions or holds no image, if
+            ``weights`` is not ``(D,)``, if ``labels`` is not ``(N,)``, or if
+            ``learning_rate`` is negative.
+
+    Examples:
+        all weights 0 give p = 0.5 for every image; with y = (1, 0), d_z = (-0.25, 0.25),
+        so d_weights = -0.25 * (1, 2) + 0.25 * (3, 4) = (0.5, 0.5) and d_bias = 0:
+
+        >>> train_step(np.zeros(2), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]),
+        ...            np.array([1, 0]), 0.1)
+        (array([-0.05, -0.05]), 0.0)
+
+        a learning rate of 0 changes nothing:
+
+        >>> train_step(np.array([1.0, -1.0]), 0.5, np.array([[1.0, 2.0]]), np.array([1]), 0.0)
+        (array([ 1., -1.]), 0.5)
+    """
+    weights, images, labels = np.asarray(weights), np.asarray(images), np.asarray(labels)
+    ### BEGIN SOLUTION
+    x = _flat_images(images, weights, labels, learning_rate)
+    p = sigmoid(x @ weights + bias)
+    d_z = (p - labels) / len(x)
+    return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.sum())
+    ### END SOLUTION
+
+
+def _flat_images(images: np.ndarray, weights: np.ndarray, labels: np.ndarray,
+                 learning_rate: float) -> np.ndarray:
+    """``images`` as the rows of a float matrix, once every argument of ``train_step`` is
+    valid (else ``ValueError`` naming the argument)."""
+    if images.ndim < 2 or len(images) == 0:
+        raise ValueError(f"images must be (N, ...) with N >= 1 images, got shape {images.shape}")
+    x = images.reshape(len(images), -1).astype(np.float64)
+    if weights.shape != (x.shape[1],):
+        raise ValueError(f"weights must be ({x.shape[1]},), one per value of an image, got "
+                         f"shape {weights.shape}")
+    if labels.shape != (len(x),):
+        raise ValueError(f"labels must be ({len(x)},), one per image, got shape "
+                         f"{labels.shape}")
+    if learning_rate < 0:
+        raise ValueError(f"learning_rate must not be negative, got {learning_rate}")
+    return x
+
+
+def fit(weights: np.ndarray, bias: float, images: np.ndarray, labels: np.ndarray,
+        learning_rate: float, epochs: int) -> tuple[np.ndarray, float]:
+    """Train the linear model: ``epochs`` steps of ``train_step``, each on the whole training
+    set, starting from ``weights`` and ``bias``; "optimise the weights with respect to a loss
+    function, iteratively", as the lecture says.
+
+    Args:
+        weights, bias, images, labels, learning_rate: as for ``train_step``.
+        epochs: the number of steps, ``>= 0``.
+
+    Returns:
+        the trained ``(weights, bias)``: a float array ``(D,)`` and a float (for 0 epochs,
+        the given ones as such). The inputs must not be modified (also graded).
+
+    Raises:
+        ValueError: if ``epochs`` is negative, and as ``train_step``.
+
+    Graded also by what it learns: trained on a seeded problem of small patches, the weights
+    it returns must classify a validation set well (docs/backprop.md gives the threshold).
+
+    Examples:
+        0 epochs return the start as it is; 1 epoch is one train_step (its first example):
+
+        >>> fit(np.zeros(2), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), 0.1, 0)
+        (array([0., 0.]), 0.0)
+
+        >>> fit(np.zeros(2), 0.0, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), 0.1, 1)
+        (array([-0.05, -0.05]), 0.0)
+
+        >>> fit(np.zeros(2), 0.0, np.array([[1.0, 2.0]]), np.array([1]), 0.1, -1)
+        Traceback (most recent call last):
+        ValueError: epochs must not be negative, got -1
+    """
+    weights, images, labels = np.asarray(weights), np.asarray(images), np.asarray(labels)
+    ### BEGIN SOLUTION
+    if epochs < 0:
+        raise ValueError(f"epochs must not be negative, got {epochs}")
+    _flat_images(images, weights, labels, learning_rate)
+    weights, bias = weights.astype(np.float64), float(bias)
+    for _ in range(epochs):
+        weights, bias = train_step(weights, bias, images, labels, learning_rate)
+    return weights, bias
+    ### END SOLUTION

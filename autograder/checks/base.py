@@ -163,6 +163,9 @@ class Check:
     # no parameters): they count only when a main agreement check of the function passes.
     hygiene: bool = False
     edge_case: bool = False  # an agreement a zero, constant or identity answer can pass
+    # A property no degenerate answer passes (a validation accuracy above chance): it earns
+    # points on its own, as a main agreement check does.
+    main: bool = False
     # The SPEC rules it grades: a rule id of autograder/spec_rules.toml or a graded
     # function's own SPEC 3 rule (its name); "rule[case]" when only the examples of one case
     # of an invalid-argument strategy grade it; "defaults[parameter]" for a default left out.
@@ -178,7 +181,7 @@ class Check:
     @property
     def counts_alone(self) -> bool:
         """A main agreement with the reference: the only kind a degenerate answer fails."""
-        return self.judge is None and not self.hygiene and not self.edge_case
+        return (self.judge is None or self.main) and not self.hygiene and not self.edge_case
 
     def judgement(self) -> Judge:
         """The judge; made once (it is asked for once per example)."""

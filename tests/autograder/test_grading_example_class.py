@@ -133,3 +133,13 @@ def test_failed_convolution_checks_come_with_a_side_by_side_picture(two_runs):
     pictures = list((two_runs[0] / "feedback" / "s003_flipped_kernel").glob("*.png"))
     assert pictures and all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
     assert f"s003_flipped_kernel/{pictures[0].name}" in feedback
+
+
+def test_a_step_uphill_costs_train_step_and_what_fit_learns(two_runs):
+    """s002_partial's train_step adds the gradient; its fit loops it correctly, but what it
+    trains classifies the validation patches no better than chance."""
+    row = _rows(two_runs[0])["s002_partial"]
+    assert (row["train_step"], row["fit"]) == (0, 0)
+    feedback = (two_runs[0] / "feedback" / "s002_partial.md").read_text()
+    assert "added the gradient instead of subtracting it" in feedback
+    assert "validation patches right; at least 85% are needed" in feedback

@@ -142,6 +142,15 @@ NAMED_BY: dict[str, str | None] = {
     "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
+    "train_step: adds the gradient": "train_step.uphill",
+    "train_step: ignores the learning rate": "train_step.rate_ignored",
+    "train_step: never updates the bias": "train_step.bias_not_trained",
+    "train_step: sums the gradient over the batch": "train_step.summed_over_the_batch",
+    "train_step: multiplies by the sigmoid's derivative again": "train_step.sigmoid_twice",
+    "train_step: updates the weights in place": None,
+    "train_step: no ValueError for a negative learning rate": None,
+    "fit: restarts every step from the initial weights": "fit.restarts_each_step",
+    "fit: one epoch short": None,
 }
 EXPECTED = {**NAMED_BY, **CARRIER_NAMES}  # every hand-in of tests/student_code
 HAND_INS = [*MUTANTS, *CARRIERS]

@@ -133,7 +133,7 @@ def test_logistic_regression_fits_a_linearly_separable_set():
     x = rng.normal(size=(30, 24, 24, 3))
     y = (x[:, :12].sum(axis=(1, 2, 3)) > 0).astype(int)  # the sign of the top half's sum
     model = ex.Linear(np.random.default_rng(1), ex.own_layers())
-    curves = ex.fit(model, (x, y), (x, y), epochs=20, learning_rate=0.01, batch=5)
+    curves = ex.train_model(model, (x, y), (x, y), epochs=20, learning_rate=0.01, batch=5)
     assert curves.train_accuracy[-1] == 1.0
 
 
@@ -141,7 +141,7 @@ def test_training_the_cnn_lowers_its_training_loss():
     x, y = _tiny_batch(12, seed=4)
     model = ex.TinyCNN(np.random.default_rng(0), ex.own_layers(), filters=2, kernel=3)
     before = ex.cross_entropy(model.predict(x), y)
-    curves = ex.fit(model, (x, y), (x, y), epochs=6, learning_rate=0.05, batch=4)
+    curves = ex.train_model(model, (x, y), (x, y), epochs=6, learning_rate=0.05, batch=4)
     assert curves.train_loss[-1] < before
 
 
@@ -233,3 +233,39 @@ def test_the_figures_draw_a_panel_per_model_and_an_image_per_kernel():
     assert len(learning_curves(runs).axes) == 2
     # per share: the linear weight image and TINY's 2 kernels
     assert len(weights_vs_kernels(runs).axes) == 2 * (1 + 2)
+
+
+def _oracle_maps(patch: np.ndarray, kernels: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """ReLU of the conv layer's output, by SciPy's correlate2d per input channel."""
+    import scipy.signal
+    maps = np.stack([sum(scipy.signal.correlate2d(patch[..., c], kernels[..., c, o], "valid")
+                         for c in range(patch.shape[-1])) + bias[o]
+                     for o in range(kernels.shape[-1])], axis=-1)
+    return np.maximum(maps, 0.0)
+
+
+def test_the_feature_maps_are_the_relu_of_the_conv_layer_given():
+    """Row by row: a small and a large nucleus of the validation set, standardised by the
+    training set, through the conv_layer the figure is given (here a student's that doubles
+    its output), then ReLU; one map per learned kernel."""
+    from cnnlab.figures.experiment import feature_maps_figure
+    from solutions.convolution import conv_layer
+    runs = tuple(ex.run_experiment(TINY))
+    cnn = next(r for r in runs if r.model == "CNN" and r.fraction == 1.0)
+    patches, labels = ex.nuclei_patches(TINY.n_train + TINY.n_val, seed=TINY.seed)
+    train, val, val_labels = patches[:TINY.n_train], patches[TINY.n_train:], labels[
+        TINY.n_train:]
+    first = [int(np.flatnonzero(val_labels == label)[0]) for label in (0, 1)]
+    mean, std = train.mean(axis=(0, 1, 2)), train.std(axis=(0, 1, 2))
+
+    def doubled(image, kernels, bias=None, padding=0, stride=1):
+        return 2 * conv_layer(image, kernels, bias, padding, stride)
+    figure = feature_maps_figure(runs, count=2, setup=TINY, conv_layer=doubled)
+    axes = np.array(figure.axes).reshape(2, 1 + TINY.filters)
+    for row, index in enumerate(first):
+        want = _oracle_maps((val[index] - mean) / std, 2 * cnn.params["kernels"],
+                            2 * cnn.params["kernel_bias"])
+        assert np.array_equal(axes[row, 0].images[0].get_array(), val[index])
+        assert ("small", "large")[row] in axes[row, 0].get_title()
+        for o in range(TINY.filters):
+            assert np.allclose(axes[row, 1 + o].images[0].get_array(), want[..., o])

@@ -1041,6 +1041,111 @@ def sigmoid_backward_overflows(d_out, x):
     return d_out * s * (1.0 - s)
 
 
+
+# --- train_step and fit, written image by image ------------------------------------------
+
+def _checked_train(weights, bias, images, labels, learning_rate, check_rate: bool = True):
+    """The arguments as float arrays (images as rows), with train_step's ValueErrors."""
+    images = np.asarray(images, dtype=float)
+    if images.ndim < 2 or images.shape[0] == 0:
+        raise ValueError("images need a batch axis")
+    rows = images.reshape(images.shape[0], -1)
+    weights, labels = np.asarray(weights, dtype=float), np.asarray(labels, dtype=float)
+    if weights.shape != (rows.shape[1],):
+        raise ValueError("weights: one per value of an image")
+    if labels.shape != (rows.shape[0],):
+        raise ValueError("labels: one per image")
+    if check_rate and learning_rate < 0:
+        raise ValueError("learning_rate must not be negative")
+    return weights, float(bias), rows, labels
+
+
+def _gradients(weights, bias, rows, labels, per_image=lambda p: 1.0, mean: bool = True):
+    """d_weights and d_bias of the mean cross-entropy, image by image; ``per_image(p)``
+    multiplies each image's ``p - y`` (the sigmoid's derivative taken again: p (1 - p))."""
+    d_weights, d_bias = np.zeros_like(weights), 0.0
+    for x, y in zip(rows, labels, strict=True):
+        p = 1.0 / (1.0 + math.exp(-float(np.clip(x @ weights + bias, -500, 500))))
+        d_z = (p - y) * per_image(p)
+        d_weights += d_z * x
+        d_bias += d_z
+    n = len(rows) if mean else 1
+    return d_weights / n, d_bias / n
+
+
+def train_step_uphill(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)
+    return weights + learning_rate * d_weights, bias + learning_rate * d_bias
+
+
+def train_step_ignores_the_rate(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)
+    return weights - d_weights, bias - d_bias
+
+
+def train_step_frozen_bias(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, _ = _gradients(weights, bias, rows, labels)
+    return weights - learning_rate * d_weights, bias
+
+
+def train_step_sums_the_batch(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels, mean=False)
+    return weights - learning_rate * d_weights, bias - learning_rate * d_bias
+
+
+def train_step_sigmoid_twice(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels, per_image=lambda p: p * (1 - p))
+    return weights - learning_rate * d_weights, bias - learning_rate * d_bias
+
+
+def train_step_in_place(weights, bias, images, labels, learning_rate):
+    """Updates the caller's weights (``-=``) when they are a float array, and returns them."""
+    _, bias, rows, labels_ = _checked_train(weights, bias, images, labels, learning_rate)
+    if not (isinstance(weights, np.ndarray) and weights.dtype == np.float64):
+        weights = np.asarray(weights, dtype=float)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels_)
+    weights -= learning_rate * d_weights
+    return weights, bias - learning_rate * d_bias
+
+
+def train_step_negative_rate(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate,
+                                                 check_rate=False)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)
+    return weights - learning_rate * d_weights, bias - learning_rate * d_bias
+
+
+def _fit_checked(weights, bias, images, labels, learning_rate, epochs):
+    if epochs < 0:
+        raise ValueError("epochs must not be negative")
+    return _checked_train(weights, bias, images, labels, learning_rate)
+
+
+def fit_restarts(weights, bias, images, labels, learning_rate, epochs):
+    """Each step from the start: train_step's result is never carried on."""
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    new_weights, new_bias = weights, bias
+    for _ in range(epochs):
+        d_weights, d_bias = _gradients(weights, bias, rows, labels)
+        new_weights, new_bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+    return new_weights, new_bias
+
+
+def fit_one_epoch_short(weights, bias, images, labels, learning_rate, epochs):
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    for _ in range(1, epochs):
+        d_weights, d_bias = _gradients(weights, bias, rows, labels)
+        weights, bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+    return weights, bias
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -1183,4 +1288,16 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
+    Mutant("train_step", "adds the gradient", train_step_uphill),
+    Mutant("train_step", "ignores the learning rate", train_step_ignores_the_rate),
+    Mutant("train_step", "never updates the bias", train_step_frozen_bias),
+    Mutant("train_step", "sums the gradient over the batch", train_step_sums_the_batch),
+    Mutant("train_step", "multiplies by the sigmoid's derivative again",
+           train_step_sigmoid_twice),
+    Mutant("train_step", "updates the weights in place", train_step_in_place,
+           ("train_step.does_not_modify_inputs",)),
+    Mutant("train_step", "no ValueError for a negative learning rate",
+           train_step_negative_rate, ("train_step.rejects_invalid_arguments",)),
+    Mutant("fit", "restarts every step from the initial weights", fit_restarts),
+    Mutant("fit", "one epoch short", fit_one_epoch_short),
 ]

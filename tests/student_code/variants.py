@@ -431,6 +431,45 @@ def loops_sigmoid_backward(d_out, x):
     return d_out * s * (1 - s)
 
 
+def _loops_batch(weights, images, labels, learning_rate) -> tuple[list, list, list]:
+    """train_step's arguments as lists (images as rows of numbers), with its ValueErrors."""
+    images = np.asarray(images)
+    if images.ndim < 2 or images.shape[0] == 0:
+        raise ValueError("images must have a batch axis and at least one image")
+    rows = [[float(v) for v in image.ravel()] for image in images]
+    weights, labels = np.asarray(weights), np.asarray(labels)
+    if weights.shape != (len(rows[0]),):
+        raise ValueError("weights must hold one weight per value of an image")
+    if labels.shape != (len(rows),):
+        raise ValueError("labels must hold one label per image")
+    if learning_rate < 0:
+        raise ValueError("learning_rate must not be negative")
+    return [float(w) for w in weights], rows, [float(y) for y in labels]
+
+
+def loops_train_step(weights, bias, images, labels, learning_rate):
+    w, rows, ys = _loops_batch(weights, images, labels, learning_rate)
+    d_w, d_b = [0.0] * len(w), 0.0
+    for row, y in zip(rows, ys, strict=True):
+        z = sum(wi * xi for wi, xi in zip(w, row, strict=True)) + bias
+        p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+        d_z = (p - y) / len(rows)
+        d_w = [d + d_z * xi for d, xi in zip(d_w, row, strict=True)]
+        d_b += d_z
+    return (np.array([wi - learning_rate * d for wi, d in zip(w, d_w, strict=True)]),
+            float(bias) - learning_rate * d_b)
+
+
+def loops_fit(weights, bias, images, labels, learning_rate, epochs):
+    if epochs < 0:
+        raise ValueError("epochs must not be negative")
+    _loops_batch(weights, images, labels, learning_rate)
+    weights, bias = np.array(weights, dtype=float), float(bias)
+    for _ in range(epochs):
+        weights, bias = loops_train_step(weights, bias, images, labels, learning_rate)
+    return weights, bias
+
+
 # --- 2. numpy's sliding windows (stride tricks) -----------------------------------------------
 
 def windows_zero_pad(x, pad):

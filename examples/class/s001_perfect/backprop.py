@@ -89,3 +89,37 @@ def sigmoid_backward(d_out, x):
     e = np.exp(-np.abs(x))
     s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     return d_out * s * (1 - s)
+
+
+def _rows(weights, images, labels, learning_rate):
+    images = np.asarray(images, dtype=float)
+    if images.ndim < 2 or len(images) == 0:
+        raise ValueError(f"images must hold a batch of images, got shape {images.shape}")
+    rows = images.reshape(len(images), -1)
+    if np.shape(weights) != (rows.shape[1],):
+        raise ValueError(f"weights must have one weight per pixel ({rows.shape[1]})")
+    if np.shape(labels) != (len(rows),):
+        raise ValueError(f"labels must have one label per image ({len(rows)})")
+    if learning_rate < 0:
+        raise ValueError("learning_rate must not be negative")
+    return rows
+
+
+def train_step(weights, bias, images, labels, learning_rate):
+    rows = _rows(weights, images, labels, learning_rate)
+    weights, labels = np.asarray(weights, dtype=float), np.asarray(labels, dtype=float)
+    z = rows @ weights + bias
+    e = np.exp(-np.abs(z))
+    p = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    d_z = (p - labels) / len(rows)  # cross-entropy and sigmoid together
+    return weights - learning_rate * (rows.T @ d_z), float(bias - learning_rate * d_z.sum())
+
+
+def fit(weights, bias, images, labels, learning_rate, epochs):
+    if epochs < 0:
+        raise ValueError("epochs must not be negative")
+    _rows(weights, images, labels, learning_rate)
+    weights, bias = np.array(weights, dtype=float), float(bias)
+    for _ in range(epochs):
+        weights, bias = train_step(weights, bias, images, labels, learning_rate)
+    return weights, bias

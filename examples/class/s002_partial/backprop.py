@@ -30,3 +30,17 @@ def relu_backward(d_out, x):
 def sigmoid_backward(d_out, x):
     x = np.asarray(x, dtype=float)
     return np.asarray(d_out) * x * (1 - x)
+
+
+def train_step(weights, bias, images, labels, learning_rate):
+    x = np.asarray(images, dtype=float).reshape(len(images), -1)
+    p = 1 / (1 + np.exp(-(x @ weights + bias)))
+    d_z = (p - labels) / len(x)
+    # a step along the gradient
+    return weights + learning_rate * (x.T @ d_z), bias + learning_rate * d_z.sum()
+
+
+def fit(weights, bias, images, labels, learning_rate, epochs):
+    for _ in range(epochs):
+        weights, bias = train_step(weights, bias, images, labels, learning_rate)
+    return weights, bias
