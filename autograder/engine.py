@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import gc
 import hashlib
 import random
 from collections.abc import Sequence
@@ -144,43 +143,34 @@ class Suite:
 
     def load(self, functions: tuple[str, ...], jobs: int = 0) -> None:
         """Prepare ``functions``: from the cache, or drawn (by ``jobs`` processes)."""
-        with _collection_paused():
+        with suite_cache.cycle_collector(running=False):
             self._load(functions, jobs)
 
     def _load(self, functions: tuple[str, ...], jobs: int) -> None:
         if self.cached:
             suite_cache.load(self, functions, jobs=jobs)
         else:
-            for function in functions:
-                points = self.rubric.check_points(function, self.checks[function])
-                self.prepared[function] = [
-                    _prepare_check(check, share, self.key) for check, share
-                    in zip(self.checks[function], points, strict=True)
-                    if share > 0 or self.rubric.points_of(function) == 0]
+            with suite_cache.cycle_collector(running=True):
+                self._draw(functions)
         for function in functions:
             for prepared in share_identical_calls(self.prepared[function]):
                 # worked out here, once, not in every grading process forked from this one
                 prepared.sizes, prepared.relabellable  # noqa: B018
+
+    def _draw(self, functions: tuple[str, ...]) -> None:
+        """Draw ``functions`` in this process, without the cache."""
+        for function in functions:
+            points = self.rubric.check_points(function, self.checks[function])
+            self.prepared[function] = [
+                _prepare_check(check, share, self.key) for check, share
+                in zip(self.checks[function], points, strict=True)
+                if share > 0 or self.rubric.points_of(function) == 0]
 
     def for_hand_in(self, function: str, hand_in: str) -> list[PreparedCheck]:
         """The prepared checks of ``function`` with the own examples of the hand-in whose
         digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
         return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
                 for p in self.of(function)]
-
-
-@contextlib.contextmanager
-def _collection_paused():
-    """Python's cycle collector paused: a suite is a million small objects and none of them
-    are garbage, yet each collection while they are built walks them all again (decoding the
-    cached suite took twice as long with it running)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
