@@ -156,6 +156,7 @@ class Suite:
             for prepared in share_identical_calls(self.prepared[function]):
                 # worked out here, once, not in every grading process forked from this one
                 prepared.sizes, prepared.relabellable  # noqa: B018
+                _warm(prepared)
 
     def _draw(self, functions: tuple[str, ...]) -> None:
         """Draw ``functions`` in this process, without the cache."""
@@ -171,6 +172,14 @@ class Suite:
         digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
         return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
                 for p in self.of(function)]
+
+
+def _warm(prepared: PreparedCheck) -> None:
+    """The trusted work the check's judge keeps per course example (``Check.warm``)."""
+    if prepared.check.warm is not None:
+        with stages.stage("judging"):
+            for example in prepared.examples:
+                prepared.check.warm(example)
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:

@@ -173,6 +173,9 @@ class Check:
     # Its failing examples go to the misconception diagnosis; not those of a check that
     # judges only a message: a mistake's variant raises the same ValueError, with its words.
     diagnosed: bool = True
+    # Trusted work on a course example that its judge keeps (central differences): done once
+    # when the suite is prepared, before the grading processes fork, instead of in each.
+    warm: Callable[[Any], object] | None = None
 
     @property
     def id(self) -> str:
