@@ -156,7 +156,14 @@ class Suite:
             for prepared in share_identical_calls(self.prepared[function]):
                 # worked out here, once, not in every grading process forked from this one
                 prepared.sizes, prepared.relabellable  # noqa: B018
-                _warm(prepared)
+
+    def warm(self) -> None:
+        """The trusted work the checks' judges keep per course example (``Check.warm``, the
+        central differences), done now: before the grading processes fork, instead of once
+        in each of them. Without it, each check does it when it first judges an example."""
+        for prepared in self.prepared.values():
+            for p in prepared:
+                _warm(p)
 
     def _draw(self, functions: tuple[str, ...]) -> None:
         """Draw ``functions`` in this process, without the cache."""

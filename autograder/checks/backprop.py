@@ -129,10 +129,10 @@ REMEMBERED_DIFFERENCES = 20_000  # per check: the shared examples of a class, a 
 def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: float,
                             max_examples: int = 100) -> Check:
     # Central differences cost two forward calls per input element, more than the rest of a
-    # hand-in's grading: each course example's are computed once, when the suite is prepared
-    # (``Check.warm``, before the grading processes fork), a hand-in's own examples' when
-    # judged; all are kept by the call's wire encoding, as the engine recognises identical
-    # calls.
+    # hand-in's grading: the course examples' are computed once, before the grading
+    # processes fork (``Check.warm``), or else when first judged, a hand-in's own examples'
+    # when judged; all are kept by the call's wire encoding, as the engine recognises
+    # identical calls.
     remembered: dict[bytes, tuple] = {}
 
     def differences(c) -> tuple:

@@ -174,7 +174,7 @@ class Check:
     # judges only a message: a mistake's variant raises the same ValueError, with its words.
     diagnosed: bool = True
     # Trusted work on a course example that its judge keeps (central differences): done once
-    # when the suite is prepared, before the grading processes fork, instead of in each.
+    # before the grading processes fork (``Suite.warm``), instead of in each.
     warm: Callable[[Any], object] | None = None
 
     @property
