@@ -21,6 +21,7 @@ A misconception is named only when it is the best explanation of the student's r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ Answered = tuple[Any, Any, bool]
 # Asks the student more calls: (calls, warnings as errors) -> results
 Ask = Callable[[list, bool], list]
 UNDIAGNOSABLE = {"timeout", "crashed", "missing", "not_implemented", "invalid_result"}
+# Each hand-in's diagnosis puts mostly the course's own calls to the variants: a variant is
+# trusted code and its result a function of the call alone, so the results are kept for the
+# grading process (the next hand-in with a wrong function asks the same calls), up to this
+# many per explanation.
+PREDICTIONS_KEPT = 5_000
 
 
 def ids_in(explanation: str) -> list[str]:
@@ -65,7 +71,7 @@ class Explanation:
 
     parts: tuple[Misconception, ...]
     # (id(call), strict) -> (call, the variant's result): the call is kept, so that its id
-    # is not reused by another call while the cache lives
+    # is not reused by another call while the cache lives (the grading process's)
     _predicted: dict = field(default_factory=dict)
 
     @property
@@ -92,6 +98,9 @@ class Explanation:
     def predict(self, function: str, calls: list, strict: bool) -> list:
         """The variant's results (computed once per call object)."""
         new = [c for c in calls if (id(c), strict) not in self._predicted]
+        if new and len(self._predicted) + len(new) > PREDICTIONS_KEPT:
+            self._predicted.clear()
+            new = list(calls)
         if new:
             from autograder.inprocess import InProcessStudent  # trusted: our own code
             results = InProcessStudent({function: self.variant()}).call_many(
@@ -126,14 +135,16 @@ def diagnose(function: str, observations: Sequence[Observation],
     return _told_apart(function, found, answered, ask)
 
 
-def _explanations(function: str) -> list[Explanation]:
-    return [Explanation((m,)) for m in OF.get(function, ())]
+@functools.cache  # the same objects for every hand-in: they keep their variants' results
+def _explanations(function: str) -> tuple[Explanation, ...]:
+    return tuple(Explanation((m,)) for m in OF.get(function, ()))
 
 
-def _combinations(function: str) -> list[Explanation]:
+@functools.cache
+def _combinations(function: str) -> tuple[Explanation, ...]:
     """Each mistake in the arguments with every other mistake of the function."""
-    return [Explanation((a, b)) for a in OF.get(function, ()) if a.arguments
-            for b in OF.get(function, ()) if b is not a and not (b.arguments and b.id < a.id)]
+    return tuple(Explanation((a, b)) for a in OF.get(function, ()) if a.arguments
+            for b in OF.get(function, ()) if b is not a and not (b.arguments and b.id < a.id))
 
 
 def _matches(function: str, explanation: Explanation,

@@ -312,3 +312,21 @@ def test_public_code_with_a_flipped_kernel_and_a_second_bug_gets_both_names(
     named = _named(suite, hand_in.function, hand_in.implementation)
     assert len(named) == 1 and ids_in(named[0])[0] == f"{hand_in.function}.flipped_kernel"
     assert len(ids_in(named[0])) == 2
+
+
+def test_kept_predictions_are_bounded_and_still_the_variants_results(monkeypatch) -> None:
+    asked: list[int] = []
+
+    def doubled(k):
+        asked.append(k)
+        return 2 * k
+    monkeypatch.setattr(misconceptions, "PREDICTIONS_KEPT", 3)
+    explanation = misconceptions.Explanation((Misconception("doubled", "", "", doubled,
+                                                            function="same_padding"),))
+    calls = [((k,), {}) for k in range(1, 6)]
+    assert explanation.predict("same_padding", calls[:2], False) == [2, 4]
+    assert explanation.predict("same_padding", calls[:2], False) == [2, 4]
+    assert asked == [1, 2]  # kept: asked once
+    assert explanation.predict("same_padding", calls, False) == [2, 4, 6, 8, 10]
+    assert explanation.predict("same_padding", calls[1:3], False) == [4, 6]
+    assert len(explanation._predicted) <= 5
