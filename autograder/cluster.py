@@ -289,7 +289,6 @@ def _prepared(course: dict) -> dict:
             if not path.is_file() or path.read_bytes() != data:
                 suite_cache.write(path, data)  # read back, checked, by engine.prepare
     suite = engine.prepare(rubric, key=key)  # type: ignore[call-arg]  # the real engine's
-    suite.warm()  # here, not while grading the worker's first hand-in
     gc.freeze()  # the suite is never garbage: no collection while grading walks it
     isolation, _ = isolation_choice(course["isolation"])
     runtime_dir()

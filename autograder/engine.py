@@ -157,14 +157,6 @@ class Suite:
                 # worked out here, once, not in every grading process forked from this one
                 prepared.sizes, prepared.relabellable  # noqa: B018
 
-    def warm(self) -> None:
-        """The trusted work the checks' judges keep per course example (``Check.warm``, the
-        central differences), done now: before the grading processes fork, instead of once
-        in each of them. Without it, each check does it when it first judges an example."""
-        for prepared in self.prepared.values():
-            for p in prepared:
-                _warm(p)
-
     def _draw(self, functions: tuple[str, ...]) -> None:
         """Draw ``functions`` in this process, without the cache."""
         for function in functions:
@@ -179,14 +171,6 @@ class Suite:
         digest is ``hand_in`` (seeded by the course key, the digest and the check)."""
         return [p.for_hand_in(random.Random(self.key.seed("hand-in", hand_in, p.check.id)))
                 for p in self.of(function)]
-
-
-def _warm(prepared: PreparedCheck) -> None:
-    """The trusted work the check's judge keeps per course example (``Check.warm``)."""
-    if prepared.check.warm is not None:
-        with stages.stage("judging"):
-            for example in prepared.examples:
-                prepared.check.warm(example)
 
 
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:

@@ -126,8 +126,6 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             say("stage", "preparing the hidden suite")
             # on a cluster the workers prepare it, from this machine's cache files
             suite = engine.prepare(rubric) if options.cluster is None else None
-            if suite is not None and len(todo) > 1 and hasattr(suite, "warm"):
-                suite.warm()  # once here, not in each grading process
             gc.freeze()  # the suite is never garbage: no collection in a grading process walks it
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")

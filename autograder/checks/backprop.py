@@ -129,10 +129,9 @@ REMEMBERED_DIFFERENCES = 20_000  # per check: the shared examples of a class, a 
 def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: float,
                             max_examples: int = 100) -> Check:
     # Central differences cost two forward calls per input element, more than the rest of a
-    # hand-in's grading: the course examples' are computed once, before the grading
-    # processes fork (``Check.warm``), or else when first judged, a hand-in's own examples'
-    # when judged; all are kept by the call's wire encoding, as the engine recognises
-    # identical calls.
+    # hand-in's grading: each call's are computed once per grading process (on the trusted
+    # side, keyed by the call's wire encoding, as the engine recognises identical calls) and
+    # reused for the next hand-in's shared examples.
     remembered: dict[bytes, tuple] = {}
 
     def differences(c) -> tuple:
@@ -154,7 +153,7 @@ def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: floa
         return None
     return Check(f, "agrees_with_central_differences",
                  "the gradient of L = sum(forward(x) * d_out) by central differences",
-                 calls, judge=judge, max_examples=max_examples, covers=(f,), warm=differences)
+                 calls, judge=judge, max_examples=max_examples, covers=(f,))
 
 
 # --- conv_layer_backward -----------------------------------------------------------------

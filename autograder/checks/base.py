@@ -173,9 +173,6 @@ class Check:
     # Its failing examples go to the misconception diagnosis; not those of a check that
     # judges only a message: a mistake's variant raises the same ValueError, with its words.
     diagnosed: bool = True
-    # Trusted work on a course example that its judge keeps (central differences): done once
-    # before the grading processes fork (``Suite.warm``), instead of in each.
-    warm: Callable[[Any], object] | None = None
 
     @property
     def id(self) -> str:
