@@ -101,7 +101,9 @@ def student_code_seconds() -> tuple[dict[str, float], dict[str, int]]:
             with exercises_from(submission.folder) as loaded:
                 functions = {name: _timed(loaded.function(name), spent) for name in FUNCTIONS
                              if callable(loaded.function(name))}
-                engine.grade(InProcessStudent(functions), suite, submission.sources)
+            # graded after the student's modules are unmounted: while they are, the name
+            # ``solutions`` is the student's folder, and the grader's references would be theirs
+            engine.grade(InProcessStudent(functions), suite, submission.sources)
             seconds[candidate.student], calls[candidate.student] = spent
     return seconds, calls
 
