@@ -1,4 +1,6 @@
-"""Shared test settings: deterministic hypothesis, a headless matplotlib."""
+"""Shared test settings: deterministic hypothesis, a headless matplotlib, one course key; and
+what is costly to make and shared by several test modules (the drawn hidden suite, the quick
+class graded, a released nbgrader course), made once per test run."""
 
 import atexit
 import fcntl
@@ -55,14 +57,17 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):  # an xdist worker: the controller drew it
         return
     root = Path(__file__).resolve().parent.parent  # its solutions/, not tests/solutions/
-    subprocess.run([sys.executable, "-c", _DRAW_MISSING], check=True, cwd=root)
+    done = subprocess.run([sys.executable, "-c", _DRAW_MISSING], cwd=root,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise pytest.UsageError(f"drawing the hidden suite failed:\n{done.stderr[-3000:]}")
 
 
 def made_once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
-    """``folder/name``, made by ``make(folder/name)`` once per test run and shared by the xdist
-    workers: the first to ask makes it under a lock in the run's temporary folder, the other
-    waits for it (the two workers share two cores: making it twice at the same time would take
-    as long as waiting, and twice the CPU). Its users only read it, or copy it."""
+    """A folder filled by ``make(folder)`` once per test run and shared by the xdist workers:
+    the first to ask fills it under a lock in the run's temporary folder, the other waits for
+    it (the two workers share two cores: making it twice at the same time would take as long
+    as waiting, and twice the CPU). Its users only read it, or copy it."""
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # popen-gw0/, popen-gw1/ are in the run's folder
         shared = shared.parent
