@@ -1,13 +1,19 @@
-"""Shared test settings: deterministic hypothesis, a headless matplotlib."""
+"""Shared test settings: deterministic hypothesis, a headless matplotlib, one course key; and
+what is costly to make and shared by several test modules (the drawn hidden suite, the quick
+class graded, a released nbgrader course), made once per test run."""
 
 import atexit
+import fcntl
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -28,3 +34,89 @@ os.environ["CNNLAB_DATA"] = str(_KEYS / "data")
 settings.register_profile("cnnlab", derandomize=True, database=None, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("cnnlab")
+
+
+# What the cache lacks of the hidden suite for TEST_KEY, drawn in one process of its own.
+_DRAW_MISSING = """
+from autograder import course_key, engine, suite_cache
+from autograder.checks import all_checks
+from cnnlab.catalog import FUNCTIONS
+checks, key = all_checks(), course_key.load()
+missing = tuple(f for f in FUNCTIONS if not suite_cache.cache_path(
+    f, suite_cache.function_key(f, checks[f], key), key).exists())
+if missing:
+    engine.prepare(engine.load_rubric(), functions=missing, key=key)
+"""
+
+
+def pytest_configure(config):
+    """Draw the hidden suite with the test key once, before any test runs (in the xdist
+    controller, before its workers start): on a clean clone, every process that grades first
+    would otherwise draw it for itself at the same time (both workers' module imports, the
+    first `cnnlab grade` of each), the same 35 s of CPU two or three times over."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller drew it
+        return
+    root = Path(__file__).resolve().parent.parent  # its solutions/, not tests/solutions/
+    done = subprocess.run([sys.executable, "-c", _DRAW_MISSING], cwd=root,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise pytest.UsageError(f"drawing the hidden suite failed:\n{done.stderr[-3000:]}")
+
+
+def made_once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
+    """A folder filled by ``make(folder)`` once per test run and shared by the xdist workers:
+    the first to ask fills it under a lock in the run's temporary folder, the other waits for
+    it (the two workers share two cores: making it twice at the same time would take as long
+    as waiting, and twice the CPU). Its users only read it, or copy it."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # popen-gw0/, popen-gw1/ are in the run's folder
+        shared = shared.parent
+    folder = shared / f"shared-{name}"
+    with open(shared / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / f"shared-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (shared / f"shared-{name}.done").touch()
+    return folder
+
+
+def _grade_quick_class(folder: Path) -> None:
+    from grader_helpers import quick_class
+    submissions = quick_class(folder / "class")
+    done = subprocess.run([sys.executable, "-m", "cnnlab", "grade", str(submissions), "--out",
+                           str(folder / "out"), "-j", "2"], capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="session")
+def quick_graded(tmp_path_factory, worker_id) -> tuple[Path, Path]:
+    """The quick part of the example class (``QUICK``) and what ``cnnlab grade -j 2`` made of
+    it, graded once per test run rather than by every module that compares a way of grading
+    with it (shards, a Dask cluster, a resumed run)."""
+    folder = made_once(tmp_path_factory, worker_id, "quick-graded", _grade_quick_class)
+    return folder / "class", folder / "out"
+
+
+def _release_nbgrader_course(folder: Path) -> None:
+    from nbgrader_helpers import released_course
+    released_course(folder)
+
+
+@pytest.fixture(scope="session")
+def nbgrader_released(tmp_path_factory, worker_id) -> Path:
+    """A course made by ``cnnlab nbgrader init`` with the assignment released by nbgrader's
+    ``generate_assignment``, once per test run: the nbgrader tests each work on a copy
+    (``nbgrader_helpers.copied_course``)."""
+    made = made_once(tmp_path_factory, worker_id, "nbgrader-released", _release_nbgrader_course)
+    return made / "course"
+
+
+@pytest.fixture(scope="session")
+def suite():
+    """The real hidden suite with the bundled rubric, read from the cache once per test process
+    (seconds each time) for every module that grades with it; no test changes it."""
+    from autograder import engine
+    return engine.prepare(engine.load_rubric())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,18 @@ def released_course(folder: Path) -> tuple[Path, dict, dict[str, str]]:
     course = folder / "course"
     run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(course)], folder)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
+    return _opened(course)
+
+
+def copied_course(made: Path, folder: Path) -> tuple[Path, dict, dict[str, str]]:
+    """As ``released_course``, from a copy in ``folder/course`` of the course ``made`` (the
+    test run's ``nbgrader_released``): made elsewhere and moved here, as a course may be."""
+    course = folder / "course"
+    shutil.copytree(made, course)
+    return _opened(course)
+
+
+def _opened(course: Path) -> tuple[Path, dict, dict[str, str]]:
     source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
     released = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK_NAME).read_text())
     answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS, QUICK, quick_class
+from grader_helpers import EXAMPLE_CLASS, QUICK
 
 distributed = pytest.importorskip(
     "distributed", reason="distributed is not installed: pip install -e '.[test]' (or "
@@ -111,20 +111,16 @@ def _grade(out: Path, *extra: str, submissions: Path = EXAMPLE_CLASS) -> Path:
     return out
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("cluster")
-
-
 @pytest.fixture(scope="module")
-def submissions(tmp_path_factory) -> Path:
+def submissions(quick_graded) -> Path:
     """The quick part of the example class: how a class travels, not what it grades to."""
-    return quick_class(tmp_path_factory.mktemp("class") / "class")
+    return quick_graded[0]
 
 
 @pytest.fixture(scope="module")
-def local_run(submissions, tmp_path_factory) -> Path:
-    return _grade(tmp_path_factory.mktemp("local") / "out", "-j", "2", submissions=submissions)
+def local_run(quick_graded) -> Path:
+    """The local run, `cnnlab grade -j 2` (made once for the tests of every way to grade)."""
+    return quick_graded[1]
 
 
 def _timed_out(out: Path) -> set[str]:

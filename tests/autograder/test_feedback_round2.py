@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 from grader_helpers import perfect_with
 from student_code.carriers import effective_stride_pool_default_one
 from test_feedback_text import _graded
@@ -20,12 +19,6 @@ from autograder.results import (
     SubmissionResult,
 )
 from autograder.sandbox import Limits, SandboxedStudent
-
-
-@pytest.fixture(scope="module")
-def suite() -> engine.Suite:
-    return engine.prepare(engine.load_rubric())
-
 
 # --- values ---------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 from markdown_it import MarkdownIt
 from student_code import perfect_except
 
@@ -20,11 +19,6 @@ from autograder.results import (
 )
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>\n# pwned\n```\n`````"
-
-
-@pytest.fixture(scope="module")
-def suite() -> engine.Suite:
-    return engine.prepare(engine.load_rubric())
 
 
 def _graded(suite, function: str, implementation) -> FunctionResult:

@@ -78,7 +78,6 @@ BWRAP_ONLY = set() if landlock_abi() else {"import_solutions"}
 ISOLATIONS = ["bwrap", "process"] if bwrap_works() else ["process"]
 
 
-SUITE = engine.prepare(engine.load_rubric())  # read from the cache after the first run
 # What an attack can harm beyond its own function: the functions graded after it by the same
 # sandbox (a dead worker, a full process table, patched modules), those of its own module and
 # the other modules'. Grading all 28 per attack costs minutes, so an attack's hand-in is
@@ -89,9 +88,9 @@ assert {m for m, functions in EXERCISES.items() if set(functions) & set(WATCHED)
     EXERCISES)
 
 
-def _grade(folder: Path, isolation: str, functions=FUNCTIONS):
+def _grade(folder: Path, isolation: str, suite, functions=FUNCTIONS):
     with SandboxedStudent(folder, FAST, isolation) as student:
-        return engine.grade(student, SUITE, {}, folder.name, functions=functions)
+        return engine.grade(student, suite, {}, folder.name, functions=functions)
 
 
 CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOLATIONS
@@ -99,9 +98,10 @@ CASES = [(attack, isolation) for attack in sorted(ATTACKS) for isolation in ISOL
 
 
 @pytest.mark.parametrize(("attack", "isolation"), CASES)
-def test_an_attack_costs_at_most_the_attacked_function(attack, isolation, tmp_path):
+def test_an_attack_costs_at_most_the_attacked_function(attack, isolation, tmp_path, suite):
     module, code, top = ATTACKS[attack]
-    result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation, WATCHED)
+    result = _grade(perfect_with(tmp_path / attack, module, code, top), isolation, suite,
+                    WATCHED)
     attacked = ATTACKED.get(attack, {"same_padding"})
     assert attacked <= set(WATCHED)
     marks = full_marks(result)
@@ -128,7 +128,7 @@ def same_padding(k):
     assert reference_exists == "False"
 
 
-def test_a_hostile_class_leaves_a_clean_student_and_the_outputs_alone(tmp_path):
+def test_a_hostile_class_leaves_a_clean_student_and_the_outputs_alone(tmp_path, suite):
     out = tmp_path / "out"
     attacks = {"kill_parent", "os_exit", "segfault", "endless_loop", "print_flood"}
     for attack in attacks:
@@ -144,7 +144,7 @@ def same_padding(k):
     perfect_with(tmp_path / "class" / "clean", "padding", "")
     run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), engine)
     scores = {r.student: r.score for r in run.results}
-    full, same_padding = SUITE.rubric.max_score, SUITE.rubric.points_of("same_padding")
+    full, same_padding = suite.rubric.max_score, suite.rubric.points_of("same_padding")
     assert scores["clean"] == full
     assert all(scores[a] >= full - same_padding for a in attacks)
     assert run.errors == {}
@@ -154,8 +154,8 @@ def same_padding(k):
     assert (out / "grades.csv").read_text().startswith("student,score,max_score")
 
 
-def test_the_perfect_example_student_gets_full_marks():
-    result = _grade(PERFECT, ISOLATIONS[0])
+def test_the_perfect_example_student_gets_full_marks(suite):
+    result = _grade(PERFECT, ISOLATIONS[0], suite)
     assert all(full_marks(result).values())
 
 

@@ -20,9 +20,6 @@ from autograder.sandbox import Limits
 FAST = Limits(seconds_per_call=1.5, seconds_import=5)
 VICTIM = "s004_off_by_one"
 
-# Its module fixtures grade a class once: all its tests on one xdist worker.
-pytestmark = pytest.mark.xdist_group("pipeline_robust")
-
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory) -> Path:

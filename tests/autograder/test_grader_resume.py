@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine, quick_class
+from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine
 
 from autograder.pipeline import Options, grade_class
 from autograder.sandbox import Limits
@@ -62,12 +62,12 @@ def _grade_command(out: Path, *extra: str, submissions: Path = EXAMPLE_CLASS) ->
             "-j", "2", *extra]
 
 
-def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path):
-    """On the quick part of the example class: killing is about the run, not the hand-ins."""
-    whole, broken = tmp_path / "whole", tmp_path / "broken"
-    grade = functools.partial(_grade_command, submissions=quick_class(tmp_path / "class"))
+def test_a_killed_run_resumes_to_the_same_gradebook(tmp_path, quick_graded):
+    """On the quick part of the example class: killing is about the run, not the hand-ins.
+    The run it must end as is the class's shared run (`cnnlab grade -j 2`, ``quick_graded``)."""
+    (submissions, whole), broken = quick_graded, tmp_path / "broken"
+    grade = functools.partial(_grade_command, submissions=submissions)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run(grade(whole), check=True, capture_output=True, env=env)
     run = subprocess.Popen(grade(broken), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + 120

@@ -24,11 +24,6 @@ def _grade(out: Path, *extra: str, submissions: Path = EXAMPLE_CLASS) -> Path:
     return out
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("grading_example_class")
-
-
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory) -> list[Path]:
     return [_grade(tmp_path_factory.mktemp(run)) for run in ("first", "second")]

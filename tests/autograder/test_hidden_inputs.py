@@ -34,11 +34,6 @@ TABLED = ("conv2d", "max_pool", "relu")  # the functions the table hand-in answe
 OTHER_KEY = CourseKey(Path("other.key"), hashlib.sha256(b"another course").digest())
 
 
-@pytest.fixture(scope="module")
-def suite() -> engine.Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 # --- a table of an earlier hand-in's calls ---------------------------------------------------
 
 # How the table hand-in names a call and stores a result: the same text on both sides.

@@ -50,11 +50,6 @@ DEGENERATE: dict[str, Callable] = {
     "returns its last argument": _last_argument}
 
 
-@pytest.fixture(scope="module")
-def suite() -> Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 @pytest.fixture(autouse=True)
 def _no_shrinking(monkeypatch) -> None:
     # Shrinking only makes the feedback's example smaller; the points do not depend on it.

@@ -35,11 +35,6 @@ CAUGHT = pytest.mark.parametrize("mutant", [
     if m.suite_gap else pytest.param(m, id=m.id) for m in MUTANTS])
 
 
-@pytest.fixture(scope="module")
-def suite() -> Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 def _with(mutant: Mutant) -> InProcessStudent:
     return InProcessStudent(perfect_except({mutant.function: mutant.implementation}))
 

@@ -150,16 +150,6 @@ def _function(result: SubmissionResult, function: str) -> FunctionResult:
     return found
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("hidden_suite_sandboxed")
-
-
-@pytest.fixture(scope="module")
-def suite() -> Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("submissions")

@@ -32,11 +32,6 @@ CASES = [pytest.param(variant, function, id=f"{variant.name}-{function}")
          for variant in VARIANTS for function in variant.functions]
 
 
-@pytest.fixture(scope="module")
-def suite() -> Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 def test_there_are_at_least_five_variants() -> None:
     assert len(VARIANTS) >= 5
 

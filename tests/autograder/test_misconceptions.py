@@ -159,11 +159,6 @@ CARRIED = {i for named in EXPECTED.values() if named for i in ids_in(named)}
 BY_VARIANT = [pytest.param(m, id=m.id) for m in CATALOGUE if m.id not in CARRIED]
 
 
-@pytest.fixture(scope="module")
-def suite() -> engine.Suite:
-    return engine.prepare(engine.load_rubric())
-
-
 def _named(suite: engine.Suite, function: str, implementation) -> list[str]:
     student = InProcessStudent(perfect_except({function: implementation}))
     return engine.grade_function(student, suite, function).misconceptions

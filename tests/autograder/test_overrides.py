@@ -162,10 +162,6 @@ def test_the_feedback_and_gradescope_show_the_reason():
 
 # --- through the pipeline ------------------------------------------------------------------
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("overrides")
-
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS, QUICK, quick_class
+from grader_helpers import EXAMPLE_CLASS, QUICK
 
 from autograder.shards import ShardError, parse, shard_of
 from autograder.submissions import find_candidates
@@ -27,14 +27,9 @@ def _cnnlab(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return done
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("shards")
-
-
 @pytest.fixture(scope="module")
-def submissions(tmp_path_factory) -> Path:
-    return quick_class(tmp_path_factory.mktemp("class") / "class")
+def submissions(quick_graded) -> Path:
+    return quick_graded[0]
 
 
 def _grade(submissions: Path, out: Path, *extra: str) -> Path:
@@ -43,8 +38,10 @@ def _grade(submissions: Path, out: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def whole(submissions, tmp_path_factory) -> Path:
-    return _grade(submissions, tmp_path_factory.mktemp("whole") / "out")
+def whole(quick_graded) -> Path:
+    """The class graded in one run, `cnnlab grade -j 2` (made once for the tests of every way
+    to grade)."""
+    return quick_graded[1]
 
 
 @pytest.fixture(scope="module")

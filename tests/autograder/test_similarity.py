@@ -135,11 +135,6 @@ def test_the_flags_are_the_same_in_every_process():
 HOSTILE_COMMENT = "    # </pre><script>alert(1)</script>\n"
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("similarity")
-
-
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sim")

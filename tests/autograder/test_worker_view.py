@@ -122,11 +122,6 @@ def _needles(contents: list[bytes], key: bytes) -> list[bytes]:
     return pieces
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("worker_view")
-
-
 @pytest.fixture(scope="module")
 def walker(tmp_path_factory) -> Path:
     engine.prepare(engine.load_rubric(), functions=("relu", "conv2d"))  # into the cache

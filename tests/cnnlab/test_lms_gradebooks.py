@@ -28,11 +28,6 @@ BRIGHTSPACE = (FIXTURES / "brightspace-grades-export.csv").read_text()
 MATCHED = ("s001_perfect", "s003_flipped_kernel", "s010_notebook")
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("lms_gradebooks")
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Path:
     """The example class graded by the real cnnlab grade, with one override (all but the two

@@ -26,11 +26,6 @@ BUGGY = "relu"
 BUG = "\n\ndef relu(x):\n    return np.asarray(x, dtype=float)  # forgets max(0, x)\n"
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("platform_gradescope")
-
-
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     return build_bundle(tmp_path_factory.mktemp("bundle") / "autograder.zip")

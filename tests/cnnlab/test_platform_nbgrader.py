@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, hand_in, nbgrader, released_course, run
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, copied_course, hand_in, nbgrader, run
 
 from cnnlab.build import BEGIN
 from cnnlab.catalog import FUNCTIONS
@@ -21,14 +21,10 @@ STUBBED = ("conv2d", "max_pool", "receptive_field")  # left as stubs by "partial
 BROKEN = "sigmoid"  # raises in "broken"
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("platform_nbgrader")
-
-
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
-    course, released, answers = released_course(tmp_path_factory.mktemp("course"))
+def course(tmp_path_factory, nbgrader_released) -> Path:
+    course, released, answers = copied_course(nbgrader_released,
+                                              tmp_path_factory.mktemp("course"))
     hand_in(course, "correct", released, answers)
     hand_in(course, "partial", released, answers, stubbed=STUBBED)
     hand_in(course, "broken", released, answers, broken=BROKEN)
@@ -114,15 +110,11 @@ def test_cnnlab_release_strips_the_notebook_as_nbgrader_does(course):
 # --- one student notebook, a relocatable course (issue 19) --------------------------------------
 
 @pytest.fixture(scope="module")
-def moved_course(tmp_path_factory) -> Path:
-    """Made and released in one folder, then moved (the course was not relocatable), and the
-    notebook `cnnlab release` ships handed in there, filled in with the reference answers;
-    autograde's log in ``autograde.log``."""
-    import shutil
-
-    made, _, answers = released_course(tmp_path_factory.mktemp("made"))
-    course = tmp_path_factory.mktemp("moved") / "course"
-    shutil.move(made, course)
+def moved_course(tmp_path_factory, nbgrader_released) -> Path:
+    """Made and released in one folder (the test run's ``nbgrader_released``), then copied
+    elsewhere (the course was not relocatable), and the notebook `cnnlab release` ships handed
+    in there, filled in with the reference answers; autograde's log in ``autograde.log``."""
+    course, _, answers = copied_course(nbgrader_released, tmp_path_factory.mktemp("moved"))
     bundle = course.parent / "bundle"
     run([sys.executable, "-m", "cnnlab", "release", str(bundle)], course.parent)
     shipped = json.loads((bundle / "notebooks" / NOTEBOOK_NAME).read_text())
@@ -165,7 +157,7 @@ def test_the_course_config_names_no_absolute_path(moved_course):
     assert "c.CourseDirectory.root" not in config and str(moved_course.parent) not in config
 
 
-def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path):
+def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path, nbgrader_released):
     """The hidden-tests fix must not hide tampering: a test cell whose visible part the
     student changed is reported, and nbgrader puts the instructor's cell back."""
     import logging
@@ -174,7 +166,7 @@ def test_a_changed_test_cell_is_still_reported_and_put_back(tmp_path):
 
     from cnnlab.platforms.nbgrader_hidden_tests import OverwriteHiddenTestCells
 
-    course, released, _ = released_course(tmp_path)
+    course, released, _ = copied_course(nbgrader_released, tmp_path)
     notebook = nbformat.reads(json.dumps(released), as_version=4)
     (cell,) = [c for c in notebook.cells
                if c.metadata.get("nbgrader", {}).get("grade_id") == "test_relu"]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, hand_in, released_course, run
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, copied_course, hand_in, run
 
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import NOTEBOOK_NAME
@@ -32,14 +32,10 @@ def _gradebook_points(course: Path, student: str) -> dict[str, float]:
         return {g.name.removeprefix("test_"): float(g.score) for g in notebook.grades}
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("platform_nbgrader_grade")
-
-
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
-    course, released, answers = released_course(tmp_path_factory.mktemp("nbgrade"))
+def course(tmp_path_factory, nbgrader_released) -> Path:
+    course, released, answers = copied_course(nbgrader_released,
+                                              tmp_path_factory.mktemp("nbgrade"))
     hand_in(course, "correct", released, answers)
     hand_in(course, "partial", released, answers, stubbed=STUBBED)
     hand_in(course, "broken", released, answers, broken="sigmoid")

@@ -21,11 +21,6 @@ SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 INSTALLED_PACKAGES = ("cnnlab", "exercises", "question_bank")
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("platform_release")
-
-
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("release") / "cnnlab-student"

@@ -37,11 +37,6 @@ def zero_pad_answer() -> str:
     return "".join(line + "\n" for line in body.splitlines() if line.strip())
 
 
-# Its module fixtures grade or build a class once: all its tests on one xdist worker
-# (--dist loadgroup in pyproject.toml), not the fixtures once per worker.
-pytestmark = pytest.mark.xdist_group("release_from_solutions")
-
-
 @pytest.fixture(scope="module")
 def edited_project(tmp_path_factory) -> Path:
     """A copy of the project whose exercises/padding.py holds the reference zero_pad."""
