@@ -17,6 +17,7 @@ import contextlib
 import functools
 import itertools
 import os
+import secrets
 from pathlib import Path
 
 INSIDE = "/cgroup"  # where a sandbox under bubblewrap sees its group
@@ -49,7 +50,10 @@ def group(kind: str) -> Group | None:
     top = controller()
     if top is None or os.geteuid() != 0:
         return None
-    path = top / f"cnnlab-{os.getpid()}-{kind}-{next(_numbers)}"
+    # The pid names the grader that made it (``_remove_stale``); the token makes the name
+    # new even when a later process gets the same pid, as pids are reused (pid_max can be
+    # 32 768): another run removing this pid's stale groups never takes a live one.
+    path = top / f"cnnlab-{os.getpid()}-{secrets.token_hex(4)}-{kind}-{next(_numbers)}"
     try:
         path.mkdir(mode=0o755)
     except OSError:
