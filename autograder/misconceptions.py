@@ -65,7 +65,7 @@ def explained(explanations: Sequence[str]) -> list[list[Misconception]]:
     return [parts for parts in known if parts]
 
 
-@dataclass
+@dataclass(eq=False)  # one object per explanation and grading process: compared by identity
 class Explanation:
     """One misconception, or two that together give the student's results."""
 

@@ -36,17 +36,9 @@ settings.register_profile("cnnlab", derandomize=True, database=None, deadline=No
 settings.load_profile("cnnlab")
 
 
-# What the cache lacks of the hidden suite for TEST_KEY, drawn in one process of its own.
-_DRAW_MISSING = """
-from autograder import course_key, engine, suite_cache
-from autograder.checks import all_checks
-from cnnlab.catalog import FUNCTIONS
-checks, key = all_checks(), course_key.load()
-missing = tuple(f for f in FUNCTIONS if not suite_cache.cache_path(
-    f, suite_cache.function_key(f, checks[f], key), key).exists())
-if missing:
-    engine.prepare(engine.load_rubric(), functions=missing, key=key)
-"""
+# The hidden suite for TEST_KEY, in one process of its own: ``engine.prepare`` reads what the
+# cache holds and draws only what it lacks (``suite_cache.load``).
+_DRAW_MISSING = "from autograder import engine; engine.prepare(engine.load_rubric())"
 
 
 def pytest_configure(config):
