@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
 from dataclasses import dataclass
@@ -255,6 +256,7 @@ _WORKER: dict = {}  # this worker's course: set up by GradingPlugin, read by gra
 def set_up_worker(course: dict) -> None:
     """The suite and sandbox for ``course``; a problem is kept, and every hand-in sent here
     is then reported with it (as the grader's error, not graded)."""
+    quiet_about_other_threads_random()
     _WORKER.clear()
     _WORKER["version"] = course.get("version")
     try:
@@ -262,6 +264,20 @@ def set_up_worker(course: dict) -> None:
     except Exception:
         _WORKER["problem"] = ("this Dask worker could not be set up for grading:\n"
                               + printable(traceback.format_exc(limit=5)))
+
+
+# Hypothesis's words when the global ``random`` changed while a strategy drew an example.
+RANDOM_IN_STRATEGY = "Do not use the `random` module inside strategies"
+
+
+def quiet_about_other_threads_random() -> None:
+    """No "do not use random" warnings in a Dask worker's log. Dask's event loop thread
+    draws from the global ``random`` (heartbeat jitter, backoff) while the task's thread
+    shrinks a failure, and hypothesis takes that for a strategy using ``random``. Ours draw
+    from hypothesis's own generator only (``autograder.generation``): the warning is noise."""
+    from hypothesis.errors import HypothesisDeprecationWarning
+    warnings.filterwarnings("ignore", message=RANDOM_IN_STRATEGY,
+                            category=HypothesisDeprecationWarning)
 
 
 def _prepared(course: dict) -> dict:

@@ -220,6 +220,46 @@ def test_a_worker_answer_that_is_not_plain_data_is_refused():
     assert cluster.outcome_of(future, "s001")[1].startswith("the Dask worker sent back")
 
 
+def _shrink_while_another_thread_uses_random(quiet: bool) -> list[str]:
+    """The warnings of shrinking a failure whose drawing waits for another thread to use
+    the global ``random``, as Dask's event loop does beside a grading task; ``quiet``: with
+    the filter a Dask worker sets up."""
+    import random
+    import threading
+    import warnings
+
+    from hypothesis import strategies as st
+
+    from autograder.generation import draw_examples, smallest_failure
+
+    @st.composite
+    def number(draw):
+        beside = threading.Thread(target=random.random)
+        beside.start()
+        beside.join()
+        return draw(st.integers(0, 100))
+
+    start = next(choices for n, choices in draw_examples(number(), 20, seed=1) if n > 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if quiet:
+            cluster.quiet_about_other_threads_random()
+        smallest_failure(number(), lambda n: "too large" if n > 10 else None, start, 5)
+    return [str(w.message) for w in caught]
+
+
+
+def test_another_thread_s_random_while_shrinking_is_reported_by_hypothesis():
+    """Why a Dask worker needs the filter below (seen in its log before it had one)."""
+    assert any(cluster.RANDOM_IN_STRATEGY in message
+               for message in _shrink_while_another_thread_uses_random(quiet=False))
+
+
+def test_a_dask_worker_does_not_log_another_thread_s_random_as_a_strategy_s():
+    assert not any(cluster.RANDOM_IN_STRATEGY in message
+                   for message in _shrink_while_another_thread_uses_random(quiet=True))
+
+
 @pytest.fixture
 def certificates(tmp_path) -> dict[str, Path]:
     """A self-signed certificate and key (``Security.temporary``) as PEM files, the
