@@ -209,9 +209,9 @@ def nbgrader_autograde(class_dir: Path, cnnlab_per_submission: float | None = No
         if tests == "asserts":
             _use_plain_asserts(course / "source" / "cnn" / NOTEBOOK_NAME)
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        # generate_assignment runs `alembic` from PATH: this venv's, even when not activated
-        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                                      os.environ.get("PATH", "")])}
+        sys.path.insert(0, str(ROOT / "tests"))
+        from nbgrader_helpers import activated_env  # nbgrader runs `alembic` from PATH
+        env = activated_env(os.environ)
         subprocess.run([*nbgrader, "generate_assignment", "cnn", "--force"], cwd=course,
                        check=True, capture_output=True, env=env)
         released = json.loads((course / "release" / "cnn" / NOTEBOOK_NAME).read_text())

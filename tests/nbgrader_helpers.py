@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from cnnlab.build import BEGIN
@@ -17,14 +19,33 @@ ASSIGNMENT = "cnn"
 NOTEBOOK = NOTEBOOK_NAME.removesuffix(".ipynb")
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900)
+def run(args: list[str], cwd: Path, activated: bool = False) -> subprocess.CompletedProcess:
+    """``args`` run in ``cwd``, from this venv ``activated`` or else as ``.venv/bin/...`` is
+    run without activating it (no ``alembic`` on PATH: nbgrader's own commands need it)."""
+    env = activated_env(os.environ) if activated else without_alembic(os.environ)
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
 
 def nbgrader(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "nbgrader", *args], cwd)
+    """nbgrader's own command, as an instructor runs it: from the activated venv."""
+    return run([sys.executable, "-m", "nbgrader", *args], cwd, activated=True)
+
+
+def activated_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
+    """``env`` as in this venv activated: its scripts folder first on PATH. nbgrader runs
+    ``alembic`` from PATH when it makes its gradebook (nbgrader/api.py), so its commands
+    fail from a venv that is not activated (the README's test command does not activate)."""
+    return {**env, "PATH": os.pathsep.join([sysconfig.get_path("scripts"),
+                                            env.get("PATH", os.defpath)])}
+
+
+def without_alembic(env: dict[str, str] | os._Environ) -> dict[str, str]:
+    """``env`` without the folders on PATH that hold an ``alembic``."""
+    path = [folder for folder in env.get("PATH", "").split(os.pathsep)
+            if folder and not (Path(folder) / "alembic").exists()]
+    return {**env, "PATH": os.pathsep.join(path)}
 
 
 def released_course(folder: Path) -> tuple[Path, dict, dict[str, str]]:

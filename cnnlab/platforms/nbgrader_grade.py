@@ -126,9 +126,16 @@ def grade_course(course: Path, assignment: str, out: Path, options, progress=Non
         if outcome.get("success"):
             recorded.append(student)
         else:
-            failed[student] = (outcome.get("error") or outcome.get("log") or "?").strip()
+            failed[student] = why_not_recorded(outcome)
     failed.update({by_id.get(s, s): why for s, why in run.errors.items()})
     return {"run": run, "recorded": recorded, "failed": failed}
+
+
+def why_not_recorded(outcome: dict) -> str:
+    """nbgrader's reason for a failed autograde: its error only says "see the above
+    traceback", which is in its log."""
+    parts = [str(outcome.get(part) or "").strip() for part in ("log", "error")]
+    return "\n".join(part[-3000:] for part in parts if part) or "(nbgrader gave no reason)"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,6 +171,10 @@ def _problem(course: Path, assignment: str) -> str | None:
         return f"{course}/source/{assignment} does not exist: no assignment {assignment!r}"
     if not (course / "submitted").is_dir():
         return f"{course}/submitted does not exist: nothing was handed in (nbgrader collect)"
+    if not (course / "gradebook.db").is_file() and "db_url" not in _course_config(
+            course).CourseDirectory:  # nbgrader records only an assignment it released
+        return (f"{course}/gradebook.db does not exist: release the assignment with nbgrader "
+                f"first (cd {course} && nbgrader generate_assignment {assignment})")
     return None
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, copied_course, hand_in, run
+from nbgrader_helpers import ASSIGNMENT, NOTEBOOK, copied_course, hand_in, nbgrader, run
 
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import NOTEBOOK_NAME
@@ -41,15 +41,13 @@ def course(tmp_path_factory, nbgrader_released) -> Path:
     hand_in(course, "broken", released, answers, broken="sigmoid")
     hand_in(course, "patcher", released, answers, stubbed=STUBBED, first=PATCH)
     # The patch at work where it can work: nbgrader's own autograde, in the student's kernel.
-    run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "patcher",
-         "--force"], course)
+    nbgrader("autograde", ASSIGNMENT, "--student", "patcher", "--force", cwd=course)
     (course / "in_kernel.json").write_text(json.dumps(_gradebook_points(course, "patcher")))
     run([sys.executable, "-m", "cnnlab", "nbgrader", "grade", str(course), ASSIGNMENT,
          "-j", "2"], course)
     run([sys.executable, "-m", "cnnlab", "grade", str(course / "submitted"), "--out",
          str(course / "plain"), "-j", "2"], course)
-    run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT, "--force"],
-         course)
+    nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)
     return course
 
 
@@ -101,3 +99,24 @@ def test_grading_a_folder_without_nbgrader_config_is_refused(tmp_path):
     done = subprocess.run([sys.executable, "-m", "cnnlab", "nbgrader", "grade", str(tmp_path),
                            ASSIGNMENT], capture_output=True, text=True)
     assert done.returncode == 2 and "no nbgrader_config.py" in done.stderr
+
+
+def test_a_course_without_a_gradebook_is_refused_before_grading(tmp_path):
+    """nbgrader records grades only for an assignment it released (generate_assignment makes
+    gradebook.db): say so at once, not after grading the class in the sandbox."""
+    run([sys.executable, "-m", "cnnlab", "nbgrader", "init", str(tmp_path / "course")],
+        tmp_path)
+    (tmp_path / "course" / "submitted" / "s1" / ASSIGNMENT).mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-m", "cnnlab", "nbgrader", "grade",
+                           str(tmp_path / "course"), ASSIGNMENT], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "gradebook.db does not exist" in done.stderr
+    assert f"nbgrader generate_assignment {ASSIGNMENT}" in done.stderr
+    assert "grading" not in done.stderr
+
+
+def test_a_grade_nbgrader_did_not_record_shows_nbgrader_s_reason():
+    from cnnlab.platforms.nbgrader_grade import why_not_recorded
+    outcome = {"success": False, "log": "[ERROR] MissingEntry: No such assignment: cnn",
+               "error": "Please see the the above traceback for details"}
+    assert "No such assignment: cnn" in why_not_recorded(outcome)
