@@ -72,6 +72,38 @@ def test_a_helper_file_the_scan_cannot_read_costs_nothing_and_raises_nothing(tex
     assert found in ([], ["code that cannot be read (RecursionError)"])
 
 
+SCIPY_CONV2D = ("import scipy.signal\n\n"
+                "def conv2d(image, kernel, padding=0, stride=1):\n"
+                "    return scipy.signal.correlate2d(image, kernel, 'valid')\n")
+
+
+@pytest.mark.parametrize("encoded", [
+    b"\xef\xbb\xbf" + SCIPY_CONV2D.replace("\n", "\r\n").encode(),  # Notepad: BOM, CRLF
+    b"# -*- coding: latin-1 -*-\n# \xe9\xe9n kernel\n" + SCIPY_CONV2D.encode("latin-1"),
+], ids=["utf-8 BOM", "latin-1"])
+def test_a_module_is_read_in_the_encoding_python_reads_it_in(tmp_path, encoded):
+    # A BOM made the text unparsable to ast.parse, which hid the module from forbid (and from
+    # the similarity report) while the worker imported it fine.
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "convolution.py").write_bytes(encoded)
+    (candidate,) = find_candidates(tmp_path / "class")
+    submission = prepare(candidate, tmp_path / "work")
+    assert forbidden_uses(submission.sources["convolution"], "conv2d", ("scipy.signal",)) == [
+        "scipy.signal", "scipy.signal.correlate2d"]
+
+
+def test_a_latin_1_module_imports_as_on_the_students_machine(tmp_path):
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "padding.py").write_bytes(
+        "# -*- coding: latin-1 -*-\ndef same_padding(k\u00e9rnel):\n"
+        "    return (k\u00e9rnel - 1) // 2, 'r\u00e9sum\u00e9'\n".encode("latin-1"))
+    (candidate,) = find_candidates(tmp_path / "class")
+    module = prepare(candidate, tmp_path / "work").folder / "padding.py"
+    namespace: dict = {}
+    exec(compile(module.read_bytes(), str(module), "exec"), namespace)  # as import reads it
+    assert namespace["same_padding"](5) == (2, "r\u00e9sum\u00e9")
+
+
 def test_a_notebook_the_parser_cannot_read_is_a_note_not_a_grader_error(tmp_path):
     deep = "x = " + "[" * 3000 + "]" * 3000 + "\ndef same_padding(k):\n    return k\n"
     (tmp_path / "class" / "nb").mkdir(parents=True)
