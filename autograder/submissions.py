@@ -8,8 +8,9 @@ Canvas's flat folder of files named ``<name>[_LATE]_<user id>_<submission id>_<f
 files grouped by student, Canvas's ``-1`` of a resubmitted file dropped), and Moodle's
 folders (or files) named ``<Full Name>_<participant id>_assignsubmission_file_`` (see
 docs/grading.md). Notebooks become modules: their code cells are collected (IPython
-magics and shell lines dropped), top-level statements that only run or print something are
-left out, and each module gets the definitions, so that every graded function is found where
+magics and shell lines dropped), top-level statements that only run or print something, and
+imports and assignments no definition needs (a data file loaded), are left out, and each module
+gets the definitions, so that every graded function is found where
 ``cnnlab.catalog`` says it lives.
 """
 
@@ -25,6 +26,7 @@ import re
 import shutil
 import stat
 import struct
+import symtable
 import tokenize
 import unicodedata
 import zipfile
@@ -558,7 +560,7 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
             raise TypeError("its cells are not a list")
     except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
-    kept: list[str] = []  # definitions
+    statements: list[tuple[ast.stmt, str]] = []  # (statement, its text), in cell order
     broken: dict[str, list[str]] = {}  # module -> cells that do not parse
     defined: set[str] = set()
     for cell in cells:
@@ -568,15 +570,17 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         code = without_magics("".join(s for s in source if isinstance(s, str))
                               if isinstance(source, list) else str(source))
         try:
-            definitions, names = _definitions(code)
+            definitions = _definitions(code)
         except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
             for module in _modules_defined_in_text(code):
                 broken.setdefault(module, []).append(code)
             continue
-        kept.extend(definitions)
-        defined |= {MODULE_OF[name] for name in names if name in MODULE_OF}
+        statements += definitions
+        defined |= {MODULE_OF[node.name] for node, _ in definitions
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and node.name in MODULE_OF}
     header = f"# extracted from {path.name} by cnnlab grade\n"
-    body = "\n\n".join(kept)
+    body = "\n\n".join(text for _, text in _needed(statements))
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
             for module in EXERCISES if module in defined | set(broken)}
 
@@ -589,24 +593,75 @@ def without_magics(code: str) -> str:
                      for line in code.splitlines())
 
 
-def _definitions(code: str) -> tuple[list[str], set[str]]:
-    """The imports, functions, classes and assignments of a cell, each cut out by the
-    parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next line
-    are two statements), and the names of the functions among them. What only runs
-    something (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
+def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
+    """The imports, functions, classes and assignments of a cell, each with its text cut out
+    by the parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next
+    line are two statements). What only runs something (calls, prints, plots, asserts,
+    ``out = conv2d(...)``) is left out."""
     tree = ast.parse(code)
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
-    definitions, names = [], set()
+    definitions = []
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
         decorators = [f"@{ast.get_source_segment(code, d)}\n"
                       for d in getattr(node, "decorator_list", [])]
-        definitions.append("".join(decorators) + (ast.get_source_segment(code, node) or ""))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            names.add(node.name)
-    return definitions, names
+        definitions.append((node, "".join(decorators) + (ast.get_source_segment(code, node)
+                                                         or "")))
+    return definitions
+
+
+def _needed(statements: list[tuple[ast.stmt, str]]) -> list[tuple[ast.stmt, str]]:
+    """The functions and classes, and of the imports and assignments those that bind a name
+    they use (directly or through another kept one) or a star import. A notebook's
+    ``image = np.load('brain.npy')`` or ``from google.colab import drive`` serves only the
+    cells that run something: kept, it would fail the module's import in the sandbox, where
+    the student's data and packages are not, and cost every function of it."""
+    defining = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    needed: set[str] = set()
+    kept: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for index, (node, text) in enumerate(statements):
+            if index in kept or not (isinstance(node, defining) or _is_star_import(node)
+                                     or _bound_names(node) & needed):
+                continue
+            kept.add(index)
+            needed |= _global_names(node, text)
+            changed = True
+    return [statement for index, statement in enumerate(statements) if index in kept]
+
+
+def _global_names(node: ast.stmt, text: str) -> set[str]:
+    """The module-level names a statement reads: its functions' parameters and locals (a
+    parameter ``image`` beside a notebook's ``image = plt.imread(...)``) are not."""
+    try:
+        table = symtable.symtable(text, "cell", "exec")
+    except PARSE_ERRORS:  # the cell parsed; its statement alone should too
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    names = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    scopes = list(table.get_children())
+    while scopes:
+        scope = scopes.pop()
+        scopes += scope.get_children()
+        names |= {s.get_name() for s in scope.get_symbols() if s.is_global() or (
+            scope.get_type() == "class" and s.is_referenced() and not s.is_assigned())}
+    return names
+
+
+def _is_star_import(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """The module-level names an import or assignment binds."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t)
+            if isinstance(n, ast.Name)}
 
 
 def _calls_graded_function(node: ast.stmt) -> bool:

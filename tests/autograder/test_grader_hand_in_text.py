@@ -36,7 +36,9 @@ def _notebook(*cells: str) -> str:
 
 def test_a_line_with_two_statements_the_second_continuing_is_graded(tmp_path):
     padding = (PERFECT / "padding.py").read_text()
-    cell = "import numpy as np; example = np.array([[1, 2],\n                            [3, 4]])\n"
+    cell = ("import numpy as np; example = np.array([[1, 2],\n"
+            "                            [3, 4]])\n"
+            "def show_example():\n    return example\n")  # kept: a definition uses it
     (tmp_path / "class" / "nb").mkdir(parents=True)
     (tmp_path / "class" / "nb" / "exercises.ipynb").write_text(_notebook(cell, padding))
     (candidate,) = find_candidates(tmp_path / "class")
