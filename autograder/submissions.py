@@ -352,12 +352,35 @@ def _collect(source: Path, submission: Submission) -> None:
                                     f"is larger than {MAX_TOTAL_BYTES // 2**20} MB")
             break
         readable.append((file, data))
+    stems = {file.stem for file, _ in readable if file.suffix == ".py"}
     for file, data in readable:
         if file.suffix == ".py":
-            _write_module(submission, file.stem, source_text(data))
+            module = _module_name(file.stem, stems)
+            if module != file.stem:
+                submission.notes.append(f"{file.name} was graded as {module}.py")
+                _write_module(submission, file.stem, source_text(data))  # for its imports
+            elif not module.isidentifier():
+                submission.notes.append(f"{file.name} is not a module name Python can "
+                                        "import; not used")
+            _write_module(submission, module, source_text(data))
     for file, data in readable:
         if file.suffix == ".ipynb":
             _collect_notebook(file, data, submission)
+
+
+# A browser's or file manager's copy of a file ("padding (1).py", "Padding - Copy.py"), or
+# a name whose ".py" Windows hid ("padding.py.py").
+COPY_SUFFIX = re.compile(r"(\.py|\s*\(\d+\)|\s*-\s*copy|-\d+)$", re.IGNORECASE)
+
+
+def _module_name(stem: str, stems: set[str]) -> str:
+    """The exercise module a file stands for: its own name, or, for ``Pooling.py`` or
+    ``padding (1).py`` (a download saved twice) when no file has the module's own name, that
+    module. The exact name wins, as with Canvas's ``-1``."""
+    module = COPY_SUFFIX.sub("", stem.strip()).lower()
+    if stem in EXERCISES or module not in EXERCISES or module in stems:
+        return stem
+    return module
 
 
 def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> None:
@@ -439,12 +462,16 @@ def _has_code(folder: Path) -> bool:
 
 def _enter_single_folder(folder: Path) -> Path:
     """nbgrader's ``<student>/<assignment>/`` and zips of a folder: go down while there is
-    no code here and exactly one sub-folder."""
+    no code here and exactly one sub-folder, or an ``exercises/`` one with code (the bundle
+    of ``cnnlab release``, handed in whole: ``exercises/``, ``notebooks/``, ``cnnlab/``)."""
     for _ in range(5):
         if _has_code(folder):
             return folder
         subfolders = [p for p in folder.iterdir() if stat.S_ISDIR(p.lstat().st_mode)
                       and not p.name.startswith(".") and p.name not in NOT_HAND_INS]
+        bundle = folder / "exercises"
+        if bundle in subfolders and _has_code(bundle):
+            return bundle
         if len(subfolders) != 1:
             return folder
         folder = subfolders[0]
