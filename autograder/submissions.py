@@ -612,10 +612,19 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
             for module in EXERCISES if module in defined | set(broken)}
 
 
+# Cell magics whose body IPython runs as Python in the notebook's namespace: a ``%%time`` on
+# top of a cell of definitions defines them.
+PYTHON_CELL_MAGICS = ("%%time", "%%capture")
+
+
 def without_magics(code: str) -> str:
-    """A notebook cell as Python: IPython's ``%%`` cells empty, ``%`` and ``!`` lines blank."""
+    """A notebook cell as Python: IPython's ``%%`` cells empty (but the Python of ``%%time``
+    and ``%%capture``), ``%`` and ``!`` lines blank."""
     if code.lstrip().startswith("%%"):
-        return ""
+        magic, _, body = code.lstrip().partition("\n")
+        if magic.split()[0] not in PYTHON_CELL_MAGICS:
+            return ""
+        code = "\n" + body  # the magic's line blank, as a line magic's
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in code.splitlines())
 

@@ -172,6 +172,20 @@ def test_a_notebooks_data_and_colab_cells_do_not_stop_its_functions_importing(tm
     assert "image" not in namespace and "drive" not in namespace
 
 
+def test_definitions_under_a_time_or_capture_magic_are_kept_and_other_cell_magics_not(
+        tmp_path):
+    notebook = _notebook(tmp_path / "ex.ipynb", [
+        "%%time\ndef relu(x):\n    return max(x, 0)",
+        "%%capture captured\ndef sigmoid(x):\n    return 0.5",
+        "%%bash\ndef receptive_field(layers):\n    return 1",
+    ])
+    modules = notebook_modules(notebook)
+    assert set(modules) == {"convolution"}
+    namespace: dict = {}
+    exec(compile(modules["convolution"], "convolution", "exec"), namespace)
+    assert namespace["relu"](-2) == 0 and namespace["sigmoid"](1) == 0.5
+
+
 def test_an_output_folder_inside_submissions_is_no_student(tmp_path):
     (tmp_path / "alice").mkdir()
     (tmp_path / "out" / "feedback").mkdir(parents=True)
