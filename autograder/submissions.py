@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import exercises
 from autograder.forbidden import PARSE_ERRORS
 from autograder.text import printable
 from cnnlab import paths
@@ -337,6 +338,10 @@ def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str])
 
 def _collect(source: Path, submission: Submission) -> None:
     files, left_out = _code_files(source)
+    notebooks = source.parent / "notebooks"
+    if source.name == "exercises" and notebooks.is_dir() and not notebooks.is_symlink():
+        # the release bundle, handed in whole: its notebook may be where the work is
+        files += [f for f in _code_files(notebooks)[0] if f.suffix == ".ipynb"]
     submission.notes += left_out
     total = 0
     readable = []
@@ -390,7 +395,10 @@ def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> No
         submission.notes.append(f"{error}; the other files were graded")
         return
     for module, text in modules.items():
-        if module in submission.sources:
+        if module in submission.sources and _is_stub(module, submission.sources[module]):
+            submission.notes.append(f"{module}.py is the exercise's stub, unchanged; "
+                                    f"{notebook.name}'s functions are used")
+        elif module in submission.sources:
             submission.notes.append(f"{notebook.name} also defines functions of "
                                     f"{module}.py; the earlier file is used")
             continue
@@ -415,6 +423,15 @@ def source_text(data: bytes) -> str:
     first, *rest = text.removeprefix("\ufeff").split("\n", 2)
     return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
                      + rest[1:])
+
+
+def _is_stub(module: str, text: str) -> bool:
+    """Is ``text`` the stub of ``exercises/<module>.py`` as released (line ends aside)?"""
+    stub = Path(exercises.__file__).parent / f"{module}.py"
+    try:
+        return stub.read_text(encoding="utf-8").strip() == text.replace("\r\n", "\n").strip()
+    except OSError:
+        return False
 
 
 def _write_module(submission: Submission, module: str, text: str) -> None:

@@ -92,6 +92,19 @@ def test_the_release_bundle_handed_in_whole_is_graded_from_its_exercises_folder(
     assert submission.sources["padding"] == PADDING
 
 
+def test_a_notebook_beside_the_unchanged_stub_is_graded_also_in_the_whole_bundle(tmp_path):
+    import exercises
+    stub = (Path(exercises.__file__).parent / "padding.py").read_text()
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": PADDING}], "metadata": {},
+                           "nbformat": 4, "nbformat_minor": 5})
+    hand_in(tmp_path, "alice", {"exercises/padding.py": stub, "exercises/__init__.py": "",
+                                "notebooks/cnn_exercises.ipynb": notebook, "README.md": ""})
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert PADDING.strip() in submission.sources["padding"]
+    assert any(n.startswith("padding.py is the exercise's stub, unchanged") for n in
+               submission.notes), submission.notes
+
+
 def test_a_module_saved_under_a_copys_name_is_graded_under_its_own_with_a_note(tmp_path):
     hand_in(tmp_path, "alice", {"padding (1).py": PADDING, "Pooling.py": "X = 1\n",
                                 "receptive_field.py.py": "Y = 2\n", "my helpers.py": ""})
