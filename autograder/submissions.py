@@ -671,19 +671,21 @@ def _needed(statements: list[tuple[ast.stmt, str]]) -> list[tuple[ast.stmt, str]
     ``image = np.load('brain.npy')`` or ``from google.colab import drive`` serves only the
     cells that run something: kept, it would fail the module's import in the sandbox, where
     the student's data and packages are not, and cost every function of it."""
-    defining = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    needed: set[str] = set()
-    kept: set[int] = set()
-    changed = True
-    while changed:
-        changed = False
-        for index, (node, text) in enumerate(statements):
-            if index in kept or not (isinstance(node, defining) or _is_star_import(node)
-                                     or _bound_names(node) & needed):
-                continue
-            kept.add(index)
-            needed |= _global_names(node, text)
-            changed = True
+    binders: dict[str, list[int]] = {}  # name -> the imports and assignments that bind it
+    for index, (node, _) in enumerate(statements):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for name in _bound_names(node):
+                binders.setdefault(name, []).append(index)
+    todo = [index for index, (node, _) in enumerate(statements)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            or _is_star_import(node)]
+    kept = set(todo)
+    while todo:  # each statement is read once: a notebook of 10,000 cells stays quick
+        node, text = statements[todo.pop()]
+        for name in _global_names(node, text):
+            fresh = [index for index in binders.pop(name, []) if index not in kept]
+            kept.update(fresh)
+            todo += fresh
     return [statement for index, statement in enumerate(statements) if index in kept]
 
 
