@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import exercises
-from autograder.forbidden import PARSE_ERRORS
+from autograder.forbidden import PARSE_ERRORS, parse
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
@@ -651,7 +651,7 @@ def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
     by the parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next
     line are two statements). What only runs something (calls, prints, plots, asserts,
     ``out = conv2d(...)``) is left out."""
-    tree = ast.parse(code)
+    tree = parse(code)
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
     definitions = []

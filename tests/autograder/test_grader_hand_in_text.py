@@ -197,3 +197,15 @@ def test_a_zip_within_the_limits_is_read(tmp_path):
     (candidate,) = find_candidates(tmp_path / "class")
     submission = prepare(candidate, tmp_path / "work")
     assert not any("not unpacked" in note for note in submission.notes), submission.notes
+
+
+def test_the_grader_does_not_parse_a_module_too_large_for_its_own_memory():
+    # 5 MiB of short statements took ast 3 GB and 54 s in the grader's own process (the
+    # similarity report parses every hand-in there); such a text is left to the worker.
+    from autograder.forbidden import MAX_PARSED_CHARS
+    from autograder.similarity import function_sources
+    code = "a = 1\n" * (MAX_PARSED_CHARS // 6 + 1) + SCIPY_CONV2D
+    assert function_sources({"convolution": code}) == {}
+    assert function_sources({"convolution": SCIPY_CONV2D}).keys() == {"conv2d"}
+    assert forbidden_uses(code, "conv2d", ("numpy.fft",)) == [
+        f"code that cannot be read (a module of more than {MAX_PARSED_CHARS:,} characters)"]
