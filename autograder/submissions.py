@@ -363,11 +363,12 @@ def _collect(source: Path, submission: Submission) -> None:
             module = _module_name(file.stem, stems)
             if module != file.stem:
                 submission.notes.append(f"{file.name} was graded as {module}.py")
-                _write_module(submission, file.stem, source_text(data))  # for its imports
+                _write_module(submission, file.stem,  # for the student's own imports
+                              without_ipython_calls(source_text(data)))
             elif not module.isidentifier():
                 submission.notes.append(f"{file.name} is not a module name Python can "
                                         "import; not used")
-            _write_module(submission, module, source_text(data))
+            _write_module(submission, module, without_ipython_calls(source_text(data)))
     for file, data in readable:
         if file.suffix == ".ipynb":
             _collect_notebook(file, data, submission)
@@ -423,6 +424,17 @@ def source_text(data: bytes) -> str:
     first, *rest = text.removeprefix("\ufeff").split("\n", 2)
     return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
                      + rest[1:])
+
+
+# A magic or shell line of a notebook saved as a script (``jupyter nbconvert --to script``,
+# "Download as .py"): ``get_ipython().run_line_magic('matplotlib', 'inline')``, one line.
+IPYTHON_CALL = re.compile(r"^([ \t]*)get_ipython\(\)\.\w+\(.*\)[ \t]*$", re.MULTILINE)
+
+
+def without_ipython_calls(text: str) -> str:
+    """``text`` with each IPython call line made ``pass``: there is no IPython in the sandbox,
+    so the first one failed the module's import (NameError) and cost every function in it."""
+    return IPYTHON_CALL.sub(r"\1pass  # an IPython magic, not run by the grader", text)
 
 
 def _is_stub(module: str, text: str) -> bool:

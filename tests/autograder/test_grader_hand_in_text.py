@@ -199,6 +199,22 @@ def test_a_zip_within_the_limits_is_read(tmp_path):
     assert not any("not unpacked" in note for note in submission.notes), submission.notes
 
 
+def test_a_notebook_saved_as_a_script_imports_without_ipython(tmp_path):
+    # what ``jupyter nbconvert --to script`` writes for %matplotlib, !pip and %%time cells
+    script = ("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\n"
+              "get_ipython().run_line_magic('matplotlib', 'inline')\n"
+              "get_ipython().system('pip install numpy')\n"
+              "if True:\n    get_ipython().run_cell_magic('time', '', 'x = 1\\n')\n\n\n"
+              "def same_padding(kernel_size):\n    return (kernel_size - 1) // 2\n")
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "padding.py").write_text(script)
+    (candidate,) = find_candidates(tmp_path / "class")
+    module = prepare(candidate, tmp_path / "work").folder / "padding.py"
+    namespace: dict = {}
+    exec(compile(module.read_bytes(), str(module), "exec"), namespace)
+    assert namespace["same_padding"](5) == 2
+
+
 def test_the_grader_does_not_parse_a_module_too_large_for_its_own_memory():
     # 5 MiB of short statements took ast 3 GB and 54 s in the grader's own process (the
     # similarity report parses every hand-in there); such a text is left to the worker.
