@@ -278,8 +278,11 @@ def digest_of(path: Path) -> str:
                     digest.update(block)
             return digest.hexdigest()
         folder = _enter_single_folder(path)
+        inner = _lone_zip(folder)
+        if inner is not None:
+            return digest_of(inner)
         digest.update(str(folder.relative_to(path)).encode("utf-8", "surrogateescape"))
-        for code in _code_files(folder)[0]:
+        for code in _graded_files(folder)[0]:
             digest.update(b"\0" + code.name.encode("utf-8", "surrogateescape") + b"\0")
             with contextlib.suppress(OSError, ValueError):
                 digest.update(read_regular(code, MAX_FILE_BYTES))
@@ -309,10 +312,18 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
             source = _extract_zip(candidate.path, target / "_unzipped", submission.notes)
         else:
             source = candidate.path
-        _collect(_enter_single_folder(source), submission)
+        folder = _enter_single_folder(source)
+        inner = _lone_zip(folder)
+        if inner is not None:
+            submission.notes.append(f"{inner.name} was unpacked: the hand-in has no code "
+                                    "of its own")
+            folder = _enter_single_folder(_extract_zip(inner, target / "_unzipped_inner",
+                                                       submission.notes))
+        _collect(folder, submission)
     except (SubmissionError, OSError) as error:
         submission.notes.append(f"{UNREADABLE}: {error}")
     shutil.rmtree(target / "_unzipped", ignore_errors=True)
+    shutil.rmtree(target / "_unzipped_inner", ignore_errors=True)
     found = sorted(m for m in submission.sources if m in EXERCISES)
     submission.notes.append(f"modules found: {', '.join(f'{m}.py' for m in found)}" if found
                             else NO_MODULES)
@@ -336,12 +347,28 @@ def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str])
     return target
 
 
-def _collect(source: Path, submission: Submission) -> None:
+def _graded_files(source: Path) -> tuple[list[Path], list[str]]:
+    """``_code_files`` of the folder graded, and of the release bundle's ``notebooks/``
+    beside its ``exercises/`` (handed in whole: the notebook may be where the work is)."""
     files, left_out = _code_files(source)
     notebooks = source.parent / "notebooks"
     if source.name == "exercises" and notebooks.is_dir() and not notebooks.is_symlink():
-        # the release bundle, handed in whole: its notebook may be where the work is
         files += [f for f in _code_files(notebooks)[0] if f.suffix == ".ipynb"]
+    return files, left_out
+
+
+def _lone_zip(folder: Path) -> Path | None:
+    """The one ``.zip`` of a folder without code: a Moodle participant's folder, or a
+    student's folder, holding the zip they uploaded."""
+    if _has_code(folder):
+        return None
+    zips = [p for p in folder.iterdir()
+            if p.suffix.lower() == ".zip" and stat.S_ISREG(p.lstat().st_mode)]
+    return zips[0] if len(zips) == 1 else None
+
+
+def _collect(source: Path, submission: Submission) -> None:
+    files, left_out = _graded_files(source)
     submission.notes += left_out
     total = 0
     readable = []

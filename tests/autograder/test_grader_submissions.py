@@ -117,6 +117,20 @@ def test_a_module_saved_under_a_copys_name_is_graded_under_its_own_with_a_note(t
         assert any(n.startswith(note) for n in submission.notes), submission.notes
 
 
+def test_a_folder_holding_only_the_uploaded_zip_is_graded_from_the_zip(tmp_path):
+    # Moodle's folder per participant holds the file they uploaded, often a zip
+    folder = hand_in(tmp_path, "Jan de Vries_12345_assignsubmission_file_", {"report.pdf": ""})
+    with zipfile.ZipFile(folder / "lab3.zip", "w") as archive:
+        archive.writestr("lab3/padding.py", PADDING)
+    (candidate,) = find_candidates(tmp_path)
+    submission = prepare(candidate, tmp_path.parent / f"work-{tmp_path.name}")
+    assert submission.sources == {"padding": PADDING}
+    with zipfile.ZipFile(folder / "lab3.zip", "w") as archive:  # handed in again, changed
+        archive.writestr("lab3/padding.py", PADDING + "\n# v2\n")
+    (again,) = find_candidates(tmp_path)
+    assert again.digest != candidate.digest  # --resume grades it again
+
+
 def test_many_files_next_to_the_modules_do_not_hide_the_exercise_modules(tmp_path):
     files = {"padding.py": PADDING} | {f"a{i:03}.py": "x = 1\n" for i in range(250)}
     hand_in(tmp_path, "alice", files)
