@@ -466,10 +466,10 @@ def without_ipython_calls(text: str) -> str:
 
 def _is_stub(module: str, text: str) -> bool:
     """Is ``text`` the stub of ``exercises/<module>.py`` as released (line ends aside)?"""
-    stub = Path(exercises.__file__).parent / f"{module}.py"
     try:
+        stub = Path(exercises.__file__).parent / f"{module}.py"
         return stub.read_text(encoding="utf-8").strip() == text.replace("\r\n", "\n").strip()
-    except OSError:
+    except (OSError, TypeError):  # TypeError: no __file__ (a namespace package)
         return False
 
 
