@@ -32,6 +32,20 @@ BUILTINS = frozenset(dir(builtins))
 # What parsing a student's text may raise (a syntax error, null bytes, code nested too deeply,
 # too much of it): such a module does not import in the worker either.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+# The most of a student's text the grader's own process parses at once: ``ast`` holds several
+# hundred bytes per character of short statements (5 MiB of ``a=1`` lines took 3 GB and 54 s),
+# and a hand-in may hold 20 MiB. Exercise modules are a few kB; a larger text is refused as
+# one that does not parse (``parse``), in the grader only: the worker still imports it.
+MAX_PARSED_CHARS = 256 * 1024
+
+
+def parse(text: str) -> ast.Module:
+    """``ast.parse`` of a student's text; ``ValueError`` (one of ``PARSE_ERRORS``) when it is
+    longer than ``MAX_PARSED_CHARS``."""
+    if len(text) > MAX_PARSED_CHARS:
+        raise ValueError(f"{len(text):,} characters, more than the {MAX_PARSED_CHARS:,} the "
+                         "grader reads")
+    return ast.parse(text)
 
 
 def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
@@ -40,14 +54,17 @@ def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
     ``other_sources``: the student's other modules, where imported helpers may live."""
     if not forbid:
         return []
+    if any(len(text) > MAX_PARSED_CHARS for text in (source, *other_sources)):
+        return [f"code that cannot be read (a module of more than {MAX_PARSED_CHARS:,} "
+                "characters)"]  # it imports, and may hide an import
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except PARSE_ERRORS:
         return []  # does not import either (the worker says why): graded as missing
     trees = []
     for other in other_sources:  # the function's own module, read last, wins
         with contextlib.suppress(*PARSE_ERRORS):  # nor does this one: it cannot be used
-            trees.append(ast.parse(other))
+            trees.append(parse(other))
     trees.append(tree)
     try:
         return _uses(trees, function, forbid)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from autograder.forbidden import PARSE_ERRORS, parse
 from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
 
 NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
@@ -52,8 +53,8 @@ def function_sources(modules: dict[str, str]) -> dict[str, str]:
     found = {}
     for module, text in modules.items():
         try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = parse(text)
+        except PARSE_ERRORS:
             continue
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and MODULE_OF.get(node.name) == module:

@@ -8,8 +8,9 @@ Canvas's flat folder of files named ``<name>[_LATE]_<user id>_<submission id>_<f
 files grouped by student, Canvas's ``-1`` of a resubmitted file dropped), and Moodle's
 folders (or files) named ``<Full Name>_<participant id>_assignsubmission_file_`` (see
 docs/grading.md). Notebooks become modules: their code cells are collected (IPython
-magics and shell lines dropped), top-level statements that only run or print something are
-left out, and each module gets the definitions, so that every graded function is found where
+magics and shell lines dropped), top-level statements that only run or print something, and
+imports and assignments no definition needs (a data file loaded), are left out, and each module
+gets the definitions, so that every graded function is found where
 ``cnnlab.catalog`` says it lives.
 """
 
@@ -18,12 +19,15 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import stat
 import struct
+import symtable
+import tokenize
 import unicodedata
 import zipfile
 import zlib
@@ -31,7 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.forbidden import PARSE_ERRORS
+import exercises
+from autograder.forbidden import PARSE_ERRORS, parse
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
@@ -273,8 +278,11 @@ def digest_of(path: Path) -> str:
                     digest.update(block)
             return digest.hexdigest()
         folder = _enter_single_folder(path)
+        inner = _lone_zip(folder)
+        if inner is not None:
+            return digest_of(inner)
         digest.update(str(folder.relative_to(path)).encode("utf-8", "surrogateescape"))
-        for code in _code_files(folder)[0]:
+        for code in _graded_files(folder)[0]:
             digest.update(b"\0" + code.name.encode("utf-8", "surrogateescape") + b"\0")
             with contextlib.suppress(OSError, ValueError):
                 digest.update(read_regular(code, MAX_FILE_BYTES))
@@ -304,10 +312,18 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
             source = _extract_zip(candidate.path, target / "_unzipped", submission.notes)
         else:
             source = candidate.path
-        _collect(_enter_single_folder(source), submission)
+        folder = _enter_single_folder(source)
+        inner = _lone_zip(folder)
+        if inner is not None:
+            submission.notes.append(f"{inner.name} was unpacked: the hand-in has no code "
+                                    "of its own")
+            folder = _enter_single_folder(_extract_zip(inner, target / "_unzipped_inner",
+                                                       submission.notes))
+        _collect(folder, submission)
     except (SubmissionError, OSError) as error:
         submission.notes.append(f"{UNREADABLE}: {error}")
     shutil.rmtree(target / "_unzipped", ignore_errors=True)
+    shutil.rmtree(target / "_unzipped_inner", ignore_errors=True)
     found = sorted(m for m in submission.sources if m in EXERCISES)
     submission.notes.append(f"modules found: {', '.join(f'{m}.py' for m in found)}" if found
                             else NO_MODULES)
@@ -331,8 +347,28 @@ def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str])
     return target
 
 
-def _collect(source: Path, submission: Submission) -> None:
+def _graded_files(source: Path) -> tuple[list[Path], list[str]]:
+    """``_code_files`` of the folder graded, and of the release bundle's ``notebooks/``
+    beside its ``exercises/`` (handed in whole: the notebook may be where the work is)."""
     files, left_out = _code_files(source)
+    notebooks = source.parent / "notebooks"
+    if source.name == "exercises" and notebooks.is_dir() and not notebooks.is_symlink():
+        files += [f for f in _code_files(notebooks)[0] if f.suffix == ".ipynb"]
+    return files, left_out
+
+
+def _lone_zip(folder: Path) -> Path | None:
+    """The one ``.zip`` of a folder without code: a Moodle participant's folder, or a
+    student's folder, holding the zip they uploaded."""
+    if _has_code(folder):
+        return None
+    zips = [p for p in folder.iterdir()
+            if p.suffix.lower() == ".zip" and stat.S_ISREG(p.lstat().st_mode)]
+    return zips[0] if len(zips) == 1 else None
+
+
+def _collect(source: Path, submission: Submission) -> None:
+    files, left_out = _graded_files(source)
     submission.notes += left_out
     total = 0
     readable = []
@@ -348,12 +384,36 @@ def _collect(source: Path, submission: Submission) -> None:
                                     f"is larger than {MAX_TOTAL_BYTES // 2**20} MB")
             break
         readable.append((file, data))
+    stems = {file.stem for file, _ in readable if file.suffix == ".py"}
     for file, data in readable:
         if file.suffix == ".py":
-            _write_module(submission, file.stem, data.decode("utf-8", errors="replace"))
+            module = _module_name(file.stem, stems)
+            if module != file.stem:
+                submission.notes.append(f"{file.name} was graded as {module}.py")
+                _write_module(submission, file.stem,  # for the student's own imports
+                              without_ipython_calls(source_text(data)))
+            elif not module.isidentifier():
+                submission.notes.append(f"{file.name} is not a module name Python can "
+                                        "import; not used")
+            _write_module(submission, module, without_ipython_calls(source_text(data)))
     for file, data in readable:
         if file.suffix == ".ipynb":
             _collect_notebook(file, data, submission)
+
+
+# A browser's or file manager's copy of a file ("padding (1).py", "Padding - Copy.py"), or
+# a name whose ".py" Windows hid ("padding.py.py").
+COPY_SUFFIX = re.compile(r"(\.py|\s*\(\d+\)|\s*-\s*copy|-\d+)$", re.IGNORECASE)
+
+
+def _module_name(stem: str, stems: set[str]) -> str:
+    """The exercise module a file stands for: its own name, or, for ``Pooling.py`` or
+    ``padding (1).py`` (a download saved twice) when no file has the module's own name, that
+    module. The exact name wins, as with Canvas's ``-1``."""
+    module = COPY_SUFFIX.sub("", stem.strip()).lower()
+    if stem in EXERCISES or module not in EXERCISES or module in stems:
+        return stem
+    return module
 
 
 def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> None:
@@ -363,12 +423,54 @@ def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> No
         submission.notes.append(f"{error}; the other files were graded")
         return
     for module, text in modules.items():
-        if module in submission.sources:
+        if module in submission.sources and _is_stub(module, submission.sources[module]):
+            submission.notes.append(f"{module}.py is the exercise's stub, unchanged; "
+                                    f"{notebook.name}'s functions are used")
+        elif module in submission.sources:
             submission.notes.append(f"{notebook.name} also defines functions of "
                                     f"{module}.py; the earlier file is used")
             continue
         _write_module(submission, module, text)
         submission.notes.append(f"{module}.py was extracted from {notebook.name}")
+
+
+# PEP 263's coding declaration, which Python honours on the first two lines of a file.
+CODING_COOKIE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+")
+
+
+def source_text(data: bytes) -> str:
+    """A module's bytes decoded as Python decodes them (a UTF-8 BOM, or a coding declaration
+    such as Windows editors' latin-1), as text without the BOM and with the declaration made
+    ``utf-8``: the grader writes modules in UTF-8, and reads them with ``ast.parse``, which
+    refuses a BOM in text (so a BOM would hide the code from ``forbid`` and similarity)."""
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        text = data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError):  # an unknown codec: Python refuses the file as well
+        text = data.decode("utf-8", errors="replace")
+    first, *rest = text.removeprefix("\ufeff").split("\n", 2)
+    return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
+                     + rest[1:])
+
+
+# A magic or shell line of a notebook saved as a script (``jupyter nbconvert --to script``,
+# "Download as .py"): ``get_ipython().run_line_magic('matplotlib', 'inline')``, one line.
+IPYTHON_CALL = re.compile(r"^([ \t]*)get_ipython\(\)\.\w+\(.*\)[ \t]*$", re.MULTILINE)
+
+
+def without_ipython_calls(text: str) -> str:
+    """``text`` with each IPython call line made ``pass``: there is no IPython in the sandbox,
+    so the first one failed the module's import (NameError) and cost every function in it."""
+    return IPYTHON_CALL.sub(r"\1pass  # an IPython magic, not run by the grader", text)
+
+
+def _is_stub(module: str, text: str) -> bool:
+    """Is ``text`` the stub of ``exercises/<module>.py`` as released (line ends aside)?"""
+    try:
+        stub = Path(exercises.__file__).parent / f"{module}.py"
+        return stub.read_text(encoding="utf-8").strip() == text.replace("\r\n", "\n").strip()
+    except (OSError, TypeError):  # TypeError: no __file__ (a namespace package)
+        return False
 
 
 def _write_module(submission: Submission, module: str, text: str) -> None:
@@ -416,12 +518,16 @@ def _has_code(folder: Path) -> bool:
 
 def _enter_single_folder(folder: Path) -> Path:
     """nbgrader's ``<student>/<assignment>/`` and zips of a folder: go down while there is
-    no code here and exactly one sub-folder."""
+    no code here and exactly one sub-folder, or an ``exercises/`` one with code (the bundle
+    of ``cnnlab release``, handed in whole: ``exercises/``, ``notebooks/``, ``cnnlab/``)."""
     for _ in range(5):
         if _has_code(folder):
             return folder
         subfolders = [p for p in folder.iterdir() if stat.S_ISDIR(p.lstat().st_mode)
                       and not p.name.startswith(".") and p.name not in NOT_HAND_INS]
+        bundle = folder / "exercises"
+        if bundle in subfolders and _has_code(bundle):
+            return bundle
         if len(subfolders) != 1:
             return folder
         folder = subfolders[0]
@@ -537,7 +643,7 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
             raise TypeError("its cells are not a list")
     except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
-    kept: list[str] = []  # definitions
+    statements: list[tuple[ast.stmt, str]] = []  # (statement, its text), in cell order
     broken: dict[str, list[str]] = {}  # module -> cells that do not parse
     defined: set[str] = set()
     for cell in cells:
@@ -547,45 +653,109 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         code = without_magics("".join(s for s in source if isinstance(s, str))
                               if isinstance(source, list) else str(source))
         try:
-            definitions, names = _definitions(code)
+            definitions = _definitions(code)
         except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
             for module in _modules_defined_in_text(code):
                 broken.setdefault(module, []).append(code)
             continue
-        kept.extend(definitions)
-        defined |= {MODULE_OF[name] for name in names if name in MODULE_OF}
+        statements += definitions
+        defined |= {MODULE_OF[node.name] for node, _ in definitions
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and node.name in MODULE_OF}
     header = f"# extracted from {path.name} by cnnlab grade\n"
-    body = "\n\n".join(kept)
+    body = "\n\n".join(text for _, text in _needed(statements))
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
             for module in EXERCISES if module in defined | set(broken)}
 
 
+# Cell magics whose body IPython runs as Python in the notebook's namespace: a ``%%time`` on
+# top of a cell of definitions defines them.
+PYTHON_CELL_MAGICS = ("%%time", "%%capture")
+
+
 def without_magics(code: str) -> str:
-    """A notebook cell as Python: IPython's ``%%`` cells empty, ``%`` and ``!`` lines blank."""
+    """A notebook cell as Python: IPython's ``%%`` cells empty (but the Python of ``%%time``
+    and ``%%capture``), ``%`` and ``!`` lines blank."""
     if code.lstrip().startswith("%%"):
-        return ""
+        magic, _, body = code.lstrip().partition("\n")
+        if magic.split()[0] not in PYTHON_CELL_MAGICS:
+            return ""
+        code = "\n" + body  # the magic's line blank, as a line magic's
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in code.splitlines())
 
 
-def _definitions(code: str) -> tuple[list[str], set[str]]:
-    """The imports, functions, classes and assignments of a cell, each cut out by the
-    parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next line
-    are two statements), and the names of the functions among them. What only runs
-    something (calls, prints, plots, asserts, ``out = conv2d(...)``) is left out."""
-    tree = ast.parse(code)
+def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
+    """The imports, functions, classes and assignments of a cell, each with its text cut out
+    by the parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next
+    line are two statements). What only runs something (calls, prints, plots, asserts,
+    ``out = conv2d(...)``) is left out."""
+    tree = parse(code)
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
-    definitions, names = [], set()
+    definitions = []
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
         decorators = [f"@{ast.get_source_segment(code, d)}\n"
                       for d in getattr(node, "decorator_list", [])]
-        definitions.append("".join(decorators) + (ast.get_source_segment(code, node) or ""))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            names.add(node.name)
-    return definitions, names
+        definitions.append((node, "".join(decorators) + (ast.get_source_segment(code, node)
+                                                         or "")))
+    return definitions
+
+
+def _needed(statements: list[tuple[ast.stmt, str]]) -> list[tuple[ast.stmt, str]]:
+    """The functions and classes, and of the imports and assignments those that bind a name
+    they use (directly or through another kept one) or a star import. A notebook's
+    ``image = np.load('brain.npy')`` or ``from google.colab import drive`` serves only the
+    cells that run something: kept, it would fail the module's import in the sandbox, where
+    the student's data and packages are not, and cost every function of it."""
+    binders: dict[str, list[int]] = {}  # name -> the imports and assignments that bind it
+    for index, (node, _) in enumerate(statements):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for name in _bound_names(node):
+                binders.setdefault(name, []).append(index)
+    todo = [index for index, (node, _) in enumerate(statements)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            or _is_star_import(node)]
+    kept = set(todo)
+    while todo:  # each statement is read once: a notebook of 10,000 cells stays quick
+        node, text = statements[todo.pop()]
+        for name in _global_names(node, text):
+            fresh = [index for index in binders.pop(name, []) if index not in kept]
+            kept.update(fresh)
+            todo += fresh
+    return [statement for index, statement in enumerate(statements) if index in kept]
+
+
+def _global_names(node: ast.stmt, text: str) -> set[str]:
+    """The module-level names a statement reads: its functions' parameters and locals (a
+    parameter ``image`` beside a notebook's ``image = plt.imread(...)``) are not."""
+    try:
+        table = symtable.symtable(text, "cell", "exec")
+    except PARSE_ERRORS:  # the cell parsed; its statement alone should too
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    names = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    scopes = list(table.get_children())
+    while scopes:
+        scope = scopes.pop()
+        scopes += scope.get_children()
+        names |= {s.get_name() for s in scope.get_symbols() if s.is_global() or (
+            scope.get_type() == "class" and s.is_referenced() and not s.is_assigned())}
+    return names
+
+
+def _is_star_import(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """The module-level names an import or assignment binds."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t)
+            if isinstance(n, ast.Name)}
 
 
 def _calls_graded_function(node: ast.stmt) -> bool:

@@ -653,12 +653,14 @@ RELU_BACKWARD = Graded(
     "relu_backward", NUMERIC_ARRAY, section="training", points=1,
     spec="relu_backward: d_out where x > 0, 0 elsewhere (0 at x == 0)",
     checks=_relu_checks, misconceptions=(
+        # any_dtype: the result may be any numeric dtype, and d_out * (x >= 0) of a student
+        # who made d_out float first was not named for the integer arrays check
         Misconception("relu_of_d_out", "applied the ReLU to the gradient instead of looking "
                       "at the input", "the gradient passes where the *input* x was positive",
-                      _relu_of_d_out),
+                      _relu_of_d_out, any_dtype=True),
         Misconception("passes_at_zero", "let the gradient pass at x == 0",
                       "the ReLU's gradient is taken to be 0 at the kink x = 0: use x > 0",
-                      _relu_passes_at_zero),
+                      _relu_passes_at_zero, any_dtype=True),
         Misconception("forgot_d_out", "returned the ReLU's derivative without multiplying by "
                       "d_out", "chain rule: d_x = d_out * relu'(x)", _relu_forgot_d_out,
                       any_dtype=True),

@@ -36,7 +36,9 @@ def _notebook(*cells: str) -> str:
 
 def test_a_line_with_two_statements_the_second_continuing_is_graded(tmp_path):
     padding = (PERFECT / "padding.py").read_text()
-    cell = "import numpy as np; example = np.array([[1, 2],\n                            [3, 4]])\n"
+    cell = ("import numpy as np; example = np.array([[1, 2],\n"
+            "                            [3, 4]])\n"
+            "def show_example():\n    return example\n")  # kept: a definition uses it
     (tmp_path / "class" / "nb").mkdir(parents=True)
     (tmp_path / "class" / "nb" / "exercises.ipynb").write_text(_notebook(cell, padding))
     (candidate,) = find_candidates(tmp_path / "class")
@@ -70,6 +72,38 @@ def test_a_helper_file_the_scan_cannot_read_costs_nothing_and_raises_nothing(tex
     assert forbidden_uses(own, "conv2d", ("scipy.signal",), [text]) == []
     found = forbidden_uses(text + own, "conv2d", ("scipy.signal",))
     assert found in ([], ["code that cannot be read (RecursionError)"])
+
+
+SCIPY_CONV2D = ("import scipy.signal\n\n"
+                "def conv2d(image, kernel, padding=0, stride=1):\n"
+                "    return scipy.signal.correlate2d(image, kernel, 'valid')\n")
+
+
+@pytest.mark.parametrize("encoded", [
+    b"\xef\xbb\xbf" + SCIPY_CONV2D.replace("\n", "\r\n").encode(),  # Notepad: BOM, CRLF
+    b"# -*- coding: latin-1 -*-\n# \xe9\xe9n kernel\n" + SCIPY_CONV2D.encode("latin-1"),
+], ids=["utf-8 BOM", "latin-1"])
+def test_a_module_is_read_in_the_encoding_python_reads_it_in(tmp_path, encoded):
+    # A BOM made the text unparsable to ast.parse, which hid the module from forbid (and from
+    # the similarity report) while the worker imported it fine.
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "convolution.py").write_bytes(encoded)
+    (candidate,) = find_candidates(tmp_path / "class")
+    submission = prepare(candidate, tmp_path / "work")
+    assert forbidden_uses(submission.sources["convolution"], "conv2d", ("scipy.signal",)) == [
+        "scipy.signal", "scipy.signal.correlate2d"]
+
+
+def test_a_latin_1_module_imports_as_on_the_students_machine(tmp_path):
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "padding.py").write_bytes(
+        "# -*- coding: latin-1 -*-\ndef same_padding(k\u00e9rnel):\n"
+        "    return (k\u00e9rnel - 1) // 2, 'r\u00e9sum\u00e9'\n".encode("latin-1"))
+    (candidate,) = find_candidates(tmp_path / "class")
+    module = prepare(candidate, tmp_path / "work").folder / "padding.py"
+    namespace: dict = {}
+    exec(compile(module.read_bytes(), str(module), "exec"), namespace)  # as import reads it
+    assert namespace["same_padding"](5) == (2, "r\u00e9sum\u00e9")
 
 
 def test_a_notebook_the_parser_cannot_read_is_a_note_not_a_grader_error(tmp_path):
@@ -163,3 +197,31 @@ def test_a_zip_within_the_limits_is_read(tmp_path):
     (candidate,) = find_candidates(tmp_path / "class")
     submission = prepare(candidate, tmp_path / "work")
     assert not any("not unpacked" in note for note in submission.notes), submission.notes
+
+
+def test_a_notebook_saved_as_a_script_imports_without_ipython(tmp_path):
+    # what ``jupyter nbconvert --to script`` writes for %matplotlib, !pip and %%time cells
+    script = ("#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\n"
+              "get_ipython().run_line_magic('matplotlib', 'inline')\n"
+              "get_ipython().system('pip install numpy')\n"
+              "if True:\n    get_ipython().run_cell_magic('time', '', 'x = 1\\n')\n\n\n"
+              "def same_padding(kernel_size):\n    return (kernel_size - 1) // 2\n")
+    (tmp_path / "class" / "s").mkdir(parents=True)
+    (tmp_path / "class" / "s" / "padding.py").write_text(script)
+    (candidate,) = find_candidates(tmp_path / "class")
+    module = prepare(candidate, tmp_path / "work").folder / "padding.py"
+    namespace: dict = {}
+    exec(compile(module.read_bytes(), str(module), "exec"), namespace)
+    assert namespace["same_padding"](5) == 2
+
+
+def test_the_grader_does_not_parse_a_module_too_large_for_its_own_memory():
+    # 5 MiB of short statements took ast 3 GB and 54 s in the grader's own process (the
+    # similarity report parses every hand-in there); such a text is left to the worker.
+    from autograder.forbidden import MAX_PARSED_CHARS
+    from autograder.similarity import function_sources
+    code = "a = 1\n" * (MAX_PARSED_CHARS // 6 + 1) + SCIPY_CONV2D
+    assert function_sources({"convolution": code}) == {}
+    assert function_sources({"convolution": SCIPY_CONV2D}).keys() == {"conv2d"}
+    assert forbidden_uses(code, "conv2d", ("numpy.fft",)) == [
+        f"code that cannot be read (a module of more than {MAX_PARSED_CHARS:,} characters)"]

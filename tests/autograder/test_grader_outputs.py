@@ -158,6 +158,34 @@ def test_notebook_cells_become_modules_without_magics_or_runs(tmp_path):
         notebook_modules(tmp_path / "bad.ipynb")
 
 
+def test_a_notebooks_data_and_colab_cells_do_not_stop_its_functions_importing(tmp_path):
+    # The student's data file and Colab are not in the sandbox: kept, these statements failed
+    # the module's import and cost every function in it.
+    notebook = _notebook(tmp_path / "ex.ipynb", [
+        "from google.colab import drive\nimport numpy as np\nimport matplotlib.pyplot as plt",
+        "image = plt.imread('/content/drive/MyDrive/brain.png')\nSCALE = np.int64(2)",
+        "def relu(image):\n    image = np.asarray(image)\n    return SCALE * np.maximum(image, 0)",
+    ])
+    namespace: dict = {}
+    exec(compile(notebook_modules(notebook)["convolution"], "convolution", "exec"), namespace)
+    assert namespace["relu"](-1) == 0 and namespace["relu"](3) == 6
+    assert "image" not in namespace and "drive" not in namespace
+
+
+def test_definitions_under_a_time_or_capture_magic_are_kept_and_other_cell_magics_not(
+        tmp_path):
+    notebook = _notebook(tmp_path / "ex.ipynb", [
+        "%%time\ndef relu(x):\n    return max(x, 0)",
+        "%%capture captured\ndef sigmoid(x):\n    return 0.5",
+        "%%bash\ndef receptive_field(layers):\n    return 1",
+    ])
+    modules = notebook_modules(notebook)
+    assert set(modules) == {"convolution"}
+    namespace: dict = {}
+    exec(compile(modules["convolution"], "convolution", "exec"), namespace)
+    assert namespace["relu"](-2) == 0 and namespace["sigmoid"](1) == 0.5
+
+
 def test_an_output_folder_inside_submissions_is_no_student(tmp_path):
     (tmp_path / "alice").mkdir()
     (tmp_path / "out" / "feedback").mkdir(parents=True)

@@ -84,6 +84,53 @@ def test_a_virtualenv_inside_is_not_read_and_is_no_error(tmp_path):
     assert submission.notes == ["modules found: padding.py"]
 
 
+def test_the_release_bundle_handed_in_whole_is_graded_from_its_exercises_folder(tmp_path):
+    hand_in(tmp_path, "alice", {"exercises/padding.py": PADDING, "exercises/__init__.py": "",
+                                "cnnlab/__init__.py": "", "README.md": "cnnlab-student",
+                                "notebooks/cnn_exercises.ipynb": "{}"})
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert submission.sources["padding"] == PADDING
+
+
+def test_a_notebook_beside_the_unchanged_stub_is_graded_also_in_the_whole_bundle(tmp_path):
+    import exercises
+    stub = (Path(exercises.__file__).parent / "padding.py").read_text()
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": PADDING}], "metadata": {},
+                           "nbformat": 4, "nbformat_minor": 5})
+    hand_in(tmp_path, "alice", {"exercises/padding.py": stub, "exercises/__init__.py": "",
+                                "notebooks/cnn_exercises.ipynb": notebook, "README.md": ""})
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert PADDING.strip() in submission.sources["padding"]
+    assert any(n.startswith("padding.py is the exercise's stub, unchanged") for n in
+               submission.notes), submission.notes
+
+
+def test_a_module_saved_under_a_copys_name_is_graded_under_its_own_with_a_note(tmp_path):
+    hand_in(tmp_path, "alice", {"padding (1).py": PADDING, "Pooling.py": "X = 1\n",
+                                "receptive_field.py.py": "Y = 2\n", "my helpers.py": ""})
+    submission = prepared(tmp_path, tmp_path.parent / f"work-{tmp_path.name}", "alice")
+    assert (submission.sources["padding"], submission.sources["pooling"],
+            submission.sources["receptive_field"]) == (PADDING, "X = 1\n", "Y = 2\n")
+    assert "Pooling" in submission.sources  # for the student's own ``import Pooling``
+    for note in ("padding (1).py was graded as padding.py", "Pooling.py was graded as "
+                 "pooling.py", "my helpers.py is not a module name Python can import"):
+        assert any(n.startswith(note) for n in submission.notes), submission.notes
+
+
+def test_a_folder_holding_only_the_uploaded_zip_is_graded_from_the_zip(tmp_path):
+    # Moodle's folder per participant holds the file they uploaded, often a zip
+    folder = hand_in(tmp_path, "Jan de Vries_12345_assignsubmission_file_", {"report.pdf": ""})
+    with zipfile.ZipFile(folder / "lab3.zip", "w") as archive:
+        archive.writestr("lab3/padding.py", PADDING)
+    (candidate,) = find_candidates(tmp_path)
+    submission = prepare(candidate, tmp_path.parent / f"work-{tmp_path.name}")
+    assert submission.sources == {"padding": PADDING}
+    with zipfile.ZipFile(folder / "lab3.zip", "w") as archive:  # handed in again, changed
+        archive.writestr("lab3/padding.py", PADDING + "\n# v2\n")
+    (again,) = find_candidates(tmp_path)
+    assert again.digest != candidate.digest  # --resume grades it again
+
+
 def test_many_files_next_to_the_modules_do_not_hide_the_exercise_modules(tmp_path):
     files = {"padding.py": PADDING} | {f"a{i:03}.py": "x = 1\n" for i in range(250)}
     hand_in(tmp_path, "alice", files)

@@ -291,6 +291,14 @@ def test_pooling_whose_missing_stride_is_taken_as_1_is_not_told_it_left_out_the_
         "effective_stride.pool_stride_one"]
 
 
+def test_a_relu_backward_computing_in_floats_is_still_told_it_passes_at_zero(
+        suite: engine.Suite) -> None:
+    def floats_passing_at_zero(d_out, x):  # any numeric dtype is a right result
+        return np.asarray(d_out, dtype=float) * (np.asarray(x) >= 0)
+    assert _named(suite, "relu_backward", floats_passing_at_zero) == [
+        "relu_backward.passes_at_zero"]
+
+
 def test_a_flipped_kernel_that_also_ignores_the_stride_gets_both_names() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
     # By hand: with stride 2 the right answer is (1,); the flipped kernel (0, 1) gives
