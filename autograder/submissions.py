@@ -693,7 +693,7 @@ def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
     tree = parse(code)
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
-    definitions = []
+    definitions: list[tuple[ast.stmt, str]] = []
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
