@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.catalog import FUNCTIONS
+
 # The kinds of failure a call itself can have, in autograder.results' words.
 RAISED, NOT_IMPLEMENTED = "raised", "not_implemented"
 NOT_IMPLEMENTED_TEXT = "still raises NotImplementedError"
@@ -80,11 +82,28 @@ def run_call(function: Callable, args: tuple, kwargs: dict, *, files: Collection
     except passthrough:
         raise
     except NotImplementedError as error:
-        return Outcome(failure=Failure(NOT_IMPLEMENTED, NOT_IMPLEMENTED_TEXT), exception=error)
+        return Outcome(failure=Failure(NOT_IMPLEMENTED, not_implemented_text(error, function)),
+                       exception=error)
     except BaseException as error:  # student code may raise anything, even SystemExit
         failure = Failure(RAISED, error_text(error), builtin_name(type(error)),
                           where_in(error, files), output.printed())
         return Outcome(failure=failure, exception=error)
+
+
+def not_implemented_text(error: NotImplementedError, function: Callable) -> str:
+    """``NOT_IMPLEMENTED_TEXT``, or, when the stub that raised it is another exercise function
+    (a written ``max_pool`` calling ``pool_output_size``, still a stub, or the given stub of a
+    module not handed in), "calls pool_output_size, which still raises NotImplementedError"."""
+    try:
+        frame = error.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        name = frame.tb_frame.f_code.co_name if frame is not None else ""
+        if name in FUNCTIONS and name != getattr(function, "__name__", name):
+            return f"calls {name}, which {NOT_IMPLEMENTED_TEXT}"
+    except BaseException:  # a traceback a hostile object broke: say the usual
+        pass
+    return NOT_IMPLEMENTED_TEXT
 
 
 def fresh_state() -> None:

@@ -209,8 +209,9 @@ class Answers:
         call), or what went wrong."""
         wire, failure = self.wire, outcome.failure
         if failure is not None:
-            if failure.kind == self.calls.NOT_IMPLEMENTED:
-                return wire.NOT_IMPLEMENTED_REPLY
+            if failure.kind == self.calls.NOT_IMPLEMENTED and \
+                    failure.text == self.calls.NOT_IMPLEMENTED_TEXT:
+                return wire.NOT_IMPLEMENTED_REPLY  # the usual one, encoded once
             return wire.message("error", failure.kind, failure.text, failure.builtin,
                                 failure.where, failure.printed)
         try:  # plain data? otherwise say what is not

@@ -113,6 +113,23 @@ def test_missing_and_not_implemented_functions(tmp_path):
     assert stub.kind == NOT_IMPLEMENTED and absent.kind == MISSING
 
 
+def test_a_written_function_that_calls_a_stub_is_told_which_stub(tmp_path):
+    """max_pool is written but calls pool_output_size, still the stub: the reply names the
+    stub, so that the feedback does not say max_pool itself is not implemented."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "pooling.py").write_text(
+        "def pool_output_size(n, size, stride):\n    raise NotImplementedError\n\n"
+        "def max_pool(x, size=2, stride=None):\n"
+        "    return pool_output_size(x.shape[-1], size, stride or size)\n")
+    with SandboxedStudent(folder) as student:
+        (written,) = student.call_many("max_pool", [((np.ones((4, 4)),), {})])
+        (stub,) = student.call_many("pool_output_size", [((4, 2, 2), {})])
+    assert written.kind == stub.kind == NOT_IMPLEMENTED
+    assert written.message == "calls pool_output_size, which still raises NotImplementedError"
+    assert stub.message == "still raises NotImplementedError"
+
+
 def test_after_a_timeout_the_rest_of_the_function_fails_fast(tmp_path, isolation, fork_server):
     folder = perfect_with(tmp_path / "s", "padding", """
         def same_padding(kernel_size):

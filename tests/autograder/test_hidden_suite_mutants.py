@@ -135,3 +135,20 @@ def test_a_stub_is_reported_once_as_not_implemented(suite: Suite) -> None:
     assert all(f.note == NOT_DONE for f in result.functions)
     text = feedback_markdown(result)
     assert text.count(NOT_DONE) == len(FUNCTIONS) and "smallest failing input" not in text
+
+
+def test_a_written_function_calling_a_stub_is_told_which_stub_it_calls(suite: Suite) -> None:
+    """A max_pool that is written but calls pool_output_size, still the exercise's stub: no
+    points, counted as not done, and the feedback names the stub it calls."""
+    from autograder.outputs import function_feedback
+    from autograder.results import NOT_DONE
+    from exercises.pooling import pool_output_size
+
+    def max_pool(x, size=2, stride=None):
+        pool_output_size(len(x[0]), size, stride or size)
+
+    result = engine.grade_function(InProcessStudent({"max_pool": max_pool}), suite, "max_pool")
+    assert result.points == 0
+    assert result.note == (f"{NOT_DONE}: it calls pool_output_size, which still raises "
+                           "NotImplementedError")
+    assert "it calls pool_output_size" in "\n".join(function_feedback(result))
