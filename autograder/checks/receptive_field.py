@@ -130,6 +130,10 @@ def _receptive_field_no_jump(layers):
     return 1 + sum(k - 1 for k, _ in _checked_windows(layers))
 
 
+def _receptive_field_own_stride(layers):
+    return 1 + sum((k - 1) * s for k, s in _checked_windows(layers))
+
+
 def _receptive_field_adds_k(layers):
     return _field(_checked_windows(layers), lambda k: k)
 
@@ -159,6 +163,10 @@ RECEPTIVE_FIELD = Graded(
         Misconception("no_jump", "added the kernel sizes without the jump (ignored strides)",
                       "each layer adds (k - 1) times the product of the strides before it",
                       _receptive_field_no_jump),
+        Misconception("own_stride", "multiplied each layer's k - 1 by its own stride",
+                      "a layer widens the field by (k - 1) times the jump: the product of the "
+                      "strides of the layers *before* it, not its own stride",
+                      _receptive_field_own_stride),
         Misconception("adds_k", "added k instead of k - 1 per layer",
                       "a kernel of k widens the field by k - 1 (times the jump)",
                       _receptive_field_adds_k),

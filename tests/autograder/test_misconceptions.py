@@ -100,6 +100,7 @@ NAMED_BY: dict[str, str | None] = {
     "weights_as_image: divides by max instead of (max - min)": "weights_as_image.divides_by_max",
     "weights_as_image: Fortran-order reshape": "weights_as_image.fortran_order",
     "receptive_field: ignores the strides": "receptive_field.no_jump",
+    "receptive_field: multiplies k - 1 by the layer's own stride": "receptive_field.own_stride",
     "receptive_field: adds k instead of k - 1": "receptive_field.adds_k",
     "receptive_field: ignores pooling layers": "receptive_field.ignores_pooling",
     "effective_stride: sums the strides": "effective_stride.sums_strides",

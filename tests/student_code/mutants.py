@@ -683,6 +683,13 @@ def receptive_field_ignores_strides(layers):
     return 1 + sum(k - 1 for k, _ in _kernels_and_strides(layers))
 
 
+def receptive_field_own_stride(layers):
+    field = 1
+    for k, s in _kernels_and_strides(layers):
+        field += (k - 1) * s  # the layer's own stride, not the jump before it
+    return field
+
+
 def receptive_field_adds_k(layers):
     field, jump = 1, 1
     for k, s in _kernels_and_strides(layers):
@@ -1234,6 +1241,8 @@ MUTANTS: list[Mutant] = [
            weights_as_image_divides_by_max),
     Mutant("weights_as_image", "Fortran-order reshape", weights_as_image_fortran_order),
     Mutant("receptive_field", "ignores the strides", receptive_field_ignores_strides),
+    Mutant("receptive_field", "multiplies k - 1 by the layer's own stride",
+           receptive_field_own_stride),
     Mutant("receptive_field", "adds k instead of k - 1", receptive_field_adds_k),
     Mutant("receptive_field", "ignores pooling layers", receptive_field_ignores_pooling),
     Mutant("effective_stride", "sums the strides", effective_stride_sums_strides),
