@@ -95,10 +95,10 @@ def not_implemented_text(error: NotImplementedError, function: Callable) -> str:
     (a written ``max_pool`` calling ``pool_output_size``, still a stub, or the given stub of a
     module not handed in), "calls pool_output_size, which still raises NotImplementedError"."""
     try:
-        frame = error.__traceback__
-        while frame is not None and frame.tb_next is not None:
-            frame = frame.tb_next
-        name = frame.tb_frame.f_code.co_name if frame is not None else ""
+        innermost = error.__traceback__  # the traceback entry of the stub's raise
+        while innermost is not None and innermost.tb_next is not None:
+            innermost = innermost.tb_next
+        name = innermost.tb_frame.f_code.co_name if innermost is not None else ""
         if name in FUNCTIONS and name != getattr(function, "__name__", name):
             return f"calls {name}, which {NOT_IMPLEMENTED_TEXT}"
     except BaseException:  # a traceback a hostile object broke: say the usual
