@@ -210,9 +210,9 @@ def _report_context(options: Options, candidates: list[Candidate], errors: dict[
     from autograder.report import ReportContext, provenance
     graded = [c for c in candidates if c.student not in errors]
     with stages.stage("similarity"):
-        flags = similarity.class_flags(graded)
-    return ReportContext(provenance(options, isolation, reason), flags, errors, skipped,
-                         hand_ins)
+        compared = similarity.compare_class(graded)
+    return ReportContext(provenance(options, isolation, reason), compared.flags, errors,
+                         skipped, hand_ins, compared.not_compared)
 
 
 def _store(book: Gradebook, keys: dict[str, str], results: dict[str, SubmissionResult],

@@ -229,6 +229,8 @@ class ReportContext:
     errors: dict[str, str] = field(default_factory=dict)  # student -> the grader's failure
     skipped: dict[str, str] = field(default_factory=dict)  # entry -> why it is no hand-in
     hand_ins: dict[str, str] = field(default_factory=dict)
+    # student -> why some of their functions were not compared for similarity (too long)
+    not_compared: dict[str, list[str]] = field(default_factory=dict)
 
 
 def provenance(options, isolation: str, reason: str) -> dict[str, str]:
@@ -270,7 +272,8 @@ def report_html(results: list[SubmissionResult], context: ReportContext | None =
     values = {"provenance": context.provenance, "rows": student_rows(results, context),
               "functions": [f.function for f in results[0].functions] if results else [],
               "look": needs_a_look(results, context), "points": points, "links": links,
-              "flags": context.flags, "threshold": THRESHOLD, "low": LOW_DISCRIMINATION,
+              "flags": context.flags, "not_compared": context.not_compared,
+              "threshold": THRESHOLD, "low": LOW_DISCRIMINATION,
               "checks": sorted(stats, key=lambda s: -s.failed_share), "weakest": weakest}
     if results:
         values.update(
@@ -294,7 +297,7 @@ def _summary(results: list[SubmissionResult]) -> str:
 @dataclass
 class LookAt:
     """A hand-in to look at, and why: ``kind`` is one of timeout, crashed, unreadable,
-    skipped, grader, overridden, similar."""
+    skipped, grader, overridden, similar, uncompared."""
 
     student: str
     kind: str
@@ -320,6 +323,9 @@ def needs_a_look(results: list[SubmissionResult], context: ReportContext) -> lis
                          f"{f.function} is {100 * f.similarity:.0f}% the same as "
                          f"{f.second if f.first == result.student else f.first}'s", link)
                   for f in context.flags if result.student in (f.first, f.second)]
+        items += [LookAt(result.student, "uncompared", f"{why}: left out of the similarity "
+                         "flags, read it yourself", link)
+                  for why in context.not_compared.get(result.student, [])]
     return items
 
 

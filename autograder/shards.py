@@ -173,10 +173,10 @@ def merge(outs: list[Path], out: Path, key, jobs: int = 0, submissions: Path | N
     first = merged.records[0]
     options = pipeline.Options(jobs=jobs, detail=merged.detail, command=command,
                                rubric=Path(first["rubric"]) if first["rubric"] else None)
+    compared = _compared(merged, submissions or Path(first["submissions"]), [*outs, out], say)
     context = ReportContext(provenance(options, first["isolation"], first["isolation_reason"]),
-                            _flags(merged, submissions or Path(first["submissions"]),
-                                   [*outs, out], say),
-                            merged.errors, merged.skipped, merged.hand_ins)
+                            compared.flags, merged.errors, merged.skipped, merged.hand_ins,
+                            compared.not_compared)
     pipeline.write_outputs(merged.results, out, merged.detail, merged.times, merged.hand_ins,
                            jobs, context)
     (out / "grader_errors.txt").unlink(missing_ok=True)
@@ -194,8 +194,9 @@ def _merged_record(merged: Merged) -> dict:
             "shard": None}
 
 
-def _flags(merged: Merged, submissions: Path, outs: list[Path], say) -> list:
-    """The similarity flags over the whole class, or none (said) without its hand-ins."""
+def _compared(merged: Merged, submissions: Path, outs: list[Path], say):
+    """The similarity flags over the whole class (``similarity.Comparison``), or none (said)
+    without its hand-ins."""
     from autograder import similarity
     from autograder.submissions import find_candidates
     try:
@@ -203,8 +204,8 @@ def _flags(merged: Merged, submissions: Path, outs: list[Path], say) -> list:
     except (OSError, ValueError) as error:
         say(f"similarity flags left out: the hand-ins are not readable here ({error}); "
             "give --submissions SUBMISSIONS")
-        return []
+        return similarity.Comparison([], {})
     exclude = {Path(o).resolve() for o in outs}
     graded = {r.student for r in merged.results}
     chosen = [c for c in candidates if c.student in graded and c.path.resolve() not in exclude]
-    return similarity.class_flags(chosen)
+    return similarity.compare_class(chosen)

@@ -11,6 +11,10 @@ A pair is flagged when each function's share of code found in the other is at le
 one-line ``return (n + 2 * p - k) // s + 1`` is written alike by everyone). Flags are for an
 instructor to read the two functions side by side; they never change a grade.
 
+A function that is not compared because of its size (a module longer than the grader parses,
+a function longer than ``MAX_CHARS``: a padded copy would escape the flags) is listed as not
+compared, so that the instructor reads it instead (``Comparison.not_compared``).
+
 Every k-gram is a fingerprint here (winnowing window 1): copydetect hashes with Python's
 ``hash``, which differs from process to process, and only with all k-grams kept are the
 similarities the same on every run.
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from autograder.forbidden import PARSE_ERRORS, parse
+from autograder.forbidden import MAX_PARSED_CHARS, PARSE_ERRORS, parse
 from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
 
 NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
@@ -45,6 +49,15 @@ class Flag:
     similarity: float  # the smaller of the two shares
     first_code: str
     second_code: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A class compared: the flagged pairs, and per student why some of their graded
+    functions were not compared (too long to read)."""
+
+    flags: list[Flag]
+    not_compared: dict[str, list[str]]
 
 
 def function_sources(modules: dict[str, str]) -> dict[str, str]:
@@ -110,13 +123,31 @@ def flags(sources: dict[str, dict[str, str]]) -> list[Flag]:
     return found
 
 
-def class_flags(candidates) -> list[Flag]:
+def too_long(modules: dict[str, str], functions: dict[str, str]) -> list[str]:
+    """Why graded code of a hand-in is left out of the comparison: a graded module longer
+    than the grader parses (``modules``: module -> source), a graded function longer than
+    ``MAX_CHARS`` (``functions``: function -> source, from ``function_sources``)."""
+    graded = set(MODULE_OF.values())
+    why = [f"{module}.py: {len(text):,} characters, more than the {MAX_PARSED_CHARS:,} the "
+           "grader reads" for module, text in sorted(modules.items())
+           if module in graded and len(text) > MAX_PARSED_CHARS]
+    why += [f"{function}: {len(code):,} characters, more than the {MAX_CHARS:,} compared"
+            for function, code in sorted(functions.items()) if len(code) > MAX_CHARS]
+    return why
+
+
+def compare_class(candidates) -> Comparison:
     """The flags of a class of ``submissions.Candidate``s, read as ``cnnlab grade`` reads them
-    (zips, notebooks), in a scratch folder of their own."""
+    (zips, notebooks), in a scratch folder of their own, and what was too long to compare."""
     from autograder.submissions import prepare
     scratch = Path(tempfile.mkdtemp(prefix="cnnlab-similarity-"))
+    sources, not_compared = {}, {}
     try:
-        sources = {c.student: function_sources(prepare(c, scratch).sources) for c in candidates}
+        for candidate in candidates:
+            modules = prepare(candidate, scratch).sources
+            sources[candidate.student] = function_sources(modules)
+            if why := too_long(modules, sources[candidate.student]):
+                not_compared[candidate.student] = why
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return flags(sources)
+    return Comparison(flags(sources), not_compared)

@@ -135,6 +135,17 @@ def test_the_flags_are_the_same_in_every_process():
 HOSTILE_COMMENT = "    # </pre><script>alert(1)</script>\n"
 
 
+# Copies padded to escape the comparison: ann's conv1d behind a docstring of 30 000 characters
+# (longer than a function compared), and behind a comment of 300 000 (longer than the grader
+# parses a module).
+PADDING = "\n" + "# " + "x" * 300_000 + "\n"
+
+
+def _padded(code: str) -> str:
+    head, body = code.split("\n", 1)
+    return f'{head}\n    """{"padding " * 3750}"""\n{body}'
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sim")
@@ -146,7 +157,8 @@ def graded_class(tmp_path_factory) -> Path:
     header = "\n\n".join(["import operator\n\nimport numpy as np\nfrom numpy.lib.stride_tricks "
                           "import sliding_window_view", *helpers, ""])
     for student, code in (("ann", loops), ("bob", _renamed(loops)),
-                          ("cas", _source("windows", "conv1d"))):
+                          ("cas", _source("windows", "conv1d")), ("dan", _padded(loops)),
+                          ("eve", loops + PADDING)):
         (root / "class" / student).mkdir(parents=True)
         (root / "class" / student / "convolution.py").write_text(header + code)
     grade_class(root / "class", root / "out", Options(jobs=2, limits=FAST), FakeEngine)
@@ -165,7 +177,23 @@ def test_flags_never_change_a_grade(graded_class):
     """ann and bob are flagged, cas is not: all three keep conv1d's full point."""
     with open(graded_class / "out" / "grades.csv", newline="") as file:
         conv1d = {row["student"]: row["conv1d"] for row in csv.DictReader(file)}
-    assert conv1d == {"ann": "1", "bob": "1", "cas": "1"}
+    assert conv1d == {"ann": "1", "bob": "1", "cas": "1", "dan": "1", "eve": "1"}
+
+
+def test_code_too_long_to_compare_is_listed_for_the_instructor(graded_class):
+    """dan's and eve's padded copies of ann's conv1d escape the flags, but not the list of
+    hand-ins to look at."""
+    page = (graded_class / "out" / "report.html").read_text()
+    section = page.split('id="similarity"')[1].split("<h2")[0]
+    assert re.findall(r"<h3><code>(\w+)</code>: (\w+) and (\w+) ", section) == [
+        ("conv1d", "ann", "bob")]
+    look = page.split('id="similarity"')[0]
+    assert re.search(r"dan</a>: conv1d: 3\d,\d{3} characters, more than the 20,000 compared",
+                     look)
+    assert re.search(r"eve</a>: convolution.py: 30\d,\d{3} characters, more than the "
+                     r"262,144 the grader reads", look)
+    uncompared = section.split("Not compared")[1]
+    assert ">dan</a>: conv1d: " in uncompared and ">eve</a>: convolution.py: " in uncompared
 
 
 def test_a_flag_is_in_the_needs_a_look_list():
