@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder.overrides import TOTAL, Adjustment, adjustments_of
 from autograder.results import (
-    NOT_DONE,
+    NOT_HANDED_IN,
     UNEARNED,
     CheckResult,
     FunctionResult,
@@ -198,9 +198,9 @@ def _height(lines: list[str]) -> int:
 def _mark(function: FunctionResult) -> str:
     if function.points >= function.max_points:
         return "passed"
-    if function.note.endswith("was not handed in"):
+    if NOT_HANDED_IN in function.note:
         return "not handed in"
-    if function.note.startswith(NOT_DONE):
+    if function.not_done:
         return "not done yet"
     return "not all checks passed"
 
@@ -236,7 +236,7 @@ def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[Ch
     stub, whose note says it all. With one named explanation every failure it gave is one
     story: the first value check is shown, a left-out ValueError on its own."""
     failed = [c for c in function.checks if not c.passed and c.examples_run
-              and not function.note.startswith(NOT_DONE) and c.message != UNEARNED]
+              and not function.not_done and c.message != UNEARNED]
     shown, repeats = _without_repeats(failed)
     if len(function.misconceptions) != 1:
         return shown, repeats

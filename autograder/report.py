@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.outputs import failure_figure, points
-from autograder.results import NOT_DONE, CheckResult, SubmissionResult
+from autograder.results import CheckResult, SubmissionResult
 from cnnlab.figures.render import to_png
 
 LOW_DISCRIMINATION = 0.2  # the usual rule of thumb for item analysis
@@ -109,7 +109,7 @@ def _failures(result: SubmissionResult) -> Iterator[tuple[str, str, str]]:
     """(function, what failed, first line of the message) for every failed check, and for a
     function whose module did not import, its note (one not handed in teaches nothing)."""
     for function in result.functions:
-        if NOT_HANDED_IN in function.note or function.note.startswith(NOT_DONE):
+        if function.absent:
             continue  # counted in the per-function table, not a mistake to explain
         if not function.checks and "import" in function.note:
             note = function.note.splitlines()[0]
@@ -121,9 +121,6 @@ def _failures(result: SubmissionResult) -> Iterator[tuple[str, str, str]]:
 
 
 # --- per function, misconceptions, located errors -------------------------------------------
-
-NOT_HANDED_IN = "not handed in"
-
 
 @dataclass
 class FunctionStatistics:
@@ -142,8 +139,7 @@ def function_statistics(results: list[SubmissionResult]) -> list[FunctionStatist
     for result in results:
         for f in result.functions:
             row = counts.setdefault(f.function, [0, 0, 0])
-            absent = NOT_HANDED_IN in f.note or f.note.startswith(NOT_DONE)
-            row[0 if f.points >= f.max_points else 2 if absent else 1] += 1
+            row[0 if f.points >= f.max_points else 2 if f.absent else 1] += 1
     return [FunctionStatistics(name, *row) for name, row in counts.items()]
 
 

@@ -22,6 +22,7 @@ INVALID = "invalid_result"  # it returned something that is not plain numeric da
 MISSING = "missing"  # the function or its module is not there / did not import
 NOT_IMPLEMENTED = "not_implemented"  # the stub's NotImplementedError
 NOT_DONE = "not implemented yet"  # what feedback says of a function that is still a stub
+NOT_HANDED_IN = "was not handed in"  # the worker's note on a function whose module is missing
 # A check that passed but earns nothing until a main check passes (``engine``): said so once
 # per function, never as a failure.
 UNEARNED = ("passed, but 0 points for now: this check earns its points once your function "
@@ -125,6 +126,16 @@ class FunctionResult:
     # them, and ``telling_apart`` is a call that would tell them apart, when there is one.
     misconceptions: list[str] = field(default_factory=list)
     telling_apart: str = ""
+
+    @property
+    def not_done(self) -> bool:
+        """Still the stub, or calls one (``NOT_DONE``)."""
+        return self.note.startswith(NOT_DONE)
+
+    @property
+    def absent(self) -> bool:
+        """Not handed in or still the stub: nothing of the student's own to judge."""
+        return self.not_done or NOT_HANDED_IN in self.note
 
 
 @dataclass
