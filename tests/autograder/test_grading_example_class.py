@@ -3,6 +3,7 @@ the real hidden suite, twice, and get the same grades.csv and feedback both time
 another course key the inputs differ and the grades do not."""
 
 import csv
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -29,11 +30,19 @@ def two_runs(tmp_path_factory) -> list[Path]:
     return [_grade(tmp_path_factory.mktemp(run)) for run in ("first", "second")]
 
 
+# Another course's key: a fixed one, so that its suite is drawn once per machine and then read
+# from the cache (like the tests' own key): a new key per run drew the whole suite again on
+# every run, 86 s of CPU. A key made on first use is tested in test_course_key.py.
+OTHER_KEY = hashlib.sha256(b"cnnlab tests: another course").hexdigest()
+
+
 @pytest.fixture(scope="module")
 def other_key(tmp_path_factory) -> Path:
-    """The class graded with another course key (made on first use, as a new course's); all
-    but the two hand-ins that wait out time limits, whose feedback depends on the machine."""
+    """The class graded with another course key; all but the two hand-ins that wait out time
+    limits, whose feedback depends on the machine."""
     folder = tmp_path_factory.mktemp("other-key")
+    (folder / "course.key").write_text(OTHER_KEY + "\n")
+    (folder / "course.key").chmod(0o600)
     return _grade(folder / "out", "--course-key", str(folder / "course.key"),
                   submissions=quick_class(folder / "class", STEADY))
 

@@ -6,8 +6,8 @@ must keep its full marks, and the feedback must show a failing example.
 
 The engine grades each function on its own (``grade`` calls ``grade_function`` per function),
 and grading the whole submission costs ten times the mutated function alone. So every mutant
-has its own function graded, and the whole submission is graded for the mutants that could
-reach other functions (inputs changed in place) and for one mutant per module.
+has its own function graded, and one whole submission is graded with the mutants that could
+reach other functions (inputs changed in place) and one mutant per module, all at once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from cnnlab.catalog import FUNCTIONS, MODULE_OF
 _FIRST_PER_MODULE = {MODULE_OF[m.function]: m for m in reversed(MUTANTS)}.values()
 WHOLE = [m for m in MUTANTS if m in _FIRST_PER_MODULE or "place" in m.description
          or "writes into" in m.description]
-WHOLE_SUBMISSION = pytest.mark.parametrize("mutant", WHOLE, ids=[m.id for m in WHOLE])
 # A mutant the suite misses (reported to the lead, autograder/ is not ours to change) is an
 # expected failure where it matters: strict, so the test fails once the suite catches it.
 CAUGHT = pytest.mark.parametrize("mutant", [
@@ -69,14 +68,26 @@ def test_the_mutated_function_loses_points(graded, mutant: Mutant) -> None:
     assert own.points < own.max_points
 
 
-@WHOLE_SUBMISSION
-def test_every_other_function_keeps_full_marks(suite: Suite, graded, mutant: Mutant) -> None:
-    whole = engine.grade(_with(mutant), suite, student_id=mutant.id)
+def _verdicts(result: FunctionResult) -> tuple:
+    return (result.points, [(c.check, c.passed, c.points) for c in result.checks],
+            result.misconceptions)
+
+
+def test_every_other_function_keeps_full_marks(suite: Suite, graded) -> None:
+    """Every ``WHOLE`` mutant in one submission, each in a function of its own (one whole
+    grading, not one per mutant: ten times the cost of a function each). Each function
+    without a bug keeps its full marks, and each with one gets the points, verdicts and
+    misconceptions it gets alone: its examples may differ, for shrinking's budget and the
+    cap on shown examples are per hand-in."""
+    bugs = {m.function: m.implementation for m in WHOLE}
+    assert len(bugs) == len(WHOLE)  # one bug per function: each is told apart
+    whole = engine.grade(InProcessStudent(perfect_except(bugs)), suite, student_id="bugs")
     short = {f.function: (f.points, f.max_points) for f in whole.functions
-             if f.function != mutant.function and f.points < f.max_points}
+             if f.function not in bugs and f.points < f.max_points}
     assert short == {}
-    (own,) = [f for f in whole.functions if f.function == mutant.function]
-    assert own == graded(mutant)  # the function alone is graded as in the whole submission
+    own = {f.function: f for f in whole.functions if f.function in bugs}
+    assert {m.id: _verdicts(own[m.function]) for m in WHOLE} == {
+        m.id: _verdicts(graded(m)) for m in WHOLE}
 
 
 @CAUGHT
