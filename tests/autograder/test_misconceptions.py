@@ -242,6 +242,16 @@ def test_left_out_size_checks_alone_name_nothing() -> None:
     assert diagnose("conv1d", [unchecked]).named == []
 
 
+def test_a_crash_where_the_argument_check_was_due_is_a_left_out_check() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
+    # stride 0: the reference raises ValueError; a student without the check divides by 0
+    crashed = ([((x, w), {"stride": 0})],
+               [CallError("raised", "integer division or modulo by zero", "ZeroDivisionError")],
+               False, True)
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped, crashed]).named
+
+
 def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:
     x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
     timeout = ([((x, w), {})], [CallError("timeout", "2 s")], False, True)
