@@ -450,14 +450,12 @@ def conv_layer_kernel_axes_swapped(image, kernels, bias=None, padding=0, stride=
     image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
                                                            stride)
     xp = zero_pad(image, padding).astype(float)
-    kh, kw, _, c_out = kernels.shape
-    h_out, w_out = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
-    out = np.zeros((h_out, w_out, c_out))
-    for a in range(kh):
-        for b in range(kw):
-            # kernels[b, a]: read as (kw, kh, ...); a non-square kernel indexes past its end
-            out += xp[a:a + (h_out - 1) * stride + 1:stride,
-                      b:b + (w_out - 1) * stride + 1:stride] @ kernels[b, a]
+    kh, kw = kernels.shape[:2]
+    last_row, last_col = ((n - k) // stride * stride for n, k in zip(xp.shape[:2], (kh, kw),
+                                                                     strict=True))
+    # kernels[b, a]: read as (kw, kh, ...); a non-square kernel indexes past its end
+    out = sum(xp[a:a + last_row + 1:stride, b:b + last_col + 1:stride] @ kernels[b, a]
+              for a in range(kh) for b in range(kw))
     return out if bias is None else out + bias
 
 
