@@ -17,6 +17,10 @@ A misconception is named only when it is the best explanation of the student's r
    answered, else drawn (``SEPARATING_DRAWS`` per check, seeded by the two names) and asked
    of the student. When no call tells two apart, both are given as "one of", with the call
    that would tell them apart when one was found but could not be asked.
+
+A variant may leave some calls unpredicted (``Misconception.predicts``): where the mistake's
+result depends on how the code was written (rows and columns swapped on a non-square
+kernel), any answer of the student fits it, and such a call tells nothing apart.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 
 from autograder.checks import all_checks, graded
 from autograder.checks.base import Misconception
-from autograder.results import CallError
+from autograder.results import RAISED, CallError
 
 CATALOGUE: tuple[Misconception, ...] = tuple(m for g in graded() for m in g.misconceptions)
 OF: dict[str, tuple[Misconception, ...]] = {g.function: g.misconceptions for g in graded()}
@@ -51,6 +55,16 @@ UNDIAGNOSABLE = {"timeout", "crashed", "missing", "not_implemented", "invalid_re
 # grading process (the next hand-in with a wrong function asks the same calls), up to this
 # many per explanation.
 PREDICTIONS_KEPT = 5_000
+
+
+class _Unpredicted:
+    """The result of a call a variant does not predict: it fits any answer."""
+
+    def __repr__(self) -> str:
+        return "UNPREDICTED"
+
+
+UNPREDICTED = _Unpredicted()
 
 
 def ids_in(explanation: str) -> list[str]:
@@ -95,12 +109,20 @@ class Explanation:
             return other.variant(*args, **kwargs)
         return both
 
+    def predicts(self, call) -> bool:
+        args, kwargs = call
+        return all(m.predicts is None or m.predicts(args, kwargs) for m in self.parts)
+
     def predict(self, function: str, calls: list, strict: bool) -> list:
-        """The variant's results (computed once per call object)."""
+        """The variant's results (computed once per call object); ``UNPREDICTED`` for a call
+        it does not predict."""
         new = [c for c in calls if (id(c), strict) not in self._predicted]
         if new and len(self._predicted) + len(new) > PREDICTIONS_KEPT:
             self._predicted.clear()
             new = list(calls)
+        self._predicted.update({(id(c), strict): (c, UNPREDICTED)
+                                for c in new if not self.predicts(c)})
+        new = [c for c in new if self.predicts(c)]
         if new:
             from autograder.inprocess import InProcessStudent  # trusted: our own code
             results = InProcessStudent({function: self.variant()}).call_many(
@@ -150,11 +172,11 @@ def _combinations(function: str) -> tuple[Explanation, ...]:
 def _matches(function: str, explanation: Explanation,
              observations: Sequence[Observation]) -> bool:
     """The variant gives the student's results on every observed example, leaving aside
-    failing ones where it raises ValueError and the student returned a value: a check the
-    student left out, which the feedback reports on its own (a flipped kernel without the
-    size checks is still a flipped kernel). At least one failing example must be matched, and
-    the variant must be right where the student was (a student who leaves out only the dense
-    biases is not one who leaves out every bias)."""
+    failing ones where it raises ValueError and the student did not (``_left_out_check``): a
+    check the student left out, which the feedback reports on its own (a flipped kernel
+    without the size checks is still a flipped kernel). At least one failing example must be
+    matched, and the variant must be right where the student was (a student who leaves out
+    only the dense biases is not one who leaves out every bias)."""
     matched = 0
     for calls, actual, strict, failing in observations:
         pairs = list(zip(explanation.predict(function, calls, strict), actual, strict=True))
@@ -162,7 +184,7 @@ def _matches(function: str, explanation: Explanation,
             continue
         if not all(same(p, a, explanation.any_dtype) for p, a in pairs):
             return False
-        matched += failing
+        matched += failing and any(p is not UNPREDICTED for p, _ in pairs)
     return matched > 0
 
 
@@ -178,8 +200,12 @@ def _consistent(function: str, explanation: Explanation, answered: Sequence[Answ
 
 
 def _left_out_check(predicted, actual) -> bool:
+    """The variant raises the reference's ValueError (an argument check) and the student did
+    not: returned a value, or crashed with an error of its own (size 0: ZeroDivisionError).
+    A missing check is told on its own; it says nothing of the mistake."""
     return (isinstance(predicted, CallError) and predicted.exception_type == "ValueError"
-            and not isinstance(actual, CallError))
+            and (not isinstance(actual, CallError)
+                 or (actual.kind == RAISED and actual.exception_type != "ValueError")))
 
 
 def _told_apart(function: str, found: list[Explanation], answered: Sequence[Answered],
@@ -243,7 +269,9 @@ def _telling_text(function: str, call, strict: bool, a: Explanation, b: Explanat
 
 def same(predicted, actual, any_dtype: bool = False) -> bool:
     """The same result: the same kind of value (int or float, list or tuple, error type)
-    and the same numbers."""
+    and the same numbers; an ``UNPREDICTED`` result is the same as any."""
+    if predicted is UNPREDICTED or actual is UNPREDICTED:
+        return True
     if isinstance(predicted, CallError) or isinstance(actual, CallError):
         return (isinstance(predicted, CallError) and isinstance(actual, CallError)
                 and predicted.kind == actual.kind

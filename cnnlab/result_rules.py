@@ -103,5 +103,26 @@ def _compare_array(function: str, expected: np.ndarray, actual,
     if function in SAME_DTYPE_ARRAYS and actual.dtype != expected.dtype:
         return f"expected dtype {expected.dtype} (the input's), got {actual.dtype}"
     if not within_tolerance(expected, actual):
-        return "values differ from the expected ones"
+        return not_a_number(expected, actual) or "values differ from the expected ones"
     return None
+
+
+def not_a_number(expected, actual) -> str | None:
+    """Where ``actual`` (of ``expected``'s shape) holds NaN or an infinity and ``expected`` a
+    number, that, in plain words: it is the story of the failure, not "values differ"."""
+    try:
+        expected, actual = np.asarray(expected), np.asarray(actual)
+    except ValueError:  # ragged: not of expected's shape, another check says so
+        return None
+    if expected.shape != actual.shape or not {expected.dtype.kind, actual.dtype.kind} <= set(
+            "biuf"):
+        return None
+    bad = np.argwhere(~np.isfinite(actual) & np.isfinite(expected))
+    if len(bad) == 0:
+        return None
+    first = tuple(int(i) for i in bad[0])
+    value = actual[first]
+    what = "NaN (not a number)" if np.isnan(value) else f"{float(value)}"
+    where = f" at [{', '.join(map(str, first))}]" if first else ""
+    more = f" (and {len(bad) - 1} more such values)" if len(bad) > 1 else ""
+    return f"the result holds {what}{where}, where {expected[first]} is expected{more}"

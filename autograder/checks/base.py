@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
-from cnnlab.result_rules import compare, within_tolerance
+from cnnlab.result_rules import compare, not_a_number, within_tolerance
 
 Call = tuple[tuple, dict]
 
@@ -77,11 +77,12 @@ def on_results(judge: Judge) -> Judge:
     """A property judged on the student's results: an example where a call gave no result
     (raised, timed out, ...) or a result of another shape than the reference's fails with
     that reason before the property is looked at. Shapes first: results of shapes (N, 1)
-    and (1, M) would broadcast to N x M in the property's arithmetic."""
+    and (1, M) would broadcast to N x M in the property's arithmetic; then a NaN where the
+    reference has a number, told as such."""
     @functools.wraps(judge)
     def judged(example, actual: Sequence, expected: Sequence) -> str | None:
         return (problem_in(actual) or shape_problem(actual, expected)
-                or judge(example, actual, expected))
+                or nan_problem(actual, expected) or judge(example, actual, expected))
     return judged
 
 
@@ -93,6 +94,18 @@ def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
         want_shape, got_shape = np.shape(want), _shape_of(got)
         if got_shape != want_shape:
             return f"expected a result of shape {want_shape}, got {got_shape or 'no array'}"
+    return None
+
+
+def nan_problem(actual: Sequence, expected: Sequence) -> str | None:
+    """The first result holding NaN or an infinity where the reference's holds a number:
+    the plain story of a property that fails on it ("conv(a*x + b*y) differs" would hide
+    it)."""
+    for got, want in zip(actual, expected, strict=True):
+        if not isinstance(want, Raised):
+            problem = not_a_number(want, got)
+            if problem:
+                return problem
     return None
 
 
@@ -138,6 +151,10 @@ class Misconception:
     # mistake of its function (a flipped kernel and a stride bug): the other's variant on the
     # changed arguments (``autograder.misconceptions``).
     arguments: Callable[[tuple, dict], tuple[tuple, dict]] | None = None
+    # The calls the variant predicts, (args, kwargs) -> bool (None: all). Elsewhere the
+    # mistake's result depends on how the code was written (rows and columns swapped on a
+    # non-square kernel: another window, or a crash): any answer fits the mistake there.
+    predicts: Callable[[tuple, dict], bool] | None = None
 
     @property
     def id(self) -> str:

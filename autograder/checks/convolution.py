@@ -308,6 +308,18 @@ def _conv1d_one_side(x, w, padding=0, stride=1):
     return _slide(xp[None], w[None], 1, _fitting(xp.size, w.size, stride), stride)[0]
 
 
+def _padded_at_the_end(x, padding: int, axes: int) -> np.ndarray:
+    """``x`` with all 2 ``padding`` zeros after its first ``axes`` axes (a zero_pad that
+    puts the padding on one side): the padded size is right, the input is not centred."""
+    x = np.asarray(x)
+    return np.pad(x, [(0, 2 * padding)] * axes + [(0, 0)] * (x.ndim - axes))
+
+
+def _conv1d_at_the_end(x, w, padding=0, stride=1):
+    reference.conv1d(x, w, padding, stride)  # its ValueErrors
+    return reference.conv1d(_padded_at_the_end(x, padding, 1), w, 0, stride)
+
+
 def _conv1d_input_dtype(x, w, padding=0, stride=1):
     return _in_dtype(reference.conv1d(x, w, padding, stride), x, w)
 
@@ -325,6 +337,10 @@ CONV1D = Graded(
                       _conv1d_no_stride),
         Misconception("one_side_padding", "padded on one side only",
                       "padding adds p zeros on both ends of the signal", _conv1d_one_side),
+        Misconception("padding_at_the_end", "put all 2p padding zeros after the signal (a "
+                      "zero_pad that pads one side)", "padding adds p zeros before x[0] and p "
+                      "after x[-1]: the first window starts p zeros before x[0]",
+                      _conv1d_at_the_end),
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert to float before multiplying and summing",
                       _conv1d_input_dtype, any_dtype=True),
@@ -338,12 +354,23 @@ def _conv2d_flipped(image, kernel, padding=0, stride=1):
     return reference.conv2d(image, _flip(kernel), padding, stride)
 
 
+def _square_kernel(args: tuple, kwargs: dict) -> bool:
+    """The call's kernel is square (or not a 2-D or 4-D one: the reference's ValueError).
+    Rows and columns swapped is one clear mistake on a square kernel; on a non-square one
+    the code slides the kernel's other shape, or multiplies windows and kernel of different
+    shapes (numpy broadcasts them, or raises), or indexes past the kernel, depending on how
+    it was written: those calls are not predicted (``Misconception.predicts``)."""
+    kernel = args[1] if len(args) > 1 else kwargs.get("kernel", kwargs.get("kernels", ()))
+    try:
+        shape = np.shape(kernel)
+    except ValueError:  # ragged nested lists
+        return True
+    return len(shape) not in (2, 4) or shape[0] == shape[1]
+
+
 def _conv2d_transposed(image, kernel, padding=0, stride=1):
-    reference.conv2d(image, kernel, padding, stride)
-    xp = zero_pad(np.asarray(image, dtype=np.float64), padding)
-    kernel = np.asarray(kernel, dtype=np.float64).T
-    return _slide(xp, kernel, _fitting(xp.shape[0], kernel.shape[0], stride),
-                  _fitting(xp.shape[1], kernel.shape[1], stride), stride)
+    reference.conv2d(image, kernel, padding, stride)  # its ValueErrors
+    return reference.conv2d(image, np.asarray(kernel).T, padding, stride)
 
 
 def _conv2d_size_without_padding(image, kernel, padding=0, stride=1):
@@ -377,6 +404,11 @@ def _conv2d_one_side(image, kernel, padding=0, stride=1):
                   _fitting(xp.shape[1], kernel.shape[1], stride), stride)
 
 
+def _conv2d_at_the_end(image, kernel, padding=0, stride=1):
+    reference.conv2d(image, kernel, padding, stride)
+    return reference.conv2d(_padded_at_the_end(image, padding, 2), kernel, 0, stride)
+
+
 def _conv2d_input_dtype(image, kernel, padding=0, stride=1):
     return _in_dtype(reference.conv2d(image, kernel, padding, stride), image, kernel)
 
@@ -391,7 +423,7 @@ CONV2D = Graded(
                       arguments=_flipped_kernel),
         Misconception("rows_columns_swapped", "swapped the rows and columns of the kernel",
                       "kernel[a, b]: a runs down the rows (height), b along the columns "
-                      "(width)", _conv2d_transposed),
+                      "(width)", _conv2d_transposed, predicts=_square_kernel),
         Misconception("stride_ignored", "ignored the stride",
                       "with stride s the kernel moves s pixels between two outputs, in both "
                       "directions", _conv2d_no_stride),
@@ -402,6 +434,10 @@ CONV2D = Graded(
                       "floor((n + 2p - k) / s) + 1 positions per axis", _conv2d_no_plus_one),
         Misconception("one_side_padding", "padded on one side only",
                       "padding adds p zeros on all four sides", _conv2d_one_side),
+        Misconception("padding_at_the_end", "put all 2p padding zeros below and right of the "
+                      "image (a zero_pad that pads one side)", "padding adds p zeros on all "
+                      "four sides: the image sits in the middle of the padded one",
+                      _conv2d_at_the_end),
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert the image to float before multiplying and summing",
                       _conv2d_input_dtype, any_dtype=True),
@@ -564,6 +600,17 @@ def _conv_layer_broadcast_bias(image, kernels, bias=None, padding=0, stride=1):
     return out if bias is None else out + np.asarray(bias)  # whatever numpy can broadcast
 
 
+def _conv_layer_transposed(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    return reference.conv_layer(image, np.swapaxes(kernels, 0, 1), bias, padding, stride)
+
+
+def _conv_layer_at_the_end(image, kernels, bias=None, padding=0, stride=1):
+    reference.conv_layer(image, kernels, bias, padding, stride)
+    return reference.conv_layer(_padded_at_the_end(image, padding, 2), kernels, bias, 0,
+                                stride)
+
+
 def _conv_layer_no_padding(image, kernels, bias=None, padding=0, stride=1):
     reference.conv_layer(image, kernels, bias, padding, stride)
     return reference.conv_layer(image, kernels, bias, 0, stride)
@@ -593,6 +640,14 @@ CONV_LAYER = Graded(
         Misconception("padding_ignored", "ignored the padding",
                       "pad the image with p zeros on all four sides before sliding the "
                       "kernels", _conv_layer_no_padding),
+        Misconception("rows_columns_swapped", "swapped the kernels' two spatial axes (read "
+                      "them as (kw, kh, ...))", "kernels is (kh, kw, C_in, C_out): "
+                      "kernels[a, b, c, o], a runs down the rows (height), b along the columns "
+                      "(width)", _conv_layer_transposed, predicts=_square_kernel),
+        Misconception("padding_at_the_end", "put all 2p padding zeros below and right of the "
+                      "image (a zero_pad that pads one side)", "padding adds p zeros on all "
+                      "four sides: the image sits in the middle of the padded one",
+                      _conv_layer_at_the_end),
     ))
 
 

@@ -97,6 +97,12 @@ def _pads_one_side(x, pad):
     return np.pad(x, _pad_widths(x, pad, 0))
 
 
+def _pads_at_the_end(x, pad):
+    reference.zero_pad(x, pad)
+    x = np.asarray(x)
+    return np.pad(x, _pad_widths(x, 0, 2 * pad))
+
+
 def _pads_any_ndim(x, pad):
     pad = check_non_negative("pad", pad)
     x = np.asarray(x)
@@ -117,6 +123,9 @@ ZERO_PAD = Graded(
         Misconception("one_side", "padded on one side only",
                       "pad zeros are added before AND after each spatial axis: n becomes "
                       "n + 2 pad", _pads_one_side),
+        Misconception("all_at_the_end", "put all 2 pad zeros after the input (on one side)",
+                      "pad zeros go before AND pad zeros after each spatial axis: the input "
+                      "sits in the middle, x[0] lands at index pad", _pads_at_the_end),
         Misconception("accepts_any_ndim", "padded an array of any ndim instead of raising",
                       "x must be (n,), (H, W) or (H, W, C): raise ValueError for other ndims",
                       _pads_any_ndim),

@@ -235,9 +235,10 @@ MAX_POOL = Graded(
         Misconception("overlapping_windows", "let the stride default to 1 (overlapping "
                       "windows)", "stride None means stride = size: 2x2 pooling halves the "
                       "image", _max_pool_overlapping),
-        Misconception("stride_ignored", "ignored the stride argument",
-                      "windows start every stride pixels, not every size pixels",
-                      _max_pool_no_stride),
+        Misconception("stride_ignored", "ignored the stride argument and put a window every "
+                      "size pixels (as reshaping into size x size blocks does)",
+                      "windows start every stride pixels, not every size pixels: blocks are "
+                      "right only when stride == size", _max_pool_no_stride),
         Misconception("across_channels", "took the maximum across the channels too",
                       "each channel is pooled on its own: the result has as many channels as "
                       "the input", _max_pool_across_channels),

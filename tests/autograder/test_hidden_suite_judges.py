@@ -7,6 +7,7 @@ import numpy as np
 
 from autograder.checks import convolution, weights
 from autograder.checks.base import shape_problem
+from cnnlab.result_rules import compare
 
 N = 10**6  # N x N float64 is 8 TB: computing with it fails at once
 
@@ -34,3 +35,18 @@ def test_a_count_property_rejects_an_array_reply() -> None:
 def test_results_of_the_right_shape_pass_the_shape_gate() -> None:
     assert shape_problem([np.ones((2, 3)), 4, (1, 2, 3)], [np.zeros((2, 3)), 7, (4, 5, 6)]) \
         is None
+
+
+def test_a_nan_result_is_told_as_such_not_as_values_that_differ() -> None:
+    # As the red-team class's b14: one NaN in a result the reference has all zeros in.
+    got = np.zeros((2, 2))
+    got[0, 0] = np.nan
+    told = "the result holds NaN (not a number) at [0, 0], where 0.0 is expected"
+    assert compare("conv2d", np.zeros((2, 2)), got) == told
+    # A property fails on it with the same words: linear with a = b = 0 is NaN = NaN.
+    assert convolution._is_linear({"a": 0, "b": 0}, [got] * 3, [np.zeros((2, 2))] * 3) == told
+
+
+def test_wrong_numbers_without_nan_still_differ() -> None:
+    assert compare("conv2d", np.zeros((2, 2)), np.ones((2, 2))) == \
+        "values differ from the expected ones"

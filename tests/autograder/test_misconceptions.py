@@ -37,6 +37,7 @@ NAMED_BY: dict[str, str | None] = {
     "zero_pad: pads the channel axis too": "zero_pad.pads_channels",
     "zero_pad: pads only before each axis": "zero_pad.one_side",
     "zero_pad: returns float64 for integer input": "zero_pad.float_result",
+    "zero_pad: all 2 pad zeros after the input": "zero_pad.all_at_the_end",
     "zero_pad: no ndim check: pads a 4-D array": "zero_pad.accepts_any_ndim",
     "conv_output_size: forgets the + 1": "conv_output_size.no_plus_one",
     "conv_output_size: ceil instead of floor": "conv_output_size.ceil",
@@ -49,10 +50,14 @@ NAMED_BY: dict[str, str | None] = {
     "conv1d: flips the kernel (np.convolve)": "conv1d.flipped_kernel",
     "conv1d: ignores the stride": "conv1d.stride_ignored",
     "conv1d: pads only on the left": "conv1d.one_side_padding",
+    "conv1d: all 2p padding zeros after the signal": "conv1d.padding_at_the_end",
     "conv1d: np.dot in the input dtype: uint8 wraps around": "conv1d.input_dtype",
     "conv2d: flips the kernel (true convolution)": "conv2d.flipped_kernel",
     "conv2d: stride applied to the rows only": "conv2d.stride_rows_only",
     "conv2d: transposed kernel (kh and kw swapped)": "conv2d.rows_columns_swapped",
+    "conv2d: windows times the transposed kernel (numpy broadcasts a 1 x k one)":
+        "conv2d.rows_columns_swapped",
+    "conv2d: all 2p padding zeros below and right of the image": "conv2d.padding_at_the_end",
     "conv2d: forgets the + 1 in the output size": "conv2d.no_plus_one",
     "conv2d: output size computed without the padding": "conv2d.size_without_padding",
     "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
@@ -69,6 +74,9 @@ NAMED_BY: dict[str, str | None] = {
     "conv_layer: checks only the kernel height against the padded image": None,
     "conv2d: compares the kernel's area, not each axis, with the padded image": None,
     "conv_layer: tensordot in the input dtype: uint8 wraps around": "conv_layer.input_dtype",
+    "conv_layer: kernels read as (kw, kh, C_in, C_out)": "conv_layer.rows_columns_swapped",
+    "conv_layer: all 2p padding zeros below and right of the image":
+        "conv_layer.padding_at_the_end",
     "relu: modifies its input in place": None,
     "relu: returns the derivative (x > 0)": "relu.derivative",
     "sigmoid: 1 / (1 + exp(-x)) overflows for large negative x": "sigmoid.overflow",
@@ -80,6 +88,7 @@ NAMED_BY: dict[str, str | None] = {
     "max_pool: returns the argmax, not the max": None,
     "max_pool: takes the max over the channels too": "max_pool.across_channels",
     "max_pool: ignores the stride argument": "max_pool.stride_ignored",
+    "max_pool: pools size x size blocks by a reshape, no size check": "max_pool.stride_ignored",
     "avg_pool: integer division by size**2": "avg_pool.integer_division",
     "avg_pool: divides by size, not size**2": "avg_pool.divides_by_size",
     "avg_pool: keeps partial windows at the border (ceil mode)": "avg_pool.partial_windows",
@@ -231,6 +240,16 @@ def test_left_out_size_checks_alone_name_nothing() -> None:
     x, w = np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])  # a kernel longer than x: raise
     unchecked = ([((x, w), {})], [np.array([])], False, True)
     assert diagnose("conv1d", [unchecked]).named == []
+
+
+def test_a_crash_where_the_argument_check_was_due_is_a_left_out_check() -> None:
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0])
+    flipped = ([((x, w), {})], [np.array([2.0, 3.0])], False, True)
+    # stride 0: the reference raises ValueError; a student without the check divides by 0
+    crashed = ([((x, w), {"stride": 0})],
+               [CallError("raised", "integer division or modulo by zero", "ZeroDivisionError")],
+               False, True)
+    assert "conv1d.flipped_kernel" in diagnose("conv1d", [flipped, crashed]).named
 
 
 def test_no_diagnosis_for_a_timeout_or_nothing_observed() -> None:

@@ -58,6 +58,15 @@ def zero_pad_one_side(x, pad):
     return np.pad(x, [(pad, 0)] * spatial + [(0, 0)] * (x.ndim - spatial))
 
 
+def zero_pad_all_at_the_end(x, pad):
+    x, pad = _checked_pad(x, pad)
+    spatial = min(x.ndim, 2)
+    out = np.zeros([n + 2 * pad if axis < spatial else n for axis, n in enumerate(x.shape)],
+                   x.dtype)
+    out[tuple(slice(0, n) for n in x.shape[:spatial])] = x  # the right size, in the corner
+    return out
+
+
 def zero_pad_float_result(x, pad):
     x, pad = _checked_pad(x, pad)
     spatial = min(x.ndim, 2)
@@ -148,6 +157,13 @@ def conv1d_pads_one_side(x, w, padding=0, stride=1):
     return np.array([xp[i * stride:i * stride + w.size] @ w for i in range(n_out)], float)
 
 
+def conv1d_pads_at_the_end(x, w, padding=0, stride=1):
+    x, w, padding, stride = _checked_1d(x, w, padding, stride)
+    xp = np.append(x.astype(float), np.zeros(2 * padding))  # every zero after the signal
+    n_out = (xp.size - w.size) // stride + 1
+    return np.array([xp[i * stride:i * stride + w.size] @ w for i in range(n_out)], float)
+
+
 def conv1d_in_input_dtype(x, w, padding=0, stride=1):
     x, w, padding, stride = _checked_1d(x, w, padding, stride)
     xp = zero_pad(x, padding)  # still uint8 for a uint8 image: the dot product wraps
@@ -199,6 +215,30 @@ def conv2d_transposed_kernel(image, kernel, padding=0, stride=1):
     image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
     xp = zero_pad(image, padding).astype(float)
     kernel = kernel.T  # rows and columns mixed up
+    kh, kw = kernel.shape
+    return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
+                  range(0, xp.shape[1] - kw + 1, stride))
+
+
+def conv2d_window_times_transposed_kernel(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernel.shape
+    rows, cols = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            # (W, H) for (H, W): numpy broadcasts a 1 x k kernel, raises for 2 x 3
+            out[i, j] = (xp[i * stride:i * stride + kh, j * stride:j * stride + kw]
+                         * kernel.T).sum()
+    return out
+
+
+def conv2d_pads_at_the_end(image, kernel, padding=0, stride=1):
+    image, kernel, padding, stride = _checked_2d(image, kernel, padding, stride)
+    h, w = image.shape
+    xp = np.zeros((h + 2 * padding, w + 2 * padding))
+    xp[:h, :w] = image  # every zero below and to the right of the image
     kh, kw = kernel.shape
     return _slide(xp, kernel, range(0, xp.shape[0] - kh + 1, stride),
                   range(0, xp.shape[1] - kw + 1, stride))
@@ -406,6 +446,27 @@ def conv_layer_starts_from_the_bias(image, kernels, bias=None, padding=0, stride
     return out
 
 
+def conv_layer_kernel_axes_swapped(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = zero_pad(image, padding).astype(float)
+    kh, kw = kernels.shape[:2]
+    last_row, last_col = ((n - k) // stride * stride for n, k in zip(xp.shape[:2], (kh, kw),
+                                                                     strict=True))
+    # kernels[b, a]: read as (kw, kh, ...); a non-square kernel indexes past its end
+    out = sum(xp[a:a + last_row + 1:stride, b:b + last_col + 1:stride] @ kernels[b, a]
+              for a in range(kh) for b in range(kw))
+    return out if bias is None else out + bias
+
+
+def conv_layer_pads_at_the_end(image, kernels, bias=None, padding=0, stride=1):
+    image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
+                                                           stride)
+    xp = np.pad(image.astype(float), ((0, 2 * padding), (0, 2 * padding), (0, 0)))
+    out = _layer_loops(xp, kernels, stride)
+    return out if bias is None else out + bias
+
+
 def conv_layer_in_input_dtype(image, kernels, bias=None, padding=0, stride=1):
     image, kernels, bias, padding, stride = _checked_layer(image, kernels, bias, padding,
                                                            stride)
@@ -503,6 +564,14 @@ def max_pool_across_channels(x, size=2, stride=None):
 def max_pool_ignores_stride(x, size=2, stride=None):
     x, windows = _windows(x, size, None)  # the stride argument is never used
     return _pooled(x, windows, lambda win: win.max(axis=(0, 1)))
+
+
+def max_pool_by_blocks(x, size=2, stride=None):
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)  # no size check, and the stride is never used
+    h, w = x.shape[0] // size, x.shape[1] // size
+    blocks = x[:h * size, :w * size].reshape(h, size, w, size, *x.shape[2:])
+    return blocks.swapaxes(1, 2).reshape(h, w, size * size, *x.shape[2:]).max(axis=2)
 
 
 def avg_pool_integer_division(x, size=2, stride=None):
@@ -1157,6 +1226,7 @@ MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
     Mutant("zero_pad", "returns float64 for integer input", zero_pad_float_result),
+    Mutant("zero_pad", "all 2 pad zeros after the input", zero_pad_all_at_the_end),
     Mutant("zero_pad", "no ndim check: pads a 4-D array", zero_pad_accepts_4d,
            ("zero_pad.rejects_invalid_arguments",)),
     Mutant("conv_output_size", "forgets the + 1", conv_output_size_no_plus_one),
@@ -1172,10 +1242,15 @@ MUTANTS: list[Mutant] = [
     Mutant("conv1d", "flips the kernel (np.convolve)", conv1d_flipped_kernel),
     Mutant("conv1d", "ignores the stride", conv1d_ignores_stride),
     Mutant("conv1d", "pads only on the left", conv1d_pads_one_side),
+    Mutant("conv1d", "all 2p padding zeros after the signal", conv1d_pads_at_the_end),
     Mutant("conv1d", "np.dot in the input dtype: uint8 wraps around", conv1d_in_input_dtype),
     Mutant("conv2d", "flips the kernel (true convolution)", conv2d_flipped_kernel),
     Mutant("conv2d", "stride applied to the rows only", conv2d_stride_rows_only),
     Mutant("conv2d", "transposed kernel (kh and kw swapped)", conv2d_transposed_kernel),
+    Mutant("conv2d", "windows times the transposed kernel (numpy broadcasts a 1 x k one)",
+           conv2d_window_times_transposed_kernel),
+    Mutant("conv2d", "all 2p padding zeros below and right of the image",
+           conv2d_pads_at_the_end),
     Mutant("conv2d", "forgets the + 1 in the output size", conv2d_no_plus_one),
     Mutant("conv2d", "output size computed without the padding",
            conv2d_size_without_padding),
@@ -1204,6 +1279,9 @@ MUTANTS: list[Mutant] = [
            conv_layer_im2col_wrong_order),
     Mutant("conv_layer", "tensordot in the input dtype: uint8 wraps around",
            conv_layer_in_input_dtype),
+    Mutant("conv_layer", "kernels read as (kw, kh, C_in, C_out)", conv_layer_kernel_axes_swapped),
+    Mutant("conv_layer", "all 2p padding zeros below and right of the image",
+           conv_layer_pads_at_the_end),
     Mutant("relu", "modifies its input in place", relu_in_place,
            ("relu.does_not_modify_inputs",)),
     Mutant("relu", "returns the derivative (x > 0)", relu_returns_the_derivative),
@@ -1217,6 +1295,8 @@ MUTANTS: list[Mutant] = [
     Mutant("max_pool", "returns the argmax, not the max", max_pool_returns_argmax),
     Mutant("max_pool", "takes the max over the channels too", max_pool_across_channels),
     Mutant("max_pool", "ignores the stride argument", max_pool_ignores_stride),
+    Mutant("max_pool", "pools size x size blocks by a reshape, no size check",
+           max_pool_by_blocks),
     Mutant("avg_pool", "integer division by size**2", avg_pool_integer_division),
     Mutant("avg_pool", "divides by size, not size**2", avg_pool_divides_by_size),
     Mutant("avg_pool", "keeps partial windows at the border (ceil mode)",
