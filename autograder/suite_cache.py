@@ -17,6 +17,8 @@ JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
 examples, calls and results that line up, is refused with a message and drawn again.
+A file that has not been read for ``UNUSED_DAYS`` (another course's, a key's that is gone) is
+removed when a function is next drawn.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -47,6 +50,9 @@ from cnnlab import paths
 
 FORMAT = "cnnlab-suite-3"  # 3: a file per function, drawn with the course key, with pools
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
+# A file read or written in this many days is kept; older ones go when a function is drawn
+# (a course key made for a term is not graded with again, and its suite is a few MB).
+UNUSED_DAYS = 60
 
 Drawn = dict[str, DrawnCheck]  # check id -> what drawing gives, before the rubric's points
 Say = Callable[[str], None]
@@ -154,6 +160,8 @@ def _cached(function: str, file_key: str, suite, say: Say) -> Drawn | None:
         return None
     if found is None or not {c.id for c in suite.checks[function]} <= set(found):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # in use: kept by ``_remove_unused``
     return found
 
 
@@ -363,7 +371,8 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
 
 
 def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:
-    """Write the function's file (and remove its older ones for this course key); a cache
+    """Write the function's file (and remove its older ones for this course key, and every
+    file unused for ``UNUSED_DAYS``: another course's, or a key's that is gone); a cache
     that cannot be written only costs time next run."""
     with contextlib.suppress(OSError, wire.WireError, SuiteFileError):
         path = cache_path(function, file_key, key)
@@ -371,6 +380,17 @@ def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:
         for old in path.parent.glob(f"suite-{key.fingerprint}-{function}-*.json.gz"):
             if old != path:
                 old.unlink(missing_ok=True)
+        _remove_unused(path.parent)
+
+
+def _remove_unused(folder: Path) -> None:
+    """Remove the suite files not read or written for ``UNUSED_DAYS`` (``_cached`` marks a
+    file read by its modification time): without it, a key's files stay for ever."""
+    oldest = time.time() - UNUSED_DAYS * 86_400
+    for path in folder.glob("suite-*.json.gz"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < oldest:
+                path.unlink()
 
 
 def write(path: Path, data: bytes) -> None:

@@ -11,6 +11,7 @@ import pickle
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,22 @@ def test_a_refused_file_is_drawn_again_alone_and_replaced(cache, monkeypatch):
     assert suite_cache.read(path, key) is not None
     assert all(same(a.examples, b.examples) for a, b in zip(
         again.prepared["relu"], suite.prepared["relu"], strict=True))
+
+
+def test_files_unused_for_long_go_when_a_function_is_drawn(cache):
+    """Another course key's files are removed once unused for ``UNUSED_DAYS``; a file read
+    is in use, however old it was."""
+    suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    (relu,) = cache.glob("suite-*-relu-*.json.gz")
+    day = 86_400
+    long_ago = time.time() - (suite_cache.UNUSED_DAYS + 1) * day
+    os.utime(relu, (long_ago, long_ago))
+    old, recent = cache / "suite-0123456789abcdef-relu-0.json.gz", cache / "suite-fe-relu-1.json.gz"
+    for path, age in ((old, suite_cache.UNUSED_DAYS + 1), (recent, suite_cache.UNUSED_DAYS - 1)):
+        path.write_bytes(b"another course's relu")
+        os.utime(path, (time.time() - age * day,) * 2)
+    suite_cache.load(_suite(), ("relu", "sigmoid"), say=lambda line: None)  # reads, draws
+    assert relu.exists() and recent.exists() and not old.exists()
 
 
 def test_what_is_cached_is_what_drawing_gives_now(cache):

@@ -5,8 +5,9 @@ A hand-in walks every folder it can list from inside a real worker (both isolati
 one it cannot list). It hashes every readable file whose size is that of a sensitive file
 (or of what one unpacks to) and searches every file written since this test session made its
 course key (and what it unpacks to, if gzip) for pieces of the drawn suite, of the reference
-and of the key. A copy of the key planted in the Python installation (which the sandbox
-shows) must be found: the walk can fail."""
+and of the key (the cache's files of other course keys are looked for by their hash
+only). A copy of the key planted in the Python installation (which the sandbox shows) must
+be found: the walk can fail."""
 
 from __future__ import annotations
 
@@ -85,12 +86,16 @@ def _unpacked(data):
 '''
 
 
-def _sensitive_files() -> list[Path]:
-    """The key, the drawn suite (as cached) and the reference solutions."""
+def _sensitive_files() -> tuple[list[Path], list[Path]]:
+    """The key, this course's drawn suite (as cached) and the reference solutions; and the
+    cache's files of other course keys (other courses', other tests'), as sensitive but only
+    hashed: pieces of hundreds of them made the walk take minutes."""
     key = course_key.load()
     cache = sorted(suite_cache.private_dir().glob("suite-*.json.gz"))
-    assert cache, "the suite was not drawn into the cache"
-    return [key.path, *cache, *sorted((ROOT / "solutions").glob("*.py"))]
+    own = [f for f in cache if f.name.startswith(f"suite-{key.fingerprint}-")]
+    assert own, "the suite was not drawn into the cache"
+    others = [f for f in cache if f not in own]
+    return [key.path, *own, *sorted((ROOT / "solutions").glob("*.py"))], others
 
 
 def _contents(files: list[Path]) -> list[bytes]:
@@ -125,14 +130,15 @@ def _needles(contents: list[bytes], key: bytes) -> list[bytes]:
 @pytest.fixture(scope="module")
 def walker(tmp_path_factory) -> Path:
     engine.prepare(engine.load_rubric(), functions=("relu", "conv2d"))  # into the cache
-    files = _sensitive_files()
+    files, others = _sensitive_files()
     contents = _contents(files)
+    hashed = contents + [f.read_bytes() for f in others]
     folder = tmp_path_factory.mktemp("walker")
     (folder / "convolution.py").write_text(WALKER.format(
         needles=[n[::-1].hex() for n in _needles(contents, course_key.load().secret)],
-        sizes=sorted({len(c) for c in contents}),
-        hashes=sorted({hashlib.sha256(c).hexdigest() for c in contents}),
-        roots=_roots(files), recent=course_key.load().path.stat().st_mtime - 60))
+        sizes=sorted({len(c) for c in hashed}),
+        hashes=sorted({hashlib.sha256(c).hexdigest() for c in hashed}),
+        roots=_roots(files + others), recent=course_key.load().path.stat().st_mtime - 60))
     return folder
 
 
