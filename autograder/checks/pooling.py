@@ -197,6 +197,12 @@ def _max_pool_no_stride(x, size=2, stride=None):
     return reference.max_pool(x, size, size)
 
 
+# Pooling by a reshape into size x size blocks: what it says, the hint.
+_BLOCKS = ("ignored the stride argument and put a window every size pixels (as reshaping into "
+           "size x size blocks does)", "windows start every stride pixels, not every size "
+           "pixels: blocks are right only when stride == size")
+
+
 def _max_pool_across_channels(x, size=2, stride=None):
     out = reference.max_pool(x, size, stride)
     return out if out.ndim == 2 else out.max(axis=2)  # one map: the channels are gone
@@ -235,10 +241,7 @@ MAX_POOL = Graded(
         Misconception("overlapping_windows", "let the stride default to 1 (overlapping "
                       "windows)", "stride None means stride = size: 2x2 pooling halves the "
                       "image", _max_pool_overlapping),
-        Misconception("stride_ignored", "ignored the stride argument and put a window every "
-                      "size pixels (as reshaping into size x size blocks does)",
-                      "windows start every stride pixels, not every size pixels: blocks are "
-                      "right only when stride == size", _max_pool_no_stride),
+        Misconception("stride_ignored", *_BLOCKS, _max_pool_no_stride),
         Misconception("across_channels", "took the maximum across the channels too",
                       "each channel is pooled on its own: the result has as many channels as "
                       "the input", _max_pool_across_channels),
@@ -256,6 +259,10 @@ MAX_POOL = Graded(
 
 def _avg_pool_overlapping(x, size=2, stride=None):
     return reference.avg_pool(x, size, 1 if stride is None else stride)
+
+
+def _avg_pool_no_stride(x, size=2, stride=None):
+    return reference.avg_pool(x, size, size)
 
 
 def _window_sums(x, size: int, stride) -> np.ndarray:
@@ -300,6 +307,7 @@ AVG_POOL = Graded(
     misconceptions=(
         Misconception("overlapping_windows", "let the stride default to 1 (overlapping "
                       "windows)", "stride None means stride = size", _avg_pool_overlapping),
+        Misconception("stride_ignored", *_BLOCKS, _avg_pool_no_stride),
         Misconception("across_channels", "averaged across the channels too",
                       "each channel is pooled on its own", _avg_pool_across_channels),
         Misconception("across_channels_kept", "averaged across the channels too (every "

@@ -92,6 +92,7 @@ NAMED_BY: dict[str, str | None] = {
     "avg_pool: integer division by size**2": "avg_pool.integer_division",
     "avg_pool: divides by size, not size**2": "avg_pool.divides_by_size",
     "avg_pool: keeps partial windows at the border (ceil mode)": "avg_pool.partial_windows",
+    "avg_pool: averages size x size blocks by a reshape, per channel": "avg_pool.stride_ignored",
     "n_input_features: forgets the channels": "n_input_features.forgets_channels",
     "dense_weights: counts biases too": "dense_weights.counts_biases",
     "sparse_weights: n * k": "sparse_weights.n_times_k",

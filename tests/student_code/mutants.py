@@ -584,6 +584,18 @@ def avg_pool_divides_by_size(x, size=2, stride=None):
     return _pooled(x, windows, lambda win: win.sum(axis=(0, 1)) / size).astype(float)
 
 
+def avg_pool_by_blocks(x, size=2, stride=None):
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        return avg_pool_by_blocks(x[:, :, None], size, stride)[:, :, 0]
+    rows, cols = x.shape[0] // size, x.shape[1] // size  # whole blocks; stride never used
+    out = np.empty((rows, cols, x.shape[2]))
+    for c in range(x.shape[2]):
+        cropped = x[:rows * size, :cols * size, c]
+        out[:, :, c] = cropped.reshape(rows, size, cols, size).mean(axis=(1, 3))
+    return out
+
+
 def avg_pool_keeps_partial_windows(x, size=2, stride=None):
     x = np.asarray(x)
     check_ndim("x", x, 2, 3)
@@ -1301,6 +1313,8 @@ MUTANTS: list[Mutant] = [
     Mutant("avg_pool", "divides by size, not size**2", avg_pool_divides_by_size),
     Mutant("avg_pool", "keeps partial windows at the border (ceil mode)",
            avg_pool_keeps_partial_windows),
+    Mutant("avg_pool", "averages size x size blocks by a reshape, per channel",
+           avg_pool_by_blocks),
     Mutant("n_input_features", "forgets the channels", n_input_features_ignores_channels),
     Mutant("dense_weights", "counts biases too", dense_weights_counts_biases),
     Mutant("sparse_weights", "n * k", sparse_weights_n_times_k),
