@@ -404,6 +404,13 @@ def _conv2d_one_side(image, kernel, padding=0, stride=1):
                   _fitting(xp.shape[1], kernel.shape[1], stride), stride)
 
 
+# An image padded by a zero_pad that puts all its zeros after the image: what the mistake
+# says, the hint (conv2d, conv_layer, dilated_conv2d).
+_AT_THE_END = ("put all 2p padding zeros below and right of the image (a zero_pad that pads "
+               "one side)", "padding adds p zeros on all four sides: the image sits in the "
+               "middle of the padded one")
+
+
 def _conv2d_at_the_end(image, kernel, padding=0, stride=1):
     reference.conv2d(image, kernel, padding, stride)
     return reference.conv2d(_padded_at_the_end(image, padding, 2), kernel, 0, stride)
@@ -434,10 +441,7 @@ CONV2D = Graded(
                       "floor((n + 2p - k) / s) + 1 positions per axis", _conv2d_no_plus_one),
         Misconception("one_side_padding", "padded on one side only",
                       "padding adds p zeros on all four sides", _conv2d_one_side),
-        Misconception("padding_at_the_end", "put all 2p padding zeros below and right of the "
-                      "image (a zero_pad that pads one side)", "padding adds p zeros on all "
-                      "four sides: the image sits in the middle of the padded one",
-                      _conv2d_at_the_end),
+        Misconception("padding_at_the_end", *_AT_THE_END, _conv2d_at_the_end),
         Misconception("input_dtype", "computed in the input's integer dtype (uint8 wraps at "
                       "256)", "convert the image to float before multiplying and summing",
                       _conv2d_input_dtype, any_dtype=True),
@@ -644,10 +648,7 @@ CONV_LAYER = Graded(
                       "them as (kw, kh, ...))", "kernels is (kh, kw, C_in, C_out): "
                       "kernels[a, b, c, o], a runs down the rows (height), b along the columns "
                       "(width)", _conv_layer_transposed, predicts=_square_kernel),
-        Misconception("padding_at_the_end", "put all 2p padding zeros below and right of the "
-                      "image (a zero_pad that pads one side)", "padding adds p zeros on all "
-                      "four sides: the image sits in the middle of the padded one",
-                      _conv_layer_at_the_end),
+        Misconception("padding_at_the_end", *_AT_THE_END, _conv_layer_at_the_end),
     ))
 
 
@@ -927,6 +928,12 @@ def _dilated_the_input(image, kernel, dilation=1, padding=0, stride=1):
                   _fitting(xp.shape[1], kernel.shape[1], stride), stride)
 
 
+def _dilated_at_the_end(image, kernel, dilation=1, padding=0, stride=1):
+    reference.dilated_conv2d(image, kernel, dilation, padding, stride)
+    return reference.dilated_conv2d(_padded_at_the_end(image, padding, 2), kernel, dilation, 0,
+                                    stride)
+
+
 def _dilated_size_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
     out = reference.dilated_conv2d(image, kernel, dilation, padding, stride)
     rows, cols = (_fitting(n + 2 * padding, k * dilation, stride)
@@ -948,6 +955,7 @@ DILATED_CONV2D = Graded(
                       "took the dilated kernel to span k * d pixels, one output too few",
                       "k taps d pixels apart span (k - 1) * d + 1 pixels",
                       _dilated_size_k_times_d),
+        Misconception("padding_at_the_end", *_AT_THE_END, _dilated_at_the_end),
     ))
 
 EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID, DILATED_CONV2D)

@@ -65,6 +65,8 @@ NAMED_BY: dict[str, str | None] = {
         "dilated_conv2d.dilated_the_input",
     "dilated_conv2d: takes the dilated kernel to span k * d pixels":
         "dilated_conv2d.size_k_times_d",
+    "dilated_conv2d: all 2p padding zeros below and right of the image":
+        "dilated_conv2d.padding_at_the_end",
     "conv_layer: forgets the bias": "conv_layer.forgets_bias",
     "conv_layer: adds the bias once per input channel": "conv_layer.bias_per_input_channel",
     "conv_layer: sums only the first input channel": "conv_layer.first_channel_only",

@@ -313,6 +313,18 @@ def dilated_conv2d_dilates_the_input(image, kernel, dilation=1, padding=0, strid
                   range(0, xp.shape[1] - kw + 1, stride))
 
 
+def dilated_conv2d_pads_at_the_end(image, kernel, dilation=1, padding=0, stride=1):
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride)
+    xp = np.pad(image.astype(float), ((0, 2 * padding), (0, 2 * padding)))  # one side only
+    kh, kw = kernel.shape
+    span_h, span_w = (kh - 1) * dilation + 1, (kw - 1) * dilation + 1
+    rows = range(0, xp.shape[0] - span_h + 1, stride)
+    cols = range(0, xp.shape[1] - span_w + 1, stride)
+    return np.array([[np.sum(xp[i:i + span_h:dilation, j:j + span_w:dilation] * kernel)
+                      for j in cols] for i in rows], dtype=float).reshape(len(rows), len(cols))
+
+
 def dilated_conv2d_spans_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
     image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
                                                                 padding, stride)
@@ -1275,6 +1287,8 @@ MUTANTS: list[Mutant] = [
            dilated_conv2d_dilates_the_input),
     Mutant("dilated_conv2d", "takes the dilated kernel to span k * d pixels",
            dilated_conv2d_spans_k_times_d),
+    Mutant("dilated_conv2d", "all 2p padding zeros below and right of the image",
+           dilated_conv2d_pads_at_the_end),
     Mutant("conv_layer", "forgets the bias", conv_layer_forgets_bias),
     Mutant("conv_layer", "checks only the kernel height against the padded image",
            conv_layer_checks_the_height_only,
