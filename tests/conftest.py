@@ -112,3 +112,25 @@ def suite():
     (seconds each time) for every module that grades with it; no test changes it."""
     from autograder import engine
     return engine.prepare(engine.load_rubric())
+
+
+@pytest.fixture(scope="session")
+def graded_alone(suite):
+    """``graded_alone(hand_in)``: the function of a hand-in of ``tests/student_code`` (a mutant
+    or a carrier: its ``function``, ``implementation`` and ``id``) in an otherwise perfect
+    submission, graded as ``engine.grade`` grades it in a hand-in (with the hand-in's own
+    examples), once per test process for every module that asks (the mutant tests and the
+    misconception tests grade the same mutants)."""
+    from student_code import perfect_except
+
+    from autograder import engine
+    from autograder.inprocess import InProcessStudent
+    done: dict = {}
+
+    def grade(hand_in):
+        if (hand_in.function, hand_in.id) not in done:
+            student = InProcessStudent(perfect_except({hand_in.function: hand_in.implementation}))
+            done[hand_in.function, hand_in.id] = engine.grade_function(
+                student, suite, hand_in.function, hand_in=engine.sources_digest({}))
+        return done[hand_in.function, hand_in.id]
+    return grade

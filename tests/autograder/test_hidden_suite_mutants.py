@@ -34,23 +34,11 @@ CAUGHT = pytest.mark.parametrize("mutant", [
     if m.suite_gap else pytest.param(m, id=m.id) for m in MUTANTS])
 
 
-def _with(mutant: Mutant) -> InProcessStudent:
-    return InProcessStudent(perfect_except({mutant.function: mutant.implementation}))
-
-
 @pytest.fixture(scope="module")
-def graded(suite: Suite) -> Callable[[Mutant], FunctionResult]:
-    """The mutated function's grade in a perfect submission with ``mutant`` swapped in,
-    graded once, as ``engine.grade`` grades it (the same hand-in digest, so the same own
-    examples)."""
-    done: dict[str, FunctionResult] = {}
-
-    def grade(mutant: Mutant) -> FunctionResult:
-        if mutant.id not in done:
-            done[mutant.id] = engine.grade_function(
-                _with(mutant), suite, mutant.function, hand_in=engine.sources_digest({}))
-        return done[mutant.id]
-    return grade
+def graded(graded_alone) -> Callable[[Mutant], FunctionResult]:
+    """The mutated function's grade in a perfect submission with ``mutant`` swapped in
+    (``conftest.graded_alone``: once per test process)."""
+    return graded_alone
 
 
 def test_every_function_has_a_mutant() -> None:

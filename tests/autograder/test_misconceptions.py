@@ -173,8 +173,11 @@ BY_VARIANT = [pytest.param(m, id=m.id) for m in CATALOGUE if m.id not in CARRIED
 
 
 def _named(suite: engine.Suite, function: str, implementation) -> list[str]:
+    """The names given when ``implementation`` is graded as in a hand-in (with its own
+    examples)."""
     student = InProcessStudent(perfect_except({function: implementation}))
-    return engine.grade_function(student, suite, function).misconceptions
+    return engine.grade_function(student, suite, function,
+                                 hand_in=engine.sources_digest({})).misconceptions
 
 
 def test_the_catalogue_has_25_misconceptions_over_all_five_modules() -> None:
@@ -191,12 +194,11 @@ def test_every_mutant_is_matched_by_hand() -> None:
 
 
 @pytest.mark.parametrize("hand_in", HAND_INS, ids=[m.id for m in HAND_INS])
-def test_a_hand_in_gets_its_own_name_and_no_other(suite: engine.Suite, hand_in) -> None:
+def test_a_hand_in_gets_its_own_name_and_no_other(graded_alone, hand_in) -> None:
     """No wrong name, none missed: a hand-in with a catalogued mistake (or two) is named
     exactly that; one whose mistake is not catalogued gets no name."""
     expected = EXPECTED[hand_in.id]
-    assert _named(suite, hand_in.function, hand_in.implementation) == (
-        [expected] if expected else [])
+    assert graded_alone(hand_in).misconceptions == ([expected] if expected else [])
 
 
 @pytest.mark.parametrize("misconception", BY_VARIANT)
