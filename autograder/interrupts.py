@@ -9,6 +9,12 @@ already holds every graded hand-in (``--resume`` goes on from there).
 
 The exit status is the shell's convention, 128 + the signal: 130 for Ctrl-C (SIGINT), 143
 for SIGTERM (``kill``, a batch system's time limit), so a script can tell the two apart.
+
+Python runs a signal handler between any two bytecodes of the main thread, also inside a
+``__del__`` or a garbage-collector callback (hypothesis times its collections with one while
+drawing), where the exception it raises is printed as "Exception ignored" and dropped. So a
+signal stays pending until the run has stopped for it, and the long loops (drawing, grading)
+raise it again where they can stop (``raise_pending``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,21 @@ class Interrupted(KeyboardInterrupt):
         return exit_status(self.signum)
 
 
+_PENDING: list[int] = []  # a signal caught, the run not yet stopped for it (``stopped``)
+
+
+def raise_pending() -> None:
+    """Raise the ``Interrupted`` of a signal caught while its first raise was dropped (in a
+    ``__del__`` or a garbage-collector callback); nothing when none is pending."""
+    if _PENDING:
+        raise Interrupted(_PENDING[0])
+
+
+def stopped() -> None:
+    """The run stops for the signal caught: it is no longer pending."""
+    _PENDING.clear()
+
+
 def exit_status(signum: int) -> int:
     return 128 + int(signum)
 
@@ -58,12 +79,14 @@ def interruptible() -> Iterator[None]:
         if caught:
             exit_now(signum)
         caught.append(signum)
+        _PENDING[:] = [signum]
         raise Interrupted(signum)
 
     previous = {number: signal.signal(number, on_signal) for number in SIGNALS}
     try:
         yield
     finally:
+        stopped()
         for number, handler in previous.items():
             signal.signal(number, handler)
 

@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import outputs, overrides, shards, stages
+from autograder import interrupts, outputs, overrides, shards, stages
 from autograder.cluster import Connection
 from autograder.gradebook import Gradebook, decode_result, result_text
 from autograder.interrupts import signal_of
@@ -133,6 +133,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             outcomes = (_run_all(todo, options.jobs) if options.cluster is None else
                       _run_on_cluster(todo, engine, rubric, options, version, say))
             for student, outcome, seconds, spent in outcomes:
+                interrupts.raise_pending()
                 for name, value in spent.items():
                     stage_seconds[name] = stage_seconds.get(name, 0.0) + value
                 result = decode_result(outcome, student) if outcome.startswith("{") else None
@@ -145,6 +146,7 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
                 _store(book, keys, results, times, student)
                 say("graded", student)
         except KeyboardInterrupt as stop:  # the grading processes are gone: keep what is done
+            interrupts.stopped()
             interrupted = signal_of(stop)
         if todo and not book.holds(keys, set(results)):  # damaged or removed under our feet
             book.rebuild([(keys[s], results[s], times[s]) for s in results])

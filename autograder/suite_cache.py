@@ -41,7 +41,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import solutions
-from autograder import course_key
+from autograder import course_key, interrupts
 from autograder.course_key import CourseKey
 from autograder.dependencies import function_digest
 from autograder.drawing import Corpus, DrawnCheck, draw_check
@@ -199,14 +199,19 @@ def draw(checks: dict, key: CourseKey, say: Say | None = None, jobs: int = 0) ->
     with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context) as pool, \
             _Bar(len(tasks)) as bar:
         futures = {pool.submit(_draw_task, i): tasks[i] for i in _big_first(tasks)}
-        for future in as_completed(futures):
-            check = futures[future]
-            drawn[check.id] = _decode_check(check.id, future.result())
-            bar.update()
-            left[check.function] -= 1
-            if not left[check.function] and not bar.shown:
-                done = sum(not n for n in left.values())
-                say(f"drawing the hidden suite: {check.function} ({done}/{len(left)})")
+        try:
+            for future in as_completed(futures):
+                interrupts.raise_pending()
+                check = futures[future]
+                drawn[check.id] = _decode_check(check.id, future.result())
+                bar.update()
+                left[check.function] -= 1
+                if not left[check.function] and not bar.shown:
+                    done = sum(not n for n in left.values())
+                    say(f"drawing the hidden suite: {check.function} ({done}/{len(left)})")
+        except BaseException:  # Ctrl-C, SIGTERM, an error: wait for the checks being drawn,
+            pool.shutdown(wait=False, cancel_futures=True)  # not for the whole suite
+            raise
     return drawn
 
 

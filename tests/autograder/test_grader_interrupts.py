@@ -25,6 +25,7 @@ import pytest
 from grader_helpers import EXAMPLE_CLASS
 
 from autograder import interrupts
+from autograder.interrupts import interruptible
 
 HERE = Path(__file__).resolve().parents[1]  # tests/, where subreaper.py is
 HAND_INS = 11  # examples/class
@@ -157,3 +158,22 @@ print("the wrap-up ended by itself", flush=True)
     result = json.loads(report.read_text())
     assert result == {"status": interrupts.exit_status(signal.SIGINT), "left": []}
     assert "the wrap-up ended by itself" not in out and "interrupted again" in err
+
+
+class _StopsInItsDestructor:
+    """An object whose ``__del__`` takes the signal: the handler's ``Interrupted`` is raised
+    there, where Python prints and drops it (as in a garbage-collector callback)."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the drop
+def test_a_signal_whose_interrupt_was_dropped_stops_the_run_at_the_next_loop_step():
+    with interruptible():
+        _StopsInItsDestructor()  # dropped at once: the Interrupted is raised and lost
+        with pytest.raises(interrupts.Interrupted) as stop:
+            interrupts.raise_pending()  # what the drawing and grading loops call
+        interrupts.stopped()
+        interrupts.raise_pending()  # the run has stopped for it: nothing pending
+    assert stop.value.signum == signal.SIGINT

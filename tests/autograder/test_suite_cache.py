@@ -158,6 +158,31 @@ def test_files_unused_for_long_go_when_a_function_is_drawn(cache):
     assert relu.exists() and recent.exists() and not old.exists()
 
 
+_STOP: dict = {}  # the marks folder and the failing task, set before the drawing processes fork
+
+
+def _marking_task(index: int) -> bytes:
+    """In a drawing process: mark the task as started; the first fails, the others take
+    their time."""
+    (_STOP["marks"] / str(index)).touch()
+    if index == _STOP["first"]:
+        raise RuntimeError("stop")
+    time.sleep(3)
+    return b""
+
+
+def test_a_stop_while_drawing_does_not_wait_for_the_rest_of_the_suite(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM (here: the first check's error) ends the drawing once the checks
+    being drawn are done; the ones still queued are never drawn (a SIGTERM to cnnlab alone
+    waited for the whole suite: half a minute)."""
+    checks = {"conv2d": all_checks()["conv2d"]}
+    _STOP.update(marks=tmp_path, first=suite_cache._big_first(checks["conv2d"])[0])
+    monkeypatch.setattr(suite_cache, "_draw_task", _marking_task)
+    with pytest.raises(RuntimeError, match="stop"):
+        suite_cache.draw(checks, course_key.load(), say=lambda line: None, jobs=2)
+    assert 1 <= len(list(tmp_path.iterdir())) < len(checks["conv2d"]) >= 8
+
+
 def test_what_is_cached_is_what_drawing_gives_now(cache):
     """A fresh draw of a few checks agrees with the cache (the oracle: drawing itself)."""
     suite = _suite()
