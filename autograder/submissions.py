@@ -387,15 +387,14 @@ def _collect(source: Path, submission: Submission) -> None:
     stems = {file.stem for file, _ in readable if file.suffix == ".py"}
     for file, data in readable:
         if file.suffix == ".py":
-            module = _module_name(file.stem, stems)
+            module, text = _module_name(file.stem, stems), without_ipython_calls(source_text(data))
             if module != file.stem:
                 submission.notes.append(f"{file.name} was graded as {module}.py")
-                _write_module(submission, file.stem,  # for the student's own imports
-                              without_ipython_calls(source_text(data)))
+                _write_module(submission, file.stem, text)  # for the student's own imports
             elif not module.isidentifier():
                 submission.notes.append(f"{file.name} is not a module name Python can "
                                         "import; not used")
-            _write_module(submission, module, without_ipython_calls(source_text(data)))
+            _write_module(submission, module, text)
     for file, data in readable:
         if file.suffix == ".ipynb":
             _collect_notebook(file, data, submission)
