@@ -49,7 +49,9 @@ def function_digest(function: str, checks: list, reference: types.FunctionType,
     values: list[str] = []
     for check in checks:
         digest.update(f"\0{check.id} {check.max_examples} {described(check.examples)}".encode())
-        found = _functions_in([check.examples, check.calls], values)
+        # what the examples are drawn by, and what the oracle works out for them when drawn
+        oracle = [check.oracle.work_out] if check.oracle is not None else []
+        found = _functions_in([check.examples, check.calls, *oracle], values)
         roots += found
     for unit in sorted(closure(u for u in map(_unit_of, roots) if u)):
         digest.update(f"\0{unit[0]}.{unit[1]}\0".encode() + source_of(unit).encode())

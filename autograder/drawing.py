@@ -28,21 +28,33 @@ POOL_SIZE = 200
 @dataclass
 class Corpus:
     """Examples of one check, each with its calls, the reference's result of each call, and
-    hypothesis's choices for it (where shrinking starts)."""
+    hypothesis's choices for it (where shrinking starts); for a check with an ``Oracle``,
+    what it works out for each example (else empty)."""
 
     examples: list[Any] = field(default_factory=list)
     calls: list[list] = field(default_factory=list)
     expected: list[list] = field(default_factory=list)
     starts: list[bytes] = field(default_factory=list)
+    oracles: list[Any] = field(default_factory=list)
 
     def parts(self) -> tuple[list, list, list, list]:
         return self.examples, self.calls, self.expected, self.starts
+
+    def teach(self, check: Check) -> None:
+        """Hand the check's oracle what was worked out for these examples when drawn."""
+        if check.oracle is not None and self.oracles:
+            for example, value in zip(self.examples, self.oracles, strict=True):
+                check.oracle.remember(example, value)
 
 
 @dataclass
 class DrawnCheck:
     course: Corpus  # asked of every hand-in
     pool: Corpus  # a few asked of each hand-in; empty for checks whose examples are relabelled
+
+    def teach(self, check: Check) -> None:
+        self.course.teach(check)
+        self.pool.teach(check)
 
 
 def seed(key: CourseKey, check: Check) -> int:
@@ -63,7 +75,8 @@ def corpus(check: Check, drawn: list[tuple[Any, bytes]]) -> Corpus:
     examples = [example for example, _ in ordered]
     calls = [check.calls(example) for example in examples]
     expected = [[reference(check.function, call) for call in group] for group in calls]
-    return Corpus(examples, calls, expected, [choices for _, choices in ordered])
+    oracles = [check.oracle.work_out(e) for e in examples] if check.oracle is not None else []
+    return Corpus(examples, calls, expected, [choices for _, choices in ordered], oracles)
 
 
 def example_size(example) -> tuple[int, float]:

@@ -201,6 +201,7 @@ def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
 
 def _prepare_check(check: Check, points: float, key: CourseKey) -> PreparedCheck:
     drawn = draw_check(check, key)
+    drawn.teach(check)
     return PreparedCheck(check, points, *drawn.course.parts(), pool=drawn.pool)
 
 

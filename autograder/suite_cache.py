@@ -12,7 +12,7 @@ its checks' strategies and calls, its reference, the drawing code, the versions)
 rubric: points are applied when the file is read, so a rubric that only changes points needs
 no drawing. A change to one function's checks or reference redraws that function alone.
 
-A file is a header line ``cnnlab-suite-3 <key> <sha256 of the rest>`` and gzip-compressed
+A file is a header line ``cnnlab-suite-4 <key> <sha256 of the rest>`` and gzip-compressed
 JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
@@ -48,7 +48,8 @@ from autograder.drawing import Corpus, DrawnCheck, draw_check
 from autograder.worker_runtime import wire
 from cnnlab import paths
 
-FORMAT = "cnnlab-suite-3"  # 3: a file per function, drawn with the course key, with pools
+# 3: a file per function, drawn with the course key, with pools; 4: with the oracles' data
+FORMAT = "cnnlab-suite-4"
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
 # A file read or written in this many days is kept; older ones go when a function is drawn
 # (a course key made for a term is not graded with again, and its suite is a few MB).
@@ -173,6 +174,8 @@ def apply_rubric(suite, drawn: Drawn, functions: tuple[str, ...]) -> None:
         checks = suite.checks[function]
         shares = suite.rubric.check_points(function, checks)
         worthless = suite.rubric.points_of(function) == 0
+        for check in checks:
+            drawn[check.id].teach(check)
         suite.prepared[function] = [
             PreparedCheck(check, share, *drawn[check.id].course.parts(),
                           pool=drawn[check.id].pool)
@@ -270,7 +273,7 @@ def _message(drawn: DrawnCheck) -> bytes:
 def _corpus_parts(corpus: Corpus) -> list:
     examples, calls, expected, starts = corpus.parts()
     return [examples, calls, [[_tag(e) for e in group] for group in expected],
-            [_start_text(choices) for choices in starts]]
+            [_start_text(choices) for choices in starts], corpus.oracles]
 
 
 def _start_text(choices: bytes) -> str:
@@ -354,12 +357,13 @@ def _decode_check(check_id: str, message) -> DrawnCheck:
 def _decode_corpus(check_id: str, parts) -> Corpus:
     from autograder.checks.base import Raised
     try:
-        examples, calls, tagged, starts = parts
+        examples, calls, tagged, starts, oracles = parts
         expected = [[Raised(v) if tag == "raised" else v for tag, v in group]
                     for group in tagged]
     except (ValueError, TypeError) as error:
         raise SuiteFileError(f"{check_id}: {error}") from None
     if not (type(examples) is list and type(calls) is list and type(starts) is list
+            and type(oracles) is list and len(oracles) in (0, len(examples))
             and len(examples) == len(calls) == len(expected) == len(starts)
             and all(type(g) is list and len(g) == len(e) for g, e
                     in zip(calls, expected, strict=True))):
@@ -372,7 +376,7 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
         if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
                    and type(c[1]) is dict for c in group):
             raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
-    return Corpus(examples, calls, expected, starts)
+    return Corpus(examples, calls, expected, starts, oracles)
 
 
 def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:

@@ -11,7 +11,6 @@ forward reference (drawn once, with the examples), the adjoint identity of the c
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -25,6 +24,7 @@ from autograder.checks.base import (
     Graded,
     Judge,
     Misconception,
+    Oracle,
     Raised,
     accepts_nested_lists,
     agreement,
@@ -34,7 +34,6 @@ from autograder.checks.base import (
     rejects_invalid_arguments,
     shape_problem,
 )
-from autograder.worker_runtime import wire
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
 from solutions.backprop import numerical_gradient
@@ -114,8 +113,8 @@ def linear_in_d_out(f: str, calls: st.SearchStrategy) -> Check:
 def _differences(c, forward, eps: float) -> tuple:
     """The central differences of ``L = sum(forward(...) * d_out)`` with respect to every
     argument ``forward`` differentiates (``forward(call)`` gives the functions of one array and
-    the arrays), by the given ``numerical_gradient`` on the forward reference. Computed when
-    judged, not drawn: a hand-in's own examples relabel the call's numbers."""
+    the arrays), by the given ``numerical_gradient`` on the forward reference: the check's
+    ``Oracle``."""
     (d_out, *_), _ = c
     d_out = np.asarray(d_out, dtype=np.float64)
     def loss_of(g: Callable) -> Callable:
@@ -123,24 +122,12 @@ def _differences(c, forward, eps: float) -> tuple:
     return tuple(numerical_gradient(loss_of(g), at, eps) for g, at in forward(c))
 
 
-REMEMBERED_DIFFERENCES = 20_000  # per check: the shared examples of a class, a few MB
-
-
 def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: float,
                             max_examples: int = 100) -> Check:
     # Central differences cost two forward calls per input element, more than the rest of a
-    # hand-in's grading: each call's are computed once per grading process (on the trusted
-    # side, keyed by the call's wire encoding, as the engine recognises identical calls) and
-    # reused for the next hand-in's shared examples.
-    remembered: dict[bytes, tuple] = {}
-
-    def differences(c) -> tuple:
-        key = hashlib.sha256(wire.dumps(c)).digest()
-        if key not in remembered:
-            if len(remembered) >= REMEMBERED_DIFFERENCES:
-                remembered.clear()
-            remembered[key] = _differences(c, forward, eps)
-        return remembered[key]
+    # hand-in's grading: those of the course's calls are worked out when the suite is drawn
+    # and kept with it; a hand-in's own calls', when judged (``Oracle``).
+    differences = Oracle(lambda c: _differences(c, forward, eps))
 
     @on_results
     def judge(c, actual, expected) -> str | None:
@@ -153,7 +140,8 @@ def agrees_with_differences(f: str, calls: st.SearchStrategy, forward, eps: floa
         return None
     return Check(f, "agrees_with_central_differences",
                  "the gradient of L = sum(forward(x) * d_out) by central differences",
-                 calls, judge=judge, max_examples=max_examples, covers=(f,))
+                 calls, judge=judge, max_examples=max_examples, covers=(f,),
+                 oracle=differences)
 
 
 # --- conv_layer_backward -----------------------------------------------------------------

@@ -16,6 +16,7 @@ raising ``ValueError`` where the reference does.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import inspect
 import re
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 
 from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
+from autograder.worker_runtime import wire
 from cnnlab.result_rules import compare, not_a_number, within_tolerance
 
 Call = tuple[tuple, dict]
@@ -41,6 +43,40 @@ class Raised:
 
 
 Judge = Callable[[Any, Sequence[Any], Sequence[Any]], "str | None"]
+
+
+class Oracle:
+    """Trusted data a judge needs about an example besides the reference's results, too costly
+    to work out again in every grading process (the central differences of a backward pass:
+    two forward calls per input element). It is worked out when the suite is drawn and kept
+    with it (``autograder.drawing``), and handed back here when the suite is read
+    (``remember``); an example the suite does not hold (a hand-in's own) is worked out when it
+    is judged, once per grading process."""
+
+    LIMIT = 20_000  # remembered examples: a course's and a class's own ones, a few MB
+
+    def __init__(self, work_out: Callable[[Any], Any]):
+        self.work_out = work_out
+        self.known: dict[bytes, Any] = {}
+
+    def __call__(self, example: Any) -> Any:
+        key = _example_key(example)
+        if key not in self.known:
+            self.remember(example, self.work_out(example), key)
+        return self.known[key]
+
+    def knows(self, example: Any) -> bool:
+        return _example_key(example) in self.known
+
+    def remember(self, example: Any, value: Any, key: bytes | None = None) -> None:
+        if len(self.known) >= self.LIMIT:
+            self.known.clear()
+        self.known[key or _example_key(example)] = value
+
+
+def _example_key(example: Any) -> bytes:
+    """An example by its wire encoding: equal examples, one key."""
+    return hashlib.sha256(wire.dumps(example)).digest()
 
 
 def one_call(example: Call) -> list[Call]:
@@ -190,6 +226,7 @@ class Check:
     # Its failing examples go to the misconception diagnosis; not those of a check that
     # judges only a message: a mistake's variant raises the same ValueError, with its words.
     diagnosed: bool = True
+    oracle: Oracle | None = None  # what its judge needs besides the reference's results
 
     @property
     def id(self) -> str:

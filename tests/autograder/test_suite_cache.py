@@ -93,7 +93,8 @@ def _with_checks(checks: dict) -> bytes:
         {"format": suite_cache.FORMAT, "key": KEY, "checks": checks}).encode()))
 
 
-EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
+# examples, calls, results, shrinking starts, an oracle's data
+EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
 
 
 @pytest.mark.parametrize(("make", "message"), [
@@ -107,8 +108,11 @@ EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
         '{"list":[{"list":[]}]}', 1) + "," + EMPTY + "]}"}), "do not line up"),
     (lambda good: _with_checks({"x": '{"list":[' + EMPTY + ',{"list":[{"list":[1]},'
                                 '{"list":[{"list":[]}]},{"list":[{"list":[]}]},'
-                                '{"list":["not base64!"]}]}]}'}),
+                                '{"list":["not base64!"]},{"list":[]}]}]}'}),
      "x: a shrinking start that is not base64"),
+    (lambda good: _with_checks({"x": '{"list":[' + EMPTY.replace('{"list":[]}]}', '[1]]}')
+                                + "," + EMPTY + "]}"}),
+     "do not line up"),  # an oracle's data for an example that is not there
 ])
 def test_an_altered_or_foreign_file_is_refused_with_a_message(tmp_path, make, message):
     path = tmp_path / "suite.json.gz"
@@ -279,6 +283,48 @@ def test_a_change_to_a_shared_strategy_changes_every_function_using_it(edited):
 def test_a_change_to_a_judge_changes_no_key(edited):
     before = _keys()
     assert edited(("autograder.checks.convolution", "_is_linear")) == before
+
+
+def _with_oracles() -> set[str]:
+    return {f for f, checks in all_checks().items() if any(c.oracle for c in checks)}
+
+
+def test_a_change_to_what_an_oracle_works_out_changes_the_keys_of_its_functions(edited):
+    """The central differences are drawn with the examples: changing how they are worked out
+    must redraw them."""
+    before = _keys()
+    after = edited(("autograder.checks.backprop", "_differences"))
+    changed = {f for f in FUNCTIONS if before[f] != after[f]}
+    assert changed == _with_oracles() and "conv_layer_backward" in changed
+
+
+def _refuse(example):
+    raise AssertionError("worked out again, not read with the suite")
+
+
+def test_an_oracle_s_data_is_read_with_the_suite_not_worked_out_again(cache, monkeypatch):
+    """The central differences of a backward pass's course examples (seconds of CPU per
+    grading process) come with the drawn suite."""
+    suite_cache.load(_suite(), ("relu_backward",), say=lambda line: None)  # drawn and kept
+    oracles = [c.oracle for c in all_checks()["relu_backward"] if c.oracle]
+    for oracle in oracles:
+        monkeypatch.setattr(oracle, "known", {})
+        monkeypatch.setattr(oracle, "work_out", _refuse)
+    suite = _suite()
+    suite_cache.load(suite, ("relu_backward",), say=lambda line: None)
+    held = [p for p in suite.prepared["relu_backward"] if p.check.oracle]
+    assert len(held) == len(oracles) == 1
+    assert all(p.check.oracle.knows(e) for p in held for e in p.examples)
+
+
+@pytest.mark.parametrize("function", sorted(_with_oracles()))
+def test_the_kept_central_differences_agree_with_the_reference_s_gradient(suite, function):
+    """What the file holds is right: the reference's gradient passes the check judged with
+    it (a wrong or shifted entry would fail it)."""
+    (p,) = [p for p in suite.of(function) if p.check.oracle]
+    judge = p.check.judgement()
+    assert all(p.check.oracle.knows(e) for e in p.examples)
+    assert [i for i, e in enumerate(p.examples) if judge(e, p.expected[i], p.expected[i])] == []
 
 
 def test_a_changed_function_alone_is_drawn_again(cache, monkeypatch, edited):
