@@ -46,6 +46,8 @@ NAMED_BY: dict[str, str | None] = {
     "conv_output_size: no ValueError for negative padding or a kernel too large":
         "conv_output_size.no_checks",
     "same_padding: k // 2, no ValueError for an even kernel": "same_padding.even_kernel",
+    "same_padding: k // 2 after checking k >= 1, no ValueError for an even kernel":
+        "same_padding.even_kernel",
     "same_padding: (k - 1) / 2 is a float": "same_padding.float",
     "conv1d: flips the kernel (np.convolve)": "conv1d.flipped_kernel",
     "conv1d: ignores the stride": "conv1d.stride_ignored",

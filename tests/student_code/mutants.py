@@ -118,6 +118,11 @@ def same_padding_accepts_even(kernel_size):
     return kernel_size // 2
 
 
+def same_padding_positive_only(kernel_size):
+    """Checks that the kernel has a size, not that it is odd."""
+    return check_positive("kernel_size", kernel_size) // 2
+
+
 def same_padding_float(kernel_size):
     if kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd and positive, got {kernel_size}")
@@ -1262,6 +1267,8 @@ MUTANTS: list[Mutant] = [
            conv_output_size_no_checks, ("conv_output_size.rejects_invalid_arguments",)),
     Mutant("same_padding", "k // 2, no ValueError for an even kernel",
            same_padding_accepts_even, ("same_padding.rejects_invalid_arguments",)),
+    Mutant("same_padding", "k // 2 after checking k >= 1, no ValueError for an even kernel",
+           same_padding_positive_only, ("same_padding.rejects_invalid_arguments",)),
     Mutant("same_padding", "(k - 1) / 2 is a float", same_padding_float),
     Mutant("conv1d", "flips the kernel (np.convolve)", conv1d_flipped_kernel),
     Mutant("conv1d", "ignores the stride", conv1d_ignores_stride),
