@@ -72,6 +72,15 @@ def on_results(judge: Judge) -> Judge:
     return judged
 
 
+@st.composite
+def _float_d_out(draw, calls: st.SearchStrategy):
+    """The calls with a float ``d_out`` (quarters) in place of the one drawn: an integer
+    ``x``, as an image is, with the fractional gradient that comes back to it. A ``d_x`` made
+    like ``x`` (``np.zeros_like(x)``) truncates it."""
+    (d_out, *rest), options = draw(calls)
+    return (draw(S.float_arrays(np.shape(d_out))), *rest), options
+
+
 def _parts_close(actual, wanted) -> bool:
     got, want = _parts(actual), _parts(wanted)
     return len(got) == len(want) and all(close(g, w) for g, w in zip(got, want, strict=True))
@@ -459,7 +468,12 @@ def _max_pool_checks() -> list[Check]:
                   covers=(f,)),
             agreement(f, "ties_go_to_the_first_maximum",
                       "on ties, only the first maximum in C order gets the gradient",
-                      _ties(), weight=2, covers=(f,))]
+                      _ties(), weight=2, covers=(f,)),
+            agreement(f, "integer_x_float_d_out", "an integer x with a float d_out: the "
+                      "gradient keeps its fractions",
+                      _float_d_out(_pool_calls(channels=None, ints=True,
+                                               stride=st.one_of(st.none(), st.integers(1, 3)))),
+                      covers=("any_numeric_dtype",))]
 
 
 def _avg_pool_checks() -> list[Check]:
@@ -470,15 +484,18 @@ def _avg_pool_checks() -> list[Check]:
                   _pool_calls(channels=None), judge=_spread_evenly, covers=(f,))]
 
 
-def _scatter(d_out, x, size, stride, share, add: bool = True) -> np.ndarray:
+def _scatter(d_out, x, size, stride, share, add: bool = True,
+             like_x: bool = False) -> np.ndarray:
     """A pooling backward pass by loops: window (i, j) of channel c passes
     ``d_out[i, j, c] * share(window)`` back, added to (or, ``add=False``, written over, where
-    its share is not 0) what earlier windows passed back."""
+    its share is not 0) what earlier windows passed back; ``like_x``: into an array of x's
+    dtype (``np.zeros_like(x)``), which an integer x truncates at every window."""
+    dtype = np.asarray(x).dtype if like_x else np.float64
     x = np.asarray(x, dtype=float)
     step = size if stride is None else stride
     x3 = x.reshape(*x.shape[:2], -1)
     g3 = np.asarray(d_out, dtype=float).reshape(*np.shape(d_out)[:2], -1)
-    d_x = np.zeros(x3.shape)
+    d_x = np.zeros(x3.shape, dtype=dtype)
     for i, j, c in np.ndindex(g3.shape):
         rows, cols = slice(i * step, i * step + size), slice(j * step, j * step + size)
         part = g3[i, j, c] * share(x3[rows, cols, c])
@@ -505,6 +522,28 @@ def _max_overwrite_plain(d_out, x, size=2, stride=None):
     return _scatter(d_out, x, size, stride, _argmax_mask, add=False)
 
 
+def _last_argmax_mask(window: np.ndarray) -> np.ndarray:
+    flat = window.ravel()
+    mask = np.zeros(flat.shape)
+    mask[flat.size - 1 - np.argmax(flat[::-1])] = 1.0
+    return mask.reshape(window.shape)
+
+
+def _max_last_maximum(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, _last_argmax_mask)
+
+
+def _max_like_x(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, _argmax_mask, like_x=True)
+
+
+_LIKE_X = ("made d_x an array like x (np.zeros_like(x)): for an integer x the gradient is "
+           "cut to whole numbers", "d_x holds gradients, not pixels: start from "
+           "np.zeros(x.shape), which holds floats")
+
+
 MAX_POOL_BACKWARD = Graded(
     "max_pool_backward", NUMERIC_ARRAY, section="training", points=2, pictured=True,
     spec="max_pool_backward: the gradient goes to the maximum of each window (on ties, to "
@@ -521,6 +560,11 @@ MAX_POOL_BACKWARD = Graded(
                       "windows share a maximum instead of adding it up (+=)",
                       "an element that is the maximum of several windows gets all their "
                       "gradients", _max_overwrite_plain),
+        Misconception("last_maximum", "gave the gradient to the last maximum of a window "
+                      "with ties (a loop that keeps a value >= the best so far)",
+                      "on ties only the first maximum in C order (np.argmax) gets it: replace "
+                      "the best only when a value is > it", _max_last_maximum),
+        Misconception("gradient_like_x", *_LIKE_X, _max_like_x),
     ))
 
 
@@ -613,6 +657,9 @@ def _relu_checks() -> list[Check]:
                   _elementwise_calls(values=st.sampled_from([-0.5, 0.0, 0.5])), covers=(f,)),
         agreement(f, "agrees_on_integers", "integer arrays", _elementwise_calls(ints=True),
                   covers=("any_numeric_dtype",)),
+        agreement(f, "integer_x_float_d_out", "an integer x with a float d_out: the "
+                  "gradient keeps its fractions", _float_d_out(_elementwise_calls(ints=True)),
+                  covers=("any_numeric_dtype",)),
         *_activation_checks(f, relu, LINEAR_EPS),
     ]
 
@@ -644,6 +691,11 @@ def _relu_passes_at_zero(d_out, x):
     return np.where(np.asarray(x) >= 0, d_out, np.zeros_like(d_out))
 
 
+def _relu_like_x(d_out, x):
+    """``d_x = np.zeros_like(x); d_x[x > 0] = d_out[x > 0]``: the gradient in x's dtype."""
+    return reference.relu_backward(d_out, x).astype(np.asarray(x).dtype)
+
+
 def _relu_forgot_d_out(d_out, x):
     reference.relu_backward(d_out, x)
     return (np.asarray(x) > 0).astype(float)
@@ -664,6 +716,7 @@ RELU_BACKWARD = Graded(
         Misconception("forgot_d_out", "returned the ReLU's derivative without multiplying by "
                       "d_out", "chain rule: d_x = d_out * relu'(x)", _relu_forgot_d_out,
                       any_dtype=True),
+        Misconception("gradient_like_x", *_LIKE_X, _relu_like_x),
     ))
 
 

@@ -148,12 +148,18 @@ NAMED_BY: dict[str, str | None] = {
         "max_pool_backward.every_maximum",
     "max_pool_backward: overlapping windows overwrite": "max_pool_backward.overwrites_overlaps",
     "max_pool_backward: writes into x": None,
+    "max_pool_backward: the last maximum of a tie gets the gradient":
+        "max_pool_backward.last_maximum",
+    "max_pool_backward: d_x made like x: an integer x truncates the gradient":
+        "max_pool_backward.gradient_like_x",
     "avg_pool_backward: not divided by size**2": "avg_pool_backward.not_divided",
     "avg_pool_backward: divides by size": "avg_pool_backward.divided_by_size",
     "avg_pool_backward: overlapping windows overwrite": "avg_pool_backward.overwrites_overlaps",
     "relu_backward: relu of d_out": "relu_backward.relu_of_d_out",
     "relu_backward: passes the gradient at x == 0": "relu_backward.passes_at_zero",
     "relu_backward: forgets to multiply by d_out": "relu_backward.forgot_d_out",
+    "relu_backward: d_x made like x: an integer x truncates the gradient":
+        "relu_backward.gradient_like_x",
     "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",

@@ -1094,6 +1094,51 @@ def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
     return _pool_backward(d_out, x, size, stride)
 
 
+def _pool_windows(d_out, x, size, stride):
+    """The checked arguments of a pooling backward pass and its output's (height, width)."""
+    x = np.asarray(x)
+    check_ndim("x", x, 2, 3)
+    size = check_positive("size", size)
+    stride = size if stride is None else check_positive("stride", stride)
+    check_fits("size", size, "the height of x", x.shape[0])
+    check_fits("size", size, "the width of x", x.shape[1])
+    out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
+    d_out = np.asarray(d_out)
+    if d_out.shape != out + x.shape[2:]:
+        raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
+    return d_out, x, size, stride, out
+
+
+def max_pool_backward_last_maximum(d_out, x, size=2, stride=None):
+    """Keeps the last maximum of a tie: a running best replaced by any value >= it."""
+    d_out, x, size, stride, out = _pool_windows(d_out, x, size, stride)
+    d_x = np.zeros(x.shape)
+    for index in np.ndindex(d_out.shape):
+        i, j, channel = index[0], index[1], index[2:]
+        best, where = -np.inf, None
+        for a in range(size):
+            for b in range(size):
+                value = x[(i * stride + a, j * stride + b, *channel)]
+                if value >= best:
+                    best, where = value, (i * stride + a, j * stride + b, *channel)
+        d_x[where] += d_out[index]
+    return d_x
+
+
+def max_pool_backward_zeros_like_x(d_out, x, size=2, stride=None):
+    """d_x = np.zeros_like(x): an integer x makes the gradient integer, element by element."""
+    d_out, x, size, stride, out = _pool_windows(d_out, x, size, stride)
+    d_x = np.zeros_like(x)
+    for index in np.ndindex(d_out.shape):
+        i, j, channel = index[0], index[1], index[2:]
+        window = x[i * stride:i * stride + size, j * stride:j * stride + size][
+            (slice(None), slice(None), *channel)]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        where = (i * stride + a, j * stride + b, *channel)
+        d_x[where] = d_x[where] + d_out[index]
+    return d_x
+
+
 def avg_pool_backward_not_divided(d_out, x, size=2, stride=None):
     return _pool_backward(d_out, x, size, stride, how="avg", whole_window=True)
 
@@ -1126,6 +1171,13 @@ def relu_backward_at_zero(d_out, x):
 def relu_backward_no_chain_rule(d_out, x):
     d_out, x = _same_shape(d_out, x)
     return (x > 0).astype(float)
+
+
+def relu_backward_zeros_like_x(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    d_x = np.zeros_like(x)
+    d_x[x > 0] = d_out[x > 0]
+    return d_x
 
 
 def sigmoid_backward_of_output(d_out, x):
@@ -1403,12 +1455,18 @@ MUTANTS: list[Mutant] = [
     Mutant("max_pool_backward", "overlapping windows overwrite", max_pool_backward_overwrites),
     Mutant("max_pool_backward", "writes into x", max_pool_backward_modifies_x,
            ("max_pool_backward.does_not_modify_inputs",)),
+    Mutant("max_pool_backward", "the last maximum of a tie gets the gradient",
+           max_pool_backward_last_maximum),
+    Mutant("max_pool_backward", "d_x made like x: an integer x truncates the gradient",
+           max_pool_backward_zeros_like_x),
     Mutant("avg_pool_backward", "not divided by size**2", avg_pool_backward_not_divided),
     Mutant("avg_pool_backward", "divides by size", avg_pool_backward_by_size),
     Mutant("avg_pool_backward", "overlapping windows overwrite", avg_pool_backward_overwrites),
     Mutant("relu_backward", "relu of d_out", relu_backward_of_d_out),
     Mutant("relu_backward", "passes the gradient at x == 0", relu_backward_at_zero),
     Mutant("relu_backward", "forgets to multiply by d_out", relu_backward_no_chain_rule),
+    Mutant("relu_backward", "d_x made like x: an integer x truncates the gradient",
+           relu_backward_zeros_like_x),
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
