@@ -992,6 +992,11 @@ def _fit_checks() -> list[Check]:
               "of a validation set right", st.just(PROBLEM_SEEDS),  # all, every hand-in
               calls=_fit_on_the_problems, judge=_learns, max_examples=1,
               weight=2, main=True, covers=(f,)),
+        agreement(f, "agrees_on_the_seeded_problems",
+                  f"the seeded problems: {PROBLEM_EPOCHS} steps, each on all "
+                  f"{PROBLEM_SIZES[0]} training patches (no mini-batches)",
+                  st.just(PROBLEM_SEEDS), calls=_fit_on_the_problems, max_examples=1,
+                  covers=(f,)),
         agreement(f, "integer_inputs", "integer images and weights give floating-point "
                   "weights, also after 0 epochs", _train_calls(ints=True, epochs=st.integers(0, 2)),
                   max_examples=30, covers=(f,)),
@@ -1011,6 +1016,15 @@ def _fit_restarts(weights, bias, images, labels, learning_rate, epochs):
     return reference.train_step(weights, bias, images, labels, learning_rate)
 
 
+def _fit_epochs_plus(more: int):
+    """fit with ``epochs + more`` steps (never fewer than 0): a loop off by one."""
+    def fit(weights, bias, images, labels, learning_rate, epochs):
+        reference.fit(weights, bias, images, labels, learning_rate, epochs)  # its ValueErrors
+        return reference.fit(weights, bias, images, labels, learning_rate,
+                             max(epochs + more, 0))
+    return fit
+
+
 FIT = Graded(
     "fit", FLOAT_ARRAY_TUPLE, section="training", points=2,
     spec="fit: epochs steps of train_step, each from where the last ended; trained on a "
@@ -1020,6 +1034,11 @@ FIT = Graded(
                       "train_step's result was not carried to the next step",
                       "assign what train_step returns: weights, bias = train_step(weights, "
                       "bias, ...)", _fit_restarts),
+        Misconception("one_epoch_too_many", "took one step more than epochs (range(epochs "
+                      "+ 1), or while epoch <= epochs)", "epochs steps: for _ in range(epochs)",
+                      _fit_epochs_plus(1)),
+        Misconception("one_epoch_short", "took one step less than epochs (range(1, epochs))",
+                      "epochs steps: for _ in range(epochs)", _fit_epochs_plus(-1)),
     ))
 
 EXERCISES = (CONV_LAYER_BACKWARD, MAX_POOL_BACKWARD, AVG_POOL_BACKWARD, RELU_BACKWARD,

@@ -171,7 +171,9 @@ NAMED_BY: dict[str, str | None] = {
     "train_step: updates the weights in place": None,
     "train_step: no ValueError for a negative learning rate": None,
     "fit: restarts every step from the initial weights": "fit.restarts_each_step",
-    "fit: one epoch short": None,
+    "fit: one epoch short": "fit.one_epoch_short",
+    "fit: one epoch too many": "fit.one_epoch_too_many",
+    "fit: shuffled mini-batches of 8 instead of the whole set": None,
 }
 EXPECTED = {**NAMED_BY, **CARRIER_NAMES}  # every hand-in of tests/student_code
 HAND_INS = [*MUTANTS, *CARRIERS]

@@ -1303,6 +1303,31 @@ def fit_one_epoch_short(weights, bias, images, labels, learning_rate, epochs):
     return weights, bias
 
 
+def fit_one_epoch_too_many(weights, bias, images, labels, learning_rate, epochs):
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    epoch = 0
+    while epoch <= epochs:
+        d_weights, d_bias = _gradients(weights, bias, rows, labels)
+        weights, bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+        epoch += 1
+    return weights, bias
+
+
+def fit_shuffled_mini_batches(weights, bias, images, labels, learning_rate, epochs):
+    """Stochastic gradient descent: each epoch, steps on shuffled batches of 8 images."""
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    order = np.random.default_rng(0)
+    for _ in range(epochs):
+        shuffled = order.permutation(len(rows))
+        for start in range(0, len(rows), 8):
+            batch = shuffled[start:start + 8]
+            d_weights, d_bias = _gradients(weights, bias, rows[batch], labels[batch])
+            weights, bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+    return weights, bias
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -1482,4 +1507,7 @@ MUTANTS: list[Mutant] = [
            train_step_negative_rate, ("train_step.rejects_invalid_arguments",)),
     Mutant("fit", "restarts every step from the initial weights", fit_restarts),
     Mutant("fit", "one epoch short", fit_one_epoch_short),
+    Mutant("fit", "one epoch too many", fit_one_epoch_too_many),
+    Mutant("fit", "shuffled mini-batches of 8 instead of the whole set",
+           fit_shuffled_mini_batches, ("fit.agrees_on_the_seeded_problems",)),
 ]
