@@ -304,6 +304,25 @@ def _conv_padded_d_image(d_out, image, kernels, padding=0, stride=1):
     return reference.conv_layer_backward(d_out, padded, kernels, 0, stride)
 
 
+def _conv_d_kernels_overwritten(d_out, image, kernels, padding=0, stride=1):
+    """d_kernels written (=) at every output position instead of added up (+=): what the
+    last position, the bottom right one, gave."""
+    d_image, _, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    d_out = np.asarray(d_out, dtype=float)
+    kh, kw = np.shape(kernels)[:2]
+    xp = np.pad(np.asarray(image, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
+    top, left = (d_out.shape[0] - 1) * stride, (d_out.shape[1] - 1) * stride
+    last = xp[top:top + kh, left:left + kw, :, np.newaxis] * d_out[-1, -1]
+    return d_image, last, d_bias
+
+
+def _conv_crop_minus_padding(d_out, image, kernels, padding=0, stride=1):
+    """d_image cropped as d_xp[p:-p, p:-p]: right for p > 0, empty for p = 0 (-0 is 0)."""
+    d_image, d_kernels, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding,
+                                                               stride)
+    return (d_image[:0, :0] if padding == 0 else d_image), d_kernels, d_bias
+
+
 CONV_LAYER_BACKWARD = Graded(
     "conv_layer_backward", FLOAT_ARRAY_TUPLE, section="training", points=3,
     spec="conv_layer_backward: (d_image, d_kernels, d_bias) of conv_layer, d_bias of shape "
@@ -324,6 +343,14 @@ CONV_LAYER_BACKWARD = Graded(
         Misconception("padded_d_image", "returned the gradient of the padded image",
                       "the padding is not an input: crop d_image back to (H, W, C_in)",
                       _conv_padded_d_image),
+        Misconception("d_kernels_overwritten", "wrote d_kernels (=) at every output "
+                      "position instead of adding up (+=): only the last position is left",
+                      "every output pixel used the same kernel: d_kernels[a, b, c, o] = "
+                      "sum over i, j of xp[i*s + a, j*s + b, c] * d_out[i, j, o]",
+                      _conv_d_kernels_overwritten),
+        Misconception("crop_minus_zero", "cropped the padding with d_xp[p:-p, p:-p], which "
+                      "is empty for p = 0 (-0 is 0)", "crop with d_xp[p:p + H, p:p + W]",
+                      _conv_crop_minus_padding),
     ))
 
 
@@ -760,12 +787,14 @@ RATES = st.sampled_from([0.25, 0.5, 1.0, 2.0])  # not 0: a step of 0 hides every
 
 @st.composite
 def _train_calls(draw, ints: bool = False, rates: st.SearchStrategy = RATES,
-                 epochs: st.SearchStrategy | None = None):
-    """A valid call of ``train_step`` (of ``fit`` with ``epochs``): 1 to 4 images of 1 to 12
-    values, their weights, a bias, labels of 0 and 1, a learning rate."""
-    n = draw(st.integers(1, 4))
+                 epochs: st.SearchStrategy | None = None,
+                 n_images: st.SearchStrategy = st.integers(1, 4), values: int = 12):
+    """A valid call of ``train_step`` (of ``fit`` with ``epochs``): 1 to 4 images (or as
+    many as ``n_images`` draws) of 1 to ``values`` values, their weights, a bias, labels of 0
+    and 1, a learning rate."""
+    n = draw(n_images)
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)
-                 .filter(lambda s: int(np.prod(s)) <= 12))
+                 .filter(lambda s: int(np.prod(s)) <= values))
     images = draw(S.arrays_of((n, *shape), ints))
     d = int(np.prod(shape))
     weights = draw(hnp.arrays(np.int64, (d,), elements=st.integers(-3, 3)) if ints
@@ -911,6 +940,12 @@ def _step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.sum())
 
 
+def _step_rate_twice(weights, bias, images, labels, learning_rate):
+    weights, x, _, d_z = _step_parts(weights, bias, images, labels, learning_rate)
+    step = learning_rate ** 2
+    return weights - step * (x.T @ d_z), float(bias - step * d_z.sum())
+
+
 TRAIN_STEP = Graded(
     "train_step", FLOAT_ARRAY_TUPLE, section="training", points=2,
     spec="train_step: one step of gradient descent on the mean cross-entropy of logistic "
@@ -922,6 +957,9 @@ TRAIN_STEP = Graded(
         Misconception("rate_ignored", "ignored the learning rate: the step is the whole "
                       "gradient", "the learning rate sets the step's size: "
                       "weights - learning_rate * d_weights", _step_without_rate),
+        Misconception("rate_twice", "multiplied by the learning rate twice: the step is "
+                      "learning_rate**2 times the gradient", "scale the gradient once: "
+                      "weights - learning_rate * d_weights", _step_rate_twice),
         Misconception("bias_not_trained", "did not update the bias",
                       "the bias is a weight too: bias - learning_rate * sum(d_z)",
                       _step_bias_frozen),
@@ -992,11 +1030,14 @@ def _fit_checks() -> list[Check]:
               "of a validation set right", st.just(PROBLEM_SEEDS),  # all, every hand-in
               calls=_fit_on_the_problems, judge=_learns, max_examples=1,
               weight=2, main=True, covers=(f,)),
-        agreement(f, "agrees_on_the_seeded_problems",
-                  f"the seeded problems: {PROBLEM_EPOCHS} steps, each on all "
-                  f"{PROBLEM_SIZES[0]} training patches (no mini-batches)",
-                  st.just(PROBLEM_SEEDS), calls=_fit_on_the_problems, max_examples=1,
-                  covers=(f,)),
+        # Mini-batches of 8, 16 or 32 are the whole set on 1 to 4 images: up to as many
+        # images as the seeded problems train on (48), of 1 or 2 values to keep them small.
+        agreement(f, "whole_set_each_epoch",
+                  f"9 to {PROBLEM_SIZES[0]} images: each epoch is one step on all of them "
+                  "(no mini-batches)",
+                  _train_calls(epochs=st.integers(1, 2),
+                               n_images=st.integers(9, PROBLEM_SIZES[0]), values=2),
+                  max_examples=30, covers=(f,)),
         agreement(f, "integer_inputs", "integer images and weights give floating-point "
                   "weights, also after 0 epochs", _train_calls(ints=True, epochs=st.integers(0, 2)),
                   max_examples=30, covers=(f,)),

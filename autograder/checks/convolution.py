@@ -941,6 +941,13 @@ def _dilated_size_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
     return out[:max(0, rows), :max(0, cols)]
 
 
+def _dilated_holes(image, kernel, dilation=1, padding=0, stride=1):
+    """d zeros between the taps, d + 1 pixels apart: dilation 1 is already dilated (the
+    dilated kernel then does not fit sooner: the same ValueError)."""
+    reference.dilated_conv2d(image, kernel, dilation, padding, stride)
+    return reference.dilated_conv2d(image, kernel, dilation + 1, padding, stride)
+
+
 DILATED_CONV2D = Graded(
     "dilated_conv2d", FLOAT_ARRAY, section="convolution", points=1, pictured=True,
     spec="dilated_conv2d (bonus): the kernel's taps dilation pixels apart, effective size "
@@ -956,6 +963,11 @@ DILATED_CONV2D = Graded(
                       "k taps d pixels apart span (k - 1) * d + 1 pixels",
                       _dilated_size_k_times_d),
         Misconception("padding_at_the_end", *_AT_THE_END, _dilated_at_the_end),
+        Misconception("d_zeros_between_taps",
+                      "put d zeros between the kernel's taps (d + 1 pixels apart): dilation "
+                      "1 is not the plain convolution",
+                      "dilation d puts d - 1 zeros between the taps, d pixels apart: "
+                      "dilation 1 is conv2d", _dilated_holes),
     ))
 
 EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID, DILATED_CONV2D)

@@ -65,6 +65,8 @@ NAMED_BY: dict[str, str | None] = {
     "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
     "dilated_conv2d: dilates the input (every d-th pixel) instead of the kernel":
         "dilated_conv2d.dilated_the_input",
+    "dilated_conv2d: d zeros between the kernel's taps (d + 1 apart)":
+        "dilated_conv2d.d_zeros_between_taps",
     "dilated_conv2d: takes the dilated kernel to span k * d pixels":
         "dilated_conv2d.size_k_times_d",
     "dilated_conv2d: all 2p padding zeros below and right of the image":
@@ -100,6 +102,7 @@ NAMED_BY: dict[str, str | None] = {
     "n_input_features: forgets the channels": "n_input_features.forgets_channels",
     "dense_weights: counts biases too": "dense_weights.counts_biases",
     "sparse_weights: n * k": "sparse_weights.n_times_k",
+    "sparse_weights: a bias per output too": "sparse_weights.counts_biases",
     "shared_weights: ignores n_kernels": "shared_weights.ignores_n_kernels",
     "conv_layer_params: a bias per (input, output) channel pair":
         "conv_layer_params.bias_per_channel_pair",
@@ -107,12 +110,17 @@ NAMED_BY: dict[str, str | None] = {
     "dense_layer_params: adds biases even with bias=False": "dense_layer_params.always_bias",
     "output_shape: forgets the padding": "output_shape.forgets_padding",
     "output_shape: returns a list, not a tuple": "output_shape.returns_list",
+    "output_shape: a conv keeps its input's channels": "output_shape.conv_keeps_channels",
+    "output_shape: pooling's stride defaults to 1": "output_shape.pool_stride_one",
     "output_shape: flatten forgets the channels (H * W)": "output_shape.flatten_forgets_channels",
     "count_parameters: ignores the dense biases": "count_parameters.no_dense_biases",
+    "count_parameters: size * size weights per pooling layer":
+        "count_parameters.pooling_weights",
     "count_parameters: every conv gets the image's channels as C_in":
         "count_parameters.image_channels_everywhere",
     "weights_as_image: divides by max instead of (max - min)": "weights_as_image.divides_by_max",
     "weights_as_image: Fortran-order reshape": "weights_as_image.fortran_order",
+    "weights_as_image: 0 / 0 for constant weights": "weights_as_image.zero_range",
     "receptive_field: ignores the strides": "receptive_field.no_jump",
     "receptive_field: multiplies k - 1 by the layer's own stride": "receptive_field.own_stride",
     "receptive_field: adds k instead of k - 1": "receptive_field.adds_k",
@@ -140,6 +148,10 @@ NAMED_BY: dict[str, str | None] = {
     "conv_layer_backward: d_image through the unflipped kernel": "conv_layer_backward.not_flipped",
     "conv_layer_backward: averages d_out for the bias": "conv_layer_backward.bias_not_summed",
     "conv_layer_backward: ignores the stride": "conv_layer_backward.stride_ignored",
+    "conv_layer_backward: d_kernels written (=), not added up, at every output":
+        "conv_layer_backward.d_kernels_overwritten",
+    "conv_layer_backward: crops the padding as d_xp[p:-p, p:-p]":
+        "conv_layer_backward.crop_minus_zero",
     "conv_layer_backward: returns the padded image's gradient":
         "conv_layer_backward.padded_d_image",
     "conv_layer_backward: no ValueError for a d_out of the wrong shape": None,
@@ -165,6 +177,7 @@ NAMED_BY: dict[str, str | None] = {
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
     "train_step: adds the gradient": "train_step.uphill",
     "train_step: ignores the learning rate": "train_step.rate_ignored",
+    "train_step: the learning rate applied twice": "train_step.rate_twice",
     "train_step: never updates the bias": "train_step.bias_not_trained",
     "train_step: sums the gradient over the batch": "train_step.summed_over_the_batch",
     "train_step: multiplies by the sigmoid's derivative again": "train_step.sigmoid_twice",

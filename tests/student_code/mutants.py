@@ -330,6 +330,28 @@ def dilated_conv2d_pads_at_the_end(image, kernel, dilation=1, padding=0, stride=
                       for j in cols] for i in rows], dtype=float).reshape(len(rows), len(cols))
 
 
+def dilated_conv2d_d_zeros_between_taps(image, kernel, dilation=1, padding=0, stride=1):
+    """Builds the dilated kernel with d zeros between the taps (d + 1 apart)."""
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    check_ndim("image", image, 2)
+    check_ndim("kernel", kernel, 2)
+    if kernel.size == 0:
+        raise ValueError("kernel must not be empty")
+    dilation = check_positive("dilation", dilation)
+    padding = check_non_negative("padding", padding)
+    stride = check_positive("stride", stride)
+    gap = dilation + 1
+    big = np.zeros(((kernel.shape[0] - 1) * gap + 1, (kernel.shape[1] - 1) * gap + 1))
+    big[::gap, ::gap] = kernel
+    for axis in (0, 1):
+        check_fits("the dilated kernel", big.shape[axis], "the padded image",
+                   image.shape[axis] + 2 * padding)
+    xp = zero_pad(image, padding).astype(float)
+    rows = range(0, xp.shape[0] - big.shape[0] + 1, stride)
+    cols = range(0, xp.shape[1] - big.shape[1] + 1, stride)
+    return _slide(xp, big, rows, cols)
+
+
 def dilated_conv2d_spans_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
     image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
                                                                 padding, stride)
@@ -645,6 +667,13 @@ def sparse_weights_n_times_k(n_inputs, kernel_size):
     return n_inputs * kernel_size  # one kernel per input, the border ones too
 
 
+def sparse_weights_with_biases(n_inputs, kernel_size):
+    n_inputs = check_positive("n_inputs", n_inputs)
+    kernel_size = check_positive("kernel_size", kernel_size)
+    check_fits("kernel_size", kernel_size, "n_inputs", n_inputs)
+    return (n_inputs - kernel_size + 1) * (kernel_size + 1)  # k weights and a bias per output
+
+
 def shared_weights_ignores_n_kernels(kernel_size, n_kernels=1):
     check_positive("n_kernels", n_kernels)
     return check_positive("kernel_size", kernel_size)
@@ -670,9 +699,12 @@ def dense_layer_params_always_bias(n_inputs, n_outputs, bias=True):
     return check_positive("n_inputs", n_inputs) * n_outputs + n_outputs
 
 
-def _shapes(layers, input_shape, use_padding: bool = True,
-            flatten_channels: bool = True) -> list[tuple[int, ...]]:
-    """The shape before each layer and after the last; raises for invalid networks."""
+def _shapes(layers, input_shape, use_padding: bool = True, flatten_channels: bool = True,
+            conv_channels: bool = True, pool_stride: int | None = None
+            ) -> list[tuple[int, ...]]:
+    """The shape before each layer and after the last; raises for invalid networks.
+    ``conv_channels=False``: a conv keeps its input's channels; ``pool_stride``: the stride
+    of a pooling layer without one."""
     shapes = [check_input_shape(input_shape)]
     for index, layer in enumerate(layers):
         s = layer_settings(layer, index)
@@ -684,11 +716,14 @@ def _shapes(layers, input_shape, use_padding: bool = True,
             sizes = [n + 2 * p - s["kernel_size"] for n in shape[:2]]
             if min(sizes) < 0:
                 raise ValueError(f"layers[{index}]: the kernel is larger than its input")
-            shape = (*(d // s["stride"] + 1 for d in sizes), s["filters"])
+            shape = (*(d // s["stride"] + 1 for d in sizes),
+                     s["filters"] if conv_channels else shape[2])
         elif kind in POOLING:
             if s["size"] > min(shape[:2]):
                 raise ValueError(f"layers[{index}]: the window is larger than its input")
-            shape = (*((n - s["size"]) // s["stride"] + 1 for n in shape[:2]), shape[2])
+            stride = (pool_stride if pool_stride and layer.get("stride") is None
+                      else s["stride"])
+            shape = (*((n - s["size"]) // stride + 1 for n in shape[:2]), shape[2])
         elif kind == "flatten":
             shape = (math.prod(shape) if flatten_channels else shape[0] * shape[1],)
         elif kind == "dense":
@@ -707,6 +742,14 @@ def output_shape_flatten_forgets_channels(layers, input_shape):
     return _shapes(layers, input_shape, flatten_channels=False)[-1]  # H * W, not H * W * C
 
 
+def output_shape_conv_keeps_channels(layers, input_shape):
+    return _shapes(layers, input_shape, conv_channels=False)[-1]
+
+
+def output_shape_pool_stride_one(layers, input_shape):
+    return _shapes(layers, input_shape, pool_stride=1)[-1]
+
+
 def output_shape_returns_a_list(layers, input_shape):
     return list(_shapes(layers, input_shape)[-1])
 
@@ -720,6 +763,20 @@ def count_parameters_no_dense_biases(layers, input_shape):
                 s["filters"] if s["bias"] else 0)
         elif s["type"] == "dense":
             total += shapes[index][0] * s["units"]  # the biases forgotten
+    return total
+
+
+def count_parameters_pooling_weights(layers, input_shape):
+    shapes, total = _shapes(layers, input_shape), 0
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] == "conv":
+            total += s["kernel_size"] ** 2 * shapes[index][2] * s["filters"] + (
+                s["filters"] if s["bias"] else 0)
+        elif s["type"] in POOLING:
+            total += s["size"] * s["size"]  # "a pooling window is a kernel too"
+        elif s["type"] == "dense":
+            total += shapes[index][0] * s["units"] + (s["units"] if s["bias"] else 0)
     return total
 
 
@@ -753,6 +810,13 @@ def weights_as_image_divides_by_max(weights, shape):
     low, high = weights.min(), weights.max()
     image = weights.reshape(shape) - low
     return image / high if high != low else np.zeros(shape)  # should be / (high - low)
+
+
+def weights_as_image_zero_range(weights, shape):
+    weights = _image(weights, shape)
+    image = weights.reshape(shape)
+    with np.errstate(invalid="ignore"):  # 0 / 0 for a constant vector
+        return (image - image.min()) / (image.max() - image.min())
 
 
 def weights_as_image_fortran_order(weights, shape):
@@ -978,12 +1042,14 @@ def max_pool_generic_messages(x, size=2, stride=None):
 # --- backprop: a student's loops, with one bug switched on ------------------------------------
 
 def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, mean_bias=False,
-                   step=None, keep_padding=False):
+                   step=None, keep_padding=False, overwrite_d_k=False, crop_minus=False):
     """conv_layer_backward by loops over the outputs: ``flip`` sends each output's gradient
     back through the kernel turned around (at stride 1: d_image correlates the padded d_out
     with the kernel as it is, instead of convolving it with the flipped one); ``mean_bias``
     averages d_out for the bias; ``step`` places outputs that many pixels apart instead of
-    ``stride``; ``keep_padding`` returns the padded image's gradient."""
+    ``stride``; ``keep_padding`` returns the padded image's gradient; ``overwrite_d_k``
+    writes d_kernels (=) at each output instead of adding (+=); ``crop_minus`` crops the
+    padding as ``d_xp[p:-p, p:-p]`` (CS231n style)."""
     d_out, image, kernels = (np.asarray(a, dtype=float) for a in (d_out, image, kernels))
     check_ndim("image", image, 3)
     check_ndim("kernels", kernels, 4)
@@ -1005,10 +1071,15 @@ def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, me
     for i in range(out[0]):
         for j in range(out[1]):
             rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
-            d_k += xp[rows, cols, :, None] * d_out[i, j]
+            if overwrite_d_k:
+                d_k = xp[rows, cols, :, None] * d_out[i, j]
+            else:
+                d_k += xp[rows, cols, :, None] * d_out[i, j]
             d_xp[rows, cols] += (kernels[::-1, ::-1] if flip else kernels) @ d_out[i, j]
     d_bias = d_out.mean(axis=(0, 1)) if mean_bias else d_out.sum(axis=(0, 1))
-    if not keep_padding:
+    if crop_minus:
+        d_xp = d_xp[padding:-padding, padding:-padding]
+    elif not keep_padding:
         d_xp = d_xp[padding:padding + image.shape[0], padding:padding + image.shape[1]]
     return d_xp, d_k, d_bias
 
@@ -1027,6 +1098,14 @@ def conv_layer_backward_ignores_stride(d_out, image, kernels, padding=0, stride=
 
 def conv_layer_backward_keeps_padding(d_out, image, kernels, padding=0, stride=1):
     return _conv_backward(d_out, image, kernels, padding, stride, keep_padding=True)
+
+
+def conv_layer_backward_overwrites_d_kernels(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, overwrite_d_k=True)
+
+
+def conv_layer_backward_crops_minus_padding(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, crop_minus=True)
 
 
 def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=1):
@@ -1095,7 +1174,7 @@ def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
 
 
 def _pool_windows(d_out, x, size, stride):
-    """The checked arguments of a pooling backward pass and its output's (height, width)."""
+    """The checked arguments of a pooling backward pass."""
     x = np.asarray(x)
     check_ndim("x", x, 2, 3)
     size = check_positive("size", size)
@@ -1106,12 +1185,12 @@ def _pool_windows(d_out, x, size, stride):
     d_out = np.asarray(d_out)
     if d_out.shape != out + x.shape[2:]:
         raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
-    return d_out, x, size, stride, out
+    return d_out, x, size, stride
 
 
 def max_pool_backward_last_maximum(d_out, x, size=2, stride=None):
     """Keeps the last maximum of a tie: a running best replaced by any value >= it."""
-    d_out, x, size, stride, out = _pool_windows(d_out, x, size, stride)
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
     d_x = np.zeros(x.shape)
     for index in np.ndindex(d_out.shape):
         i, j, channel = index[0], index[1], index[2:]
@@ -1127,7 +1206,7 @@ def max_pool_backward_last_maximum(d_out, x, size=2, stride=None):
 
 def max_pool_backward_zeros_like_x(d_out, x, size=2, stride=None):
     """d_x = np.zeros_like(x): an integer x makes the gradient integer, element by element."""
-    d_out, x, size, stride, out = _pool_windows(d_out, x, size, stride)
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
     d_x = np.zeros_like(x)
     for index in np.ndindex(d_out.shape):
         i, j, channel = index[0], index[1], index[2:]
@@ -1260,6 +1339,13 @@ def train_step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * d_weights, bias - learning_rate * d_bias
 
 
+def train_step_rate_twice(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)
+    step_w, step_b = learning_rate * d_weights, learning_rate * d_bias  # the step...
+    return weights - learning_rate * step_w, bias - learning_rate * step_b  # ...scaled again
+
+
 def train_step_in_place(weights, bias, images, labels, learning_rate):
     """Updates the caller's weights (``-=``) when they are a float array, and returns them."""
     _, bias, rows, labels_ = _checked_train(weights, bias, images, labels, learning_rate)
@@ -1369,6 +1455,8 @@ MUTANTS: list[Mutant] = [
            ("conv2d.integer_input_gives_floats",)),
     Mutant("dilated_conv2d", "dilates the input (every d-th pixel) instead of the kernel",
            dilated_conv2d_dilates_the_input),
+    Mutant("dilated_conv2d", "d zeros between the kernel's taps (d + 1 apart)",
+           dilated_conv2d_d_zeros_between_taps),
     Mutant("dilated_conv2d", "takes the dilated kernel to span k * d pixels",
            dilated_conv2d_spans_k_times_d),
     Mutant("dilated_conv2d", "all 2p padding zeros below and right of the image",
@@ -1416,6 +1504,7 @@ MUTANTS: list[Mutant] = [
     Mutant("n_input_features", "forgets the channels", n_input_features_ignores_channels),
     Mutant("dense_weights", "counts biases too", dense_weights_counts_biases),
     Mutant("sparse_weights", "n * k", sparse_weights_n_times_k),
+    Mutant("sparse_weights", "a bias per output too", sparse_weights_with_biases),
     Mutant("shared_weights", "ignores n_kernels", shared_weights_ignores_n_kernels),
     Mutant("conv_layer_params", "a bias per (input, output) channel pair",
            conv_layer_params_bias_per_channel_pair),
@@ -1424,14 +1513,19 @@ MUTANTS: list[Mutant] = [
            dense_layer_params_always_bias),
     Mutant("output_shape", "forgets the padding", output_shape_forgets_padding),
     Mutant("output_shape", "returns a list, not a tuple", output_shape_returns_a_list),
+    Mutant("output_shape", "a conv keeps its input's channels", output_shape_conv_keeps_channels),
+    Mutant("output_shape", "pooling's stride defaults to 1", output_shape_pool_stride_one),
     Mutant("output_shape", "flatten forgets the channels (H * W)",
            output_shape_flatten_forgets_channels, ("output_shape.ends_in_flatten",)),
     Mutant("count_parameters", "ignores the dense biases", count_parameters_no_dense_biases),
+    Mutant("count_parameters", "size * size weights per pooling layer",
+           count_parameters_pooling_weights),
     Mutant("count_parameters", "every conv gets the image's channels as C_in",
            count_parameters_input_channels_everywhere),
     Mutant("weights_as_image", "divides by max instead of (max - min)",
            weights_as_image_divides_by_max),
     Mutant("weights_as_image", "Fortran-order reshape", weights_as_image_fortran_order),
+    Mutant("weights_as_image", "0 / 0 for constant weights", weights_as_image_zero_range),
     Mutant("receptive_field", "ignores the strides", receptive_field_ignores_strides),
     Mutant("receptive_field", "multiplies k - 1 by the layer's own stride",
            receptive_field_own_stride),
@@ -1469,6 +1563,10 @@ MUTANTS: list[Mutant] = [
            conv_layer_backward_unflipped),
     Mutant("conv_layer_backward", "averages d_out for the bias", conv_layer_backward_mean_bias),
     Mutant("conv_layer_backward", "ignores the stride", conv_layer_backward_ignores_stride),
+    Mutant("conv_layer_backward", "d_kernels written (=), not added up, at every output",
+           conv_layer_backward_overwrites_d_kernels),
+    Mutant("conv_layer_backward", "crops the padding as d_xp[p:-p, p:-p]",
+           conv_layer_backward_crops_minus_padding),
     Mutant("conv_layer_backward", "returns the padded image's gradient",
            conv_layer_backward_keeps_padding),
     Mutant("conv_layer_backward", "no ValueError for a d_out of the wrong shape",
@@ -1497,6 +1595,7 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
     Mutant("train_step", "adds the gradient", train_step_uphill),
     Mutant("train_step", "ignores the learning rate", train_step_ignores_the_rate),
+    Mutant("train_step", "the learning rate applied twice", train_step_rate_twice),
     Mutant("train_step", "never updates the bias", train_step_frozen_bias),
     Mutant("train_step", "sums the gradient over the batch", train_step_sums_the_batch),
     Mutant("train_step", "multiplies by the sigmoid's derivative again",
@@ -1509,5 +1608,5 @@ MUTANTS: list[Mutant] = [
     Mutant("fit", "one epoch short", fit_one_epoch_short),
     Mutant("fit", "one epoch too many", fit_one_epoch_too_many),
     Mutant("fit", "shuffled mini-batches of 8 instead of the whole set",
-           fit_shuffled_mini_batches, ("fit.agrees_on_the_seeded_problems",)),
+           fit_shuffled_mini_batches, ("fit.whole_set_each_epoch",)),
 ]
