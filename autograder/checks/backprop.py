@@ -316,6 +316,11 @@ def _conv_d_kernels_overwritten(d_out, image, kernels, padding=0, stride=1):
     return d_image, last, d_bias
 
 
+def _conv_bias_one_number(d_out, image, kernels, padding=0, stride=1):
+    d_image, d_kernels, _ = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.sum(np.asarray(d_out, dtype=float))
+
+
 def _conv_crop_minus_padding(d_out, image, kernels, padding=0, stride=1):
     """d_image cropped as d_xp[p:-p, p:-p]: right for p > 0, empty for p = 0 (-0 is 0)."""
     d_image, d_kernels, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding,
@@ -348,6 +353,11 @@ CONV_LAYER_BACKWARD = Graded(
                       "every output pixel used the same kernel: d_kernels[a, b, c, o] = "
                       "sum over i, j of xp[i*s + a, j*s + b, c] * d_out[i, j, o]",
                       _conv_d_kernels_overwritten),
+        Misconception("bias_summed_to_one_number", "summed d_out over every axis for the bias "
+                      "gradient: one number instead of one per kernel",
+                      "d_bias[o] = sum over i, j of d_out[i, j, o]: np.sum(d_out, axis=(0, 1))",
+                      # np.sum of an integer d_out is an integer: either is this mistake
+                      _conv_bias_one_number, any_dtype=True),
         Misconception("crop_minus_zero", "cropped the padding with d_xp[p:-p, p:-p], which "
                       "is empty for p = 0 (-0 is 0)", "crop with d_xp[p:p + H, p:p + W]",
                       _conv_crop_minus_padding),
@@ -759,6 +769,12 @@ def _sigmoid_forgot_d_out(d_out, x):
     return s * (1 - s)
 
 
+def _sigmoid_of_d_out(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = sigmoid(d_out)
+    return np.asarray(d_out) * s * (1 - s)
+
+
 def _sigmoid_naive(d_out, x):
     reference.sigmoid_backward(d_out, x)
     s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
@@ -775,6 +791,9 @@ SIGMOID_BACKWARD = Graded(
         Misconception("forgot_d_out", "returned the sigmoid's derivative without multiplying "
                       "by d_out", "chain rule: d_x = d_out * s * (1 - s)",
                       _sigmoid_forgot_d_out),
+        Misconception("sigmoid_of_d_out", "computed s = sigmoid(d_out), of the gradient, "
+                      "instead of sigmoid(x)", "s (1 - s) is the sigmoid's slope at its input "
+                      "x: s = sigmoid(x), then d_out * s * (1 - s)", _sigmoid_of_d_out),
         Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
                       "x", "use the stable sigmoid (exp(-|x|))", _sigmoid_naive),
     ))

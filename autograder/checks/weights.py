@@ -174,6 +174,10 @@ def _shared_weights_one_kernel(kernel_size, n_kernels=1):
     return kernel_size
 
 
+def _shared_weights_with_biases(kernel_size, n_kernels=1):
+    return reference.shared_weights(kernel_size, n_kernels) + n_kernels
+
+
 SHARED_WEIGHTS = Graded(
     "shared_weights", COUNT, section="images", points=1,
     spec="shared_weights: k per kernel, whatever the input size: 3 -> 3; 3, 2 -> 6",
@@ -181,6 +185,9 @@ SHARED_WEIGHTS = Graded(
         Misconception("ignores_n_kernels", "ignored the number of kernels",
                       "each kernel has its own k shared weights: k * n_kernels",
                       _shared_weights_one_kernel),
+        Misconception("counts_biases", "counted a bias for every kernel too",
+                      "the lecture's shared count is weights only: k * n_kernels",
+                      _shared_weights_with_biases),
     ))
 
 
@@ -228,6 +235,10 @@ def _conv_params_no_bias(kernel_size, in_channels, out_channels, bias=True):
     return reference.conv_layer_params(kernel_size, in_channels, out_channels, False)
 
 
+def _conv_params_always_bias(kernel_size, in_channels, out_channels, bias=True):
+    return reference.conv_layer_params(kernel_size, in_channels, out_channels, True)
+
+
 def _conv_params_no_in_channels(kernel_size, in_channels, out_channels, bias=True):
     reference.conv_layer_params(kernel_size, in_channels, out_channels, bias)
     return reference.conv_layer_params(kernel_size, 1, out_channels, bias)
@@ -250,6 +261,8 @@ CONV_LAYER_PARAMS = Graded(
                       _conv_params_no_bias),
         Misconception("no_input_channels", "forgot that a kernel spans all input channels",
                       "a kernel is k x k x C_in", _conv_params_no_in_channels),
+        Misconception("always_bias", "added the biases also when bias=False",
+                      "bias=False: weights only", _conv_params_always_bias),
     ))
 
 
@@ -640,6 +653,16 @@ def _weights_as_image_zero_range(weights, shape):
     return np.full(image.shape, np.nan) if w.max() == w.min() else image
 
 
+def _weights_as_image_per_channel(weights, shape):
+    """A 3-D image scaled channel by channel (a constant channel gives zeros)."""
+    image = reference.weights_as_image(weights, shape)
+    if image.ndim != 3:
+        return image
+    w = np.asarray(weights, dtype=float).reshape(shape)
+    low, high = w.min(axis=(0, 1)), w.max(axis=(0, 1))
+    return (w - low) / np.where(high > low, high - low, 1.0)
+
+
 WEIGHTS_AS_IMAGE = Graded(
     "weights_as_image", FLOAT_ARRAY, section="images", points=1,
     spec="weights_as_image: C-order reshape to shape, min-max scaled to [0, 1]; a constant "
@@ -657,6 +680,10 @@ WEIGHTS_AS_IMAGE = Graded(
         Misconception("zero_range", "divided by max - min also for constant weights: 0 / 0 "
                       "gives NaN", "when max == min there is nothing to scale: return zeros",
                       _weights_as_image_zero_range),
+        Misconception("per_channel", "scaled every channel on its own",
+                      "one minimum and one maximum over all the weights: the picture keeps "
+                      "how strong the channels are against each other",
+                      _weights_as_image_per_channel),
     ))
 
 EXERCISES = (N_INPUT_FEATURES, DENSE_WEIGHTS, SPARSE_WEIGHTS, SHARED_WEIGHTS,

@@ -104,9 +104,11 @@ NAMED_BY: dict[str, str | None] = {
     "sparse_weights: n * k": "sparse_weights.n_times_k",
     "sparse_weights: a bias per output too": "sparse_weights.counts_biases",
     "shared_weights: ignores n_kernels": "shared_weights.ignores_n_kernels",
+    "shared_weights: a bias per kernel too": "shared_weights.counts_biases",
     "conv_layer_params: a bias per (input, output) channel pair":
         "conv_layer_params.bias_per_channel_pair",
     "conv_layer_params: k instead of k * k": "conv_layer_params.k_not_squared",
+    "conv_layer_params: adds the biases even with bias=False": "conv_layer_params.always_bias",
     "dense_layer_params: adds biases even with bias=False": "dense_layer_params.always_bias",
     "output_shape: forgets the padding": "output_shape.forgets_padding",
     "output_shape: returns a list, not a tuple": "output_shape.returns_list",
@@ -121,6 +123,7 @@ NAMED_BY: dict[str, str | None] = {
     "weights_as_image: divides by max instead of (max - min)": "weights_as_image.divides_by_max",
     "weights_as_image: Fortran-order reshape": "weights_as_image.fortran_order",
     "weights_as_image: 0 / 0 for constant weights": "weights_as_image.zero_range",
+    "weights_as_image: every channel scaled on its own": "weights_as_image.per_channel",
     "receptive_field: ignores the strides": "receptive_field.no_jump",
     "receptive_field: multiplies k - 1 by the layer's own stride": "receptive_field.own_stride",
     "receptive_field: adds k instead of k - 1": "receptive_field.adds_k",
@@ -150,6 +153,8 @@ NAMED_BY: dict[str, str | None] = {
     "conv_layer_backward: ignores the stride": "conv_layer_backward.stride_ignored",
     "conv_layer_backward: d_kernels written (=), not added up, at every output":
         "conv_layer_backward.d_kernels_overwritten",
+    "conv_layer_backward: d_bias summed over every axis: one number":
+        "conv_layer_backward.bias_summed_to_one_number",
     "conv_layer_backward: crops the padding as d_xp[p:-p, p:-p]":
         "conv_layer_backward.crop_minus_zero",
     "conv_layer_backward: returns the padded image's gradient":
@@ -173,6 +178,7 @@ NAMED_BY: dict[str, str | None] = {
     "relu_backward: d_x made like x: an integer x truncates the gradient":
         "relu_backward.gradient_like_x",
     "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
+    "sigmoid_backward: s(1 - s) of d_out instead of x": "sigmoid_backward.sigmoid_of_d_out",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
     "train_step: adds the gradient": "train_step.uphill",

@@ -674,6 +674,11 @@ def sparse_weights_with_biases(n_inputs, kernel_size):
     return (n_inputs - kernel_size + 1) * (kernel_size + 1)  # k weights and a bias per output
 
 
+def shared_weights_with_biases(kernel_size, n_kernels=1):
+    k = check_positive("kernel_size", kernel_size)
+    return (k + 1) * check_positive("n_kernels", n_kernels)  # k weights and a bias each
+
+
 def shared_weights_ignores_n_kernels(kernel_size, n_kernels=1):
     check_positive("n_kernels", n_kernels)
     return check_positive("kernel_size", kernel_size)
@@ -685,6 +690,14 @@ def conv_layer_params_bias_per_channel_pair(kernel_size, in_channels, out_channe
     c_in = check_positive("in_channels", in_channels)
     c_out = check_positive("out_channels", out_channels)
     return k * k * c_in * c_out + (c_in * c_out if bias else 0)
+
+
+def conv_layer_params_ignores_the_bias_flag(kernel_size, in_channels, out_channels,
+                                            bias=True):
+    k = check_positive("kernel_size", kernel_size)
+    c_in = check_positive("in_channels", in_channels)
+    c_out = check_positive("out_channels", out_channels)
+    return k * k * c_in * c_out + c_out  # bias=False forgotten
 
 
 def conv_layer_params_k_not_squared(kernel_size, in_channels, out_channels, bias=True):
@@ -817,6 +830,20 @@ def weights_as_image_zero_range(weights, shape):
     image = weights.reshape(shape)
     with np.errstate(invalid="ignore"):  # 0 / 0 for a constant vector
         return (image - image.min()) / (image.max() - image.min())
+
+
+def weights_as_image_per_channel(weights, shape):
+    image = _image(weights, shape).reshape(shape)
+    if image.ndim != 3:
+        spread = image.max() - image.min()
+        return np.zeros(shape) if spread == 0 else (image - image.min()) / spread
+    scaled = np.zeros(shape)
+    for c in range(shape[2]):  # every colour channel to [0, 1] on its own
+        channel = image[:, :, c]
+        spread = channel.max() - channel.min()
+        if spread > 0:
+            scaled[:, :, c] = (channel - channel.min()) / spread
+    return scaled
 
 
 def weights_as_image_fortran_order(weights, shape):
@@ -1108,6 +1135,11 @@ def conv_layer_backward_crops_minus_padding(d_out, image, kernels, padding=0, st
     return _conv_backward(d_out, image, kernels, padding, stride, crop_minus=True)
 
 
+def conv_layer_backward_bias_one_number(d_out, image, kernels, padding=0, stride=1):
+    d_image, d_kernels, _ = _conv_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.sum(d_out)  # every axis: one number
+
+
 def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=1):
     """Trusts d_out's shape: a d_out that is too large is cut to the positions it loops over."""
     out = (np.asarray(image).shape[0] + 2 * padding - np.asarray(kernels).shape[0]) // stride + 1
@@ -1257,6 +1289,12 @@ def relu_backward_zeros_like_x(d_out, x):
     d_x = np.zeros_like(x)
     d_x[x > 0] = d_out[x > 0]
     return d_x
+
+
+def sigmoid_backward_of_d_out(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-d_out.astype(float)))  # of the gradient, not of x
+    return d_out * s * (1.0 - s)
 
 
 def sigmoid_backward_of_output(d_out, x):
@@ -1505,9 +1543,12 @@ MUTANTS: list[Mutant] = [
     Mutant("dense_weights", "counts biases too", dense_weights_counts_biases),
     Mutant("sparse_weights", "n * k", sparse_weights_n_times_k),
     Mutant("sparse_weights", "a bias per output too", sparse_weights_with_biases),
+    Mutant("shared_weights", "a bias per kernel too", shared_weights_with_biases),
     Mutant("shared_weights", "ignores n_kernels", shared_weights_ignores_n_kernels),
     Mutant("conv_layer_params", "a bias per (input, output) channel pair",
            conv_layer_params_bias_per_channel_pair),
+    Mutant("conv_layer_params", "adds the biases even with bias=False",
+           conv_layer_params_ignores_the_bias_flag),
     Mutant("conv_layer_params", "k instead of k * k", conv_layer_params_k_not_squared),
     Mutant("dense_layer_params", "adds biases even with bias=False",
            dense_layer_params_always_bias),
@@ -1526,6 +1567,7 @@ MUTANTS: list[Mutant] = [
            weights_as_image_divides_by_max),
     Mutant("weights_as_image", "Fortran-order reshape", weights_as_image_fortran_order),
     Mutant("weights_as_image", "0 / 0 for constant weights", weights_as_image_zero_range),
+    Mutant("weights_as_image", "every channel scaled on its own", weights_as_image_per_channel),
     Mutant("receptive_field", "ignores the strides", receptive_field_ignores_strides),
     Mutant("receptive_field", "multiplies k - 1 by the layer's own stride",
            receptive_field_own_stride),
@@ -1565,6 +1607,8 @@ MUTANTS: list[Mutant] = [
     Mutant("conv_layer_backward", "ignores the stride", conv_layer_backward_ignores_stride),
     Mutant("conv_layer_backward", "d_kernels written (=), not added up, at every output",
            conv_layer_backward_overwrites_d_kernels),
+    Mutant("conv_layer_backward", "d_bias summed over every axis: one number",
+           conv_layer_backward_bias_one_number),
     Mutant("conv_layer_backward", "crops the padding as d_xp[p:-p, p:-p]",
            conv_layer_backward_crops_minus_padding),
     Mutant("conv_layer_backward", "returns the padded image's gradient",
@@ -1590,6 +1634,7 @@ MUTANTS: list[Mutant] = [
     Mutant("relu_backward", "forgets to multiply by d_out", relu_backward_no_chain_rule),
     Mutant("relu_backward", "d_x made like x: an integer x truncates the gradient",
            relu_backward_zeros_like_x),
+    Mutant("sigmoid_backward", "s(1 - s) of d_out instead of x", sigmoid_backward_of_d_out),
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
