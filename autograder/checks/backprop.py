@@ -67,7 +67,7 @@ def on_results(judge: Judge) -> Judge:
             if isinstance(want, tuple) and not (isinstance(got, tuple | list)
                                                 and len(got) == len(want)):
                 return f"expected a tuple of {len(want)} arrays, got {type(got).__name__}"
-            problem = shape_problem(_parts(got), _parts(want))
+            problem = _parts_shape_problem(_parts(got), _parts(want))
         return problem or judge(example, actual, expected)
     return judged
 
@@ -79,6 +79,16 @@ def _float_d_out(draw, calls: st.SearchStrategy):
     like ``x`` (``np.zeros_like(x)``) truncates it."""
     (d_out, *rest), options = draw(calls)
     return (draw(S.float_arrays(np.shape(d_out))), *rest), options
+
+
+def _parts_shape_problem(got: tuple, want: tuple) -> str | None:
+    """``shape_problem`` of a result's arrays (as many as the reference's), saying which of
+    several it is about."""
+    for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
+        problem = shape_problem([mine], [theirs])
+        if problem:
+            return f"array {index + 1} of {len(want)}: {problem}" if len(want) > 1 else problem
+    return None
 
 
 def _parts_close(actual, wanted) -> bool:

@@ -93,7 +93,9 @@ def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
             continue
         want_shape, got_shape = np.shape(want), _shape_of(got)
         if got_shape != want_shape:
-            return f"expected a result of shape {want_shape}, got {got_shape or 'no array'}"
+            got_text = ("no array" if got_shape is None or got is None
+                        else "a number (shape ())" if got_shape == () else str(got_shape))
+            return f"expected a result of shape {want_shape}, got {got_text}"
     return None
 
 

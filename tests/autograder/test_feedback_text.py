@@ -67,6 +67,15 @@ def test_a_changed_input_is_named_and_shown_as_sent_and_as_left(suite) -> None:
     assert check.example.expected != check.example.actual
 
 
+def test_a_number_where_one_of_several_arrays_belongs_is_called_a_number(graded_alone) -> None:
+    from student_code.mutants import MUTANTS
+    (bias_summed,) = [m for m in MUTANTS if m.description.startswith("d_bias summed over every")]
+    checks = {c.check: c for c in graded_alone(bias_summed).checks}
+    message = checks["conv_layer_backward.agrees_with_central_differences"].message
+    assert re.search(r"on the smallest: array 3 of 3: expected a result of shape \(\d+,\), got "
+                     r"a number \(shape \(\)\)$", message), message
+
+
 def test_feedback_is_the_same_on_every_run(suite) -> None:
     def ignores_stride(x, w, padding=0, stride=1):
         from solutions.convolution import conv1d
