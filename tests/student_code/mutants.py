@@ -293,7 +293,9 @@ def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
                      for i in rows], dtype=float)
 
 
-def _checked_dilated(image, kernel, dilation, padding, stride):
+def _checked_dilated(image, kernel, dilation, padding, stride, apart=None):
+    """The checked arguments; the dilated kernel's taps are ``apart`` pixels apart (None:
+    ``dilation``) where its size is checked."""
     image, kernel = np.asarray(image), np.asarray(kernel)
     check_ndim("image", image, 2)
     check_ndim("kernel", kernel, 2)
@@ -303,7 +305,7 @@ def _checked_dilated(image, kernel, dilation, padding, stride):
     padding = check_non_negative("padding", padding)
     stride = check_positive("stride", stride)
     for axis in (0, 1):
-        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * dilation + 1,
+        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * (apart or dilation) + 1,
                    "the padded image", image.shape[axis] + 2 * padding)
     return image, kernel, dilation, padding, stride
 
@@ -332,20 +334,11 @@ def dilated_conv2d_pads_at_the_end(image, kernel, dilation=1, padding=0, stride=
 
 def dilated_conv2d_d_zeros_between_taps(image, kernel, dilation=1, padding=0, stride=1):
     """Builds the dilated kernel with d zeros between the taps (d + 1 apart)."""
-    image, kernel = np.asarray(image), np.asarray(kernel)
-    check_ndim("image", image, 2)
-    check_ndim("kernel", kernel, 2)
-    if kernel.size == 0:
-        raise ValueError("kernel must not be empty")
-    dilation = check_positive("dilation", dilation)
-    padding = check_non_negative("padding", padding)
-    stride = check_positive("stride", stride)
-    gap = dilation + 1
+    gap = check_positive("dilation", dilation) + 1
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride, apart=gap)
     big = np.zeros(((kernel.shape[0] - 1) * gap + 1, (kernel.shape[1] - 1) * gap + 1))
     big[::gap, ::gap] = kernel
-    for axis in (0, 1):
-        check_fits("the dilated kernel", big.shape[axis], "the padded image",
-                   image.shape[axis] + 2 * padding)
     xp = zero_pad(image, padding).astype(float)
     rows = range(0, xp.shape[0] - big.shape[0] + 1, stride)
     cols = range(0, xp.shape[1] - big.shape[1] + 1, stride)
@@ -767,30 +760,29 @@ def output_shape_returns_a_list(layers, input_shape):
     return list(_shapes(layers, input_shape)[-1])
 
 
-def count_parameters_no_dense_biases(layers, input_shape):
+def _counted(layers, input_shape, dense_biases: bool = True, pooling_weights: bool = False):
+    """count_parameters layer by layer: ``dense_biases=False`` forgets the dense biases,
+    ``pooling_weights`` counts size * size weights per pooling layer."""
     shapes, total = _shapes(layers, input_shape), 0
     for index, layer in enumerate(layers):
         s = layer_settings(layer, index)
         if s["type"] == "conv":
             total += s["kernel_size"] ** 2 * shapes[index][2] * s["filters"] + (
                 s["filters"] if s["bias"] else 0)
+        elif s["type"] in POOLING and pooling_weights:
+            total += s["size"] * s["size"]  # "a pooling window is a kernel too"
         elif s["type"] == "dense":
-            total += shapes[index][0] * s["units"]  # the biases forgotten
+            total += shapes[index][0] * s["units"] + (
+                s["units"] if s["bias"] and dense_biases else 0)
     return total
+
+
+def count_parameters_no_dense_biases(layers, input_shape):
+    return _counted(layers, input_shape, dense_biases=False)
 
 
 def count_parameters_pooling_weights(layers, input_shape):
-    shapes, total = _shapes(layers, input_shape), 0
-    for index, layer in enumerate(layers):
-        s = layer_settings(layer, index)
-        if s["type"] == "conv":
-            total += s["kernel_size"] ** 2 * shapes[index][2] * s["filters"] + (
-                s["filters"] if s["bias"] else 0)
-        elif s["type"] in POOLING:
-            total += s["size"] * s["size"]  # "a pooling window is a kernel too"
-        elif s["type"] == "dense":
-            total += shapes[index][0] * s["units"] + (s["units"] if s["bias"] else 0)
-    return total
+    return _counted(layers, input_shape, pooling_weights=True)
 
 
 def count_parameters_input_channels_everywhere(layers, input_shape):
@@ -1148,21 +1140,28 @@ def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=
     return _conv_backward(d_out, image, kernels, padding, stride)
 
 
-def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
-                   whole_window=False, overwrite=False, divisor=None):
-    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+def _pool_windows(d_out, x, size, stride):
+    """The checked arguments of a pooling backward pass."""
     x = np.asarray(x)
     check_ndim("x", x, 2, 3)
     size = check_positive("size", size)
     stride = size if stride is None else check_positive("stride", stride)
     check_fits("size", size, "the height of x", x.shape[0])
     check_fits("size", size, "the width of x", x.shape[1])
-    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
     out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
-    d_out = np.asarray(d_out, dtype=float)
+    d_out = np.asarray(d_out)
     if d_out.shape != out + x.shape[2:]:
         raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
-    g3 = d_out.reshape(*out, -1)
+    return d_out, x, size, stride
+
+
+def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
+                   whole_window=False, overwrite=False, divisor=None):
+    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+    out = d_out.shape[:2]
+    g3 = d_out.astype(float).reshape(*out, -1)
     d_x = np.zeros(x3.shape)
     for i in range(out[0]):
         for j in range(out[1]):
@@ -1203,21 +1202,6 @@ def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
         x[...] = -np.inf  # "used up"
         return result
     return _pool_backward(d_out, x, size, stride)
-
-
-def _pool_windows(d_out, x, size, stride):
-    """The checked arguments of a pooling backward pass."""
-    x = np.asarray(x)
-    check_ndim("x", x, 2, 3)
-    size = check_positive("size", size)
-    stride = size if stride is None else check_positive("stride", stride)
-    check_fits("size", size, "the height of x", x.shape[0])
-    check_fits("size", size, "the width of x", x.shape[1])
-    out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
-    d_out = np.asarray(d_out)
-    if d_out.shape != out + x.shape[2:]:
-        raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
-    return d_out, x, size, stride
 
 
 def max_pool_backward_last_maximum(d_out, x, size=2, stride=None):
