@@ -969,6 +969,11 @@ def _step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.sum())
 
 
+def _step_bias_averaged_twice(weights, bias, images, labels, learning_rate):
+    weights, x, _, d_z = _step_parts(weights, bias, images, labels, learning_rate)
+    return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.mean())
+
+
 def _step_rate_twice(weights, bias, images, labels, learning_rate):
     weights, x, _, d_z = _step_parts(weights, bias, images, labels, learning_rate)
     step = learning_rate ** 2
@@ -992,6 +997,9 @@ TRAIN_STEP = Graded(
         Misconception("bias_not_trained", "did not update the bias",
                       "the bias is a weight too: bias - learning_rate * sum(d_z)",
                       _step_bias_frozen),
+        Misconception("bias_averaged_twice", "averaged the bias gradient twice: mean(d_z) "
+                      "with d_z = (p - y) / N already", "d_bias = sum(d_z) = mean(p - y): "
+                      "divide by N once", _step_bias_averaged_twice),
         Misconception("summed_over_the_batch", "summed the gradient over the batch instead of "
                       "averaging it", "the loss is the mean over the N images: d_z = (p - y) "
                       "/ N", _step_summed),

@@ -532,6 +532,18 @@ def _count_parameters_flatten_no_channels(layers, input_shape):
     return total - (true_inputs - flat[0]) * dense[0]["units"]
 
 
+def _count_parameters_image_size_to_dense(layers, input_shape):
+    """The first dense layer after flatten fed the image's H * W times the channels at
+    flatten, as if conv and pooling kept the image's size."""
+    total = reference.count_parameters(layers, input_shape)
+    rest, _ = _flat_without_channels(layers, input_shape)
+    dense = [layer_settings(layer) for layer in rest if layer.get("type") == "dense"]
+    if not dense:
+        return total
+    h, w, c = reference.output_shape(layers[:len(layers) - len(rest) - 1], input_shape)
+    return total + (input_shape[0] * input_shape[1] - h * w) * c * dense[0]["units"]
+
+
 def _count_parameters_no_dense_bias(layers, input_shape):
     reference.count_parameters(layers, input_shape)
     return reference.count_parameters(_without(layers, "bias", False, ("dense",)), input_shape)
@@ -587,6 +599,10 @@ COUNT_PARAMETERS = Graded(
         Misconception("forgets_padding", "left the padding out of the conv output size",
                       "the dense layer after flatten gets H * W * C inputs, with H and W "
                       "from floor((n + 2p - k) / s) + 1", _count_parameters_no_padding),
+        Misconception("image_size_to_dense", "fed the dense layer after flatten the image's "
+                      "H * W (times the channels), as if conv and pooling kept the size",
+                      "conv and pooling shrink H and W: flatten gives H * W * C of the last "
+                      "layer before it (output_shape)", _count_parameters_image_size_to_dense),
         Misconception("pooling_weights", "counted size * size weights for every pooling "
                       "layer", "pooling has no weights: it takes the maximum or the mean of "
                       "its window", _count_parameters_pooling_weights),

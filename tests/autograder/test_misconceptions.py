@@ -116,6 +116,8 @@ NAMED_BY: dict[str, str | None] = {
     "output_shape: pooling's stride defaults to 1": "output_shape.pool_stride_one",
     "output_shape: flatten forgets the channels (H * W)": "output_shape.flatten_forgets_channels",
     "count_parameters: ignores the dense biases": "count_parameters.no_dense_biases",
+    "count_parameters: the dense layer after flatten gets the image's H * W":
+        "count_parameters.image_size_to_dense",
     "count_parameters: size * size weights per pooling layer":
         "count_parameters.pooling_weights",
     "count_parameters: every conv gets the image's channels as C_in":
@@ -184,6 +186,7 @@ NAMED_BY: dict[str, str | None] = {
     "train_step: adds the gradient": "train_step.uphill",
     "train_step: ignores the learning rate": "train_step.rate_ignored",
     "train_step: the learning rate applied twice": "train_step.rate_twice",
+    "train_step: the bias gradient divided by N twice": "train_step.bias_averaged_twice",
     "train_step: never updates the bias": "train_step.bias_not_trained",
     "train_step: sums the gradient over the batch": "train_step.summed_over_the_batch",
     "train_step: multiplies by the sigmoid's derivative again": "train_step.sigmoid_twice",

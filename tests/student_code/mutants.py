@@ -785,6 +785,25 @@ def count_parameters_pooling_weights(layers, input_shape):
     return _counted(layers, input_shape, pooling_weights=True)
 
 
+def count_parameters_image_size_to_dense(layers, input_shape):
+    """Tracks the channels, not H and W: the dense layer after flatten gets the image's."""
+    output_shape(layers, input_shape)  # the student's own, correct, check of the network
+    height, width, channels = input_shape
+    total, n_in = 0, None
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] == "conv":
+            total += s["kernel_size"] ** 2 * channels * s["filters"] + (
+                s["filters"] if s["bias"] else 0)
+            channels = s["filters"]
+        elif s["type"] == "flatten":
+            n_in = height * width * channels
+        elif s["type"] == "dense":
+            total += n_in * s["units"] + (s["units"] if s["bias"] else 0)
+            n_in = s["units"]
+    return total
+
+
 def count_parameters_input_channels_everywhere(layers, input_shape):
     output_shape(layers, input_shape)  # the student's own, correct, check of the network
     total, c_in = 0, input_shape[2]  # never updated: every conv sees the image's channels
@@ -1361,6 +1380,12 @@ def train_step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * d_weights, bias - learning_rate * d_bias
 
 
+def train_step_bias_averaged_twice(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)  # both already / N
+    return weights - learning_rate * d_weights, bias - learning_rate * d_bias / len(rows)
+
+
 def train_step_rate_twice(weights, bias, images, labels, learning_rate):
     weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
     d_weights, d_bias = _gradients(weights, bias, rows, labels)
@@ -1543,6 +1568,8 @@ MUTANTS: list[Mutant] = [
     Mutant("output_shape", "flatten forgets the channels (H * W)",
            output_shape_flatten_forgets_channels, ("output_shape.ends_in_flatten",)),
     Mutant("count_parameters", "ignores the dense biases", count_parameters_no_dense_biases),
+    Mutant("count_parameters", "the dense layer after flatten gets the image's H * W",
+           count_parameters_image_size_to_dense),
     Mutant("count_parameters", "size * size weights per pooling layer",
            count_parameters_pooling_weights),
     Mutant("count_parameters", "every conv gets the image's channels as C_in",
@@ -1625,6 +1652,7 @@ MUTANTS: list[Mutant] = [
     Mutant("train_step", "adds the gradient", train_step_uphill),
     Mutant("train_step", "ignores the learning rate", train_step_ignores_the_rate),
     Mutant("train_step", "the learning rate applied twice", train_step_rate_twice),
+    Mutant("train_step", "the bias gradient divided by N twice", train_step_bias_averaged_twice),
     Mutant("train_step", "never updates the bias", train_step_frozen_bias),
     Mutant("train_step", "sums the gradient over the batch", train_step_sums_the_batch),
     Mutant("train_step", "multiplies by the sigmoid's derivative again",
