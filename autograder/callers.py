@@ -34,9 +34,10 @@ def graded_callees(sources: Mapping[str, str]) -> dict[str, set[str]]:
     return found
 
 
-def _reached(function: str, defs: dict[str, ast.AST]) -> set[str]:
+def _reached(function: str, defs: Mapping[str, ast.AST]) -> set[str]:
     """The graded names ``function`` uses, following the helpers (not graded) it uses."""
-    graded, seen, todo = set(), {function}, [function]
+    graded: set[str] = set()
+    seen, todo = {function}, [function]
     while todo:
         for node in ast.walk(defs[todo.pop()]):
             name = (node.id if isinstance(node, ast.Name)
