@@ -41,7 +41,7 @@ def _reached(function: str, defs: Mapping[str, ast.AST]) -> set[str]:
     while todo:
         for node in ast.walk(defs[todo.pop()]):
             name = (node.id if isinstance(node, ast.Name)
-                    else node.attr if isinstance(node, ast.Attribute) else None)
+                    else node.attr if isinstance(node, ast.Attribute) else "")
             if name in FUNCTIONS:
                 graded.add(name)
             if name in defs and name not in seen and name not in FUNCTIONS:
