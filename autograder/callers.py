@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from autograder.checks import all_checks
 from autograder.forbidden import PARSE_ERRORS, parse
 from autograder.results import FunctionResult
 from cnnlab.catalog import FUNCTIONS
@@ -50,11 +51,20 @@ def _reached(function: str, defs: Mapping[str, ast.AST]) -> set[str]:
     return graded
 
 
+def _gave_wrong_results(result: FunctionResult) -> bool:
+    """A check that judges results failed (not hygiene: a left-out ValueError, a changed
+    input or a message does not change what the function returns to its caller)."""
+    hygiene = {c.id for c in all_checks().get(result.function, ()) if c.hygiene}
+    return not result.absent and any(not c.passed and c.check not in hygiene
+                                      for c in result.checks)
+
+
 def note_callers(results: Sequence[FunctionResult],
                  sources: Mapping[str, str]) -> list[FunctionResult]:
-    """The results, with a note on each function that lost points without a note or a named
-    misconception of its own and calls a graded function of the hand-in that lost points."""
-    lost = {r.function for r in results if r.points < r.max_points and not r.absent}
+    """The results, with a note on each function that gave wrong results without a note or
+    a named misconception of its own and calls a graded function of the hand-in that gave
+    wrong results too."""
+    lost = {r.function for r in results if _gave_wrong_results(r)}
     callees = graded_callees(sources) if lost else {}
     noted = []
     for result in results:

@@ -7,8 +7,9 @@ from student_code import perfect_except
 from student_code.mutants import train_step_uphill
 
 from autograder import engine
-from autograder.callers import graded_callees
+from autograder.callers import graded_callees, note_callers
 from autograder.inprocess import InProcessStudent
+from autograder.results import CheckResult, FunctionResult
 
 THROUGH_A_HELPER = '''
 def _one_epoch(state, images, labels, rate):
@@ -60,3 +61,18 @@ def test_a_function_that_lost_points_through_a_wrong_callee_says_so(suite) -> No
 def test_no_such_note_when_the_source_does_not_call_the_wrong_function(suite) -> None:
     inlined = THROUGH_A_HELPER.replace("train_step(*state", "uphill(*state")
     assert _graded(suite, {"backprop": inlined})["fit"].note == ""
+
+
+def _failed(function: str, check: str) -> FunctionResult:
+    failed = CheckResult(function, f"{function}.{check}", "", 1.0, 0.0, 10, "failed")
+    return FunctionResult(function, 2.0, 1.0, [failed])
+
+
+def test_a_callee_that_lost_only_hygiene_points_is_not_blamed() -> None:
+    # train_step only changed its input (hygiene): what it returns to fit is right
+    results = [_failed("train_step", "does_not_modify_inputs"),
+               _failed("fit", "agrees_for_a_few_epochs")]
+    assert [r.note for r in note_callers(results, {"backprop": THROUGH_A_HELPER})] == ["", ""]
+    results[0] = _failed("train_step", "agrees_on_small_batches")
+    assert note_callers(results, {"backprop": THROUGH_A_HELPER})[1].note.startswith(
+        "fit calls your train_step, which lost points too")
