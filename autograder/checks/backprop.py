@@ -34,6 +34,7 @@ from autograder.checks.base import (
     rejects_invalid_arguments,
     shape_problem,
 )
+from autograder.checks.convolution import WHERE_BOTH_BRANCHES, _sigmoid_where_both_branches
 from autograder.worker_runtime import wire
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
@@ -625,6 +626,12 @@ def _avg_by_size(d_out, x, size=2, stride=None):
     return _scatter(d_out, x, size, stride, lambda w: np.full(w.shape, 1.0 / size))
 
 
+def _avg_stride_ignored(d_out, x, size=2, stride=None):
+    """Window (i, j) spread over the block at (i*size, j*size), cut at the border of x."""
+    reference.avg_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, size, lambda w: np.full(w.shape, 1.0 / size**2))
+
+
 def _avg_overwrites(d_out, x, size=2, stride=None):
     reference.avg_pool_backward(d_out, x, size, stride)
     return _scatter(d_out, x, size, stride, _even_mask, add=False)
@@ -642,6 +649,11 @@ AVG_POOL_BACKWARD = Graded(
         Misconception("overwrites_overlaps", "overwrote (=) the gradient where windows overlap "
                       "instead of adding it up (+=)",
                       "an element in several windows gets a share of each", _avg_overwrites),
+        Misconception("stride_ignored", "spread the gradient over size x size blocks side by "
+                      "side (np.repeat, np.kron): the stride ignored",
+                      "window (i, j) starts at (i*stride, j*stride): with stride < size windows "
+                      "overlap and add up, with stride > size the pixels between get 0",
+                      _avg_stride_ignored),
     ))
 
 
@@ -785,6 +797,12 @@ def _sigmoid_of_d_out(d_out, x):
     return np.asarray(d_out) * s * (1 - s)
 
 
+def _sigmoid_back_where_both_branches(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = _sigmoid_where_both_branches(x)
+    return np.asarray(d_out) * s * (1 - s)
+
+
 def _sigmoid_naive(d_out, x):
     reference.sigmoid_backward(d_out, x)
     s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
@@ -806,6 +824,8 @@ SIGMOID_BACKWARD = Graded(
                       "x: s = sigmoid(x), then d_out * s * (1 - s)", _sigmoid_of_d_out),
         Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
                       "x", "use the stable sigmoid (exp(-|x|))", _sigmoid_naive),
+        Misconception("where_both_branches", *WHERE_BOTH_BRANCHES,
+                      _sigmoid_back_where_both_branches),
     ))
 
 

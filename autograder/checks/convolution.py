@@ -741,6 +741,20 @@ def _sigmoid_naive(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
+def _sigmoid_where_both_branches(x):
+    """np.where(x >= 0, 1 / (1 + exp(-x)), exp(x) / (1 + exp(x))): both computed everywhere,
+    each overflowing (a warning) where the other is picked."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # inf / inf in the branch not picked: no warning
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+
+WHERE_BOTH_BRANCHES = (
+    "wrote the stable sigmoid with np.where, which computes both branches for every x: exp(x) "
+    "or exp(-x) overflows where |x| is large", "np.where does not skip the branch it does not "
+    "pick: use exp(-|x|), which is at most 1, in both forms")
+
+
 def _sigmoid_of_minus_x(x):
     return reference.sigmoid(-np.asarray(x, dtype=np.float64))  # no uint8 wrap-around
 
@@ -765,6 +779,7 @@ SIGMOID = Graded(
         Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
                       "x", "use exp(-|x|), which is at most 1, and the two equal forms of the "
                       "sigmoid", _sigmoid_naive),
+        Misconception("where_both_branches", *WHERE_BOTH_BRANCHES, _sigmoid_where_both_branches),
         Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
                       "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
                       _sigmoid_of_minus_x),

@@ -87,6 +87,7 @@ NAMED_BY: dict[str, str | None] = {
     "relu: returns the derivative (x > 0)": "relu.derivative",
     "sigmoid: 1 / (1 + exp(-x)) overflows for large negative x": "sigmoid.overflow",
     "sigmoid: the two stable branches swapped": "sigmoid.sign_swapped",
+    "sigmoid: np.where computes both branches: one overflows": "sigmoid.where_both_branches",
     "pool_output_size: stride defaults to 1": "pool_output_size.stride_one",
     "pool_output_size: n // size, the stride ignored": "pool_output_size.stride_ignored",
     "pool_output_size: ceil instead of floor": "pool_output_size.ceil",
@@ -173,6 +174,8 @@ NAMED_BY: dict[str, str | None] = {
         "max_pool_backward.gradient_like_x",
     "avg_pool_backward: not divided by size**2": "avg_pool_backward.not_divided",
     "avg_pool_backward: divides by size": "avg_pool_backward.divided_by_size",
+    "avg_pool_backward: blocks side by side by np.repeat, the stride ignored":
+        "avg_pool_backward.stride_ignored",
     "avg_pool_backward: overlapping windows overwrite": "avg_pool_backward.overwrites_overlaps",
     "relu_backward: relu of d_out": "relu_backward.relu_of_d_out",
     "relu_backward: passes the gradient at x == 0": "relu_backward.passes_at_zero",
@@ -183,6 +186,8 @@ NAMED_BY: dict[str, str | None] = {
     "sigmoid_backward: s(1 - s) of d_out instead of x": "sigmoid_backward.sigmoid_of_d_out",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
+    "sigmoid_backward: np.where computes both branches: one overflows":
+        "sigmoid_backward.where_both_branches",
     "train_step: adds the gradient": "train_step.uphill",
     "train_step: ignores the learning rate": "train_step.rate_ignored",
     "train_step: the learning rate applied twice": "train_step.rate_twice",

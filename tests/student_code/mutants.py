@@ -529,6 +529,12 @@ def sigmoid_overflows(x):
     return 1 / (1 + np.exp(-x))  # exp(1000) overflows (with a warning) for x = -1000
 
 
+def sigmoid_where_both_branches(x):
+    x = np.asarray(x, dtype=float)
+    # "stable": but np.where computes both branches, and one of them overflows
+    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+
 def sigmoid_wrong_sign(x):
     x = np.asarray(x, dtype=float)
     e = np.exp(-np.abs(x))
@@ -1253,6 +1259,15 @@ def max_pool_backward_zeros_like_x(d_out, x, size=2, stride=None):
     return d_x
 
 
+def avg_pool_backward_repeated_blocks(d_out, x, size=2, stride=None):
+    """Upsamples d_out by np.repeat, as if the windows were side by side (stride = size)."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    blocks = np.repeat(np.repeat(d_out.astype(float), size, axis=0), size, axis=1) / size**2
+    d_x = np.zeros(x.shape)
+    d_x[:blocks.shape[0], :blocks.shape[1]] = blocks[:x.shape[0], :x.shape[1]]
+    return d_x
+
+
 def avg_pool_backward_not_divided(d_out, x, size=2, stride=None):
     return _pool_backward(d_out, x, size, stride, how="avg", whole_window=True)
 
@@ -1310,6 +1325,13 @@ def sigmoid_backward_no_chain_rule(d_out, x):
     s = 1.0 / (1.0 + np.exp(-np.abs(x)))
     s = np.where(x >= 0, s, 1.0 - s)
     return s * (1.0 - s)
+
+
+def sigmoid_backward_where_both_branches(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    x = x.astype(float)
+    s = np.where(x < 0, np.exp(x) / (1.0 + np.exp(x)), 1.0 / (1.0 + np.exp(-x)))
+    return d_out * s * (1.0 - s)
 
 
 def sigmoid_backward_overflows(d_out, x):
@@ -1533,6 +1555,8 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid", "1 / (1 + exp(-x)) overflows for large negative x", sigmoid_overflows,
            ("sigmoid.stable_for_large_inputs", "sigmoid.no_warning_for_huge_inputs")),
     Mutant("sigmoid", "the two stable branches swapped", sigmoid_wrong_sign),
+    Mutant("sigmoid", "np.where computes both branches: one overflows",
+           sigmoid_where_both_branches),
     Mutant("pool_output_size", "stride defaults to 1", pool_output_size_stride_one),
     Mutant("pool_output_size", "n // size, the stride ignored", pool_output_size_ignores_stride),
     Mutant("pool_output_size", "ceil instead of floor", pool_output_size_ceil),
@@ -1639,6 +1663,8 @@ MUTANTS: list[Mutant] = [
            max_pool_backward_zeros_like_x),
     Mutant("avg_pool_backward", "not divided by size**2", avg_pool_backward_not_divided),
     Mutant("avg_pool_backward", "divides by size", avg_pool_backward_by_size),
+    Mutant("avg_pool_backward", "blocks side by side by np.repeat, the stride ignored",
+           avg_pool_backward_repeated_blocks),
     Mutant("avg_pool_backward", "overlapping windows overwrite", avg_pool_backward_overwrites),
     Mutant("relu_backward", "relu of d_out", relu_backward_of_d_out),
     Mutant("relu_backward", "passes the gradient at x == 0", relu_backward_at_zero),
@@ -1649,6 +1675,8 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
+    Mutant("sigmoid_backward", "np.where computes both branches: one overflows",
+           sigmoid_backward_where_both_branches),
     Mutant("train_step", "adds the gradient", train_step_uphill),
     Mutant("train_step", "ignores the learning rate", train_step_ignores_the_rate),
     Mutant("train_step", "the learning rate applied twice", train_step_rate_twice),
