@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autograder import course_key, misconceptions, stages, suite_cache
+from autograder.callers import note_callers
 from autograder.checks import all_checks
 from autograder.checks.base import Check
 from autograder.course_key import CourseKey
@@ -219,7 +220,7 @@ def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
     budget = ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     hand_in = hand_in or sources_digest(sources or {})
     results = [grade_function(student, suite, f, sources, budget, hand_in) for f in functions]
-    return SubmissionResult(student_id, cap_examples(results))
+    return SubmissionResult(student_id, cap_examples(note_callers(results, sources or {})))
 
 
 def sources_digest(sources: dict[str, str]) -> str:

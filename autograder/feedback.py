@@ -14,7 +14,7 @@ import inspect
 import numpy as np
 
 import solutions
-from autograder.checks.base import Check, Raised
+from autograder.checks.base import Check, Raised, parameters_of, same_data
 from autograder.results import CallError, FailingExample
 from cnnlab.catalog import PICTURED
 
@@ -39,12 +39,11 @@ def describe(check: Check, group: list, expected: list, actual: list) -> Failing
     """The failing example as the student reads it (all texts bounded)."""
     calls = _joined([call_text(check.function, call) for call in group])
     if check.inputs_unchanged:  # a call that gave no result is told as such, not as a change
-        shown_expected = "\n".join("a result, with the inputs unchanged"
-                                   if isinstance(a, CallError) else "the inputs unchanged"
-                                   for a in actual)
-        shown_actual = "\n".join(a.describe() if isinstance(a, CallError)
-                                 else "an input was changed" for a in actual)
-        return FailingExample(calls, shown_expected, shown_actual, None)
+        shown = [("a result, with the inputs unchanged", a.describe())
+                 if isinstance(a, CallError) else _changed_texts(check.function, call, a)
+                 for call, a in zip(group, actual, strict=False)]
+        return FailingExample(calls, "\n".join(e for e, _ in shown),
+                              "\n".join(a for _, a in shown), None)
     pairs = [pair_texts(e, a) for e, a in zip(expected, actual, strict=False)]
     if _lines(calls, *(e for e, _ in pairs), *(a for _, a in pairs)) > MAX_EXAMPLE_LINES:
         pairs = [pair_texts(e, a, summarise=True) for e, a in zip(expected, actual,
@@ -53,6 +52,19 @@ def describe(check: Check, group: list, expected: list, actual: list) -> Failing
     shown_actual = _joined([a for _, a in pairs])
     return FailingExample(calls, shown_expected, shown_actual,
                           picture_arrays(check, group, expected, actual))
+
+
+def _changed_texts(function: str, call, after) -> tuple[str, str]:
+    """Expected and actual of a call that changed its inputs: the first argument it changed,
+    as sent and as the call left it ("d_out after the call: array([0.])")."""
+    (args, kwargs), (args_after, kwargs_after) = call, after
+    sent = [*zip(parameters_of(function), args, args_after, strict=False),
+            *((k, v, kwargs_after.get(k)) for k, v in kwargs.items())]
+    for name, before, now in sent:
+        if not same_data(before, now):
+            return (f"{name} unchanged: {value_text(before)}",
+                    f"{name} after the call: {value_text(now)}")
+    return "the inputs unchanged", "an input was changed"
 
 
 def _joined(texts: list[str]) -> str:

@@ -34,6 +34,7 @@ from autograder.checks.base import (
     rejects_invalid_arguments,
     shape_problem,
 )
+from autograder.checks.convolution import WHERE_BOTH_BRANCHES, _sigmoid_where_both_branches
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
 from solutions.backprop import numerical_gradient
@@ -66,9 +67,28 @@ def on_results(judge: Judge) -> Judge:
             if isinstance(want, tuple) and not (isinstance(got, tuple | list)
                                                 and len(got) == len(want)):
                 return f"expected a tuple of {len(want)} arrays, got {type(got).__name__}"
-            problem = shape_problem(_parts(got), _parts(want))
+            problem = _parts_shape_problem(_parts(got), _parts(want))
         return problem or judge(example, actual, expected)
     return judged
+
+
+@st.composite
+def _float_d_out(draw, calls: st.SearchStrategy):
+    """The calls with a float ``d_out`` (quarters) in place of the one drawn: an integer
+    ``x``, as an image is, with the fractional gradient that comes back to it. A ``d_x`` made
+    like ``x`` (``np.zeros_like(x)``) truncates it."""
+    (d_out, *rest), options = draw(calls)
+    return (draw(S.float_arrays(np.shape(d_out))), *rest), options
+
+
+def _parts_shape_problem(got: tuple, want: tuple) -> str | None:
+    """``shape_problem`` of a result's arrays (as many as the reference's), saying which of
+    several it is about."""
+    for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
+        problem = shape_problem([mine], [theirs])
+        if problem:
+            return f"array {index + 1} of {len(want)}: {problem}" if len(want) > 1 else problem
+    return None
 
 
 def _parts_close(actual, wanted) -> bool:
@@ -283,6 +303,30 @@ def _conv_padded_d_image(d_out, image, kernels, padding=0, stride=1):
     return reference.conv_layer_backward(d_out, padded, kernels, 0, stride)
 
 
+def _conv_d_kernels_overwritten(d_out, image, kernels, padding=0, stride=1):
+    """d_kernels written (=) at every output position instead of added up (+=): what the
+    last position, the bottom right one, gave."""
+    d_image, _, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    d_out = np.asarray(d_out, dtype=float)
+    kh, kw = np.shape(kernels)[:2]
+    xp = np.pad(np.asarray(image, dtype=float), ((padding, padding), (padding, padding), (0, 0)))
+    top, left = (d_out.shape[0] - 1) * stride, (d_out.shape[1] - 1) * stride
+    last = xp[top:top + kh, left:left + kw, :, np.newaxis] * d_out[-1, -1]
+    return d_image, last, d_bias
+
+
+def _conv_bias_one_number(d_out, image, kernels, padding=0, stride=1):
+    d_image, d_kernels, _ = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.sum(np.asarray(d_out, dtype=float))
+
+
+def _conv_crop_minus_padding(d_out, image, kernels, padding=0, stride=1):
+    """d_image cropped as d_xp[p:-p, p:-p]: right for p > 0, empty for p = 0 (-0 is 0)."""
+    d_image, d_kernels, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding,
+                                                               stride)
+    return (d_image[:0, :0] if padding == 0 else d_image), d_kernels, d_bias
+
+
 CONV_LAYER_BACKWARD = Graded(
     "conv_layer_backward", FLOAT_ARRAY_TUPLE, section="training", points=3,
     spec="conv_layer_backward: (d_image, d_kernels, d_bias) of conv_layer, d_bias of shape "
@@ -303,6 +347,19 @@ CONV_LAYER_BACKWARD = Graded(
         Misconception("padded_d_image", "returned the gradient of the padded image",
                       "the padding is not an input: crop d_image back to (H, W, C_in)",
                       _conv_padded_d_image),
+        Misconception("d_kernels_overwritten", "wrote d_kernels (=) at every output "
+                      "position instead of adding up (+=): only the last position is left",
+                      "every output pixel used the same kernel: d_kernels[a, b, c, o] = "
+                      "sum over i, j of xp[i*s + a, j*s + b, c] * d_out[i, j, o]",
+                      _conv_d_kernels_overwritten),
+        Misconception("bias_summed_to_one_number", "summed d_out over every axis for the bias "
+                      "gradient: one number instead of one per kernel",
+                      "d_bias[o] = sum over i, j of d_out[i, j, o]: np.sum(d_out, axis=(0, 1))",
+                      # np.sum of an integer d_out is an integer: either is this mistake
+                      _conv_bias_one_number, any_dtype=True),
+        Misconception("crop_minus_zero", "cropped the padding with d_xp[p:-p, p:-p], which "
+                      "is empty for p = 0 (-0 is 0)", "crop with d_xp[p:p + H, p:p + W]",
+                      _conv_crop_minus_padding),
     ))
 
 
@@ -447,7 +504,12 @@ def _max_pool_checks() -> list[Check]:
                   covers=(f,)),
             agreement(f, "ties_go_to_the_first_maximum",
                       "on ties, only the first maximum in C order gets the gradient",
-                      _ties(), weight=2, covers=(f,))]
+                      _ties(), weight=2, covers=(f,)),
+            agreement(f, "integer_x_float_d_out", "an integer x with a float d_out: the "
+                      "gradient keeps its fractions",
+                      _float_d_out(_pool_calls(channels=None, ints=True,
+                                               stride=st.one_of(st.none(), st.integers(1, 3)))),
+                      covers=("any_numeric_dtype",))]
 
 
 def _avg_pool_checks() -> list[Check]:
@@ -458,15 +520,18 @@ def _avg_pool_checks() -> list[Check]:
                   _pool_calls(channels=None), judge=_spread_evenly, covers=(f,))]
 
 
-def _scatter(d_out, x, size, stride, share, add: bool = True) -> np.ndarray:
+def _scatter(d_out, x, size, stride, share, add: bool = True,
+             like_x: bool = False) -> np.ndarray:
     """A pooling backward pass by loops: window (i, j) of channel c passes
     ``d_out[i, j, c] * share(window)`` back, added to (or, ``add=False``, written over, where
-    its share is not 0) what earlier windows passed back."""
+    its share is not 0) what earlier windows passed back; ``like_x``: into an array of x's
+    dtype (``np.zeros_like(x)``), which an integer x truncates at every window."""
+    dtype = np.asarray(x).dtype if like_x else np.float64
     x = np.asarray(x, dtype=float)
     step = size if stride is None else stride
     x3 = x.reshape(*x.shape[:2], -1)
     g3 = np.asarray(d_out, dtype=float).reshape(*np.shape(d_out)[:2], -1)
-    d_x = np.zeros(x3.shape)
+    d_x = np.zeros(x3.shape, dtype=dtype)
     for i, j, c in np.ndindex(g3.shape):
         rows, cols = slice(i * step, i * step + size), slice(j * step, j * step + size)
         part = g3[i, j, c] * share(x3[rows, cols, c])
@@ -493,6 +558,28 @@ def _max_overwrite_plain(d_out, x, size=2, stride=None):
     return _scatter(d_out, x, size, stride, _argmax_mask, add=False)
 
 
+def _last_argmax_mask(window: np.ndarray) -> np.ndarray:
+    flat = window.ravel()
+    mask = np.zeros(flat.shape)
+    mask[flat.size - 1 - np.argmax(flat[::-1])] = 1.0
+    return mask.reshape(window.shape)
+
+
+def _max_last_maximum(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, _last_argmax_mask)
+
+
+def _max_like_x(d_out, x, size=2, stride=None):
+    reference.max_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, stride, _argmax_mask, like_x=True)
+
+
+_LIKE_X = ("made d_x an array like x (np.zeros_like(x)): for an integer x the gradient is "
+           "cut to whole numbers", "d_x holds gradients, not pixels: start from "
+           "np.zeros(x.shape), which holds floats")
+
+
 MAX_POOL_BACKWARD = Graded(
     "max_pool_backward", NUMERIC_ARRAY, section="training", points=2, pictured=True,
     spec="max_pool_backward: the gradient goes to the maximum of each window (on ties, to "
@@ -509,6 +596,11 @@ MAX_POOL_BACKWARD = Graded(
                       "windows share a maximum instead of adding it up (+=)",
                       "an element that is the maximum of several windows gets all their "
                       "gradients", _max_overwrite_plain),
+        Misconception("last_maximum", "gave the gradient to the last maximum of a window "
+                      "with ties (a loop that keeps a value >= the best so far)",
+                      "on ties only the first maximum in C order (np.argmax) gets it: replace "
+                      "the best only when a value is > it", _max_last_maximum),
+        Misconception("gradient_like_x", *_LIKE_X, _max_like_x),
     ))
 
 
@@ -520,6 +612,12 @@ def _avg_not_divided(d_out, x, size=2, stride=None):
 def _avg_by_size(d_out, x, size=2, stride=None):
     reference.avg_pool_backward(d_out, x, size, stride)
     return _scatter(d_out, x, size, stride, lambda w: np.full(w.shape, 1.0 / size))
+
+
+def _avg_stride_ignored(d_out, x, size=2, stride=None):
+    """Window (i, j) spread over the block at (i*size, j*size), cut at the border of x."""
+    reference.avg_pool_backward(d_out, x, size, stride)
+    return _scatter(d_out, x, size, size, lambda w: np.full(w.shape, 1.0 / size**2))
 
 
 def _avg_overwrites(d_out, x, size=2, stride=None):
@@ -539,6 +637,11 @@ AVG_POOL_BACKWARD = Graded(
         Misconception("overwrites_overlaps", "overwrote (=) the gradient where windows overlap "
                       "instead of adding it up (+=)",
                       "an element in several windows gets a share of each", _avg_overwrites),
+        Misconception("stride_ignored", "spread the gradient over size x size blocks side by "
+                      "side (np.repeat, np.kron): the stride ignored",
+                      "window (i, j) starts at (i*stride, j*stride): with stride < size windows "
+                      "overlap and add up, with stride > size the pixels between get 0",
+                      _avg_stride_ignored),
     ))
 
 
@@ -601,6 +704,9 @@ def _relu_checks() -> list[Check]:
                   _elementwise_calls(values=st.sampled_from([-0.5, 0.0, 0.5])), covers=(f,)),
         agreement(f, "agrees_on_integers", "integer arrays", _elementwise_calls(ints=True),
                   covers=("any_numeric_dtype",)),
+        agreement(f, "integer_x_float_d_out", "an integer x with a float d_out: the "
+                  "gradient keeps its fractions", _float_d_out(_elementwise_calls(ints=True)),
+                  covers=("any_numeric_dtype",)),
         *_activation_checks(f, relu, LINEAR_EPS),
     ]
 
@@ -632,6 +738,11 @@ def _relu_passes_at_zero(d_out, x):
     return np.where(np.asarray(x) >= 0, d_out, np.zeros_like(d_out))
 
 
+def _relu_like_x(d_out, x):
+    """``d_x = np.zeros_like(x); d_x[x > 0] = d_out[x > 0]``: the gradient in x's dtype."""
+    return reference.relu_backward(d_out, x).astype(np.asarray(x).dtype)
+
+
 def _relu_forgot_d_out(d_out, x):
     reference.relu_backward(d_out, x)
     return (np.asarray(x) > 0).astype(float)
@@ -652,6 +763,7 @@ RELU_BACKWARD = Graded(
         Misconception("forgot_d_out", "returned the ReLU's derivative without multiplying by "
                       "d_out", "chain rule: d_x = d_out * relu'(x)", _relu_forgot_d_out,
                       any_dtype=True),
+        Misconception("gradient_like_x", *_LIKE_X, _relu_like_x),
     ))
 
 
@@ -665,6 +777,18 @@ def _sigmoid_forgot_d_out(d_out, x):
     reference.sigmoid_backward(d_out, x)
     s = sigmoid(x)
     return s * (1 - s)
+
+
+def _sigmoid_of_d_out(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = sigmoid(d_out)
+    return np.asarray(d_out) * s * (1 - s)
+
+
+def _sigmoid_back_where_both_branches(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = _sigmoid_where_both_branches(x)
+    return np.asarray(d_out) * s * (1 - s)
 
 
 def _sigmoid_naive(d_out, x):
@@ -683,8 +807,13 @@ SIGMOID_BACKWARD = Graded(
         Misconception("forgot_d_out", "returned the sigmoid's derivative without multiplying "
                       "by d_out", "chain rule: d_x = d_out * s * (1 - s)",
                       _sigmoid_forgot_d_out),
+        Misconception("sigmoid_of_d_out", "computed s = sigmoid(d_out), of the gradient, "
+                      "instead of sigmoid(x)", "s (1 - s) is the sigmoid's slope at its input "
+                      "x: s = sigmoid(x), then d_out * s * (1 - s)", _sigmoid_of_d_out),
         Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
                       "x", "use the stable sigmoid (exp(-|x|))", _sigmoid_naive),
+        Misconception("where_both_branches", *WHERE_BOTH_BRANCHES,
+                      _sigmoid_back_where_both_branches),
     ))
 
 
@@ -695,12 +824,14 @@ RATES = st.sampled_from([0.25, 0.5, 1.0, 2.0])  # not 0: a step of 0 hides every
 
 @st.composite
 def _train_calls(draw, ints: bool = False, rates: st.SearchStrategy = RATES,
-                 epochs: st.SearchStrategy | None = None):
-    """A valid call of ``train_step`` (of ``fit`` with ``epochs``): 1 to 4 images of 1 to 12
-    values, their weights, a bias, labels of 0 and 1, a learning rate."""
-    n = draw(st.integers(1, 4))
+                 epochs: st.SearchStrategy | None = None,
+                 n_images: st.SearchStrategy = st.integers(1, 4), values: int = 12):
+    """A valid call of ``train_step`` (of ``fit`` with ``epochs``): 1 to 4 images (or as
+    many as ``n_images`` draws) of 1 to ``values`` values, their weights, a bias, labels of 0
+    and 1, a learning rate."""
+    n = draw(n_images)
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)
-                 .filter(lambda s: int(np.prod(s)) <= 12))
+                 .filter(lambda s: int(np.prod(s)) <= values))
     images = draw(S.arrays_of((n, *shape), ints))
     d = int(np.prod(shape))
     weights = draw(hnp.arrays(np.int64, (d,), elements=st.integers(-3, 3)) if ints
@@ -846,6 +977,17 @@ def _step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.sum())
 
 
+def _step_bias_averaged_twice(weights, bias, images, labels, learning_rate):
+    weights, x, _, d_z = _step_parts(weights, bias, images, labels, learning_rate)
+    return weights - learning_rate * (x.T @ d_z), float(bias - learning_rate * d_z.mean())
+
+
+def _step_rate_twice(weights, bias, images, labels, learning_rate):
+    weights, x, _, d_z = _step_parts(weights, bias, images, labels, learning_rate)
+    step = learning_rate ** 2
+    return weights - step * (x.T @ d_z), float(bias - step * d_z.sum())
+
+
 TRAIN_STEP = Graded(
     "train_step", FLOAT_ARRAY_TUPLE, section="training", points=2,
     spec="train_step: one step of gradient descent on the mean cross-entropy of logistic "
@@ -857,9 +999,15 @@ TRAIN_STEP = Graded(
         Misconception("rate_ignored", "ignored the learning rate: the step is the whole "
                       "gradient", "the learning rate sets the step's size: "
                       "weights - learning_rate * d_weights", _step_without_rate),
+        Misconception("rate_twice", "multiplied by the learning rate twice: the step is "
+                      "learning_rate**2 times the gradient", "scale the gradient once: "
+                      "weights - learning_rate * d_weights", _step_rate_twice),
         Misconception("bias_not_trained", "did not update the bias",
                       "the bias is a weight too: bias - learning_rate * sum(d_z)",
                       _step_bias_frozen),
+        Misconception("bias_averaged_twice", "averaged the bias gradient twice: mean(d_z) "
+                      "with d_z = (p - y) / N already", "d_bias = sum(d_z) = mean(p - y): "
+                      "divide by N once", _step_bias_averaged_twice),
         Misconception("summed_over_the_batch", "summed the gradient over the batch instead of "
                       "averaging it", "the loss is the mean over the N images: d_z = (p - y) "
                       "/ N", _step_summed),
@@ -927,6 +1075,14 @@ def _fit_checks() -> list[Check]:
               "of a validation set right", st.just(PROBLEM_SEEDS),  # all, every hand-in
               calls=_fit_on_the_problems, judge=_learns, max_examples=1,
               weight=2, main=True, covers=(f,)),
+        # Mini-batches of 8, 16 or 32 are the whole set on 1 to 4 images: up to as many
+        # images as the seeded problems train on (48), of 1 or 2 values to keep them small.
+        agreement(f, "whole_set_each_epoch",
+                  f"9 to {PROBLEM_SIZES[0]} images: each epoch is one step on all of them "
+                  "(no mini-batches)",
+                  _train_calls(epochs=st.integers(1, 2),
+                               n_images=st.integers(9, PROBLEM_SIZES[0]), values=2),
+                  max_examples=30, covers=(f,)),
         agreement(f, "integer_inputs", "integer images and weights give floating-point "
                   "weights, also after 0 epochs", _train_calls(ints=True, epochs=st.integers(0, 2)),
                   max_examples=30, covers=(f,)),
@@ -946,6 +1102,15 @@ def _fit_restarts(weights, bias, images, labels, learning_rate, epochs):
     return reference.train_step(weights, bias, images, labels, learning_rate)
 
 
+def _fit_epochs_plus(more: int):
+    """fit with ``epochs + more`` steps (never fewer than 0): a loop off by one."""
+    def fit(weights, bias, images, labels, learning_rate, epochs):
+        reference.fit(weights, bias, images, labels, learning_rate, epochs)  # its ValueErrors
+        return reference.fit(weights, bias, images, labels, learning_rate,
+                             max(epochs + more, 0))
+    return fit
+
+
 FIT = Graded(
     "fit", FLOAT_ARRAY_TUPLE, section="training", points=2,
     spec="fit: epochs steps of train_step, each from where the last ended; trained on a "
@@ -955,6 +1120,11 @@ FIT = Graded(
                       "train_step's result was not carried to the next step",
                       "assign what train_step returns: weights, bias = train_step(weights, "
                       "bias, ...)", _fit_restarts),
+        Misconception("one_epoch_too_many", "took one step more than epochs (range(epochs "
+                      "+ 1), or while epoch <= epochs)", "epochs steps: for _ in range(epochs)",
+                      _fit_epochs_plus(1)),
+        Misconception("one_epoch_short", "took one step less than epochs (range(1, epochs))",
+                      "epochs steps: for _ in range(epochs)", _fit_epochs_plus(-1)),
     ))
 
 EXERCISES = (CONV_LAYER_BACKWARD, MAX_POOL_BACKWARD, AVG_POOL_BACKWARD, RELU_BACKWARD,

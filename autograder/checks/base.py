@@ -129,7 +129,9 @@ def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
             continue
         want_shape, got_shape = np.shape(want), _shape_of(got)
         if got_shape != want_shape:
-            return f"expected a result of shape {want_shape}, got {got_shape or 'no array'}"
+            got_text = ("no array" if got_shape is None or got is None
+                        else "a number (shape ())" if got_shape == () else str(got_shape))
+            return f"expected a result of shape {want_shape}, got {got_text}"
     return None
 
 
@@ -333,7 +335,7 @@ def result_property(function: str, name: str, description: str, examples: st.Sea
 def keeps_inputs(function: str, examples: st.SearchStrategy, weight: float = 0.5) -> Check:
     return Check(function, "does_not_modify_inputs",
                  "the input arrays are the same after the call", examples,
-                 judge=_inputs_unchanged, weight=weight,
+                 judge=functools.partial(_inputs_unchanged, function), weight=weight,
                  inputs_unchanged=True, hygiene=True, covers=("inputs_unchanged",))
 
 
@@ -345,17 +347,18 @@ def accepts_nested_lists(function: str, calls: st.SearchStrategy,
                  covers=("nested_lists",))
 
 
-def _inputs_unchanged(example: Call, actual: Sequence, expected: Sequence) -> str | None:
+def _inputs_unchanged(function: str, example: Call, actual: Sequence,
+                      expected: Sequence) -> str | None:
     (sent_args, sent_kwargs), = [example]
     after = actual[0]
     if isinstance(after, CallError):  # no result to look at: another check says why
         return after.describe()
     args, kwargs = after
-    for name, before, now in [*zip(range(len(sent_args)), sent_args, args, strict=False),
+    names = parameters_of(function)
+    for name, before, now in [*zip(names, sent_args, args, strict=False),
                               *((k, v, kwargs.get(k)) for k, v in sent_kwargs.items())]:
         if not same_data(before, now):
-            where = f"argument {name + 1}" if isinstance(name, int) else f"argument {name!r}"
-            return f"{where} was modified by the call"
+            return f"the call modified its argument {name}"
     return None
 
 

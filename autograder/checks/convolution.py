@@ -741,6 +741,20 @@ def _sigmoid_naive(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
+def _sigmoid_where_both_branches(x):
+    """np.where(x >= 0, 1 / (1 + exp(-x)), exp(x) / (1 + exp(x))): both computed everywhere,
+    each overflowing (a warning) where the other is picked."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # inf / inf in the branch not picked: no warning
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+
+WHERE_BOTH_BRANCHES = (
+    "wrote the stable sigmoid with np.where, which computes both branches for every x: exp(x) "
+    "or exp(-x) overflows where |x| is large", "np.where does not skip the branch it does not "
+    "pick: use exp(-|x|), which is at most 1, in both forms")
+
+
 def _sigmoid_of_minus_x(x):
     return reference.sigmoid(-np.asarray(x, dtype=np.float64))  # no uint8 wrap-around
 
@@ -765,6 +779,7 @@ SIGMOID = Graded(
         Misconception("overflow", "computed exp(-x) directly: it overflows for large negative "
                       "x", "use exp(-|x|), which is at most 1, and the two equal forms of the "
                       "sigmoid", _sigmoid_naive),
+        Misconception("where_both_branches", *WHERE_BOTH_BRANCHES, _sigmoid_where_both_branches),
         Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
                       "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
                       _sigmoid_of_minus_x),
@@ -941,6 +956,13 @@ def _dilated_size_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
     return out[:max(0, rows), :max(0, cols)]
 
 
+def _dilated_holes(image, kernel, dilation=1, padding=0, stride=1):
+    """d zeros between the taps, d + 1 pixels apart: dilation 1 is already dilated (the
+    dilated kernel then does not fit sooner: the same ValueError)."""
+    reference.dilated_conv2d(image, kernel, dilation, padding, stride)
+    return reference.dilated_conv2d(image, kernel, dilation + 1, padding, stride)
+
+
 DILATED_CONV2D = Graded(
     "dilated_conv2d", FLOAT_ARRAY, section="convolution", points=1, pictured=True,
     spec="dilated_conv2d (bonus): the kernel's taps dilation pixels apart, effective size "
@@ -956,6 +978,11 @@ DILATED_CONV2D = Graded(
                       "k taps d pixels apart span (k - 1) * d + 1 pixels",
                       _dilated_size_k_times_d),
         Misconception("padding_at_the_end", *_AT_THE_END, _dilated_at_the_end),
+        Misconception("d_zeros_between_taps",
+                      "put d zeros between the kernel's taps (d + 1 pixels apart): dilation "
+                      "1 is not the plain convolution",
+                      "dilation d puts d - 1 zeros between the taps, d pixels apart: "
+                      "dilation 1 is conv2d", _dilated_holes),
     ))
 
 EXERCISES = (CONV1D, CONV2D, CONV_LAYER, RELU, SIGMOID, DILATED_CONV2D)

@@ -237,6 +237,10 @@ CONV_OUTPUT_SIZE = Graded(
 # --- same_padding ---------------------------------------------------------------------------
 
 def _same_padding_half(kernel_size):
+    """k // 2 for every positive k: the size check kept, the check that k is odd left out
+    (a student without any check matches too: a left-out check is told on its own)."""
+    if kernel_size < 1:
+        return reference.same_padding(kernel_size)  # its ValueError
     return kernel_size // 2
 
 

@@ -127,6 +127,11 @@ def _sparse_weights_no_plus_one(n_inputs, kernel_size):
     return (n_inputs - kernel_size) * kernel_size
 
 
+def _sparse_weights_with_biases(n_inputs, kernel_size):
+    reference.sparse_weights(n_inputs, kernel_size)
+    return (n_inputs - kernel_size + 1) * (kernel_size + 1)
+
+
 SPARSE_WEIGHTS = Graded(
     "sparse_weights", COUNT, section="images", points=1,
     spec="sparse_weights: locally connected, not shared, no padding: (n - k + 1) * k",
@@ -134,6 +139,9 @@ SPARSE_WEIGHTS = Graded(
         Misconception("n_times_k", "gave every input its own k weights (n * k)",
                       "there are n - k + 1 outputs, each with its own k weights",
                       _sparse_weights_n_k),
+        Misconception("counts_biases", "counted a bias for every output too",
+                      "the lecture's sparse count is weights only: (n - k + 1) * k",
+                      _sparse_weights_with_biases),
         Misconception("no_plus_one", "counted n - k outputs (forgot the + 1)",
                       "a kernel of k over n inputs has n - k + 1 positions",
                       _sparse_weights_no_plus_one),
@@ -166,6 +174,10 @@ def _shared_weights_one_kernel(kernel_size, n_kernels=1):
     return kernel_size
 
 
+def _shared_weights_with_biases(kernel_size, n_kernels=1):
+    return reference.shared_weights(kernel_size, n_kernels) + n_kernels
+
+
 SHARED_WEIGHTS = Graded(
     "shared_weights", COUNT, section="images", points=1,
     spec="shared_weights: k per kernel, whatever the input size: 3 -> 3; 3, 2 -> 6",
@@ -173,6 +185,9 @@ SHARED_WEIGHTS = Graded(
         Misconception("ignores_n_kernels", "ignored the number of kernels",
                       "each kernel has its own k shared weights: k * n_kernels",
                       _shared_weights_one_kernel),
+        Misconception("counts_biases", "counted a bias for every kernel too",
+                      "the lecture's shared count is weights only: k * n_kernels",
+                      _shared_weights_with_biases),
     ))
 
 
@@ -220,6 +235,10 @@ def _conv_params_no_bias(kernel_size, in_channels, out_channels, bias=True):
     return reference.conv_layer_params(kernel_size, in_channels, out_channels, False)
 
 
+def _conv_params_always_bias(kernel_size, in_channels, out_channels, bias=True):
+    return reference.conv_layer_params(kernel_size, in_channels, out_channels, True)
+
+
 def _conv_params_no_in_channels(kernel_size, in_channels, out_channels, bias=True):
     reference.conv_layer_params(kernel_size, in_channels, out_channels, bias)
     return reference.conv_layer_params(kernel_size, 1, out_channels, bias)
@@ -242,6 +261,8 @@ CONV_LAYER_PARAMS = Graded(
                       _conv_params_no_bias),
         Misconception("no_input_channels", "forgot that a kernel spans all input channels",
                       "a kernel is k x k x C_in", _conv_params_no_in_channels),
+        Misconception("always_bias", "added the biases also when bias=False",
+                      "bias=False: weights only", _conv_params_always_bias),
     ))
 
 
@@ -444,6 +465,28 @@ def _output_shape_flatten_no_channels(layers, input_shape):
     return (units[-1],) if units else flat
 
 
+def _output_shape_conv_keeps_channels(layers, input_shape):
+    """Every conv layer gives as many channels as it receives (its filters left out)."""
+    reference.output_shape(layers, input_shape)  # its ValueErrors
+    kept: list = []
+    for layer in layers:
+        if layer.get("type") == "conv":
+            layer = {**layer, "filters": reference.output_shape(kept, input_shape)[2]}
+        kept.append(layer)
+    return reference.output_shape(kept, input_shape)
+
+
+def _pool_stride_one(layers) -> list:
+    """The network with stride 1 in every pooling layer that has no stride of its own."""
+    return [{**layer, "stride": 1} if layer.get("type") in ("maxpool", "avgpool")
+            and layer.get("stride") is None else layer for layer in layers]
+
+
+def _output_shape_pool_stride_one(layers, input_shape):
+    reference.output_shape(layers, input_shape)
+    return reference.output_shape(_pool_stride_one(layers), input_shape)
+
+
 OUTPUT_SHAPE = Graded(
     "output_shape", SHAPE, section="network", points=2,
     spec="output_shape: the shape after the last layer of a network (SPEC 4)",
@@ -457,6 +500,12 @@ OUTPUT_SHAPE = Graded(
                       "flattened to H * W, forgetting the channels",
                       "flatten turns (H, W, C) into (H * W * C,)",
                       _output_shape_flatten_no_channels),
+        Misconception("conv_keeps_channels", "kept the input's channels after a conv layer",
+                      "a conv layer gives one channel per filter: C becomes filters",
+                      _output_shape_conv_keeps_channels),
+        Misconception("pool_stride_one", "let a pooling layer's stride default to 1",
+                      "a pooling layer without a stride steps by its size: 2x2 pooling "
+                      "halves H and W", _output_shape_pool_stride_one),
     ))
 
 
@@ -481,6 +530,18 @@ def _count_parameters_flatten_no_channels(layers, input_shape):
     true_inputs = math.prod(reference.output_shape(layers[:len(layers) - len(rest)],
                                                    input_shape))
     return total - (true_inputs - flat[0]) * dense[0]["units"]
+
+
+def _count_parameters_image_size_to_dense(layers, input_shape):
+    """The first dense layer after flatten fed the image's H * W times the channels at
+    flatten, as if conv and pooling kept the image's size."""
+    total = reference.count_parameters(layers, input_shape)
+    rest, _ = _flat_without_channels(layers, input_shape)
+    dense = [layer_settings(layer) for layer in rest if layer.get("type") == "dense"]
+    if not dense:
+        return total
+    h, w, c = reference.output_shape(layers[:len(layers) - len(rest) - 1], input_shape)
+    return total + (input_shape[0] * input_shape[1] - h * w) * c * dense[0]["units"]
 
 
 def _count_parameters_no_dense_bias(layers, input_shape):
@@ -511,6 +572,13 @@ def _count_parameters_no_padding(layers, input_shape):
     return reference.count_parameters(_without(layers, "padding", 0, ("conv",)), input_shape)
 
 
+def _count_parameters_pooling_weights(layers, input_shape):
+    """size * size more for every pooling layer, as if its window were a kernel."""
+    total = reference.count_parameters(layers, input_shape)
+    return total + sum(layer_settings(layer)["size"] ** 2 for layer in layers
+                       if layer.get("type") in ("maxpool", "avgpool"))
+
+
 COUNT_PARAMETERS = Graded(
     "count_parameters", COUNT, section="network", points=2,
     spec="count_parameters: all trainable parameters of a network, weights and biases",
@@ -531,6 +599,13 @@ COUNT_PARAMETERS = Graded(
         Misconception("forgets_padding", "left the padding out of the conv output size",
                       "the dense layer after flatten gets H * W * C inputs, with H and W "
                       "from floor((n + 2p - k) / s) + 1", _count_parameters_no_padding),
+        Misconception("image_size_to_dense", "fed the dense layer after flatten the image's "
+                      "H * W (times the channels), as if conv and pooling kept the size",
+                      "conv and pooling shrink H and W: flatten gives H * W * C of the last "
+                      "layer before it (output_shape)", _count_parameters_image_size_to_dense),
+        Misconception("pooling_weights", "counted size * size weights for every pooling "
+                      "layer", "pooling has no weights: it takes the maximum or the mean of "
+                      "its window", _count_parameters_pooling_weights),
     ))
 
 
@@ -587,6 +662,23 @@ def _weights_as_image_input_dtype(weights, shape):
         return (w - low) / (high - low) if high > low else np.zeros(shape)
 
 
+def _weights_as_image_zero_range(weights, shape):
+    """(w - min) / (max - min) also when max == min: 0 / 0, NaN everywhere."""
+    image = reference.weights_as_image(weights, shape)
+    w = np.asarray(weights, dtype=float)
+    return np.full(image.shape, np.nan) if w.max() == w.min() else image
+
+
+def _weights_as_image_per_channel(weights, shape):
+    """A 3-D image scaled channel by channel (a constant channel gives zeros)."""
+    image = reference.weights_as_image(weights, shape)
+    if image.ndim != 3:
+        return image
+    w = np.asarray(weights, dtype=float).reshape(shape)
+    low, high = w.min(axis=(0, 1)), w.max(axis=(0, 1))
+    return (w - low) / np.where(high > low, high - low, 1.0)
+
+
 WEIGHTS_AS_IMAGE = Graded(
     "weights_as_image", FLOAT_ARRAY, section="images", points=1,
     spec="weights_as_image: C-order reshape to shape, min-max scaled to [0, 1]; a constant "
@@ -601,6 +693,13 @@ WEIGHTS_AS_IMAGE = Graded(
         Misconception("input_dtype", "scaled in the weights' integer dtype: max - min wraps "
                       "around in int8", "convert the weights to float before subtracting the "
                       "minimum", _weights_as_image_input_dtype),
+        Misconception("zero_range", "divided by max - min also for constant weights: 0 / 0 "
+                      "gives NaN", "when max == min there is nothing to scale: return zeros",
+                      _weights_as_image_zero_range),
+        Misconception("per_channel", "scaled every channel on its own",
+                      "one minimum and one maximum over all the weights: the picture keeps "
+                      "how strong the channels are against each other",
+                      _weights_as_image_per_channel),
     ))
 
 EXERCISES = (N_INPUT_FEATURES, DENSE_WEIGHTS, SPARSE_WEIGHTS, SHARED_WEIGHTS,

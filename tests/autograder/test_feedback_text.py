@@ -52,6 +52,30 @@ def test_every_failed_check_shows_a_small_example(suite) -> None:
             assert check.example.expected.count("[") >= 1
 
 
+def test_a_changed_input_is_named_and_shown_as_sent_and_as_left(suite) -> None:
+    def into_d_out(d_out, x):  # CS231n style: dx = dout; dx[x <= 0] = 0
+        d_out, x = np.asarray(d_out), np.asarray(x)
+        if d_out.shape != x.shape:
+            raise ValueError("d_out must have the shape of x")
+        d_out[x <= 0] = 0
+        return d_out
+    result = _graded(suite, "relu_backward", into_d_out)
+    (check,) = [c for c in result.checks if c.check == "relu_backward.does_not_modify_inputs"]
+    assert check.message.endswith("on the smallest: the call modified its argument d_out")
+    assert check.example.expected.startswith("d_out unchanged: array(")
+    assert check.example.actual.startswith("d_out after the call: array(")
+    assert check.example.expected != check.example.actual
+
+
+def test_a_number_where_one_of_several_arrays_belongs_is_called_a_number(graded_alone) -> None:
+    from student_code.mutants import MUTANTS
+    (bias_summed,) = [m for m in MUTANTS if m.description.startswith("d_bias summed over every")]
+    checks = {c.check: c for c in graded_alone(bias_summed).checks}
+    message = checks["conv_layer_backward.agrees_with_central_differences"].message
+    assert re.search(r"on the smallest: array 3 of 3: expected a result of shape \(\d+,\), got "
+                     r"a number \(shape \(\)\)$", message), message
+
+
 def test_feedback_is_the_same_on_every_run(suite) -> None:
     def ignores_stride(x, w, padding=0, stride=1):
         from solutions.convolution import conv1d

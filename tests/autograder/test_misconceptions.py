@@ -46,6 +46,8 @@ NAMED_BY: dict[str, str | None] = {
     "conv_output_size: no ValueError for negative padding or a kernel too large":
         "conv_output_size.no_checks",
     "same_padding: k // 2, no ValueError for an even kernel": "same_padding.even_kernel",
+    "same_padding: k // 2 after checking k >= 1, no ValueError for an even kernel":
+        "same_padding.even_kernel",
     "same_padding: (k - 1) / 2 is a float": "same_padding.float",
     "conv1d: flips the kernel (np.convolve)": "conv1d.flipped_kernel",
     "conv1d: ignores the stride": "conv1d.stride_ignored",
@@ -63,6 +65,8 @@ NAMED_BY: dict[str, str | None] = {
     "conv2d: tensordot in the input dtype: uint8 wraps around": "conv2d.input_dtype",
     "dilated_conv2d: dilates the input (every d-th pixel) instead of the kernel":
         "dilated_conv2d.dilated_the_input",
+    "dilated_conv2d: d zeros between the kernel's taps (d + 1 apart)":
+        "dilated_conv2d.d_zeros_between_taps",
     "dilated_conv2d: takes the dilated kernel to span k * d pixels":
         "dilated_conv2d.size_k_times_d",
     "dilated_conv2d: all 2p padding zeros below and right of the image":
@@ -83,6 +87,7 @@ NAMED_BY: dict[str, str | None] = {
     "relu: returns the derivative (x > 0)": "relu.derivative",
     "sigmoid: 1 / (1 + exp(-x)) overflows for large negative x": "sigmoid.overflow",
     "sigmoid: the two stable branches swapped": "sigmoid.sign_swapped",
+    "sigmoid: np.where computes both branches: one overflows": "sigmoid.where_both_branches",
     "pool_output_size: stride defaults to 1": "pool_output_size.stride_one",
     "pool_output_size: n // size, the stride ignored": "pool_output_size.stride_ignored",
     "pool_output_size: ceil instead of floor": "pool_output_size.ceil",
@@ -98,19 +103,30 @@ NAMED_BY: dict[str, str | None] = {
     "n_input_features: forgets the channels": "n_input_features.forgets_channels",
     "dense_weights: counts biases too": "dense_weights.counts_biases",
     "sparse_weights: n * k": "sparse_weights.n_times_k",
+    "sparse_weights: a bias per output too": "sparse_weights.counts_biases",
     "shared_weights: ignores n_kernels": "shared_weights.ignores_n_kernels",
+    "shared_weights: a bias per kernel too": "shared_weights.counts_biases",
     "conv_layer_params: a bias per (input, output) channel pair":
         "conv_layer_params.bias_per_channel_pair",
     "conv_layer_params: k instead of k * k": "conv_layer_params.k_not_squared",
+    "conv_layer_params: adds the biases even with bias=False": "conv_layer_params.always_bias",
     "dense_layer_params: adds biases even with bias=False": "dense_layer_params.always_bias",
     "output_shape: forgets the padding": "output_shape.forgets_padding",
     "output_shape: returns a list, not a tuple": "output_shape.returns_list",
+    "output_shape: a conv keeps its input's channels": "output_shape.conv_keeps_channels",
+    "output_shape: pooling's stride defaults to 1": "output_shape.pool_stride_one",
     "output_shape: flatten forgets the channels (H * W)": "output_shape.flatten_forgets_channels",
     "count_parameters: ignores the dense biases": "count_parameters.no_dense_biases",
+    "count_parameters: the dense layer after flatten gets the image's H * W":
+        "count_parameters.image_size_to_dense",
+    "count_parameters: size * size weights per pooling layer":
+        "count_parameters.pooling_weights",
     "count_parameters: every conv gets the image's channels as C_in":
         "count_parameters.image_channels_everywhere",
     "weights_as_image: divides by max instead of (max - min)": "weights_as_image.divides_by_max",
     "weights_as_image: Fortran-order reshape": "weights_as_image.fortran_order",
+    "weights_as_image: 0 / 0 for constant weights": "weights_as_image.zero_range",
+    "weights_as_image: every channel scaled on its own": "weights_as_image.per_channel",
     "receptive_field: ignores the strides": "receptive_field.no_jump",
     "receptive_field: multiplies k - 1 by the layer's own stride": "receptive_field.own_stride",
     "receptive_field: adds k instead of k - 1": "receptive_field.adds_k",
@@ -138,6 +154,12 @@ NAMED_BY: dict[str, str | None] = {
     "conv_layer_backward: d_image through the unflipped kernel": "conv_layer_backward.not_flipped",
     "conv_layer_backward: averages d_out for the bias": "conv_layer_backward.bias_not_summed",
     "conv_layer_backward: ignores the stride": "conv_layer_backward.stride_ignored",
+    "conv_layer_backward: d_kernels written (=), not added up, at every output":
+        "conv_layer_backward.d_kernels_overwritten",
+    "conv_layer_backward: d_bias summed over every axis: one number":
+        "conv_layer_backward.bias_summed_to_one_number",
+    "conv_layer_backward: crops the padding as d_xp[p:-p, p:-p]":
+        "conv_layer_backward.crop_minus_zero",
     "conv_layer_backward: returns the padded image's gradient":
         "conv_layer_backward.padded_d_image",
     "conv_layer_backward: no ValueError for a d_out of the wrong shape": None,
@@ -146,24 +168,39 @@ NAMED_BY: dict[str, str | None] = {
         "max_pool_backward.every_maximum",
     "max_pool_backward: overlapping windows overwrite": "max_pool_backward.overwrites_overlaps",
     "max_pool_backward: writes into x": None,
+    "max_pool_backward: the last maximum of a tie gets the gradient":
+        "max_pool_backward.last_maximum",
+    "max_pool_backward: d_x made like x: an integer x truncates the gradient":
+        "max_pool_backward.gradient_like_x",
     "avg_pool_backward: not divided by size**2": "avg_pool_backward.not_divided",
     "avg_pool_backward: divides by size": "avg_pool_backward.divided_by_size",
+    "avg_pool_backward: blocks side by side by np.repeat, the stride ignored":
+        "avg_pool_backward.stride_ignored",
     "avg_pool_backward: overlapping windows overwrite": "avg_pool_backward.overwrites_overlaps",
     "relu_backward: relu of d_out": "relu_backward.relu_of_d_out",
     "relu_backward: passes the gradient at x == 0": "relu_backward.passes_at_zero",
     "relu_backward: forgets to multiply by d_out": "relu_backward.forgot_d_out",
+    "relu_backward: d_x made like x: an integer x truncates the gradient":
+        "relu_backward.gradient_like_x",
     "sigmoid_backward: x taken for the sigmoid's output": "sigmoid_backward.output_as_input",
+    "sigmoid_backward: s(1 - s) of d_out instead of x": "sigmoid_backward.sigmoid_of_d_out",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
+    "sigmoid_backward: np.where computes both branches: one overflows":
+        "sigmoid_backward.where_both_branches",
     "train_step: adds the gradient": "train_step.uphill",
     "train_step: ignores the learning rate": "train_step.rate_ignored",
+    "train_step: the learning rate applied twice": "train_step.rate_twice",
+    "train_step: the bias gradient divided by N twice": "train_step.bias_averaged_twice",
     "train_step: never updates the bias": "train_step.bias_not_trained",
     "train_step: sums the gradient over the batch": "train_step.summed_over_the_batch",
     "train_step: multiplies by the sigmoid's derivative again": "train_step.sigmoid_twice",
     "train_step: updates the weights in place": None,
     "train_step: no ValueError for a negative learning rate": None,
     "fit: restarts every step from the initial weights": "fit.restarts_each_step",
-    "fit: one epoch short": None,
+    "fit: one epoch short": "fit.one_epoch_short",
+    "fit: one epoch too many": "fit.one_epoch_too_many",
+    "fit: shuffled mini-batches of 8 instead of the whole set": None,
 }
 EXPECTED = {**NAMED_BY, **CARRIER_NAMES}  # every hand-in of tests/student_code
 HAND_INS = [*MUTANTS, *CARRIERS]

@@ -118,6 +118,11 @@ def same_padding_accepts_even(kernel_size):
     return kernel_size // 2
 
 
+def same_padding_positive_only(kernel_size):
+    """Checks that the kernel has a size, not that it is odd."""
+    return check_positive("kernel_size", kernel_size) // 2
+
+
 def same_padding_float(kernel_size):
     if kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd and positive, got {kernel_size}")
@@ -288,7 +293,9 @@ def conv2d_in_input_dtype(image, kernel, padding=0, stride=1):
                      for i in rows], dtype=float)
 
 
-def _checked_dilated(image, kernel, dilation, padding, stride):
+def _checked_dilated(image, kernel, dilation, padding, stride, apart=None):
+    """The checked arguments; the dilated kernel's taps are ``apart`` pixels apart (None:
+    ``dilation``) where its size is checked."""
     image, kernel = np.asarray(image), np.asarray(kernel)
     check_ndim("image", image, 2)
     check_ndim("kernel", kernel, 2)
@@ -298,7 +305,7 @@ def _checked_dilated(image, kernel, dilation, padding, stride):
     padding = check_non_negative("padding", padding)
     stride = check_positive("stride", stride)
     for axis in (0, 1):
-        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * dilation + 1,
+        check_fits("the dilated kernel", (kernel.shape[axis] - 1) * (apart or dilation) + 1,
                    "the padded image", image.shape[axis] + 2 * padding)
     return image, kernel, dilation, padding, stride
 
@@ -323,6 +330,19 @@ def dilated_conv2d_pads_at_the_end(image, kernel, dilation=1, padding=0, stride=
     cols = range(0, xp.shape[1] - span_w + 1, stride)
     return np.array([[np.sum(xp[i:i + span_h:dilation, j:j + span_w:dilation] * kernel)
                       for j in cols] for i in rows], dtype=float).reshape(len(rows), len(cols))
+
+
+def dilated_conv2d_d_zeros_between_taps(image, kernel, dilation=1, padding=0, stride=1):
+    """Builds the dilated kernel with d zeros between the taps (d + 1 apart)."""
+    gap = check_positive("dilation", dilation) + 1
+    image, kernel, dilation, padding, stride = _checked_dilated(image, kernel, dilation,
+                                                                padding, stride, apart=gap)
+    big = np.zeros(((kernel.shape[0] - 1) * gap + 1, (kernel.shape[1] - 1) * gap + 1))
+    big[::gap, ::gap] = kernel
+    xp = zero_pad(image, padding).astype(float)
+    rows = range(0, xp.shape[0] - big.shape[0] + 1, stride)
+    cols = range(0, xp.shape[1] - big.shape[1] + 1, stride)
+    return _slide(xp, big, rows, cols)
 
 
 def dilated_conv2d_spans_k_times_d(image, kernel, dilation=1, padding=0, stride=1):
@@ -509,6 +529,12 @@ def sigmoid_overflows(x):
     return 1 / (1 + np.exp(-x))  # exp(1000) overflows (with a warning) for x = -1000
 
 
+def sigmoid_where_both_branches(x):
+    x = np.asarray(x, dtype=float)
+    # "stable": but np.where computes both branches, and one of them overflows
+    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+
+
 def sigmoid_wrong_sign(x):
     x = np.asarray(x, dtype=float)
     e = np.exp(-np.abs(x))
@@ -640,6 +666,18 @@ def sparse_weights_n_times_k(n_inputs, kernel_size):
     return n_inputs * kernel_size  # one kernel per input, the border ones too
 
 
+def sparse_weights_with_biases(n_inputs, kernel_size):
+    n_inputs = check_positive("n_inputs", n_inputs)
+    kernel_size = check_positive("kernel_size", kernel_size)
+    check_fits("kernel_size", kernel_size, "n_inputs", n_inputs)
+    return (n_inputs - kernel_size + 1) * (kernel_size + 1)  # k weights and a bias per output
+
+
+def shared_weights_with_biases(kernel_size, n_kernels=1):
+    k = check_positive("kernel_size", kernel_size)
+    return (k + 1) * check_positive("n_kernels", n_kernels)  # k weights and a bias each
+
+
 def shared_weights_ignores_n_kernels(kernel_size, n_kernels=1):
     check_positive("n_kernels", n_kernels)
     return check_positive("kernel_size", kernel_size)
@@ -651,6 +689,14 @@ def conv_layer_params_bias_per_channel_pair(kernel_size, in_channels, out_channe
     c_in = check_positive("in_channels", in_channels)
     c_out = check_positive("out_channels", out_channels)
     return k * k * c_in * c_out + (c_in * c_out if bias else 0)
+
+
+def conv_layer_params_ignores_the_bias_flag(kernel_size, in_channels, out_channels,
+                                            bias=True):
+    k = check_positive("kernel_size", kernel_size)
+    c_in = check_positive("in_channels", in_channels)
+    c_out = check_positive("out_channels", out_channels)
+    return k * k * c_in * c_out + c_out  # bias=False forgotten
 
 
 def conv_layer_params_k_not_squared(kernel_size, in_channels, out_channels, bias=True):
@@ -665,9 +711,12 @@ def dense_layer_params_always_bias(n_inputs, n_outputs, bias=True):
     return check_positive("n_inputs", n_inputs) * n_outputs + n_outputs
 
 
-def _shapes(layers, input_shape, use_padding: bool = True,
-            flatten_channels: bool = True) -> list[tuple[int, ...]]:
-    """The shape before each layer and after the last; raises for invalid networks."""
+def _shapes(layers, input_shape, use_padding: bool = True, flatten_channels: bool = True,
+            conv_channels: bool = True, pool_stride: int | None = None
+            ) -> list[tuple[int, ...]]:
+    """The shape before each layer and after the last; raises for invalid networks.
+    ``conv_channels=False``: a conv keeps its input's channels; ``pool_stride``: the stride
+    of a pooling layer without one."""
     shapes = [check_input_shape(input_shape)]
     for index, layer in enumerate(layers):
         s = layer_settings(layer, index)
@@ -679,11 +728,14 @@ def _shapes(layers, input_shape, use_padding: bool = True,
             sizes = [n + 2 * p - s["kernel_size"] for n in shape[:2]]
             if min(sizes) < 0:
                 raise ValueError(f"layers[{index}]: the kernel is larger than its input")
-            shape = (*(d // s["stride"] + 1 for d in sizes), s["filters"])
+            shape = (*(d // s["stride"] + 1 for d in sizes),
+                     s["filters"] if conv_channels else shape[2])
         elif kind in POOLING:
             if s["size"] > min(shape[:2]):
                 raise ValueError(f"layers[{index}]: the window is larger than its input")
-            shape = (*((n - s["size"]) // s["stride"] + 1 for n in shape[:2]), shape[2])
+            stride = (pool_stride if pool_stride and layer.get("stride") is None
+                      else s["stride"])
+            shape = (*((n - s["size"]) // stride + 1 for n in shape[:2]), shape[2])
         elif kind == "flatten":
             shape = (math.prod(shape) if flatten_channels else shape[0] * shape[1],)
         elif kind == "dense":
@@ -702,19 +754,59 @@ def output_shape_flatten_forgets_channels(layers, input_shape):
     return _shapes(layers, input_shape, flatten_channels=False)[-1]  # H * W, not H * W * C
 
 
+def output_shape_conv_keeps_channels(layers, input_shape):
+    return _shapes(layers, input_shape, conv_channels=False)[-1]
+
+
+def output_shape_pool_stride_one(layers, input_shape):
+    return _shapes(layers, input_shape, pool_stride=1)[-1]
+
+
 def output_shape_returns_a_list(layers, input_shape):
     return list(_shapes(layers, input_shape)[-1])
 
 
-def count_parameters_no_dense_biases(layers, input_shape):
+def _counted(layers, input_shape, dense_biases: bool = True, pooling_weights: bool = False):
+    """count_parameters layer by layer: ``dense_biases=False`` forgets the dense biases,
+    ``pooling_weights`` counts size * size weights per pooling layer."""
     shapes, total = _shapes(layers, input_shape), 0
     for index, layer in enumerate(layers):
         s = layer_settings(layer, index)
         if s["type"] == "conv":
             total += s["kernel_size"] ** 2 * shapes[index][2] * s["filters"] + (
                 s["filters"] if s["bias"] else 0)
+        elif s["type"] in POOLING and pooling_weights:
+            total += s["size"] * s["size"]  # "a pooling window is a kernel too"
         elif s["type"] == "dense":
-            total += shapes[index][0] * s["units"]  # the biases forgotten
+            total += shapes[index][0] * s["units"] + (
+                s["units"] if s["bias"] and dense_biases else 0)
+    return total
+
+
+def count_parameters_no_dense_biases(layers, input_shape):
+    return _counted(layers, input_shape, dense_biases=False)
+
+
+def count_parameters_pooling_weights(layers, input_shape):
+    return _counted(layers, input_shape, pooling_weights=True)
+
+
+def count_parameters_image_size_to_dense(layers, input_shape):
+    """Tracks the channels, not H and W: the dense layer after flatten gets the image's."""
+    output_shape(layers, input_shape)  # the student's own, correct, check of the network
+    height, width, channels = input_shape
+    total, n_in = 0, None
+    for index, layer in enumerate(layers):
+        s = layer_settings(layer, index)
+        if s["type"] == "conv":
+            total += s["kernel_size"] ** 2 * channels * s["filters"] + (
+                s["filters"] if s["bias"] else 0)
+            channels = s["filters"]
+        elif s["type"] == "flatten":
+            n_in = height * width * channels
+        elif s["type"] == "dense":
+            total += n_in * s["units"] + (s["units"] if s["bias"] else 0)
+            n_in = s["units"]
     return total
 
 
@@ -748,6 +840,27 @@ def weights_as_image_divides_by_max(weights, shape):
     low, high = weights.min(), weights.max()
     image = weights.reshape(shape) - low
     return image / high if high != low else np.zeros(shape)  # should be / (high - low)
+
+
+def weights_as_image_zero_range(weights, shape):
+    weights = _image(weights, shape)
+    image = weights.reshape(shape)
+    with np.errstate(invalid="ignore"):  # 0 / 0 for a constant vector
+        return (image - image.min()) / (image.max() - image.min())
+
+
+def weights_as_image_per_channel(weights, shape):
+    image = _image(weights, shape).reshape(shape)
+    if image.ndim != 3:
+        spread = image.max() - image.min()
+        return np.zeros(shape) if spread == 0 else (image - image.min()) / spread
+    scaled = np.zeros(shape)
+    for c in range(shape[2]):  # every colour channel to [0, 1] on its own
+        channel = image[:, :, c]
+        spread = channel.max() - channel.min()
+        if spread > 0:
+            scaled[:, :, c] = (channel - channel.min()) / spread
+    return scaled
 
 
 def weights_as_image_fortran_order(weights, shape):
@@ -973,12 +1086,14 @@ def max_pool_generic_messages(x, size=2, stride=None):
 # --- backprop: a student's loops, with one bug switched on ------------------------------------
 
 def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, mean_bias=False,
-                   step=None, keep_padding=False):
+                   step=None, keep_padding=False, overwrite_d_k=False, crop_minus=False):
     """conv_layer_backward by loops over the outputs: ``flip`` sends each output's gradient
     back through the kernel turned around (at stride 1: d_image correlates the padded d_out
     with the kernel as it is, instead of convolving it with the flipped one); ``mean_bias``
     averages d_out for the bias; ``step`` places outputs that many pixels apart instead of
-    ``stride``; ``keep_padding`` returns the padded image's gradient."""
+    ``stride``; ``keep_padding`` returns the padded image's gradient; ``overwrite_d_k``
+    writes d_kernels (=) at each output instead of adding (+=); ``crop_minus`` crops the
+    padding as ``d_xp[p:-p, p:-p]`` (CS231n style)."""
     d_out, image, kernels = (np.asarray(a, dtype=float) for a in (d_out, image, kernels))
     check_ndim("image", image, 3)
     check_ndim("kernels", kernels, 4)
@@ -1000,10 +1115,15 @@ def _conv_backward(d_out, image, kernels, padding=0, stride=1, *, flip=False, me
     for i in range(out[0]):
         for j in range(out[1]):
             rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
-            d_k += xp[rows, cols, :, None] * d_out[i, j]
+            if overwrite_d_k:
+                d_k = xp[rows, cols, :, None] * d_out[i, j]
+            else:
+                d_k += xp[rows, cols, :, None] * d_out[i, j]
             d_xp[rows, cols] += (kernels[::-1, ::-1] if flip else kernels) @ d_out[i, j]
     d_bias = d_out.mean(axis=(0, 1)) if mean_bias else d_out.sum(axis=(0, 1))
-    if not keep_padding:
+    if crop_minus:
+        d_xp = d_xp[padding:-padding, padding:-padding]
+    elif not keep_padding:
         d_xp = d_xp[padding:padding + image.shape[0], padding:padding + image.shape[1]]
     return d_xp, d_k, d_bias
 
@@ -1024,6 +1144,19 @@ def conv_layer_backward_keeps_padding(d_out, image, kernels, padding=0, stride=1
     return _conv_backward(d_out, image, kernels, padding, stride, keep_padding=True)
 
 
+def conv_layer_backward_overwrites_d_kernels(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, overwrite_d_k=True)
+
+
+def conv_layer_backward_crops_minus_padding(d_out, image, kernels, padding=0, stride=1):
+    return _conv_backward(d_out, image, kernels, padding, stride, crop_minus=True)
+
+
+def conv_layer_backward_bias_one_number(d_out, image, kernels, padding=0, stride=1):
+    d_image, d_kernels, _ = _conv_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.sum(d_out)  # every axis: one number
+
+
 def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=1):
     """Trusts d_out's shape: a d_out that is too large is cut to the positions it loops over."""
     out = (np.asarray(image).shape[0] + 2 * padding - np.asarray(kernels).shape[0]) // stride + 1
@@ -1032,21 +1165,28 @@ def conv_layer_backward_no_d_out_check(d_out, image, kernels, padding=0, stride=
     return _conv_backward(d_out, image, kernels, padding, stride)
 
 
-def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
-                   whole_window=False, overwrite=False, divisor=None):
-    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+def _pool_windows(d_out, x, size, stride):
+    """The checked arguments of a pooling backward pass."""
     x = np.asarray(x)
     check_ndim("x", x, 2, 3)
     size = check_positive("size", size)
     stride = size if stride is None else check_positive("stride", stride)
     check_fits("size", size, "the height of x", x.shape[0])
     check_fits("size", size, "the width of x", x.shape[1])
-    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
     out = ((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1)
-    d_out = np.asarray(d_out, dtype=float)
+    d_out = np.asarray(d_out)
     if d_out.shape != out + x.shape[2:]:
         raise ValueError(f"d_out must have shape {out + x.shape[2:]}")
-    g3 = d_out.reshape(*out, -1)
+    return d_out, x, size, stride
+
+
+def _pool_backward(d_out, x, size=2, stride=None, *, how="max", every_max=False,
+                   whole_window=False, overwrite=False, divisor=None):
+    """max_pool_backward/avg_pool_backward by loops over the windows, with one bug."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    x3 = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+    out = d_out.shape[:2]
+    g3 = d_out.astype(float).reshape(*out, -1)
     d_x = np.zeros(x3.shape)
     for i in range(out[0]):
         for j in range(out[1]):
@@ -1089,6 +1229,45 @@ def max_pool_backward_modifies_x(d_out, x, size=2, stride=None):
     return _pool_backward(d_out, x, size, stride)
 
 
+def max_pool_backward_last_maximum(d_out, x, size=2, stride=None):
+    """Keeps the last maximum of a tie: a running best replaced by any value >= it."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    d_x = np.zeros(x.shape)
+    for index in np.ndindex(d_out.shape):
+        i, j, channel = index[0], index[1], index[2:]
+        best, where = -np.inf, None
+        for a in range(size):
+            for b in range(size):
+                value = x[(i * stride + a, j * stride + b, *channel)]
+                if value >= best:
+                    best, where = value, (i * stride + a, j * stride + b, *channel)
+        d_x[where] += d_out[index]
+    return d_x
+
+
+def max_pool_backward_zeros_like_x(d_out, x, size=2, stride=None):
+    """d_x = np.zeros_like(x): an integer x makes the gradient integer, element by element."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    d_x = np.zeros_like(x)
+    for index in np.ndindex(d_out.shape):
+        i, j, channel = index[0], index[1], index[2:]
+        window = x[i * stride:i * stride + size, j * stride:j * stride + size][
+            (slice(None), slice(None), *channel)]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        where = (i * stride + a, j * stride + b, *channel)
+        d_x[where] = d_x[where] + d_out[index]
+    return d_x
+
+
+def avg_pool_backward_repeated_blocks(d_out, x, size=2, stride=None):
+    """Upsamples d_out by np.repeat, as if the windows were side by side (stride = size)."""
+    d_out, x, size, stride = _pool_windows(d_out, x, size, stride)
+    blocks = np.repeat(np.repeat(d_out.astype(float), size, axis=0), size, axis=1) / size**2
+    d_x = np.zeros(x.shape)
+    d_x[:blocks.shape[0], :blocks.shape[1]] = blocks[:x.shape[0], :x.shape[1]]
+    return d_x
+
+
 def avg_pool_backward_not_divided(d_out, x, size=2, stride=None):
     return _pool_backward(d_out, x, size, stride, how="avg", whole_window=True)
 
@@ -1123,6 +1302,19 @@ def relu_backward_no_chain_rule(d_out, x):
     return (x > 0).astype(float)
 
 
+def relu_backward_zeros_like_x(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    d_x = np.zeros_like(x)
+    d_x[x > 0] = d_out[x > 0]
+    return d_x
+
+
+def sigmoid_backward_of_d_out(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    s = 1.0 / (1.0 + np.exp(-d_out.astype(float)))  # of the gradient, not of x
+    return d_out * s * (1.0 - s)
+
+
 def sigmoid_backward_of_output(d_out, x):
     d_out, x = _same_shape(d_out, x)
     return d_out * x * (1.0 - x)
@@ -1133,6 +1325,13 @@ def sigmoid_backward_no_chain_rule(d_out, x):
     s = 1.0 / (1.0 + np.exp(-np.abs(x)))
     s = np.where(x >= 0, s, 1.0 - s)
     return s * (1.0 - s)
+
+
+def sigmoid_backward_where_both_branches(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    x = x.astype(float)
+    s = np.where(x < 0, np.exp(x) / (1.0 + np.exp(x)), 1.0 / (1.0 + np.exp(-x)))
+    return d_out * s * (1.0 - s)
 
 
 def sigmoid_backward_overflows(d_out, x):
@@ -1203,6 +1402,19 @@ def train_step_sigmoid_twice(weights, bias, images, labels, learning_rate):
     return weights - learning_rate * d_weights, bias - learning_rate * d_bias
 
 
+def train_step_bias_averaged_twice(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)  # both already / N
+    return weights - learning_rate * d_weights, bias - learning_rate * d_bias / len(rows)
+
+
+def train_step_rate_twice(weights, bias, images, labels, learning_rate):
+    weights, bias, rows, labels = _checked_train(weights, bias, images, labels, learning_rate)
+    d_weights, d_bias = _gradients(weights, bias, rows, labels)
+    step_w, step_b = learning_rate * d_weights, learning_rate * d_bias  # the step...
+    return weights - learning_rate * step_w, bias - learning_rate * step_b  # ...scaled again
+
+
 def train_step_in_place(weights, bias, images, labels, learning_rate):
     """Updates the caller's weights (``-=``) when they are a float array, and returns them."""
     _, bias, rows, labels_ = _checked_train(weights, bias, images, labels, learning_rate)
@@ -1246,6 +1458,31 @@ def fit_one_epoch_short(weights, bias, images, labels, learning_rate, epochs):
     return weights, bias
 
 
+def fit_one_epoch_too_many(weights, bias, images, labels, learning_rate, epochs):
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    epoch = 0
+    while epoch <= epochs:
+        d_weights, d_bias = _gradients(weights, bias, rows, labels)
+        weights, bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+        epoch += 1
+    return weights, bias
+
+
+def fit_shuffled_mini_batches(weights, bias, images, labels, learning_rate, epochs):
+    """Stochastic gradient descent: each epoch, steps on shuffled batches of 8 images."""
+    weights, bias, rows, labels = _fit_checked(weights, bias, images, labels, learning_rate,
+                                               epochs)
+    order = np.random.default_rng(0)
+    for _ in range(epochs):
+        shuffled = order.permutation(len(rows))
+        for start in range(0, len(rows), 8):
+            batch = shuffled[start:start + 8]
+            d_weights, d_bias = _gradients(weights, bias, rows[batch], labels[batch])
+            weights, bias = weights - learning_rate * d_weights, bias - learning_rate * d_bias
+    return weights, bias
+
+
 MUTANTS: list[Mutant] = [
     Mutant("zero_pad", "pads the channel axis too", zero_pad_pads_channels),
     Mutant("zero_pad", "pads only before each axis", zero_pad_one_side),
@@ -1262,6 +1499,8 @@ MUTANTS: list[Mutant] = [
            conv_output_size_no_checks, ("conv_output_size.rejects_invalid_arguments",)),
     Mutant("same_padding", "k // 2, no ValueError for an even kernel",
            same_padding_accepts_even, ("same_padding.rejects_invalid_arguments",)),
+    Mutant("same_padding", "k // 2 after checking k >= 1, no ValueError for an even kernel",
+           same_padding_positive_only, ("same_padding.rejects_invalid_arguments",)),
     Mutant("same_padding", "(k - 1) / 2 is a float", same_padding_float),
     Mutant("conv1d", "flips the kernel (np.convolve)", conv1d_flipped_kernel),
     Mutant("conv1d", "ignores the stride", conv1d_ignores_stride),
@@ -1285,6 +1524,8 @@ MUTANTS: list[Mutant] = [
            ("conv2d.integer_input_gives_floats",)),
     Mutant("dilated_conv2d", "dilates the input (every d-th pixel) instead of the kernel",
            dilated_conv2d_dilates_the_input),
+    Mutant("dilated_conv2d", "d zeros between the kernel's taps (d + 1 apart)",
+           dilated_conv2d_d_zeros_between_taps),
     Mutant("dilated_conv2d", "takes the dilated kernel to span k * d pixels",
            dilated_conv2d_spans_k_times_d),
     Mutant("dilated_conv2d", "all 2p padding zeros below and right of the image",
@@ -1314,6 +1555,8 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid", "1 / (1 + exp(-x)) overflows for large negative x", sigmoid_overflows,
            ("sigmoid.stable_for_large_inputs", "sigmoid.no_warning_for_huge_inputs")),
     Mutant("sigmoid", "the two stable branches swapped", sigmoid_wrong_sign),
+    Mutant("sigmoid", "np.where computes both branches: one overflows",
+           sigmoid_where_both_branches),
     Mutant("pool_output_size", "stride defaults to 1", pool_output_size_stride_one),
     Mutant("pool_output_size", "n // size, the stride ignored", pool_output_size_ignores_stride),
     Mutant("pool_output_size", "ceil instead of floor", pool_output_size_ceil),
@@ -1332,22 +1575,34 @@ MUTANTS: list[Mutant] = [
     Mutant("n_input_features", "forgets the channels", n_input_features_ignores_channels),
     Mutant("dense_weights", "counts biases too", dense_weights_counts_biases),
     Mutant("sparse_weights", "n * k", sparse_weights_n_times_k),
+    Mutant("sparse_weights", "a bias per output too", sparse_weights_with_biases),
+    Mutant("shared_weights", "a bias per kernel too", shared_weights_with_biases),
     Mutant("shared_weights", "ignores n_kernels", shared_weights_ignores_n_kernels),
     Mutant("conv_layer_params", "a bias per (input, output) channel pair",
            conv_layer_params_bias_per_channel_pair),
+    Mutant("conv_layer_params", "adds the biases even with bias=False",
+           conv_layer_params_ignores_the_bias_flag),
     Mutant("conv_layer_params", "k instead of k * k", conv_layer_params_k_not_squared),
     Mutant("dense_layer_params", "adds biases even with bias=False",
            dense_layer_params_always_bias),
     Mutant("output_shape", "forgets the padding", output_shape_forgets_padding),
     Mutant("output_shape", "returns a list, not a tuple", output_shape_returns_a_list),
+    Mutant("output_shape", "a conv keeps its input's channels", output_shape_conv_keeps_channels),
+    Mutant("output_shape", "pooling's stride defaults to 1", output_shape_pool_stride_one),
     Mutant("output_shape", "flatten forgets the channels (H * W)",
            output_shape_flatten_forgets_channels, ("output_shape.ends_in_flatten",)),
     Mutant("count_parameters", "ignores the dense biases", count_parameters_no_dense_biases),
+    Mutant("count_parameters", "the dense layer after flatten gets the image's H * W",
+           count_parameters_image_size_to_dense),
+    Mutant("count_parameters", "size * size weights per pooling layer",
+           count_parameters_pooling_weights),
     Mutant("count_parameters", "every conv gets the image's channels as C_in",
            count_parameters_input_channels_everywhere),
     Mutant("weights_as_image", "divides by max instead of (max - min)",
            weights_as_image_divides_by_max),
     Mutant("weights_as_image", "Fortran-order reshape", weights_as_image_fortran_order),
+    Mutant("weights_as_image", "0 / 0 for constant weights", weights_as_image_zero_range),
+    Mutant("weights_as_image", "every channel scaled on its own", weights_as_image_per_channel),
     Mutant("receptive_field", "ignores the strides", receptive_field_ignores_strides),
     Mutant("receptive_field", "multiplies k - 1 by the layer's own stride",
            receptive_field_own_stride),
@@ -1385,6 +1640,12 @@ MUTANTS: list[Mutant] = [
            conv_layer_backward_unflipped),
     Mutant("conv_layer_backward", "averages d_out for the bias", conv_layer_backward_mean_bias),
     Mutant("conv_layer_backward", "ignores the stride", conv_layer_backward_ignores_stride),
+    Mutant("conv_layer_backward", "d_kernels written (=), not added up, at every output",
+           conv_layer_backward_overwrites_d_kernels),
+    Mutant("conv_layer_backward", "d_bias summed over every axis: one number",
+           conv_layer_backward_bias_one_number),
+    Mutant("conv_layer_backward", "crops the padding as d_xp[p:-p, p:-p]",
+           conv_layer_backward_crops_minus_padding),
     Mutant("conv_layer_backward", "returns the padded image's gradient",
            conv_layer_backward_keeps_padding),
     Mutant("conv_layer_backward", "no ValueError for a d_out of the wrong shape",
@@ -1396,17 +1657,30 @@ MUTANTS: list[Mutant] = [
     Mutant("max_pool_backward", "overlapping windows overwrite", max_pool_backward_overwrites),
     Mutant("max_pool_backward", "writes into x", max_pool_backward_modifies_x,
            ("max_pool_backward.does_not_modify_inputs",)),
+    Mutant("max_pool_backward", "the last maximum of a tie gets the gradient",
+           max_pool_backward_last_maximum),
+    Mutant("max_pool_backward", "d_x made like x: an integer x truncates the gradient",
+           max_pool_backward_zeros_like_x),
     Mutant("avg_pool_backward", "not divided by size**2", avg_pool_backward_not_divided),
     Mutant("avg_pool_backward", "divides by size", avg_pool_backward_by_size),
+    Mutant("avg_pool_backward", "blocks side by side by np.repeat, the stride ignored",
+           avg_pool_backward_repeated_blocks),
     Mutant("avg_pool_backward", "overlapping windows overwrite", avg_pool_backward_overwrites),
     Mutant("relu_backward", "relu of d_out", relu_backward_of_d_out),
     Mutant("relu_backward", "passes the gradient at x == 0", relu_backward_at_zero),
     Mutant("relu_backward", "forgets to multiply by d_out", relu_backward_no_chain_rule),
+    Mutant("relu_backward", "d_x made like x: an integer x truncates the gradient",
+           relu_backward_zeros_like_x),
+    Mutant("sigmoid_backward", "s(1 - s) of d_out instead of x", sigmoid_backward_of_d_out),
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
+    Mutant("sigmoid_backward", "np.where computes both branches: one overflows",
+           sigmoid_backward_where_both_branches),
     Mutant("train_step", "adds the gradient", train_step_uphill),
     Mutant("train_step", "ignores the learning rate", train_step_ignores_the_rate),
+    Mutant("train_step", "the learning rate applied twice", train_step_rate_twice),
+    Mutant("train_step", "the bias gradient divided by N twice", train_step_bias_averaged_twice),
     Mutant("train_step", "never updates the bias", train_step_frozen_bias),
     Mutant("train_step", "sums the gradient over the batch", train_step_sums_the_batch),
     Mutant("train_step", "multiplies by the sigmoid's derivative again",
@@ -1417,4 +1691,7 @@ MUTANTS: list[Mutant] = [
            train_step_negative_rate, ("train_step.rejects_invalid_arguments",)),
     Mutant("fit", "restarts every step from the initial weights", fit_restarts),
     Mutant("fit", "one epoch short", fit_one_epoch_short),
+    Mutant("fit", "one epoch too many", fit_one_epoch_too_many),
+    Mutant("fit", "shuffled mini-batches of 8 instead of the whole set",
+           fit_shuffled_mini_batches, ("fit.whole_set_each_epoch",)),
 ]

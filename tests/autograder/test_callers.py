@@ -1,0 +1,78 @@
+"""A function that lost points while calling another graded function that lost points says
+so: fix the callee first (``autograder.callers``)."""
+
+from __future__ import annotations
+
+from student_code import perfect_except
+from student_code.mutants import train_step_uphill
+
+from autograder import engine
+from autograder.callers import graded_callees, note_callers
+from autograder.inprocess import InProcessStudent
+from autograder.results import CheckResult, FunctionResult
+
+THROUGH_A_HELPER = '''
+def _one_epoch(state, images, labels, rate):
+    return train_step(*state, images, labels, rate)
+
+def fit(weights, bias, images, labels, learning_rate, epochs):
+    for _ in range(epochs):
+        weights, bias = _one_epoch((weights, bias), images, labels, learning_rate)
+    return weights, bias
+
+def train_step(weights, bias, images, labels, learning_rate):
+    return uphill(weights, bias, images, labels, learning_rate)
+
+def relu_backward(d_out, x):
+    return d_out * (x > 0)
+'''
+
+
+def fit_looping_uphill(weights, bias, images, labels, learning_rate, epochs):
+    if epochs < 0:
+        raise ValueError("epochs must not be negative")
+    train_step_uphill(weights, bias, images, labels, learning_rate)  # its ValueErrors
+    for _ in range(epochs):
+        weights, bias = train_step_uphill(weights, bias, images, labels, learning_rate)
+    return weights, bias
+
+
+def test_the_graded_functions_a_function_uses_are_found_through_its_helpers() -> None:
+    callees = graded_callees({"backprop": THROUGH_A_HELPER, "broken": "def fit(:"})
+    assert callees == {"fit": {"train_step"}, "train_step": set(), "relu_backward": set()}
+
+
+def _graded(suite, sources: dict[str, str]):
+    student = InProcessStudent(perfect_except({"train_step": train_step_uphill,
+                                               "fit": fit_looping_uphill}))
+    result = engine.grade(student, suite, sources, functions=("train_step", "fit"))
+    return {f.function: f for f in result.functions}
+
+
+def test_a_function_that_lost_points_through_a_wrong_callee_says_so(suite) -> None:
+    graded = _graded(suite, {"backprop": THROUGH_A_HELPER})
+    assert graded["train_step"].misconceptions == ["train_step.uphill"]
+    assert graded["train_step"].note == ""
+    assert graded["fit"].points < graded["fit"].max_points
+    assert graded["fit"].note == ("fit calls your train_step, which lost points too: fix it "
+                                  "first; fit's results below may come from it")
+
+
+def test_no_such_note_when_the_source_does_not_call_the_wrong_function(suite) -> None:
+    inlined = THROUGH_A_HELPER.replace("train_step(*state", "uphill(*state")
+    assert _graded(suite, {"backprop": inlined})["fit"].note == ""
+
+
+def _failed(function: str, check: str) -> FunctionResult:
+    failed = CheckResult(function, f"{function}.{check}", "", 1.0, 0.0, 10, "failed")
+    return FunctionResult(function, 2.0, 1.0, [failed])
+
+
+def test_a_callee_that_lost_only_hygiene_points_is_not_blamed() -> None:
+    # train_step only changed its input (hygiene): what it returns to fit is right
+    results = [_failed("train_step", "does_not_modify_inputs"),
+               _failed("fit", "agrees_for_a_few_epochs")]
+    assert [r.note for r in note_callers(results, {"backprop": THROUGH_A_HELPER})] == ["", ""]
+    results[0] = _failed("train_step", "agrees_on_small_batches")
+    assert note_callers(results, {"backprop": THROUGH_A_HELPER})[1].note.startswith(
+        "fit calls your train_step, which lost points too")
