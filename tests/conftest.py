@@ -55,6 +55,17 @@ def pytest_configure(config):
         raise pytest.UsageError(f"drawing the hidden suite failed:\n{done.stderr[-3000:]}")
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (the README's test command): two test processes more than cores. Many tests
+    wait more than they compute (a time limit running out on an endless loop, a Dask worker
+    starting, pip installing, a signal's wrap-up), and with one test process per core a core
+    stood idle meanwhile; the tests that grade start grading processes of their own, so more
+    would only queue. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    return len(os.sched_getaffinity(0)) + 2
+
+
 def made_once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
     """A folder filled by ``make(folder)`` once per test run and shared by the xdist workers:
     the first to ask fills it under a lock in the run's temporary folder, the other waits for
