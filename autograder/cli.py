@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cnnlab grade: error: {problem}", file=sys.stderr)
         return 2
     from autograder import course_key
-    from autograder.interrupts import exit_status, interruptible, signal_of
+    from autograder.interrupts import exit_status, interruptible, leave, signal_of
     from autograder.pipeline import Options, grade_class
     from autograder.submissions import find_candidates, nothing_to_grade
 
@@ -179,11 +179,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:  # outside the grading itself (writing the outputs)
         print("\ninterrupted: the gradebook holds every hand-in graded so far; run again with "
               "--resume", file=sys.stderr)
-        return exit_status(signal_of(stop))
+        leave(exit_status(signal_of(stop)))
     if run_.interrupted:
         print(f"interrupted: {len(run_.results)} of {run_.hand_ins} graded; run again with "
               "--resume", file=sys.stderr)
-        return exit_status(run_.interrupted)
+        leave(exit_status(run_.interrupted))
     print(summary(run_, args.out))
     for line in warning_lines(run_):
         print(line, file=sys.stderr)

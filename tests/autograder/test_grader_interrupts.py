@@ -160,6 +160,34 @@ print("the wrap-up ended by itself", flush=True)
     assert "the wrap-up ended by itself" not in out and "interrupted again" in err
 
 
+HALF_A_RESULT = """
+import multiprocessing, os, signal, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+sys.path.insert(0, sys.argv[1])
+from autograder import interrupts
+
+def half_a_result():  # the start of a 10 MB result, then the grading process is killed
+    os.write(POOL._result_queue._writer.fileno(), struct.pack("!i", 10_000_000) + b"x" * 10)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+POOL = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+POOL.submit(half_a_result)
+time.sleep(1)  # the pool's result thread now waits for the rest of the message
+print("left", flush=True)
+interrupts.leave(130)
+"""
+
+
+def test_a_run_stopped_while_a_result_was_half_sent_still_exits():
+    """A grading process killed while it sent its result left the pool's result thread
+    waiting for the rest for ever, and Python's exit joins that thread: ``cnnlab grade`` said
+    "interrupted: 1 of 11 graded" and hung (a Ctrl-C to the group, once in a suite run). A
+    stopped run leaves without that join (with a plain exit this script hangs)."""
+    done = subprocess.run([sys.executable, "-c", HALF_A_RESULT, str(HERE.parent)],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (130, "left\n"), done.stderr
+
+
 class _StopsInItsDestructor:
     """An object whose ``__del__`` takes the signal: the handler's ``Interrupted`` is raised
     there, where Python prints and drops it (as in a garbage-collector callback)."""
