@@ -114,6 +114,8 @@ def grade_course(course: Path, assignment: str, out: Path, options, progress=Non
         run = grade_class(scratch, out, options, progress=progress)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if run.interrupted:  # stopped: record nothing (--resume goes on from OUT's gradebook)
+        return {"run": run, "recorded": [], "failed": {}}
     scores = {by_id.get(s, s): v for s, v in scores_of(run.results).items()}
     config = _course_config(course)
     steps = [p for p in Autograde.autograde_preprocessors.default() if p is not Execute]
@@ -139,6 +141,7 @@ def why_not_recorded(outcome: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from autograder.interrupts import exit_status, interruptible, leave
     from autograder.pipeline import Options
     course = Path(args.course_dir).resolve()
     problem = _problem(course, args.assignment)
@@ -149,12 +152,19 @@ def run(args: argparse.Namespace) -> int:
     options = Options(jobs=args.jobs, resume=args.resume, isolation=args.isolation,
                       command=shlex.join(["cnnlab", *sys.argv[1:]]))
     try:
-        done = grade_course(course, args.assignment, out, options,
-                            progress=lambda event, text: print(text, file=sys.stderr)
-                            if event == "stage" else None)
+        with interruptible():
+            done = grade_course(course, args.assignment, out, options,
+                                progress=lambda event, text: print(text, file=sys.stderr)
+                                if event == "stage" else None)
     except (ValueError, RuntimeError, OSError) as error:
         print(f"cnnlab nbgrader grade: error: {error}", file=sys.stderr)
         return 2
+    stopped = done["run"]
+    if stopped.interrupted:
+        print(f"interrupted: {len(stopped.results)} of {stopped.hand_ins} graded in the sandbox "
+              f"({out}), none recorded in gradebook.db; run again with --resume",
+              file=sys.stderr)
+        leave(exit_status(stopped.interrupted))
     for student, why in sorted(done["failed"].items()):
         print(f"NOT RECORDED for {student}:\n{why}", file=sys.stderr)
     print(f"graded {len(done['run'].results)} hand-ins in the sandbox ({out}); recorded "

@@ -120,3 +120,30 @@ def test_a_grade_nbgrader_did_not_record_shows_nbgrader_s_reason():
     outcome = {"success": False, "log": "[ERROR] MissingEntry: No such assignment: cnn",
                "error": "Please see the the above traceback for details"}
     assert "No such assignment: cnn" in why_not_recorded(outcome)
+
+
+def test_a_ctrl_c_records_nothing_and_exits_130(tmp_path, nbgrader_released):
+    """Stopped while it grades: nothing half-done goes to nbgrader's gradebook, the exit
+    status says so (it recorded the hand-ins graded so far and exited 0), and no traceback."""
+    import os
+    import signal
+    import time
+
+    from nbgrader_helpers import activated_env
+
+    course, released, answers = copied_course(nbgrader_released, tmp_path)
+    for student in ("s1", "s2", "s3"):
+        hand_in(course, student, released, answers)
+    started = subprocess.Popen([sys.executable, "-m", "cnnlab", "nbgrader", "grade", str(course),
+                                ASSIGNMENT, "-j", "1"], cwd=course, stderr=subprocess.PIPE,
+                               text=True, env=activated_env(os.environ))
+    assert started.stderr is not None
+    for line in started.stderr:  # the stages, one line each
+        if line.startswith("grading "):
+            break
+    time.sleep(1)
+    started.send_signal(signal.SIGINT)
+    err = started.stderr.read()
+    assert started.wait(timeout=300) == 130, err
+    assert "interrupted: " in err and "none recorded" in err and "Traceback" not in err
+    assert not (course / "autograded").exists()
