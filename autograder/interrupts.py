@@ -99,11 +99,17 @@ def exit_now(signum: int) -> None:
     processes; what they started dies with them) and leave at once."""
     os.write(2, b"\ninterrupted again: stopped at once; the gradebook keeps every hand-in "
                 b"graded so far (run again with --resume)\n")
+    _kill_children()
+    os._exit(exit_status(signum))
+
+
+def _kill_children() -> None:
+    """Kill every child process started with multiprocessing (what they started dies with
+    them)."""
     with contextlib.suppress(Exception):  # the set of children may be changing right now
         for child in multiprocessing.active_children():
             with contextlib.suppress(Exception):
                 child.kill()
-    os._exit(exit_status(signum))
 
 
 def leave(status: int) -> NoReturn:
@@ -116,10 +122,7 @@ def leave(status: int) -> NoReturn:
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
-    with contextlib.suppress(Exception):
-        for child in multiprocessing.active_children():
-            with contextlib.suppress(Exception):
-                child.kill()
+    _kill_children()
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()
     os._exit(status)
