@@ -260,6 +260,29 @@ def test_another_key_draws_other_examples(suite):
             assert len(same) <= len(p.calls) // 10, (p.check.id, len(same))
 
 
+# The functions whose bugs the example class shows (flipped kernels, a forgotten + 1) and their
+# neighbours: drawing them for another key takes seconds, the whole suite minutes.
+KEY_FAIRNESS = ("zero_pad", "conv_output_size", "same_padding", "conv1d", "conv2d", "relu",
+                "pool_output_size", "max_pool", "avg_pool")
+
+
+@pytest.fixture(scope="module")
+def other_course(suite):
+    """Another course's suite for ``KEY_FAIRNESS``, drawn here (not kept in the cache)."""
+    return engine.prepare(suite.rubric, functions=KEY_FAIRNESS, cache=False, key=OTHER_KEY)
+
+
+@pytest.mark.parametrize("mutant", [m for m in ONE_BUG_PER_FUNCTION
+                                    if m.function in KEY_FAIRNESS], ids=lambda m: m.id)
+def test_a_bug_loses_the_same_points_under_another_course_key(graded_alone, other_course,
+                                                                mutant):
+    """The key decides which inputs a course sees, never what a bug costs: grades are fair
+    between courses (and between years of one course)."""
+    student = InProcessStudent(perfect_except({mutant.function: mutant.implementation}))
+    elsewhere = engine.grade_function(student, other_course, mutant.function,
+                                      hand_in=engine.sources_digest({}))
+    assert elsewhere.points == graded_alone(mutant).points < elsewhere.max_points
+
 def test_the_course_s_examples_are_sorted_smallest_first(suite):
     for p in suite.of("conv_layer"):
         sizes = [example_size(e) for e in p.examples]
