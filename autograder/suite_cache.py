@@ -17,8 +17,9 @@ JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
 examples, calls and results that line up, is refused with a message and drawn again.
-A file that has not been read for ``UNUSED_DAYS`` (another course's, a key's that is gone) is
-removed when a function is next drawn.
+A function keeps its ``KEEP_VERSIONS`` last used files per course key (two checkouts
+sharing the cache each find theirs). A file that has not been read for ``UNUSED_DAYS``
+(another course's, a key's that is gone) is removed when a function is next drawn.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hu
 # A file read or written in this many days is kept; older ones go when a function is drawn
 # (a course key made for a term is not graded with again, and its suite is a few MB).
 UNUSED_DAYS = 60
+KEEP_VERSIONS = 3  # per function and course key: a checkout or two besides the newest
 
 Drawn = dict[str, DrawnCheck]  # check id -> what drawing gives, before the rubric's points
 Say = Callable[[str], None]
@@ -380,16 +382,26 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
 
 
 def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:
-    """Write the function's file (and remove its older ones for this course key, and every
-    file unused for ``UNUSED_DAYS``: another course's, or a key's that is gone); a cache
-    that cannot be written only costs time next run."""
+    """Write the function's file (and remove its versions for this course key beyond the
+    ``KEEP_VERSIONS`` last used, and every file unused for ``UNUSED_DAYS``: another course's,
+    or a key's that is gone); a cache that cannot be written only costs time next run."""
     with contextlib.suppress(OSError, wire.WireError, SuiteFileError):
         path = cache_path(function, file_key, key)
         write(path, encode(drawn, file_key))
-        for old in path.parent.glob(f"suite-{key.fingerprint}-{function}-*.json.gz"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        _remove_old_versions(path.parent.glob(f"suite-{key.fingerprint}-{function}-*.json.gz"))
         _remove_unused(path.parent)
+
+
+def _remove_old_versions(versions) -> None:
+    """Keep the ``KEEP_VERSIONS`` last used (``_cached`` marks a read by the modification
+    time): two checkouts sharing the cache (this term's course and next term's, a branch)
+    each find their own version instead of drawing over the other's."""
+    dated = []
+    for path in versions:
+        with contextlib.suppress(OSError):
+            dated.append((path.stat().st_mtime, path))
+    for _, old in sorted(dated, reverse=True)[KEEP_VERSIONS:]:
+        old.unlink(missing_ok=True)
 
 
 def _remove_unused(folder: Path) -> None:

@@ -334,7 +334,27 @@ def test_a_changed_function_alone_is_drawn_again(cache, monkeypatch, edited):
     draws = Draws(monkeypatch)
     suite_cache.load(_suite(), functions, say=lambda line: None)
     assert draws.functions == ["max_pool"]
-    assert len(list(cache.glob("suite-*-max_pool-*.json.gz"))) == 1  # the old one is gone
+
+
+def test_two_checkouts_sharing_the_cache_each_keep_their_version(cache, monkeypatch, edited):
+    """This term's course and next term's (or a branch) graded in turn draw nothing again."""
+    first = dependencies.source_of
+    suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    edited(("solutions.convolution", "relu"))
+    suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    monkeypatch.setattr(dependencies, "source_of", first)  # back to the first checkout
+    draws = Draws(monkeypatch)
+    suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    assert draws.functions == []
+
+
+def test_a_function_keeps_its_last_used_versions_only(cache, monkeypatch):
+    real = dependencies.source_of.__wrapped__
+    suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    for version in range(suite_cache.KEEP_VERSIONS):  # one version more than kept
+        monkeypatch.setattr(dependencies, "source_of", lambda u, v=version: real(u) + f"#{v}")
+        suite_cache.load(_suite(), ("relu",), say=lambda line: None)
+    assert len(list(cache.glob("suite-*-relu-*.json.gz"))) == suite_cache.KEEP_VERSIONS
 
 
 # --- deterministic for a key, unknown without it -----------------------------------------------
