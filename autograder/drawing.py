@@ -20,7 +20,7 @@ from autograder import stages
 from autograder.checks.base import Check, Raised
 from autograder.course_key import CourseKey
 from autograder.generation import Drawer
-from autograder.hand_in_inputs import needs_pool
+from autograder.hand_in_inputs import needs_pool, relabellable
 
 POOL_SIZE = 200
 
@@ -36,9 +36,23 @@ class Corpus:
     expected: list[list] = field(default_factory=list)
     starts: list[bytes] = field(default_factory=list)
     oracles: list[Any] = field(default_factory=list)
+    # Per example its ``example_size``, and the examples a hand-in's own may be relabelled
+    # from (``hand_in_inputs.relabellable``): worked out when the course's examples are drawn
+    # and kept with them (reading them back is cheaper, by 1.2 s of CPU per process that
+    # reads the suite); empty when not worked out (a pool's: not needed).
+    sizes: list[tuple[int, float]] = field(default_factory=list)
+    relabellable: list[int] = field(default_factory=list)
 
     def parts(self) -> tuple[list, list, list, list]:
         return self.examples, self.calls, self.expected, self.starts
+
+    def derived(self) -> tuple[list[tuple[int, float]], list[int]]:
+        """(``sizes``, ``relabellable``), worked out here if they are not yet."""
+        if len(self.sizes) != len(self.examples):
+            # plain numbers (a magnitude may be numpy's), as they are read back
+            self.sizes = [(int(n), float(m)) for n, m in map(example_size, self.examples)]
+            self.relabellable = [i for i, e in enumerate(self.examples) if relabellable(e)]
+        return self.sizes, self.relabellable
 
     def teach(self, check: Check) -> None:
         """Hand the check's oracle what was worked out for these examples when drawn."""
@@ -65,6 +79,7 @@ def draw_check(check: Check, key: CourseKey) -> DrawnCheck:
     """The check's examples for the course ``key``, with calls and the reference's results."""
     drawer = Drawer(check.examples, seed(key, check))
     course = corpus(check, drawer.take(check.max_examples))
+    course.derived()
     pool = corpus(check, drawer.take(POOL_SIZE)) if needs_pool(course.examples) else Corpus()
     return DrawnCheck(course, pool)
 

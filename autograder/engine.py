@@ -26,7 +26,7 @@ from autograder.callers import note_callers
 from autograder.checks import all_checks
 from autograder.checks.base import Check
 from autograder.course_key import CourseKey
-from autograder.drawing import Corpus, draw_check, example_size, reference
+from autograder.drawing import Corpus, DrawnCheck, draw_check, example_size, reference
 from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
@@ -92,6 +92,14 @@ class PreparedCheck:
     # the example drawn from its start), or None for a course example; None for the whole
     # list: the course's examples only.
     own: list[Extra | None] | None = None
+
+    @classmethod
+    def of(cls, check: Check, points: float, drawn: DrawnCheck) -> PreparedCheck:
+        """The check prepared from what drawing gave (or the cache kept)."""
+        prepared = cls(check, points, *drawn.course.parts(), pool=drawn.pool)
+        # seeds the cached properties below: worked out when drawn, not in every process
+        prepared.__dict__["sizes"], prepared.__dict__["relabellable"] = drawn.course.derived()
+        return prepared
 
     def for_hand_in(self, rng: random.Random) -> PreparedCheck:
         """The course's examples and the hand-in's own (``autograder.hand_in_inputs``), all in
@@ -203,7 +211,7 @@ def prepare(rubric: Rubric, functions: tuple[str, ...] | None = FUNCTIONS,
 def _prepare_check(check: Check, points: float, key: CourseKey) -> PreparedCheck:
     drawn = draw_check(check, key)
     drawn.teach(check)
-    return PreparedCheck(check, points, *drawn.course.parts(), pool=drawn.pool)
+    return PreparedCheck.of(check, points, drawn)
 
 
 # --- grading ------------------------------------------------------------------------------

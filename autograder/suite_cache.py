@@ -12,7 +12,7 @@ its checks' strategies and calls, its reference, the drawing code, the versions)
 rubric: points are applied when the file is read, so a rubric that only changes points needs
 no drawing. A change to one function's checks or reference redraws that function alone.
 
-A file is a header line ``cnnlab-suite-4 <key> <sha256 of the rest>`` and gzip-compressed
+A file is a header line ``cnnlab-suite-5 <key> <sha256 of the rest>`` and gzip-compressed
 JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
@@ -49,8 +49,9 @@ from autograder.drawing import Corpus, DrawnCheck, draw_check
 from autograder.worker_runtime import wire
 from cnnlab import paths
 
-# 3: a file per function, drawn with the course key, with pools; 4: with the oracles' data
-FORMAT = "cnnlab-suite-4"
+# 3: a file per function, drawn with the course key, with pools; 4: with the oracles' data;
+# 5: with each course example's size and the relabellable ones
+FORMAT = "cnnlab-suite-5"
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
 # A file read or written in this many days is kept; older ones go when a function is drawn
 # (a course key made for a term is not graded with again, and its suite is a few MB).
@@ -179,8 +180,7 @@ def apply_rubric(suite, drawn: Drawn, functions: tuple[str, ...]) -> None:
         for check in checks:
             drawn[check.id].teach(check)
         suite.prepared[function] = [
-            PreparedCheck(check, share, *drawn[check.id].course.parts(),
-                          pool=drawn[check.id].pool)
+            PreparedCheck.of(check, share, drawn[check.id])
             for check, share in zip(checks, shares, strict=True) if share > 0 or worthless]
 
 
@@ -275,7 +275,8 @@ def _message(drawn: DrawnCheck) -> bytes:
 def _corpus_parts(corpus: Corpus) -> list:
     examples, calls, expected, starts = corpus.parts()
     return [examples, calls, [[_tag(e) for e in group] for group in expected],
-            [_start_text(choices) for choices in starts], corpus.oracles]
+            [_start_text(choices) for choices in starts], corpus.oracles, corpus.sizes,
+            corpus.relabellable]
 
 
 def _start_text(choices: bytes) -> str:
@@ -359,7 +360,7 @@ def _decode_check(check_id: str, message) -> DrawnCheck:
 def _decode_corpus(check_id: str, parts) -> Corpus:
     from autograder.checks.base import Raised
     try:
-        examples, calls, tagged, starts, oracles = parts
+        examples, calls, tagged, starts, oracles, sizes, relabellable = parts
         expected = [[Raised(v) if tag == "raised" else v for tag, v in group]
                     for group in tagged]
     except (ValueError, TypeError) as error:
@@ -370,6 +371,8 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
             and all(type(g) is list and len(g) == len(e) for g, e
                     in zip(calls, expected, strict=True))):
         raise SuiteFileError(f"{check_id}: examples, calls and results do not line up")
+    if not _derived_line_up(sizes, relabellable, len(examples)):
+        raise SuiteFileError(f"{check_id}: the sizes or relabellable examples do not line up")
     try:
         starts = [base64.b64decode(start, validate=True) for start in starts]
     except (TypeError, ValueError):  # not text, or binascii.Error
@@ -378,7 +381,22 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
         if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
                    and type(c[1]) is dict for c in group):
             raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
-    return Corpus(examples, calls, expected, starts, oracles)
+    return Corpus(examples, calls, expected, starts, oracles, sizes, relabellable)
+
+
+def _derived_line_up(sizes, relabellable, count: int) -> bool:
+    """A size (elements, magnitude) per example, and increasing indices of examples; or
+    neither (not worked out)."""
+    if type(sizes) is not list or type(relabellable) is not list:
+        return False
+    if not sizes:
+        return not relabellable
+    return (len(sizes) == count
+            and all(type(s) is tuple and len(s) == 2 and type(s[0]) is int
+                    and type(s[1]) is float for s in sizes)
+            and all(type(i) is int for i in relabellable)
+            and relabellable == sorted(set(relabellable))
+            and all(0 <= i < count for i in relabellable[:1] + relabellable[-1:]))
 
 
 def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:

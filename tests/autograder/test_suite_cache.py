@@ -29,7 +29,7 @@ KEY = "k" * 24
 DRAWN = {
     "relu.small": DrawnCheck(
         Corpus([(np.array([[-1.0, 2.0]]),)], [[((np.array([[-1.0, 2.0]]),), {})]],
-               [[np.array([[0.0, 2.0]])]], [b"\x01\x02"]), Corpus()),
+               [[np.array([[0.0, 2.0]])]], [b"\x01\x02"], [], [(2, 3.0)], [0]), Corpus()),
     "zero_pad.rejects": DrawnCheck(
         Corpus([{"pad": -1, "shape": (2, 3)}],
                [[((np.zeros((2, 3), dtype=np.int32), -1), {"mode": "x"})]],
@@ -93,8 +93,21 @@ def _with_checks(checks: dict) -> bytes:
         {"format": suite_cache.FORMAT, "key": KEY, "checks": checks}).encode()))
 
 
-# examples, calls, results, shrinking starts, an oracle's data
-EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
+# What a corpus is in a file, in order (``suite_cache._corpus_parts``).
+PARTS = ("examples", "calls", "results", "starts", "oracles", "sizes", "relabellable")
+
+
+def _corpus(**given: str) -> str:
+    """A corpus as a wire message: the ``given`` parts, every other one an empty list."""
+    return '{"list":[' + ",".join(given.get(part, '{"list":[]}') for part in PARTS) + "]}"
+
+
+def _check(**course: str) -> bytes:
+    """A file of one check "x" with this course corpus and an empty pool."""
+    return _with_checks({"x": '{"list":[' + _corpus(**course) + "," + _corpus() + "]}"})
+
+
+ONE = '{"list":[{"list":[]}]}'  # one example's calls, or results: none
 
 
 @pytest.mark.parametrize(("make", "message"), [
@@ -103,16 +116,16 @@ EMPTY = '{"list":[{"list":[]},{"list":[]},{"list":[]},{"list":[]},{"list":[]}]}'
      "not a drawn-suite"),
     (lambda good: _rehashed(gzip.compress(pickle.dumps({"checks": {}}))), "unreadable"),
     (lambda good: _with_checks({"x": pickle.dumps(object()).hex()}), "x: not a valid message"),
-    (lambda good: _with_checks({"x": '{"list":[' + EMPTY.replace(
-        '{"list":[]},{"list":[]},{"list":[]}', '{"list":[{"list":[]}]},{"list":[]},'
-        '{"list":[{"list":[]}]}', 1) + "," + EMPTY + "]}"}), "do not line up"),
-    (lambda good: _with_checks({"x": '{"list":[' + EMPTY + ',{"list":[{"list":[1]},'
-                                '{"list":[{"list":[]}]},{"list":[{"list":[]}]},'
-                                '{"list":["not base64!"]},{"list":[]}]}]}'}),
+    (lambda good: _check(examples=ONE, results=ONE), "do not line up"),
+    (lambda good: _check(examples='{"list":[1]}', calls=ONE, results=ONE,
+                         starts='{"list":["not base64!"]}'),
      "x: a shrinking start that is not base64"),
-    (lambda good: _with_checks({"x": '{"list":[' + EMPTY.replace('{"list":[]}]}', '[1]]}')
-                                + "," + EMPTY + "]}"}),
-     "do not line up"),  # an oracle's data for an example that is not there
+    # an oracle's data, a size or a relabellable index for an example that is not there
+    (lambda good: _check(oracles='{"list":[1]}'), "do not line up"),
+    (lambda good: _check(sizes='{"list":[{"tuple":[1,1.0]}]}'), "sizes or relabellable"),
+    (lambda good: _check(examples='{"list":[1]}', calls=ONE, results=ONE,
+                         starts='{"list":[""]}', sizes='{"list":[{"tuple":[1,1.0]}]}',
+                         relabellable='{"list":[1]}'), "sizes or relabellable"),
 ])
 def test_an_altered_or_foreign_file_is_refused_with_a_message(tmp_path, make, message):
     path = tmp_path / "suite.json.gz"
@@ -193,7 +206,8 @@ def test_what_is_cached_is_what_drawing_gives_now(cache):
     suite_cache.load(suite, ("conv2d", "output_shape"), say=lambda line: None)
     for p in [*suite.prepared["conv2d"][::4], *suite.prepared["output_shape"][::3]]:
         fresh = draw_check(p.check, suite.key)
-        assert same(Corpus(p.examples, p.calls, p.expected, p.starts), fresh.course)
+        assert same(Corpus(p.examples, p.calls, p.expected, p.starts, [], p.sizes,
+                           p.relabellable), fresh.course)
         assert same(p.pool, fresh.pool), p.check.id
 
 
@@ -315,6 +329,28 @@ def test_an_oracle_s_data_is_read_with_the_suite_not_worked_out_again(cache, mon
     held = [p for p in suite.prepared["relu_backward"] if p.check.oracle]
     assert len(held) == len(oracles) == 1
     assert all(p.check.oracle.knows(e) for p in held for e in p.examples)
+
+
+def _refused(*args):
+    raise AssertionError("worked out again, not read with the suite")
+
+
+def test_the_sizes_and_relabellable_examples_are_read_with_the_suite(cache, monkeypatch):
+    """Worked out when drawn (1.2 s of CPU for the whole suite), not in every process that
+    reads it; and what is kept is what the examples give (the oracle: the functions
+    themselves, on the examples read back)."""
+    from autograder import drawing, hand_in_inputs
+    suite_cache.load(_suite(), ("zero_pad", "conv_layer"), say=lambda line: None)
+    for module in (drawing, engine):
+        monkeypatch.setattr(module, "example_size", _refused)
+    monkeypatch.setattr(drawing, "relabellable", _refused)
+    suite = _suite()
+    suite_cache.load(suite, ("zero_pad", "conv_layer"), say=lambda line: None)
+    monkeypatch.undo()
+    for p in suite.prepared["zero_pad"] + suite.prepared["conv_layer"]:
+        assert p.sizes == [drawing.example_size(e) for e in p.examples]
+        assert p.relabellable == [i for i, e in enumerate(p.examples)
+                                  if hand_in_inputs.relabellable(e)], p.check.id
 
 
 @pytest.mark.parametrize("function", sorted(_with_oracles()))
