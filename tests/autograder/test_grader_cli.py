@@ -1,6 +1,7 @@
 """``cnnlab grade``: arguments, exit status, the summary table and the files it writes."""
 
 import json
+import os
 
 import pytest
 from grader_helpers import EXAMPLE_CLASS, STEADY, FakeEngine, quick_class
@@ -84,3 +85,22 @@ def test_a_hand_in_the_grader_fails_on_is_listed_and_exits_1_with_all_outputs(
     assert f"GRADER ERROR for {VICTIM}" in printed.err  # the grader's errors: stderr
     assert f"GRADER FAILED on {VICTIM}" in printed.err
     assert len(list((out / "feedback").glob("*.md"))) == 8 and (out / "report.html").exists()
+
+
+def test_the_course_key_option_chooses_the_key_of_the_whole_run(
+        fake_engine, steady, tmp_path, monkeypatch, capsys):
+    from autograder import course_key
+    tests_key = os.environ[course_key.KEY_ENV]
+    monkeypatch.setenv(course_key.KEY_ENV, tests_key)  # restored after: the option sets it
+    key = tmp_path / "another-course.key"
+    key.write_text("ab" * 32 + "\n")
+    key.chmod(0o600)
+    out = str(tmp_path / "out")
+    assert main(["grade", steady, "--out", out, "-j", "2", "--course-key", str(key)]) == 0
+    fingerprint = course_key.load(key, say=lambda line: None).fingerprint
+    assert f"course key: {key} (fingerprint {fingerprint})" in capsys.readouterr().err
+    # the gradebook is sealed with that key: resumed with the tests' key, all are graded again
+    monkeypatch.setenv(course_key.KEY_ENV, tests_key)
+    assert main(["grade", steady, "--out", out, "-j", "2", "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "graded again" in err and "grading 9 hand-ins (0 unchanged and kept)" in err
