@@ -42,5 +42,21 @@ def test_stale_groups_go_and_groups_of_live_graders_stay(top, monkeypatch) -> No
     stale = cgroup.group("server")
     _as_pid(monkeypatch, os.getppid)  # alive: the test's parent
     live = cgroup.group("server")
+    for made in (stale, live):
+        _made_long_ago(made)
     cgroup._remove_stale(top)
     assert not stale.path.exists() and live.path.is_dir()
+
+
+def test_a_young_group_is_never_taken_for_stale(top, monkeypatch) -> None:
+    """Empty from its making until its sandbox joins it: whoever cannot see its grader's pid
+    must still leave it alone."""
+    _as_pid(monkeypatch, lambda: 2_000_000)  # no such process
+    young = cgroup.group("server")
+    cgroup._remove_stale(top)
+    assert young.path.is_dir()
+
+
+def _made_long_ago(made) -> None:
+    then = os.stat(made.path).st_mtime - cgroup.STALE_SECONDS - 1
+    os.utime(made.path, (then, then))
