@@ -1,8 +1,11 @@
-"""The fork server: one per grading process and isolation, with numpy and what students often
-import loaded, forks a child per hand-in, so a hand-in starts in milliseconds instead of a
-tenth of a second (``benchmarks/grading.py``). It holds nothing of the suite: each child is
-sent its calls like a worker started on its own. It never raises its own limits; a child lowers
-its own. A dead server is replaced by a new one. Its side: ``worker_runtime/forkserver.py``.
+"""The fork server: one per grading process and isolation, with numpy loaded, forks a child per
+hand-in, so a hand-in starts in milliseconds instead of a tenth of a second
+(``benchmarks/grading.py``). What students often import besides (``PRELOAD``) it loads when the
+first hand-in whose code names it comes, before forking that hand-in's child: the child shares
+it, and the student's import time limit does not pay for it. It holds nothing of the suite:
+each child is sent its calls like a worker started on its own. It never raises its own limits;
+a child lowers its own. A dead server is replaced by a new one. Its side:
+``worker_runtime/forkserver.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from autograder.sandbox import cgroup
 from autograder.sandbox.direct import popen
@@ -26,6 +29,19 @@ from autograder.sandbox.isolation import (
     stage_root,
     worker_command,
 )
+
+# Module -> the words in a hand-in's code that ask for it. Loading all three costs a fork
+# server 1.5 to 2 s of CPU (benchmarks/DIARY.md, 2026-12-07), spent only when a hand-in needs
+# them: most need none.
+PRELOAD = {"scipy.signal": (b"scipy",), "scipy.ndimage": (b"scipy",),
+           "matplotlib.pyplot": (b"matplotlib", b"pylab")}  # notebooks plot
+
+
+def wanted_by(sources: Iterable[bytes]) -> tuple[str, ...]:
+    """The modules of ``PRELOAD`` that a hand-in's code (its modules' text) names."""
+    texts = list(sources)
+    return tuple(module for module, words in PRELOAD.items()
+                 if any(word in text for word in words for text in texts))
 
 
 class ForkServerError(RuntimeError):
@@ -65,8 +81,6 @@ class ForkServer:
     would; hand-ins are staged below ``stage_root()`` (bound read-only at /stage under bwrap),
     and each child works in a fresh folder below its scratch root, removed when it ends."""
 
-    PRELOAD = ("scipy.signal", "scipy.ndimage", "matplotlib.pyplot")  # notebooks plot
-
     def __init__(self, isolation: str):
         self.isolation = isolation
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -74,7 +88,7 @@ class ForkServer:
         runtime = runtime_dir()
         config = {"control": theirs.fileno(), "runtime": str(runtime),
                   "given": str(runtime / "given"), "site_packages": site_packages(),
-                  "preload": self.PRELOAD,
+                  "preload": list(PRELOAD),  # what it may be asked to load
                   "scratch_root": "/tmp" if isolation == "bwrap" else str(scratch_root())}
         if isolation == "bwrap":
             config["cgroup"] = self.tasks and cgroup.INSIDE

@@ -62,6 +62,7 @@ class HandIn:
     limits: Limits
     notes: list[str]
     stage: Path | None = None  # its modules, copied where every worker can see them
+    preload: tuple[str, ...] = ()  # what the fork server loads for it (``wanted_by``), once staged
     scratch: str | None = None  # a worker started on its own works here
     # What the student's code prints, the current call's output only: one file for all its
     # workers, read by the grader after a crash or a timeout.
@@ -73,9 +74,12 @@ class HandIn:
         grading process (direct or forked, before or after a restart) can see them."""
         if self.stage is None:
             self.stage = Path(tempfile.mkdtemp(dir=stage_root()))
+            texts = []
             for module in self.folder.glob("*.py"):
                 if module.is_file() and not module.is_symlink():
                     shutil.copy(module, self.stage / module.name)
+                    texts.append(module.read_bytes())
+            self.preload = forkserver.wanted_by(texts)
         return self.stage
 
     def scratch_dir(self) -> str:
@@ -134,7 +138,8 @@ class Session:
             for attempt in range(2):  # a dead server is replaced once
                 try:
                     server = forkserver.fork_server(isolation)
-                    return server.spawn({**config, "folder": str(folder)}, fds)
+                    return server.spawn({**config, "folder": str(folder),
+                                         "preload": list(self.hand_in.preload)}, fds)
                 except (forkserver.ForkServerError, OSError) as error:
                     _add_once(self.hand_in.notes, f"the fork server did not work ({error}); "
                               + ("started a new one" if attempt == 0 else

@@ -1,7 +1,9 @@
-"""The fork server: numpy (and what students often import) loaded once, a child per hand-in.
+"""The fork server: numpy loaded once, a child per hand-in.
 
 Started as a worker with a ``control`` socket in its config, in the same sandbox as a worker.
-The grader sends ``{"spawn": config}`` with the child's four file descriptors,
+The grader sends ``{"spawn": config}`` with the child's four file descriptors (the config's
+``preload``: modules of the server's own ``preload`` list to load first, once, for this and
+every later child),
 ``{"kill": pid}`` or ``{"status": pid}``; each gets a JSON reply. The server holds nothing of
 the suite: each child is sent its calls, batch by batch, like a worker started on its own.
 Each child confines itself (``worker.run_submission``) before the student's code is imported;
@@ -11,6 +13,7 @@ with: it never raises them (a hard limit may be set outside).
 """
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -23,20 +26,16 @@ def serve(config: dict) -> None:
     import confine
     import numpy  # noqa: F401  (loaded once here, shared by every child)
     import wire  # noqa: F401
+    import worker
 
     import cnnlab.calls
     import cnnlab.loading  # noqa: F401
-    for name in config["preload"]:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    import gc
-
-    import worker
 
     gc.freeze()  # what is loaded stays shared with the children: no collection touches it
     confine.die_with_parent()
     control = socket.socket(fileno=config["control"])
     statuses: dict[int, int] = {}
+    loadable = set(config["preload"])
     while True:
         message, fds, _, _ = socket.recv_fds(control, 1 << 20, 4)
         if not message:
@@ -44,6 +43,7 @@ def serve(config: dict) -> None:
         request = json.loads(message)
         reply: dict[str, int | None]
         if "spawn" in request:
+            _load(request["spawn"].get("preload", []), loadable)
             reply = {"pid": _spawn_child(worker, control, request["spawn"], fds, config)}
         elif "kill" in request:
             with contextlib.suppress(ProcessLookupError):
@@ -53,6 +53,17 @@ def serve(config: dict) -> None:
             reply = {"status": _reap(request["status"], statuses, config, block=False)}
         _reap(-1, statuses, config, block=False)
         control.sendall(json.dumps(reply).encode())
+
+
+def _load(names: list[str], loadable: set[str]) -> None:
+    """The modules of ``names`` still ``loadable``, loaded here (once: taken off the set)."""
+    fresh = [name for name in names if name in loadable]
+    for name in fresh:
+        loadable.discard(name)
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    if fresh:
+        gc.freeze()
 
 
 def _child_scratch(server: dict, pid: int) -> str:

@@ -6,7 +6,7 @@ from grader_helpers import PERFECT, perfect_with
 
 from autograder.results import CRASHED, INVALID, MISSING, NOT_IMPLEMENTED, RAISED, TIMEOUT
 from autograder.results import CallError as Error
-from autograder.sandbox import Limits, SandboxedStudent, bwrap_works, isolation_note
+from autograder.sandbox import Limits, SandboxedStudent, bwrap_works, forkserver, isolation_note
 from autograder.worker_runtime.confine import landlock_abi
 from cnnlab.catalog import EXERCISES
 
@@ -347,3 +347,29 @@ def test_a_worker_that_does_not_start_again_fails_the_calls_not_the_grader(tmp_p
         after = student.call_many("shared_weights", [((3, 2), {})])[0]
     assert crashed.kind == CRASHED
     assert after.kind == MISSING and "could not be started" in after.message
+
+
+# What of the fork server's optional modules the hand-in's worker finds loaded; the names are
+# built, so that this code itself names none of them.
+LOADED = """
+def same_padding(k):
+    import sys
+    names = ("sci" + "py.signal", "sci" + "py.ndimage", "mat" + "plotlib.pyplot")
+    return ",".join(name for name in names if name in sys.modules)
+"""
+
+
+def test_the_fork_server_loads_scipy_for_the_first_hand_in_that_names_it(tmp_path, isolation):
+    """Loading scipy and matplotlib costs a fork server 1.5 to 2 s of CPU: only a hand-in
+    whose code names them has them loaded before its worker is forked (outside its import
+    time limit), and they stay loaded for the hand-ins after it."""
+    forkserver.fork_server(isolation).close()  # a new server: nothing loaded for other tests
+    plain = perfect_with(tmp_path / "plain", "padding", LOADED)
+    naming = perfect_with(tmp_path / "naming", "padding", LOADED + "# scipy.signal flips\n")
+
+    def loaded(folder):
+        with SandboxedStudent(folder, FAST, isolation, fork_server=True) as student:
+            return student.call_many("same_padding", [((3,), {})])[0]
+
+    assert [loaded(plain), loaded(naming), loaded(plain)] == [
+        "", "scipy.signal,scipy.ndimage", "scipy.signal,scipy.ndimage"]
