@@ -66,6 +66,27 @@ def pytest_xdist_auto_num_workers(config):
     return len(os.sched_getaffinity(0)) + 2
 
 
+# Test modules that grade the same mutants (``graded_alone``: once per test process) go to one
+# test process together, as if one file. Apart, 142 of the 155 mutants were graded in two
+# processes, 63 s of CPU twice over (benchmarks/DIARY.md, 2026-12-07).
+SHARED_SCOPES = {"tests/autograder/test_hidden_suite_mutants.py": "the graded mutants",
+                 "tests/autograder/test_misconceptions.py": "the graded mutants"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (pyproject.toml), with the files of ``SHARED_SCOPES`` as one."""
+    if config.getoption("dist") != "loadfile":
+        return None  # xdist's own
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARED_SCOPES.get(file, file)
+
+    return SharedFileScheduling(config, log)
+
+
 def made_once(tmp_path_factory, worker_id: str, name: str, make) -> Path:
     """A folder filled by ``make(folder)`` once per test run and shared by the xdist workers:
     the first to ask fills it under a lock in the run's temporary folder, the other waits for
