@@ -128,6 +128,21 @@ def same_padding(k):
     assert reference_exists == "False"
 
 
+class WatchedEngine:
+    """The hidden suite on the ``WATCHED`` functions only, for a whole class of attacks: a
+    hand-in of the perfect student graded on all of them cost 5 to 7 s of CPU."""
+
+    load_rubric = staticmethod(engine.load_rubric)
+
+    @staticmethod
+    def prepare(rubric):
+        return engine.prepare(rubric, functions=WATCHED)
+
+    @staticmethod
+    def grade(student, suite, sources=None, student_id="student", detail="full"):
+        return engine.grade(student, suite, sources, student_id, detail, functions=WATCHED)
+
+
 def test_a_hostile_class_leaves_a_clean_student_and_the_outputs_alone(tmp_path, suite):
     out = tmp_path / "out"
     attacks = {"kill_parent", "os_exit", "segfault", "endless_loop", "print_flood"}
@@ -142,9 +157,10 @@ def same_padding(k):
 """
     perfect_with(tmp_path / "class" / "writer", "padding", writer)
     perfect_with(tmp_path / "class" / "clean", "padding", "")
-    run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), engine)
+    run = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), WatchedEngine)
     scores = {r.student: r.score for r in run.results}
-    full, same_padding = suite.rubric.max_score, suite.rubric.points_of("same_padding")
+    full = sum(suite.rubric.points_of(f) for f in WATCHED)
+    same_padding = suite.rubric.points_of("same_padding")
     assert scores["clean"] == full
     assert all(scores[a] >= full - same_padding for a in attacks)
     assert run.errors == {}

@@ -1,5 +1,5 @@
-"""Ctrl-C and SIGTERM during ``cnnlab grade``, sent for real to a real run of the example class
-(the hidden suite, sandboxes, grading processes): the first signal ends the run with what is
+"""Ctrl-C and SIGTERM during ``cnnlab grade``, sent for real to a real run of part of the example
+class (the hidden suite, sandboxes, grading processes): the first signal ends the run with what is
 graded written and one line, exit 130 (SIGINT) or 143 (SIGTERM); a second signal while that
 is under way exits at once. Never a traceback, never a process left behind: the run goes
 through ``subreaper.py``, which finds every descendant, also the sandboxes started in their
@@ -22,24 +22,30 @@ import time
 from pathlib import Path
 
 import pytest
-from grader_helpers import EXAMPLE_CLASS
+from grader_helpers import quick_class
 
 from autograder import interrupts
 from autograder.interrupts import interruptible
 
 HERE = Path(__file__).resolve().parents[1]  # tests/, where subreaper.py is
-HAND_INS = 11  # examples/class
+# Quick hand-ins first, so that the signal comes early; the endless loop of s007 (5 s to its
+# time limit) keeps the run going until it comes, also on a loaded machine. The whole class
+# took 15 to 23 s of CPU to the signal and through the wrap-up, this part 5 to 8.
+INTERRUPTED = ("s004_off_by_one", "s005_missing_module", "s006_syntax_error",
+               "s007_infinite_loop", "s008_crashing_import")
+HAND_INS = len(INTERRUPTED)
 WAIT_SECONDS = 600  # for the first graded hand-in and for the end (a loaded machine is slow)
 
 
 class Run:
-    """``cnnlab grade`` of the example class under ``subreaper.py``."""
+    """``cnnlab grade`` of the ``INTERRUPTED`` hand-ins under ``subreaper.py``."""
 
     def __init__(self, tmp_path: Path):
         self.out, self.report = tmp_path / "out", tmp_path / "report.json"
         self.stderr_path = tmp_path / "stderr.txt"
+        submissions = quick_class(tmp_path / "class", INTERRUPTED)
         command = [sys.executable, str(HERE / "subreaper.py"), str(self.report), "--",
-                   sys.executable, "-m", "cnnlab", "grade", str(EXAMPLE_CLASS), "--out",
+                   sys.executable, "-m", "cnnlab", "grade", str(submissions), "--out",
                    str(self.out), "-j", "2"]
         with open(self.stderr_path, "w") as err, open(tmp_path / "stdout.txt", "w") as out:
             self.wrapper = subprocess.Popen(command, stdout=out, stderr=err)

@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from grader_helpers import EXAMPLE_CLASS, ROOT, FakeEngine
+import pytest
+from grader_helpers import EXAMPLE_CLASS, ROOT, STEADY, FakeEngine, quick_class
 
 from autograder.pipeline import Options, grade_class
 from autograder.sandbox import Limits
@@ -26,8 +27,16 @@ def _rows(out: Path) -> dict[str, tuple]:
                 db.execute("SELECT student, key, result, score FROM grades")}
 
 
-def test_resume_regrades_only_changed_submissions(tmp_path):
-    shutil.copytree(EXAMPLE_CLASS, tmp_path / "class")
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory) -> Path:
+    """The example class without the two hand-ins that wait out time limits: resuming is
+    about the gradebook, not the hand-ins (each run of the whole class took 6 s of CPU with
+    the stand-in engine, this part 2.5)."""
+    return quick_class(tmp_path_factory.mktemp("steady") / "class", STEADY)
+
+
+def test_resume_regrades_only_changed_submissions(tmp_path, steady):
+    shutil.copytree(steady, tmp_path / "class")
     out = tmp_path / "out"
     first = grade_class(tmp_path / "class", out, Options(jobs=2, limits=FAST), FakeEngine)
     assert first.reused == [] and len(first.graded) == len(first.results)
@@ -94,11 +103,11 @@ def _safe_rows(out: Path) -> dict:
         return {}
 
 
-def test_resume_on_another_machine_with_the_course_key_keeps_every_grade(tmp_path,
+def test_resume_on_another_machine_with_the_course_key_keeps_every_grade(tmp_path, steady,
                                                                         monkeypatch):
     """Another TA or machine: nothing of the first grader's folders, only the course key."""
     out = tmp_path / "out"
-    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    grade_class(steady, out, Options(jobs=2, limits=FAST), FakeEngine)
     copy = tmp_path / "elsewhere" / "course.key"
     copy.parent.mkdir()
     shutil.copy(os.environ["CNNLAB_COURSE_KEY"], copy)
@@ -106,20 +115,20 @@ def test_resume_on_another_machine_with_the_course_key_keeps_every_grade(tmp_pat
     monkeypatch.setenv("CNNLAB_COURSE_KEY", str(copy))
     monkeypatch.setenv("CNNLAB_CACHE", str(tmp_path / "another-cache"))
     said: list[str] = []
-    again = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST),
+    again = grade_class(steady, out, Options(jobs=2, resume=True, limits=FAST),
                         FakeEngine, progress=lambda event, text: said.append(text))
-    assert again.graded == [] and len(again.reused) == 11
+    assert again.graded == [] and len(again.reused) == len(STEADY)
     assert not [line for line in said if "course key" in line]
 
 
-def test_resume_with_another_course_key_regrades_everyone_and_says_why(tmp_path,
+def test_resume_with_another_course_key_regrades_everyone_and_says_why(tmp_path, steady,
                                                                         monkeypatch):
     out = tmp_path / "out"
-    grade_class(EXAMPLE_CLASS, out, Options(jobs=2, limits=FAST), FakeEngine)
+    grade_class(steady, out, Options(jobs=2, limits=FAST), FakeEngine)
     monkeypatch.setenv("CNNLAB_COURSE_KEY", str(tmp_path / "another.key"))  # made anew
     said: list[str] = []
-    again = grade_class(EXAMPLE_CLASS, out, Options(jobs=2, resume=True, limits=FAST),
+    again = grade_class(steady, out, Options(jobs=2, resume=True, limits=FAST),
                         FakeEngine, progress=lambda event, text: said.append(text))
-    assert again.reused == [] and len(again.graded) == 11
+    assert again.reused == [] and len(again.graded) == len(STEADY)
     (why,) = [line for line in said if "course key" in line]
     assert "graded again" in why and "--course-key" in why

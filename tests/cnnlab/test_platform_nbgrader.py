@@ -17,8 +17,10 @@ from cnnlab.build import BEGIN
 from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import HIDDEN_BEGIN, NOTEBOOK_NAME
 
-STUBBED = ("conv2d", "max_pool", "receptive_field")  # left as stubs by "partial"
-BROKEN = "sigmoid"  # raises in "broken"
+# "partial" leaves these as stubs and breaks one more (it raises): one notebook for both, as
+# each nbgrader autograde of a notebook costs 10 to 14 s of CPU.
+STUBBED = ("conv2d", "max_pool", "receptive_field")
+BROKEN = "sigmoid"
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +28,7 @@ def course(tmp_path_factory, nbgrader_released) -> Path:
     course, released, answers = copied_course(nbgrader_released,
                                               tmp_path_factory.mktemp("course"))
     hand_in(course, "correct", released, answers)
-    hand_in(course, "partial", released, answers, stubbed=STUBBED)
-    hand_in(course, "broken", released, answers, broken=BROKEN)
+    hand_in(course, "partial", released, answers, stubbed=STUBBED, broken=BROKEN)
     nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
     run([sys.executable, "-m", "cnnlab", "grade", str(course), "--out",
          str(course / "cnnlab-out"), "-j", "1"], course)
@@ -40,7 +41,7 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
 
     points = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in ("correct", "partial", "broken"):
+        for student in ("correct", "partial"):
             notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
             points[student] = {g.name.removeprefix("test_"): float(g.score)
                                for g in notebook.grades}
@@ -77,10 +78,10 @@ def test_stubbed_functions_get_zero_innbgrader(course):
 
 
 def test_broken_function_gets_zero_innbgrader(course):
-    assert nbgrader_points(course)["broken"][BROKEN] == 0
+    assert nbgrader_points(course)["partial"][BROKEN] == 0
 
 
-@pytest.mark.parametrize("student", ["correct", "partial", "broken"])
+@pytest.mark.parametrize("student", ["correct", "partial"])
 def test_nbgrader_points_equal_cnnlab_grade_per_function(course, student):
     ours = nbgrader_points(course)[student]
     theirs = cnnlab_points(course)[student]

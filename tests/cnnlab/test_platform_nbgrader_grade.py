@@ -18,6 +18,7 @@ from cnnlab.catalog import FUNCTIONS
 from cnnlab.platforms.notebooks import NOTEBOOK_NAME
 
 STUBBED = ("conv2d", "max_pool", "receptive_field")
+BROKEN = "sigmoid"  # raises: "partial" and "patcher" break it besides the stubs
 # A student's way around the hidden tests when they run in the student's own kernel: every
 # later test cell imports the patched function and prints full marks.
 PATCH = ("try:\n    import autograder.notebook as _grader\n"
@@ -37,9 +38,8 @@ def course(tmp_path_factory, nbgrader_released) -> Path:
     course, released, answers = copied_course(nbgrader_released,
                                               tmp_path_factory.mktemp("nbgrade"))
     hand_in(course, "correct", released, answers)
-    hand_in(course, "partial", released, answers, stubbed=STUBBED)
-    hand_in(course, "broken", released, answers, broken="sigmoid")
-    hand_in(course, "patcher", released, answers, stubbed=STUBBED, first=PATCH)
+    hand_in(course, "partial", released, answers, stubbed=STUBBED, broken=BROKEN)
+    hand_in(course, "patcher", released, answers, stubbed=STUBBED, broken=BROKEN, first=PATCH)
     # The patch at work where it can work: nbgrader's own autograde, in the student's kernel.
     nbgrader("autograde", ASSIGNMENT, "--student", "patcher", "--force", cwd=course)
     (course / "in_kernel.json").write_text(json.dumps(_gradebook_points(course, "patcher")))
@@ -57,22 +57,23 @@ def _cnnlab_points(out: Path) -> dict[str, dict[str, float]]:
                 for row in csv.DictReader(file)}
 
 
-@pytest.mark.parametrize("student", ["correct", "partial", "broken", "patcher"])
+@pytest.mark.parametrize("student", ["correct", "partial", "patcher"])
 def test_gradebook_points_equal_cnnlab_grade_per_function(course, student):
     plain = _cnnlab_points(course / "plain")[student]
     assert _gradebook_points(course, student) == pytest.approx(plain, abs=0.01)
 
 
 def test_the_patch_gave_full_marks_in_the_kernel(course):
-    """The attack is real: nbgrader's in-kernel autograde gives the stubs full marks."""
+    """The attack is real: nbgrader's in-kernel autograde gives the stubs and the broken
+    function full marks."""
     in_kernel = json.loads((course / "in_kernel.json").read_text())
     plain = _cnnlab_points(course / "plain")["patcher"]
-    assert all(in_kernel[f] > 0 and plain[f] == 0 for f in STUBBED)
+    assert all(in_kernel[f] > 0 and plain[f] == 0 for f in (*STUBBED, BROKEN))
 
 
 def test_a_patching_notebook_gains_nothing_in_the_sandbox(course):
     ours = _gradebook_points(course, "patcher")
-    assert all(ours[f] == 0 for f in STUBBED)
+    assert all(ours[f] == 0 for f in (*STUBBED, BROKEN))
     assert ours == pytest.approx(_gradebook_points(course, "partial"), abs=0.01)
 
 
