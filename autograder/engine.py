@@ -26,7 +26,14 @@ from autograder.callers import note_callers
 from autograder.checks import all_checks
 from autograder.checks.base import Check
 from autograder.course_key import CourseKey
-from autograder.drawing import Corpus, DrawnCheck, draw_check, example_size, reference
+from autograder.drawing import (
+    Corpus,
+    DrawnCheck,
+    call_identity,
+    draw_check,
+    example_size,
+    reference,
+)
 from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
@@ -47,7 +54,6 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
-from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
@@ -156,13 +162,15 @@ class Suite:
             self._load(functions, jobs)
 
     def _load(self, functions: tuple[str, ...], jobs: int) -> None:
-        if self.cached:
+        if self.cached:  # a call made by several checks is one object in the file
             suite_cache.load(self, functions, jobs=jobs)
         else:
             with suite_cache.cycle_collector(running=True):
                 self._draw(functions)
+            for function in functions:
+                share_identical_calls(self.prepared[function])
         for function in functions:
-            for prepared in share_identical_calls(self.prepared[function]):
+            for prepared in self.prepared[function]:
                 # worked out here, once, not in every grading process forked from this one
                 prepared.sizes, prepared.relabellable  # noqa: B018
 
@@ -185,11 +193,12 @@ class Suite:
 def share_identical_calls(prepared: list[PreparedCheck]) -> list[PreparedCheck]:
     """The checks with each call that several of them make (the same arguments, by their
     wire encoding) held as one object, so that a hand-in is asked it once (``_ask``): an
-    eighth of the suite's calls are such repeats."""
+    eighth of the suite's calls are such repeats. (A suite read from the cache has them
+    shared already: ``suite_cache`` keeps a function's calls in one table.)"""
     shared: dict[bytes, Any] = {}
     for p in prepared:
-        p.calls = [[shared.setdefault(wire.dumps([list(args), kwargs]), (args, kwargs))
-                    for args, kwargs in group] for group in p.calls]
+        p.calls = [[shared.setdefault(call_identity(call), call) for call in group]
+                   for group in p.calls]
     return prepared
 
 

@@ -12,8 +12,10 @@ its checks' strategies and calls, its reference, the drawing code, the versions)
 rubric: points are applied when the file is read, so a rubric that only changes points needs
 no drawing. A change to one function's checks or reference redraws that function alone.
 
-A file is a header line ``cnnlab-suite-5 <key> <sha256 of the rest>`` and gzip-compressed
-JSON whose values are ``wire`` messages: nothing is unpickled or executed, and
+A file is a header line ``cnnlab-suite-6 <key> <sha256 of the rest>`` and gzip-compressed
+JSON whose values are ``wire`` messages: the function's calls, each once (a call several checks
+make is one object when read, asked of a hand-in once), and per check its corpora, whose
+course examples name their calls by index in that table. Nothing is unpickled or executed, and
 decoding builds only numbers, strings, containers and numeric arrays. A file whose key
 differs is stale and ignored; one whose hash does not match, or that does not decode into
 examples, calls and results that line up, is refused with a message and drawn again.
@@ -45,13 +47,14 @@ import solutions
 from autograder import course_key, interrupts
 from autograder.course_key import CourseKey
 from autograder.dependencies import function_digest
-from autograder.drawing import Corpus, DrawnCheck, draw_check
+from autograder.drawing import Corpus, DrawnCheck, call_identity, draw_check
 from autograder.worker_runtime import wire
 from cnnlab import paths
 
 # 3: a file per function, drawn with the course key, with pools; 4: with the oracles' data;
-# 5: with each course example's size and the relabellable ones
-FORMAT = "cnnlab-suite-5"
+# 5: with each course example's size and the relabellable ones; 6: the function's calls in a
+# table of their own, each once
+FORMAT = "cnnlab-suite-6"
 MAX_FILE_BYTES = 256 * 2**20  # compressed or not: far above a function's few hundred kB
 # A file read or written in this many days is kept; older ones go when a function is drawn
 # (a course key made for a term is not graded with again, and its suite is a few MB).
@@ -132,10 +135,24 @@ def load(suite, functions: tuple[str, ...], say: Say | None = None, jobs: int = 
             fresh = draw({f: suite.checks[f] for f in missing}, suite.key, say, jobs)
         for function in missing:
             own = {c.id: fresh[c.id] for c in suite.checks[function]}
-            if folder:
-                store(function, keys[function], own, suite.key)
-            drawn.update(own)
+            drawn.update(_kept(function, keys[function], own, suite.key, folder, say))
     apply_rubric(suite, drawn, functions)
+
+
+def _kept(function: str, file_key: str, own: Drawn, key: CourseKey, folder: Path | None,
+          say: Say) -> Drawn:
+    """What was drawn for ``function`` as its file holds it (read back: graded the same way
+    as when read next run), the file written when there is a cache folder."""
+    try:
+        data = encode(own, file_key)
+        kept = decode(data, file_key)
+    except (wire.WireError, SuiteFileError) as error:  # a bug of ours: grade what was drawn
+        say(f"the drawn suite of {function} cannot be kept ({error}); not cached")
+        return own
+    assert kept is not None  # None only for another key's file
+    if folder:
+        store(function, file_key, data, key)
+    return kept
 
 
 @contextlib.contextmanager
@@ -268,12 +285,31 @@ def _stderr(line: str) -> None:
 
 # --- the file format ------------------------------------------------------------------------------
 
-def _message(drawn: DrawnCheck) -> bytes:
-    return wire.dumps([_corpus_parts(drawn.course), _corpus_parts(drawn.pool)])
+class _CallTable:
+    """A function's calls, each once (``call_identity``), numbered in the order met."""
+
+    def __init__(self) -> None:
+        self.indices: dict[bytes, int] = {}
+        self.messages: list[bytes] = []
+
+    def index(self, call) -> int:
+        identity = call_identity(call)
+        if identity not in self.indices:
+            self.indices[identity] = len(self.messages)
+            self.messages.append(wire.dumps(call))
+        return self.indices[identity]
 
 
-def _corpus_parts(corpus: Corpus) -> list:
+def _message(drawn: DrawnCheck, table: _CallTable | None = None) -> bytes:
+    """The check as a wire message; with a ``table`` (added to here) its course examples'
+    calls are given by their index in it."""
+    return wire.dumps([_corpus_parts(drawn.course, table), _corpus_parts(drawn.pool)])
+
+
+def _corpus_parts(corpus: Corpus, table: _CallTable | None = None) -> list:
     examples, calls, expected, starts = corpus.parts()
+    if table is not None:
+        calls = [[table.index(call) for call in group] for group in calls]
     return [examples, calls, [[_tag(e) for e in group] for group in expected],
             [_start_text(choices) for choices in starts], corpus.oracles, corpus.sizes,
             corpus.relabellable]
@@ -292,22 +328,26 @@ def _tag(value) -> list:
 
 
 def encode(drawn: Drawn, file_key: str) -> bytes:
-    """Header line and gzip JSON; every check checked to decode again (a value the wire
-    refuses must fail here, when drawing, not when grading)."""
-    checks = {}
-    for check_id, check in sorted(drawn.items()):
-        message = _message(check)
-        _decode_check(check_id, message)
-        checks[check_id] = message.decode()
-    body = gzip.compress(json.dumps({"format": FORMAT, "key": file_key, "checks": checks},
-                                    sort_keys=True).encode(), mtime=0)
+    """Header line and gzip JSON (``decode`` it to check it: a value the wire refuses must
+    fail when drawing, not when grading)."""
+    table = _CallTable()
+    checks = {check_id: _message(check, table).decode()
+              for check_id, check in sorted(drawn.items())}
+    calls = b'{"list":[' + b",".join(table.messages) + b"]}"
+    body = gzip.compress(json.dumps({"format": FORMAT, "key": file_key, "checks": checks,
+                                     "calls": calls.decode()}, sort_keys=True).encode(),
+                         mtime=0)
     return f"{FORMAT} {file_key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
 
 
 def read(path: Path, file_key: str) -> Drawn | None:
     """The drawn checks in ``path``; None when it is for another key (stale).
     ``SuiteFileError`` for a file that is damaged or altered."""
-    data = _read_regular(path)
+    return decode(_read_regular(path), file_key)
+
+
+def decode(data: bytes, file_key: str) -> Drawn | None:
+    """The drawn checks in a file's ``data`` (``read``)."""
     header, _, body = data.partition(b"\n")
     parts = header.decode(errors="replace").split()
     if len(parts) != 3 or parts[0] != FORMAT:
@@ -321,10 +361,27 @@ def read(path: Path, file_key: str) -> Drawn | None:
     except (OSError, EOFError, ValueError) as error:
         raise SuiteFileError(f"unreadable ({error})") from None
     if (type(document) is not dict or document.get("key") != file_key
-            or type(document.get("checks")) is not dict):
+            or type(document.get("checks")) is not dict
+            or type(document.get("calls")) is not str):
         raise SuiteFileError("its content is not a drawn suite for this key")
-    return {check_id: _decode_check(check_id, message)
+    table = _decode_calls(document["calls"])
+    return {check_id: _decode_check(check_id, message, table)
             for check_id, message in document["checks"].items()}
+
+
+def _decode_calls(message: str) -> list:
+    try:
+        calls = wire.loads_own(message)  # the grader's own file, checked by its hash
+    except (wire.WireError, ValueError, TypeError) as error:
+        raise SuiteFileError(f"its calls: {error}") from None
+    if type(calls) is not list or not all(_is_call(call) for call in calls):
+        raise SuiteFileError("its calls: a call is not (args, kwargs)")
+    return calls
+
+
+def _is_call(call) -> bool:
+    return (type(call) in (list, tuple) and len(call) == 2 and type(call[0]) is tuple
+            and type(call[1]) is dict)
 
 
 def _read_regular(path: Path) -> bytes:
@@ -347,17 +404,19 @@ def _gunzip(body: bytes) -> bytes:
     return data
 
 
-def _decode_check(check_id: str, message) -> DrawnCheck:
+def _decode_check(check_id: str, message, table: list | None = None) -> DrawnCheck:
+    """A check's message (``_message``); its course examples' calls are indices into
+    ``table`` when one is given."""
     if type(message) not in (str, bytes):
         raise SuiteFileError(f"{check_id}: not a wire message")
     try:
         course, pool = wire.loads_own(message)  # the grader's own file, checked by its hash
     except (wire.WireError, ValueError, TypeError) as error:
         raise SuiteFileError(f"{check_id}: {error}") from None
-    return DrawnCheck(_decode_corpus(check_id, course), _decode_corpus(check_id, pool))
+    return DrawnCheck(_decode_corpus(check_id, course, table), _decode_corpus(check_id, pool))
 
 
-def _decode_corpus(check_id: str, parts) -> Corpus:
+def _decode_corpus(check_id: str, parts, table: list | None = None) -> Corpus:
     from autograder.checks.base import Raised
     try:
         examples, calls, tagged, starts, oracles, sizes, relabellable = parts
@@ -365,6 +424,8 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
                     for group in tagged]
     except (ValueError, TypeError) as error:
         raise SuiteFileError(f"{check_id}: {error}") from None
+    if table is not None:
+        calls = _looked_up(check_id, calls, table)
     if not (type(examples) is list and type(calls) is list and type(starts) is list
             and type(oracles) is list and len(oracles) in (0, len(examples))
             and len(examples) == len(calls) == len(expected) == len(starts)
@@ -377,11 +438,17 @@ def _decode_corpus(check_id: str, parts) -> Corpus:
         starts = [base64.b64decode(start, validate=True) for start in starts]
     except (TypeError, ValueError):  # not text, or binascii.Error
         raise SuiteFileError(f"{check_id}: a shrinking start that is not base64 text") from None
-    for group in calls:
-        if not all(type(c) in (list, tuple) and len(c) == 2 and type(c[0]) is tuple
-                   and type(c[1]) is dict for c in group):
-            raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
+    if table is None and not all(_is_call(c) for group in calls for c in group):
+        raise SuiteFileError(f"{check_id}: a call is not (args, kwargs)")
     return Corpus(examples, calls, expected, starts, oracles, sizes, relabellable)
+
+
+def _looked_up(check_id: str, groups, table: list) -> list:
+    """Per example its calls, from their indices in ``table``."""
+    with contextlib.suppress(IndexError, TypeError):
+        if all(type(i) is int and i >= 0 for group in groups for i in group):
+            return [[table[i] for i in group] for group in groups]
+    raise SuiteFileError(f"{check_id}: a call that is not in the function's calls")
 
 
 def _derived_line_up(sizes, relabellable, count: int) -> bool:
@@ -399,13 +466,14 @@ def _derived_line_up(sizes, relabellable, count: int) -> bool:
             and all(0 <= i < count for i in relabellable[:1] + relabellable[-1:]))
 
 
-def store(function: str, file_key: str, drawn: Drawn, key: CourseKey) -> None:
-    """Write the function's file (and remove its versions for this course key beyond the
-    ``KEEP_VERSIONS`` last used, and every file unused for ``UNUSED_DAYS``: another course's,
-    or a key's that is gone); a cache that cannot be written only costs time next run."""
-    with contextlib.suppress(OSError, wire.WireError, SuiteFileError):
+def store(function: str, file_key: str, data: bytes, key: CourseKey) -> None:
+    """Write the function's file, ``data`` (``encode``), and remove its versions for this
+    course key beyond the ``KEEP_VERSIONS`` last used, and every file unused for
+    ``UNUSED_DAYS`` (another course's, or a key's that is gone); a cache that cannot be
+    written only costs time next run."""
+    with contextlib.suppress(OSError):
         path = cache_path(function, file_key, key)
-        write(path, encode(drawn, file_key))
+        write(path, data)
         _remove_old_versions(path.parent.glob(f"suite-{key.fingerprint}-{function}-*.json.gz"))
         _remove_unused(path.parent)
 

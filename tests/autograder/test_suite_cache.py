@@ -84,13 +84,55 @@ def test_what_is_read_back_is_what_was_drawn(tmp_path):
     assert suite_cache.read(path, "other" * 5) is None  # stale: another key
 
 
+def test_a_call_several_checks_make_is_one_object_when_read(tmp_path):
+    """Asked of a hand-in once (``engine._ask``): the file keeps a function's calls once."""
+    def call(*values):
+        return (np.array(values),), {}
+    drawn = {"relu.a": DrawnCheck(Corpus([1, 2], [[call(-1.0)], [call(2.0)]], [[0], [0]],
+                                         [b"", b""]), Corpus()),
+             "relu.b": DrawnCheck(Corpus([1], [[call(-1.0), call(-1.0), call(-1)]],
+                                         [[0, 0, 0]], [b""]), Corpus([1], [[call(2.0)]],
+                                                                     [[0]], [b""]))}
+    path = tmp_path / "suite.json.gz"
+    path.write_bytes(suite_cache.encode(drawn, KEY))
+    read = suite_cache.read(path, KEY)
+    assert same(read, drawn)
+    a, b = read["relu.a"].course.calls, read["relu.b"].course.calls
+    assert a[0][0] is b[0][0] is b[0][1]  # -1.0 three times
+    assert b[0][2] is not a[0][0]  # -1 is an integer array: another call
+    assert a[1][0] is not read["relu.b"].pool.calls[0][0]  # a pool's calls are its own
+
+
+def _sharing(prepared) -> list:
+    """Which of a function's calls are one object: each as the number of the first call
+    that is the same object."""
+    first: dict[int, int] = {}
+    return [[[first.setdefault(id(call), len(first)) for call in group] for group in p.calls]
+            for p in prepared]
+
+
+def test_calls_read_from_the_cache_are_shared_as_in_a_suite_drawn_without_it(cache):
+    """The file's table of calls (format 6) against ``engine.share_identical_calls``, which
+    shares the calls of a suite drawn without the cache, on the real checks of relu."""
+    rubric = load_rubric()
+    engine.prepare(rubric, functions=("relu",))  # drawn into the empty cache
+    read = engine.prepare(rubric, functions=("relu",)).prepared["relu"]
+    drawn = engine.prepare(rubric, functions=("relu",), cache=False).prepared["relu"]
+    assert _sharing(read) == _sharing(drawn)
+    calls = [call for p in read for group in p.calls for call in group]
+    assert len({id(call) for call in calls}) < len(calls)  # some are shared at all
+
+
 def _rehashed(body: bytes, key: str = KEY) -> bytes:
     return f"{suite_cache.FORMAT} {key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
 
 
-def _with_checks(checks: dict) -> bytes:
-    return _rehashed(gzip.compress(json.dumps(
-        {"format": suite_cache.FORMAT, "key": KEY, "checks": checks}).encode()))
+def _with_checks(checks: dict, calls: str | None = '{"list":[]}') -> bytes:
+    """A file of these checks and this table of calls (None: without one)."""
+    document = {"format": suite_cache.FORMAT, "key": KEY, "checks": checks}
+    if calls is not None:
+        document["calls"] = calls
+    return _rehashed(gzip.compress(json.dumps(document).encode()))
 
 
 # What a corpus is in a file, in order (``suite_cache._corpus_parts``).
@@ -102,9 +144,10 @@ def _corpus(**given: str) -> str:
     return '{"list":[' + ",".join(given.get(part, '{"list":[]}') for part in PARTS) + "]}"
 
 
-def _check(**course: str) -> bytes:
-    """A file of one check "x" with this course corpus and an empty pool."""
-    return _with_checks({"x": '{"list":[' + _corpus(**course) + "," + _corpus() + "]}"})
+def _check(table: str = '{"list":[]}', **course: str) -> bytes:
+    """A file of one check "x" with this course corpus (its calls: indices into ``table``)
+    and an empty pool."""
+    return _with_checks({"x": '{"list":[' + _corpus(**course) + "," + _corpus() + "]}"}, table)
 
 
 ONE = '{"list":[{"list":[]}]}'  # one example's calls, or results: none
@@ -126,6 +169,15 @@ ONE = '{"list":[{"list":[]}]}'  # one example's calls, or results: none
     (lambda good: _check(examples='{"list":[1]}', calls=ONE, results=ONE,
                          starts='{"list":[""]}', sizes='{"list":[{"tuple":[1,1.0]}]}',
                          relabellable='{"list":[1]}'), "sizes or relabellable"),
+    # the function's table of calls: missing, holding a value that is no call, or lacking
+    # the call an example names (a negative index would count from its end)
+    (lambda good: _with_checks({}, calls=None), "not a drawn suite for this key"),
+    (lambda good: _with_checks({}, calls='{"list":[1]}'), "its calls: a call is not"),
+    (lambda good: _check(examples='{"list":[1]}', calls='{"list":[{"list":[0]}]}',
+                         results=ONE, starts='{"list":[""]}'), "not in the function's calls"),
+    (lambda good: _check(table='{"list":[{"tuple":[{"tuple":[]},{"dict":[]}]}]}',
+                         examples='{"list":[1]}', calls='{"list":[{"list":[-1]}]}',
+                         results=ONE, starts='{"list":[""]}'), "not in the function's calls"),
 ])
 def test_an_altered_or_foreign_file_is_refused_with_a_message(tmp_path, make, message):
     path = tmp_path / "suite.json.gz"
