@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from grader_helpers import EXAMPLE_CLASS, STEADY, FakeEngine, quick_class
@@ -104,3 +106,11 @@ def test_the_course_key_option_chooses_the_key_of_the_whole_run(
     assert main(["grade", steady, "--out", out, "-j", "2", "--resume"]) == 0
     err = capsys.readouterr().err
     assert "graded again" in err and "grading 9 hand-ins (0 unchanged and kept)" in err
+
+
+def test_grading_on_this_machine_does_not_load_dask():
+    """Dask is for ``--scheduler`` only: loading it cost every ``cnnlab grade`` 0.25 s of CPU."""
+    loads = ("import sys, autograder.cli, autograder.pipeline, autograder.engine; "
+             "print('distributed' in sys.modules, 'autograder.cluster' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", loads], capture_output=True, text=True)
+    assert done.stdout.split() == ["False", "False"], done.stderr
