@@ -126,15 +126,17 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
         times = {s: t for s, (_, t) in kept.items()}
         todo = [c for c in candidates if c.student not in kept]
         try:
-            say("stage", "preparing the hidden suite")
-            # on a cluster the workers prepare it, from this machine's cache files
-            suite = engine.prepare(rubric) if options.cluster is None else None
+            suite = None  # on a cluster the workers prepare it, from this machine's cache files
+            if todo and options.cluster is None:  # a resume that keeps everyone needs none
+                say("stage", "preparing the hidden suite")
+                suite = engine.prepare(rubric)
             gc.freeze()  # the suite is never garbage: no collection in a grading process walks it
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
-            outcomes = (_run_all(todo, options.jobs) if options.cluster is None else
-                      _run_on_cluster(todo, engine, rubric, options, version, say))
+            outcomes = (iter(()) if not todo else _run_all(todo, options.jobs)
+                        if options.cluster is None else
+                        _run_on_cluster(todo, engine, rubric, options, version, say))
             for student, outcome, seconds, spent in outcomes:
                 interrupts.raise_pending()
                 for name, value in spent.items():

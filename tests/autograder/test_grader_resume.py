@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from grader_helpers import EXAMPLE_CLASS, ROOT, STEADY, FakeEngine, quick_class
@@ -53,6 +54,19 @@ def test_resume_regrades_only_changed_submissions(tmp_path, steady):
     fourth = grade_class(tmp_path / "class", out, Options(jobs=2, resume=True, limits=FAST),
                          FakeEngine)
     assert "s003_flipped_kernel" not in _rows(out) and fourth.graded == []
+
+
+def test_a_resume_that_keeps_every_hand_in_reads_no_suite(tmp_path, steady):
+    """Nothing to grade, nothing to prepare (the real suite takes seconds to read)."""
+    out = tmp_path / "out"
+    first = grade_class(steady, out, Options(jobs=2, limits=FAST), FakeEngine)
+
+    def no_suite(rubric):
+        raise AssertionError("prepared the suite")
+    unprepared = SimpleNamespace(**{**vars(FakeEngine), "prepare": no_suite})
+    again = grade_class(steady, out, Options(jobs=2, resume=True, limits=FAST), unprepared)
+    assert again.graded == [] and again.errors == {}
+    assert [r.score for r in again.results] == [r.score for r in first.results]
 
 
 def test_grades_do_not_depend_on_jobs_or_run(tmp_path):
