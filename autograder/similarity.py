@@ -83,13 +83,18 @@ def _boilerplate(function: str):
     modules."""
     import numpy as np
 
-    given = [(GIVEN / f"{m}.py").read_text() for m in SUPPORT_MODULES]
     stub = function_sources({MODULE_OF[function]: (
         GIVEN / f"{MODULE_OF[function]}.py").read_text()}).get(function, "")
+    return np.array(sorted(_given() | _fingerprint(stub).hashes))
+
+
+@cache
+def _given() -> frozenset[int]:
+    """Fingerprints of the given modules (the same for every function: worked out once)."""
     hashes: set[int] = set()
-    for text in [stub, *given]:
-        hashes |= _fingerprint(text).hashes
-    return np.array(sorted(hashes))
+    for module in SUPPORT_MODULES:
+        hashes |= _fingerprint((GIVEN / f"{module}.py").read_text()).hashes
+    return frozenset(hashes)
 
 
 def _fingerprint(code: str, boilerplate=None):
