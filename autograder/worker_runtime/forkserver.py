@@ -33,6 +33,12 @@ def serve(config: dict) -> None:
 
     gc.freeze()  # what is loaded stays shared with the children: no collection touches it
     confine.die_with_parent()
+    # A module loaded later (``_load``) reads files where it runs and from its config folder
+    # (matplotlib: ./matplotlibrc, $MPLCONFIGDIR): never from where an earlier child could
+    # have written one (it would set what later hand-ins get). The runtime folder is
+    # read-only to every child; matplotlib then keeps its caches in a fresh folder of its own.
+    os.chdir(config["runtime"])
+    os.environ["MPLCONFIGDIR"] = config["runtime"]
     control = socket.socket(fileno=config["control"])
     statuses: dict[int, int] = {}
     loadable = set(config["preload"])
