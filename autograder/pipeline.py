@@ -134,9 +134,10 @@ def grade_class(submissions: Path, out: Path, options: Options | None = None,
             _SHARED.update(engine=engine, suite=suite, options=options, isolation=isolation)
             say("stage", f"grading {len(todo)} hand-ins ({len(kept)} unchanged and kept)")
             say("todo", str(len(todo)))
-            outcomes = (iter(()) if not todo else _run_all(todo, options.jobs)
-                        if options.cluster is None else
-                        _run_on_cluster(todo, engine, rubric, options, version, say))
+            outcomes: Iterator[tuple[str, str, float, dict]] = iter(())
+            if todo:
+                outcomes = (_run_all(todo, options.jobs) if options.cluster is None else
+                            _run_on_cluster(todo, engine, rubric, options, version, say))
             for student, outcome, seconds, spent in outcomes:
                 interrupts.raise_pending()
                 for name, value in spent.items():
