@@ -90,9 +90,11 @@ class LocalDaskCluster:
             process.wait(timeout=30)
 
 
-@pytest.fixture
-def dask_cluster(tmp_path):
-    made = LocalDaskCluster(tmp_path, workers=2)
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """One cluster for the tests below, as a course's cluster serves run after run: the
+    equality test grades on it first, the killed-worker test then leaves it one worker."""
+    made = LocalDaskCluster(tmp_path_factory.mktemp("dask"), workers=2)
     try:
         yield made
     finally:
@@ -157,10 +159,11 @@ def _graded_on_workers(made: LocalDaskCluster) -> int:
 
 def test_the_class_graded_on_a_dask_cluster_equals_the_local_run(dask_cluster, submissions,
                                                                  local_run, tmp_path):
+    before = _graded_on_workers(dask_cluster)
     out = _grade(tmp_path / "out", "--scheduler", dask_cluster.address,
                  submissions=submissions)
     _same_outputs(out, local_run)
-    assert _graded_on_workers(dask_cluster) == len(QUICK)
+    assert _graded_on_workers(dask_cluster) - before == len(QUICK)
 
 
 def test_a_worker_killed_while_grading_leaves_the_same_grades(dask_cluster, submissions,
