@@ -2,17 +2,31 @@
 
 They do not depend on the templates, so these tests run whatever state the generator is in,
 and they cover every item type and the awkward cases: a figure, a float with a tolerance,
-per-choice feedback, and text that must be escaped (``<>&"'`` and a Markdown table).
+per-choice feedback, and text that must be escaped (``<>&"'`` and a Markdown table). Also
+``distinct``, for the tests that count a template's distinct questions.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import replace
 
 from PIL import Image
 
 from question_bank.model import Choice, Item
+
+
+def distinct(values: Iterable, enough: int) -> int:
+    """How many distinct ``values`` there are, counted up to ``enough``, where counting stops:
+    the claims are "at least so many" (a template's first 1000 distinct stems come long
+    before its 5000th seed)."""
+    seen: set = set()
+    for value in values:
+        seen.add(value)
+        if len(seen) == enough:
+            break
+    return len(seen)
 
 
 def tiny_png(shade: int = 40) -> bytes:

@@ -7,10 +7,10 @@ the code that makes them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
+from bank_fixtures import distinct
 
 from question_bank.generate import (
     POOL_AT_LEAST,
@@ -143,22 +143,11 @@ POOL_SEEDS = 1000
 UNDERSTANDING = [n for n, t in TEMPLATES.items() if t.type != "numeric"]
 
 
-def _distinct(values: Iterable, enough: int) -> int:
-    """How many distinct ``values`` there are, counted up to ``enough`` (then it stops: a
-    template's first 40 distinct questions come within a few dozen seeds of its 1000)."""
-    seen: set = set()
-    for value in values:
-        seen.add(value)
-        if len(seen) == enough:
-            break
-    return len(seen)
-
-
 def _pool(name: str, level: int) -> int:
     """Distinct questions of a template at a level over 1000 seeds (300 for numeric ones,
     whose numbers are drawn from wide ranges), up to ``POOL_AT_LEAST``."""
     seeds = POOL_SEEDS if name in UNDERSTANDING else 300
-    return _distinct((question_key(make_item(name, seed, level)) for seed in range(seeds)),
+    return distinct((question_key(make_item(name, seed, level)) for seed in range(seeds)),
                      POOL_AT_LEAST)
 
 
@@ -199,7 +188,7 @@ def test_distinct_questions_differ_in_their_right_answer_not_only_in_words(name)
     """Per level, at least 20 different right answers: an organ name alone is no new one."""
     for level in LEVELS:
         items = (make_item(name, seed, level) for seed in range(POOL_SEEDS // 2))
-        answers = _distinct((item.choices[item.answer].text for item in items), 20)
+        answers = distinct((item.choices[item.answer].text for item in items), 20)
         assert answers == 20, (level, answers)
 
 
