@@ -38,6 +38,7 @@ from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
 from autograder.hand_in_inputs import Extra, extra_examples, relabellable
+from autograder.placement import moved_hint
 from autograder.results import (
     CRASHED,
     MISSING,
@@ -363,7 +364,7 @@ def _why_not_called(student: Student, suite: Suite, function: str,
                     sources: dict[str, str]) -> str:
     missing = student.missing().get(function)
     if missing:
-        return missing
+        return missing + moved_hint(function, sources)
     forbid = suite.rubric.functions[function].forbid
     own = MODULE_OF[function]
     used = forbidden_uses(sources.get(own, ""), function, forbid,

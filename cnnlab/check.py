@@ -14,12 +14,13 @@ import contextlib
 import signal
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from autograder.placement import defined_at_top, moved_hint
 from cnnlab.calls import CallOutput, run_call, source_files, where_in
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
@@ -136,16 +137,21 @@ def _show(value) -> str:
     return repr(value)
 
 
-def check_function(loaded: LoadedExercises, name: str,
-                   given: Path | None = None) -> Outcome:
+def check_function(loaded: LoadedExercises, name: str, given: Path | None = None,
+                   sources: Mapping[str, str] | None = None) -> Outcome:
     """``name``'s outcome; ``given``: the installed given code (support modules and the
-    stubs that stand in for modules not handed in)."""
+    stubs that stand in for modules not handed in); ``sources``: the folder's code
+    (``sources_of``), read for a function defined in another module than its stub's."""
     module = MODULE_OF[name]
     if module in loaded.errors:
         return Outcome(name, FAILING, [f"{module}.py does not import: {loaded.errors[module]}"])
     function = loaded.function(name)
-    if function is None:
-        return Outcome(name, FAILING, [f"{module}.py has no function {name}"])
+    if function is None or module in loaded.missing:
+        moved = moved_hint(name, sources if sources is not None else sources_of(loaded.folder))
+        if function is None:
+            return Outcome(name, FAILING, [f"{module}.py has no function {name}{moved}"])
+        if moved:  # the stub stands in for the module: "not implemented" would mislead
+            return Outcome(name, FAILING, [f"{module}.py is not in this folder{moved}"])
     details = []
     stub_folders = frozenset(f.resolve() for f in (loaded.folder, given) if f is not None)
     for case in (c for c in CASES if c.function == name):
@@ -160,10 +166,17 @@ def check_function(loaded: LoadedExercises, name: str,
     return Outcome(name, FAILING if details else PASSED, details)
 
 
+def sources_of(folder: Path) -> dict[str, str]:
+    """The text of each ``.py`` file in ``folder`` (module -> text), for ``moved_hint``."""
+    return {path.stem: path.read_text(encoding="utf-8", errors="replace")
+            for path in sorted(folder.glob("*.py")) if path.is_file()}
+
+
 def check_folder(folder: Path) -> list[Outcome]:
     given = given_code_dir()  # found before the folder is mounted as ``exercises``
     with exercises_from(folder) as loaded:
-        return [check_function(loaded, name, given) for name in FUNCTIONS]
+        sources = sources_of(folder)
+        return [check_function(loaded, name, given, sources) for name in FUNCTIONS]
 
 
 def report(outcomes: list[Outcome], folder: Path) -> str:
@@ -200,7 +213,18 @@ def folder_problem(folder: Path) -> str | None:
                 "each exercise run these examples." if any(n.endswith(".ipynb") for n in found)
                 else "")
     return (f"{folder} holds none of the exercise modules ({modules}): {seen}. Give the "
-            f"folder that holds them; the default is ./exercises.{notebook}")
+            f"folder that holds them; the default is ./exercises.{notebook}{_moved(folder)}")
+
+
+def _moved(folder: Path) -> str:
+    """Where the folder's own files define graded functions: they belong in the stubs'
+    modules (one ``my_solution.py`` with everything is graded as nothing handed in)."""
+    defining = {module: sorted(defined_at_top(text), key=FUNCTIONS.index)
+                for module, text in sources_of(folder).items()}
+    named = [f"{module}.py defines {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}"
+             for module, names in defining.items() if names]
+    return (f" {'; '.join(named)}: each function goes in the module of its stub "
+            "(padding.py, ...), where the grader looks for it." if named else "")
 
 
 def run(args: argparse.Namespace) -> int:

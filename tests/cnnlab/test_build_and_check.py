@@ -283,3 +283,29 @@ def test_check_names_the_stub_that_an_implemented_function_calls(tmp_path):
     assert lines["max_pool"].endswith(
         "max_pool             calls `pool_output_size`, which is not implemented yet")
     assert lines["pool_output_size"].endswith("pool_output_size     not implemented yet")
+
+
+def test_check_says_where_a_function_written_in_another_module_goes(tmp_path):
+    """relu written in padding.py: its own module's stub would say "not implemented"."""
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    reference = (ROOT / "solutions" / "convolution.py").read_text()
+    relu = reference[reference.index("def relu("):reference.index("def sigmoid(")]
+    (folder / "padding.py").write_text((folder / "padding.py").read_text() + "\n\n" + relu)
+    (folder / "convolution.py").unlink()
+    outcomes = {o.function: o for o in check_folder(folder)}
+    assert outcomes["relu"].status == "failing"
+    assert outcomes["relu"].details == [
+        "convolution.py is not in this folder; padding.py defines relu: move it to "
+        "convolution.py, where its stub is (each function is graded from its stub's module)"]
+    assert outcomes["conv2d"].status == "not implemented yet"  # nowhere else: the stub's
+
+
+def test_check_of_one_file_holding_everything_says_where_the_functions_go(tmp_path):
+    (tmp_path / "my_solution.py").write_text(
+        "def zero_pad(x, pad):\n    pass\n\n\ndef conv1d(x, w):\n    pass\n")
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(tmp_path)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2
+    assert ("my_solution.py defines zero_pad, conv1d: each function goes in the module of its "
+            "stub (padding.py, ...)") in completed.stderr
