@@ -436,7 +436,7 @@ def grade_submission(submission: Submission, engine: Engine, suite, limits: Limi
     student = SandboxedStudent(submission.folder, limits, isolation)
     try:
         result = engine.grade(student, suite, submission.sources, submission.student, detail)
-        result.notes.extend(submission.notes)
+        result.notes.extend(submission.notes + student.student_notes)
         result.grader_notes.extend(student.notes)
     finally:
         with stages.stage("sandbox stop"):

@@ -14,7 +14,7 @@ import contextlib
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,16 +172,21 @@ def sources_of(folder: Path) -> dict[str, str]:
             for path in sorted(folder.glob("*.py")) if path.is_file()}
 
 
-def check_folder(folder: Path) -> list[Outcome]:
+def check_folder(folder: Path, notes: list[str] | None = None) -> list[Outcome]:
+    """Every function's outcome; ``notes``, when given, gets what concerns a whole module (one
+    whose import raised outside any function, run without the statements that raised)."""
     given = given_code_dir()  # found before the folder is mounted as ``exercises``
     with exercises_from(folder) as loaded:
         sources = sources_of(folder)
+        if notes is not None:
+            notes += loaded.partial.values()
         return [check_function(loaded, name, given, sources) for name in FUNCTIONS]
 
 
-def report(outcomes: list[Outcome], folder: Path) -> str:
+def report(outcomes: list[Outcome], folder: Path, notes: Sequence[str] = ()) -> str:
     marks = {PASSED: "ok  ", TODO: "todo", FAILING: "FAIL"}
-    lines = [f"Public checks of {folder}", ""]
+    lines = [f"Public checks of {folder}", "", *(f"Note: {note}" for note in notes),
+             *([""] if notes else [])]
     for outcome in outcomes:
         lines.append(f"  [{marks[outcome.status]}] {outcome.function:<20} "
                      f"{outcome.status_text()}")
@@ -233,8 +238,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"cnnlab check: error: {problem}", file=sys.stderr)
         return 2
-    outcomes = check_folder(folder)
-    print(report(outcomes, folder))
+    notes: list[str] = []
+    outcomes = check_folder(folder, notes)
+    print(report(outcomes, folder, notes))
     return 0 if all(o.status == PASSED for o in outcomes) else 1
 
 

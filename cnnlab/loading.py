@@ -8,13 +8,14 @@ modules come from the installed ``exercises`` package, and so does the stub of a
 module the student did not hand in: its functions then say "not implemented".
 """
 
+import ast
 import contextlib
 import importlib
 import importlib.util
 import sys
 import traceback
 import types
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class LoadedExercises:
     modules: dict[str, types.ModuleType] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # module -> what went wrong
     missing: list[str] = field(default_factory=list)  # modules not handed in
+    # module -> what was left out of it: its import raised outside any function (a call
+    # that tries the student's functions, an image read from their own disk, exit()), so
+    # its top-level statements were run one by one without those that raised
+    partial: dict[str, str] = field(default_factory=dict)
 
     def function(self, name: str):
         """The student's function ``name``, or None when its module did not import."""
@@ -58,8 +63,10 @@ def describe_import_error(error: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def exercises_from(folder: Path) -> Iterator[LoadedExercises]:
-    """Import the exercise modules in ``folder``; undo every ``sys.modules`` change after."""
+def exercises_from(folder: Path, skip: Collection[str] = ()) -> Iterator[LoadedExercises]:
+    """Import the exercise modules in ``folder``; undo every ``sys.modules`` change after.
+    ``skip``: modules whose import hung or ended the worker before (the worker's import
+    system refuses them): never run again, not even in part."""
     folder = Path(folder).resolve()
     given = given_code_dir()
     search = [str(folder)] + ([str(given)] if given and given != folder else [])
@@ -67,7 +74,7 @@ def exercises_from(folder: Path) -> Iterator[LoadedExercises]:
     saved_path = list(sys.path)
     try:
         _mount(search, given)
-        yield _import_all(folder)
+        yield _import_all(folder, skip)
     finally:
         sys.modules.clear()
         sys.modules.update(saved_modules)
@@ -92,7 +99,7 @@ def _mount(search: list[str], given: Path | None) -> None:
             sys.modules[name] = module
 
 
-def _import_all(folder: Path) -> LoadedExercises:
+def _import_all(folder: Path, skip: Collection[str]) -> LoadedExercises:
     loaded = LoadedExercises(folder)
     for name in EXERCISES:
         if not (folder / f"{name}.py").is_file():
@@ -102,10 +109,66 @@ def _import_all(folder: Path) -> LoadedExercises:
         except BaseException as error:  # a student's module may raise anything at import
             if isinstance(error, KeyboardInterrupt):
                 raise
-            loaded.errors[name] = describe_import_error(error)
-            continue
+            module = None if name in skip else _without_what_raised(
+                folder / f"{name}.py", name, loaded)
+            if module is None:
+                loaded.errors[name] = describe_import_error(error)
+                continue
         sys.modules.setdefault(name, module)
         for alias in PACKAGE_ALIASES[1:]:
             sys.modules.setdefault(f"{alias}.{name}", module)
         loaded.modules[name] = module
     return loaded
+
+
+def _without_what_raised(path: Path, name: str, loaded: LoadedExercises):
+    """The student's module ``name`` run one top-level statement at a time, leaving out each
+    statement that raises, as ``exercises.<name>``; None when it cannot be (not handed in,
+    or not valid Python: that error is the note). What was left out goes to
+    ``loaded.partial``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return None
+    flags = _future_flags(tree)
+    module = types.ModuleType(f"exercises.{name}")
+    module.__file__, module.__package__ = str(path), "exercises"
+    sys.modules[f"exercises.{name}"] = module  # as an import does: a cycle finds it
+    left_out: list[tuple[int, BaseException]] = []
+    for statement in tree.body:
+        code = compile(ast.Module([statement], []), str(path), "exec", flags=flags,
+                       dont_inherit=True)
+        try:
+            exec(code, module.__dict__)
+        except BaseException as error:  # as at import: anything but Ctrl-C is the student's
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            left_out.append((statement.lineno, error))
+    if left_out:  # else it raised once and not again: nothing left out to tell
+        loaded.partial[name] = _left_out_note(f"{name}.py", left_out)
+    return module
+
+
+def _left_out_note(file: str, left_out: list[tuple[int, BaseException]]) -> str:
+    (line, error), *others = left_out
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    also = f"; also line{'s' if len(others) > 1 else ''} {', '.join(str(n) for n, _ in others)}"
+    return (f"{file} raised at import, outside any function (line {line}: {text[:200]}"
+            f"{also if others else ''}): the rest of the file was run without "
+            f"{'those lines' if others else 'that line'}. Code that tries your functions "
+            'belongs under `if __name__ == "__main__":`.')
+
+
+def _future_flags(tree: ast.Module) -> int:
+    """The compiler flags of the module's ``from __future__ import ...``: compiled one
+    statement at a time, the others would not have them."""
+    import __future__
+
+    flags = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            for alias in statement.names:
+                feature = getattr(__future__, alias.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+    return flags

@@ -42,6 +42,7 @@ class SandboxedStudent:
             raise FileNotFoundError(f"submission folder {folder} does not exist")
         isolation, why = isolation_choice(isolation)
         self.notes: list[str] = [isolation_note(isolation), f"isolation chosen: {why}"]
+        self.student_notes: list[str] = []  # for the student: a module imported in part
         use_fork_server = (os.environ.get(FORK_SERVER_ENV, "1") != "0"
                            if fork_server is None else fork_server)
         self.hand_in = HandIn(folder, isolation, use_fork_server, limits, self.notes)
@@ -222,6 +223,7 @@ class SandboxedStudent:
                     continue
                 self._missing = self._missing_from(ready)
                 self._note_confinement(ready)
+                self._note_partial(ready)
                 return
 
     def _missing_from(self, ready: dict) -> dict[str, str]:
@@ -232,6 +234,13 @@ class SandboxedStudent:
             missing.update({f: f"{module}.py could not be imported: {why}"
                             for f in EXERCISES[module]})
         return missing
+
+    def _note_partial(self, ready: dict) -> None:
+        """What the worker left out of a module whose import raised (``loading.partial``)."""
+        partial = ready.get("partial")
+        for module, note in partial.items() if type(partial) is dict else ():
+            if module in EXERCISES and type(note) is str:
+                _add_once(self.student_notes, printable(note[:1000]))
 
     def _note_confinement(self, ready: dict) -> None:
         if ready.get("seccomp") != "seccomp filter installed":

@@ -166,8 +166,9 @@ class Session:
                 raise
             if message[0] == "importing" and len(message) == 2:
                 importing = message[1] if message[1] in EXERCISES else None
-            elif message[0] == "ready" and len(message) == 4 and type(message[1]) is dict:
-                return {"ready": message[1], "seccomp": message[2], "notes": message[3]}
+            elif message[0] == "ready" and len(message) == 5 and type(message[1]) is dict:
+                return {"ready": message[1], "seccomp": message[2], "notes": message[3],
+                        "partial": message[4]}
             else:
                 raise WorkerGone(CRASHED, "the worker sent an unexpected message")
 

@@ -13,7 +13,8 @@ tmpfs scratch folder (cwd, HOME, TMPDIR), confines itself with Landlock, drops t
 unprivileged user when it is root, and installs a seccomp filter (``confine``).
 
 Messages are a 4-byte big-endian length and a ``wire`` message: ``["importing", module]``
-while importing, ``["ready", missing, seccomp note, notes]`` once imported, then one reply per
+while importing, ``["ready", missing, seccomp note, notes, partial]`` once imported (``partial``:
+module -> what was left out of it, ``LoadedExercises.partial``), then one reply per
 call of each request ``["call", function, return_inputs, warnings_as_errors, calls]``:
 ``["ok", value]`` (with ``[args, kwargs]`` after the call, arrays as None, when asked) or
 ``["error", kind, text, builtin, where, printed]``.
@@ -64,11 +65,11 @@ def run_submission(config: dict, fds: list[int]) -> None:
     sys.meta_path.insert(0, watch)
     seccomp = confine.seccomp() if config["seccomp"] else "seccomp filter not requested"
     fresh = calls.FreshState(watch=config["lazy_seeding"])
-    with exercises_from(config["folder"]) as loaded:
+    with exercises_from(config["folder"], config["skip"]) as loaded:
         missing = _missing_functions(loaded, EXERCISES)
         functions = {name: loaded.function(name) for names in EXERCISES.values()
                      for name in names if name not in missing}
-        channel.send(wire.message("ready", missing, seccomp, notes))
+        channel.send(wire.message("ready", missing, seccomp, notes, loaded.partial))
         watch.importing_done = True
         Answers(calls, wire, functions, config["folder"], output, fresh).serve(channel, region)
 

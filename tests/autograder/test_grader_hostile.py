@@ -68,9 +68,10 @@ ATTACKS = {
                            "    return (k - 1) // 2\n", ""),
     "crash_at_import": ("receptive_field", "", "raise RuntimeError('boom')\n"),
 }
-ATTACKED = {"patched_numpy": {"relu"},
-            "crash_at_import": set(EXERCISES["receptive_field"])}
-HARMLESS = {"print_flood"}  # returns the right answer: must keep its points
+ATTACKED = {"patched_numpy": {"relu"}}
+# Return the right answers: must keep their points (a raise at import leaves out that
+# statement only, cnnlab.loading).
+HARMLESS = {"print_flood", "crash_at_import"}
 # Right answer, but one new thread per call soon meets the process limit: may lose them.
 EITHER_WAY = {"background_thread"}
 # Without bubblewrap and without Landlock the file system is visible (reported as weaker).

@@ -151,11 +151,40 @@ def test_an_endless_loop_at_import_costs_only_that_module(tmp_path, isolation, f
     with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
         missing = student.missing()
         size = student.call_many("conv_output_size", [((5, 3), {})])
-    # weights.py imports pooling.py, so it cannot be imported either
-    assert set(missing) == set(EXERCISES["pooling"]) | set(EXERCISES["weights"])
+    # weights.py imports pooling.py: it is run without that import (cnnlab.loading)
+    assert set(missing) == set(EXERCISES["pooling"])
     assert "did not finish in time" in missing["max_pool"]
-    assert "pooling.py was skipped" in missing["dense_weights"]
+    (note,) = student.student_notes
+    assert note.startswith("weights.py raised at import, outside any function (line ")
+    assert "pooling.py was skipped: it did not import in an earlier attempt" in note
     assert size == [3]
+
+
+def test_a_raise_at_import_costs_only_the_statements_that_raised(tmp_path):
+    """Code that tries things out at the bottom of a module (an image on the student's own
+    disk, a print of a buggy function, exit()) leaves the module's functions graded."""
+    folder = perfect_with(tmp_path / "s", "pooling", "TEST_IMAGE = np.load('test.npy')\n"
+                          "print(max_pool(TEST_IMAGE))\nexit()\n")
+    lines = (folder / "pooling.py").read_text().splitlines()
+    first = 1 + lines.index("TEST_IMAGE = np.load('test.npy')")
+    with SandboxedStudent(folder, FAST) as student:
+        missing = student.missing()
+        pooled = student.call_many("max_pool", [((np.ones((2, 2)),), {})])
+    assert not missing and pooled[0].tolist() == [[1.0]]
+    (note,) = student.student_notes
+    assert note.startswith(f"pooling.py raised at import, outside any function (line {first}: "
+                           "FileNotFoundError: ")
+    assert f"; also lines {first + 1}, {first + 2}): the rest of the file was run without " \
+           "those lines." in note
+
+
+def test_a_module_that_raises_once_only_is_graded_without_a_note(tmp_path):
+    """The import raised, running it again statement by statement did not: nothing to tell."""
+    folder = perfect_with(tmp_path / "s", "pooling", "", top=(
+        "import os\nif not os.path.exists('tried'):\n    open('tried', 'w').close()\n"
+        "    raise RuntimeError('first time only')\n"))
+    with SandboxedStudent(folder, FAST) as student:
+        assert not student.missing() and student.student_notes == []
 
 
 def test_a_process_exit_at_import_costs_only_that_module(tmp_path):
