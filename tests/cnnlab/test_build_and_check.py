@@ -309,3 +309,15 @@ def test_check_of_one_file_holding_everything_says_where_the_functions_go(tmp_pa
     assert completed.returncode == 2
     assert ("my_solution.py defines zero_pad, conv1d: each function goes in the module of its "
             "stub (padding.py, ...)") in completed.stderr
+
+
+def test_check_runs_a_module_without_the_line_that_raised_at_import_and_says_so(tmp_path):
+    """The example student whose pooling.py loads a file only their laptop has."""
+    folder = shutil.copytree(ROOT / "examples" / "class" / "s008_crashing_import",
+                             tmp_path / "s008")
+    _, statuses = run_check(folder)
+    assert statuses["max_pool"] == "passed"  # before: "does not import", failing
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(folder)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ("Note: pooling.py raised at import, outside any function (line 4: "
+            "FileNotFoundError: ") in completed.stdout
