@@ -667,6 +667,17 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
             for module in EXERCISES if module in defined | set(broken)}
 
 
+def definitions_only(code: str) -> str | None:
+    """A module's text as a notebook's code is graded (``_definitions``, ``_needed``): its
+    functions and classes and the imports and assignments they use, nothing that only runs
+    something; None when it does not parse. For a module whose import hung or ended the
+    worker (``autograder.sandbox.client``)."""
+    try:
+        return "\n\n".join(text for _, text in _needed(_definitions(code))) + "\n"
+    except PARSE_ERRORS:
+        return None
+
+
 # Cell magics whose body IPython runs as Python in the notebook's namespace: a ``%%time`` on
 # top of a cell of definitions defines them.
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")

@@ -109,11 +109,12 @@ def _import_all(folder: Path, skip: Collection[str]) -> LoadedExercises:
         except BaseException as error:  # a student's module may raise anything at import
             if isinstance(error, KeyboardInterrupt):
                 raise
-            module = None if name in skip else _without_what_raised(
+            again = None if name in skip else _without_what_raised(
                 folder / f"{name}.py", name, loaded)
-            if module is None:
+            if again is None:
                 loaded.errors[name] = describe_import_error(error)
                 continue
+            module = again
         sys.modules.setdefault(name, module)
         for alias in PACKAGE_ALIASES[1:]:
             sys.modules.setdefault(f"{alias}.{name}", module)
@@ -121,7 +122,8 @@ def _import_all(folder: Path, skip: Collection[str]) -> LoadedExercises:
     return loaded
 
 
-def _without_what_raised(path: Path, name: str, loaded: LoadedExercises):
+def _without_what_raised(path: Path, name: str,
+                         loaded: LoadedExercises) -> types.ModuleType | None:
     """The student's module ``name`` run one top-level statement at a time, leaving out each
     statement that raises, as ``exercises.<name>``; None when it cannot be (not handed in,
     or not valid Python: that error is the note). What was left out goes to

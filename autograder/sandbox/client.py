@@ -50,6 +50,7 @@ class SandboxedStudent:
         self._session: Session | None = None
         self._missing: dict[str, str] | None = None
         self._skip: dict[str, str] = {}  # module -> why it is skipped at import
+        self._pruned: set[str] = set()  # modules staged with their definitions only
         self._failed: dict[str, CallError] = {}  # function -> the error that stopped it
         self._waited = self._decoding = 0.0  # this batch's, for ``stages``
 
@@ -219,12 +220,33 @@ class SandboxedStudent:
                         self._missing = {f: "the submission could not be started: "
                                          f"{gone.message}" for f in MODULE_OF}
                         return
-                    self._skip[gone.module] = gone.message
+                    if not self._definitions_only(gone.module, gone.message):
+                        self._skip[gone.module] = gone.message
                     continue
                 self._missing = self._missing_from(ready)
                 self._note_confinement(ready)
                 self._note_partial(ready)
                 return
+
+    def _definitions_only(self, module: str, why: str) -> bool:
+        """Stage ``module`` with its definitions only (as a notebook is graded), once, after
+        its import hung or ended the worker: a demo or a training run at the bottom of the
+        file then costs nothing. False when that leaves nothing out, or was tried."""
+        from autograder.submissions import definitions_only
+
+        text = self.hand_in.texts.get(module)
+        if module in self._pruned or text is None:
+            return False
+        pruned = definitions_only(text.decode("utf-8", errors="replace"))
+        if pruned is None or pruned.strip() == text.decode("utf-8", errors="replace").strip():
+            return False
+        self._pruned.add(module)
+        self.hand_in.restage(module, pruned)
+        _add_once(self.student_notes, printable(
+            f"{module}.py: {why}; it was graded with its definitions only (its "
+            "functions and classes, and the imports and assignments they use). Code that tries "
+            'your functions belongs under `if __name__ == "__main__":`.'))
+        return True
 
     def _missing_from(self, ready: dict) -> dict[str, str]:
         reported = ready["ready"]

@@ -63,6 +63,7 @@ class HandIn:
     notes: list[str]
     stage: Path | None = None  # its modules, copied where every worker can see them
     preload: tuple[str, ...] = ()  # what the fork server loads for it (``wanted_by``), once staged
+    texts: dict[str, bytes] = field(default_factory=dict)  # module -> its text, as staged
     scratch: str | None = None  # a worker started on its own works here
     # What the student's code prints, the current call's output only: one file for all its
     # workers, read by the grader after a crash or a timeout.
@@ -79,8 +80,19 @@ class HandIn:
                 if module.is_file() and not module.is_symlink():
                     shutil.copy(module, self.stage / module.name)
                     texts.append(module.read_bytes())
+                    self.texts[module.stem] = texts[-1]
             self.preload = forkserver.wanted_by(texts)
         return self.stage
+
+    def restage(self, module: str, text: str) -> None:
+        """``module`` staged as ``text`` from now on: written beside and renamed over the
+        staged file (a worker that could write the stage may have made that a link)."""
+        stage = self.staged()
+        handle, temporary = tempfile.mkstemp(dir=stage, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, stage / f"{module}.py")
 
     def scratch_dir(self) -> str:
         if self.scratch is None:
