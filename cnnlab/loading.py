@@ -59,7 +59,15 @@ def describe_import_error(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if "importlib" not in f.filename and f.filename != __file__]
     where = f" ({Path(frames[-1].filename).name}, line {frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}{where}: {error}"
+    return f"{type(error).__name__}{where}: {_message(error)}"
+
+
+def _message(error: BaseException) -> str:
+    """``str(error)``: the student's exception, whose ``__str__`` may raise too."""
+    try:
+        return str(error)
+    except Exception:
+        return "(its message could not be read)"
 
 
 @contextlib.contextmanager
@@ -154,7 +162,8 @@ def _without_what_raised(path: Path, name: str,
 
 def _left_out_note(file: str, left_out: list[tuple[int, BaseException]]) -> str:
     (line, error), *others = left_out
-    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    message = _message(error)
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
     also = f"; also line{'s' if len(others) > 1 else ''} {', '.join(str(n) for n, _ in others)}"
     return (f"{file} raised at import, outside any function (line {line}: {text[:200]}"
             f"{also if others else ''}): the rest of the file was run without "

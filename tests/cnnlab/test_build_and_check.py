@@ -321,3 +321,16 @@ def test_check_runs_a_module_without_the_line_that_raised_at_import_and_says_so(
                                cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert ("Note: pooling.py raised at import, outside any function (line 4: "
             "FileNotFoundError: ") in completed.stdout
+
+
+def test_an_exception_whose_message_raises_is_still_reported(tmp_path):
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    (folder / "pooling.py").write_text((folder / "pooling.py").read_text() + (
+        "\n\nclass Nasty(Exception):\n    def __str__(self):\n        raise RuntimeError\n\n\n"
+        "raise Nasty()\n"))
+    notes: list[str] = []
+    check_folder(folder, notes)
+    (note,) = notes
+    assert note.startswith("pooling.py raised at import, outside any function (line ")
+    assert "Nasty: (its message could not be read)" in note
