@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from autograder.checks import all_checks
-from autograder.forbidden import PARSE_ERRORS, parse
 from autograder.results import FunctionResult
 from cnnlab.catalog import FUNCTIONS
+from cnnlab.source_text import PARSE_ERRORS, parse
 
 
 def graded_callees(sources: Mapping[str, str]) -> dict[str, set[str]]:

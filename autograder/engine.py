@@ -38,7 +38,6 @@ from autograder.feedback import describe, summary
 from autograder.forbidden import forbidden_uses
 from autograder.generation import smallest_failure
 from autograder.hand_in_inputs import Extra, extra_examples, relabellable
-from autograder.placement import moved_hint
 from autograder.results import (
     CRASHED,
     MISSING,
@@ -56,6 +55,7 @@ from autograder.results import (
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
+from cnnlab.placement import moved_hint
 
 # A failure of these kinds is the same on every input: no point in searching for a smaller.
 NOT_SHRUNK = (TIMEOUT, CRASHED, MISSING, NOT_IMPLEMENTED)

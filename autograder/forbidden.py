@@ -22,6 +22,8 @@ import contextlib
 import re
 from collections.abc import Iterable, Sequence
 
+from cnnlab.source_text import MAX_PARSED_CHARS, PARSE_ERRORS, parse
+
 # Names (full dotted, or a prefix of one) whose use hides what a function really calls.
 HIDING = ("__import__", "importlib", "eval", "exec", "compile", "getattr", "vars", "globals",
           "locals", "__builtins__", "builtins", "sys.modules", "pickle", "marshal", "ctypes",
@@ -29,25 +31,6 @@ HIDING = ("__import__", "importlib", "eval", "exec", "compile", "getattr", "vars
 HIDING_ATTRIBUTES = ("__dict__", "__getattribute__", "__globals__", "__builtins__",
                      "__loader__", "__spec__")
 BUILTINS = frozenset(dir(builtins))
-# What parsing a student's text may raise (a syntax error, null bytes, code nested too deeply,
-# too much of it): such a module does not import in the worker either.
-PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
-# The most of a student's text the grader's own process parses at once: ``ast`` holds several
-# hundred bytes per character of short statements (5 MiB of ``a=1`` lines took 3 GB and 54 s),
-# and a hand-in may hold 20 MiB. Exercise modules are a few kB; a larger text is refused as
-# one that does not parse (``parse``), in the grader only: the worker still imports it.
-MAX_PARSED_CHARS = 256 * 1024
-
-
-def parse(text: str) -> ast.Module:
-    """``ast.parse`` of a student's text; ``ValueError`` (one of ``PARSE_ERRORS``) when it is
-    longer than ``MAX_PARSED_CHARS``."""
-    if len(text) > MAX_PARSED_CHARS:
-        raise ValueError(f"{len(text):,} characters, more than the {MAX_PARSED_CHARS:,} the "
-                         "grader reads")
-    return ast.parse(text)
-
-
 def forbidden_uses(source: str, function: str, forbid: tuple[str, ...],
                    other_sources: Sequence[str] = ()) -> list[str]:
     """The forbidden names ``function`` (and the helpers it calls) uses, sorted.

@@ -52,8 +52,8 @@ def notebook_code(namespace: dict[str, Any]) -> str:
     cells = namespace.get("In")
     if not isinstance(cells, list):
         return ""
-    from autograder.forbidden import PARSE_ERRORS
     from autograder.submissions import without_magics
+    from cnnlab.source_text import PARSE_ERRORS
 
     kept = []
     for cell in cells:

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from autograder.forbidden import MAX_PARSED_CHARS, PARSE_ERRORS, parse
 from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
+from cnnlab.source_text import MAX_PARSED_CHARS, PARSE_ERRORS, parse
 
 NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
 THRESHOLD = 0.8  # of each function's tokens found in the other

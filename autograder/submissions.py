@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import exercises
-from autograder.forbidden import PARSE_ERRORS, parse
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
+from cnnlab.source_text import PARSE_ERRORS, parse
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)

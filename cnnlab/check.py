@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.placement import defined_at_top, moved_hint
 from cnnlab.calls import CallOutput, run_call, source_files, where_in
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
+from cnnlab.placement import defined_at_top, moved_hint
 from cnnlab.public_checks import CASES, RAISES, Case
 from cnnlab.result_rules import compare
 

@@ -30,7 +30,7 @@ from cnnlab.platforms.notebooks import (
 )
 
 CNNLAB_MODULES = ("__init__", "__main__", "calls", "catalog", "check", "loading",
-                  "public_checks", "result_rules", "cli", "paths")
+                  "placement", "public_checks", "result_rules", "cli", "paths", "source_text")
 BANK_FILE = "question_bank/practice_bank.json"  # package data: what `cnnlab drill` asks
 PRACTICE_PAGE = "practice.html"  # the offline practice page, beside the README
 # The bank's generator computes answers with the reference: never released.

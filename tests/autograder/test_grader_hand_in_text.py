@@ -218,8 +218,8 @@ def test_a_notebook_saved_as_a_script_imports_without_ipython(tmp_path):
 def test_the_grader_does_not_parse_a_module_too_large_for_its_own_memory():
     # 5 MiB of short statements took ast 3 GB and 54 s in the grader's own process (the
     # similarity report parses every hand-in there); such a text is left to the worker.
-    from autograder.forbidden import MAX_PARSED_CHARS
     from autograder.similarity import function_sources
+    from cnnlab.source_text import MAX_PARSED_CHARS
     code = "a = 1\n" * (MAX_PARSED_CHARS // 6 + 1) + SCIPY_CONV2D
     assert function_sources({"convolution": code}) == {}
     assert function_sources({"convolution": SCIPY_CONV2D}).keys() == {"conv2d"}

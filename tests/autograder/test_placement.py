@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from autograder import engine
-from autograder.placement import moved_hint
 from autograder.worker_runtime.worker import _missing_functions
 from cnnlab.catalog import EXERCISES
 from cnnlab.check import sources_of
 from cnnlab.loading import exercises_from
+from cnnlab.placement import moved_hint
 
 RELU = "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(np.asarray(x), 0)\n"
 

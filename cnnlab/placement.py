@@ -15,8 +15,8 @@ import ast
 import contextlib
 from collections.abc import Mapping
 
-from autograder.forbidden import PARSE_ERRORS, parse
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
+from cnnlab.source_text import PARSE_ERRORS, parse
 
 
 def defined_at_top(text: str) -> set[str]:
