@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 from collections.abc import Mapping
 
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 from cnnlab.source_text import PARSE_ERRORS, parse
 
 
-def defined_at_top(text: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # a hand-in's texts, asked once per missing function
+def defined_at_top(text: str) -> frozenset[str]:
     """The graded functions ``text`` defines with ``def`` at its top level (none if it does
     not parse)."""
     with contextlib.suppress(*PARSE_ERRORS):
-        return {node.name for node in parse(text).body
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and node.name in FUNCTIONS}
-    return set()
+        return frozenset(node.name for node in parse(text).body
+                         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                         and node.name in FUNCTIONS)
+    return frozenset()
 
 
 def moved_hint(function: str, sources: Mapping[str, str]) -> str:

@@ -73,6 +73,21 @@ SHARED_SCOPES = {"tests/autograder/test_hidden_suite_mutants.py": "the graded mu
                  "tests/autograder/test_misconceptions.py": "the graded mutants"}
 
 
+# Modules that take a minute or more of one test process (benchmarks/DIARY.md, 2026-12-07),
+# but come late in collection order: run first, so that no test process is left working
+# alone on one of them at the end while the other core idles.
+SLOW_LATE = ("tests/cnnlab/test_platform_nbgrader_grade.py",
+             "tests/cnnlab/test_platform_nbgrader.py",
+             "tests/cnnlab/test_platform_release.py",
+             "tests/cnnlab/test_lms_gradebooks.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``SLOW_LATE`` first, the rest in collection order (the same in every xdist worker)."""
+    first = {path: rank for rank, path in enumerate(SLOW_LATE)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::")[0], len(first)))
+
+
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile`` (pyproject.toml), with the files of ``SHARED_SCOPES`` as one."""
     if config.getoption("dist") != "loadfile":

@@ -146,11 +146,26 @@ def test_after_a_timeout_the_rest_of_the_function_fails_fast(tmp_path, isolation
     assert after == [3]  # a new worker serves the next function
 
 
-def test_an_endless_loop_at_import_costs_only_that_module(tmp_path, isolation, fork_server):
-    """A loop in a class body stays when the module is staged with its definitions only."""
+def test_a_demo_that_never_ends_at_import_costs_nothing(tmp_path, isolation, fork_server):
+    """A training run or a slow demo at the bottom of the module: after the time limit the
+    module is graded with its definitions only, as a notebook is."""
+    folder = perfect_with(tmp_path / "s", "pooling", "image = np.ones((512, 512))\n"
+                          "while True:\n    max_pool(image)\n")
+    with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
+        missing = student.missing()
+        pooled = student.call_many("max_pool", [((np.ones((2, 2)),), {})])
+    assert not missing and pooled[0].tolist() == [[1.0]]
+    assert student.student_notes == [
+        "pooling.py: importing it did not finish in time (an endless loop?); it was graded with "
+        "its definitions only (its functions and classes, and the imports and assignments "
+        'they use). Code that tries your functions belongs under `if __name__ == "__main__":`.']
+
+
+def test_an_endless_loop_the_definitions_keep_costs_only_that_module(tmp_path):
+    """A loop in a class body hangs the definitions too: the module is skipped."""
     folder = perfect_with(tmp_path / "s", "pooling", "",
                           top="class Hang:\n    while True:\n        pass\n")
-    with SandboxedStudent(folder, FAST, isolation, fork_server) as student:
+    with SandboxedStudent(folder, FAST) as student:
         missing = student.missing()
         size = student.call_many("conv_output_size", [((5, 3), {})])
     assert set(missing) == set(EXERCISES["pooling"])
@@ -160,21 +175,6 @@ def test_an_endless_loop_at_import_costs_only_that_module(tmp_path, isolation, f
                and "pooling.py was skipped: it did not import in an earlier attempt" in note
                for note in student.student_notes), student.student_notes
     assert size == [3]
-
-
-def test_a_demo_that_never_ends_at_import_costs_nothing(tmp_path):
-    """A training run or a slow demo at the bottom of the module: after the time limit the
-    module is graded with its definitions only, as a notebook is."""
-    folder = perfect_with(tmp_path / "s", "pooling", "image = np.ones((512, 512))\n"
-                          "while True:\n    max_pool(image)\n")
-    with SandboxedStudent(folder, FAST) as student:
-        missing = student.missing()
-        pooled = student.call_many("max_pool", [((np.ones((2, 2)),), {})])
-    assert not missing and pooled[0].tolist() == [[1.0]]
-    assert student.student_notes == [
-        "pooling.py: importing it did not finish in time (an endless loop?); it was graded with "
-        "its definitions only (its functions and classes, and the imports and assignments "
-        'they use). Code that tries your functions belongs under `if __name__ == "__main__":`.']
 
 
 def test_a_raise_at_import_costs_only_the_statements_that_raised(tmp_path):
