@@ -670,12 +670,15 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
 def definitions_only(code: str) -> str | None:
     """A module's text as a notebook's code is graded (``_definitions``, ``_needed``): its
     functions and classes and the imports and assignments they use, nothing that only runs
-    something; None when it does not parse. For a module whose import hung or ended the
-    worker (``autograder.sandbox.client``)."""
+    something; None when it does not parse or leaves nothing out. For a module whose import
+    hung or ended the worker (``autograder.sandbox.client``)."""
     try:
-        return "\n\n".join(text for _, text in _needed(_definitions(code))) + "\n"
+        kept = _needed(_definitions(code))
+        if len(kept) == len(parse(code).body):
+            return None
     except PARSE_ERRORS:
         return None
+    return "\n\n".join(text for _, text in kept) + "\n"
 
 
 # Cell magics whose body IPython runs as Python in the notebook's namespace: a ``%%time`` on

@@ -50,7 +50,7 @@ class SandboxedStudent:
         self._session: Session | None = None
         self._missing: dict[str, str] | None = None
         self._skip: dict[str, str] = {}  # module -> why it is skipped at import
-        self._pruned: set[str] = set()  # modules staged with their definitions only
+        self._pruned: dict[str, str] = {}  # module staged with its definitions only -> note
         self._failed: dict[str, CallError] = {}  # function -> the error that stopped it
         self._waited = self._decoding = 0.0  # this batch's, for ``stages``
 
@@ -222,6 +222,8 @@ class SandboxedStudent:
                         return
                     if not self._definitions_only(gone.module, gone.message):
                         self._skip[gone.module] = gone.message
+                        if gone.module in self._pruned:  # the definitions failed too
+                            self.student_notes.remove(self._pruned[gone.module])
                     continue
                 self._missing = self._missing_from(ready)
                 self._note_confinement(ready)
@@ -235,17 +237,16 @@ class SandboxedStudent:
         from autograder.submissions import definitions_only
 
         text = self.hand_in.texts.get(module)
-        if module in self._pruned or text is None:
+        pruned = None if module in self._pruned or text is None else definitions_only(
+            text.decode("utf-8", errors="replace"))
+        if pruned is None:
             return False
-        pruned = definitions_only(text.decode("utf-8", errors="replace"))
-        if pruned is None or pruned.strip() == text.decode("utf-8", errors="replace").strip():
-            return False
-        self._pruned.add(module)
         self.hand_in.restage(module, pruned)
-        _add_once(self.student_notes, printable(
+        self._pruned[module] = printable(
             f"{module}.py: {why}; it was graded with its definitions only (its "
             "functions and classes, and the imports and assignments they use). Code that tries "
-            'your functions belongs under `if __name__ == "__main__":`.'))
+            'your functions belongs under `if __name__ == "__main__":`.')
+        self.student_notes.append(self._pruned[module])
         return True
 
     def _missing_from(self, ready: dict) -> dict[str, str]:

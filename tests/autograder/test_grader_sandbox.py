@@ -162,9 +162,10 @@ def test_a_demo_that_never_ends_at_import_costs_nothing(tmp_path, isolation, for
 
 
 def test_an_endless_loop_the_definitions_keep_costs_only_that_module(tmp_path):
-    """A loop in a class body hangs the definitions too: the module is skipped."""
+    """A loop in a class body hangs the definitions too: the module is skipped, and no note
+    says it was graded with its definitions."""
     folder = perfect_with(tmp_path / "s", "pooling", "",
-                          top="class Hang:\n    while True:\n        pass\n")
+                          top="class Hang:\n    while True:\n        pass\n\n\nprint('hi')\n")
     with SandboxedStudent(folder, FAST) as student:
         missing = student.missing()
         size = student.call_many("conv_output_size", [((5, 3), {})])
@@ -174,6 +175,7 @@ def test_an_endless_loop_the_definitions_keep_costs_only_that_module(tmp_path):
     assert any(note.startswith("weights.py raised at import, outside any function (line ")
                and "pooling.py was skipped: it did not import in an earlier attempt" in note
                for note in student.student_notes), student.student_notes
+    assert not any(note.startswith("pooling.py") for note in student.student_notes)
     assert size == [3]
 
 
