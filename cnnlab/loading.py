@@ -15,7 +15,7 @@ import importlib.util
 import sys
 import traceback
 import types
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,10 +71,14 @@ def _message(error: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def exercises_from(folder: Path, skip: Collection[str] = ()) -> Iterator[LoadedExercises]:
+def exercises_from(folder: Path, skip: Collection[str] = (),
+                   limit: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                   ) -> Iterator[LoadedExercises]:
     """Import the exercise modules in ``folder``; undo every ``sys.modules`` change after.
     ``skip``: modules whose import hung or ended the worker before (the worker's import
-    system refuses them): never run again, not even in part."""
+    system refuses them): never run again, not even in part. ``limit()`` is entered around
+    each import and each statement run again (``cnnlab check``'s time limit: there, no
+    other process stops a module that loops at import)."""
     folder = Path(folder).resolve()
     given = given_code_dir()
     search = [str(folder)] + ([str(given)] if given and given != folder else [])
@@ -82,7 +86,7 @@ def exercises_from(folder: Path, skip: Collection[str] = ()) -> Iterator[LoadedE
     saved_path = list(sys.path)
     try:
         _mount(search, given)
-        yield _import_all(folder, skip)
+        yield _import_all(folder, skip, limit)
     finally:
         sys.modules.clear()
         sys.modules.update(saved_modules)
@@ -107,18 +111,20 @@ def _mount(search: list[str], given: Path | None) -> None:
             sys.modules[name] = module
 
 
-def _import_all(folder: Path, skip: Collection[str]) -> LoadedExercises:
+def _import_all(folder: Path, skip: Collection[str],
+                limit: Callable[[], contextlib.AbstractContextManager]) -> LoadedExercises:
     loaded = LoadedExercises(folder)
     for name in EXERCISES:
         if not (folder / f"{name}.py").is_file():
             loaded.missing.append(name)
         try:
-            module = importlib.import_module(f"exercises.{name}")
+            with limit():
+                module = importlib.import_module(f"exercises.{name}")
         except BaseException as error:  # a student's module may raise anything at import
             if isinstance(error, KeyboardInterrupt):
                 raise
             again = None if name in skip else _without_what_raised(
-                folder / f"{name}.py", name, loaded)
+                folder / f"{name}.py", name, loaded, limit)
             if again is None:
                 loaded.errors[name] = describe_import_error(error)
                 continue
@@ -130,8 +136,9 @@ def _import_all(folder: Path, skip: Collection[str]) -> LoadedExercises:
     return loaded
 
 
-def _without_what_raised(path: Path, name: str,
-                         loaded: LoadedExercises) -> types.ModuleType | None:
+def _without_what_raised(path: Path, name: str, loaded: LoadedExercises,
+                         limit: Callable[[], contextlib.AbstractContextManager],
+                         ) -> types.ModuleType | None:
     """The student's module ``name`` run one top-level statement at a time, leaving out each
     statement that raises, as ``exercises.<name>``; None when it cannot be (not handed in,
     or not valid Python: that error is the note). What was left out goes to
@@ -150,7 +157,8 @@ def _without_what_raised(path: Path, name: str,
         code = compile(ast.Module([statement], []), str(path), "exec", flags=flags,
                        dont_inherit=True)
         try:
-            exec(code, module.__dict__)
+            with limit():
+                exec(code, module.__dict__)
         except BaseException as error:  # as at import: anything but Ctrl-C is the student's
             if isinstance(error, KeyboardInterrupt):
                 raise

@@ -334,3 +334,21 @@ def test_an_exception_whose_message_raises_is_still_reported(tmp_path):
     (note,) = notes
     assert note.startswith("pooling.py raised at import, outside any function (line ")
     assert "Nasty: (its message could not be read)" in note
+
+
+def test_check_stops_a_module_that_loops_at_import_and_runs_the_rest(tmp_path, monkeypatch):
+    """A demo at the bottom of pooling.py that never ends: the student's own check used to
+    hang with it; now that line is left out after the time limit, as the grader does."""
+    import cnnlab.check
+    monkeypatch.setattr(cnnlab.check, "SECONDS_PER_IMPORT", 1)
+    folder = copy_exercises(tmp_path / "mine")
+    text = (ROOT / "solutions" / "pooling.py").read_text()
+    (folder / "pooling.py").write_text(text + "\n\nwhile True:\n    pass\n")
+    notes: list[str] = []
+    outcomes = {o.function: o for o in cnnlab.check.check_folder(folder, notes)}
+    assert outcomes["max_pool"].status == "passed"
+    assert notes == [
+        f"pooling.py raised at import, outside any function (line {text.count(chr(10)) + 3}: "
+        "CallTimeout: took longer than 1 s (an endless loop?)): the rest of the file was run "
+        'without that line. Code that tries your functions belongs under `if __name__ == '
+        '"__main__":`.']
