@@ -70,12 +70,14 @@ def test_a_resume_that_keeps_every_hand_in_reads_no_suite(tmp_path, steady):
 
 
 def test_grades_do_not_depend_on_jobs_or_run(tmp_path):
+    """Two runs, one and two grading processes: another run and another number of processes
+    (the order hand-ins finish in) would each show in grades.csv."""
     csvs = []
-    for jobs in (1, 2, 2):
+    for jobs in (1, 2):
         out = tmp_path / f"out{len(csvs)}"
         grade_class(EXAMPLE_CLASS, out, Options(jobs=jobs, limits=FAST), FakeEngine)
         csvs.append((out / "grades.csv").read_text())
-    assert csvs[0] == csvs[1] == csvs[2]
+    assert csvs[0] == csvs[1]
     assert csvs[0].count("\n") == 12  # header and 11 students
 
 
