@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from grader_helpers import STEADY, quick_class
+from grader_helpers import quick_class
 
 from cnnlab.platforms import lms
 
@@ -26,17 +26,18 @@ CANVAS = (FIXTURES / "canvas-gradebook-export.csv").read_text()
 MOODLE = (FIXTURES / "moodle-grades-export.csv").read_text()
 BRIGHTSPACE = (FIXTURES / "brightspace-grades-export.csv").read_text()
 MATCHED = ("s001_perfect", "s003_flipped_kernel", "s010_notebook")
+UNLISTED = ("s005_missing_module", "s011_zipped.zip")  # in no roster
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Path:
-    """The example class graded by the real cnnlab grade, with one override (all but the two
-    hand-ins that wait out time limits: the rosters do not list them)."""
+    """The example class graded by the real cnnlab grade, with one override: the students the
+    rosters list and two they do not (a folder and a zip), what matching is about."""
     root = tmp_path_factory.mktemp("lms")
     (root / "overrides.toml").write_text(
         f'[[override]]\nstudent = "s003_flipped_kernel"\nfunction = "conv2d"\npoints = 2\n'
         f'reason = "{REASON}"\n')
-    submissions = quick_class(root / "class", STEADY)
+    submissions = quick_class(root / "class", (*MATCHED, *UNLISTED))
     done = subprocess.run([sys.executable, "-m", "cnnlab", "grade", str(submissions), "--out",
                            str(root / "out"), "-j", "2", "--overrides",
                            str(root / "overrides.toml")], capture_output=True, text=True,
