@@ -11,6 +11,7 @@ stubs would stand in for every module and the report would be about other code.
 
 import argparse
 import contextlib
+import importlib.util
 import signal
 import sys
 import traceback
@@ -169,8 +170,17 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
 
 def sources_of(folder: Path) -> dict[str, str]:
     """The text of each ``.py`` file in ``folder`` (module -> text), for ``moved_hint``."""
-    return {path.stem: path.read_text(encoding="utf-8", errors="replace")
-            for path in sorted(folder.glob("*.py")) if path.is_file()}
+    return {path.stem: _decoded(path) for path in sorted(folder.glob("*.py")) if path.is_file()}
+
+
+def _decoded(path: Path) -> str:
+    """The text as Python's import reads it (without a BOM, in its declared coding): ``ast``
+    refuses a BOM in text."""
+    data = path.read_bytes()
+    try:
+        return importlib.util.decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):  # Python refuses the file too
+        return data.decode("utf-8", errors="replace")
 
 
 def check_folder(folder: Path, notes: list[str] | None = None) -> list[Outcome]:

@@ -143,10 +143,10 @@ def _without_what_raised(path: Path, name: str, loaded: LoadedExercises,
     statement that raises, as ``exercises.<name>``; None when it cannot be (not handed in,
     or not valid Python: that error is the note). What was left out goes to
     ``loaded.partial``."""
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # decoded as the import decoded it (a Windows editor's BOM, a coding declaration)
+        text = importlib.util.decode_source(path.read_bytes())
         tree = ast.parse(text, filename=str(path))
-    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+    except (OSError, ValueError, SyntaxError, LookupError, RecursionError, MemoryError):
         return None
     flags = _future_flags(tree)
     module = types.ModuleType(f"exercises.{name}")

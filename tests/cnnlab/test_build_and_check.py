@@ -352,3 +352,32 @@ def test_check_stops_a_module_that_loops_at_import_and_runs_the_rest(tmp_path, m
         "CallTimeout: took longer than 1 s (an endless loop?)): the rest of the file was run "
         'without that line. Code that tries your functions belongs under `if __name__ == '
         '"__main__":`.']
+
+
+def _as_windows_notepad_saves(path: Path) -> None:
+    """A byte order mark and CRLF line ends: Python imports such a file; ``ast`` refuses the
+    mark in text."""
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_text().replace("\n", "\r\n").encode())
+
+
+def test_check_reads_a_module_saved_with_a_byte_order_mark_as_python_does(tmp_path):
+    """Its import raising outside any function and a function in the wrong module: the same
+    note and hint as without the mark (before: "does not import", and no hint)."""
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    text = (ROOT / "solutions" / "pooling.py").read_text()
+    (folder / "pooling.py").write_text(text + "\n\nprint(1 / 0)\n")
+    reference = (ROOT / "solutions" / "convolution.py").read_text()
+    relu = reference[reference.index("def relu("):reference.index("def sigmoid(")]
+    (folder / "padding.py").write_text((folder / "padding.py").read_text() + "\n\n" + relu)
+    (folder / "convolution.py").unlink()
+    for module in ("pooling", "padding"):
+        _as_windows_notepad_saves(folder / f"{module}.py")
+    notes: list[str] = []
+    outcomes = {o.function: o for o in check_folder(folder, notes)}
+    assert outcomes["max_pool"].status == "passed"
+    assert notes and notes[0].startswith(
+        f"pooling.py raised at import, outside any function (line {text.count(chr(10)) + 3}: "
+        "ZeroDivisionError")
+    assert outcomes["relu"].details[0].startswith(
+        "convolution.py is not in this folder; padding.py defines relu: move it to ")
