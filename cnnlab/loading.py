@@ -6,6 +6,9 @@ folder, not the installed stubs. So the folder is mounted as the package ``exerc
 for a copy of the reference, ``solutions``) and put first on ``sys.path``. The given support
 modules come from the installed ``exercises`` package, and so does the stub of any exercise
 module the student did not hand in: its functions then say "not implemented".
+
+The sandboxed worker runs this module with ``catalog.py`` and ``calls.py`` as its only cnnlab
+neighbours (``autograder.sandbox.isolation``): it imports no other cnnlab module.
 """
 
 import ast
