@@ -174,6 +174,9 @@ def print_breakdown(r: dict) -> None:
           f"outputs, once at the end: {outputs:.1f} s)")
     for name, value in sorted(stages.items(), key=lambda kv: -kv[1]):
         print(f"  {name:45s} {value:8.1f} s  {100 * value / max(total, 1e-9):5.1f} %")
+    print("mean seconds per hand-in, by the example student it is a copy of")
+    for kind, value in sorted(r["per_kind"].items(), key=lambda kv: -kv[1]):
+        print(f"  {kind:45s} {value:8.2f} s")
 
 
 # Imports of the student's own or the given modules: in the notebook they are one namespace.

@@ -12,12 +12,14 @@ stubs would stand in for every module and the report would be about other code.
 import argparse
 import contextlib
 import importlib.util
+import os
 import signal
 import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -50,10 +52,25 @@ class CallTimeout(Exception):
     pass
 
 
+# After the time is up, the stop is raised again every this many seconds (a retry loop may
+# catch a few), and after ``STOP_TRIES`` of them the check ends with a message: a loop that
+# catches every exception (``except:`` around the work) cannot be stopped from inside.
+SECONDS_BETWEEN_STOPS = 1
+STOP_TRIES = 5
+CAUGHT_STOP_EXIT = 3
+
+
 @contextlib.contextmanager
 def time_limit(seconds: int) -> Iterator[None]:
     """Stop an endless loop in the student's code (Unix, main thread; elsewhere no limit)."""
+    tries = 0
+
     def expire(signum, frame):
+        nonlocal tries
+        tries += 1
+        if tries > STOP_TRIES:
+            _end_caught_loop(seconds, frame)
+        signal.alarm(SECONDS_BETWEEN_STOPS)  # cancelled on the way out if this one is not caught
         raise CallTimeout(f"took longer than {seconds} s (an endless loop?)")
     try:
         previous = signal.signal(signal.SIGALRM, expire)
@@ -66,6 +83,28 @@ def time_limit(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _end_caught_loop(seconds: int, frame) -> NoReturn:
+    """The check cannot go on: the student's code catches the exception that stops it."""
+    print(f"\ncnnlab check stopped: your code ran longer than {seconds} s and kept running "
+          f"when it was stopped {STOP_TRIES} times{_student_line(frame)}. It catches the "
+          "exception that stops it: an `except:` or `except Exception:` around the work "
+          "inside a loop? Catch only the errors you expect (`except ValueError:`), then run "
+          "cnnlab check again.", file=sys.stderr, flush=True)
+    os._exit(CAUGHT_STOP_EXIT)  # SystemExit would be caught by the same loop
+
+
+def _student_line(frame) -> str:
+    """", at pooling.py, line 12": the innermost frame outside Python, its libraries and
+    cnnlab (the student's loop)."""
+    library = (sys.prefix, sys.base_prefix, str(Path(__file__).parent))
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if not file.startswith(library) and not file.startswith("<"):
+            return f", at {Path(file).name}, line {frame.f_lineno}"
+        frame = frame.f_back
+    return ""
 
 
 def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) -> str | None:
