@@ -45,7 +45,7 @@ def pytest_configure(config):
     """Draw the hidden suite with the test key once, before any test runs (in the xdist
     controller, before its workers start): on a clean clone, every process that grades first
     would otherwise draw it for itself at the same time (both workers' module imports, the
-    first `cnnlab grade` of each), the same 35 s of CPU two or three times over."""
+    first `cnnlab grade` of each), the same 70 s of CPU two or three times over."""
     if hasattr(config, "workerinput"):  # an xdist worker: the controller drew it
         return
     root = Path(__file__).resolve().parent.parent  # its solutions/, not tests/solutions/
