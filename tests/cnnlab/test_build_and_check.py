@@ -354,40 +354,39 @@ def test_check_stops_a_module_that_loops_at_import_and_runs_the_rest(tmp_path, m
         '"__main__":`.']
 
 
-def _check_with_short_limits(folder: Path) -> subprocess.CompletedProcess:
-    """``cnnlab check folder`` with a 1 s import limit and the stop raised at most twice
-    more (a second apart) before the check gives up."""
+def _check_with_pooling_ending_in(tmp_path: Path, tail: str) -> tuple[
+        subprocess.CompletedProcess, int]:
+    """``cnnlab check`` of the stubs with the reference ``pooling.py`` followed by ``tail``,
+    with a 1 s import limit and the stop raised at most twice more (a second apart) before
+    the check gives up; and the number of lines of the reference before ``tail``."""
+    folder = copy_exercises(tmp_path / "mine")
+    text = (ROOT / "solutions" / "pooling.py").read_text()
+    (folder / "pooling.py").write_text(text + tail)
     program = ("import sys, cnnlab.check as c; c.SECONDS_PER_IMPORT = 1; c.STOP_TRIES = 2\n"
                "from cnnlab.cli import main; sys.exit(main(['check', sys.argv[1]]))")
-    return subprocess.run([sys.executable, "-c", program, str(folder)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", program, str(folder)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
+    return done, text.count("\n")
 
 
 def test_check_ends_with_a_message_when_a_loop_catches_every_stop(tmp_path):
     """A loop at import whose bare ``except:`` swallows the time limit's exception: the check
     used to hang for ever; now it ends, naming the student's line and what to change."""
-    folder = copy_exercises(tmp_path / "mine")
-    text = (ROOT / "solutions" / "pooling.py").read_text()
-    loop = ("\n\nimport time\nwhile True:\n    try:\n        time.sleep(0.01)\n"
-            "    except:\n        pass\n")
-    (folder / "pooling.py").write_text(text + loop)
-    done = _check_with_short_limits(folder)
-    sleep_line = text.count("\n") + 6
+    done, lines = _check_with_pooling_ending_in(
+        tmp_path, "\n\nimport time\nwhile True:\n    try:\n        time.sleep(0.01)\n"
+        "    except:\n        pass\n")
     assert done.returncode == 3, done.stderr
-    assert f"kept running when it was stopped 2 times, at pooling.py, line {sleep_line}." \
-        in done.stderr
+    assert f"kept running when it was stopped 2 times, at pooling.py, line {lines + 6}." \
+        in done.stderr  # the sleep's line
     assert "`except:`" in done.stderr
 
 
 def test_check_stops_a_retry_loop_that_catches_a_few_stops(tmp_path):
     """Two tries of an endless computation, each stop caught: the stop comes again a second
     later, so the loop ends and the check goes on with the rest of the module."""
-    folder = copy_exercises(tmp_path / "mine")
-    text = (ROOT / "solutions" / "pooling.py").read_text()
-    retries = ("\n\nfor attempt in range(2):\n    try:\n        while True:\n            pass\n"
-               "    except BaseException:\n        pass\n")
-    (folder / "pooling.py").write_text(text + retries)
-    done = _check_with_short_limits(folder)
+    done, _ = _check_with_pooling_ending_in(
+        tmp_path, "\n\nfor attempt in range(2):\n    try:\n        while True:\n"
+        "            pass\n    except BaseException:\n        pass\n")
     assert "cnnlab check stopped" not in done.stderr
     assert re.search(r"\[ok  \] max_pool\s+passed", done.stdout), done.stdout
 
