@@ -98,11 +98,11 @@ def _end_caught_loop(seconds: int, frame) -> NoReturn:
 def _student_line(frame) -> str:
     """", at pooling.py, line 12": the innermost frame outside Python, its libraries and
     cnnlab (the student's loop)."""
-    library = (sys.prefix, sys.base_prefix, str(Path(__file__).parent))
+    library = [Path(sys.prefix), Path(sys.base_prefix), Path(__file__).parent]
     while frame is not None:
-        file = frame.f_code.co_filename
-        if not file.startswith(library) and not file.startswith("<"):
-            return f", at {Path(file).name}, line {frame.f_lineno}"
+        file = Path(frame.f_code.co_filename)
+        if file.is_absolute() and not any(file.is_relative_to(root) for root in library):
+            return f", at {file.name}, line {frame.f_lineno}"
         frame = frame.f_back
     return ""
 
