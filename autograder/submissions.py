@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
-import io
 import json
 import os
 import re
@@ -27,7 +26,6 @@ import shutil
 import stat
 import struct
 import symtable
-import tokenize
 import unicodedata
 import zipfile
 import zlib
@@ -39,7 +37,7 @@ import exercises
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
-from cnnlab.source_text import PARSE_ERRORS, parse
+from cnnlab.source_text import PARSE_ERRORS, parse, source_text
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
@@ -431,25 +429,6 @@ def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> No
             continue
         _write_module(submission, module, text)
         submission.notes.append(f"{module}.py was extracted from {notebook.name}")
-
-
-# PEP 263's coding declaration, which Python honours on the first two lines of a file.
-CODING_COOKIE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+")
-
-
-def source_text(data: bytes) -> str:
-    """A module's bytes decoded as Python decodes them (a UTF-8 BOM, or a coding declaration
-    such as Windows editors' latin-1), as text without the BOM and with the declaration made
-    ``utf-8``: the grader writes modules in UTF-8, and reads them with ``ast.parse``, which
-    refuses a BOM in text (so a BOM would hide the code from ``forbid`` and similarity)."""
-    try:
-        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        text = data.decode(encoding, errors="replace")
-    except (SyntaxError, LookupError):  # an unknown codec: Python refuses the file as well
-        text = data.decode("utf-8", errors="replace")
-    first, *rest = text.removeprefix("\ufeff").split("\n", 2)
-    return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
-                     + rest[1:])
 
 
 # A magic or shell line of a notebook saved as a script (``jupyter nbconvert --to script``,

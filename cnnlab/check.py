@@ -11,7 +11,6 @@ stubs would stand in for every module and the report would be about other code.
 
 import argparse
 import contextlib
-import importlib.util
 import os
 import signal
 import sys
@@ -29,6 +28,7 @@ from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.placement import defined_at_top, moved_hint
 from cnnlab.public_checks import CASES, RAISES, Case
 from cnnlab.result_rules import compare
+from cnnlab.source_text import source_text
 
 SECONDS_PER_CALL = 10
 SECONDS_PER_IMPORT = 10  # then a module that loops at import is run again without that line
@@ -209,17 +209,8 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
 
 def sources_of(folder: Path) -> dict[str, str]:
     """The text of each ``.py`` file in ``folder`` (module -> text), for ``moved_hint``."""
-    return {path.stem: _decoded(path) for path in sorted(folder.glob("*.py")) if path.is_file()}
-
-
-def _decoded(path: Path) -> str:
-    """The text as Python's import reads it (without a BOM, in its declared coding): ``ast``
-    refuses a BOM in text."""
-    data = path.read_bytes()
-    try:
-        return importlib.util.decode_source(data)
-    except (SyntaxError, UnicodeDecodeError, LookupError):  # Python refuses the file too
-        return data.decode("utf-8", errors="replace")
+    return {path.stem: source_text(path.read_bytes())
+            for path in sorted(folder.glob("*.py")) if path.is_file()}
 
 
 def check_folder(folder: Path, notes: list[str] | None = None) -> list[Outcome]:

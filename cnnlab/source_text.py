@@ -1,10 +1,14 @@
-"""Reading a student's source text without running it: ``ast.parse``, bounded.
+"""Reading a student's source text without running it: its bytes decoded as Python decodes
+them (``source_text``), and ``ast.parse``, bounded.
 
 Used by the grader (forbidden names, callers, similarity, notebooks) and by ``cnnlab check``
 (``cnnlab.placement``), on text the student wrote.
 """
 
 import ast
+import io
+import re
+import tokenize
 
 # What parsing a student's text may raise (a syntax error, null bytes, code nested too deeply,
 # too much of it): such a module does not import in the worker either.
@@ -24,3 +28,23 @@ def parse(text: str) -> ast.Module:
         raise ValueError(f"{len(text):,} characters, more than the {MAX_PARSED_CHARS:,} the "
                          "grader reads")
     return ast.parse(text)
+
+
+# PEP 263's coding declaration, which Python honours on the first two lines of a file.
+CODING_COOKIE = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)[-\w.]+")
+
+
+def source_text(data: bytes) -> str:
+    """A module's bytes decoded as Python decodes them (a UTF-8 BOM, or a coding declaration
+    such as Windows editors' latin-1), as text without the BOM and with the declaration made
+    ``utf-8``: the grader writes modules in UTF-8, and both it and ``cnnlab check`` read them
+    with ``ast.parse``, which refuses a BOM in text (a BOM would hide the code from ``forbid``,
+    similarity and the hint for a function in the wrong module)."""
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        text = data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError):  # an unknown codec: Python refuses the file as well
+        text = data.decode("utf-8", errors="replace")
+    first, *rest = text.removeprefix("\ufeff").split("\n", 2)
+    return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
+                     + rest[1:])
