@@ -9,8 +9,9 @@ check) goes, in this one process and without a sandbox, through the same functio
 worker and the grader use, one part at a time, each timed over all calls:
 
 - the student's own function, called directly (its inputs copied first, untimed; after a
-  first, untimed pass over all calls);
-- the worker's ``run_call`` around it (warnings, printing, the fresh random state);
+  first, untimed pass over all calls; the best of ``PASSES``);
+- the worker's ``run_call`` around it (warnings, printing, the fresh random state): measured
+  around a function that returns at once, less the bare calls of that function;
 - the worker encoding its reply (``worker.Answers.reply``);
 - the worker decoding its requests (each check's batch laid out in shared memory);
 - the grader decoding the replies (``protocol.reply_from``);
@@ -46,16 +47,22 @@ from cnnlab.loading import exercises_from  # noqa: E402
 
 EXAMPLES = ROOT / "examples" / "class"
 INPUTS_BYTES = 64 * 2**20  # room for the largest check's batch of arrays
+PASSES = 3  # timed passes of the calls that take the student's or run_call's time: the best
 
 
-def timed(work: Callable[[], object]) -> float:
+def timed(work: Callable[..., object], *args) -> float:
+    """Seconds of ``work(*args)`` (``args`` are made before the clock starts)."""
     gc.disable()  # a collection would be charged to whichever part it fell in
     try:
         started = time.perf_counter()
-        work()
+        work(*args)
         return time.perf_counter() - started
     finally:
         gc.enable()
+
+
+def _returns_at_once(*args, **kwargs) -> None:
+    return None
 
 
 def measure(student: str) -> tuple[int, dict[str, float], int]:
@@ -74,29 +81,34 @@ def measure(student: str) -> tuple[int, dict[str, float], int]:
             return [(f, p, [copy.deepcopy(c) for group in p.calls for c in group])
                     for f, p in checks]
 
-        for_warming, for_direct, for_run_call = fresh_calls(), fresh_calls(), fresh_calls()
-
-        def direct(batches: list) -> None:
+        def direct(batches: list, chosen=functions) -> None:
             for f, _, calls in batches:
                 for args, kwargs in calls:
                     with contextlib.suppress(Exception):  # a wrong answer costs its time too
-                        functions[f](*args, **kwargs)
+                        chosen[f](*args, **kwargs)
 
         outcomes: list[tuple] = []
 
-        def run_calls():
-            for f, p, calls in for_run_call:
+        def run_calls(batches: list, chosen=functions) -> None:
+            outcomes.clear()
+            for f, p, calls in batches:
                 for args, kwargs in calls:
                     outcome = runtime.run_call(
-                        functions[f], args, kwargs, files=str(folder), output=output,
+                        chosen[f], args, kwargs, files=str(folder), output=output,
                         warnings_as_errors=p.check.warnings_as_errors, fresh=fresh,
                         passthrough=())
                     outcomes.append((p, outcome, args, kwargs))
 
-        direct(for_warming)  # the first pass pays for caches and numpy's first calls
-        seconds["the student's own function"] = timed(lambda: direct(for_direct))
-        seconds["the worker's run_call around it"] = (
-            timed(run_calls) - seconds["the student's own function"])
+        direct(fresh_calls())  # the first pass pays for caches and numpy's first calls
+        seconds["the student's own function"] = min(
+            timed(direct, fresh_calls()) for _ in range(PASSES))
+        # run_call's own cost, around a function that returns at once: a difference of two
+        # small totals, not of two totals the student's time (and the machine's moods) swell
+        returns = {f: _returns_at_once for f in functions}
+        seconds["the worker's run_call around it"] = max(0.0, min(
+            timed(run_calls, fresh_calls(), returns) - timed(direct, fresh_calls(), returns)
+            for _ in range(PASSES)))
+        run_calls(fresh_calls())  # the student's outcomes, for the replies below
         replies: list[tuple] = []
         seconds["the worker encoding its reply"] = timed(lambda: replies.extend(
             (p, answers.reply(o, a, k, p.check.inputs_unchanged)) for p, o, a, k in outcomes))
