@@ -24,7 +24,6 @@ import argparse
 import collections
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,14 +52,9 @@ KINDS = [
 
 # --- the pytest plugin side -----------------------------------------------------------------
 
-def _own_and_waited() -> float:
-    own, waited = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                         resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
-
-
 if os.environ.get(OUT_ENV):
     import pytest
+    from drawing import cpu as _own_and_waited  # this process's CPU and its waited-for children
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(item, nextitem):
