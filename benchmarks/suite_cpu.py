@@ -87,23 +87,21 @@ class ProcessWatch:
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            for process, (cpu, command) in self._snapshot().items():
+            for process, cpu in self._snapshot().items():
                 self.cpu[process] = cpu
-                if command and process not in self.command:
-                    self.command[process] = command
+                if process not in self.command:  # read once: a command line stays the same
+                    self.command[process] = _command_line(process[0])
 
     @staticmethod
-    def _snapshot() -> dict[tuple[str, str], tuple[float, str]]:
+    def _snapshot() -> dict[tuple[str, str], float]:
         seen = {}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
-                command = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:  # ended meanwhile
                 continue
             fields = stat[stat.rindex(")") + 2:].split()
-            seen[pid, fields[19]] = ((int(fields[11]) + int(fields[12])) / HZ,
-                                     command.replace(b"\0", b" ").decode(errors="replace"))
+            seen[pid, fields[19]] = (int(fields[11]) + int(fields[12])) / HZ
         return seen
 
     def by_kind(self) -> dict[str, list[float]]:
@@ -113,9 +111,18 @@ class ProcessWatch:
             if process[0] == str(os.getpid()):
                 continue  # this script, watching
             kind = kind_of(self.command.get(process, ""))
-            kinds[kind][0] += cpu - self.before.get(process, (0.0, ""))[0]
+            kinds[kind][0] += cpu - self.before.get(process, 0.0)
             kinds[kind][1] += 1
         return kinds
+
+
+def _command_line(pid: str) -> str:
+    """The command line, or an empty string for a process that ended (or is a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace")
+    except OSError:
+        return ""
 
 
 def kind_of(command: str) -> str:
