@@ -304,18 +304,22 @@ def parameters_of(function: str) -> tuple[str, ...]:
 
 
 def named_in(message: str, parameters: Sequence[str]) -> set[str]:
-    """The parameters a message names, as whole words, singular or plural alike ("a flatten
-    layer" names ``layers``, "kernels" names ``kernel``), outside parentheses: "(shape (1,
-    6))" shows a value, it does not name weights_as_image's ``shape``."""
+    """The parameters a message names, as whole words in any case, singular or plural alike
+    ("a flatten layer" names ``layers``, "Kernels" names ``kernel``), outside parentheses:
+    "(shape (1, 6))" shows a value, it does not name weights_as_image's ``shape``; but
+    "(pad=-1)", as ``f"{pad=}"`` writes it, does name ``pad``."""
+    outside = message
     while True:
-        shown = re.sub(r"\([^()]*\)", " ", message)
-        if shown == message:
+        shown = re.sub(r"\([^()]*\)", " ", outside)
+        if shown == outside:
             break
-        message = shown
+        outside = shown
     found = set()
     for name in parameters:
         stem = name[:-1] if name.endswith("s") else name
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])", message):
+        word = rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])"
+        if (re.search(word, outside, re.IGNORECASE)
+                or re.search(rf"{word}\s*=", message, re.IGNORECASE)):
             found.add(name)
     return found
 

@@ -31,6 +31,11 @@ def _raised(message: str, kind: str = "ValueError") -> CallError:
      {"weights"}),  # a value shown in parentheses names nothing
     ("operands could not be broadcast together with shapes (2,2) (2,2,1)",
      ("image", "kernel", "padding", "stride"), set()),
+    # a sentence starts with a capital: "Padding must ..." names padding as well
+    ("Padding must not be negative.", ("image", "kernel", "padding", "stride"), {"padding"}),
+    ("X must be 1-, 2- or 3-dimensional", ("x", "pad"), {"x"}),
+    # f"{pad=}" shows the value with its name: that names it, also in parentheses
+    ("negative padding is not allowed (pad=-1)", ("x", "pad"), {"pad"}),
 ])
 def test_a_message_names_the_parameters_it_has_as_words(message, parameters, named) -> None:
     assert named_in(message, parameters) == named
