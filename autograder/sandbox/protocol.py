@@ -4,7 +4,8 @@
 A request: ``["call", function, return_inputs, warnings_as_errors, calls]``, the calls' array
 arguments placed in the shared memory (``inputs.SharedInputs``). One reply per call, decoded by
 ``reply_from`` with ``wire.read_message``, the one decoder: ``["ok", value]`` (with a third
-item, ``[args, kwargs]`` after the call, arrays as None) or ``["error", kind, text, builtin,
+item, ``[args, kwargs]`` after the call: an array as None, or as its ``[dtype, shape]`` when the
+call changed them in place) or ``["error", kind, text, builtin,
 where, printed]``. A reply of any other shape is an invalid result of its own call, never an
 error of the grader's, and a worker can never claim a verdict of the grader's (a timeout, a
 crash).
@@ -13,6 +14,8 @@ crash).
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from autograder.results import INVALID, NOT_IMPLEMENTED, RAISED, CallError
 from autograder.sandbox.inputs import Placed, SharedInputs
@@ -94,5 +97,26 @@ def with_inputs_after(result, reported: tuple | None, placed: list[Placed],
     if reported is None or len(reported[0]) != len(args) or set(reported[1]) != set(kwargs):
         return _malformed()
     arrays = inputs.read_back(placed)
-    return result, (tuple(arrays.get(i, value) for i, value in enumerate(reported[0])),
-                    {key: arrays.get(key, value) for key, value in reported[1].items()})
+
+    def after(key, value):
+        return value if key not in arrays else _as_left(arrays[key], value)
+
+    return result, (tuple(after(i, value) for i, value in enumerate(reported[0])),
+                    {key: after(key, value) for key, value in reported[1].items()})
+
+
+def _as_left(array: np.ndarray, layout) -> Any:
+    """An array argument as the call left it: its values read back, with the dtype and shape
+    the worker reports when the call changed them in place (``x.shape = (1, n)``). A report
+    that does not fit the array's bytes is a change of its own, said as such."""
+    if layout is None:
+        return array
+    try:
+        dtype_name, shape = layout
+        dtype = wire.dtype_and_shape(dtype_name, shape)
+        return np.frombuffer(array.tobytes(), dtype=dtype).reshape(shape).copy()
+    except Exception:  # WireError, ValueError: sizes that do not add up, a malformed report
+        return CHANGED_IN_PLACE
+
+
+CHANGED_IN_PLACE = "an array whose dtype or shape the call changed in place"

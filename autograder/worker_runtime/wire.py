@@ -255,7 +255,8 @@ class _Decoder:
         return result
 
 
-def _dtype_and_shape(dtype_name, shape) -> np.dtype:
+def dtype_and_shape(dtype_name, shape) -> np.dtype:
+    """The dtype of an array described as ``dtype_name`` and ``shape``, both checked."""
     if type(dtype_name) is not str or dtype_name not in ALLOWED_DTYPES:
         raise WireError(f"an array of dtype {dtype_name!r}, not numbers")
     if (type(shape) is not list or len(shape) > MAX_NDIM
@@ -265,7 +266,7 @@ def _dtype_and_shape(dtype_name, shape) -> np.dtype:
 
 
 def decode_array(dtype_name, shape, payload) -> np.ndarray:
-    dtype = _dtype_and_shape(dtype_name, shape)
+    dtype = dtype_and_shape(dtype_name, shape)
     if type(payload) is not str or len(payload) > MAX_ARRAY_BYTES * 4 // 3 + 4:
         raise WireError("an array that is too large")
     try:
@@ -279,7 +280,7 @@ def decode_array(dtype_name, shape, payload) -> np.ndarray:
 
 def mapped_array(region, dtype_name, shape, offset) -> np.ndarray:
     """A writable view of ``region``: the worker's function works on the grader's memory."""
-    dtype = _dtype_and_shape(dtype_name, shape)
+    dtype = dtype_and_shape(dtype_name, shape)
     count = math.prod(shape)
     if type(offset) is not int or not 0 <= offset <= len(region) - count * dtype.itemsize:
         raise WireError(f"a mapped array outside the shared memory (offset {offset!r})")

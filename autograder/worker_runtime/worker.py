@@ -16,7 +16,8 @@ Messages are a 4-byte big-endian length and a ``wire`` message: ``["importing", 
 while importing, ``["ready", missing, seccomp note, notes, partial]`` once imported (``partial``:
 module -> what was left out of it, ``LoadedExercises.partial``), then one reply per
 call of each request ``["call", function, return_inputs, warnings_as_errors, calls]``:
-``["ok", value]`` (with ``[args, kwargs]`` after the call, arrays as None, when asked) or
+``["ok", value]`` (with ``[args, kwargs]`` after the call when asked: an array as None, or as
+its new ``[dtype, shape]`` when the call reshaped or retyped it in place) or
 ``["error", kind, text, builtin, where, printed]``.
 """
 
@@ -194,6 +195,7 @@ class Answers:
             _, name, return_inputs, warnings_as_errors, calls = request
             function = self.functions[name]
             for args, kwargs in calls:
+                layouts = self.layouts(args, kwargs) if return_inputs else None
                 channel.in_student = True
                 try:
                     outcome = self.calls.run_call(
@@ -202,11 +204,32 @@ class Answers:
                         passthrough=())
                 finally:
                     channel.in_student = False
-                channel.add(self.reply(outcome, args, kwargs, return_inputs))
+                channel.add(self.reply(outcome, args, kwargs, layouts))
             channel.flush()
 
-    def reply(self, outcome, args, kwargs, return_inputs: bool) -> bytes:
-        """The encoded reply: the result (and the arguments that are not arrays, after the
+    def layouts(self, args, kwargs) -> tuple[list, dict]:
+        """Each array argument's dtype and shape before the call (others: None)."""
+        return ([self._layout(a) for a in args], {k: self._layout(v) for k, v in kwargs.items()})
+
+    def _layout(self, value) -> list | None:
+        if type(value) is not self.ndarray:
+            return None
+        try:  # the dtype's own name; one the wire does not know is reported as a change
+            return [self.wire.dtype_name(value.dtype), list(value.shape)]
+        except Exception:
+            return ["?", list(value.shape)]
+
+    def _after(self, value, layout: list | None):
+        """An argument after the call, as reported: an array that kept its dtype and shape
+        as None (the grader reads its values from the shared memory), one that the call
+        reshaped or retyped in place (``x.shape = ...``) as its new [dtype, shape]."""
+        if layout is None:
+            return value
+        now = self._layout(value)
+        return None if now == layout else now
+
+    def reply(self, outcome, args, kwargs, layouts: tuple[list, dict] | None) -> bytes:
+        """The encoded reply: the result (and, with ``layouts``, the arguments after the
         call), or what went wrong."""
         wire, failure = self.wire, outcome.failure
         if failure is not None:
@@ -216,10 +239,10 @@ class Answers:
             return wire.message("error", failure.kind, failure.text, failure.builtin,
                                 failure.where, failure.printed)
         try:  # plain data? otherwise say what is not
-            if return_inputs:
+            if layouts is not None:
                 return wire.message("ok", outcome.value, [
-                    [None if type(a) is self.ndarray else a for a in args],
-                    {k: None if type(v) is self.ndarray else v for k, v in kwargs.items()}])
+                    [self._after(a, layout) for a, layout in zip(args, layouts[0], strict=True)],
+                    {k: self._after(v, layouts[1][k]) for k, v in kwargs.items()}])
             return wire.message("ok", outcome.value)
         except BaseException as problem:  # WireError, or what a hostile object raises
             text = f"returned {self.calls.error_text(problem)}, not plain data"

@@ -116,3 +116,26 @@ def test_a_malformed_reply_is_an_invalid_result(reply):
 
     result, inputs, _ = reply_from(wire.dumps(reply))
     assert result.kind == INVALID and inputs is None
+
+
+@given(st.one_of(JSON, WIRE), st.sampled_from([None, ["<f8", [1, 4]], ["<i4", [8]]]))
+def test_a_reported_layout_gives_the_array_as_left_or_says_it_changed(report, fitting):
+    """A worker reports an array argument it reshaped or retyped in place as [dtype, shape];
+    the grader reads the values back itself and never trusts a layout that does not fit."""
+    from autograder.sandbox.inputs import SharedInputs
+    from autograder.sandbox.protocol import CHANGED_IN_PLACE, with_inputs_after
+
+    x = np.arange(4.0)
+    inputs = SharedInputs(4096)
+    try:
+        sent, placed = inputs.lay_out([((x,), {})])
+        for layout in (report, fitting):
+            _, ((after,), _) = with_inputs_after(1, ([layout], {}), placed[0], inputs, sent[0])
+            if layout is None:
+                assert after.shape == (4,) and after.tolist() == x.tolist()
+            elif isinstance(after, np.ndarray):
+                assert after.nbytes == x.nbytes and list(after.shape) == layout[1]
+            else:
+                assert after == CHANGED_IN_PLACE
+    finally:
+        inputs.close()

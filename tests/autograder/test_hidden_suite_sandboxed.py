@@ -204,3 +204,30 @@ def test_the_perfect_example_gets_full_marks(suite: Suite) -> None:
 def test_grading_a_folder_twice_gives_the_same_result(folders, graded, suite: Suite) -> None:
     name = "conv2d-flipped-kernel"
     assert _grade(folders[name], suite).to_dict() == graded[name].to_dict()
+
+
+# ``x.shape = ...`` changes the caller's array without touching its values: the worker reports
+# the new shape, as the grader reads only the values back from the memory they share.
+RESHAPES_IN_PLACE = """
+    _padded = zero_pad
+
+
+    def zero_pad(x, pad):
+        x = np.asarray(x)  # the caller's own array
+        if x.ndim == 1:  # "a signal is an image with one row": pad that, keep the middle row
+            x.shape = (1, x.size)
+            return _padded(x, pad)[pad]
+        return _padded(x, pad)
+"""
+
+
+def test_an_argument_reshaped_in_place_is_a_modified_input(tmp_path, suite: Suite) -> None:
+    folder = perfect_with(tmp_path / "reshapes", "padding", RESHAPES_IN_PLACE)
+    with SandboxedStudent(folder) as student:
+        result = engine.grade(student, suite, _sources(folder), folder.name,
+                              functions=["zero_pad"])
+    failed = {c.check: c for c in _function(result, "zero_pad").checks if not c.passed}
+    assert set(failed) == {"zero_pad.does_not_modify_inputs"}
+    example = failed["zero_pad.does_not_modify_inputs"].example
+    assert example.actual.startswith("x after the call: array([[")  # now 2-D
+    assert example.expected.startswith("x unchanged: array([") and "[[" not in example.expected
