@@ -56,6 +56,12 @@ def small_int_arrays(shape) -> st.SearchStrategy[np.ndarray]:
 # Finite floats too large for float32 (above 3.4e38): casting them to float32 overflows.
 HUGE_FLOATS = st.floats(1e39, np.finfo(np.float64).max).flatmap(
     lambda v: st.sampled_from([v, -v]))
+# Where exp(-x) overflows (beyond about +-709), rounded so that a failure reads short.
+LARGE_FLOATS = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False).map(
+    lambda v: round(v, 2))
+# Every range a sigmoid meets: one that clips its input in place to stay finite
+# (np.clip(x, -500, 500, out=x)) changes only the large values.
+ANY_FLOATS = st.one_of(QUARTERS, LARGE_FLOATS, HUGE_FLOATS)
 
 
 def arrays_of(shape, ints: bool = False) -> st.SearchStrategy[np.ndarray]:

@@ -535,6 +535,12 @@ def sigmoid_where_both_branches(x):
     return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
 
 
+def sigmoid_clips_in_place(x):
+    x = np.asarray(x, dtype=float)  # a float array: the caller's own
+    np.clip(x, -500, 500, out=x)  # exp(500) fits in a float64: no overflow, no warning
+    return 1 / (1 + np.exp(-x))
+
+
 def sigmoid_wrong_sign(x):
     x = np.asarray(x, dtype=float)
     e = np.exp(-np.abs(x))
@@ -1334,6 +1340,14 @@ def sigmoid_backward_where_both_branches(d_out, x):
     return d_out * s * (1.0 - s)
 
 
+def sigmoid_backward_clips_in_place(d_out, x):
+    d_out, x = _same_shape(d_out, x)
+    x = x.astype(float, copy=False)  # a float x: the caller's own
+    np.clip(x, -500, 500, out=x)
+    s = 1.0 / (1.0 + np.exp(-x))
+    return d_out * s * (1.0 - s)
+
+
 def sigmoid_backward_overflows(d_out, x):
     d_out, x = _same_shape(d_out, x)
     s = 1.0 / (1.0 + np.exp(-x.astype(float)))
@@ -1555,6 +1569,8 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid", "1 / (1 + exp(-x)) overflows for large negative x", sigmoid_overflows,
            ("sigmoid.stable_for_large_inputs", "sigmoid.no_warning_for_huge_inputs")),
     Mutant("sigmoid", "the two stable branches swapped", sigmoid_wrong_sign),
+    Mutant("sigmoid", "clips large inputs in place", sigmoid_clips_in_place,
+           ("sigmoid.does_not_modify_inputs",)),
     Mutant("sigmoid", "np.where computes both branches: one overflows",
            sigmoid_where_both_branches),
     Mutant("pool_output_size", "stride defaults to 1", pool_output_size_stride_one),
@@ -1675,6 +1691,8 @@ MUTANTS: list[Mutant] = [
     Mutant("sigmoid_backward", "x taken for the sigmoid's output", sigmoid_backward_of_output),
     Mutant("sigmoid_backward", "forgets to multiply by d_out", sigmoid_backward_no_chain_rule),
     Mutant("sigmoid_backward", "exp(-x) overflows", sigmoid_backward_overflows),
+    Mutant("sigmoid_backward", "clips large inputs in place", sigmoid_backward_clips_in_place,
+           ("sigmoid_backward.does_not_modify_inputs",)),
     Mutant("sigmoid_backward", "np.where computes both branches: one overflows",
            sigmoid_backward_where_both_branches),
     Mutant("train_step", "adds the gradient", train_step_uphill),
