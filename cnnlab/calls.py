@@ -112,6 +112,26 @@ def fresh_state() -> None:
     random.seed(0)
 
 
+UNSEEDED = ("RandomState", "PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def seed_unseeded_generators() -> None:
+    """``np.random.default_rng()``, a numpy bit generator or ``RandomState`` made without a
+    seed, and ``random.Random()``, start from seed 0 instead of the operating system's
+    entropy: a hand-in that draws from one (random tie-breaking, a shuffle) gets the same
+    results, and so the same grade and feedback, on every run. Only in the worker."""
+    def seeded(cls):
+        def __init__(self, seed=None, *args, **kwargs):
+            cls.__init__(self, 0 if seed is None else seed, *args, **kwargs)
+        return type(cls.__name__, (cls,), {"__init__": __init__, "__module__": cls.__module__})
+
+    default_rng = np.random.default_rng
+    np.random.default_rng = lambda seed=None: default_rng(0 if seed is None else seed)
+    for name in UNSEEDED:
+        setattr(np.random, name, seeded(getattr(np.random, name)))
+    random.Random = seeded(random.Random)
+
+
 class FreshState:
     """``fresh_state`` for a process that only runs student code (the worker), where it
     costs as much as the rest of a call and hardly any hand-in uses randomness: Python's
@@ -125,6 +145,7 @@ class FreshState:
     def __init__(self, watch: bool = True):
         """``watch``: seed only after a call used them (else before every call)."""
         self.used, self.watch = True, watch
+        seed_unseeded_generators()
         self.seed, self.np_seed = random._inst.seed, np.random.seed
         if watch:
             self._watch(random, random._inst)

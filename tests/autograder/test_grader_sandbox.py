@@ -320,6 +320,29 @@ def test_randomness_is_seeded_before_every_call(tmp_path):
     assert np.array_equal(first, np.random.RandomState(0).rand(3))
 
 
+def test_generators_made_without_a_seed_give_the_same_numbers_on_every_run(tmp_path):
+    # Random tie-breaking as students write it: without the fixed seed, each run of the
+    # grader (each worker) would draw other numbers, and could give other feedback.
+    folder = perfect_with(tmp_path / "s", "convolution", """
+        import random
+
+        RNG = np.random.default_rng()  # made at import
+
+        def relu(x):
+            return np.array([RNG.random(), np.random.default_rng().random(),
+                             np.random.Generator(np.random.PCG64()).random(),
+                             np.random.RandomState().rand(), random.Random().random()])
+    """)
+    runs = []
+    for _ in range(2):
+        with SandboxedStudent(folder) as student:
+            runs.append(student.call_many("relu", [((np.ones(1),), {})])[0])
+    assert np.array_equal(runs[0], runs[1])
+    import random
+    assert runs[0].tolist() == [np.random.default_rng(0).random()] * 3 + [
+        np.random.RandomState(0).rand(), random.Random(0).random()]
+
+
 def test_numpys_global_generator_seeded_inside_a_call_is_seeded_again_for_the_next(tmp_path):
     folder = perfect_with(tmp_path / "s", "convolution", """
         def relu(x):
