@@ -400,8 +400,8 @@ def fit(weights: np.ndarray, bias: float, images: np.ndarray, labels: np.ndarray
         epochs: the number of steps, ``>= 0``.
 
     Returns:
-        the trained ``(weights, bias)``: a float array ``(D,)`` and a float (for 0 epochs,
-        the given ones as such). The inputs must not be modified (also graded).
+        the trained ``(weights, bias)``: a float array ``(D,)`` and a float, also for 0 epochs
+        (the given ones, as floats). The inputs must not be modified (also graded).
 
     Raises:
         ValueError: if ``epochs`` is negative, and as ``train_step``.
