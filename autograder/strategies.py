@@ -232,3 +232,14 @@ def networks(draw, dense: bool = True) -> dict:
 
 NEGATIVE = st.integers(-3, -1)
 BELOW_ONE = st.integers(-2, 0)
+
+
+def room_for_negative_padding(x: np.ndarray, kernel_shape: tuple, padding: int) -> np.ndarray:
+    """``x`` grown with zeros after its spatial axes (the first ``len(kernel_shape)``) until
+    the kernel fits it even with the negative ``padding`` taken off: the padding is then the
+    only wrong argument, and a student who checks the kernel's fit first is not asked to
+    name the padding for a call that has two things wrong."""
+    spatial = len(kernel_shape)
+    grow = [(0, max(0, k - 2 * padding - n))
+            for n, k in zip(x.shape[:spatial], kernel_shape, strict=True)]
+    return np.pad(x, grow + [(0, 0)] * (x.ndim - spatial))

@@ -160,6 +160,7 @@ def _invalid_conv(draw, ndim: int):
                                    "x_ndim", "kernel_ndim"]))
     if broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
+        x = S.room_for_negative_padding(x, kernel.shape, options["padding"])
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
     elif broken == "kernel_too_large":  # along one axis or both
@@ -495,6 +496,7 @@ def _invalid_conv_layer(draw):
         kernels = kernels[..., 0]
     elif broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
+        image = S.room_for_negative_padding(image, kernels.shape[:2], options["padding"])
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
     elif broken == "empty_kernels":
@@ -868,6 +870,8 @@ def _invalid_dilated(draw):
         options["dilation"] = draw(S.BELOW_ONE)
     elif broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
+        spread = [(k - 1) * options["dilation"] + 1 for k in kernel.shape]  # as it is applied
+        x = S.room_for_negative_padding(x, tuple(spread), options["padding"])
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
     elif broken == "dilated_too_large":  # two taps along one axis, one pixel too far apart

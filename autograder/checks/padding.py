@@ -142,12 +142,16 @@ def _invalid_output_size(draw):
     (n, k), options = draw(S.output_size_calls(padding=st.integers(0, 2),
                                                stride=st.integers(1, 3)))
     broken = draw(st.sampled_from(["n", "k", "padding", "stride", "too_large"]))
+    # One wrong argument at a time: with n below one or a negative padding, the kernel
+    # still fits (a check of the fit that comes first then passes).
     if broken == "n":
         n = draw(S.BELOW_ONE)
+        options["padding"] = max(options["padding"], -(-(k - n) // 2))
     elif broken == "k":
         k = draw(S.BELOW_ONE)
     elif broken == "padding":
         options["padding"] = draw(S.NEGATIVE)
+        n = max(n, k - 2 * options["padding"])
     elif broken == "stride":
         options["stride"] = draw(S.BELOW_ONE)
     else:

@@ -83,3 +83,18 @@ def test_every_reference_message_names_an_argument(function: str) -> None:
                                                           parameters_of(function)):
                 silent.append(result.message)
     assert silent == []
+
+
+PADDED = ["conv_output_size", "conv1d", "conv2d", "conv_layer", "dilated_conv2d"]
+
+
+@pytest.mark.parametrize("function", PADDED)
+def test_a_negative_padding_is_the_only_wrong_argument_of_its_example(function: str) -> None:
+    """With padding 0 instead, the example is valid: a student whose function checks the
+    kernel's fit before the padding still names the padding (one failure, one reason)."""
+    (check,) = [c for c in all_checks()[function] if c.name == "names_the_argument"]
+    negative = [call for example, _ in draw_examples(check.examples, 200, seed=26)
+                for call in check.calls(example) if call[1].get("padding", 0) < 0]
+    assert negative
+    for args, kwargs in negative:
+        assert not isinstance(reference(function, (args, {**kwargs, "padding": 0})), Raised)
