@@ -54,6 +54,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
+from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 from cnnlab.placement import moved_hint
 
@@ -458,12 +459,40 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), _not_done(problem)), []
+    note = _kept_state_note(student, p.check, group, actual)
     with stages.stage("feedback text"):
-        message = summary(problem, len(ran), len(p.examples), len(failures) - len(ran))
+        message = summary(problem, len(ran), len(p.examples), len(failures) - len(ran)) + note
         shown_example = describe(p.check, group, expected, actual)
     result = _result(p, len(p.examples), message, shown_example)
     failing = [(group, actual) for group, _, actual, _ in [shown, *failures[:DIAGNOSIS_EXAMPLES]]]
     return result, _observations(p.check, failing, failing=True) + right
+
+
+KEPT_STATE = ("; called again with the same input, it returned something else: its result "
+              "depends on more than its arguments (a global variable or a cache kept between "
+              "calls?), so on its own this call may not fail this way")
+
+
+def _kept_state_note(student: Student, check: Check, group: list, actual: list) -> str:
+    """``KEPT_STATE`` when the shown call, asked once more, gives another answer: the
+    example the student reads then came out of the calls before it, and would not show
+    the bug when the student runs it alone."""
+    if check.inputs_unchanged or any(isinstance(a, CallError) and a.kind in NOT_SHRUNK
+                                     for a in actual):
+        return ""
+    again = _ask(student, check, group)
+    return "" if list(map(_answer_key, actual)) == list(map(_answer_key, again)) else KEPT_STATE
+
+
+def _answer_key(answer) -> tuple:
+    """What must be equal in two answers to one call: the value's encoding (NaN is NaN),
+    or the kind of error (its text may hold an address or a time)."""
+    if isinstance(answer, CallError):
+        return ("error", answer.kind, answer.exception_type)
+    try:
+        return ("value", wire.dumps(answer))
+    except Exception:  # not plain data: judged as such already
+        return ("other", type(answer).__name__)
 
 
 def _not_done(problem: str) -> str:

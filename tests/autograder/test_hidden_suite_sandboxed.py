@@ -231,3 +231,30 @@ def test_an_argument_reshaped_in_place_is_a_modified_input(tmp_path, suite: Suit
     example = failed["zero_pad.does_not_modify_inputs"].example
     assert example.actual.startswith("x after the call: array([[")  # now 2-D
     assert example.expected.startswith("x unchanged: array([") and "[[" not in example.expected
+
+
+KEEPS_A_RUNNING_TOTAL = """
+    _total = 0
+    _counted = count_parameters
+
+
+    def count_parameters(layers, input_shape):
+        global _total
+        _total += _counted(layers, input_shape)  # never set back to 0: depends on earlier calls
+        return _total
+"""
+
+
+def test_a_result_that_depends_on_earlier_calls_is_told_so(tmp_path, suite: Suite,
+                                                          graded) -> None:
+    folder = perfect_with(tmp_path / "total", "weights", KEEPS_A_RUNNING_TOTAL)
+    with SandboxedStudent(folder) as student:
+        result = engine.grade(student, suite, _sources(folder), folder.name,
+                              functions=["count_parameters"])
+    failed = [c for c in _function(result, "count_parameters").checks
+              if not c.passed and c.example is not None]
+    assert failed and all(engine.KEPT_STATE in c.message for c in failed)
+    # a bug that does not depend on earlier calls gives the same wrong answer again
+    stateless = [c for c in _function(graded["receptive_field-adds-k"], "receptive_field").checks
+                 if not c.passed]
+    assert stateless and not any(engine.KEPT_STATE in c.message for c in stateless)
