@@ -87,6 +87,7 @@ NAMED_BY: dict[str, str | None] = {
     "relu: returns the derivative (x > 0)": "relu.derivative",
     "sigmoid: 1 / (1 + exp(-x)) overflows for large negative x": "sigmoid.overflow",
     "sigmoid: the two stable branches swapped": "sigmoid.sign_swapped",
+    "sigmoid: clips large inputs in place": None,
     "sigmoid: np.where computes both branches: one overflows": "sigmoid.where_both_branches",
     "pool_output_size: stride defaults to 1": "pool_output_size.stride_one",
     "pool_output_size: n // size, the stride ignored": "pool_output_size.stride_ignored",
@@ -186,6 +187,7 @@ NAMED_BY: dict[str, str | None] = {
     "sigmoid_backward: s(1 - s) of d_out instead of x": "sigmoid_backward.sigmoid_of_d_out",
     "sigmoid_backward: forgets to multiply by d_out": "sigmoid_backward.forgot_d_out",
     "sigmoid_backward: exp(-x) overflows": "sigmoid_backward.overflow",
+    "sigmoid_backward: clips large inputs in place": None,
     "sigmoid_backward: np.where computes both branches: one overflows":
         "sigmoid_backward.where_both_branches",
     "train_step: adds the gradient": "train_step.uphill",
