@@ -5,6 +5,7 @@
 * ``feedback/<student>.md``: per function the points and, per failed check, the smallest
   failing input with the expected and the actual result; the instructor's adjustments;
 * ``feedback/<student>.html``: the same as one self-contained page (``templates/``);
+* ``feedback/<student>.pictures/``: the Markdown's pictures of failed array checks (PNG);
 * ``results/<student>.json``: Gradescope's ``results.json`` (one test per function, the
   summary as the top-level ``output``).
 """
@@ -284,7 +285,9 @@ MAX_PICTURES = 4  # per student: the first failed convolution or pooling checks
 
 def write_feedback(result: SubmissionResult, folder: Path, detail: str = "full") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    pictures = write_pictures(result, folder / result.student) if detail == "full" else {}
+    # <student>.pictures/: never the name of another student's .md or .html
+    pictures = (write_pictures(result, folder / f"{result.student}.pictures")
+                if detail == "full" else {})
     path = folder / f"{result.student}.md"
     path.write_text(feedback_markdown(result, detail, pictures), encoding="utf-8")
     return path

@@ -216,8 +216,9 @@ def _has_code_inside(folder: Path) -> bool:
 
 def _unique_ids(entries: list[tuple[str, Path, tuple]]) -> list[tuple[str, Path, tuple]]:
     """(id, path, files) from (name, path, files), sorted by id: ids that collide after
-    sanitising (``Müller``, ``Mäller``) each get a suffix made from the hand-in's own name,
-    the same on every run."""
+    sanitising (``Müller``, ``Mäller``), or differ only in case (one file on macOS and
+    Windows), each get a suffix made from the hand-in's own name, again until no two are
+    alike (a suffixed id can be another hand-in's name); the same on every run."""
     by_name: dict[str, Path] = {}
     for name, path, _ in entries:
         if name in by_name:
@@ -225,10 +226,14 @@ def _unique_ids(entries: list[tuple[str, Path, tuple]]) -> list[tuple[str, Path,
                              f"{by_name[name].name} and {path.name}")
         by_name[name] = path
     ids = {name: safe_id(name) for name, _, _ in entries}
-    counts = Counter(ids.values())
-    unique = [(_suffixed(ids[name], name) if counts[ids[name]] > 1 else ids[name], path, files)
-              for name, path, files in entries]
-    return sorted(unique, key=lambda entry: entry[0])
+    for _ in range(8):  # a second round needs names chosen to collide; more, a sha256 one
+        counts = Counter(student.lower() for student in ids.values())
+        if all(n == 1 for n in counts.values()):
+            return sorted(((ids[name], path, files) for name, path, files in entries),
+                          key=lambda entry: entry[0])
+        ids = {name: _suffixed(student, name) if counts[student.lower()] > 1 else student
+               for name, student in ids.items()}
+    raise ValueError("the hand-ins' names could not be told apart as file names")
 
 
 def _suffixed(student: str, name: str) -> str:

@@ -250,3 +250,20 @@ def test_the_report_escapes_student_text():
     assert "<script>alert" not in page and "<img src=x" not in page
     assert report.located_errors([result]) == [
         ("<script>alert(1)</script>.py, line 1: pass", 1)]
+
+
+def test_students_named_like_another_s_feedback_files_overwrite_nothing(tmp_path):
+    """A hand-in may be called "zz.md": its pictures' folder must not be zz's feedback file."""
+    from dataclasses import replace
+    arrays = {"input": [[1.0]], "expected": [[2.0]], "actual": [[0.0]]}
+    for student in ("zz.md", "zz", "zz.html"):
+        result = _result(student, 0.0, failed_example=True)
+        conv2d = result.functions[FUNCTIONS.index("conv2d")]
+        conv2d.checks[0].example = replace(conv2d.checks[0].example, arrays=arrays)
+        outputs.write_feedback(result, tmp_path)
+        outputs.write_feedback_html(result, tmp_path)
+    for student in ("zz.md", "zz", "zz.html"):
+        assert f"# Feedback for {student}" in (tmp_path / f"{student}.md").read_text()
+        assert student in (tmp_path / f"{student}.html").read_text()
+        (picture,) = (tmp_path / f"{student}.pictures").glob("*.png")
+        assert picture.read_bytes().startswith(b"\x89PNG")

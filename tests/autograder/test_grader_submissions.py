@@ -52,6 +52,21 @@ def test_names_that_collide_after_sanitising_get_distinct_ids_the_same_every_run
     assert first["Mäller"] == "Maller"  # no collision, no suffix
 
 
+def test_a_suffixed_id_that_is_another_hand_in_s_name_is_suffixed_again(tmp_path):
+    # "a b" and "a_b" collide; "a b" would become "a_b-" + the start of sha256("a b"),
+    # which a third folder is named: one student would overwrite another's grade.
+    import hashlib
+    taken = "a_b-" + hashlib.sha256(b"a b").hexdigest()[:8]
+    for name in ("a b", "a_b", taken, "Zz", "zz"):  # the last two: one file on macOS
+        hand_in(tmp_path / "class", name)
+    ids = {c.path.name: c.student for c in find_candidates(tmp_path / "class")}
+    assert len({i.lower() for i in ids.values()}) == 5
+    grade_class(tmp_path / "class", tmp_path / "out", Options(jobs=2, limits=FAST), FakeEngine)
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert {row["hand_in"]: row["student"] for row in rows} == ids
+
+
 def test_a_very_long_name_is_cut_and_stays_unique(tmp_path):
     long_a, long_b = "a" * 250 + "x", "a" * 250 + "y"
     hand_in(tmp_path, long_a)

@@ -113,9 +113,9 @@ def test_every_output_of_section_6_is_written(two_runs):
 
 def test_failed_convolution_checks_come_with_a_side_by_side_picture(two_runs):
     feedback = (two_runs[0] / "feedback" / "s003_flipped_kernel.md").read_text()
-    pictures = list((two_runs[0] / "feedback" / "s003_flipped_kernel").glob("*.png"))
+    pictures = list((two_runs[0] / "feedback" / "s003_flipped_kernel.pictures").glob("*.png"))
     assert pictures and all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
-    assert f"s003_flipped_kernel/{pictures[0].name}" in feedback
+    assert f"s003_flipped_kernel.pictures/{pictures[0].name}" in feedback
 
 
 def test_a_step_uphill_costs_train_step_and_what_fit_learns(two_runs):
