@@ -31,6 +31,8 @@ import hypothesis
 import numpy as np
 from hypothesis.strategies import SearchStrategy
 
+from cnnlab.source_text import Segments
+
 PROJECT = ("autograder", "solutions", "cnnlab")
 DRAWING_MODULES = ("autograder.generation", "autograder.drawing", "autograder.hand_in_inputs",
                    "cnnlab.catalog")
@@ -227,19 +229,7 @@ class _Parsed:
             for name in _defined_names(node):
                 self.definitions.append((name, node))
         self.names = {name for name, _ in self.definitions}
-        # split once: ast.get_source_segment splits the whole file again for every definition
-        self.lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", self.source)
-
-    def segment(self, node: ast.stmt) -> str:
-        """``ast.get_source_segment(self.source, node) or ""``, from the lines split once."""
-        if node.end_lineno is None or node.end_col_offset is None:
-            return ""
-        first, last = node.lineno - 1, node.end_lineno - 1
-        if first == last:
-            return self.lines[first].encode()[node.col_offset:node.end_col_offset].decode()
-        return "".join([self.lines[first].encode()[node.col_offset:].decode(),
-                        *self.lines[first + 1:last],
-                        self.lines[last].encode()[:node.end_col_offset].decode()])
+        self.segment = Segments(self.source).of
 
 
 def _defined_names(node: ast.stmt) -> list[str]:

@@ -37,7 +37,7 @@ import exercises
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
-from cnnlab.source_text import PARSE_ERRORS, parse, source_text
+from cnnlab.source_text import PARSE_ERRORS, Segments, parse, source_text
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
@@ -691,13 +691,12 @@ def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
     keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
             ast.Assign, ast.AnnAssign)
     definitions: list[tuple[ast.stmt, str]] = []
+    segment = Segments(code).of
     for node in tree.body:
         if not isinstance(node, keep) or _calls_graded_function(node):
             continue
-        decorators = [f"@{ast.get_source_segment(code, d)}\n"
-                      for d in getattr(node, "decorator_list", [])]
-        definitions.append((node, "".join(decorators) + (ast.get_source_segment(code, node)
-                                                         or "")))
+        decorators = [f"@{segment(d)}\n" for d in getattr(node, "decorator_list", [])]
+        definitions.append((node, "".join(decorators) + segment(node)))
     return definitions
 
 

@@ -225,3 +225,39 @@ def test_the_grader_does_not_parse_a_module_too_large_for_its_own_memory():
     assert function_sources({"convolution": SCIPY_CONV2D}).keys() == {"conv2d"}
     assert forbidden_uses(code, "conv2d", ("numpy.fft",)) == [
         f"code that cannot be read (a module of more than {MAX_PARSED_CHARS:,} characters)"]
+
+
+CUT_TEXTS = [
+    "a=1\r\nb = 'é€'\rdef f(x):\n    return x\n\n@dec(1)\nclass C: pass\nx=1;y=2\n",
+    "def g():\n\tpass\x0c\n# ü\nz = [1,\n 2]",  # a form feed is no line end; no last new line
+    "import numpy as np; x = np.array([[1, 2],\n   [3, 4]])\n",
+]
+
+
+@pytest.mark.parametrize("text", CUT_TEXTS)
+def test_a_statement_s_text_is_cut_as_ast_cuts_it(text):
+    import ast
+
+    from cnnlab.source_text import Segments
+    segments = Segments(text)
+    for node in ast.walk(ast.parse(text)):
+        if getattr(node, "end_lineno", None) is not None:
+            assert segments.of(node) == (ast.get_source_segment(text, node) or "")
+
+
+def test_a_cell_of_many_statements_is_not_split_again_per_statement(tmp_path, monkeypatch):
+    # ast.get_source_segment splits the whole text for each statement: a cell of 5,000
+    # "a=1" lines took 25 s in the grader's own process, and one of 256 KiB an hour.
+    import ast
+
+    from autograder.submissions import definitions_only, notebook_modules
+
+    def quadratic(*_args, **_kwargs):
+        raise AssertionError("ast.get_source_segment per statement")
+    monkeypatch.setattr(ast, "get_source_segment", quadratic)
+    padding = (PERFECT / "padding.py").read_text()
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": "a=1\n" * 5000}, {"cell_type": "code", "source": padding}]}))
+    assert "def zero_pad" in notebook_modules(notebook)["padding"]
+    assert "def zero_pad" in definitions_only(padding + "a=1\n" * 5000 + "run()\n")
