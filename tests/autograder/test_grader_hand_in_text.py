@@ -257,7 +257,7 @@ def test_a_cell_of_many_statements_is_not_split_again_per_statement(tmp_path, mo
     monkeypatch.setattr(ast, "get_source_segment", quadratic)
     padding = (PERFECT / "padding.py").read_text()
     notebook = tmp_path / "nb.ipynb"
-    notebook.write_text(json.dumps({"cells": [
-        {"cell_type": "code", "source": "a=1\n" * 5000}, {"cell_type": "code", "source": padding}]}))
+    cells = [{"cell_type": "code", "source": text} for text in ("a=1\n" * 5000, padding)]
+    notebook.write_text(json.dumps({"cells": cells}))
     assert "def zero_pad" in notebook_modules(notebook)["padding"]
     assert "def zero_pad" in definitions_only(padding + "a=1\n" * 5000 + "run()\n")
