@@ -17,9 +17,12 @@ import contextlib
 import functools
 import hashlib
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from numpy.exceptions import ComplexWarning
 
 from autograder import course_key, misconceptions, stages, suite_cache
 from autograder.callers import note_callers
@@ -420,7 +423,9 @@ def _ask_student(student: Student, check: Check, calls: list) -> list:
 
 def _judge(check: Check, example, actual: list, expected: list) -> str | None:
     try:
-        return check.judgement()(example, actual, expected)
+        with warnings.catch_warnings():  # complex results cast to real: wrong, not a warning
+            warnings.simplefilter("error", ComplexWarning)  # on the instructor's terminal
+            return check.judgement()(example, actual, expected)
     except Exception as error:  # a result odd enough to break the judge is wrong
         return f"the result could not be checked ({type(error).__name__}: {error})"
 

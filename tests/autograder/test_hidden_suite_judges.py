@@ -50,3 +50,20 @@ def test_a_nan_result_is_told_as_such_not_as_values_that_differ() -> None:
 def test_wrong_numbers_without_nan_still_differ() -> None:
     assert compare("conv2d", np.zeros((2, 2)), np.ones((2, 2))) == \
         "values differ from the expected ones"
+
+
+def test_a_complex_result_fails_without_a_warning_in_the_grader(suite, recwarn) -> None:
+    """Casting it to real would drop the imaginary part and print a ComplexWarning on the
+    instructor's terminal: it is a result that cannot be checked."""
+    from student_code import perfect_except
+
+    from autograder import engine
+    from autograder.inprocess import InProcessStudent
+
+    def sigmoid(x):
+        x = np.asarray(x, dtype=float)
+        return 0.5 * (1 + np.tanh(0.5 * x)) + 0j
+    student = InProcessStudent(perfect_except({"sigmoid": sigmoid}))
+    result = engine.grade_function(student, suite, "sigmoid")
+    assert result.points < result.max_points
+    assert not [w for w in recwarn if issubclass(w.category, np.exceptions.ComplexWarning)]
