@@ -362,8 +362,16 @@ def _inputs_unchanged(function: str, example: Call, actual: Sequence,
     for name, before, now in [*zip(names, sent_args, args, strict=False),
                               *((k, v, kwargs.get(k)) for k, v in sent_kwargs.items())]:
         if not same_data(before, now):
-            return f"the call modified its argument {name}"
+            return f"the call {_change(before, now)} its argument {name}"
     return None
+
+
+def _change(before, now) -> str:
+    """How an argument changed: its values, or (``x.shape = ...`` in place) its shape."""
+    if (isinstance(before, np.ndarray) and isinstance(now, np.ndarray)
+            and before.shape != now.shape):
+        return f"changed the shape (from {before.shape} to {now.shape}) of"
+    return "modified"
 
 
 def same_data(before, now) -> bool:

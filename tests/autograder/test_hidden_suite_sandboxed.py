@@ -228,7 +228,9 @@ def test_an_argument_reshaped_in_place_is_a_modified_input(tmp_path, suite: Suit
                               functions=["zero_pad"])
     failed = {c.check: c for c in _function(result, "zero_pad").checks if not c.passed}
     assert set(failed) == {"zero_pad.does_not_modify_inputs"}
-    example = failed["zero_pad.does_not_modify_inputs"].example
+    check = failed["zero_pad.does_not_modify_inputs"]
+    assert "the call changed the shape (from (1,) to (1, 1)) of its argument x" in check.message
+    example = check.example
     assert example.actual.startswith("x after the call: array([[")  # now 2-D
     assert example.expected.startswith("x unchanged: array([") and "[[" not in example.expected
 
