@@ -44,6 +44,9 @@ class CallError(Exception):
         self.printed = printed  # the end of what the code printed (crash, timeout, exit)
 
     def describe(self) -> str:
+        if self.kind == RAISED and self.exception_type == "RuntimeWarning":
+            return (f"warned RuntimeWarning: {self.message} (a warning fails this check, "
+                    "also where np.seterr or a warnings filter hides it)")
         if self.kind == RAISED:
             return f"raised {self.exception_type}: {self.message}"
         return f"{self.kind.replace('_', ' ')}: {self.message}" if self.message else self.kind

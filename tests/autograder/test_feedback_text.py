@@ -190,3 +190,14 @@ def test_a_hand_in_stores_a_bounded_number_of_examples() -> None:
     shown = [c.example is not None for f in capped for c in f.checks]
     assert shown == [True] * 7 + [False] * 3
     assert [c.message for f in capped for c in f.checks] == ["m"] * 10
+
+
+def test_a_warning_is_told_as_a_warning_that_settings_do_not_hide() -> None:
+    # np.seterr(over="ignore") at the top of a module silences the student's own runs, and
+    # the grader sets numpy's error handling again for every call: say so, or the failure
+    # cannot be reproduced.
+    from autograder.results import RAISED
+    told = CallError(RAISED, "overflow encountered in exp", "RuntimeWarning").describe()
+    assert told.startswith("warned RuntimeWarning: overflow encountered in exp")
+    assert "np.seterr" in told
+    assert CallError(RAISED, "bad", "ValueError").describe() == "raised ValueError: bad"
