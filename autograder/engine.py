@@ -422,12 +422,21 @@ def _ask_student(student: Student, check: Check, calls: list) -> list:
 
 
 def _judge(check: Check, example, actual: list, expected: list) -> str | None:
+    """Inside ``judging()``: the problem with ``actual``, or None."""
     try:
-        with warnings.catch_warnings():  # complex results cast to real: wrong, not a warning
-            warnings.simplefilter("error", ComplexWarning)  # on the instructor's terminal
-            return check.judgement()(example, actual, expected)
+        return check.judgement()(example, actual, expected)
     except Exception as error:  # a result odd enough to break the judge is wrong
         return f"the result could not be checked ({type(error).__name__}: {error})"
+
+
+@contextlib.contextmanager
+def judging():
+    """The "judging" stage, where a complex result cast to real is an error (the result
+    could not be checked), not a ComplexWarning on the instructor's terminal. Once per
+    check, not per example: a warnings filter costs 2 µs."""
+    with stages.stage("judging"), warnings.catch_warnings():
+        warnings.simplefilter("error", ComplexWarning)
+        yield
 
 
 def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
@@ -439,7 +448,7 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
     failures: list[tuple] = []
     passes: list[tuple] = []
     start, first = 0, None
-    with stages.stage("judging"):
+    with judging():
         for index, (example, group, expected) in enumerate(
                 zip(p.examples, p.calls, p.expected, strict=True)):
             actual = answers[start:start + len(group)]
@@ -572,7 +581,7 @@ def _problem_of(student: Student, check: Check):
         group = check.calls(example)
         expected = [reference(check.function, call) for call in group]
         actual = _ask(student, check, group)
-        with stages.stage("judging"):
+        with judging():
             problem = _judge(check, example, actual, expected)
         return (group, expected, actual, problem) if problem else None
     return problem_of
