@@ -103,17 +103,31 @@ def public_examples(function):
         print(f"{function}: the public examples pass")
 
 
+def _integer(value):
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 def check_example(actual, expected):
-    """A public example: raise AssertionError showing both values when they differ."""
-    if isinstance(expected, tuple):  # several arrays at once: each must be right
+    """A public example: raise AssertionError saying what is wrong (the kind of result, its
+    shape, its values), as cnnlab check does."""
+    if isinstance(expected, tuple) and all(_integer(n) for n in expected):  # a shape
+        if not (isinstance(actual, tuple) and all(_integer(n) for n in actual)):
+            raise AssertionError(f"expected a tuple of integers, got {actual!r}")
+    elif isinstance(expected, tuple):  # several results at once: each must be right
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
-            raise AssertionError(f"expected {len(expected)} arrays, got {actual!r}")
+            raise AssertionError(f"expected {len(expected)} results, got {actual!r}")
         for got, want in zip(actual, expected, strict=True):
             check_example(got, want)
         return
-    ok = np.shape(actual) == np.shape(expected) and np.allclose(
-        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), atol=1e-5)
-    if not ok:
+    elif _integer(expected) and not _integer(actual):  # a count or a size
+        raise AssertionError(f"expected an integer, got {type(actual).__name__} {actual!r}")
+    elif isinstance(expected, np.ndarray) and not isinstance(actual, np.ndarray):
+        raise AssertionError(f"expected a numpy array, got {type(actual).__name__}")
+    if np.shape(actual) != np.shape(expected):
+        raise AssertionError(f"expected shape {np.shape(expected)}, got shape "
+                             f"{np.shape(actual)}: expected {expected!r}, got {actual!r}")
+    if not np.allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
+                       atol=1e-5):
         raise AssertionError(f"expected {expected!r}, got {actual!r}")
 
 

@@ -233,3 +233,25 @@ def test_the_students_notebook_on_stubs_runs_to_the_end(tmp_path):
     said = [line for text in printed for line in text.splitlines()]
     assert sorted(said) == sorted(f"{f}: not implemented yet"
                                   for f in (*FUNCTIONS, "experiment"))
+
+
+@pytest.mark.parametrize(("actual", "expected", "told"), [
+    (3.0, 3, "expected an integer, got float 3.0"),  # np.floor(...) + 1
+    ("list", "array", "expected a numpy array, got list"),
+    ((2, 2.0), (2, 2), "expected a tuple of integers"),
+    ("4x4", "2x2", "expected shape (2, 2), got shape (4, 4)"),
+    ("ones", "array", "expected array([[4.]]), got array([[1.]])"),
+])
+def test_the_notebooks_example_check_rules_as_cnnlab_check_does(actual, expected, told):
+    """The notebook's own check of a public example (it runs without cnnlab installed) holds
+    a result to the rules ``cnnlab check`` applies: kind, shape, values."""
+    import numpy as np
+    namespace: dict = {"np": np, "contextlib": __import__("contextlib")}
+    exec(notebooks.HELPERS, namespace)
+    arrays = {"array": np.array([[4.0]]), "ones": np.array([[1.0]]), "2x2": np.zeros((2, 2)),
+              "4x4": np.zeros((4, 4)), "list": [[4.0]]}
+    with pytest.raises(AssertionError) as raised:
+        namespace["check_example"](arrays.get(actual, actual), arrays.get(expected, expected))
+    assert told in str(raised.value)
+    namespace["check_example"](np.int64(3), 3)  # a numpy integer is an integer
+    namespace["check_example"]((np.int64(2), 2), (2, 2))
