@@ -11,6 +11,8 @@ stubs would stand in for every module and the report would be about other code.
 
 import argparse
 import contextlib
+import copy
+import inspect
 import os
 import signal
 import sys
@@ -27,7 +29,7 @@ from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.placement import defined_at_top, moved_hint
 from cnnlab.public_checks import CASES, RAISES, Case
-from cnnlab.result_rules import compare
+from cnnlab.result_rules import compare, named_in
 from cnnlab.source_text import source_text
 
 SECONDS_PER_CALL = 10
@@ -111,10 +113,10 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
     """None if the student's ``function`` passes ``case``, else what went wrong.
     Raises NotImplementedError when a stub (its own or one it calls, in ``stub_folders``:
     the student's folder and the given code) is still there."""
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     with time_limit(SECONDS_PER_CALL):  # sigmoid must not overflow: warnings are errors
-        outcome = run_call(function, _copies(case.args), _copies(case.kwargs),
-                           files=source_files(function), warnings_as_errors=True,
-                           output=CallOutput(echo=sys.stdout))
+        outcome = run_call(function, args, kwargs, files=source_files(function),
+                           warnings_as_errors=True, output=CallOutput(echo=sys.stdout))
     error, actual = outcome.exception, outcome.value
     if isinstance(error, NotImplementedError):
         if _raising_frame(error, function, stub_folders) is None:  # a library's, not a stub
@@ -123,8 +125,9 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
     if error is not None and not isinstance(error, Exception):  # Ctrl-C, SystemExit
         raise error
     if isinstance(error, ValueError):
-        return None if case.expected is RAISES else (
-            f"raised ValueError: {error}{where(error, function)}")
+        if case.expected is not RAISES:
+            return f"raised ValueError: {error}{where(error, function)}"
+        return _names_no_argument(function, error)
     if error is not None:  # the student's bug, reported, not fatal
         return f"raised {type(error).__name__}: {error}{where(error, function)}"
     if case.expected is RAISES:
@@ -132,7 +135,51 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
     problem = compare(case.function, case.expected, actual)
     if problem:
         return f"{problem}\n      expected: {_show(case.expected)}\n      actual:   {_show(actual)}"
+    return _changed_argument(function, case, args, kwargs)
+
+
+def _parameters(function, args: tuple, kwargs: dict) -> dict:
+    """The arguments by their names in ``function``'s signature (by position if it has none
+    that fits)."""
+    try:
+        return dict(inspect.signature(function).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        return {**{f"argument {i + 1}": a for i, a in enumerate(args)}, **kwargs}
+
+
+def _names_no_argument(function, error: ValueError) -> str | None:
+    """SPEC 2 (graded): the message names the argument that is wrong."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # no signature to read: nothing to ask
+        return None
+    if not names or named_in(str(error), names):
+        return None
+    return (f"raised ValueError: {error}{where(error, function)}\n      the right error, but "
+            f"its message names no argument: say which one is wrong and why "
+            f"({', '.join(f'`{n}`' for n in names)}), as the graded tests ask")
+
+
+def _changed_argument(function, case: Case, args: tuple, kwargs: dict) -> str | None:
+    """SPEC 2 (graded): inputs are never modified; the first argument the call changed."""
+    after = _parameters(function, args, kwargs)
+    for name, before in _parameters(function, case.args, case.kwargs).items():
+        if not _same(before, after.get(name)):
+            return (f"changed its argument {name} in place: before the call "
+                    f"{_show(before)}, after it {_show(after.get(name))}\n      inputs must "
+                    f"stay as they are (graded): compute into a new array (`out = ...`, or "
+                    f"`{name} = {name}.copy()` first), never `{name}[...] = ...`")
     return None
+
+
+def _same(before, now) -> bool:
+    if isinstance(before, np.ndarray):
+        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
+                and now.shape == before.shape and np.array_equal(now, before, equal_nan=True))
+    try:
+        return bool(type(now) is type(before) and now == before)
+    except Exception:  # an array inside a list: compared as text
+        return repr(now) == repr(before)
 
 
 def where(error: BaseException, function) -> str:
@@ -164,12 +211,6 @@ def stub_called(error: NotImplementedError, function,
                                          and frame.filename == code.co_filename):
         return None
     return frame.name
-
-
-def _copies(values):
-    if isinstance(values, dict):
-        return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in values.items()}
-    return tuple(v.copy() if isinstance(v, np.ndarray) else v for v in values)
 
 
 def _show(value) -> str:

@@ -5,6 +5,8 @@ short sentence that says what is wrong, written for the student.
 """
 
 import numbers
+import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -126,3 +128,25 @@ def not_a_number(expected, actual) -> str | None:
     where = f" at [{', '.join(map(str, first))}]" if first else ""
     more = f" (and {len(bad) - 1} more such values)" if len(bad) > 1 else ""
     return f"the result holds {what}{where}, where {expected[first]} is expected{more}"
+
+
+# SPEC 2: a ValueError's message names the argument and the reason.
+def named_in(message: str, parameters: Sequence[str]) -> set[str]:
+    """The parameters a message names, as whole words in any case, singular or plural alike
+    ("a flatten layer" names ``layers``, "Kernels" names ``kernel``), outside parentheses:
+    "(shape (1, 6))" shows a value, it does not name weights_as_image's ``shape``; but
+    "(pad=-1)", as ``f"{pad=}"`` writes it, does name ``pad``."""
+    outside = message
+    while True:
+        shown = re.sub(r"\([^()]*\)", " ", outside)
+        if shown == outside:
+            break
+        outside = shown
+    found = set()
+    for name in parameters:
+        stem = name[:-1] if name.endswith("s") else name
+        word = rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])"
+        if (re.search(word, outside, re.IGNORECASE)
+                or re.search(rf"{word}\s*=", message, re.IGNORECASE)):
+            found.add(name)
+    return found

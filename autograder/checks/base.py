@@ -19,7 +19,6 @@ import functools
 import hashlib
 import importlib
 import inspect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +29,7 @@ from hypothesis import strategies as st
 from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
 from autograder.worker_runtime import wire
-from cnnlab.result_rules import compare, not_a_number, within_tolerance
+from cnnlab.result_rules import compare, named_in, not_a_number, within_tolerance
 
 Call = tuple[tuple, dict]
 
@@ -301,27 +300,6 @@ def parameters_of(function: str) -> tuple[str, ...]:
     from cnnlab.catalog import MODULE_OF
     module = importlib.import_module(f"solutions.{MODULE_OF[function]}")
     return tuple(inspect.signature(getattr(module, function)).parameters)
-
-
-def named_in(message: str, parameters: Sequence[str]) -> set[str]:
-    """The parameters a message names, as whole words in any case, singular or plural alike
-    ("a flatten layer" names ``layers``, "Kernels" names ``kernel``), outside parentheses:
-    "(shape (1, 6))" shows a value, it does not name weights_as_image's ``shape``; but
-    "(pad=-1)", as ``f"{pad=}"`` writes it, does name ``pad``."""
-    outside = message
-    while True:
-        shown = re.sub(r"\([^()]*\)", " ", outside)
-        if shown == outside:
-            break
-        outside = shown
-    found = set()
-    for name in parameters:
-        stem = name[:-1] if name.endswith("s") else name
-        word = rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])"
-        if (re.search(word, outside, re.IGNORECASE)
-                or re.search(rf"{word}\s*=", message, re.IGNORECASE)):
-            found.add(name)
-    return found
 
 
 def result_property(function: str, name: str, description: str, examples: st.SearchStrategy,

@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks import all_checks
-from autograder.checks.base import Raised, named_in, names_the_argument, parameters_of
+from autograder.checks.base import Raised, names_the_argument, parameters_of
 from autograder.drawing import reference
 from autograder.generation import draw_examples
 from autograder.results import RAISED, CallError
+from cnnlab.result_rules import named_in
 
 CONV_OUTPUT_SIZE = ("input_size", "kernel_size", "padding", "stride")
 

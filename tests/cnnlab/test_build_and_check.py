@@ -418,3 +418,35 @@ def test_check_reads_a_module_saved_with_a_byte_order_mark_as_python_does(tmp_pa
         "ZeroDivisionError")
     assert outcomes["relu"].details[0].startswith(
         "convolution.py is not in this folder; padding.py defines relu: move it to ")
+
+
+def _check_with(tmp_path: Path, module: str, code: str, function: str):
+    """The outcome of ``function`` in a copy of the stubs whose ``module`` ends with ``code``
+    (a later def replaces the stub)."""
+    from cnnlab.check import check_folder
+    folder = copy_exercises(tmp_path / "mine")
+    path = folder / f"{module}.py"
+    path.write_text(path.read_text() + "\n\n" + code)
+    (outcome,) = [o for o in check_folder(folder) if o.function == function]
+    return outcome
+
+
+def test_check_fails_a_function_that_changes_its_input_in_place(tmp_path):
+    # the docstrings say "The inputs must not be modified (also graded)"
+    relu = _check_with(tmp_path, "convolution", "def relu(x):\n    x = np.asarray(x)\n"
+                       "    x[x < 0] = 0\n    return x\n", "relu")
+    assert relu.status == "failing"
+    assert "changed its argument x in place" in "\n".join(relu.details)
+    assert "after it [0., 0., 3.]" in "\n".join(relu.details)
+
+
+def test_check_fails_a_value_error_whose_message_names_no_argument(tmp_path):
+    # numpy's own error: the right exception, but not the message SPEC 2 grades
+    zero_pad = _check_with(tmp_path, "padding", "def zero_pad(x, pad):\n"
+                           "    return np.pad(np.asarray(x), pad)\n", "zero_pad")
+    told = "\n".join(zero_pad.details)
+    assert zero_pad.status == "failing" and "names no argument" in told
+    named = _check_with(tmp_path / "2", "padding", "def zero_pad(x, pad):\n"
+                        "    if pad < 0:\n        raise ValueError('Pad must be >= 0')\n"
+                        "    return np.pad(np.asarray(x), pad)\n", "zero_pad")
+    assert "names no argument" not in "\n".join(named.details)
