@@ -155,7 +155,7 @@ def _without_what_raised(path: Path, name: str, loaded: LoadedExercises,
     module = types.ModuleType(f"exercises.{name}")
     module.__file__, module.__package__ = str(path), "exercises"
     sys.modules[f"exercises.{name}"] = module  # as an import does: a cycle finds it
-    left_out: list[tuple[int, BaseException]] = []
+    left_out: list[tuple[ast.stmt, BaseException]] = []
     for statement in tree.body:
         code = compile(ast.Module([statement], []), str(path), "exec", flags=flags,
                        dont_inherit=True)
@@ -165,21 +165,25 @@ def _without_what_raised(path: Path, name: str, loaded: LoadedExercises,
         except BaseException as error:  # as at import: anything but Ctrl-C is the student's
             if isinstance(error, KeyboardInterrupt):
                 raise
-            left_out.append((statement.lineno, error))
+            left_out.append((statement, error))
     if left_out:  # else it raised once and not again: nothing left out to tell
         loaded.partial[name] = _left_out_note(f"{name}.py", left_out)
     return module
 
 
-def _left_out_note(file: str, left_out: list[tuple[int, BaseException]]) -> str:
-    (line, error), *others = left_out
+def _left_out_note(file: str, left_out: list[tuple[ast.stmt, BaseException]]) -> str:
+    (statement, error), *others = left_out
     message = _message(error)
     text = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    also = f"; also line{'s' if len(others) > 1 else ''} {', '.join(str(n) for n, _ in others)}"
-    return (f"{file} raised at import, outside any function (line {line}: {text[:200]}"
-            f"{also if others else ''}): the rest of the file was run without "
-            f"{'those lines' if others else 'that line'}. Code that tries your functions "
-            'belongs under `if __name__ == "__main__":`.')
+    lines = ", ".join(str(s.lineno) for s, _ in others)
+    also = f"; also line{'s' if len(others) > 1 else ''} {lines}" if others else ""
+    without = f"the rest of the file was run without {'those lines' if others else 'that line'}"
+    if isinstance(statement, ast.Import | ast.ImportFrom):  # another module's error, often
+        return (f"{file}, line {statement.lineno}, an import, failed ({text[:200]}{also}): "
+                f"{without}. If it imports another of your modules, fix that module first.")
+    return (f"{file} raised at import, outside any function (line {statement.lineno}: "
+            f"{text[:200]}{also}): {without}. Code that tries your functions belongs under "
+            '`if __name__ == "__main__":`.')
 
 
 def _future_flags(tree: ast.Module) -> int:
