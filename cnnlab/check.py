@@ -236,7 +236,8 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
             return Outcome(name, FAILING, [f"{module}.py is not in this folder{moved}"])
     details = []
     stub_folders = frozenset(f.resolve() for f in (loaded.folder, given) if f is not None)
-    for case in (c for c in CASES if c.function == name):
+    cases = [c for c in CASES if c.function == name]
+    for index, case in enumerate(cases):
         try:
             problem = run_case(function, case, stub_folders)
         except NotImplementedError as error:
@@ -245,6 +246,11 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
         if problem:
             why = f"  ({case.why})" if case.why else ""
             details.append(f"{case.call_text()}{why}\n      {problem}")
+        left = len(cases) - index - 1
+        if problem and CallTimeout.__name__ in problem and left:  # another 10 s each
+            details.append(f"the other {left} example{'s' if left > 1 else ''} not run: "
+                           "fix the endless loop first")
+            break
     return Outcome(name, FAILING if details else PASSED, details)
 
 

@@ -450,3 +450,17 @@ def test_check_fails_a_value_error_whose_message_names_no_argument(tmp_path):
                         "    if pad < 0:\n        raise ValueError('Pad must be >= 0')\n"
                         "    return np.pad(np.asarray(x), pad)\n", "zero_pad")
     assert "names no argument" not in "\n".join(named.details)
+
+
+def test_check_stops_at_a_function_s_first_endless_loop(tmp_path, monkeypatch):
+    """Not 10 s per public example of a function that loops: the first one tells it."""
+    import cnnlab.check
+    from cnnlab.public_checks import CASES
+    monkeypatch.setattr(cnnlab.check, "SECONDS_PER_CALL", 1)
+    conv1d = _check_with(tmp_path, "convolution", "def conv1d(x, w, padding=0, stride=1):\n"
+                         "    while True:\n        pass\n", "conv1d")
+    examples = sum(c.function == "conv1d" for c in CASES)
+    assert examples > 1 and conv1d.status == "failing"
+    assert len(conv1d.details) == 2 and "took longer than 1 s" in conv1d.details[0]
+    assert conv1d.details[1] == (f"the other {examples - 1} examples not run: fix the "
+                                 "endless loop first")
