@@ -129,7 +129,8 @@ def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) 
             return f"raised ValueError: {error}{where(error, function)}"
         return _names_no_argument(function, error)
     if error is not None:  # the student's bug, reported, not fatal
-        return f"raised {type(error).__name__}: {error}{where(error, function)}"
+        should = "should raise ValueError, " if case.expected is RAISES else ""
+        return f"{should}raised {type(error).__name__}: {error}{where(error, function)}"
     if case.expected is RAISES:
         return f"should raise ValueError, returned {_show(actual)}"
     problem = compare(case.function, case.expected, actual)
