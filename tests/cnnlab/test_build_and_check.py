@@ -464,3 +464,11 @@ def test_check_stops_at_a_function_s_first_endless_loop(tmp_path, monkeypatch):
     assert len(conv1d.details) == 2 and "took longer than 1 s" in conv1d.details[0]
     assert conv1d.details[1] == (f"the other {examples - 1} examples not run: fix the "
                                  "endless loop first")
+
+
+def test_check_says_a_value_error_was_expected_when_another_error_comes(tmp_path):
+    size = _check_with(tmp_path, "padding", "def conv_output_size(input_size, kernel_size, "
+                       "padding=0, stride=1):\n    return (input_size + 2 * padding - "
+                       "kernel_size) // stride + 1\n", "conv_output_size")
+    assert any(d.split("\n")[1].strip().startswith(
+        "should raise ValueError, raised ZeroDivisionError") for d in size.details)
