@@ -132,7 +132,9 @@ def register(subparsers) -> None:
                     "q stops. Questions you missed come back (FSRS, as on the practice "
                     "page); otherwise the weakest learning outcome is asked most. Answers "
                     "can be piped in. In Jupyter, use the practice page or "
-                    "question_bank.drill.practise() in a cell instead.")
+                    "question_bank.drill.practise() in a cell instead.",
+        epilog="learning outcomes: " + "; ".join(
+            f"{lo}: {text}" for lo, text in LEARNING_OUTCOMES.items()))
     drill.add_argument("--bank", type=Path,
                        help="a bank.json from 'cnnlab bank build' (default: the practice "
                             "bank, or a generated one)")

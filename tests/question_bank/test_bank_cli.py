@@ -319,3 +319,11 @@ def test_a_piped_drill_in_jupyter_still_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stdin", io.StringIO("5\n"))
     assert main(["drill", "--bank", str(bank), "--n", "1", "--progress",
                  str(tmp_path / "p.json"), "--figures", str(tmp_path / "f")]) == 0
+
+
+def test_the_drill_s_help_names_the_learning_outcomes(capsys):
+    from question_bank.model import LEARNING_OUTCOMES
+    with pytest.raises(SystemExit):
+        main(["drill", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert all(f"{lo}: {what}" in text for lo, what in LEARNING_OUTCOMES.items())
