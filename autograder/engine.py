@@ -248,7 +248,7 @@ def grade(student: Student, suite: Suite, sources: dict[str, str] | None = None,
 def sources_digest(sources: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for module, text in sorted(sources.items()):
-        digest.update(module.encode() + b"\0" + text.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(module.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
 
 

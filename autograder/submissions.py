@@ -37,7 +37,13 @@ import exercises
 from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
-from cnnlab.source_text import PARSE_ERRORS, Segments, parse, source_text
+from cnnlab.source_text import (
+    PARSE_ERRORS,
+    Segments,
+    parse,
+    source_text,
+    without_surrogates,
+)
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_FILES = 200  # code files used from one hand-in (exercise modules and notebooks first)
@@ -532,12 +538,19 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
             members = [m for m in archive.infolist()
                        if not m.is_dir() and Path(_member_path(m)).suffix in CODE_SUFFIXES
                        and not _member_path(m).startswith(("__MACOSX/", "._"))]
+            # As a folder is read: the files nearest the top first, the exercise modules
+            # first among them; a virtualenv deep inside never crowds them out.
+            members.sort(key=lambda m: (len(Path(_member_path(m)).parts),
+                                        Path(_member_path(m)).name not in EXERCISE_FILES))
             total = 0
             for member in members[:MAX_FILES]:
                 total += _extract_member(archive, member, target, notes, total)
             if len(members) > MAX_FILES:
-                notes.append(f"the zip holds {len(members)} code files; only the first "
-                             f"{MAX_FILES} were used")
+                notes.append(f"the zip holds {len(members)} code files; only the "
+                             f"{MAX_FILES} nearest its top were used")
+            twice = Counter(_member_path(m) for m in members[:MAX_FILES])
+            notes += [f"the zip holds {name!r} {count} times: the last one was graded"
+                      for name, count in sorted(twice.items()) if count > 1]
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise SubmissionError(f"{path.name} is not a readable zip file ({error})") from None
     return target
@@ -564,11 +577,16 @@ def zip_directory_size(path: Path) -> tuple[int, int]:
         locator = at - ZIP64_LOCATOR.size
         if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
             _, _, offset, _ = ZIP64_LOCATOR.unpack_from(tail, locator)
-            file.seek(offset)
-            record = file.read(ZIP64_END.size)
-            if len(record) == ZIP64_END.size and record[:4] == b"PK\x06\x06":
-                fields = ZIP64_END.unpack(record)
-                entries, directory = max(entries, fields[7]), max(directory, fields[8])
+            # where the locator points, and just before it, where Python's zipfile reads
+            # the zip64 record whatever the locator says: the larger counts
+            for place in (offset, start + locator - ZIP64_END.size):
+                if place < 0:
+                    continue
+                file.seek(place)
+                record = file.read(ZIP64_END.size)
+                if len(record) == ZIP64_END.size and record[:4] == b"PK\x06\x06":
+                    fields = ZIP64_END.unpack(record)
+                    entries, directory = max(entries, fields[7]), max(directory, fields[8])
     return entries, directory
 
 
@@ -591,8 +609,13 @@ def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: P
                      "skipped")
         return 0
     destination = target / _member_path(member)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_bytes(data)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(data)
+    except OSError as error:  # a file and a folder of one name, a name too long, ...
+        notes.append(f"the zip entry {member.filename!r} could not be unpacked "
+                     f"({error.strerror or type(error).__name__}); skipped")
+        return 0
     return len(data)
 
 
@@ -633,8 +656,9 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        code = without_magics("".join(s for s in source if isinstance(s, str))
-                              if isinstance(source, list) else str(source))
+        text = ("".join(s for s in source if isinstance(s, str))
+                if isinstance(source, list) else str(source))
+        code = without_magics(without_surrogates(text))
         try:
             definitions = _definitions(code)
         except PARSE_ERRORS:  # the student's error: those functions' modules get the cell

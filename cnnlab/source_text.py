@@ -43,11 +43,22 @@ def source_text(data: bytes) -> str:
     try:
         encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
         text = data.decode(encoding, errors="replace")
-    except (SyntaxError, LookupError):  # an unknown codec: Python refuses the file as well
+    except (SyntaxError, LookupError, UnicodeError, ValueError):
+        # an unknown codec (Python refuses the file as well), or one that fails even with
+        # errors="replace" (idna, punycode, undefined)
         text = data.decode("utf-8", errors="replace")
-    first, *rest = text.removeprefix("\ufeff").split("\n", 2)
+    first, *rest = without_surrogates(text).removeprefix("\ufeff").split("\n", 2)
     return "\n".join([CODING_COOKIE.sub(r"\g<1>utf-8", line) for line in [first, *rest[:1]]]
                      + rest[1:])
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (from utf-7 or unicode_escape, or a notebook's
+    JSON "\\ud800") as U+FFFD: text that cannot be written as UTF-8 is no text."""
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 class Segments:
