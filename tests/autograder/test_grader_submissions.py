@@ -250,3 +250,75 @@ def test_the_whole_class_is_graded_with_odd_hand_ins_beside_the_normal_ones(tmp_
     assert run.errors == {} and len(run.graded) == 3
     feedback = (tmp_path / "out" / "feedback" / "zed.md").read_text()
     assert "symbolic link" in feedback and "modules found: padding.py" in feedback
+
+
+def test_text_that_is_no_utf_8_is_graded_with_a_replacement_not_a_grader_error(tmp_path):
+    # A lone surrogate (a notebook's JSON "\ud800", utf-7's "+2AA-") cannot be written as
+    # UTF-8; a codec that fails even with errors="replace" (idna) raised in the grader.
+    from autograder.engine import sources_digest
+    root = tmp_path / "class"
+    notebook = hand_in(root, "nb", {"work.ipynb": json.dumps({"cells": [{
+        "cell_type": "code", "source": "def relu(x):\n    s = '\ud800'\n    return x\n"}]})})
+    utf7 = hand_in(root, "utf7", {"padding.py": PADDING})
+    (utf7 / "helper.py").write_bytes(b'# coding: utf-7\nx = "+2AA-"\n')
+    idna = hand_in(root, "idna", {"padding.py": PADDING})
+    (idna / "notes.py").write_bytes(b"# coding: idna\nx = 1\n")
+    for folder in (notebook, utf7, idna):
+        submission = prepared(root, tmp_path / f"work-{folder.name}", folder.name)
+        sources_digest(submission.sources)  # raised UnicodeEncodeError
+        assert all(text.encode("utf-8") for text in submission.sources.values())
+    assert "\ufffd" in prepared(root, tmp_path / "w2", "nb").sources["convolution"]
+    assert prepared(root, tmp_path / "w3", "idna").sources["padding"] == PADDING
+
+
+def _zip(path: Path, entries: list[tuple[str, str]]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in entries:
+            archive.writestr(name, text)
+    return path
+
+
+def test_a_zip_entry_that_cannot_be_unpacked_costs_only_itself(tmp_path):
+    import warnings
+    root = tmp_path / "class"
+    root.mkdir()
+    modules = [(p.name, p.read_text()) for p in sorted(PERFECT.glob("*.py"))]
+    with warnings.catch_warnings():  # zipfile warns of the duplicate name: the point here
+        warnings.simplefilter("ignore", UserWarning)
+        _zip(root / "odd.zip", [*modules, ("x.py", "y = 1"), ("x.py/z.py", "y = 2"),
+                                ("a" * 300 + ".py", "y = 3"),
+                                ("padding.py", "def zero_pad(x, pad):\n    return None\n")])
+    submission = prepared(root, tmp_path / "work", "odd.zip")
+    assert {p.stem for p in PERFECT.glob("*.py")} <= set(submission.sources)
+    notes = "\n".join(submission.notes)
+    assert "'x.py/z.py' could not be unpacked" in notes and str(tmp_path) not in notes
+    assert "'padding.py' 2 times: the last one was graded" in notes
+    assert "return None" in submission.sources["padding"]
+
+
+def test_a_virtualenv_inside_a_zip_does_not_crowd_out_the_modules(tmp_path):
+    from autograder.submissions import MAX_FILES
+    root = tmp_path / "class"
+    root.mkdir()
+    junk = [(f"hw/.venv/lib/site-packages/pkg/m{i}.py", "x = 1") for i in range(MAX_FILES + 50)]
+    modules = [(f"hw/{p.name}", p.read_text()) for p in sorted(PERFECT.glob("*.py"))]
+    _zip(root / "venv.zip", [*junk, *modules])
+    submission = prepared(root, tmp_path / "work", "venv.zip")
+    assert {p.stem for p in PERFECT.glob("*.py")} <= set(submission.sources)
+
+
+def test_a_zip64_record_the_locator_does_not_point_to_still_counts(tmp_path):
+    """Python's zipfile reads the zip64 end record just before its locator, whatever the
+    locator's offset says: a directory of millions of entries must be seen before listing."""
+    import struct
+
+    from autograder.submissions import MAX_ZIP_ENTRIES, zip_directory_size
+    path = _zip(tmp_path / "one.zip", [("padding.py", PADDING)])
+    data = path.read_bytes()
+    end = data.rindex(b"PK\x05\x06")
+    entries = 2_000_000
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries,
+                        94 * 2**20, 0)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, 0, 1)  # offset 0: a local header
+    path.write_bytes(data[:end] + zip64 + locator + data[end:])
+    assert zip_directory_size(path)[0] == entries > MAX_ZIP_ENTRIES
