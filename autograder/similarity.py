@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from cnnlab.catalog import FUNCTIONS, MODULE_OF, SUPPORT_MODULES
+from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, SUPPORT_MODULES
 from cnnlab.source_text import MAX_PARSED_CHARS, PARSE_ERRORS, parse
 
 NOISE = 25  # k: the shortest run of tokenised characters that counts as shared (copydetect's)
@@ -65,6 +65,8 @@ def function_sources(modules: dict[str, str]) -> dict[str, str]:
     source). A module that does not parse gives nothing."""
     found = {}
     for module, text in modules.items():
+        if module not in EXERCISES:  # helper modules define no graded function: not parsed
+            continue
         try:
             tree = parse(text)
         except PARSE_ERRORS:

@@ -38,6 +38,7 @@ from autograder.text import printable
 from cnnlab import paths
 from cnnlab.catalog import EXERCISES, MODULE_OF
 from cnnlab.source_text import (
+    MAX_PARSED_CHARS,
     PARSE_ERRORS,
     Segments,
     parse,
@@ -426,7 +427,7 @@ def _module_name(stem: str, stems: set[str]) -> str:
 
 def _collect_notebook(notebook: Path, data: bytes, submission: Submission) -> None:
     try:
-        modules = notebook_modules(notebook, data)
+        modules = notebook_modules(notebook, data, submission.notes)
     except SubmissionError as error:
         submission.notes.append(f"{error}; the other files were graded")
         return
@@ -638,10 +639,17 @@ def _member_path(member: zipfile.ZipInfo) -> str:
 
 # --- notebooks -----------------------------------------------------------------------------
 
-def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
+# Code of one notebook parsed at most: ours has 115 kB. Parsing holds some 400 bytes per
+# character of short statements (a notebook of twenty 256 kB cells took 2 GB and 3 minutes).
+MAX_NOTEBOOK_CODE_CHARS = 2 * MAX_PARSED_CHARS
+
+
+def notebook_modules(path: Path, data: bytes | None = None,
+                     notes: list[str] | None = None) -> dict[str, str]:
     """Module -> source made from the notebook's code cells, for every exercise module with
     a graded function defined in the notebook. ``SubmissionError`` for a file that is not a
-    notebook; odd cells (no source, numbers for text) are left out."""
+    notebook; odd cells (no source, numbers for text) are left out, and so are cells beyond
+    ``MAX_NOTEBOOK_CODE_CHARS`` of code (said in ``notes``)."""
     try:
         data = read_regular(path, MAX_FILE_BYTES) if data is None else data
         cells = json.loads(data.decode("utf-8", errors="replace"))["cells"]
@@ -652,6 +660,7 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
     statements: list[tuple[ast.stmt, str]] = []  # (statement, its text), in cell order
     broken: dict[str, list[str]] = {}  # module -> cells that do not parse
     defined: set[str] = set()
+    read, skipped = 0, 0
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -659,6 +668,10 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         text = ("".join(s for s in source if isinstance(s, str))
                 if isinstance(source, list) else str(source))
         code = without_magics(without_surrogates(text))
+        if read + len(code) > MAX_NOTEBOOK_CODE_CHARS:
+            skipped += 1
+            continue
+        read += len(code)
         try:
             definitions = _definitions(code)
         except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
@@ -669,6 +682,10 @@ def notebook_modules(path: Path, data: bytes | None = None) -> dict[str, str]:
         defined |= {MODULE_OF[node.name] for node, _ in definitions
                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
                     and node.name in MODULE_OF}
+    if skipped and notes is not None:
+        notes.append(f"{path.name}: {skipped} code cell{'s' if skipped > 1 else ''} not read, "
+                     f"beyond the {MAX_NOTEBOOK_CODE_CHARS // 1024} KiB of code the grader "
+                     "reads of one notebook")
     header = f"# extracted from {path.name} by cnnlab grade\n"
     body = "\n\n".join(text for _, text in _needed(statements))
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))

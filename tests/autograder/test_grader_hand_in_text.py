@@ -261,3 +261,28 @@ def test_a_cell_of_many_statements_is_not_split_again_per_statement(tmp_path, mo
     notebook.write_text(json.dumps({"cells": cells}))
     assert "def zero_pad" in notebook_modules(notebook)["padding"]
     assert "def zero_pad" in definitions_only(padding + "a=1\n" * 5000 + "run()\n")
+
+
+def test_a_notebook_s_code_beyond_the_limit_is_not_read_and_said_so(tmp_path):
+    # twenty cells of 256 kB of tiny statements took 2 GB and 3 minutes in the grader
+    from autograder.submissions import MAX_NOTEBOOK_CODE_CHARS, notebook_modules
+    padding = (PERFECT / "padding.py").read_text()
+    filler = "a=1;" * (MAX_NOTEBOOK_CODE_CHARS // 4 // 2)  # two fill the limit
+    cells = [{"cell_type": "code", "source": text} for text in (padding, filler, filler, filler)]
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(json.dumps({"cells": cells}))
+    notes: list[str] = []
+    assert "def zero_pad" in notebook_modules(notebook, notes=notes)["padding"]
+    assert notes == ["nb.ipynb: 2 code cells not read, beyond the "
+                     f"{MAX_NOTEBOOK_CODE_CHARS // 1024} KiB of code the grader reads of one "
+                     "notebook"]
+
+
+def test_the_similarity_check_reads_only_the_exercise_modules(monkeypatch):
+    # a hand-in of eighty 256 kB helper modules cost 51 s in the grader's own process
+    from autograder import similarity
+    parsed = []
+    real = similarity.parse
+    monkeypatch.setattr(similarity, "parse", lambda text: parsed.append(text) or real(text))
+    found = similarity.function_sources({"convolution": SCIPY_CONV2D, "helper": "a = 1\n"})
+    assert found.keys() == {"conv2d"} and parsed == [SCIPY_CONV2D]
