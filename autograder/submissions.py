@@ -330,6 +330,8 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
             folder = _enter_single_folder(_extract_zip(inner, target / "_unzipped_inner",
                                                        submission.notes))
         _collect(folder, submission)
+        if not any(m in EXERCISES for m in submission.sources):
+            submission.notes += _folders_not_read(folder)
     except (SubmissionError, OSError) as error:
         submission.notes.append(f"{UNREADABLE}: {error}")
     shutil.rmtree(target / "_unzipped", ignore_errors=True)
@@ -339,6 +341,21 @@ def prepare(candidate: Candidate, workdir: Path) -> Submission:
                             else NO_MODULES)
     submission.notes = [printable(note) for note in submission.notes]  # names are theirs
     return submission
+
+
+def _folders_not_read(folder: Path) -> list[str]:
+    """For a hand-in without exercise modules: its sub-folders that hold code, which the
+    grader does not go into when there are several (two assignments of an nbgrader course,
+    part1/ and part2/)."""
+    with contextlib.suppress(OSError):
+        inside = sorted(p.name + "/" for p in folder.iterdir()
+                        if stat.S_ISDIR(p.lstat().st_mode) and not p.name.startswith(".")
+                        and p.name not in NOT_HAND_INS and _has_code_inside(p))
+        if inside:
+            return [f"folders with code that were not read: {', '.join(inside[:10])} (a "
+                    "hand-in is read at its top, or inside its only folder; for an nbgrader "
+                    "course with several assignments: cnnlab nbgrader grade COURSE ASSIGNMENT)"]
+    return []
 
 
 def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str]) -> Path:
@@ -501,9 +518,18 @@ def _is_nbgrader_course(folder: Path) -> bool:
         (folder / "nbgrader_config.py").is_file() or not _has_code(folder))
 
 
-def _has_code(folder: Path) -> bool:
-    return any(p.suffix in CODE_SUFFIXES and stat.S_ISREG(p.lstat().st_mode)
-               for p in folder.iterdir())
+def _has_code(folder: Path, exercises_only: bool = False) -> bool:
+    """A code file at the top of ``folder``; with ``exercises_only`` an exercise module or a
+    notebook."""
+    return any((_is_exercise_file(p) if exercises_only else p.suffix in CODE_SUFFIXES)
+               and stat.S_ISREG(p.lstat().st_mode) for p in folder.iterdir())
+
+
+def _is_exercise_file(path: Path) -> bool:
+    """A notebook, or an exercise module under its own name or one ``_module_name`` takes
+    for it (``Pooling.py``, ``padding (1).py``)."""
+    return path.suffix == ".ipynb" or (
+        path.suffix == ".py" and COPY_SUFFIX.sub("", path.stem.strip()).lower() in EXERCISES)
 
 
 def _enter_single_folder(folder: Path) -> Path:
@@ -511,7 +537,7 @@ def _enter_single_folder(folder: Path) -> Path:
     no code here and exactly one sub-folder, or an ``exercises/`` one with code (the bundle
     of ``cnnlab release``, handed in whole: ``exercises/``, ``notebooks/``, ``cnnlab/``)."""
     for _ in range(5):
-        if _has_code(folder):
+        if _has_code(folder, exercises_only=True):
             return folder
         subfolders = [p for p in folder.iterdir() if stat.S_ISDIR(p.lstat().st_mode)
                       and not p.name.startswith(".") and p.name not in NOT_HAND_INS]
@@ -520,6 +546,9 @@ def _enter_single_folder(folder: Path) -> Path:
             return bundle
         if len(subfolders) != 1:
             return folder
+        if _has_code(folder) and not _has_code(_enter_single_folder(subfolders[0]),
+                                               exercises_only=True):
+            return folder  # but a scratch.py beside hw/ with the modules: hw/ is entered
         folder = subfolders[0]
     return folder
 

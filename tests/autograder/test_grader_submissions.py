@@ -322,3 +322,24 @@ def test_a_zip64_record_the_locator_does_not_point_to_still_counts(tmp_path):
     locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, 0, 1)  # offset 0: a local header
     path.write_bytes(data[:end] + zip64 + locator + data[end:])
     assert zip_directory_size(path)[0] == entries > MAX_ZIP_ENTRIES
+
+
+def test_a_scratch_file_beside_the_folder_with_the_modules_does_not_hide_them(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    modules = [(f"hw/{p.name}", p.read_text()) for p in sorted(PERFECT.glob("*.py"))]
+    _zip(root / "scratch.zip", [("scratch.py", "print('trying things')\n"), *modules])
+    submission = prepared(root, tmp_path / "work", "scratch.zip")
+    assert {p.stem for p in PERFECT.glob("*.py")} <= set(submission.sources)
+
+
+def test_folders_that_were_not_read_are_named_in_the_notes(tmp_path):
+    # two assignments of an nbgrader course, or part1/ and part2/: which one is the work?
+    root = tmp_path / "class"
+    hand_in(root / "two", "part1", {"padding.py": PADDING})
+    hand_in(root / "two", "part2", {"pooling.py": "x = 1\n"})
+    submission = prepared(root, tmp_path / "work", "two")
+    assert submission.notes[-2].startswith(
+        "folders with code that were not read: part1/, part2/ (a hand-in is read at its top")
+    assert "cnnlab nbgrader grade COURSE ASSIGNMENT" in submission.notes[-2]
+    assert submission.notes[-1] == "modules found: none"
