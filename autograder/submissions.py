@@ -188,12 +188,28 @@ def _flat_hand_in(student: str, files: list[tuple[str, Path]]
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         return student, files[0][1], ()
     named: dict[str, Path] = {}
-    for name, path in sorted(files, key=lambda pair: (RESUBMITTED.match(pair[0]) is not None,
-                                                     pair[0])):
+    superseded: list[tuple[str, Path]] = []  # an earlier submission's file of the same name
+    for name, path in sorted(files, key=_newest_first):
         again = RESUBMITTED.match(name)
         plain = again["stem"] + again["suffix"] if again else name
-        named.setdefault(plain if plain not in named else name, path)
-    return student, files[0][1], tuple(sorted(named.items()))
+        key = plain if plain not in named else name
+        if key in named:
+            superseded.append((SUPERSEDED + name, path))
+        else:
+            named[key] = path
+    return student, files[0][1], tuple(sorted(named.items())) + tuple(superseded)
+
+
+SUPERSEDED = "superseded/"  # a flat download's file left out for a later one of its name
+
+
+def _newest_first(pair: tuple[str, Path]) -> tuple:
+    """A file under its own name before a renamed resubmission (``padding-1.py``), and of
+    two Canvas submissions of one name the later (the larger submission id) first."""
+    name, path = pair
+    canvas = CANVAS_FILE.match(path.name)
+    return (RESUBMITTED.match(name) is not None, -int(canvas["submission"]) if canvas else 0,
+            name)
 
 
 def _why_no_hand_in(path: Path) -> str:
@@ -362,7 +378,14 @@ def _gather(files: tuple[tuple[str, Path], ...], target: Path, notes: list[str])
     """A flat download's code files, copied into ``target`` under the names handed in."""
     target.mkdir(parents=True, exist_ok=True)
     for name, file in files:
+        if name.startswith(SUPERSEDED):
+            notes.append(f"{file.name} was not graded: a later submission of "
+                         f"{name.removeprefix(SUPERSEDED)} was")
+            continue
         if Path(name).suffix not in CODE_SUFFIXES or "/" in name or name.startswith("."):
+            if Path(name).suffix.lower() == ".zip":
+                notes.append(f"{file.name} was not unpacked: a zip is read when it is a "
+                             "student's only file")
             continue
         try:
             (target / name).write_bytes(read_regular(file, MAX_FILE_BYTES))

@@ -85,6 +85,28 @@ def test_a_lone_zip_in_a_canvas_download_is_that_students_hand_in(tmp_path):
     assert prepare(candidate, tmp_path / "work").sources == {"padding": PADDING}
 
 
+def test_of_two_canvas_submissions_of_a_file_the_later_is_graded_and_the_note_says_so(
+        tmp_path):
+    root = write(tmp_path / "submissions", {
+        "devriesjan_12345_999_padding.py": "# the first try\n",
+        "devriesjan_LATE_12345_1000_padding.py": PADDING,  # later: a larger submission id
+    })
+    (candidate,) = find_candidates(root)
+    submission = prepare(candidate, tmp_path / "work")
+    assert submission.sources == {"padding": PADDING}
+    assert ("devriesjan_12345_999_padding.py was not graded: a later submission of "
+            "padding.py was") in submission.notes
+
+
+def test_a_zip_beside_other_canvas_files_is_named_as_not_unpacked(tmp_path):
+    root = write(tmp_path / "submissions", {"smithbob_340934_208490285_notes.py": "x = 1\n"})
+    (root / "smithbob_340934_208490284_hw.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (candidate,) = find_candidates(root)
+    notes = prepare(candidate, tmp_path / "work").notes
+    assert ("smithbob_340934_208490284_hw.zip was not unpacked: a zip is read when it is a "
+            "student's only file") in notes
+
+
 def test_a_changed_canvas_file_changes_the_digest(canvas):
     before = {c.student: c.digest for c in find_candidates(canvas)}
     (canvas / "devriesjan_12345_67890_pooling.py").write_text(POOLING + "# changed\n")
