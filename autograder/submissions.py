@@ -704,7 +704,10 @@ def notebook_modules(path: Path, data: bytes | None = None,
     ``MAX_NOTEBOOK_CODE_CHARS`` of code (said in ``notes``)."""
     try:
         data = read_regular(path, MAX_FILE_BYTES) if data is None else data
-        cells = json.loads(data.decode("utf-8", errors="replace"))["cells"]
+        notebook = json.loads(data.decode("utf-8", errors="replace"))
+        if not isinstance(notebook, dict) or not {"cells", "worksheets"} & notebook.keys():
+            raise TypeError("it has no cells: JSON, but not a Jupyter notebook")
+        cells = notebook["cells"] if "cells" in notebook else _nbformat3_cells(notebook)
         if not isinstance(cells, list):
             raise TypeError("its cells are not a list")
     except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
@@ -742,6 +745,13 @@ def notebook_modules(path: Path, data: bytes | None = None,
     body = "\n\n".join(text for _, text in _needed(statements))
     return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
             for module in EXERCISES if module in defined | set(broken)}
+
+
+def _nbformat3_cells(notebook: dict) -> list:
+    """The cells of an nbformat 3 notebook (IPython 2: worksheets, a code cell's "input"), as
+    nbformat 4 has them; KeyError for JSON that is no notebook."""
+    return [{**cell, "source": cell.get("input", cell.get("source", ""))}
+            for sheet in notebook["worksheets"] for cell in sheet["cells"]]
 
 
 def definitions_only(code: str) -> str | None:

@@ -286,3 +286,16 @@ def test_the_similarity_check_reads_only_the_exercise_modules(monkeypatch):
     monkeypatch.setattr(similarity, "parse", lambda text: parsed.append(text) or real(text))
     found = similarity.function_sources({"convolution": SCIPY_CONV2D, "helper": "a = 1\n"})
     assert found.keys() == {"conv2d"} and parsed == [SCIPY_CONV2D]
+
+
+def test_an_nbformat_3_notebook_is_read_and_json_that_is_none_is_told_so(tmp_path):
+    from autograder.submissions import SubmissionError, notebook_modules
+    padding = (PERFECT / "padding.py").read_text()
+    old = tmp_path / "old.ipynb"  # IPython 2: worksheets, and a code cell's "input"
+    old.write_text(json.dumps({"nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": padding, "language": "python"}]}]}))
+    assert "def zero_pad" in notebook_modules(old)["padding"]
+    other = tmp_path / "data.ipynb"
+    other.write_text(json.dumps([1, 2]))
+    with pytest.raises(SubmissionError, match="it has no cells: JSON, but not a Jupyter"):
+        notebook_modules(other)
