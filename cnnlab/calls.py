@@ -129,7 +129,7 @@ def seed_unseeded_generators() -> None:
     np.random.default_rng = lambda seed=None: default_rng(0 if seed is None else seed)
     for name in UNSEEDED:
         setattr(np.random, name, seeded(getattr(np.random, name)))
-    random.Random = seeded(random.Random)
+    setattr(random, "Random", seeded(random.Random))  # noqa: B010 (a type: mypy)
 
 
 class FreshState:

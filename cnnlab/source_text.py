@@ -70,8 +70,8 @@ class Segments:
         # the line ends ast counts: \r\n, \r and \n (a form feed is no line end)
         self.lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
-    def of(self, node: ast.AST) -> str:
-        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    def of(self, node: ast.stmt | ast.expr) -> str:
+        end_line, end_col = node.end_lineno, node.end_col_offset
         if end_line is None or end_col is None:
             return ""
         first, last = node.lineno - 1, end_line - 1
