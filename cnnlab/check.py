@@ -278,10 +278,15 @@ def report(outcomes: list[Outcome], folder: Path, notes: Sequence[str] = ()) -> 
     marks = {PASSED: "ok  ", TODO: "todo", FAILING: "FAIL"}
     lines = [f"Public checks of {folder}", "", *(f"Note: {note}" for note in notes),
              *([""] if notes else [])]
+    told: set[str] = set()  # a module's import error, said in full once
     for outcome in outcomes:
         lines.append(f"  [{marks[outcome.status]}] {outcome.function:<20} "
                      f"{outcome.status_text()}")
-        lines.extend(f"         {detail}" for detail in outcome.details)
+        for detail in outcome.details:
+            if " does not import: " in detail and detail in told:
+                detail = detail.split(": ", 1)[0] + " (said above)"
+            told.add(detail)
+            lines.append(f"         {detail}")
     counts = {s: sum(o.status == s for o in outcomes) for s in marks}
     lines += ["", f"{counts[PASSED]} passed, {counts[FAILING]} failing, "
               f"{counts[TODO]} not implemented yet, of {len(outcomes)} functions.",

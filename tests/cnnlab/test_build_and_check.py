@@ -472,3 +472,14 @@ def test_check_says_a_value_error_was_expected_when_another_error_comes(tmp_path
                        "kernel_size) // stride + 1\n", "conv_output_size")
     assert any(d.split("\n")[1].strip().startswith(
         "should raise ValueError, raised ZeroDivisionError") for d in size.details)
+
+
+def test_a_module_s_syntax_error_is_said_in_full_once(tmp_path):
+    from cnnlab.check import check_folder, report
+    folder = copy_exercises(tmp_path / "mine")
+    path = folder / "convolution.py"
+    path.write_text(path.read_text() + "\n\ndef oops(:\n    pass\n")
+    text = report(check_folder(folder), folder)
+    assert text.count("SyntaxError") == 1
+    assert text.count("convolution.py does not import (said above)") == len(
+        EXERCISES["convolution"]) - 1
