@@ -185,16 +185,16 @@ class CallOutput:
     """``sys.stdout`` and ``sys.stderr`` while a call runs: what one call prints, at most
     ``KEPT_PRINTED`` bytes of it, the rest dropped at once (a print flood costs no time).
 
-    In the grader's own process the text is kept in memory (and also shown on ``echo``, as
-    ``cnnlab check`` shows a student's own prints). In the worker it goes straight to ``fd``,
+    In the grader's own process (and in ``cnnlab check``, which shows a function's prints
+    under its name) the text is kept in memory. In the worker it goes straight to ``fd``,
     a file of the grader's that holds only the current call's output (emptied when a call
     begins): after a crash or a timeout the grader reads it there, and a reply sends it along
     (``printed``)."""
 
     encoding, errors = "utf-8", "replace"
 
-    def __init__(self, fd: int | None = None, echo=None):
-        self.fd, self.echo = fd, echo
+    def __init__(self, fd: int | None = None):
+        self.fd = fd
         self.kept = 0
         self.memory = io.StringIO() if fd is None else None
 
@@ -210,8 +210,6 @@ class CallOutput:
 
     def write(self, text) -> int:
         text = str(text)
-        if self.echo is not None:
-            self.echo.write(text)
         if self.kept < KEPT_PRINTED:
             data = text[:KEPT_PRINTED - self.kept].encode("utf-8", "replace")[:KEPT_PRINTED]
             self.kept += len(data)
@@ -231,8 +229,7 @@ class CallOutput:
         return printed_excerpt_of(self.fileno())
 
     def flush(self) -> None:
-        if self.echo is not None:
-            self.echo.flush()
+        pass  # nothing is buffered: a print's text is kept (or written) as it comes
 
     def isatty(self) -> bool:
         return False

@@ -42,6 +42,7 @@ class Outcome:
     function: str
     status: str
     details: list[str]
+    printed: str = ""  # what the student's own print calls wrote, shown under the function
     waits_for: str | None = None  # a TODO because this stub (another function) was called
 
     def status_text(self) -> str:
@@ -109,14 +110,15 @@ def _student_line(frame) -> str:
     return ""
 
 
-def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset()) -> str | None:
+def run_case(function, case: Case, stub_folders: frozenset[Path] = frozenset(),
+             output: CallOutput | None = None) -> str | None:
     """None if the student's ``function`` passes ``case``, else what went wrong.
     Raises NotImplementedError when a stub (its own or one it calls, in ``stub_folders``:
     the student's folder and the given code) is still there."""
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     with time_limit(SECONDS_PER_CALL):  # sigmoid must not overflow: warnings are errors
         outcome = run_call(function, args, kwargs, files=source_files(function),
-                           warnings_as_errors=True, output=CallOutput(echo=sys.stdout))
+                           warnings_as_errors=True, output=output)
     error, actual = outcome.exception, outcome.value
     if isinstance(error, NotImplementedError):
         if _raising_frame(error, function, stub_folders) is None:  # a library's, not a stub
@@ -240,12 +242,16 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
     details = []
     stub_folders = frozenset(f.resolve() for f in (loaded.folder, given) if f is not None)
     cases = [c for c in CASES if c.function == name]
+    printed = []
     for index, case in enumerate(cases):
+        output = CallOutput()
         try:
-            problem = run_case(function, case, stub_folders)
+            problem = run_case(function, case, stub_folders, output)
         except NotImplementedError as error:
             return Outcome(name, TODO, [],
                            waits_for=stub_called(error, function, stub_folders))
+        finally:
+            printed.append(output.printed())
         if problem:
             why = f"  ({case.why})" if case.why else ""
             details.append(f"{case.call_text()}{why}\n      {problem}")
@@ -254,7 +260,7 @@ def check_function(loaded: LoadedExercises, name: str, given: Path | None = None
             details.append(f"the other {left} example{'s' if left > 1 else ''} not run: "
                            "fix the endless loop first")
             break
-    return Outcome(name, FAILING if details else PASSED, details)
+    return Outcome(name, FAILING if details else PASSED, details, "".join(printed))
 
 
 def sources_of(folder: Path) -> dict[str, str]:
@@ -287,12 +293,28 @@ def report(outcomes: list[Outcome], folder: Path, notes: Sequence[str] = ()) -> 
                 detail = detail.split(": ", 1)[0] + " (said above)"
             told.add(detail)
             lines.append(f"         {detail}")
+        lines += _printed_lines(outcome.printed)
     counts = {s: sum(o.status == s for o in outcomes) for s in marks}
     lines += ["", f"{counts[PASSED]} passed, {counts[FAILING]} failing, "
               f"{counts[TODO]} not implemented yet, of {len(outcomes)} functions.",
               "These are a few public examples. Your grade comes from hidden tests with "
               "hundreds of generated inputs per function: passing here is not the grade."]
     return "\n".join(lines)
+
+
+PRINTED_LINES = 5  # of a function's own prints, under its line in the report
+
+
+def _printed_lines(printed: str) -> list[str]:
+    """What a function printed during its examples, its first lines, under its name."""
+    text = printed.splitlines()
+    if not text:
+        return []
+    more = len(text) - PRINTED_LINES
+    return ["         printed (your print calls):",
+            *(f"           {line[:200]}" for line in text[:PRINTED_LINES]),
+            *([f"           ... and {more} more line{'s' if more > 1 else ''}"] if more > 0
+              else [])]
 
 
 def default_folder() -> Path:

@@ -483,3 +483,18 @@ def test_a_module_s_syntax_error_is_said_in_full_once(tmp_path):
     assert text.count("SyntaxError") == 1
     assert text.count("convolution.py does not import (said above)") == len(
         EXERCISES["convolution"]) - 1
+
+
+def test_a_function_s_own_prints_are_shown_under_its_name(tmp_path, capsys):
+    from cnnlab.check import check_folder, report
+    folder = copy_exercises(tmp_path / "mine")
+    path = folder / "padding.py"
+    path.write_text(path.read_text() + "\n\ndef same_padding(kernel_size):\n"
+                    "    print('debug', kernel_size)\n    if kernel_size % 2 == 0:\n"
+                    "        raise ValueError('kernel_size must be odd')\n"
+                    "    return (kernel_size - 1) // 2\n")
+    text = report(check_folder(folder), folder)
+    assert capsys.readouterr().out == ""  # nothing above the report's header
+    block = text[text.index("] same_padding"):].splitlines()
+    assert "passed" in block[0] and block[1].strip() == "printed (your print calls):"
+    assert block[2].strip().startswith("debug ")
