@@ -495,6 +495,8 @@ def _kept_state_note(student: Student, check: Check, group: list, actual: list) 
                                      for a in actual):
         return ""
     again = _ask(student, check, group)
+    if any(isinstance(a, CallError) and a.kind in NOT_SHRUNK for a in again):
+        return ""  # out of time or crashed on the second asking: that says nothing of state
     return "" if list(map(_answer_key, actual)) == list(map(_answer_key, again)) else KEPT_STATE
 
 

@@ -67,3 +67,23 @@ def test_a_complex_result_fails_without_a_warning_in_the_grader(suite, recwarn) 
     result = engine.grade_function(student, suite, "sigmoid")
     assert result.points < result.max_points
     assert not [w for w in recwarn if issubclass(w.category, np.exceptions.ComplexWarning)]
+
+
+def test_a_second_asking_that_runs_out_of_time_is_no_sign_of_kept_state() -> None:
+    """The function's time may end on the shown call's second asking: no claim of state."""
+    from autograder import engine
+    from autograder.checks import all_checks
+    from autograder.results import TIMEOUT, CallError
+
+    class OutOfTime:
+        def call_many(self, function, calls, return_inputs=False, warnings_as_errors=False):
+            return [CallError(TIMEOUT, "this function used up its 90 s")] * len(calls)
+
+    class Again:  # a different answer: that is kept state
+        def call_many(self, function, calls, return_inputs=False, warnings_as_errors=False):
+            return [np.ones(1)] * len(calls)
+
+    check = next(c for c in all_checks()["relu"] if not c.inputs_unchanged)
+    group = [((np.zeros(1),), {})]
+    assert engine._kept_state_note(OutOfTime(), check, group, [np.zeros(1)]) == ""
+    assert engine._kept_state_note(Again(), check, group, [np.zeros(1)]) == engine.KEPT_STATE
