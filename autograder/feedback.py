@@ -14,9 +14,10 @@ import inspect
 import numpy as np
 
 import solutions
-from autograder.checks.base import Check, Raised, parameters_of, same_data
+from autograder.checks.base import Check, Raised, parameters_of
 from autograder.results import CallError, FailingExample
 from cnnlab.catalog import PICTURED
+from cnnlab.result_rules import same_data
 
 SMALL_ARRAY = 64  # elements shown in full (an 8x8 image)
 SMALL_CHANNELS = 8  # a (H, W, C) array with at most this many channels is shown per channel

@@ -29,7 +29,7 @@ from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF
 from cnnlab.loading import LoadedExercises, exercises_from, given_code_dir
 from cnnlab.placement import defined_at_top, moved_hint
 from cnnlab.public_checks import CASES, RAISES, Case
-from cnnlab.result_rules import compare, named_in
+from cnnlab.result_rules import compare, named_in, same_data
 from cnnlab.source_text import source_text
 
 SECONDS_PER_CALL = 10
@@ -169,22 +169,12 @@ def _changed_argument(function, case: Case, args: tuple, kwargs: dict) -> str | 
     """SPEC 2 (graded): inputs are never modified; the first argument the call changed."""
     after = _parameters(function, args, kwargs)
     for name, before in _parameters(function, case.args, case.kwargs).items():
-        if not _same(before, after.get(name)):
+        if not same_data(before, after.get(name)):
             return (f"changed its argument {name} in place: before the call "
                     f"{_show(before)}, after it {_show(after.get(name))}\n      inputs must "
                     f"stay as they are (graded): compute into a new array (`out = ...`, or "
                     f"`{name} = {name}.copy()` first), never `{name}[...] = ...`")
     return None
-
-
-def _same(before, now) -> bool:
-    if isinstance(before, np.ndarray):
-        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
-                and now.shape == before.shape and np.array_equal(now, before, equal_nan=True))
-    try:
-        return bool(type(now) is type(before) and now == before)
-    except Exception:  # an array inside a list: compared as text
-        return repr(now) == repr(before)
 
 
 def where(error: BaseException, function) -> str:

@@ -150,3 +150,18 @@ def named_in(message: str, parameters: Sequence[str]) -> set[str]:
                 or re.search(rf"{word}\s*=", message, re.IGNORECASE)):
             found.add(name)
     return found
+
+
+# SPEC 2: inputs are never modified.
+def same_data(before, now) -> bool:
+    """Arrays of the same dtype and values, or equal lists, dicts and numbers of them."""
+    if isinstance(before, np.ndarray):
+        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
+                and np.array_equal(now, before))
+    if isinstance(before, list | tuple):
+        return (type(now) is type(before) and len(now) == len(before)
+                and all(same_data(b, n) for b, n in zip(before, now, strict=True)))
+    if isinstance(before, dict):
+        return (isinstance(now, dict) and now.keys() == before.keys()
+                and all(same_data(v, now[k]) for k, v in before.items()))
+    return type(now) is type(before) and now == before

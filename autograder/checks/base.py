@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
 from autograder.worker_runtime import wire
-from cnnlab.result_rules import compare, named_in, not_a_number, within_tolerance
+from cnnlab.result_rules import compare, named_in, not_a_number, same_data, within_tolerance
 
 Call = tuple[tuple, dict]
 
@@ -350,20 +350,6 @@ def _change(before, now) -> str:
             and before.shape != now.shape):
         return f"changed the shape (from {before.shape} to {now.shape}) of"
     return "modified"
-
-
-def same_data(before, now) -> bool:
-    """Arrays of the same dtype and values, or equal lists, dicts and numbers of them."""
-    if isinstance(before, np.ndarray):
-        return (isinstance(now, np.ndarray) and now.dtype == before.dtype
-                and np.array_equal(now, before))
-    if isinstance(before, list | tuple):
-        return (type(now) is type(before) and len(now) == len(before)
-                and all(same_data(b, n) for b, n in zip(before, now, strict=True)))
-    if isinstance(before, dict):
-        return (isinstance(now, dict) and now.keys() == before.keys()
-                and all(same_data(v, now[k]) for k, v in before.items()))
-    return type(now) is type(before) and now == before
 
 
 @dataclass(frozen=True)
