@@ -231,9 +231,10 @@ def _why_no_hand_in(path: Path) -> str:
     return ""
 
 
-def _has_code_inside(folder: Path) -> bool:
+def _has_code_inside(folder: Path, exercises_only: bool = False) -> bool:
+    """``_has_code`` of the folder a hand-in ``folder`` is read from."""
     with contextlib.suppress(OSError):
-        return _has_code(_enter_single_folder(folder))
+        return _has_code(_enter_single_folder(folder), exercises_only)
     return False
 
 
@@ -569,8 +570,7 @@ def _enter_single_folder(folder: Path) -> Path:
             return bundle
         if len(subfolders) != 1:
             return folder
-        if _has_code(folder) and not _has_code(_enter_single_folder(subfolders[0]),
-                                               exercises_only=True):
+        if _has_code(folder) and not _has_code_inside(subfolders[0], exercises_only=True):
             return folder  # but a scratch.py beside hw/ with the modules: hw/ is entered
         folder = subfolders[0]
     return folder
@@ -593,8 +593,8 @@ def _extract_zip(path: Path, target: Path, notes: list[str]) -> Path:
                        and not _member_path(m).startswith(("__MACOSX/", "._"))]
             # As a folder is read: the files nearest the top first, the exercise modules
             # first among them; a virtualenv deep inside never crowds them out.
-            members.sort(key=lambda m: (len(Path(_member_path(m)).parts),
-                                        Path(_member_path(m)).name not in EXERCISE_FILES))
+            members.sort(key=lambda m: (len((path := Path(_member_path(m))).parts),
+                                        path.name not in EXERCISE_FILES))
             total = 0
             for member in members[:MAX_FILES]:
                 total += _extract_member(archive, member, target, notes, total)
