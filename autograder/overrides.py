@@ -19,6 +19,8 @@ without it gives the suite's grades again. Function overrides come first, then t
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import math
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -117,17 +119,22 @@ def _toml_entries(text: str, name: str) -> list[tuple[str, dict]]:
 
 
 def _csv_entries(text: str, name: str) -> list[tuple[str, dict]]:
-    rows = list(csv.reader(text.splitlines()))
+    # A spreadsheet may quote a reason over several lines: the reader's own line count, not
+    # the row's index, says where an entry starts.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = [(reader.line_num, row) for row in reader]
     if not rows:
         return []
-    header = [h.strip().lower() for h in rows[0]]
+    first = rows[0][1]
+    header = [h.strip().lower() for h in first]
     missing = [c for c in ("student", "function", "reason") if c not in header]
     if missing or not {"points", "delta"} & set(header):
         raise OverrideError(f"{name}: the header must name the columns "
                             f"{', '.join(CSV_COLUMNS)} (points or delta may be left out); "
-                            f"got {', '.join(rows[0])}")
+                            f"got {', '.join(first)}")
     entries = []
-    for number, row in enumerate(rows[1:], start=2):
+    for (before, _), (_, row) in itertools.pairwise(rows):
+        number = before + 1  # the row's first line: the one after the row before it
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import re
 import sys
 import unicodedata
@@ -65,7 +66,7 @@ def read_grades(out: Path) -> list[Grade]:
     path = Path(out) / "grades.csv"
     if not path.is_file():
         raise LmsError(f"{path} does not exist: run cnnlab grade SUBMISSIONS --out {out} first")
-    reader = csv.DictReader(path.read_text(encoding="utf-8").splitlines())
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
     header = reader.fieldnames or []
     rows = list(reader)
     if tuple(header[:3]) != GRADES_START:
@@ -91,7 +92,7 @@ def read_roster(path: Path, form: str) -> tuple[list[RosterEntry], list[str]]:
     if not path.is_file():
         raise LmsError(f"roster {path} does not exist")
     text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     wanted = ID_COLUMNS[form]
     if not any(column in header for column in wanted):
@@ -275,7 +276,7 @@ def _overridden(out: Path) -> list[str]:
     if not path.is_file():
         return []
     return [f"{r['student']} {r['function']}: {r['before']} -> {r['after']} ({r['reason']})"
-            for r in csv.DictReader(path.read_text(encoding="utf-8").splitlines())]
+            for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))]
 
 
 # --- feedback files for a bulk upload ------------------------------------------------------

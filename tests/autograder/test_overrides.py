@@ -80,6 +80,17 @@ def test_a_bad_entry_is_refused_with_where_and_why(tmp_path, text, message):
         overrides.load(_write(tmp_path, "o.csv", text))
 
 
+def test_a_reason_over_two_lines_is_read_whole_and_later_lines_keep_their_numbers(tmp_path):
+    """A spreadsheet writes a reason typed with Alt-Enter as one quoted cell over two lines;
+    the feedback shows it on one."""
+    text = ('student,function,points,reason\nann,conv2d,1,"late:\nsee the e-mail"\n'
+            'bob,conv3d,1,r\n')
+    with pytest.raises(OverrideError, match=r"o\.csv, line 4: unknown function 'conv3d'"):
+        overrides.load(_write(tmp_path, "o.csv", text))
+    (ann,) = overrides.load(_write(tmp_path, "o.csv", text.split("bob")[0]))
+    assert ann.reason == "late: see the e-mail" and ann.where == "o.csv, line 2"
+
+
 def test_unknown_keys_in_toml_are_refused(tmp_path):
     text = '[[override]]\nstudent = "ann"\nfunction = "relu"\npoint = 1\nreason = "r"\n'
     with pytest.raises(OverrideError, match=r"\[\[override\]\] 1: unknown key\(s\) point"):

@@ -155,6 +155,17 @@ def test_grades_of_a_folder_never_graded_is_an_error(tmp_path):
     assert done.returncode == 2 and "grades.csv does not exist" in done.stderr
 
 
+def test_a_hand_in_name_with_a_line_break_is_read_back_whole(tmp_path):
+    """A file name may hold a line break (or U+2028): grades.csv quotes it, and reading it
+    back must not split the row there."""
+    header = ["student", "score", "max_score", "hand_in"]
+    rows = [["a_b", "3", "46", "a\nb.zip"], ["c_d", "4", "46", "c\u2028d"]]
+    with open(tmp_path / "grades.csv", "w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([header, *rows])
+    assert [(g.student, g.hand_in, g.score) for g in lms.read_grades(tmp_path)] == [
+        ("a_b", "a\nb.zip", "3"), ("c_d", "c\u2028d", "4")]
+
+
 # --- matching, on made-up rosters ----------------------------------------------------------
 
 def _grade(hand_in: str) -> lms.Grade:
