@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from exercises.convolution import conv2d
-from exercises.validation import check_fits, check_ndim, check_positive
+from exercises.validation import check_fits, check_ndim, check_pool_window, check_positive
 
 
 def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from solutions.convolution import conv2d
-from solutions.validation import check_fits, check_ndim, check_positive
+from solutions.validation import check_fits, check_ndim, check_pool_window, check_positive
 
 
 def pool_output_size(input_size: int, size: int = 2, stride: int | None = None) -> int:
@@ -108,8 +108,8 @@ def max_pool(x: npt.ArrayLike, size: int = 2, stride: int | None = None) -> npt.
     x = np.asarray(x)
     ### BEGIN SOLUTION
     check_ndim("x", x, 2, 3)
-    stride = size if stride is None else stride
-    h_out = pool_output_size(x.shape[0], size, stride)  # also checks size and stride
+    stride = check_pool_window(x, size, stride)
+    h_out = pool_output_size(x.shape[0], size, stride)
     w_out = pool_output_size(x.shape[1], size, stride)
     # Loop over the size*size offsets inside a window, never over pixels: each offset gives
     # one strided view holding that element of every window.
@@ -154,9 +154,7 @@ def avg_pool(x: npt.ArrayLike, size: int = 2,
     x = np.asarray(x)
     ### BEGIN SOLUTION
     check_ndim("x", x, 2, 3)
-    stride = size if stride is None else stride
-    pool_output_size(x.shape[0], size, stride)  # checks size, stride and that the window fits
-    pool_output_size(x.shape[1], size, stride)
+    stride = check_pool_window(x, size, stride)
     # Average pooling is a convolution with a fixed kernel of 1/size^2, channel by channel.
     kernel = np.full((size, size), 1.0 / size**2)
     channels = x.reshape(x.shape[0], x.shape[1], -1)

@@ -37,3 +37,14 @@ def check_fits(window: str, window_size: int, into: str, size: int) -> None:
     """Raise ``ValueError`` if a window of ``window_size`` does not fit in ``size``."""
     if window_size > size:
         raise ValueError(f"{window} ({window_size}) is larger than {into} ({size})")
+
+
+def check_pool_window(x: np.ndarray, size: int, stride: int | None) -> int:
+    """Check pooling's ``size`` and ``stride`` (None: ``size``) on ``x`` of ``(H, W, ...)``, in
+    ``pool_output_size``'s order, and return the stride. A window larger than ``x`` names
+    ``x``'s side: pooling has no ``input_size`` of its own."""
+    size = check_positive("size", size)
+    stride = size if stride is None else check_positive("stride", stride)
+    for side, length in zip(("height", "width"), x.shape[:2], strict=False):
+        check_fits("the pooling window size", size, f"the {side} of x", length)
+    return stride
