@@ -36,6 +36,7 @@ hand: ``cnnlab build`` writes them and ``cnnlab build --check`` reports drift.
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import pprint
 import sys
@@ -48,6 +49,7 @@ import numpy as np
 from cnnlab.build import ROOT
 from cnnlab.catalog import EXERCISES, FUNCTIONS, MODULE_OF, RECORDS, SUPPORT_MODULES
 from cnnlab.public_checks import CASES, RAISES, Case
+from cnnlab.result_rules import named_in
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOK_NAME = "cnn_exercises.ipynb"
@@ -132,12 +134,24 @@ def check_example(actual, expected):
 
 
 def check_raises(function, *args, **kwargs):
-    """A public example: ``function(*args, **kwargs)`` must raise ValueError."""
+    """A public example: ``function(*args, **kwargs)`` must raise ValueError, with a message
+    that names an argument (both are graded)."""
     try:
         result = function(*args, **kwargs)
-    except ValueError:
+    except ValueError as error:
+        names = list(inspect.signature(function).parameters)
+        if names and not named_in(str(error), names):
+            raise AssertionError(
+                f"{function.__name__} raised ValueError({str(error)!r}), but its message names "
+                f"no argument: say which one is wrong and why ({', '.join(names)}), as the "
+                "graded tests ask") from None
         return
-    raise AssertionError(f"{function.__name__} should raise ValueError, returned {result!r}")'''
+    raise AssertionError(f"{function.__name__} should raise ValueError, returned {result!r}")
+
+
+''' + inspect.getsource(named_in)  # the graded rule itself: a notebook runs without cnnlab
+HELPER_IMPORTS = {"import contextlib", "import inspect", "import re",  # for HELPERS
+                  "from collections.abc import Sequence"}
 
 
 # --- reading the solutions -----------------------------------------------------------------
@@ -297,12 +311,29 @@ def rubric_points() -> dict[str, float]:
 
 
 def import_block(lines: set[str]) -> str:
-    """The imports as isort (ruff) orders them: standard library, then third party."""
+    """The imports as isort (ruff) orders them: standard library, then third party; one
+    ``from`` line per module."""
     def key(line: str) -> tuple[bool, str]:
         return not line.startswith("import "), line
+    lines = _one_from_line_per_module(lines)
     third = {line for line in lines if line.split()[1].split(".")[0] in THIRD_PARTY}
     groups = [sorted(lines - third, key=key), sorted(third, key=key)]
     return "\n\n".join("\n".join(group) for group in groups if group)
+
+
+def _one_from_line_per_module(lines: set[str]) -> set[str]:
+    """``from m import a`` and ``from m import b`` as ``from m import a, b``, the names in
+    isort's order (constants, classes, then the rest)."""
+    names: dict[str, set[str]] = {}
+    for line in lines:
+        if line.startswith("from "):
+            module, imported = line.removeprefix("from ").split(" import ", 1)
+            names.setdefault(module, set()).update(n.strip() for n in imported.split(","))
+
+    def order(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[:1].isupper() else 2), name
+    return ({line for line in lines if not line.startswith("from ")}
+            | {f"from {m} import {', '.join(sorted(n, key=order))}" for m, n in names.items()})
 
 
 def dependencies(sources: dict[str, str]) -> dict[str, set[str]]:
@@ -330,8 +361,7 @@ def make_notebook(solutions_dir: Path = ROOT / "solutions",
     (_, intro), *sections = stories(story_dir)
     parts = {m: module_parts(solutions_dir / f"{m}.py")
              for m in (*GIVEN_MODULES, *EXERCISES)}
-    imports = import_block({"import contextlib"}  # for public_examples in HELPERS
-                           | {line for m in parts for line in parts[m][0]})
+    imports = import_block(HELPER_IMPORTS | {line for m in parts for line in parts[m][0]})
     cells = [markdown_cell("intro", intro),
              given_cell("given_imports", imports + "\n\n\n" + HELPERS)]
     for module in GIVEN_MODULES:

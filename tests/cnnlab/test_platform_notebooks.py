@@ -235,6 +235,33 @@ def test_the_students_notebook_on_stubs_runs_to_the_end(tmp_path):
                                   for f in (*FUNCTIONS, "experiment"))
 
 
+def _helpers() -> dict:
+    """The notebook's own helper cell, run with its imports (as in the notebook, without
+    cnnlab)."""
+    import numpy as np
+    namespace: dict = {"np": np}
+    exec("\n".join(sorted(notebooks.HELPER_IMPORTS)) + "\n" + notebooks.HELPERS, namespace)
+    return namespace
+
+
+def test_the_notebooks_raises_check_asks_the_message_to_name_an_argument():
+    """As ``cnnlab check`` and the graded tests: a ValueError whose message names no argument
+    fails the public example; naming one in any case, or as ``pad=-1``, passes."""
+    check_raises = _helpers()["check_raises"]
+
+    message = ""
+
+    def zero_pad(x, pad):
+        raise ValueError(message)
+    for named in ("Pad must not be negative", "bad value (pad=-1)", "x must be 1-D"):
+        message = named
+        check_raises(zero_pad, [1.0], -1)
+    message = "must not be negative, got -1"
+    with pytest.raises(AssertionError, match="names no argument: say which one is wrong and "
+                                             r"why \(x, pad\)"):
+        check_raises(zero_pad, [1.0], -1)
+
+
 @pytest.mark.parametrize(("actual", "expected", "told"), [
     (3.0, 3, "expected an integer, got float 3.0"),  # np.floor(...) + 1
     ("list", "array", "expected a numpy array, got list"),
@@ -246,8 +273,7 @@ def test_the_notebooks_example_check_rules_as_cnnlab_check_does(actual, expected
     """The notebook's own check of a public example (it runs without cnnlab installed) holds
     a result to the rules ``cnnlab check`` applies: kind, shape, values."""
     import numpy as np
-    namespace: dict = {"np": np, "contextlib": __import__("contextlib")}
-    exec(notebooks.HELPERS, namespace)
+    namespace = _helpers()
     arrays = {"array": np.array([[4.0]]), "ones": np.array([[1.0]]), "2x2": np.zeros((2, 2)),
               "4x4": np.zeros((4, 4)), "list": [[4.0]]}
     with pytest.raises(AssertionError) as raised:
