@@ -192,20 +192,24 @@ def picture_arrays(check: Check, group: list, expected: list, actual: list) -> d
             and np.asarray(args[0]).ndim in (1, 2) and got.dtype.kind in "biuf"):
         return None
     image = np.asarray(args[0], float)
-    kernel = _kernel(group[0])
+    names = parameters_of(check.function)
+    kernel = _second_array(group[0], names[1] if len(names) > 1 else "")
     if max(image.size, want.size, got.size, 0 if kernel is None else kernel.size) > (
             MAX_PICTURE_ELEMENTS):
         return None
+    # "input" and "kernel" are the first two arguments, drawn under their own names
+    # (``names``): max_pool_backward's are d_out and x.
     arrays = {"input": image.tolist(), "expected": want.tolist(),
-              "actual": np.asarray(got, float).tolist()}
+              "actual": np.asarray(got, float).tolist(), "names": list(names[:2])}
     return arrays if kernel is None else {**arrays, "kernel": kernel.tolist()}
 
 
-def _kernel(call) -> np.ndarray | None:
-    """The kernel of a 1-D or 2-D convolution call (second argument), for the picture."""
+def _second_array(call, name: str) -> np.ndarray | None:
+    """The second argument (a convolution's kernel, a backward pass's x), by position or by
+    ``name``, when it is a 1-D or 2-D array of numbers: the picture shows it."""
     args, kwargs = call
-    kernel = args[1] if len(args) > 1 else kwargs.get("kernel", kwargs.get("w"))
-    if not isinstance(kernel, np.ndarray | list) or isinstance(kernel, bool):
+    second = args[1] if len(args) > 1 else kwargs.get(name)
+    if not isinstance(second, np.ndarray | list) or isinstance(second, bool):
         return None
-    kernel = np.asarray(kernel)
-    return kernel.astype(float) if kernel.ndim in (1, 2) and kernel.dtype.kind in "biuf" else None
+    second = np.asarray(second)
+    return second.astype(float) if second.ndim in (1, 2) and second.dtype.kind in "biuf" else None

@@ -389,9 +389,11 @@ def failure_figure(check: CheckResult, title: str):
     from cnnlab.figures.comparison import side_by_side
     arrays = _arrays(check)
     kernel = arrays.get("kernel")
+    names = arrays.get("names") or ["input", "kernel"]  # a gradebook row of before 2026-12-08
     return side_by_side(np.asarray(arrays["expected"]), np.asarray(arrays["actual"]),
                         np.asarray(arrays["input"]), title=title,
-                        kernel=None if kernel is None else np.asarray(kernel))
+                        kernel=None if kernel is None else np.asarray(kernel),
+                        names=(*names, "kernel")[:2])
 
 
 # --- Gradescope ----------------------------------------------------------------------------

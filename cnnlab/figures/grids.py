@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -29,13 +30,16 @@ def draw_grid(ax: Axes, array: np.ndarray, fmt: str | None = None,
               shown: np.ndarray | None = None, fill: np.ndarray | None = None) -> None:
     """Draw a 2-D array as cells with their numbers; ``shown`` masks which numbers appear."""
     rows, cols = array.shape
-    for r in range(rows):
-        for c in range(cols):
-            colour = "white" if fill is None else fill[r, c]
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=colour, edgecolor="0.3", lw=1))
-            if shown is None or shown[r, c]:
-                ax.text(c + 0.5, r + 0.5, _format(array[r, c], fmt),
-                        ha="center", va="center", fontsize=10)
+    cells = [(r, c) for r in range(rows) for c in range(cols)]
+    # One collection, not a patch per cell: drawn in one go (a failure picture in half the
+    # time, benchmarks/DIARY.md 2026-12-08).
+    ax.add_collection(PatchCollection(
+        [Rectangle((c, r), 1, 1) for r, c in cells], edgecolors="0.3", linewidths=1,
+        facecolors=["white" if fill is None else fill[r, c] for r, c in cells]))
+    for r, c in cells:
+        if shown is None or shown[r, c]:
+            ax.text(c + 0.5, r + 0.5, _format(array[r, c], fmt),
+                    ha="center", va="center", fontsize=10)
     # A margin around the cells: limits at the edge lines would clip their outer half.
     ax.set_xlim(-EDGE, cols + EDGE)
     ax.set_ylim(rows + EDGE, -EDGE)  # row 0 at the top, as an image

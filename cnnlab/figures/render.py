@@ -1,4 +1,4 @@
-"""Turn a figure into PNG bytes or a file, and release its memory."""
+"""Turn a figure into PNG bytes or a file."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+# A figure is not cleared after it is written: it is not registered with pyplot, so it is
+# freed with its last reference, and clearing it built every axes' ticks anew (a fifth of
+# a failure picture's time).
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes; the figure is cleared afterwards."""
+    """The figure as PNG bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    fig.clear()
     return buffer.getvalue()
 
 
@@ -28,5 +30,4 @@ def save(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
         raise ValueError(f"path {path} is a directory, expected a file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
-    fig.clear()
     return path

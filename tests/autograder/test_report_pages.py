@@ -110,12 +110,24 @@ def test_the_pictures_show_the_kernel_of_a_convolution():
                     FailingExample("conv2d(...)", "e", "a", arrays))
     figure = outputs.failure_figure(failed, "conv2d.b")
     titles = [axes.get_title() for axes in figure.axes if axes.get_title()]
-    assert titles == ["input", "kernel", "expected", "actual", "actual - expected"]
+    assert titles == ["image", "kernel", "expected", "actual", "actual - expected"]
 
 
 def test_pooling_pictures_have_no_kernel():
     arrays = _arrays("max_pool", ((np.ones((4, 4)), 2), {}), np.ones((2, 2)), np.zeros((2, 2)))
-    assert set(arrays) == {"input", "expected", "actual"}
+    assert set(arrays) == {"input", "expected", "actual", "names"}
+
+
+def test_a_backward_pass_s_picture_names_d_out_and_x_not_input_and_kernel():
+    d_out, x = np.array([[1.0]]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    arrays = _arrays("max_pool_backward", ((d_out,), {"x": x}), np.zeros((2, 2)),
+                     np.ones((2, 2)))
+    assert arrays["input"] == d_out.tolist() and arrays["kernel"] == x.tolist()
+    failed = _check("max_pool_backward", "b", False, "values differ",
+                    FailingExample("max_pool_backward(...)", "e", "a", arrays))
+    figure = outputs.failure_figure(failed, "max_pool_backward.b")
+    titles = [axes.get_title() for axes in figure.axes if axes.get_title()]
+    assert titles == ["d_out", "x", "expected", "actual", "actual - expected"]
 
 
 def _arrays(function: str, call, expected, actual) -> dict:

@@ -30,6 +30,13 @@ def texts_of(ax):
             for t in ax.texts}
 
 
+def cell_colours(ax):
+    """{(row, col): RGBA} of the cells of a grid axes (drawn as one collection)."""
+    (cells,) = ax.collections
+    return {(round(path.vertices[:, 1].min()), round(path.vertices[:, 0].min())): tuple(colour)
+            for path, colour in zip(cells.get_paths(), cells.get_facecolors(), strict=True)}
+
+
 def outlines(ax):
     """(row, col, height, width) of the unfilled rectangles (the highlights)."""
     return [(round(p.get_y()), round(p.get_x()), round(p.get_height()), round(p.get_width()))
@@ -72,8 +79,8 @@ def test_conv_step_shows_the_window_and_the_outputs_so_far(padding, stride, posi
 
 def test_conv_step_colours_padding_differently():
     fig = conv_step(np.ones((2, 2)), np.ones((1, 1)), padding=1)
-    cells = [p for p in fig.axes[0].patches if p.get_fill()]
-    colour = {(round(p.get_y()), round(p.get_x())): p.get_facecolor() for p in cells}
+    colour = cell_colours(fig.axes[0])
+    assert len(colour) == 16
     assert colour[(0, 0)] != colour[(1, 1)]
     assert colour[(0, 0)] == colour[(3, 3)] and colour[(1, 1)] == colour[(2, 2)]
 
@@ -116,9 +123,9 @@ def test_side_by_side_marks_the_wrong_cell():
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["input", "expected", "actual", "actual - expected"]
     assert texts_of(fig.axes[3])[(1, 2)] == "35" and texts_of(fig.axes[3])[(0, 0)] == "0"
-    red = [(round(p.get_y()), round(p.get_x())) for p in fig.axes[2].patches
-           if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
-    assert red == [(1, 2)]
+    colours = cell_colours(fig.axes[2])
+    assert len(colours) == 9
+    assert [cell for cell, colour in colours.items() if colour[:3] != (1.0, 1.0, 1.0)] == [(1, 2)]
     assert_not_blank(fig)
 
 
