@@ -68,15 +68,17 @@ def _hygiene_checks() -> frozenset[str]:
 
 def note_callers(results: Sequence[FunctionResult],
                  sources: Mapping[str, str]) -> list[FunctionResult]:
-    """The results, with a note on each function that gave wrong results without a note or
-    a named misconception of its own and calls a graded function of the hand-in that gave
-    wrong results too."""
+    """The results, with a note on each function that gave wrong results without a note of
+    its own and calls a graded function of the hand-in that gave wrong results too. Also
+    beside a named misconception: a wrong callee's results are often exactly what a known
+    mistake of the caller gives (a pool_output_size rounding up makes max_pool 'keep the
+    partial windows at the border')."""
     lost = {r.function for r in results if _gave_wrong_results(r)}
     callees = graded_callees(sources) if lost else {}
     noted = []
     for result in results:
         wrong = sorted(callees.get(result.function, set()) & lost)
-        if wrong and result.function in lost and not result.note and not result.misconceptions:
+        if wrong and result.function in lost and not result.note:
             them = " and ".join(wrong)
             it = "them" if len(wrong) > 1 else "it"
             result = replace(result, note=(

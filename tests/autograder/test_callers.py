@@ -3,6 +3,8 @@ so: fix the callee first (``autograder.callers``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from student_code import perfect_except
 from student_code.mutants import train_step_uphill
 
@@ -76,3 +78,16 @@ def test_a_callee_that_lost_only_hygiene_points_is_not_blamed() -> None:
     results[0] = _failed("train_step", "agrees_on_small_batches")
     assert note_callers(results, {"backprop": THROUGH_A_HELPER})[1].note.startswith(
         "fit calls your train_step, which lost points too")
+
+
+def test_the_note_is_given_beside_a_misconception_the_wrong_callee_may_cause() -> None:
+    """A pool_output_size that rounds up makes a correct max_pool look like one that keeps
+    the partial windows: the student is told to fix the callee first all the same."""
+    sources = {"pooling": "def pool_output_size(n, size=2, stride=None):\n    return n\n\n"
+                          "def max_pool(x, size=2, stride=None):\n"
+                          "    return pool_output_size(len(x), size, stride)\n"}
+    results = [_failed("pool_output_size", "agrees"), replace(
+        _failed("max_pool", "agrees"), misconceptions=["max_pool.partial_windows"])]
+    noted = note_callers(results, sources)[1]
+    assert noted.misconceptions == ["max_pool.partial_windows"]
+    assert noted.note.startswith("max_pool calls your pool_output_size, which lost points too")
