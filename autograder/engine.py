@@ -57,6 +57,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
+from autograder.told import shown_failures
 from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 from cnnlab.placement import moved_hint
@@ -252,19 +253,28 @@ def sources_digest(sources: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-MAX_EXAMPLES_PER_HAND_IN = 40  # stored failing examples; later failed checks keep their message
+MAX_EXAMPLES_PER_HAND_IN = 40  # told failing examples kept, besides each function's first
 
 
 def cap_examples(results: list[FunctionResult],
                  most: int = MAX_EXAMPLES_PER_HAND_IN) -> list[FunctionResult]:
-    """The results with at most ``most`` failing examples kept, the first ones in order."""
-    kept, capped = 0, []
-    for function in results:
+    """The results with the failing examples the student is told (``told.shown_failures``):
+    every failed function's first, then the others in order up to ``most`` in all. A check
+    that failed the same way as one told shows no example, so it keeps none: counted, they
+    left a later function with no example at all."""
+    told = [shown_failures(function)[0] for function in results]
+    firsts = {id(shown[0]) for shown in told if shown and shown[0].example is not None}
+    left = most - len(firsts)
+    capped = []
+    for function, shown in zip(results, told, strict=True):
+        telling = {id(check) for check in shown}
         checks = []
         for check in function.checks:
-            if check.example is not None:
-                kept += 1
-                check = check if kept <= most else replace(check, example=None)
+            if check.example is not None and id(check) not in firsts:
+                if id(check) in telling and left > 0:
+                    left -= 1
+                else:
+                    check = replace(check, example=None)
             checks.append(check)
         capped.append(replace(function, checks=checks))
     return capped

@@ -120,6 +120,8 @@ def value_text(value, expected=None) -> str:
         text = f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
         return text if len(text) <= MAX_VALUE_CHARS else (
             f"a {type(value).__name__} of {len(value)} items")
+    if isinstance(value, np.float64 | np.integer | np.bool_):
+        value = value.item()  # "-3.75", not numpy 2's "np.float64(-3.75)": the same number
     return _bounded(repr(value))
 
 

@@ -28,6 +28,7 @@ from autograder.results import (
     FunctionResult,
     SubmissionResult,
 )
+from autograder.told import problem_of, shown_failures
 from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS
 
@@ -232,44 +233,6 @@ def misconception_lines(function: FunctionResult) -> list[str]:
     return lines
 
 
-def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[CheckResult]]:
-    """(the failed checks to tell, those that failed the same way as one told); none for a
-    stub, whose note says it all. With one named explanation every failure it gave is one
-    story: the first value check is shown, a left-out ValueError on its own."""
-    failed = [c for c in function.checks if not c.passed and c.examples_run
-              and not function.not_done and c.message != UNEARNED]
-    shown, repeats = _without_repeats(failed)
-    if len(function.misconceptions) != 1:
-        return shown, repeats
-    explained = [c for c in shown if not _own_cause(c)]
-    return ([c for c in shown if _own_cause(c) or c is explained[0]] if explained else shown,
-            [*explained[1:], *repeats])
-
-
-def _own_cause(check: CheckResult) -> bool:
-    """A failure the misconception does not explain: a left-out ValueError, a changed input."""
-    return (problem_of(check).startswith("should raise ValueError")
-            or check.check.endswith(".does_not_modify_inputs"))
-
-
-def problem_of(check: CheckResult) -> str:
-    """What went wrong on the example shown (the headline without its counts)."""
-    text = (check.message or "").split("; on the smallest: ", 1)[-1]
-    return text.replace(" (in an earlier call)", "")
-
-
-def _without_repeats(failed: list[CheckResult]) -> tuple[list[CheckResult], list[CheckResult]]:
-    shown, repeats, told = [], [], set()
-    for check in failed:
-        problem = problem_of(check)
-        if problem in told:  # the same result, whichever check ran into it
-            repeats.append(check)
-        else:
-            told.add(problem)
-            shown.append(check)
-    return shown, repeats
-
-
 def check_feedback(check: CheckResult, detail: str) -> list[str]:
     lines = [f"- **{inline(check.description)}** ({points(check.points)} / "
              f"{points(check.max_points)}): {inline(check.message or 'failed')}"]
@@ -293,15 +256,22 @@ def write_feedback(result: SubmissionResult, folder: Path, detail: str = "full")
     return path
 
 
+def pictured(result: SubmissionResult) -> list[CheckResult]:
+    """The failed array checks that get a picture: the first ``MAX_PICTURES`` the student is
+    told (``told.shown_failures``); a check that failed the same way as one told shows no
+    example, so no picture either."""
+    return [c for f in result.functions for c in shown_failures(f)[0]
+            if c.example is not None and c.example.arrays][:MAX_PICTURES]
+
+
 def write_pictures(result: SubmissionResult, folder: Path) -> dict[str, str]:
     """Side-by-side pictures (expected, actual, difference) of failed array checks."""
-    pictured = [c for f in result.functions for c in f.checks
-                if c.example is not None and c.example.arrays][:MAX_PICTURES]
-    if not pictured:
+    drawn = pictured(result)
+    if not drawn:
         return {}
     folder.mkdir(parents=True, exist_ok=True)
     links = {}
-    for check in pictured:
+    for check in drawn:
         (folder / f"{check.check}.png").write_bytes(picture_png(check))
         links[check.check] = f"{folder.name}/{check.check}.png"
     return links
@@ -332,9 +302,8 @@ def feedback_html(result: SubmissionResult, detail: str = "full") -> str:
             "misconceptions": explained(f.misconceptions), "telling_apart": f.telling_apart,
             "shown": shown, "repeats": repeats,
             "unearned": [c for c in f.checks if c.message == UNEARNED]})
-    pictured = [c for f in result.functions for c in f.checks
-                if c.example is not None and c.example.arrays][:MAX_PICTURES]
-    pictures = {c.check: data_uri(picture_png(c)) for c in pictured} if detail == "full" else {}
+    pictures = ({c.check: data_uri(picture_png(c)) for c in pictured(result)}
+                if detail == "full" else {})
     return template("feedback.html").render(
         result=result, functions=functions, adjustments=adjustments, detail=detail,
         pictures=pictures, points=points, unearned=UNEARNED)

@@ -328,7 +328,7 @@ def needs_a_look(results: list[SubmissionResult], context: ReportContext) -> lis
 def _troubles(result: SubmissionResult) -> list[tuple[str, str]]:
     """(kind, why) for the functions that timed out or crashed and the files that could not
     be read or imported."""
-    from autograder.outputs import problem_of
+    from autograder.told import problem_of
     found: dict[tuple[str, str], list[str]] = {}
     for function in result.functions:
         problems = {problem_of(c) for c in function.checks if not c.passed}

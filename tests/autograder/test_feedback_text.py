@@ -97,6 +97,14 @@ def test_a_channels_last_image_is_shown_per_channel() -> None:
     assert "[:, :, 0] = [[0, 3]," in text and "[:, :, 2] = [[ 2,  5]," in text
 
 
+def test_a_numpy_number_is_shown_as_the_number_it_is() -> None:
+    """numpy 2 writes np.float64(-3.75): noise in an otherwise right-looking result. A
+    float32 keeps its type, which can be the very mistake."""
+    assert feedback.value_text((np.array([0.5]), np.float64(-3.75))) == "(array([0.5]), -3.75)"
+    assert feedback.value_text([np.int64(3), np.bool_(True)]) == "[3, True]"
+    assert feedback.value_text(np.float32(0.5)) == "np.float32(0.5)"
+
+
 def test_a_big_array_is_summarised_with_its_first_difference() -> None:
     expected = np.zeros((30, 30))
     actual = expected.copy()
@@ -183,13 +191,38 @@ def test_a_fence_is_longer_than_any_backtick_run() -> None:
     assert block.strip().startswith("``````") and block.strip().endswith("``````")
 
 
+def _failing(function: str, problems: str) -> FunctionResult:
+    """A function whose checks failed, the i-th on the smallest with problem ``problems[i]``."""
+    return FunctionResult(function, 5.0, 0.0, [
+        _failed(f"{i}", f"failed on 3 of 100 generated inputs; on the smallest: {problem}")
+        for i, problem in enumerate(problems)])
+
+
+def _kept(capped: list[FunctionResult]) -> list[bool]:
+    return [c.example is not None for f in capped for c in f.checks]
+
+
 def test_a_hand_in_stores_a_bounded_number_of_examples() -> None:
-    functions = [FunctionResult("conv2d", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)]),
-                 FunctionResult("relu", 5.0, 0.0, [_failed(str(i), "m") for i in range(5)])]
+    functions = [_failing("conv2d", "abcde"), _failing("relu", "abcde")]
     capped = engine.cap_examples(functions, most=7)
-    shown = [c.example is not None for f in capped for c in f.checks]
-    assert shown == [True] * 7 + [False] * 3
-    assert [c.message for f in capped for c in f.checks] == ["m"] * 10
+    assert _kept(capped) == [True] * 7 + [False] * 3
+    assert [c.message for f in capped for c in f.checks] == [
+        c.message for f in functions for c in f.checks]
+
+
+def test_every_failed_function_keeps_the_example_it_is_told_first() -> None:
+    """However many failures come before it (one wrong conv_output_size fails seven
+    functions), a later function still shows one call, not a headline alone."""
+    capped = engine.cap_examples([_failing("conv2d", "abcde"), _failing("relu", "ab"),
+                                  _failing("sigmoid", "a")], most=3)
+    assert _kept(capped) == [True, False, False, False, False, True, False, True]
+
+
+def test_a_check_that_failed_the_same_way_keeps_no_example_and_counts_for_nothing() -> None:
+    """Its example is never shown ("not shown again, as they failed the same way")."""
+    capped = engine.cap_examples([_failing("conv2d", "aaaab"), _failing("relu", "ab")],
+                                 most=3)
+    assert _kept(capped) == [True, False, False, False, True, True, False]
 
 
 def test_a_warning_is_told_as_a_warning_that_settings_do_not_hide() -> None:

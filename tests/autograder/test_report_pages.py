@@ -113,6 +113,19 @@ def test_the_pictures_show_the_kernel_of_a_convolution():
     assert titles == ["image", "kernel", "expected", "actual", "actual - expected"]
 
 
+def test_the_pictures_go_to_the_failures_the_student_is_told():
+    """Four conv1d checks that failed the same way are told once: one picture for them, and
+    the next goes to conv2d's failure, not to an example nobody reads."""
+    arrays = {"input": [[1.0]], "expected": [[1.0]], "actual": [[2.0]]}
+    example = FailingExample("f(...)", "e", "a", arrays)
+    same = "failed on 3 of 10 generated inputs; on the smallest: values differ"
+    conv1d = [_check("conv1d", f"c{i}", False, same, example) for i in range(4)]
+    conv2d = [_check("conv2d", "d", False, same.replace("values", "shapes"), example)]
+    result = SubmissionResult("s", [FunctionResult("conv1d", 2.0, 0.0, conv1d),
+                                    FunctionResult("conv2d", 3.0, 0.0, conv2d)])
+    assert [c.check for c in outputs.pictured(result)] == ["conv1d.c0", "conv2d.d"]
+
+
 def test_pooling_pictures_have_no_kernel():
     arrays = _arrays("max_pool", ((np.ones((4, 4)), 2), {}), np.ones((2, 2)), np.zeros((2, 2)))
     assert set(arrays) == {"input", "expected", "actual", "names"}

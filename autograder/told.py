@@ -1,0 +1,45 @@
+"""Which failed checks a student is told, one example each, and which are grouped as
+"failed the same way": the feedback's rule (``autograder.outputs``), and the examples a
+hand-in keeps (``engine.cap_examples``)."""
+
+from __future__ import annotations
+
+from autograder.results import UNEARNED, CheckResult, FunctionResult
+
+
+def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[CheckResult]]:
+    """(the failed checks to tell, those that failed the same way as one told); none for a
+    stub, whose note says it all. With one named explanation every failure it gave is one
+    story: the first value check is shown, a left-out ValueError on its own."""
+    failed = [c for c in function.checks if not c.passed and c.examples_run
+              and not function.not_done and c.message != UNEARNED]
+    shown, repeats = _without_repeats(failed)
+    if len(function.misconceptions) != 1:
+        return shown, repeats
+    explained = [c for c in shown if not _own_cause(c)]
+    return ([c for c in shown if _own_cause(c) or c is explained[0]] if explained else shown,
+            [*explained[1:], *repeats])
+
+
+def _own_cause(check: CheckResult) -> bool:
+    """A failure the misconception does not explain: a left-out ValueError, a changed input."""
+    return (problem_of(check).startswith("should raise ValueError")
+            or check.check.endswith(".does_not_modify_inputs"))
+
+
+def problem_of(check: CheckResult) -> str:
+    """What went wrong on the example shown (the headline without its counts)."""
+    text = (check.message or "").split("; on the smallest: ", 1)[-1]
+    return text.replace(" (in an earlier call)", "")
+
+
+def _without_repeats(failed: list[CheckResult]) -> tuple[list[CheckResult], list[CheckResult]]:
+    shown, repeats, told = [], [], set()
+    for check in failed:
+        problem = problem_of(check)
+        if problem in told:  # the same result, whichever check ran into it
+            repeats.append(check)
+        else:
+            told.add(problem)
+            shown.append(check)
+    return shown, repeats
