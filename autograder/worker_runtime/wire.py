@@ -92,6 +92,13 @@ def _encode(value, depth: int):
                            base64.b64encode(np.asarray(value).tobytes()).decode()]}
     if kind in (tuple, list):
         return {kind.__name__: [_encode(item, depth + 1) for item in value]}
+    # A namedtuple, a typing.NamedTuple or an np.matrix is a tuple or an array, as SPEC
+    # asks: sent as one, its items or data read through the base type's own methods.
+    if isinstance(value, tuple | list):
+        base = tuple if isinstance(value, tuple) else list
+        return {base.__name__: [_encode(item, depth + 1) for item in base.__iter__(value)]}
+    if isinstance(value, np.ndarray) and not _masked(kind):
+        return _encode(np.ndarray.view(value, np.ndarray), depth)
     if kind is dict:
         if not all(type(key) is str for key in value):
             raise WireError("a dict with keys that are not strings")
@@ -99,6 +106,12 @@ def _encode(value, depth: int):
     if kind is Mapped:
         return {"mapped": [value.dtype, list(value.shape), value.offset]}
     raise WireError(f"an object of type {kind.__module__}.{kind.__qualname__}")
+
+
+def _masked(kind: type) -> bool:
+    """A masked array: its masked cells have no value to send (checked without importing
+    numpy.ma, which a worker rarely needs)."""
+    return any(c.__module__.startswith("numpy.ma") for c in kind.__mro__)
 
 
 class Mapped:

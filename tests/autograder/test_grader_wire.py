@@ -32,6 +32,31 @@ def test_containers_and_scalars_keep_their_types():
     assert type(back["args"][3]) is bool
 
 
+class Lying(tuple):
+    def __iter__(self):
+        return iter(("not", "these"))
+
+
+def test_a_tuple_subclass_or_a_matrix_is_sent_as_the_tuple_or_array_it_is():
+    """SPEC asks for a tuple or an array: a namedtuple, a typing.NamedTuple and an np.matrix
+    are one, and arrive as plain ones, read through the base type (not an overridden
+    ``__iter__``)."""
+    import collections
+    import typing
+
+    Shape = collections.namedtuple("Shape", "height width channels")
+
+    class Gradients(typing.NamedTuple):
+        d_x: np.ndarray
+        d_b: float
+    for sent, plain in ((Shape(4, 5, 2), (4, 5, 2)), (Lying((1, 2)), (1, 2)),
+                        (Gradients(np.ones(2), 0.5), (np.ones(2), 0.5))):
+        back = wire.loads(wire.dumps(sent))
+        assert type(back) is tuple and wire.dumps(back) == wire.dumps(plain)
+    back = wire.loads(wire.dumps(np.asmatrix([[1.0, 2.0]])))
+    assert type(back) is np.ndarray and back.shape == (1, 2) and back.tolist() == [[1.0, 2.0]]
+
+
 class AlwaysEqual(int):
     def __eq__(self, other):
         return True
