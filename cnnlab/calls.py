@@ -304,11 +304,12 @@ def error_text(error: BaseException) -> str:
 
 def builtin_name(kind: type) -> str:
     """The exception's nearest built-in class: a student's ``class ShapeError(ValueError)``
-    is a ValueError."""
-    for cls in kind.__mro__:
-        if cls.__module__ == "builtins":
-            return cls.__name__
-    return "BaseException"
+    is a ValueError. One that is a ValueError too (``class ArgumentError(TypeError,
+    ValueError)``) is told as one: ``except ValueError`` catches it, and SPEC asks for that."""
+    builtin = [cls for cls in kind.__mro__ if cls.__module__ == "builtins"]
+    if ValueError in builtin and not issubclass(builtin[0], ValueError):
+        return "ValueError"
+    return builtin[0].__name__ if builtin else "BaseException"
 
 
 def where_in(error: BaseException, files: Collection[str] | str) -> str | None:

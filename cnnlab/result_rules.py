@@ -133,19 +133,25 @@ def not_a_number(expected, actual) -> str | None:
 # SPEC 2: a ValueError's message names the argument and the reason.
 def named_in(message: str, parameters: Sequence[str]) -> set[str]:
     """The parameters a message names, as whole words in any case, singular or plural alike
-    ("a flatten layer" names ``layers``, "Kernels" names ``kernel``), outside parentheses:
-    "(shape (1, 6))" shows a value, it does not name weights_as_image's ``shape``; but
-    "(pad=-1)", as ``f"{pad=}"`` writes it, does name ``pad``."""
+    ("a flatten layer" names ``layers``, "Kernels" names ``kernel``, "biases" names
+    ``bias``), outside parentheses: "(shape (1, 6))" shows a value, it does not name
+    weights_as_image's ``shape``; but "(pad=-1)", as ``f"{pad=}"`` writes it, does name
+    ``pad``, and so does "len(w)". A ValueError raised with several arguments reads as the
+    tuple of them. Self-contained: the notebook's helper cell carries its source."""
+    # str(ValueError("pad must not be negative:", pad)) is "('pad must not be negative:', -1)"
+    if re.match(r"""^\((['"]).*\)$""", message, re.DOTALL):
+        message = message[1:-1]
     outside = message
-    while True:
-        shown = re.sub(r"\([^()]*\)", " ", outside)
+    while True:  # a value shown in parentheses, not a call or an index ("len(w)")
+        shown = re.sub(r"(?<![A-Za-z0-9_\]])\([^()]*\)", " ", outside)
         if shown == outside:
             break
         outside = shown
     found = set()
     for name in parameters:
-        stem = name[:-1] if name.endswith("s") else name
-        word = rf"(?<![A-Za-z0-9_]){re.escape(stem)}s?(?![A-Za-z0-9_])"
+        forms = {name, f"{name}s", f"{name}es", *([name[:-1]] if name.endswith("s") else [])}
+        either = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        word = rf"(?<![A-Za-z0-9_])(?:{either})(?![A-Za-z0-9_])"
         if (re.search(word, outside, re.IGNORECASE)
                 or re.search(rf"{word}\s*=", message, re.IGNORECASE)):
             found.add(name)

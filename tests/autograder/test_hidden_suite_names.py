@@ -37,6 +37,14 @@ def _raised(message: str, kind: str = "ValueError") -> CallError:
     ("X must be 1-, 2- or 3-dimensional", ("x", "pad"), {"x"}),
     # f"{pad=}" shows the value with its name: that names it, also in parentheses
     ("negative padding is not allowed (pad=-1)", ("x", "pad"), {"pad"}),
+    # ValueError("x must be 1-D, 2-D or 3-D, got ndim", 4): str() gives the tuple of both
+    ("('x must be 1-D, 2-D or 3-D, got ndim', 4)", ("x", "pad"), {"x"}),
+    # an argument of a call or an index is named, not a value shown
+    ("len(w) must be at least 1", ("x", "w", "padding", "stride"), {"w"}),
+    ("np.ndim(x) must be 1", ("x", "w", "padding", "stride"), {"x"}),
+    # an irregular plural
+    ("expected 2 biases (one per output channel), got 3", ("image", "kernels", "bias"),
+     {"bias"}),
 ])
 def test_a_message_names_the_parameters_it_has_as_words(message, parameters, named) -> None:
     assert named_in(message, parameters) == named

@@ -95,3 +95,18 @@ def test_printed_output_is_cut_at_character_boundaries_and_marked(text, prefix):
     assert data.startswith(head.encode()) and data.endswith(tail.encode())
     assert len(head.encode()) + cut + len(tail.encode()) == len(data)
     assert len(head.encode()) + len(tail.encode()) <= calls.PRINTED_CHARS
+
+
+class ArgumentError(TypeError, ValueError):
+    """An exception a student made both: ``except ValueError`` catches it."""
+
+
+class ShapeError(ValueError):
+    pass
+
+
+def test_an_exception_that_is_a_value_error_is_told_as_one():
+    assert calls.builtin_name(ArgumentError) == "ValueError"
+    assert calls.builtin_name(ShapeError) == "ValueError"
+    assert calls.builtin_name(UnicodeDecodeError) == "UnicodeDecodeError"  # a ValueError too
+    assert calls.builtin_name(TypeError) == "TypeError"
