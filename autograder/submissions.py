@@ -791,16 +791,32 @@ def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
     line are two statements). What only runs something (calls, prints, plots, asserts,
     ``out = conv2d(...)``) is left out."""
     tree = parse(code)
-    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-            ast.Assign, ast.AnnAssign)
     definitions: list[tuple[ast.stmt, str]] = []
     segment = Segments(code).of
     for node in tree.body:
-        if not isinstance(node, keep) or _calls_graded_function(node):
+        if not _defines_only(node) or _calls_graded_function(node):
             continue
         decorators = [f"@{segment(d)}\n" for d in getattr(node, "decorator_list", [])]
         definitions.append((node, "".join(decorators) + segment(node)))
     return definitions
+
+
+_DEFINING = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+             ast.Assign, ast.AnnAssign)
+
+
+def _defines_only(node: ast.stmt) -> bool:
+    """An import, function, class or assignment, or a ``try`` of nothing else (``try: from
+    scipy.special import expit`` / ``except ImportError: def expit(x): ...``)."""
+    if isinstance(node, ast.Try):
+        return all(_defines_only(statement) for statement in _tried(node))
+    return isinstance(node, _DEFINING)
+
+
+def _tried(node: ast.Try) -> list[ast.stmt]:
+    """The statements of a ``try``: its body, handlers, ``else`` and ``finally``."""
+    return [*node.body, *node.orelse, *node.finalbody,
+            *(statement for handler in node.handlers for statement in handler.body)]
 
 
 def _needed(statements: list[tuple[ast.stmt, str]]) -> list[tuple[ast.stmt, str]]:
@@ -814,9 +830,11 @@ def _needed(statements: list[tuple[ast.stmt, str]]) -> list[tuple[ast.stmt, str]
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             for name in _bound_names(node):
                 binders.setdefault(name, []).append(index)
+    # A graded function may be bound without a def: relu = lambda x: ..., sigmoid = expit,
+    # from scipy.special import expit as sigmoid.
     todo = [index for index, (node, _) in enumerate(statements)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            or _is_star_import(node)]
+            or _is_star_import(node) or _bound_names(node) & MODULE_OF.keys()]
     kept = set(todo)
     while todo:  # each statement is read once: a notebook of 10,000 cells stays quick
         node, text = statements[todo.pop()]
@@ -849,7 +867,11 @@ def _is_star_import(node: ast.stmt) -> bool:
 
 
 def _bound_names(node: ast.stmt) -> set[str]:
-    """The module-level names an import or assignment binds."""
+    """The module-level names an import, assignment, definition or ``try`` of them binds."""
+    if isinstance(node, ast.Try):
+        return set().union(*(_bound_names(statement) for statement in _tried(node)))
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {node.name}
     if isinstance(node, ast.Import | ast.ImportFrom):
         return {(a.asname or a.name).split(".")[0] for a in node.names}
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -858,6 +880,8 @@ def _bound_names(node: ast.stmt) -> set[str]:
 
 
 def _calls_graded_function(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Try):
+        return any(_calls_graded_function(statement) for statement in _tried(node))
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return False
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MODULE_OF

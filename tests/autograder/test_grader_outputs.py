@@ -137,6 +137,22 @@ def _notebook(path, cells: list[str]):
     return path
 
 
+def test_a_notebook_s_graded_function_bound_without_a_def_is_kept(tmp_path):
+    """As in a .py module: relu as a lambda, sigmoid as an imported name, and a function that
+    falls back to its own expit where scipy is missing (a try of definitions only)."""
+    notebook = _notebook(tmp_path / "ex.ipynb", [
+        "import numpy as np\nrelu = lambda x: np.maximum(np.asarray(x), 0)",
+        "try:\n    from scipy.special import expit\nexcept ImportError:\n"
+        "    def expit(x):\n        return 1 / (1 + np.exp(-x))",
+        "def sigmoid(x):\n    return expit(np.asarray(x, dtype=float))",
+        "from math import floor as pool_output_size_floor\nimage = np.load('brain.npy')",
+    ])
+    namespace: dict = {}
+    exec(compile(notebook_modules(notebook)["convolution"], "convolution", "exec"), namespace)
+    assert namespace["relu"](-1) == 0 and namespace["sigmoid"](0.0) == 0.5
+    assert "image" not in namespace and "pool_output_size_floor" not in namespace
+
+
 def test_notebook_cells_become_modules_without_magics_or_runs(tmp_path):
     notebook = _notebook(tmp_path / "ex.ipynb", [
         "%matplotlib inline\nimport numpy as np",
