@@ -94,9 +94,10 @@ def _encode(value, depth: int):
         return {kind.__name__: [_encode(item, depth + 1) for item in value]}
     # A namedtuple, a typing.NamedTuple or an np.matrix is a tuple or an array, as SPEC
     # asks: sent as one, its items or data read through the base type's own methods.
-    if isinstance(value, tuple | list):
-        base = tuple if isinstance(value, tuple) else list
-        return {base.__name__: [_encode(item, depth + 1) for item in base.__iter__(value)]}
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(item, depth + 1) for item in tuple.__iter__(value)]}
+    if isinstance(value, list):
+        return {"list": [_encode(item, depth + 1) for item in list.__iter__(value)]}
     if isinstance(value, np.ndarray) and not _masked(kind):
         return _encode(np.ndarray.view(value, np.ndarray), depth)
     if kind is dict:
