@@ -268,6 +268,21 @@ def test_check_refuses_a_folder_without_exercise_modules(tmp_path):
     assert "data.txt, notes.txt" in completed.stderr
 
 
+def test_check_says_a_notebook_beside_the_modules_is_not_read_here(tmp_path):
+    """convolution.py's functions only in the notebook: the grader reads them from it,
+    cnnlab check does not, and says so rather than leave 'not implemented yet' unexplained."""
+    folder = copy_exercises(tmp_path / "mine")
+    (folder / "convolution.py").unlink()
+    (folder / "cnn_exercises.ipynb").write_text("{}")
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(folder)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ("Note: convolution.py not found beside cnn_exercises.ipynb: cnnlab check reads "
+            ".py modules only") in completed.stdout
+    completed = subprocess.run([sys.executable, "-m", "cnnlab", "check", str(ROOT / "exercises")],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Note:" not in completed.stdout
+
+
 def test_check_names_the_stub_that_an_implemented_function_calls(tmp_path):
     """max_pool is written (the reference's) and calls pool_output_size, still a stub."""
     from cnnlab.build import strip_solutions
