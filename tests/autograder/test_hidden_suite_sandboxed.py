@@ -21,6 +21,7 @@ from autograder import engine
 from autograder.engine import Suite
 from autograder.results import FunctionResult, SubmissionResult
 from autograder.sandbox import SandboxedStudent
+from autograder.told import shown_failures
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,17 @@ def test_every_other_function_keeps_full_marks(graded, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MUTANTS)
-def test_each_failed_check_shows_a_failing_example(graded, name: str) -> None:
-    function = MUTANTS[name].function
-    failed = [c for c in _function(graded[name], function).checks
+def test_each_failed_check_told_shows_a_failing_example(graded, name: str) -> None:
+    """Every failure is told with its example, or listed as failing the same way as one
+    told (``told.shown_failures``)."""
+    function = _function(graded[name], MUTANTS[name].function)
+    failed = [c for c in function.checks
               if not c.passed and c.message != engine.HYGIENE_ONLY]  # unearned: passed
-    assert failed
-    for check in failed:
+    told, repeats = shown_failures(function)
+    assert told and {id(c) for c in failed} == {id(c) for c in [*told, *repeats]}
+    for check in told:
         assert check.example is not None, check.check
-        assert check.example.call.startswith(f"{function}(")
+        assert check.example.call.startswith(f"{function.function}(")
         assert check.example.expected.strip() and check.example.actual.strip()
 
 
