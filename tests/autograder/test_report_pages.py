@@ -102,15 +102,20 @@ def test_only_the_fifteen_least_discriminating_checks_are_charted():
     assert "The 15 checks failed by some but not all" in page
 
 
+def _titles(function: str, arrays: dict) -> list[str]:
+    """The panel titles of the failure picture a failed check of ``function`` gets."""
+    failed = _check(function, "b", False, "values differ",
+                    FailingExample(f"{function}(...)", "e", "a", arrays))
+    figure = outputs.failure_figure(failed, f"{function}.b")
+    return [axes.get_title() for axes in figure.axes if axes.get_title()]
+
+
 def test_the_pictures_show_the_kernel_of_a_convolution():
     image, kernel = np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.0], [0.0, -1.0]])
     arrays = _arrays("conv2d", ((image, kernel), {}), np.zeros((2, 2)), np.ones((2, 2)))
     assert arrays["kernel"] == kernel.tolist() and arrays["input"] == image.tolist()
-    failed = _check("conv2d", "b", False, "values differ",
-                    FailingExample("conv2d(...)", "e", "a", arrays))
-    figure = outputs.failure_figure(failed, "conv2d.b")
-    titles = [axes.get_title() for axes in figure.axes if axes.get_title()]
-    assert titles == ["image", "kernel", "expected", "actual", "actual - expected"]
+    assert _titles("conv2d", arrays) == ["image", "kernel", "expected", "actual",
+                                         "actual - expected"]
 
 
 def test_the_pictures_go_to_the_failures_the_student_is_told():
@@ -136,11 +141,8 @@ def test_a_backward_pass_s_picture_names_d_out_and_x_not_input_and_kernel():
     arrays = _arrays("max_pool_backward", ((d_out,), {"x": x}), np.zeros((2, 2)),
                      np.ones((2, 2)))
     assert arrays["input"] == d_out.tolist() and arrays["kernel"] == x.tolist()
-    failed = _check("max_pool_backward", "b", False, "values differ",
-                    FailingExample("max_pool_backward(...)", "e", "a", arrays))
-    figure = outputs.failure_figure(failed, "max_pool_backward.b")
-    titles = [axes.get_title() for axes in figure.axes if axes.get_title()]
-    assert titles == ["d_out", "x", "expected", "actual", "actual - expected"]
+    assert _titles("max_pool_backward", arrays) == ["d_out", "x", "expected", "actual",
+                                                    "actual - expected"]
 
 
 def _arrays(function: str, call, expected, actual) -> dict:
