@@ -311,6 +311,9 @@ def default_folder() -> Path:
     return Path("exercises")
 
 
+NOTEBOOK_CELLS = "in a notebook, the read-only cells under each exercise run these examples"
+
+
 def folder_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot be checked (not a folder, or no exercise module in it)."""
     modules = ", ".join(f"{module}.py" for module in EXERCISES)
@@ -322,9 +325,8 @@ def folder_problem(folder: Path) -> str | None:
     found = sorted(p.name for p in folder.iterdir())
     seen = (f"it holds {len(found)} other entries ({', '.join(found[:5])}"
             f"{', ...' if len(found) > 5 else ''})" if found else "it is empty")
-    notebook = (" cnnlab check reads .py modules; in a notebook, the read-only cells under "
-                "each exercise run these examples." if any(n.endswith(".ipynb") for n in found)
-                else "")
+    notebook = (f" cnnlab check reads .py modules; {NOTEBOOK_CELLS}."
+                if any(n.endswith(".ipynb") for n in found) else "")
     return (f"{folder} holds none of the exercise modules ({modules}): {seen}. Give the "
             f"folder that holds them; the default is ./exercises.{notebook}{_moved(folder)}")
 
@@ -349,8 +351,7 @@ def _notebook_note(folder: Path) -> list[str]:
         return []
     return [f"{', '.join(missing)} not found beside {', '.join(notebooks)}: cnnlab check reads "
             ".py modules only, so their functions show as not implemented here. The grader "
-            "reads them from the notebook; in it, the read-only cells under each exercise run "
-            "these examples."]
+            f"reads them from the notebook; {NOTEBOOK_CELLS}."]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -90,10 +90,8 @@ def _encode(value, depth: int):
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         return {"scalar": [dtype_name(value.dtype),
                            base64.b64encode(np.asarray(value).tobytes()).decode()]}
-    if kind in (tuple, list):
-        return {kind.__name__: [_encode(item, depth + 1) for item in value]}
-    # A namedtuple, a typing.NamedTuple or an np.matrix is a tuple or an array, as SPEC
-    # asks: sent as one, its items or data read through the base type's own methods.
+    # A tuple or list, also a namedtuple or typing.NamedTuple, and an np.matrix: what SPEC
+    # asks for, sent as a plain one, its items or data read through the base type's methods.
     if isinstance(value, tuple):
         return {"tuple": [_encode(item, depth + 1) for item in tuple.__iter__(value)]}
     if isinstance(value, list):
