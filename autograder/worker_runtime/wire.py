@@ -88,6 +88,7 @@ def _encode(value, depth: int):
         name, data = array_parts(value)
         return {"array": [name, list(value.shape), data.decode()]}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        value = _at_most_double(value)
         return {"scalar": [dtype_name(value.dtype),
                            base64.b64encode(np.asarray(value).tobytes()).decode()]}
     # A tuple or list, also a namedtuple or typing.NamedTuple, and an np.matrix: what SPEC
@@ -127,10 +128,19 @@ def array_parts(value: np.ndarray) -> tuple[str, bytes]:
     if value.nbytes > MAX_ARRAY_BYTES:
         raise WireError(f"an array of {value.nbytes:,} bytes (shape {value.shape}), more "
                         f"than the {MAX_ARRAY_BYTES:,} allowed")
+    value = _at_most_double(value)
     name = dtype_name(value.dtype)
     if value.dtype.byteorder == ">":  # sent as the native order it is named by
         value = value.astype(value.dtype.newbyteorder("="))
     return name, base64.b64encode(np.ascontiguousarray(value).tobytes())
+
+
+def _at_most_double(value):
+    """A long double (``np.float128`` on x86) as a double: numbers all the same, within the
+    tolerance, and its bytes mean the same on every machine, which a long double's do not."""
+    if value.dtype.kind in "fc" and value.dtype.itemsize > (8 if value.dtype.kind == "f" else 16):
+        return value.astype(np.float64 if value.dtype.kind == "f" else np.complex128)
+    return value
 
 
 def dtype_name(dtype: np.dtype) -> str:

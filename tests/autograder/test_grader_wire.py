@@ -57,6 +57,17 @@ def test_a_tuple_subclass_or_a_matrix_is_sent_as_the_tuple_or_array_it_is():
     assert type(back) is np.ndarray and back.shape == (1, 2) and back.tolist() == [[1.0, 2.0]]
 
 
+def test_a_long_double_arrives_as_the_double_it_rounds_to():
+    """np.float128 holds the same numbers to within the tolerance, but its bytes mean
+    different things on different machines: it is sent as float64 (complex256: complex128)."""
+    third = np.full((2, 2), 1, dtype=np.longdouble) / 3
+    back = wire.loads(wire.dumps(third))
+    assert back.dtype == np.float64 and back.tolist() == [[1 / 3] * 2] * 2
+    scalar = wire.loads(wire.dumps((np.longdouble(2) / 3, np.clongdouble(1j))))
+    assert type(scalar[0]) is np.float64 and scalar[0] == 2 / 3
+    assert type(scalar[1]) is np.complex128 and scalar[1] == 1j
+
+
 class AlwaysEqual(int):
     def __eq__(self, other):
         return True
