@@ -464,7 +464,8 @@ def _pool_checks(f: str, pool, kind: str) -> list[Check]:
                   calls(size=st.just(2)), weight=3,
                   covers=("backward_returns_gradients", "pooling_keeps_ndim", f)),
         agreement(f, "any_size_and_stride",
-                  "window sizes 1 to 4 and strides 1 to 3: overlapping windows add up",
+                  "window sizes 1 to 4 and strides 1 to 3 (where windows overlap, their "
+                  "gradients add up)",
                   calls(stride=st.integers(1, 3)), weight=2, covers=("floor", f)),
         agreement(f, "routes_each_channel", "(H, W, C): each channel on its own",
                   calls(channels=True, stride=st.one_of(st.none(), st.integers(1, 3))),
