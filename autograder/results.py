@@ -46,7 +46,8 @@ class CallError(Exception):
     def describe(self) -> str:
         if self.kind == RAISED and self.exception_type == "RuntimeWarning":
             return (f"warned RuntimeWarning: {self.message} (a warning fails this check, "
-                    "also where np.seterr or a warnings filter hides it)")
+                    "also one that np.seterr or a warnings filter would hide for the whole "
+                    "program: compute so that it does not arise)")
         if self.kind == RAISED:
             return f"raised {self.exception_type}: {self.message}"
         return f"{self.kind.replace('_', ' ')}: {self.message}" if self.message else self.kind
