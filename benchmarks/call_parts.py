@@ -127,7 +127,7 @@ def _request_decoding(checks: list) -> float:
     try:
         requests = []
         for f, p in checks:
-            sent, _ = inputs.lay_out([c for group in p.calls for c in group])
+            sent, _, _ = inputs.lay_out([c for group in p.calls for c in group])
             requests.append(wire.message("call", f, p.check.inputs_unchanged,
                                          p.check.warnings_as_errors, sent))
         return timed(lambda: [wire.read_message(data, region=inputs.memory)

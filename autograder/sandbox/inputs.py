@@ -9,6 +9,10 @@ the function changed its inputs is seen by the grader itself, whatever the code 
 reports (``tests/autograder/test_grader_inputs.py``). It also spares encoding and decoding
 every array.
 
+What the grader reads back judges only the call it was laid out for. Nothing else is taken
+from this memory: the worker can write to it at any time, and a batch laid out once is copied
+to the workers of later hand-ins from the grader's own bytes (``image``).
+
 Only arrays that are arguments themselves are placed here. A list or dict argument (the layers
 of a network) is a Python object in the worker's memory: after the call the worker sends it back
 and the grader compares it. Code in the worker could forge that report; docs/threat_model.md
@@ -52,6 +56,22 @@ class Placed:
     array: np.ndarray  # the grader's own, as sent
 
 
+def image(placed: list[list[Placed]]) -> bytes:
+    """The memory the arrays of ``placed`` take, made from the grader's own arrays. Never
+    read back from the shared memory: the worker can write there, even while the grader lays
+    a batch out, and a batch's image is copied to the workers of later hand-ins."""
+    end = max((p.offset + p.array.nbytes for places in placed for p in places), default=0)
+    memory = bytearray(end)
+    for places in placed:
+        for place in places:
+            array = place.array
+            if not (array.flags.c_contiguous and array.dtype.isnative):
+                array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("=")))
+            end = place.offset + array.nbytes
+            memory[place.offset:end] = array.reshape(-1).view(np.uint8).data
+    return bytes(memory)
+
+
 class SharedInputs:
     def __init__(self, size: int):
         self.size = size
@@ -69,17 +89,17 @@ class SharedInputs:
         self.memory.close()
         os.close(self.fd)
 
-    def lay_out(self, calls: list) -> tuple[list, list[list[Placed]]]:
-        """The ``calls`` as they are sent (array arguments replaced by their places) and
-        where each call's arrays are. The arrays are copied in; ``ValueError`` when they do
-        not fit (``calls_that_fit`` first)."""
+    def lay_out(self, calls: list) -> tuple[list, list[list[Placed]], bytes]:
+        """The ``calls`` as they are sent (array arguments replaced by their places), where
+        each call's arrays are, and the memory they take (``image``), now copied in.
+        ``ValueError`` when they do not fit (``calls_that_fit`` first)."""
         offset, sent, placed = 0, [], []
         for args, kwargs in calls:
             places: list[Placed] = []
             new_args = []
             for key, value in [*enumerate(args), *kwargs.items()]:
                 if type(value) is np.ndarray:
-                    offset = self._copy_in(value, offset, key, places)
+                    offset = self._place(value, offset, key, places)
                     value = wire.Mapped(wire.dtype_name(value.dtype), value.shape,
                                         places[-1].offset)
                 if isinstance(key, int):
@@ -88,36 +108,21 @@ class SharedInputs:
                     kwargs = {**kwargs, key: value}
             sent.append([tuple(new_args), kwargs])
             placed.append(places)
-        return sent, placed
+        memory = image(placed)
+        self.restore(memory)
+        return sent, placed, memory
 
-    def _copy_in(self, array: np.ndarray, offset: int, key, places: list) -> int:
+    def _place(self, array: np.ndarray, offset: int, key, places: list) -> int:
         start = -(-offset // ALIGN) * ALIGN
         if start + array.nbytes > self.size:
             raise ValueError(f"the batch's input arrays need more than the {self.size:,} "
                              "bytes shared with the worker")
         places.append(Placed(key, start, array))
-        self.copy_in([places[-1:]])
         return start + array.nbytes
 
-    def copy_in(self, placed: list[list[Placed]]) -> None:
-        """The arrays copied to their places."""
-        for places in placed:
-            for place in places:
-                array = place.array
-                if not (array.flags.c_contiguous and array.dtype.isnative):
-                    array = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("=")))
-                if array.nbytes:
-                    end = place.offset + array.nbytes
-                    self.memory[place.offset:end] = array.reshape(-1).view(np.uint8).data
-
-    def image(self, placed: list[list[Placed]]) -> bytes:
-        """The memory the arrays of ``placed`` take, as laid out now: ``restore`` puts it
-        back in one copy (a batch sent again, to another worker)."""
-        end = max((p.offset + p.array.nbytes for places in placed for p in places), default=0)
-        return self.memory[:end]
-
-    def restore(self, image: bytes) -> None:
-        self.memory[:len(image)] = image
+    def restore(self, memory: bytes) -> None:
+        """The memory of a batch laid out before (``image``), copied in whole."""
+        self.memory[:len(memory)] = memory
 
     def read_back(self, places: list[Placed]) -> dict:
         """Each placed array as it is now in the shared memory (a copy)."""

@@ -38,9 +38,9 @@ def request(inputs: SharedInputs, function: str, calls: list, return_inputs: boo
     key = (function, return_inputs, warnings_as_errors, inputs.size, tuple(map(id, calls)))
     kept = _LAID_OUT.get(key)
     if kept is None:
-        sent, placed = inputs.lay_out(calls)
+        sent, placed, memory = inputs.lay_out(calls)
         data = wire.message("call", function, return_inputs, warnings_as_errors, sent)
-        kept = (list(calls), placed, data, inputs.image(placed))
+        kept = (list(calls), placed, data, memory)
         if len(_LAID_OUT) < MAX_LAID_OUT:
             _LAID_OUT[key] = kept
     else:

@@ -171,6 +171,49 @@ def same_padding(k):
     assert (out / "grades.csv").read_text().startswith("student,score,max_score")
 
 
+# Finds the memory the grader shares with its worker in a caller's frame, and overwrites it
+# for as long as the worker lives: also while the grader lays the next batch out.
+SCRIBBLER = """
+import mmap as _mmap
+import sys as _sys
+import threading as _threading
+
+import numpy as _np
+
+
+def _shared_memory():
+    frame = _sys._getframe()
+    while frame is not None:
+        for value in frame.f_locals.values():
+            if isinstance(value, _mmap.mmap):
+                return value
+        frame = frame.f_back
+
+
+def _scribble(memory):
+    view = _np.frombuffer(memory, dtype=_np.uint8)
+    while True:
+        view[:] = 0x41
+
+
+if _shared_memory() is not None:
+    _threading.Thread(target=_scribble, args=(_shared_memory(),), daemon=True).start()
+"""
+
+
+def test_a_student_who_overwrites_the_shared_inputs_harms_no_one_graded_after(tmp_path,
+                                                                               suite):
+    """One grading process lays each batch of the suite out once and copies it to the workers
+    of later hand-ins: from the grader's own arrays, not from memory a worker wrote to."""
+    perfect_with(tmp_path / "class" / "a_scribbler", "padding", "", top=SCRIBBLER)
+    perfect_with(tmp_path / "class" / "b_clean", "padding", "")
+    run = grade_class(tmp_path / "class", tmp_path / "out", Options(jobs=1, limits=FAST),
+                      WatchedEngine)
+    scores = {r.student: r.score for r in run.results}
+    assert scores["b_clean"] == sum(suite.rubric.points_of(f) for f in WATCHED)
+    assert run.errors == {}
+
+
 def test_the_perfect_example_student_gets_full_marks(suite):
     result = _grade(PERFECT, ISOLATIONS[0], suite)
     assert all(full_marks(result).values())

@@ -148,3 +148,30 @@ def test_the_shared_memory_cannot_be_shrunk_by_the_worker(tmp_path):
         (_, after), = student.call_many("relu", [((x,), {})], return_inputs=True)
         again = student.call_many("relu", [((x,), {})])[0]  # the grader reads it again
     assert np.array_equal(after[0][0], x) and np.array_equal(again, [0.0, 2.0])
+
+
+def test_a_batch_laid_out_once_reaches_later_workers_as_the_grader_sent_it(monkeypatch):
+    """A worker can write to the memory it shares with the grader at any time, also between
+    the grader's copying a batch in and its keeping that batch for later hand-ins."""
+    from autograder.sandbox import protocol
+    from autograder.sandbox.inputs import SharedInputs
+
+    lay_out = SharedInputs.lay_out
+
+    def overwritten(self, calls):
+        laid_out = lay_out(self, calls)
+        self.memory[:] = b"A" * self.size  # the attacker's worker, still running
+        return laid_out
+
+    calls = [((np.arange(6.0).reshape(2, 3),), {}), ((np.eye(3, dtype=np.int32),), {})]
+    attacker, later = SharedInputs(4096), SharedInputs(4096)
+    try:
+        monkeypatch.setattr(SharedInputs, "lay_out", overwritten)
+        protocol.request(attacker, "relu", calls, False, False)
+        monkeypatch.undo()
+        _, placed = protocol.request(later, "relu", calls, False, False)
+        for (args, _), places in zip(calls, placed, strict=True):
+            assert np.array_equal(later.read_back(places)[0], args[0])
+    finally:
+        attacker.close()
+        later.close()

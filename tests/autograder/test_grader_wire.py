@@ -164,7 +164,7 @@ def test_a_reported_layout_gives_the_array_as_left_or_says_it_changed(report, fi
     x = np.arange(4.0)
     inputs = SharedInputs(4096)
     try:
-        sent, placed = inputs.lay_out([((x,), {})])
+        sent, placed, _ = inputs.lay_out([((x,), {})])
         for layout in (report, fitting):
             _, ((after,), _) = with_inputs_after(1, ([layout], {}), placed[0], inputs, sent[0])
             if layout is None:
