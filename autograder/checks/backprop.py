@@ -34,7 +34,12 @@ from autograder.checks.base import (
     rejects_invalid_arguments,
     shape_problem,
 )
-from autograder.checks.convolution import WHERE_BOTH_BRANCHES, _sigmoid_where_both_branches
+from autograder.checks.convolution import (
+    INPUT_DTYPE,
+    WHERE_BOTH_BRANCHES,
+    _sigmoid_in_input_dtype,
+    _sigmoid_where_both_branches,
+)
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
 from solutions.backprop import numerical_gradient
@@ -664,6 +669,13 @@ def _elementwise_calls(ints: bool = False, values=None, nonzero: bool = False):
     return draw_call()
 
 
+@st.composite
+def _small_int_x(draw):
+    """``(d_out, x)``: x of a small integer dtype over its whole range, as an image can be."""
+    x = draw(S.any_shape().flatmap(S.small_int_arrays))
+    return S.call(draw(S.float_arrays(x.shape)), x)
+
+
 def _elementwise_forward(activation):
     def forward(c) -> list:
         (_, x), _ = c
@@ -723,6 +735,8 @@ def _sigmoid_checks() -> list[Check]:
                   covers=("sigmoid_no_warning", f)),
         agreement(f, "integer_input_gives_floats", "integer input gives floats",
                   _elementwise_calls(ints=True), covers=("floats_for_integer_input",)),
+        agreement(f, "small_integer_dtypes", "an x of int8, uint8 or int16", _small_int_x(),
+                  covers=("floats_for_integer_input",)),
         *_activation_checks(f, sigmoid, SMOOTH_EPS, kept=S.ANY_FLOATS),
     ]
 
@@ -791,6 +805,12 @@ def _sigmoid_back_where_both_branches(d_out, x):
     return np.asarray(d_out) * s * (1 - s)
 
 
+def _sigmoid_back_in_input_dtype(d_out, x):
+    reference.sigmoid_backward(d_out, x)
+    s = _sigmoid_in_input_dtype(x)
+    return np.asarray(d_out) * s * (1 - s)
+
+
 def _sigmoid_naive(d_out, x):
     reference.sigmoid_backward(d_out, x)
     s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
@@ -814,6 +834,7 @@ SIGMOID_BACKWARD = Graded(
                       "x", "use the stable sigmoid (exp(-|x|))", _sigmoid_naive),
         Misconception("where_both_branches", *WHERE_BOTH_BRANCHES,
                       _sigmoid_back_where_both_branches),
+        Misconception("input_dtype", *INPUT_DTYPE, _sigmoid_back_in_input_dtype),
     ))
 
 

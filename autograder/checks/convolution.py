@@ -701,10 +701,8 @@ def _sigmoid_checks() -> list[Check]:
                   covers=("sigmoid_no_warning", "sigmoid")),
         agreement("sigmoid", "integer_input_gives_floats", "integer input gives floats",
                   _elementwise(ints=True), covers=("floats_for_integer_input",)),
-        agreement("sigmoid", "small_integer_dtypes",
-                  "int8, uint8 and int16 input: convert to float before exp (-x wraps "
-                  "around in uint8, exp of int8 is only float16)", _small_int_elementwise(),
-                  covers=("floats_for_integer_input",)),
+        agreement("sigmoid", "small_integer_dtypes", "int8, uint8 and int16 input",
+                  _small_int_elementwise(), covers=("floats_for_integer_input",)),
         agreement("sigmoid", "no_warning_for_huge_inputs",
                   "no overflow warning for any finite input, up to 1e308 (float32 overflows "
                   "above 3.4e38)", _elementwise(values=S.HUGE_FLOATS), weight=0.5,
@@ -764,6 +762,10 @@ def _sigmoid_in_input_dtype(x):
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+INPUT_DTYPE = ("took exp of the integer input as it is: -|x| wraps around in uint8, and exp "
+               "of int8 is only float16", "convert to float64 first: np.asarray(x, dtype=float)")
+
+
 def _sigmoid_in_float32(x):
     x = np.asarray(x, dtype=np.float32)
     e = np.exp(-np.abs(x))
@@ -781,10 +783,7 @@ SIGMOID = Graded(
         Misconception("sign_swapped", "computed sigmoid(-x): the two branches are swapped",
                       "sigmoid(x) = 1 / (1 + exp(-x)) goes to 1 for large positive x",
                       _sigmoid_of_minus_x),
-        Misconception("input_dtype", "took exp of the integer input as it is: -|x| wraps "
-                      "around in uint8, and exp of int8 is only float16",
-                      "convert to float64 first: np.asarray(x, dtype=float)",
-                      _sigmoid_in_input_dtype),
+        Misconception("input_dtype", *INPUT_DTYPE, _sigmoid_in_input_dtype),
         Misconception("float32", "cast the input to float32: 1e308 does not fit (an overflow "
                       "warning)", "compute in float64, or clip before casting to float32",
                       _sigmoid_in_float32),

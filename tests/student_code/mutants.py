@@ -1328,6 +1328,7 @@ def sigmoid_backward_of_output(d_out, x):
 
 def sigmoid_backward_no_chain_rule(d_out, x):
     d_out, x = _same_shape(d_out, x)
+    x = x.astype(float)  # one mistake only: -|x| of an int8 or uint8 x would wrap around
     s = 1.0 / (1.0 + np.exp(-np.abs(x)))
     s = np.where(x >= 0, s, 1.0 - s)
     return s * (1.0 - s)
