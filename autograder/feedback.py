@@ -98,6 +98,8 @@ def pair_texts(expected, actual, summarise: bool = False) -> tuple[str, str]:
     arrays = isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray)
     if arrays and (summarise or _summarised(expected) != _summarised(actual)):
         want, got = _array_summary(expected, None), _array_summary(actual, expected)
+    elif arrays and want == got:  # the same to the digits shown: where they differ
+        got += _first_difference(actual, expected, "\n")
     return want, got
 
 
@@ -173,14 +175,24 @@ def _array_summary(value: np.ndarray, expected: np.ndarray | None) -> str:
     text = f"array of shape {value.shape}, dtype {value.dtype}"
     if value.size and value.dtype.kind in "biuf":
         text += f", values from {value.min():.4g} to {value.max():.4g}"
-    if expected is not None and expected.shape == value.shape and value.dtype.kind in "biuf":
-        differ = np.argwhere(~np.isclose(value.astype(float), expected.astype(float),
-                                         rtol=1e-5, atol=1e-5))
-        if len(differ):
-            at = tuple(int(i) for i in differ[0])
-            text += (f"; first difference at {list(at)}: expected {expected[at]:.6g}, "
-                     f"got {value[at]:.6g} ({len(differ)} of {value.size} values differ)")
+    if expected is not None:
+        text += _first_difference(value, expected, "; ")
     return text
+
+
+def _first_difference(value: np.ndarray, expected: np.ndarray, before: str) -> str:
+    """Where two arrays of one shape first differ, with more digits than ``_plain`` shows
+    ("" when they do not)."""
+    if expected.shape != value.shape or value.dtype.kind not in "biuf" or (
+            expected.dtype.kind not in "biuf"):
+        return ""
+    differ = np.argwhere(~np.isclose(value.astype(float), expected.astype(float),
+                                     rtol=1e-5, atol=1e-5))
+    if not len(differ):
+        return ""
+    at = tuple(int(i) for i in differ[0])
+    return (f"{before}first difference at {list(at)}: expected {expected[at]:.6g}, "
+            f"got {value[at]:.6g} ({len(differ)} of {value.size} values differ)")
 
 
 def picture_arrays(check: Check, group: list, expected: list, actual: list) -> dict | None:

@@ -234,3 +234,12 @@ def test_a_warning_is_told_as_a_warning_that_settings_do_not_hide() -> None:
     assert told.startswith("warned RuntimeWarning: overflow encountered in exp")
     assert "np.seterr" in told
     assert CallError(RAISED, "bad", "ValueError").describe() == "raised ValueError: bad"
+
+
+def test_arrays_equal_to_the_digits_shown_say_where_they_differ() -> None:
+    # sigmoid_backward of an int8 x computed in float16: 0.0491857 for 0.0491557, both
+    # "0.0492" at four digits, and the student would read expected == actual.
+    want, got = feedback.pair_texts(np.array([0.25, 0.0491557]), np.array([0.25, 0.0491857]))
+    assert got.splitlines()[0] == want
+    assert got.splitlines()[1] == ("first difference at [1]: expected 0.0491557, "
+                                   "got 0.0491857 (1 of 2 values differ)")
