@@ -4,6 +4,8 @@ hand-in keeps (``engine.cap_examples``)."""
 
 from __future__ import annotations
 
+import re
+
 from autograder.results import UNEARNED, CheckResult, FunctionResult
 
 
@@ -22,9 +24,11 @@ def shown_failures(function: FunctionResult) -> tuple[list[CheckResult], list[Ch
 
 
 def _own_cause(check: CheckResult) -> bool:
-    """A failure the misconception does not explain: a left-out ValueError, a changed input."""
-    return (problem_of(check).startswith("should raise ValueError")
-            or check.check.endswith(".does_not_modify_inputs"))
+    """A failure the misconception does not explain: a left-out ValueError, a changed input
+    (not a call that crashed on the inputs check's example: that is the function's story)."""
+    problem = problem_of(check)
+    return problem.startswith("should raise ValueError") or (
+        check.check.endswith(".does_not_modify_inputs") and problem.startswith("the call "))
 
 
 def problem_of(check: CheckResult) -> str:
@@ -33,10 +37,26 @@ def problem_of(check: CheckResult) -> str:
     return text.replace(" (in an earlier call)", "")
 
 
+def story_of(problem: str) -> str:
+    """What makes two failures one story: the problem without the sizes and indices that
+    change from example to example. One crash at other indices ("index 2 is out of bounds
+    for axis 0 with size 2", then 3 and 3), results of the wrong shape in the same way
+    ((2, 2) for (2, 2, 1), then (1, 1) for (1, 1, 1)), and the student's own ValueError
+    raised on a valid call, then told again by the check that its message names the
+    argument: each is one story. Numbers outside shapes stay (expected 1, got 2)."""
+    said = re.fullmatch(r"your ValueError says (['\"])(.*)\1; name the argument .*", problem)
+    if said:
+        problem = f"raised ValueError: {said.group(2)}"
+    if problem.startswith("raised "):
+        return re.sub(r"\d+", "#", problem)
+    return re.sub(r"\((?:\d+, )*\d*,?\)", lambda shape: re.sub(r"\d+", "#", shape.group()),
+                  problem)
+
+
 def _without_repeats(failed: list[CheckResult]) -> tuple[list[CheckResult], list[CheckResult]]:
     shown, repeats, told = [], [], set()
     for check in failed:
-        problem = problem_of(check)
+        problem = story_of(problem_of(check))
         if problem in told:  # the same result, whichever check ran into it
             repeats.append(check)
         else:

@@ -99,7 +99,7 @@ def _compare_array(function: str, expected: np.ndarray, actual,
     if actual.dtype.kind not in "biuf":
         return f"expected numbers, got an array of dtype {actual.dtype}"
     if actual.shape != expected.shape:
-        return f"expected shape {expected.shape}, got shape {actual.shape}"
+        return shape_mismatch(expected.shape, actual.shape)
     if (floats or function in FLOAT_ARRAYS) and actual.dtype.kind != "f":
         return f"expected a floating-point array, got dtype {actual.dtype}"
     if function in SAME_DTYPE_ARRAYS and actual.dtype != expected.dtype:
@@ -107,6 +107,14 @@ def _compare_array(function: str, expected: np.ndarray, actual,
     if not within_tolerance(expected, actual):
         return not_a_number(expected, actual) or "values differ from the expected ones"
     return None
+
+
+def shape_mismatch(want: tuple[int, ...], got: tuple[int, ...] | None) -> str:
+    """A result of the wrong shape in one wording, whichever check finds it: the same story
+    told by two checks reads the same, and is told once."""
+    got_text = ("no array" if got is None else "a number (shape ())" if got == ()
+                else f"shape {got}")
+    return f"expected shape {want}, got {got_text}"
 
 
 def not_a_number(expected, actual) -> str | None:

@@ -29,7 +29,14 @@ from hypothesis import strategies as st
 from autograder import strategies as S
 from autograder.results import NOT_IMPLEMENTED, RAISED, CallError
 from autograder.worker_runtime import wire
-from cnnlab.result_rules import compare, named_in, not_a_number, same_data, within_tolerance
+from cnnlab.result_rules import (
+    compare,
+    named_in,
+    not_a_number,
+    same_data,
+    shape_mismatch,
+    within_tolerance,
+)
 
 Call = tuple[tuple, dict]
 
@@ -128,9 +135,7 @@ def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
             continue
         want_shape, got_shape = np.shape(want), _shape_of(got)
         if got_shape != want_shape:
-            got_text = ("no array" if got_shape is None or got is None
-                        else "a number (shape ())" if got_shape == () else str(got_shape))
-            return f"expected a result of shape {want_shape}, got {got_text}"
+            return shape_mismatch(want_shape, None if got is None else got_shape)
     return None
 
 

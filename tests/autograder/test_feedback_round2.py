@@ -85,6 +85,51 @@ def test_identical_results_are_told_once() -> None:
     assert text.count("smallest failing input") == 1
 
 
+def _told(problems: list[str], named: list[str] | None = None,
+          check_ids: list[str] | None = None) -> int:
+    """How many examples a function is told with, its checks failing with ``problems``."""
+    ids = check_ids or [f"agrees_{i}" for i in range(len(problems))]
+    checks = [_failed(i, f"failed on 3 of 100 generated inputs; on the smallest: {problem}",
+                      EXAMPLE) for i, problem in zip(ids, problems, strict=True)]
+    function = FunctionResult("conv2d", 3.0, 0.0, checks, misconceptions=named or [])
+    return "\n".join(outputs.function_feedback(function)).count("smallest failing input")
+
+
+def test_one_crash_at_other_indices_is_one_story() -> None:
+    assert _told(["raised IndexError: index 2 is out of bounds for axis 1 with size 2",
+                  "raised IndexError: index 3 is out of bounds for axis 1 with size 3"]) == 1
+
+
+def test_results_with_one_axis_too_many_are_one_story() -> None:
+    assert _told(["expected shape (2, 2), got shape (2, 2, 1)",
+                  "expected shape (1, 1), got shape (1, 1, 1)"]) == 1
+    assert _told(["expected shape (2, 2), got shape (2, 2, 1)",
+                  "expected shape (2, 2), got shape (2, 1)"]) == 2
+
+
+def test_different_numbers_are_different_stories() -> None:
+    assert _told(["expected 1, got 2", "expected 3, got 5"]) == 2
+
+
+def test_a_valueerror_raised_on_a_valid_call_is_not_told_again_as_its_wording() -> None:
+    """The student's own ValueError from a bug is not a message to reword."""
+    raised = "x must have ndim 2 or 3, got ndim 0 (shape ())"
+    assert _told([f"raised ValueError: {raised}",
+                  f"your ValueError says {raised!r}; name the argument `size`"]) == 1
+
+
+def test_a_crash_on_the_inputs_check_is_told_with_the_named_mistake() -> None:
+    """Beside a named mistake an inputs check is a story of its own when an input changed,
+    not when the call crashed there, as it did everywhere else."""
+    ids = ["agrees", "does_not_modify_inputs"]
+    crash = "raised IndexError: index 3 is out of bounds for axis 1 with size 3"
+    assert _told(["values differ from the expected ones", crash], ["conv2d.flipped_kernel"],
+                 ids) == 1
+    changed = "the call changed its argument image"
+    assert _told(["values differ from the expected ones", changed], ["conv2d.flipped_kernel"],
+                 ids) == 2
+
+
 def test_a_failed_function_stays_within_its_line_budget() -> None:
     long = FailingExample("\n".join(["conv2d(...)"] * 8), "\n".join(["1"] * 8),
                           "\n".join(["2"] * 8), None)

@@ -72,7 +72,7 @@ def test_a_number_where_one_of_several_arrays_belongs_is_called_a_number(graded_
     (bias_summed,) = [m for m in MUTANTS if m.description.startswith("d_bias summed over every")]
     checks = {c.check: c for c in graded_alone(bias_summed).checks}
     message = checks["conv_layer_backward.agrees_with_central_differences"].message
-    assert re.search(r"on the smallest: array 3 of 3: expected a result of shape \(\d+,\), got "
+    assert re.search(r"on the smallest: array 3 of 3: expected shape \(\d+,\), got "
                      r"a number \(shape \(\)\)$", message), message
 
 

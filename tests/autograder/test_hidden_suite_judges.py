@@ -17,19 +17,19 @@ def test_linearity_rejects_broadcasting_replies_by_their_shape() -> None:
     actual = [np.zeros((N, 1)), np.zeros((1, N)), np.zeros((2, 2))]
     expected = [np.zeros((2, 2))] * 3
     problem = convolution._is_linear(example, actual, expected)
-    assert problem == "expected a result of shape (2, 2), got (1000000, 1)"
+    assert problem == "expected shape (2, 2), got shape (1000000, 1)"
 
 
 def test_symmetry_rejects_a_reply_far_larger_than_expected() -> None:
     actual = [np.zeros(N), np.zeros(3)]
     problem = convolution._is_symmetric(None, actual, [np.zeros(3), np.zeros(3)])
-    assert problem == "expected a result of shape (3,), got (1000000,)"
+    assert problem == "expected shape (3,), got shape (1000000,)"
 
 
 def test_a_count_property_rejects_an_array_reply() -> None:
     example = {"layers": [], "cut": 0}
     problem = weights._add_up(example, [np.zeros(N), 0, 0], [5, 0, 0])
-    assert problem == "expected a result of shape (), got (1000000,)"
+    assert problem == "expected shape (), got shape (1000000,)"
 
 
 def test_results_of_the_right_shape_pass_the_shape_gate() -> None:
