@@ -27,6 +27,8 @@ class Limits:
     scratch_bytes: int = 64 * 2**20  # the worker's scratch folder (a tmpfs of its own)
     scratch_files: int = 4096  # files and folders in it
     tasks: int = 64  # processes and threads of one worker
+    # RLIMIT_NOFILE: each pipe holds up to 1 MiB of kernel memory that RLIMIT_AS does not count
+    open_files: int = 256
     inputs_bytes: int = 16 * 2**20  # the memory a batch's input arrays are shared in
     # Replies, counted as they arrive: bytes before a reply is read, values while it is
     # decoded (containers included).

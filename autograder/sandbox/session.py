@@ -139,6 +139,7 @@ class Session:
                 "memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
                 "file_bytes": limits.file_bytes, "scratch_bytes": limits.scratch_bytes,
                 "scratch_files": limits.scratch_files, "tasks": limits.tasks,
+                "open_files": limits.open_files,
                 "inputs_bytes": limits.inputs_bytes, "read_only": landlock_read_paths(inside),
                 "drop": worker_drop() if isolation == "process" else None,
                 "kernel_root": os.geteuid() == 0, **SPEED_DEVICES}

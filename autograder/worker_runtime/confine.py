@@ -282,7 +282,8 @@ DENIED = (57, 58, 59, 322,  # fork, vfork, execve, execveat
           29, 30, 31, 67, 64, 65, 66, 220, 68, 69, 70, 71,  # System V shm, sem, msg
           240, 241, 242, 243, 244, 245,  # POSIX message queues
           248, 249,  # add_key, request_key (keyctl above)
-          434, 438, 440, 448, 256, 279)  # pidfds, process_madvise/mrelease, page moves
+          434, 438, 440, 448, 256, 279,  # pidfds, process_madvise/mrelease, page moves
+          319, 447)  # memfd_create, memfd_secret: memory outside RLIMIT_AS and the scratch quota
 CLONE, CLONE3, KILL_NR, TGKILL, PRLIMIT64 = 56, 435, 62, 234, 302
 # Scheduling and affinity of a pid (0: itself); priority of a "which" and "who".
 OF_PID = (203, 144, 142, 314)  # sched_setaffinity, sched_setscheduler, _setparam, _setattr

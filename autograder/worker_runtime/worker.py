@@ -49,7 +49,8 @@ def run_submission(config: dict, fds: list[int]) -> None:
     confine.die_with_parent()
     notes = confine.lower_limits({"RLIMIT_AS": config["memory_bytes"],
                                   "RLIMIT_CPU": config["cpu_seconds"],
-                                  "RLIMIT_FSIZE": config["file_bytes"], "RLIMIT_CORE": 0})
+                                  "RLIMIT_FSIZE": config["file_bytes"], "RLIMIT_CORE": 0,
+                                  "RLIMIT_NOFILE": config["open_files"]})
     import numpy  # noqa: F401  (before the student's code: it may not import otherwise)
     import wire
 

@@ -99,6 +99,35 @@ def test_the_graders_proc_entries_cannot_be_read(tmp_path, isolation, fork_serve
     assert "read" not in outcomes, dict(zip(paths, outcomes, strict=True))
 
 
+# Kernel memory that RLIMIT_AS does not count: a memfd written to (16 MiB each, as many as
+# there are file descriptors), and pipes (up to 1 MiB each).
+HOARDER = """
+def same_padding(k):
+    import os
+    outcomes = {}
+    try:
+        os.memfd_create("hoard")
+        outcomes["memfd"] = "created"
+    except OSError as error:
+        outcomes["memfd"] = type(error).__name__
+    pipes = []
+    try:
+        while len(pipes) < 5000:
+            pipes.append(os.pipe())
+    except OSError as error:
+        outcomes["pipes_stopped_by"] = type(error).__name__
+    outcomes["pipes"] = len(pipes)
+    return outcomes
+"""
+
+
+def test_memory_outside_the_address_space_limit_is_bounded(tmp_path, isolation, fork_server):
+    outcomes = _call(perfect_with(tmp_path / "s", "padding", HOARDER), isolation, fork_server, 3)
+    assert outcomes["memfd"] == "PermissionError"
+    assert outcomes["pipes"] * 2 <= LIMITS.open_files
+    assert outcomes["pipes_stopped_by"] == "OSError"  # EMFILE: too many open files
+
+
 LEAVER = """
 def same_padding(k):
     import os
