@@ -61,6 +61,8 @@ class Budget:
         self.limits = limits
         self.time_used = 0.0
         self.function_time: dict[str, float] = {}
+        self.credited = 0.0  # seconds not charged: waiting for a core (``starvation``)
+        self.function_credited: dict[str, float] = {}
         self.function_bytes: dict[str, int] = {}
         self.function_items: dict[str, int] = {}
 
@@ -84,9 +86,22 @@ class Budget:
             return function_end, self.function_message()
         return total_end, self.total_message()
 
-    def spend(self, function: str, seconds: float) -> None:
-        self.time_used += seconds
-        self.function_time[function] = self.function_time.get(function, 0.0) + seconds
+    def spend(self, function: str, seconds: float, waited: float = 0.0) -> None:
+        """Charge ``seconds`` of wall time less the part of ``waited`` that may be credited."""
+        credit = self.creditable(function, min(waited, seconds))
+        self.credited += credit
+        self.function_credited[function] = self.function_credited.get(function, 0.0) + credit
+        self.time_used += seconds - credit
+        self.function_time[function] = self.function_time.get(function, 0.0) + seconds - credit
+
+    def creditable(self, function: str, waited: float) -> float:
+        """How much of ``waited`` (seconds a worker's threads waited for a core) is not
+        charged: at most the function's and the hand-in's time again. Threads a hand-in
+        starts to spin beside its call wait too, so a credit without a bound would let it
+        run for ever (a red-team probe ran 41 s against a 10 s total)."""
+        left = min(self.limits.seconds_per_function - self.function_credited.get(function, 0.0),
+                   self.limits.seconds_total - self.credited)
+        return max(0.0, min(waited, left))
 
     def per_call_message(self) -> str:
         return f"took longer than {self.limits.seconds_per_call:g} s (an endless loop?)"

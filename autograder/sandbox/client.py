@@ -148,7 +148,7 @@ class SandboxedStudent:
             if batch.waited is None:
                 batch.waited = waited_between(batch.usage, session.usage())
             # the time it waited for a core is the machine's, not the hand-in's
-            self.budget.spend(function, max(0.0, time.monotonic() - started - batch.waited))
+            self.budget.spend(function, time.monotonic() - started, batch.waited)
             stages.charge("in the worker (student code, its encoding)", self._waited)
             stages.charge("wire decoding", self._decoding)
             self._waited = self._decoding = 0.0
@@ -171,7 +171,9 @@ class SandboxedStudent:
                 except WorkerGone as gone:  # out of time, unless it was waiting for a core
                     if gone.kind != TIMEOUT:
                         raise
-                    waited = waited_between(batch.usage, session.usage())
+                    waited = self.budget.creditable(function, min(  # one thread's at most
+                        waited_between(batch.usage, session.usage()),
+                        time.monotonic() - batch.started))
                     per_call = min(batch.last + STARVED_CAP * limit, batch.last + limit + waited)
                     end = start_end + waited
                     if min(per_call, end) <= time.monotonic():

@@ -8,6 +8,9 @@ time on a CPU, time waiting on a run queue), so the grader, from outside the san
 charge it: a deadline moves on by the time the worker's processes spent waiting for a core
 since its batch started (at most ``STARVED_CAP`` times the limit per call), and the time
 spent on a batch less that wait is what the function's and the hand-in's shares are charged.
+The wait is summed over the worker's threads, and threads a hand-in spins beside its call wait
+too: the credit is never more than the time that passed, and in all at most the function's and
+the hand-in's time again (``budget.Budget.creditable``).
 A worker that loops gets the CPU and times out as before; one that sleeps is not waiting for a
 core and times out as before.
 

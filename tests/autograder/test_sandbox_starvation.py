@@ -76,3 +76,19 @@ def test_a_process_that_is_gone_cannot_be_measured():
 def test_nothing_is_credited_without_a_measurement():
     assert waited_between(None, Usage(1.0, 2.0)) == 0.0
     assert waited_between(Usage(1.0, 2.0), None) == 0.0
+
+
+def test_waiting_is_credited_at_most_the_functions_and_the_hand_ins_time_again():
+    """Threads a hand-in spins beside a sleeping call wait for a core as well: without a
+    bound, a hand-in with 10 s in all ran 41 s and was charged 3.7 s."""
+    from autograder.sandbox import Limits
+    from autograder.sandbox.budget import Budget
+    budget = Budget(Limits(seconds_per_function=5, seconds_total=8))
+    budget.spend("relu", 4.0, waited=400.0)  # waited for a core the whole time, 100 threads
+    assert budget.function_time["relu"] == 0.0
+    budget.spend("relu", 4.0, waited=4.0)
+    assert budget.function_time["relu"] == 3.0  # 1 s of credit was left of relu's 5
+    budget.spend("sigmoid", 6.0, waited=6.0)
+    assert budget.function_time["sigmoid"] == 3.0  # 3 s left of the hand-in's 8
+    assert budget.creditable("max_pool", 1.0) == 0.0
+    assert budget.time_used == 6.0
