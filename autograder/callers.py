@@ -79,10 +79,24 @@ def note_callers(results: Sequence[FunctionResult],
     for result in results:
         wrong = sorted(callees.get(result.function, set()) & lost)
         if wrong and result.function in lost and not result.note:
-            them = " and ".join(wrong)
-            it = "them" if len(wrong) > 1 else "it"
-            result = replace(result, note=(
-                f"{result.function} calls your {them}, which lost points too: fix {it} "
-                f"first; {result.function}'s results below may come from {it}"))
+            result = replace(result, note=_note(result.function, wrong, callees, lost))
         noted.append(result)
     return noted
+
+
+def _note(function: str, wrong: list[str], callees: Mapping[str, set[str]],
+          lost: set[str]) -> str:
+    """"fit calls your train_step, which lost points too: fix it first; ..."; down the chain
+    to the function to fix first when the wrong callee calls a wrong function itself
+    ("conv2d calls your conv_layer, which calls your zero_pad, which lost points too")."""
+    chain = [function, *wrong]
+    if len(wrong) == 1:
+        while True:
+            further = sorted((callees.get(chain[-1], set()) & lost) - set(chain))
+            if not further:
+                break
+            chain.append(further[0])
+    them = " and ".join(wrong) if len(wrong) > 1 else ", which calls your ".join(chain[1:])
+    first = "them" if len(wrong) > 1 else "it" if len(chain) == 2 else chain[-1]
+    return (f"{function} calls your {them}, which lost points too: fix {first} first; "
+            f"{function}'s results below may come from {'them' if len(wrong) > 1 else 'it'}")

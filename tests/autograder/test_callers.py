@@ -91,3 +91,21 @@ def test_the_note_is_given_beside_a_misconception_the_wrong_callee_may_cause() -
     noted = note_callers(results, sources)[1]
     assert noted.misconceptions == ["max_pool.partial_windows"]
     assert noted.note.startswith("max_pool calls your pool_output_size, which lost points too")
+
+
+def test_the_note_goes_down_the_chain_to_the_function_to_fix_first() -> None:
+    """A zero_pad that pads one side only fails conv_layer, which conv2d calls: conv2d's
+    note names zero_pad, not conv_layer, as the function to fix first."""
+    sources = {"padding": "def zero_pad(x, pad):\n    return x\n",
+               "convolution": "def conv_layer(image, kernels, bias=None, padding=0, stride=1):"
+                              "\n    return zero_pad(image, padding)\n\n"
+                              "def conv2d(image, kernel, padding=0, stride=1):\n"
+                              "    return conv_layer(image, kernel, None, padding, stride)\n"}
+    results = [_failed("zero_pad", "agrees"), _failed("conv_layer", "agrees"),
+               _failed("conv2d", "agrees")]
+    notes = [r.note for r in note_callers(results, sources)]
+    assert notes[1] == ("conv_layer calls your zero_pad, which lost points too: fix it first; "
+                        "conv_layer's results below may come from it")
+    assert notes[2] == ("conv2d calls your conv_layer, which calls your zero_pad, which lost "
+                        "points too: fix zero_pad first; conv2d's results below may come from "
+                        "it")
