@@ -8,7 +8,7 @@ Canvas's flat folder of files named ``<name>[_LATE]_<user id>_<submission id>_<f
 files grouped by student, Canvas's ``-1`` of a resubmitted file dropped), and Moodle's
 folders (or files) named ``<Full Name>_<participant id>_assignsubmission_file_`` (see
 docs/grading.md). Notebooks become modules: their code cells are collected (IPython
-magics and shell lines dropped), top-level statements that only run or print something, and
+magic, shell and help lines dropped), top-level statements that only run or print something, and
 imports and assignments no definition needs (a data file loaded), are left out, and each module
 gets the definitions, so that every graded function is found where
 ``cnnlab.catalog`` says it lives.
@@ -773,16 +773,22 @@ def definitions_only(code: str) -> str | None:
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")
 
 
+# A line IPython reads and Python cannot: a magic (``%timeit f(x)``), a shell command (``!ls``),
+# help (``np.pad?``, ``??np.pad``, ``np.*pad*?``) and a magic's or shell command's output
+# assigned (``files = !ls *.npy``, ``t = %timeit -o f(x)``). None of them defines anything the
+# grader needs, and each, kept, failed its whole cell's parse.
+IPYTHON_LINE = re.compile(r"\s*(?:[%!?]|[\w.*]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!])")
+
+
 def without_magics(code: str) -> str:
     """A notebook cell as Python: IPython's ``%%`` cells empty (but the Python of ``%%time``
-    and ``%%capture``), ``%`` and ``!`` lines blank."""
+    and ``%%capture``), its magic, shell and help lines (``IPYTHON_LINE``) blank."""
     if code.lstrip().startswith("%%"):
         magic, _, body = code.lstrip().partition("\n")
         if magic.split()[0] not in PYTHON_CELL_MAGICS:
             return ""
         code = "\n" + body  # the magic's line blank, as a line magic's
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in code.splitlines())
+    return "\n".join("" if IPYTHON_LINE.match(line) else line for line in code.splitlines())
 
 
 def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
@@ -884,8 +890,19 @@ def _calls_graded_function(node: ast.stmt) -> bool:
         return any(_calls_graded_function(statement) for statement in _tried(node))
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return False
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MODULE_OF
-               for n in ast.walk(node))
+    todo: list[ast.AST] = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, ast.Lambda):  # its body runs when it is called, as a def's
+            todo.append(current.args)  # but its defaults now
+            continue
+        if isinstance(current, ast.Call):
+            if isinstance(current.func, ast.Name) and current.func.id in MODULE_OF:
+                return True
+            if isinstance(current.func, ast.Lambda):  # (lambda: conv2d(x, w))() runs now
+                todo.append(current.func.body)
+        todo += ast.iter_child_nodes(current)
+    return False
 
 
 def _modules_defined_in_text(code: str) -> set[str]:
