@@ -713,12 +713,14 @@ def notebook_modules(path: Path, data: bytes | None = None,
     except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError) as error:
         raise SubmissionError(f"{path.name} is not a readable notebook ({error})") from None
     statements: list[tuple[ast.stmt, str]] = []  # (statement, its text), in cell order
-    broken: dict[str, list[str]] = {}  # module -> cells that do not parse
+    broken: list[tuple[int, str, BaseException]] = []  # (code cell number, code, error)
+    bound_in: dict[str, int] = {}  # name -> the last code cell that parses and binds it
+    left_out: list[tuple[int, str, ast.stmt]] = []  # statements run, not graded
     defined: set[str] = set()
     read, skipped = 0, 0
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
+    code_cells = (cell for cell in cells
+                  if isinstance(cell, dict) and cell.get("cell_type") == "code")
+    for number, cell in enumerate(code_cells, start=1):
         source = cell.get("source", "")
         text = ("".join(s for s in source if isinstance(s, str))
                 if isinstance(source, list) else str(source))
@@ -727,24 +729,108 @@ def notebook_modules(path: Path, data: bytes | None = None,
             skipped += 1
             continue
         read += len(code)
+        runs: list[ast.stmt] = []
         try:
-            definitions = _definitions(code)
-        except PARSE_ERRORS:  # the student's error: those functions' modules get the cell
-            for module in _modules_defined_in_text(code):
-                broken.setdefault(module, []).append(code)
+            definitions = _definitions(code, runs)
+        except PARSE_ERRORS as error:  # the student's error: see _broken_cells
+            broken.append((number, code, error))
             continue
         statements += definitions
+        left_out += [(number, code, node) for node in runs]
+        bound_in.update({name: number for node, _ in definitions for name in _bound_names(node)})
         defined |= {MODULE_OF[node.name] for node, _ in definitions
                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
                     and node.name in MODULE_OF}
-    if skipped and notes is not None:
+    notes = [] if notes is None else notes
+    if skipped:
         notes.append(f"{path.name}: {skipped} code cell{'s' if skipped > 1 else ''} not read, "
                      f"beyond the {MAX_NOTEBOOK_CODE_CHARS // 1024} KiB of code the grader "
                      "reads of one notebook")
+    kept = _needed(statements)
+    notes += _tables_not_filled(path.name, left_out, kept)
+    broken_cells = _broken_cells(path.name, broken, bound_in, notes)
     header = f"# extracted from {path.name} by cnnlab grade\n"
-    body = "\n\n".join(text for _, text in _needed(statements))
-    return {module: header + body + "".join("\n\n" + c for c in broken.get(module, []))
-            for module in EXERCISES if module in defined | set(broken)}
+    body = "\n\n".join(text for _, text in kept)
+    return {module: header + body + "".join("\n\n" + c for c in broken_cells.get(module, []))
+            for module in EXERCISES if module in defined | set(broken_cells)}
+
+
+def _broken_cells(notebook: str, broken: list[tuple[int, str, BaseException]],
+                  bound_in: dict[str, int], notes: list[str]) -> dict[str, list[str]]:
+    """Module -> the cells that do not parse and define its graded functions: the error costs
+    only those, and the student's feedback says why. A cell whose graded functions a later cell
+    that parses defines again is left out (noted): Jupyter ran it to a SyntaxError, it defined
+    nothing, and the kernel kept the later definitions (an early Python 2 ``print x``)."""
+    by_module: dict[str, list[str]] = {}
+    for number, code, error in broken:
+        names = _graded_defs_in_text(code)
+        if names and all(bound_in.get(name, 0) > number for name in names):
+            line = getattr(error, "lineno", None)  # a SyntaxError's; None for a null byte
+            notes.append(f"{notebook}: code cell {number} ('{_first_line(code)}') does not "
+                         f"parse{f' (line {line})' if line else ''} and was left out: in "
+                         "Jupyter it defined nothing either, and a later cell defines "
+                         f"{', '.join(sorted(names))} again")
+            continue
+        for module in {MODULE_OF[name] for name in names}:
+            by_module.setdefault(module, []).append(code)
+    return by_module
+
+
+# Methods that change a dict, list or set in place: ``TABLE.update(max=np.max)``.
+CHANGING_METHODS = frozenset({"update", "setdefault", "append", "extend", "insert", "add",
+                              "pop", "popitem", "remove", "discard", "clear", "sort", "reverse",
+                              "__setitem__"})
+
+
+def _tables_not_filled(notebook: str, left_out: list[tuple[int, str, ast.stmt]],
+                       kept: list[tuple[ast.stmt, str]]) -> list[str]:
+    """A note for each name a kept assignment binds (so a kept function reads it) that a
+    statement the grader leaves out changes in place (``TABLE.update(...)``, ``for k, v in
+    ...: TABLE[k] = v``): graded, the functions see the table as its assignment left it, and
+    fail on a KeyError that the student cannot explain. Keeping such statements would run
+    the student's try-outs too, so the note says where to fill the table instead."""
+    tables = {name for node, _ in kept if isinstance(node, ast.Assign | ast.AnnAssign)
+              for name in _bound_names(node)}
+    told: dict[str, str] = {}
+    for number, code, statement in left_out:
+        for name, line in _changed_names(statement):
+            if name in tables and name not in told:
+                text = code.splitlines()[line - 1] if line <= len(code.splitlines()) else ""
+                told[name] = (
+                    f"{notebook}: code cell {number}, line {line} ('{_first_line(text)}') "
+                    f"changes {name}, which the notebook's functions read, and is not run by the "
+                    "grader: of a notebook it keeps only definitions, imports and assignments. "
+                    f"Fill {name} in its assignment itself (a dict literal or comprehension)")
+    return list(told.values())
+
+
+def _changed_names(statement: ast.stmt) -> list[tuple[str, int]]:
+    """(name, line) for each module-level name a statement changes in place: a method of
+    ``CHANGING_METHODS`` called on it, an item or attribute of it assigned or deleted, or
+    ``+=`` on it."""
+    changed: list[tuple[str, int]] = []
+    for node in ast.walk(statement):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in CHANGING_METHODS):
+            target: ast.AST = node.func.value
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
+                node.ctx, ast.Store | ast.Del):
+            target = node.value
+        elif isinstance(node, ast.AugAssign):
+            target = node.target
+        else:
+            continue
+        while isinstance(target, ast.Subscript | ast.Attribute):  # TABLE["a"]["b"] = 1
+            target = target.value
+        if isinstance(target, ast.Name):
+            changed.append((target.id, node.lineno))
+    return changed
+
+
+def _first_line(code: str, width: int = 60) -> str:
+    """The first line of ``code`` with text, cut to ``width`` characters, for a note."""
+    line = next((line.strip() for line in code.splitlines() if line.strip()), "")
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 def _nbformat3_cells(notebook: dict) -> list:
@@ -791,16 +877,18 @@ def without_magics(code: str) -> str:
     return "\n".join("" if IPYTHON_LINE.match(line) else line for line in code.splitlines())
 
 
-def _definitions(code: str) -> list[tuple[ast.stmt, str]]:
+def _definitions(code: str, runs: list[ast.stmt] | None = None) -> list[tuple[ast.stmt, str]]:
     """The imports, functions, classes and assignments of a cell, each with its text cut out
     by the parser's own positions (``import numpy as np; x = np.array([[1, 2],`` and a next
     line are two statements). What only runs something (calls, prints, plots, asserts,
-    ``out = conv2d(...)``) is left out."""
+    ``out = conv2d(...)``) is left out, and added to ``runs``."""
     tree = parse(code)
     definitions: list[tuple[ast.stmt, str]] = []
     segment = Segments(code).of
     for node in tree.body:
         if not _defines_only(node) or _calls_graded_function(node):
+            if runs is not None:
+                runs.append(node)
             continue
         decorators = [f"@{segment(d)}\n" for d in getattr(node, "decorator_list", [])]
         definitions.append((node, "".join(decorators) + segment(node)))
@@ -905,6 +993,7 @@ def _calls_graded_function(node: ast.stmt) -> bool:
     return False
 
 
-def _modules_defined_in_text(code: str) -> set[str]:
-    return {MODULE_OF[name] for name in re.findall(r"^\s*def\s+(\w+)", code, re.MULTILINE)
+def _graded_defs_in_text(code: str) -> set[str]:
+    """The graded functions a cell that does not parse defines (by the text of its defs)."""
+    return {name for name in re.findall(r"^\s*def\s+(\w+)", code, re.MULTILINE)
             if name in MODULE_OF}
