@@ -13,6 +13,7 @@ student bundle ships it.
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import contextlib
 import functools
@@ -24,6 +25,7 @@ import sys
 import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,8 @@ TEXT_CHARS = 500  # of an exception's text
 WHERE_CHARS = 200  # "padding.py, line 12: return x[pad]", at most
 PRINTED_CHARS = 2048  # of what one call printed: its start and its end, the middle cut
 KEPT_PRINTED = 1 << 20  # what one call may print before the rest is dropped unseen
+TRACEBACK_FRAMES = 10_000  # looked at, at most (a deep recursion's traceback is long)
+UNREADABLE = "(its message could not be read)"
 
 
 @dataclass(frozen=True)
@@ -82,26 +86,35 @@ def run_call(function: Callable, args: tuple, kwargs: dict, *, files: Collection
     except passthrough:
         raise
     except NotImplementedError as error:
-        return Outcome(failure=Failure(NOT_IMPLEMENTED, not_implemented_text(error, function)),
-                       exception=error)
-    except BaseException as error:  # student code may raise anything, even SystemExit
-        failure = Failure(RAISED, error_text(error), builtin_name(type(error)),
-                          where_in(error, files), output.printed())
-        return Outcome(failure=failure, exception=error)
+        text = not_implemented_text(error, function, sys.exc_info()[2])
+        return Outcome(failure=Failure(NOT_IMPLEMENTED, text), exception=error)
+    except:  # noqa: E722  anything, even SystemExit; also a class whose mro() leaves out
+        # BaseException, which `except BaseException` does not catch (CPython matches by MRO)
+        return _raised(sys.exc_info(), files, output)
 
 
-def not_implemented_text(error: NotImplementedError, function: Callable) -> str:
+def _raised(exc_info: tuple, files: Collection[str] | str, output: CallOutput) -> Outcome:
+    """What ``run_call`` says when ``exc_info`` was raised (a function of its own: no local
+    of ``run_call``'s frame holds the traceback, which holds that frame)."""
+    _, error, traceback = exc_info
+    failure = Failure(RAISED, error_text(error), builtin_name(type(error)),
+                      _where(traceback, files), output.printed())
+    return Outcome(failure=failure, exception=error)
+
+
+def not_implemented_text(error: NotImplementedError, function: Callable,
+                         traceback: TracebackType | None = None) -> str:
     """``NOT_IMPLEMENTED_TEXT``, or, when the stub that raised it is another exercise function
     (a written ``max_pool`` calling ``pool_output_size``, still a stub, or the given stub of a
-    module not handed in), "calls pool_output_size, which still raises NotImplementedError"."""
+    module not handed in), "calls pool_output_size, which still raises NotImplementedError".
+    ``traceback``: the error's own (``sys.exc_info``), else read from ``error``."""
     try:
-        innermost = error.__traceback__  # the traceback entry of the stub's raise
-        while innermost is not None and innermost.tb_next is not None:
-            innermost = innermost.tb_next
-        name = innermost.tb_frame.f_code.co_name if innermost is not None else ""
-        if name in FUNCTIONS and name != getattr(function, "__name__", name):
+        frames = _frames(traceback if traceback is not None else _traceback_of(error))
+        # the frame of the stub's raise, when the walk reached it
+        name = frames[-1][2] if 0 < len(frames) < TRACEBACK_FRAMES else ""
+        if name in FUNCTIONS and name != _plain(getattr(function, "__name__", name), 200):
             return f"calls {name}, which {NOT_IMPLEMENTED_TEXT}"
-    except BaseException:  # a traceback a hostile object broke: say the usual
+    except BaseException:  # a function object a hostile student made: say the usual
         pass
     return NOT_IMPLEMENTED_TEXT
 
@@ -294,33 +307,86 @@ def printed_excerpt(data: bytes, size: int) -> str:
 
 
 # --- describing an exception -----------------------------------------------------------------
+#
+# The exception is the student's object: its class may have a metaclass, properties
+# (``__traceback__``, ``__name__``) and a ``__str__`` returning a str subclass whose slicing
+# is theirs too. So only what they cannot override is used: ``type.__dict__``'s and
+# ``BaseException.__dict__``'s own descriptors, identity, and exact ``str`` copies. A
+# ``__str__`` that hangs is the call's own timeout (this runs within the call's time).
 
-def error_text(error: BaseException) -> str:
+_MRO, _NAME = type.__dict__["__mro__"], type.__dict__["__name__"]  # the type's own slots
+_TRACEBACK = BaseException.__dict__["__traceback__"]  # the slot raise fills, not a property
+# The real built-in exception classes, by identity (a class's hash is its metaclass's code),
+# taken before any student code runs: `class ValueError(TypeError)` in "builtins" is not one.
+_BUILTIN_EXCEPTIONS = {id(cls): cls.__name__ for cls in vars(builtins).values()
+                       if isinstance(cls, type) and issubclass(cls, BaseException)}
+
+
+def error_text(error: object) -> str:
+    """The exception's text (its class's name when it has none: ``MemoryError()``), at most
+    ``TEXT_CHARS`` as an exact str; ``UNREADABLE`` after the class name when ``__str__``
+    raises."""
     try:
-        return (str(error) or type(error).__name__)[:TEXT_CHARS]  # MemoryError() says nothing
+        text = _plain(str(error), TEXT_CHARS)
     except BaseException:  # a __str__ that raises
-        return "(the exception cannot be shown)"
+        return _plain(f"{_class_name(error)} {UNREADABLE}", TEXT_CHARS)
+    return text or _class_name(error)[:TEXT_CHARS]
+
+
+def _plain(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text`` as an exact str: ``str``'s own slicing,
+    which copies a str subclass's characters without calling its methods."""
+    cut = str.__getitem__(text, slice(0, limit))
+    return cut if type(cut) is str else ""
+
+
+def _class_name(error: object) -> str:
+    try:
+        return _plain(_NAME.__get__(type(error)), TEXT_CHARS)  # not a metaclass's __name__
+    except BaseException:
+        return "an exception"
 
 
 def builtin_name(kind: type) -> str:
-    """The exception's nearest built-in class: a student's ``class ShapeError(ValueError)``
-    is a ValueError. One that is a ValueError too (``class ArgumentError(TypeError,
-    ValueError)``) is told as one: ``except ValueError`` catches it, and SPEC asks for that."""
-    builtin = [cls for cls in kind.__mro__ if cls.__module__ == "builtins"]
-    if ValueError in builtin and not issubclass(builtin[0], ValueError):
-        return "ValueError"
-    return builtin[0].__name__ if builtin else "BaseException"
+    """The exception's nearest built-in class, by its real ancestry (the MRO that ``except``
+    matches by): a student's ``class ShapeError(ValueError)`` is a ValueError. One that is a
+    ValueError too (``class ArgumentError(TypeError, ValueError)``) is told as one: ``except
+    ValueError`` catches it, and SPEC asks for that. "BaseException" when none is found."""
+    try:
+        mro = _MRO.__get__(kind)  # not a metaclass's __mro__ property
+        # a finite tuple, no links to follow (as long as the student's own class statements)
+        nearest = next((cls for cls in mro if id(cls) in _BUILTIN_EXCEPTIONS), None)
+        if nearest is None:
+            return "BaseException"
+        if any(cls is ValueError for cls in mro) and not issubclass(nearest, ValueError):
+            return "ValueError"
+        return _BUILTIN_EXCEPTIONS[id(nearest)]
+    except BaseException:
+        return "BaseException"
 
 
 def where_in(error: BaseException, files: Collection[str] | str) -> str | None:
     """The last traceback frame in one of the student's ``files`` (a collection of real
     paths, or a folder holding them), as "name.py, line N: source line"; None if no frame
     is theirs. The one way the student's line is found."""
+    return _where(_traceback_of(error), files)
+
+
+def _traceback_of(error: object) -> TracebackType | None:
+    """The traceback ``raise`` gave ``error`` (not a ``__traceback__`` property)."""
     try:
-        frames = _frames(error.__traceback__)
-    except BaseException:  # a traceback a hostile object broke
+        return _TRACEBACK.__get__(error)
+    except BaseException:  # not a BaseException by its MRO: the slot cannot be read
         return None
-    for filename, lineno in reversed(frames):
+
+
+def _where(traceback: TracebackType | None, files: Collection[str] | str) -> str | None:
+    """``where_in`` of a traceback."""
+    try:
+        frames = _frames(traceback)
+    except BaseException:  # out of memory, say: no line rather than no reply
+        return None
+    for filename, lineno, _ in reversed(frames):
         path = _real(filename)
         if _is_theirs(path, files):
             where = f"{os.path.basename(path)}, line {lineno}"
@@ -340,12 +406,16 @@ def source_files(*functions: Callable) -> set[str]:
     return {path for path in map(source_file, functions) if path is not None}
 
 
-def _frames(tb) -> list[tuple[str, int]]:
-    """(file name, line) of each frame: no source is read (a student's ValueError for an
-    invalid argument is raised thousands of times; only the chosen line is looked up)."""
-    frames = []
-    while tb is not None:
-        frames.append((tb.tb_frame.f_code.co_filename or "", tb.tb_lineno or 0))
+def _frames(tb: TracebackType | None) -> list[tuple[str, int, str]]:
+    """(file name, line, function name) of each frame, the first ``TRACEBACK_FRAMES``: no
+    source is read (a student's ValueError for an invalid argument is raised thousands of
+    times; only the chosen line is looked up). Only a real traceback is followed (its links
+    cannot loop); names are exact strs (``code.replace`` takes a str subclass)."""
+    frames: list[tuple[str, int, str]] = []
+    while type(tb) is TracebackType and len(frames) < TRACEBACK_FRAMES:
+        code = tb.tb_frame.f_code
+        frames.append((_plain(code.co_filename, 4096), tb.tb_lineno or 0,
+                       _plain(code.co_name, 200)))
         tb = tb.tb_next
     return frames
 

@@ -29,6 +29,8 @@ import struct
 import sys
 import time
 
+UNDESCRIBED = "(an exception the worker could not describe)"
+
 
 def main() -> None:
     config = json.loads(sys.argv[1])
@@ -199,14 +201,24 @@ class Answers:
                 layouts = self.layouts(args, kwargs) if return_inputs else None
                 channel.in_student = True
                 try:
-                    outcome = self.calls.run_call(
-                        function, args, kwargs, files=self.folder, output=self.output,
-                        warnings_as_errors=warnings_as_errors, fresh=self.fresh,
-                        passthrough=())
+                    outcome = self.call(function, args, kwargs, warnings_as_errors)
                 finally:
                     channel.in_student = False
                 channel.add(self.reply(outcome, args, kwargs, layouts))
             channel.flush()
+
+    def call(self, function, args, kwargs, warnings_as_errors: bool):
+        """``calls.run_call``, which describes whatever the student's code raises; should a
+        hostile exception still get past it, that call fails and the worker goes on to the
+        function's next calls (ending would lose them, and tell a crash)."""
+        calls = self.calls
+        try:
+            return calls.run_call(function, args, kwargs, files=self.folder, output=self.output,
+                                  warnings_as_errors=warnings_as_errors, fresh=self.fresh,
+                                  passthrough=())
+        except:  # noqa: E722  even a class that `except BaseException` does not catch
+            return calls.Outcome(failure=calls.Failure(calls.RAISED, UNDESCRIBED,
+                                                       "BaseException"))
 
     def layouts(self, args, kwargs) -> tuple[list, dict]:
         """Each array argument's dtype and shape before the call (others: None)."""
@@ -237,8 +249,12 @@ class Answers:
             if failure.kind == self.calls.NOT_IMPLEMENTED and \
                     failure.text == self.calls.NOT_IMPLEMENTED_TEXT:
                 return wire.NOT_IMPLEMENTED_REPLY  # the usual one, encoded once
-            return wire.message("error", failure.kind, failure.text, failure.builtin,
-                                failure.where, failure.printed)
+            try:  # exact strs from calls.py; a hostile object's text must not end the worker
+                return wire.message("error", failure.kind, failure.text, failure.builtin,
+                                    failure.where, failure.printed)
+            except BaseException:
+                return wire.message("error", failure.kind, UNDESCRIBED, "BaseException",
+                                    None, "")
         try:  # plain data? otherwise say what is not
             if layouts is not None:
                 return wire.message("ok", outcome.value, [
