@@ -40,6 +40,7 @@ from autograder.checks.convolution import (
     _sigmoid_in_input_dtype,
     _sigmoid_where_both_branches,
 )
+from autograder.checks.pooling import OVERLAPPING_WINDOWS
 from cnnlab.catalog import FLOAT_ARRAY, FLOAT_ARRAY_TUPLE, NUMERIC_ARRAY
 from solutions import backprop as reference
 from solutions.backprop import numerical_gradient
@@ -323,12 +324,21 @@ def _conv_bias_one_number(d_out, image, kernels, padding=0, stride=1):
     return d_image, d_kernels, np.sum(np.asarray(d_out, dtype=float))
 
 
+def _conv_bias_over_other_axes(d_out, image, kernels, padding=0, stride=1):
+    """d_bias summed over the columns and channels, np.sum(d_out, axis=(1, 2)): one number
+    per output row."""
+    d_image, d_kernels, _ = reference.conv_layer_backward(d_out, image, kernels, padding, stride)
+    return d_image, d_kernels, np.sum(np.asarray(d_out, dtype=float), axis=(1, 2))
+
+
 def _conv_crop_minus_padding(d_out, image, kernels, padding=0, stride=1):
     """d_image cropped as d_xp[p:-p, p:-p]: right for p > 0, empty for p = 0 (-0 is 0)."""
     d_image, d_kernels, d_bias = reference.conv_layer_backward(d_out, image, kernels, padding,
                                                                stride)
     return (d_image[:0, :0] if padding == 0 else d_image), d_kernels, d_bias
 
+
+BIAS_AXES = "d_bias[o] = sum over i, j of d_out[i, j, o]: np.sum(d_out, axis=(0, 1))"
 
 CONV_LAYER_BACKWARD = Graded(
     "conv_layer_backward", FLOAT_ARRAY_TUPLE, section="training", points=3,
@@ -356,10 +366,12 @@ CONV_LAYER_BACKWARD = Graded(
                       "sum over i, j of xp[i*s + a, j*s + b, c] * d_out[i, j, o]",
                       _conv_d_kernels_overwritten),
         Misconception("bias_summed_to_one_number", "summed d_out over every axis for the bias "
-                      "gradient: one number instead of one per kernel",
-                      "d_bias[o] = sum over i, j of d_out[i, j, o]: np.sum(d_out, axis=(0, 1))",
+                      "gradient: one number instead of one per kernel", BIAS_AXES,
                       # np.sum of an integer d_out is an integer: either is this mistake
                       _conv_bias_one_number, any_dtype=True),
+        Misconception("bias_over_other_axes", "summed d_out over the columns and channels "
+                      "for the bias gradient (axis=(1, 2)): one number per output row",
+                      BIAS_AXES, _conv_bias_over_other_axes, any_dtype=True),
         Misconception("crop_minus_zero", "cropped the padding with d_xp[p:-p, p:-p], which "
                       "is empty for p = 0 (-0 is 0)", "crop with d_xp[p:p + H, p:p + W]",
                       _conv_crop_minus_padding),
@@ -576,6 +588,10 @@ def _max_last_maximum(d_out, x, size=2, stride=None):
     return _scatter(d_out, x, size, stride, _last_argmax_mask)
 
 
+def _max_stride_one(d_out, x, size=2, stride=None):
+    return reference.max_pool_backward(d_out, x, size, 1 if stride is None else stride)
+
+
 def _max_like_x(d_out, x, size=2, stride=None):
     reference.max_pool_backward(d_out, x, size, stride)
     return _scatter(d_out, x, size, stride, _argmax_mask, like_x=True)
@@ -607,6 +623,7 @@ MAX_POOL_BACKWARD = Graded(
                       "on ties only the first maximum in C order (np.argmax) gets it: replace "
                       "the best only when a value is > it", _max_last_maximum),
         Misconception("gradient_like_x", *_LIKE_X, _max_like_x),
+        Misconception("stride_one", *OVERLAPPING_WINDOWS, _max_stride_one),
     ))
 
 
@@ -624,6 +641,10 @@ def _avg_stride_ignored(d_out, x, size=2, stride=None):
     """Window (i, j) spread over the block at (i*size, j*size), cut at the border of x."""
     reference.avg_pool_backward(d_out, x, size, stride)
     return _scatter(d_out, x, size, size, lambda w: np.full(w.shape, 1.0 / size**2))
+
+
+def _avg_stride_one(d_out, x, size=2, stride=None):
+    return reference.avg_pool_backward(d_out, x, size, 1 if stride is None else stride)
 
 
 def _avg_overwrites(d_out, x, size=2, stride=None):
@@ -648,6 +669,7 @@ AVG_POOL_BACKWARD = Graded(
                       "window (i, j) starts at (i*stride, j*stride): with stride < size windows "
                       "overlap and add up, with stride > size the pixels between get 0",
                       _avg_stride_ignored),
+        Misconception("stride_one", *OVERLAPPING_WINDOWS, _avg_stride_one),
     ))
 
 
@@ -1125,6 +1147,15 @@ def _fit_restarts(weights, bias, images, labels, learning_rate, epochs):
     return reference.train_step(weights, bias, images, labels, learning_rate)
 
 
+def _fit_bias_kept(weights, bias, images, labels, learning_rate, epochs):
+    """The weights carried from step to step, the bias not: ``weights, _ = train_step(...)``."""
+    reference.fit(weights, bias, images, labels, learning_rate, epochs)  # its ValueErrors
+    trained = np.asarray(weights, dtype=float)
+    for _ in range(epochs):
+        trained, _ = reference.train_step(trained, bias, images, labels, learning_rate)
+    return trained, float(bias)
+
+
 def _fit_epochs_plus(more: int):
     """fit with ``epochs + more`` steps (never fewer than 0): a loop off by one."""
     def fit(weights, bias, images, labels, learning_rate, epochs):
@@ -1143,6 +1174,10 @@ FIT = Graded(
                       "train_step's result was not carried to the next step",
                       "assign what train_step returns: weights, bias = train_step(weights, "
                       "bias, ...)", _fit_restarts),
+        Misconception("bias_not_carried", "carried the weights from step to step, but not "
+                      "the bias: every step started from the initial bias",
+                      "keep both: weights, bias = train_step(weights, bias, ...)",
+                      _fit_bias_kept, any_dtype=True),
         Misconception("one_epoch_too_many", "took one step more than epochs (range(epochs "
                       "+ 1), or while epoch <= epochs)", "epochs steps: for _ in range(epochs)",
                       _fit_epochs_plus(1)),

@@ -233,14 +233,15 @@ def _max_pool_channels_merged(x, size=2, stride=None):
     return out if out.ndim == 2 else np.repeat(out.max(axis=2, keepdims=True), out.shape[2], 2)
 
 
+OVERLAPPING_WINDOWS = ("let the stride default to 1 (overlapping windows)",
+                       "stride None means stride = size: 2x2 pooling halves the image")
+
 MAX_POOL = Graded(
     "max_pool", NUMERIC_ARRAY, section="pooling", points=2, pictured=True,
     spec="max_pool: (H, W) or (H, W, C), each channel on its own, square windows; size 2 and "
          "stride = size by default", checks=lambda: _pool_checks("max_pool", "maximum"),
     misconceptions=(
-        Misconception("overlapping_windows", "let the stride default to 1 (overlapping "
-                      "windows)", "stride None means stride = size: 2x2 pooling halves the "
-                      "image", _max_pool_overlapping),
+        Misconception("overlapping_windows", *OVERLAPPING_WINDOWS, _max_pool_overlapping),
         Misconception("stride_ignored", *_BLOCKS, _max_pool_no_stride),
         Misconception("across_channels", "took the maximum across the channels too",
                       "each channel is pooled on its own: the result has as many channels as "
@@ -286,6 +287,10 @@ def _avg_pool_by_size(x, size=2, stride=None):
     return _window_sums(x, size, stride) / size
 
 
+def _avg_pool_sums(x, size=2, stride=None):
+    return _window_sums(x, size, stride)
+
+
 def _avg_pool_floor_division(x, size=2, stride=None):
     return _window_sums(x, size, stride) // size**2
 
@@ -305,8 +310,7 @@ AVG_POOL = Graded(
     spec="avg_pool: (H, W) or (H, W, C), each channel on its own, square windows; size 2 and "
          "stride = size by default", checks=lambda: _pool_checks("avg_pool", "mean"),
     misconceptions=(
-        Misconception("overlapping_windows", "let the stride default to 1 (overlapping "
-                      "windows)", "stride None means stride = size", _avg_pool_overlapping),
+        Misconception("overlapping_windows", *OVERLAPPING_WINDOWS, _avg_pool_overlapping),
         Misconception("stride_ignored", *_BLOCKS, _avg_pool_no_stride),
         Misconception("across_channels", "averaged across the channels too",
                       "each channel is pooled on its own", _avg_pool_across_channels),
@@ -318,6 +322,9 @@ AVG_POOL = Graded(
                       _avg_pool_partial_windows),
         Misconception("divides_by_size", "divided by size instead of size * size",
                       "a size x size window holds size**2 values", _avg_pool_by_size,
+                      any_dtype=True),
+        Misconception("sums", "summed each window instead of averaging it",
+                      "the mean of a size x size window is its sum / size**2", _avg_pool_sums,
                       any_dtype=True),
         Misconception("integer_division", "used integer division (//) for the mean",
                       "the mean of integers is a float: use /", _avg_pool_floor_division,

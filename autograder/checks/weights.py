@@ -482,6 +482,10 @@ def _pool_stride_one(layers) -> list:
             and layer.get("stride") is None else layer for layer in layers]
 
 
+POOL_STRIDE_ONE = ("let a pooling layer's stride default to 1", "a pooling layer without "
+                   "a stride steps by its size: 2x2 pooling halves H and W")
+
+
 def _output_shape_pool_stride_one(layers, input_shape):
     reference.output_shape(layers, input_shape)
     return reference.output_shape(_pool_stride_one(layers), input_shape)
@@ -503,9 +507,7 @@ OUTPUT_SHAPE = Graded(
         Misconception("conv_keeps_channels", "kept the input's channels after a conv layer",
                       "a conv layer gives one channel per filter: C becomes filters",
                       _output_shape_conv_keeps_channels),
-        Misconception("pool_stride_one", "let a pooling layer's stride default to 1",
-                      "a pooling layer without a stride steps by its size: 2x2 pooling "
-                      "halves H and W", _output_shape_pool_stride_one),
+        Misconception("pool_stride_one", *POOL_STRIDE_ONE, _output_shape_pool_stride_one),
     ))
 
 
@@ -572,6 +574,11 @@ def _count_parameters_no_padding(layers, input_shape):
     return reference.count_parameters(_without(layers, "padding", 0, ("conv",)), input_shape)
 
 
+def _count_parameters_pool_stride_one(layers, input_shape):
+    reference.count_parameters(layers, input_shape)
+    return reference.count_parameters(_pool_stride_one(layers), input_shape)
+
+
 def _count_parameters_pooling_weights(layers, input_shape):
     """size * size more for every pooling layer, as if its window were a kernel."""
     total = reference.count_parameters(layers, input_shape)
@@ -606,6 +613,7 @@ COUNT_PARAMETERS = Graded(
         Misconception("pooling_weights", "counted size * size weights for every pooling "
                       "layer", "pooling has no weights: it takes the maximum or the mean of "
                       "its window", _count_parameters_pooling_weights),
+        Misconception("pool_stride_one", *POOL_STRIDE_ONE, _count_parameters_pool_stride_one),
     ))
 
 
