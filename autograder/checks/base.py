@@ -128,6 +128,11 @@ def on_results(judge: Judge) -> Judge:
     return judged
 
 
+def the_first(n: int, noun: str) -> str:
+    """"the first kernel", "the first 2 kernels"."""
+    return f"the first {noun}" if n == 1 else f"the first {n} {noun}s"
+
+
 def shape_problem(actual: Sequence, expected: Sequence) -> str | None:
     """The first result whose shape is not the reference's, if any."""
     for got, want in zip(actual, expected, strict=True):

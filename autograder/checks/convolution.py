@@ -19,6 +19,7 @@ from autograder.checks.base import (
     on_results,
     raises_value_error,
     rejects_invalid_arguments,
+    the_first,
 )
 from cnnlab.catalog import FLOAT_ARRAY, NUMERIC_ARRAY
 from solutions import convolution as reference
@@ -476,8 +477,9 @@ def _subset_calls(e: dict) -> list:
 def _kernels_are_independent(e: dict, actual, expected) -> str | None:
     every, first = (np.asarray(a) for a in actual)
     if every.ndim != 3 or not close(first, every[..., :e["keep"]]):
-        return ("output channel o must depend only on kernel o: with the first "
-                f"{e['keep']} kernels the output is not the first {e['keep']} channels")
+        return (f"output channel o must depend only on kernel o: with "
+                f"{the_first(e['keep'], 'kernel')} the output is not "
+                f"{the_first(e['keep'], 'channel')}")
     return None
 
 

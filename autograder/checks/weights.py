@@ -20,6 +20,7 @@ from autograder.checks.base import (
     on_results,
     rejects_invalid_arguments,
     result_property,
+    the_first,
 )
 from cnnlab.catalog import COUNT, FLOAT_ARRAY, SHAPE
 from solutions import weights as reference
@@ -387,8 +388,8 @@ def _parts(e: dict) -> list:
 def _add_up(e: dict, actual, expected) -> str | None:
     whole, first, rest = actual
     if whole != first + rest:
-        return (f"the parameters of the whole network ({whole}) are not those of its first "
-                f"{e['cut']} layers ({first}) plus the rest ({rest})")
+        return (f"the parameters of the whole network ({whole}) are not those of "
+                f"{the_first(e['cut'], 'layer')} ({first}) plus the rest ({rest})")
     return None
 
 

@@ -87,3 +87,10 @@ def test_a_second_asking_that_runs_out_of_time_is_no_sign_of_kept_state() -> Non
     group = [((np.zeros(1),), {})]
     assert engine._kept_state_note(OutOfTime(), check, group, [np.zeros(1)]) == ""
     assert engine._kept_state_note(Again(), check, group, [np.zeros(1)]) == engine.KEPT_STATE
+
+
+def test_a_count_of_one_reads_in_the_singular() -> None:
+    problem = weights._add_up({"cut": 1}, [5, 1, 2], [3, 1, 2])
+    assert problem == ("the parameters of the whole network (5) are not those of the first "
+                       "layer (1) plus the rest (2)")
+    assert "the first 2 layers (1)" in weights._add_up({"cut": 2}, [5, 1, 2], [3, 1, 2])
