@@ -199,6 +199,7 @@ class Answers:
             function = self.functions[name]
             for args, kwargs in calls:
                 layouts = self.layouts(args, kwargs) if return_inputs else None
+                channel.reclaim_timer()
                 channel.in_student = True
                 try:
                     outcome = self.call(function, args, kwargs, warnings_as_errors)
@@ -310,6 +311,15 @@ class Channel:
         pending, self.pending, self.size = self.pending, [], 0
         if pending:
             self._write(b"".join(pending))
+
+    def reclaim_timer(self) -> None:
+        """The timer's signal handled and let through again before each call: an earlier
+        call may have blocked SIGALRM or put a handler of its own (``signal.alarm``), and a
+        call that hangs would then hold back the replies before it, blamed for the hang."""
+        if self.bunch:
+            if signal.getsignal(signal.SIGALRM) != self.on_timer:
+                signal.signal(signal.SIGALRM, self.on_timer)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGALRM,))
 
     def on_timer(self, signum, frame) -> None:
         if self.in_student:

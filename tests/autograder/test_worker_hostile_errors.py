@@ -9,7 +9,7 @@ first call would lose the second one's answer.
 
 from grader_helpers import perfect_with
 
-from autograder.results import RAISED
+from autograder.results import RAISED, TIMEOUT
 from autograder.results import CallError as Error
 from autograder.sandbox import Limits, SandboxedStudent
 
@@ -190,3 +190,34 @@ def _raise():
 """, "_raise() from None")
     assert error.exception_type == "ValueError" and error.message.startswith("xxx")
     assert len(error.message) <= 500
+
+
+# Blocks the signal that sends the worker's waiting replies while a call runs, then hangs.
+BLOCKS_THE_TIMER = """
+import signal
+import time
+
+_CALLS = [0]
+
+
+def same_padding(kernel_size):
+    _CALLS[0] += 1
+    if _CALLS[0] == 1:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    if _CALLS[0] == 4:
+        time.sleep(60)
+    return (kernel_size - 1) // 2
+"""
+
+
+def test_a_call_that_blocks_the_workers_timer_still_gets_the_hang_blamed_on_its_own_call(
+        tmp_path):
+    """Replies wait a few ms to go out together; a call that hangs is blamed on itself only
+    if the replies before it went out, which a timer does, even after an earlier call blocked
+    its signal (or took it over, as signal.alarm does)."""
+    folder = perfect_with(tmp_path / "s", "padding", BLOCKS_THE_TIMER)
+    with SandboxedStudent(folder, FAST) as student:
+        results = student.call_many("same_padding", [((k,), {}) for k in (1, 3, 5, 7, 9)])
+    assert results[:3] == [0, 1, 2]
+    assert isinstance(results[3], Error) and results[3].kind == TIMEOUT
