@@ -326,11 +326,19 @@ def error_text(error: object) -> str:
     """The exception's text (its class's name when it has none: ``MemoryError()``), at most
     ``TEXT_CHARS`` as an exact str; ``UNREADABLE`` after the class name when ``__str__``
     raises."""
+    text = message_of(error)
+    if text == UNREADABLE:
+        return _plain(f"{class_name(error)} {UNREADABLE}", TEXT_CHARS)
+    return text or class_name(error)[:TEXT_CHARS]
+
+
+def message_of(error: object) -> str:
+    """``str(error)``, at most ``TEXT_CHARS`` as an exact str ("" when it has none), or
+    ``UNREADABLE`` when its ``__str__`` raises."""
     try:
-        text = _plain(str(error), TEXT_CHARS)
+        return _plain(str(error), TEXT_CHARS)
     except BaseException:  # a __str__ that raises
-        return _plain(f"{_class_name(error)} {UNREADABLE}", TEXT_CHARS)
-    return text or _class_name(error)[:TEXT_CHARS]
+        return UNREADABLE
 
 
 def _plain(text: str, limit: int) -> str:
@@ -340,7 +348,8 @@ def _plain(text: str, limit: int) -> str:
     return cut if type(cut) is str else ""
 
 
-def _class_name(error: object) -> str:
+def class_name(error: object) -> str:
+    """The name of the exception's class, from the type's own slot (not a metaclass's)."""
     try:
         return _plain(_NAME.__get__(type(error)), TEXT_CHARS)  # not a metaclass's __name__
     except BaseException:
@@ -370,6 +379,12 @@ def where_in(error: BaseException, files: Collection[str] | str) -> str | None:
     paths, or a folder holding them), as "name.py, line N: source line"; None if no frame
     is theirs. The one way the student's line is found."""
     return _where(_traceback_of(error), files)
+
+
+def frames_of(error: object) -> list[tuple[str, int, str]]:
+    """(file name, line, function name) of the frames ``error`` was raised through
+    (``_frames``)."""
+    return _frames(_traceback_of(error))
 
 
 def _traceback_of(error: object) -> TracebackType | None:

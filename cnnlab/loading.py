@@ -16,12 +16,12 @@ import contextlib
 import importlib
 import importlib.util
 import sys
-import traceback
 import types
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnnlab import calls
 from cnnlab.catalog import EXERCISES, MODULE_OF, SUPPORT_MODULES
 
 PACKAGE_ALIASES = ("exercises", "solutions")
@@ -55,22 +55,17 @@ def given_code_dir() -> Path | None:
 
 
 def describe_import_error(error: BaseException) -> str:
-    """One short paragraph for the student: the error and where in their file it happened."""
-    if isinstance(error, SyntaxError):
+    """One short paragraph for the student: the error and where in their file it happened.
+    The error may be a hostile object of the student's: it is read as ``cnnlab.calls``
+    reads one (a real parse error is of the built-in classes themselves)."""
+    if type(error) in (SyntaxError, IndentationError, TabError):
+        assert isinstance(error, SyntaxError)
         where = f"{Path(error.filename or '?').name}, line {error.lineno}"
         return f"SyntaxError in {where}: {error.msg}\n    {(error.text or '').strip()}"
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if "importlib" not in f.filename and f.filename != __file__]
-    where = f" ({Path(frames[-1].filename).name}, line {frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}{where}: {_message(error)}"
-
-
-def _message(error: BaseException) -> str:
-    """``str(error)``: the student's exception, whose ``__str__`` may raise too."""
-    try:
-        return str(error)
-    except Exception:
-        return "(its message could not be read)"
+    frames = [(file, line) for file, line, _ in calls.frames_of(error)
+              if "importlib" not in file and file != __file__]
+    where = f" ({Path(frames[-1][0]).name}, line {frames[-1][1]})" if frames else ""
+    return f"{calls.class_name(error)}{where}: {calls.message_of(error)}"
 
 
 @contextlib.contextmanager
@@ -173,8 +168,8 @@ def _without_what_raised(path: Path, name: str, loaded: LoadedExercises,
 
 def _left_out_note(file: str, left_out: list[tuple[ast.stmt, BaseException]]) -> str:
     (statement, error), *others = left_out
-    message = _message(error)
-    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    message, name = calls.message_of(error), calls.class_name(error)
+    text = f"{name}: {message}" if message else name
     lines = ", ".join(str(s.lineno) for s, _ in others)
     also = f"; also line{'s' if len(others) > 1 else ''} {lines}" if others else ""
     without = f"the rest of the file was run without {'those lines' if others else 'that line'}"

@@ -7,6 +7,8 @@ for ``kernel_size=3`` only and answers right otherwise: a worker that died, or h
 first call would lose the second one's answer.
 """
 
+import ast
+
 from grader_helpers import perfect_with
 
 from autograder.results import RAISED, TIMEOUT
@@ -221,3 +223,27 @@ def test_a_call_that_blocks_the_workers_timer_still_gets_the_hang_blamed_on_its_
         results = student.call_many("same_padding", [((k,), {}) for k in (1, 3, 5, 7, 9)])
     assert results[:3] == [0, 1, 2]
     assert isinstance(results[3], Error) and results[3].kind == TIMEOUT
+
+
+def test_a_hostile_exception_raised_at_import_is_described_without_raising() -> None:
+    """A module that raises at import gets a note; the exception is the student's object,
+    read as a call's is (it ended the worker while importing, told as a crash)."""
+    from cnnlab.loading import _left_out_note, describe_import_error
+
+    class Meta(type):
+        @property
+        def __name__(cls):
+            raise RuntimeError("no name")
+
+    class HostileError(ValueError, metaclass=Meta):
+        def __str__(self):
+            raise RuntimeError("no text")
+
+    try:
+        raise HostileError
+    except HostileError as raised:
+        error = raised
+    assert describe_import_error(error).startswith("HostileError (")
+    assert describe_import_error(error).endswith(": (its message could not be read)")
+    note = _left_out_note("padding.py", [(ast.parse("x = 1").body[0], error)])
+    assert "line 1: HostileError: (its message could not be read)" in note
