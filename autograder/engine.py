@@ -17,6 +17,7 @@ import contextlib
 import functools
 import hashlib
 import random
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from numpy.exceptions import ComplexWarning
 from autograder import course_key, misconceptions, stages, suite_cache
 from autograder.callers import note_callers
 from autograder.checks import all_checks
-from autograder.checks.base import Check
+from autograder.checks.base import Check, parameters_of
 from autograder.course_key import CourseKey
 from autograder.drawing import (
     Corpus,
@@ -327,11 +328,27 @@ def grade_function(student: Student, suite: Suite, function: str,
     scored = [c for c in checks if c.message != UNEARNED]  # a stub "passes" hygiene checks
     if scored and all(c.message.startswith(NOT_DONE) for c in scored):
         note = max((c.message for c in scored), key=len)  # with the stub it calls, if any
+    note = note or _renamed_parameter_note(function, checks)
     with stages.stage("misconception diagnosis"):
         diagnosis = misconceptions.Diagnosis() if note else misconceptions.diagnose(
             function, observed, _answered(prepared, asked), _asker(student, function))
     return FunctionResult(function, max_points, earned, checks, note=note,
                           misconceptions=diagnosis.named, telling_apart=diagnosis.telling_apart)
+
+
+def _renamed_parameter_note(function: str, checks: list[CheckResult]) -> str:
+    """Said once above the checks when calls failed because the student's function has no
+    parameter of SPEC's name (Coursera's ``conv_forward(A_prev, W, b, hparameters)``): the
+    cause is its own signature, not a function it calls, nor one check after another."""
+    own = re.compile(rf"\b{function}\(\) got an unexpected keyword argument '(\w+)'")
+    for check in checks:
+        found = own.search(check.message or "")  # its own signature, not a call it makes
+        if found:
+            name, names = found.group(1), ", ".join(parameters_of(function))
+            return (f"{function} has no parameter named {name}: the grader calls it with "
+                    f"the parameter names of SPEC, {function}({names}), and passes {name} by "
+                    "name")
+    return ""
 
 
 def _answered(prepared: list[PreparedCheck], asked: dict) -> list[tuple]:

@@ -259,3 +259,16 @@ def test_checks_that_passed_without_points_are_said_so_once_and_not_as_failures(
     assert not any("failed the same way" in line for line in lines)
     html = outputs.feedback_html(SubmissionResult("s", [function]))
     assert f"{UNEARNED}: linear; keeps_inputs" in html
+
+
+def test_a_parameter_named_otherwise_than_in_spec_is_said_once_above_the_checks(suite) -> None:
+    """Coursera's names (conv_output_size(n, f, pad, stride)): every call passing padding by
+    name fails, and the cause is the function's own signature."""
+    from test_feedback_text import _graded
+
+    def conv_output_size(n, f, pad=0, stride=1):
+        return (n + 2 * pad - f) // stride + 1
+    result = _graded(suite, "conv_output_size", conv_output_size)
+    assert result.note == ("conv_output_size has no parameter named padding: the grader calls "
+                           "it with the parameter names of SPEC, conv_output_size(input_size, "
+                           "kernel_size, padding, stride), and passes padding by name")
