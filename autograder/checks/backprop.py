@@ -383,11 +383,14 @@ CONV_LAYER_BACKWARD = Graded(
 @st.composite
 def _pool_calls(draw, distinct: bool = False, **pool_options):
     """A valid call of a pooling backward pass: a pooling call and a d_out of its output's
-    shape; ``distinct``: no two values of ``x`` are equal (no ties, no kinks)."""
+    shape; ``distinct``: no two values of a channel of ``x`` are equal (no ties, no kinks)."""
     (x, size), options = draw(S.pool_calls(**pool_options))
-    if distinct:
-        order = np.array(draw(st.permutations(range(x.size)))).reshape(x.shape)
-        x = (order - x.size // 2) / 4 if x.dtype.kind == "f" else order.astype(x.dtype)
+    if distinct:  # within each channel, which is pooled on its own: uint8 holds them all
+        h, w = x.shape[:2]
+        order = np.array(draw(st.permutations(range(h * w)))).reshape(h, w)
+        if x.ndim == 3:
+            order = np.stack([(order + c) % (h * w) for c in range(x.shape[2])], axis=2)
+        x = (order - h * w // 2) / 4 if x.dtype.kind == "f" else order.astype(x.dtype)
     stride = options.get("stride", size)
     out_shape = (pool_output_size(x.shape[0], size, stride),
                  pool_output_size(x.shape[1], size, stride), *x.shape[2:])
