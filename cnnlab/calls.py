@@ -97,9 +97,21 @@ def _raised(exc_info: tuple, files: Collection[str] | str, output: CallOutput) -
     """What ``run_call`` says when ``exc_info`` was raised (a function of its own: no local
     of ``run_call``'s frame holds the traceback, which holds that frame)."""
     _, error, traceback = exc_info
-    failure = Failure(RAISED, error_text(error), builtin_name(type(error)),
-                      _where(traceback, files), output.printed())
+    builtin = builtin_name(type(error))
+    text = error_text(error) + (NO_MULTIPROCESSING if builtin in OS_ERRORS and any(
+        MULTIPROCESSING in file for file, _, _ in _frames(traceback)) else "")
+    failure = Failure(RAISED, text, builtin, _where(traceback, files), output.printed())
     return Outcome(failure=failure, exception=error)
+
+
+# The grader's sandbox refuses what multiprocessing's pools and locks are made of (new
+# processes, POSIX semaphores in /dev/shm); multiprocessing.dummy.Pool, threads otherwise,
+# still makes its locks so. Said where the error comes from inside multiprocessing.
+MULTIPROCESSING = f"{os.sep}multiprocessing{os.sep}"
+OS_ERRORS = ("OSError", "PermissionError", "FileNotFoundError")
+NO_MULTIPROCESSING = (" (the grader runs your code where multiprocessing cannot make its "
+                      "processes, locks or semaphores, also for multiprocessing.dummy.Pool: "
+                      "use concurrent.futures.ThreadPoolExecutor for threads)")
 
 
 def not_implemented_text(error: NotImplementedError, function: Callable,

@@ -247,3 +247,21 @@ def test_a_hostile_exception_raised_at_import_is_described_without_raising() -> 
     assert describe_import_error(error).endswith(": (its message could not be read)")
     note = _left_out_note("padding.py", [(ast.parse("x = 1").body[0], error)])
     assert "line 1: HostileError: (its message could not be read)" in note
+
+
+THREAD_POOL = """
+def same_padding(kernel_size):
+    from multiprocessing.dummy import Pool
+    with Pool(2) as pool:
+        return pool.map(lambda k: (k - 1) // 2, [kernel_size])[0]
+"""
+
+
+def test_a_multiprocessing_pool_refused_by_the_sandbox_says_what_works(tmp_path):
+    """multiprocessing.dummy.Pool is threads, but makes its locks as multiprocessing does,
+    which the sandbox refuses: the student is told to use ThreadPoolExecutor."""
+    folder = perfect_with(tmp_path / "s", "padding", THREAD_POOL)
+    with SandboxedStudent(folder, FAST) as student:
+        error = student.call_many("same_padding", [((3,), {})])[0]
+    assert isinstance(error, Error) and error.exception_type in ("PermissionError", "OSError")
+    assert "use concurrent.futures.ThreadPoolExecutor for threads" in error.message
