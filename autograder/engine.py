@@ -58,7 +58,7 @@ from autograder.results import (
 )
 from autograder.rubric import Rubric, check_weight_names
 from autograder.rubric import load_rubric as _load_rubric
-from autograder.told import shown_failures
+from autograder.told import shown_failures, story_of
 from autograder.worker_runtime import wire
 from cnnlab.catalog import FUNCTIONS, MODULE_OF
 from cnnlab.placement import moved_hint
@@ -316,9 +316,10 @@ def grade_function(student: Student, suite: Suite, function: str,
     budget = budget or ShrinkBudget(SHRINK_TRIES_PER_HAND_IN)
     checks, observed = [], []
     asked: dict[tuple, Any] = {}  # the answers of this hand-in to the suite's calls so far
+    stories: set[str] = set()  # of the function's failures so far (``told.story_of``)
     _ask_own(student, prepared, asked)
     for p in prepared:
-        check, seen = _run_check(student, p, budget, asked)
+        check, seen = _run_check(student, p, budget, asked, stories)
         checks.append(check)
         observed += seen
     checks = _without_degenerate_points(checks, prepared)
@@ -467,9 +468,12 @@ def judging():
 
 
 def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
-               asked: dict | None = None) -> tuple[CheckResult, list]:
+               asked: dict | None = None,
+               stories: set[str] | None = None) -> tuple[CheckResult, list]:
     """The check's result and, for a failed one, what the student's function did on the
-    failing calls (for the misconception diagnosis)."""
+    failing calls (for the misconception diagnosis). ``stories``: those of the function's
+    failures so far; a failure that tells one of them again is "failed the same way" and
+    never shown, so it is not shrunk: the hand-in's tries go to the failures it is told."""
     flat = [call for group in p.calls for call in group]
     answers = _ask(student, p.check, flat, asked) if flat else []
     failures: list[tuple] = []
@@ -496,7 +500,10 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
         failures = [*ran, *(f for f in failures if _not_run(f[2]))]
         first = next(i for i, group in enumerate(p.calls) if group is ran[0][0])
     assert first is not None  # set with the first failure
-    shown = _smallest(student, p, failures, budget, first)
+    told_before = stories is not None and story_of(failures[0][3]) in stories
+    shown = failures[0] if told_before else _smallest(student, p, failures, budget, first)
+    if stories is not None:
+        stories.add(story_of(shown[3]))
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), _not_done(problem)), []

@@ -33,8 +33,11 @@ def _own_cause(check: CheckResult) -> bool:
 
 def problem_of(check: CheckResult) -> str:
     """What went wrong on the example shown (the headline without its counts)."""
-    text = (check.message or "").split("; on the smallest: ", 1)[-1]
-    return text.replace(" (in an earlier call)", "")
+    return _this_call((check.message or "").split("; on the smallest: ", 1)[-1])
+
+
+def _this_call(problem: str) -> str:
+    return problem.replace(" (in an earlier call)", "")
 
 
 def story_of(problem: str) -> str:
@@ -44,6 +47,7 @@ def story_of(problem: str) -> str:
     ((2, 2) for (2, 2, 1), then (1, 1) for (1, 1, 1)), and the student's own ValueError
     raised on a valid call, then told again by the check that its message names the
     argument: each is one story. Numbers outside shapes stay (expected 1, got 2)."""
+    problem = _this_call(problem)
     said = re.fullmatch(r"your ValueError says (['\"])(.*)\1; name the argument .*", problem)
     if said:
         problem = f"raised ValueError: {said.group(2)}"

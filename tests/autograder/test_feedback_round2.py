@@ -7,10 +7,12 @@ import re
 
 import numpy as np
 from grader_helpers import perfect_with
+from student_code import perfect_except
 from student_code.carriers import effective_stride_pool_default_one
 from test_feedback_text import _graded
 
 from autograder import engine, feedback, outputs
+from autograder.inprocess import InProcessStudent
 from autograder.results import (
     CallError,
     CheckResult,
@@ -272,3 +274,17 @@ def test_a_parameter_named_otherwise_than_in_spec_is_said_once_above_the_checks(
     assert result.note == ("conv_output_size has no parameter named padding: the grader calls "
                            "it with the parameter names of SPEC, conv_output_size(input_size, "
                            "kernel_size, padding, stride), and passes padding by name")
+
+
+def test_a_failure_told_before_in_the_function_spends_no_shrinking(suite) -> None:
+    """Checks that fail the same way are never shown ("failed the same way"): the hand-in's
+    shrinking tries go to the failures it is told, not to them (a cascade of one bug through
+    many functions used them up before the later functions)."""
+    def conv2d(image, kernel, padding=0, stride=1):
+        raise IndexError(f"index {np.size(image)} is out of bounds for axis 0")
+    budget = engine.ShrinkBudget(engine.SHRINK_TRIES_PER_HAND_IN)
+    student = InProcessStudent(perfect_except({"conv2d": conv2d}))
+    result = engine.grade_function(student, suite, "conv2d", budget=budget)
+    crashed = [c for c in result.checks if "raised IndexError" in c.message]
+    assert len(crashed) > 3
+    assert engine.SHRINK_TRIES_PER_HAND_IN - budget.left <= engine.SHRINK_TRIES_PER_CHECK
