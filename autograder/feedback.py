@@ -164,6 +164,12 @@ def _array_text(value: np.ndarray, expected: np.ndarray | None) -> str:
                     for c in range(value.shape[2])]
         return f"array of shape {value.shape}{_dtype(value)}, per channel:\n" + "\n".join(
             channels)
+    if value.size <= SMALL_ARRAY and value.ndim == 4 and (
+            value.shape[2] * value.shape[3] <= SMALL_CHANNELS):  # conv_layer's kernels
+        kernels = [f"  [:, :, {c}, {o}] = {_plain(value[:, :, c, o], '  [:, :, 0, 0] = ')}"
+                   for o in range(value.shape[3]) for c in range(value.shape[2])]
+        return (f"array of shape {value.shape}{_dtype(value)}, per input and output "
+                "channel:\n" + "\n".join(kernels))
     if value.size <= SMALL_ARRAY:
         text = f"array({_plain(value, 'array(')}{_dtype(value)})"
         if len(text) <= MAX_VALUE_CHARS:

@@ -37,6 +37,15 @@ def test_a_one_channel_image_is_shown_as_its_rows() -> None:
                                  "               [3., 4., 5.]]"]
 
 
+def test_conv_layers_kernels_are_shown_one_2d_kernel_at_a_time() -> None:
+    """numpy prints (kh, kw, C_in, C_out) as nested brackets with blank lines between."""
+    kernels = np.array([1.5, -2.25, 2.75, -1.25]).reshape(1, 1, 2, 2)
+    assert feedback.value_text(kernels).splitlines() == [
+        "array of shape (1, 1, 2, 2), per input and output channel:",
+        "  [:, :, 0, 0] = [[1.5]]", "  [:, :, 1, 0] = [[2.75]]",
+        "  [:, :, 0, 1] = [[-2.25]]", "  [:, :, 1, 1] = [[-1.25]]"]
+
+
 def test_expected_and_actual_of_one_comparison_come_in_the_same_format() -> None:
     small, large = np.arange(4).reshape(2, 2), np.arange(100).reshape(10, 10)
     expected, actual = feedback.pair_texts(small, large)
