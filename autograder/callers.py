@@ -87,16 +87,15 @@ def note_callers(results: Sequence[FunctionResult],
 def _note(function: str, wrong: list[str], callees: Mapping[str, set[str]],
           lost: set[str]) -> str:
     """"fit calls your train_step, which lost points too: fix it first; ..."; down the chain
-    to the function to fix first when the wrong callee calls a wrong function itself
+    to the function to fix first when the one wrong callee calls a wrong function itself
     ("conv2d calls your conv_layer, which calls your zero_pad, which lost points too")."""
-    chain = [function, *wrong]
-    if len(wrong) == 1:
-        while True:
-            further = sorted((callees.get(chain[-1], set()) & lost) - set(chain))
-            if not further:
-                break
-            chain.append(further[0])
-    them = " and ".join(wrong) if len(wrong) > 1 else ", which calls your ".join(chain[1:])
-    first = "them" if len(wrong) > 1 else "it" if len(chain) == 2 else chain[-1]
-    return (f"{function} calls your {them}, which lost points too: fix {first} first; "
-            f"{function}'s results below may come from {'them' if len(wrong) > 1 else 'it'}")
+    results = f"{function}'s results below may come from"
+    if len(wrong) > 1:
+        return (f"{function} calls your {' and '.join(wrong)}, which lost points too: fix "
+                f"them first; {results} them")
+    chain = wrong[:]
+    while further := sorted((callees.get(chain[-1], set()) & lost) - {function, *chain}):
+        chain.append(further[0])
+    first = "it" if len(chain) == 1 else chain[-1]
+    return (f"{function} calls your {', which calls your '.join(chain)}, which lost points "
+            f"too: fix {first} first; {results} it")

@@ -467,9 +467,8 @@ def judging():
         yield
 
 
-def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
-               asked: dict | None = None,
-               stories: set[str] | None = None) -> tuple[CheckResult, list]:
+def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget, asked: dict,
+               stories: set[str]) -> tuple[CheckResult, list]:
     """The check's result and, for a failed one, what the student's function did on the
     failing calls (for the misconception diagnosis). ``stories``: those of the function's
     failures so far; a failure that tells one of them again is "failed the same way" and
@@ -500,10 +499,9 @@ def _run_check(student: Student, p: PreparedCheck, budget: ShrinkBudget,
         failures = [*ran, *(f for f in failures if _not_run(f[2]))]
         first = next(i for i, group in enumerate(p.calls) if group is ran[0][0])
     assert first is not None  # set with the first failure
-    told_before = stories is not None and story_of(failures[0][3]) in stories
+    told_before = story_of(failures[0][3]) in stories
     shown = failures[0] if told_before else _smallest(student, p, failures, budget, first)
-    if stories is not None:
-        stories.add(story_of(shown[3]))
+    stories.add(story_of(shown[3]))
     group, expected, actual, problem = shown
     if problem.startswith("not implemented"):
         return _result(p, len(p.examples), _not_done(problem)), []

@@ -438,7 +438,8 @@ def loses_points(student: InProcessStudent, suite: engine.Suite, function: str) 
     when every check passes, so this runs the engine's checks one by one and stops at the
     first that fails (the others would only add feedback; so would shrinking, left out)."""
     asked: dict = {}
-    return any(not engine._run_check(student, prepared, engine.ShrinkBudget(0), asked)[0].passed
+    return any(not engine._run_check(student, prepared, engine.ShrinkBudget(0), asked,
+                                     set())[0].passed
                for prepared in suite.of(function))
 
 
